@@ -1,0 +1,180 @@
+"""Shared fixtures: AppTest per page, a live server on a free loopback port, Chromium."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+PAGES_DIR = REPO / "pages"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+APPTEST_TIMEOUT = 120
+
+
+def app_test(page: str):
+    """An AppTest of one page file, run on its own as STYLE.md asks."""
+    from streamlit.testing.v1 import AppTest
+
+    return AppTest.from_file(str(PAGES_DIR / page), default_timeout=APPTEST_TIMEOUT)
+
+
+def assert_clean(at) -> None:
+    """No exception element and no error-boundary message on the page."""
+    assert not at.exception, [e.value for e in at.exception]
+    errors = [e.value for e in at.error if "Something went wrong" in e.value]
+    assert not errors, errors
+
+
+@pytest.fixture(autouse=True)
+def _isolated_store(tmp_path_factory, monkeypatch):
+    """Every test gets its own run store, so nothing is left in the user's."""
+    monkeypatch.setenv("CNNVIZ_HOME", str(tmp_path_factory.mktemp("cnnviz_home")))
+
+
+@pytest.fixture
+def no_data(tmp_path, monkeypatch):
+    """Fashion-MNIST unavailable from every source."""
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    monkeypatch.setenv("CNNVIZ_DATA", str(empty))
+    monkeypatch.setenv("CNNVIZ_SYSTEM_DATA", str(empty))
+    monkeypatch.setenv("CNNVIZ_DOWNLOAD", "0")
+    return empty
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(env_extra: dict[str, str], log_path: Path):
+    port = _free_port()
+    env = {**os.environ, **env_extra, "PYTHONUNBUFFERED": "1"}
+    log = open(log_path, "w")  # noqa: SIM115 - closed by stop_server
+    proc = subprocess.Popen(
+        [
+            sys.executable, "-m", "streamlit", "run", "app.py",
+            "--server.address", "127.0.0.1", "--server.port", str(port),
+            "--server.headless", "true", "--browser.gatherUsageStats", "false",
+        ],
+        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 90
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited: {log_path.read_text()}")
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return proc, url, log
+        except OSError:
+            time.sleep(0.3)
+    proc.kill()
+    raise RuntimeError(f"streamlit did not start: {log_path.read_text()}")
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    """The app served on a free loopback port with its own run store; yields the base URL."""
+    home = tmp_path_factory.mktemp("server_home")
+    proc, url, log = start_server({"CNNVIZ_HOME": str(home)}, home / "server.log")
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is not installed: run `make test` (it installs it).")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+class PageWatch:
+    """A Playwright page plus the console errors it logged."""
+
+    def __init__(self, page):
+        self.page = page
+        self.console_errors: list[str] = []
+        self.bad_responses: list[str] = []
+        page.on("console", self._on_console)
+        page.on("response", self._on_response)
+        page.on("pageerror", lambda e: self.console_errors.append(f"pageerror: {e}"))
+
+    def _on_console(self, msg):
+        # A failed request is logged as "Failed to load resource"; _on_response judges it.
+        if msg.type == "error" and not msg.text.startswith("Failed to load resource"):
+            self.console_errors.append(msg.text)
+
+    def _on_response(self, response):
+        # Opened at /<page>, Streamlit's frontend first probes /<page>/_stcore/… for a base
+        # path and falls back to /_stcore/… on a 404: those probes are expected.
+        benign = response.url.endswith(("/_stcore/health", "/_stcore/host-config"))
+        if response.status >= 400 and not benign:
+            self.bad_responses.append(f"{response.status} {response.url}")
+
+    def wait_idle(self, timeout: float = 60_000) -> None:
+        """Wait until Streamlit has finished running the script."""
+        p = self.page
+        p.wait_for_selector('[data-testid="stApp"]', timeout=timeout)
+        p.wait_for_timeout(300)
+        p.wait_for_selector(
+            '[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout
+        )
+
+    def goto(self, url: str) -> None:
+        self.page.goto(url)
+        self.wait_idle()
+
+    def assert_clean(self) -> None:
+        exc = self.page.locator('[data-testid="stException"]')
+        assert exc.count() == 0, exc.first.inner_text()
+        boundary = self.page.get_by_text("Something went wrong")
+        assert boundary.count() == 0, boundary.first.inner_text()
+        assert not self.console_errors, self.console_errors
+        assert not self.bad_responses, self.bad_responses
+
+    def screenshot(self, name: str) -> Path:
+        out = REPO / "screenshots"
+        out.mkdir(exist_ok=True)
+        path = out / f"{name}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+
+@pytest.fixture
+def web(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    watch = PageWatch(page)
+    yield watch
+    context.close()
