@@ -4,7 +4,9 @@ import streamlit as st
 
 from ui import error_boundary, settings, sidebar_ui
 
-st.set_page_config(page_title="cnnviz — d2l chapters 7–8", page_icon=":material/grid_view:", layout="wide")
+st.set_page_config(
+    page_title="cnnviz — d2l chapters 7–8", page_icon=":material/grid_view:", layout="wide"
+)
 settings()
 
 PAGES = {
@@ -13,14 +15,26 @@ PAGES = {
     ],
     "Convolutions": [
         st.Page("pages/why_conv.py", title="Why convolutions (7.1)", icon=":material/lightbulb:"),
-        st.Page("pages/cross_correlation.py", title="Cross-correlation (7.2)", icon=":material/grid_on:"),
-        st.Page("pages/learn_kernel.py", title="Learn a kernel (7.2)", icon=":material/model_training:"),
-        st.Page("pages/padding_stride.py", title="Padding and stride (7.3)", icon=":material/aspect_ratio:"),
+        st.Page(
+            "pages/cross_correlation.py", title="Cross-correlation (7.2)", icon=":material/grid_on:"
+        ),
+        st.Page(
+            "pages/learn_kernel.py", title="Learn a kernel (7.2)", icon=":material/model_training:"
+        ),
+        st.Page(
+            "pages/padding_stride.py",
+            title="Padding and stride (7.3)",
+            icon=":material/aspect_ratio:",
+        ),
         st.Page("pages/channels.py", title="Channels (7.4)", icon=":material/layers:"),
         st.Page("pages/pooling.py", title="Pooling (7.5)", icon=":material/compress:"),
     ],
     "Architectures": [
-        st.Page("pages/builder.py", title="Architecture builder (7.6, 8.2, 8.6)", icon=":material/account_tree:"),
+        st.Page(
+            "pages/builder.py",
+            title="Architecture builder (7.6, 8.2, 8.6)",
+            icon=":material/account_tree:",
+        ),
     ],
     "Training": [
         st.Page("pages/data.py", title="Fashion-MNIST data", icon=":material/checkroom:"),

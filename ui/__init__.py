@@ -12,10 +12,12 @@ from ui.common import (
     settings,
     sidebar_ui,
 )
+from ui.images import image_source_ui
 
 __all__ = [
     "data_or_message",
     "error_boundary",
+    "image_source_ui",
     "load_data",
     "page_header",
     "settings",

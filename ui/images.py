@@ -1,0 +1,101 @@
+"""The shared image picker: every lesson page gets the same five sources through one call."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from cnnviz import images
+from cnnviz.data import TEXT_LABELS
+from ui.common import load_data
+
+SOURCES = (
+    "Stripes 6×8 (d2l 7.2)",
+    "Matrix 0..8 (d2l 7.2)",
+    "Fashion-MNIST sample",
+    "Draw",
+    "Upload",
+)
+
+
+@st.cache_data(max_entries=16, show_spinner="Decoding the upload…")
+def _decode(data: bytes, name: str, max_side: int, color: bool):
+    return images.load_upload(data, name, max_side=max_side, color=color)
+
+
+def _canvas_ui(key: str) -> images.LoadedImage | None:
+    from streamlit_drawable_canvas import st_canvas  # only importable inside a running app
+
+    size = st.slider("Drawing resolution (pixels)", 8, 64, 28, key=f"{key}_draw_size")
+    stroke = st.slider("Brush width", 4, 40, 18, key=f"{key}_brush")
+    result = st_canvas(
+        stroke_width=stroke,
+        stroke_color="#ffffff",
+        background_color="#000000",
+        height=280,
+        width=280,
+        drawing_mode="freedraw",
+        key=f"{key}_canvas",
+    )
+    X = images.from_canvas(getattr(result, "image_data", None), size)
+    drawn_key = f"{key}_drawn"
+    if X is not None:
+        st.session_state[drawn_key] = X  # keep the drawing across reruns and source switches
+    X = st.session_state.get(drawn_key)
+    if X is None:
+        st.info("Draw on the black square with the mouse; the lesson uses your strokes.")
+        X = images.seed_stripes().unsqueeze(0)
+        return images.LoadedImage(X, "stripes (until you draw)")
+    return images.LoadedImage(X, "drawing")
+
+
+def _upload_ui(key: str, max_side: int, color: bool) -> images.LoadedImage | None:
+    file = st.file_uploader("PNG or JPEG", type=["png", "jpg", "jpeg"], key=f"{key}_upload")
+    if file is None:
+        st.info("Upload a PNG or JPEG; until then the stripes image is used.")
+        return images.LoadedImage(images.seed_stripes().unsqueeze(0), "stripes (no upload yet)")
+    try:
+        loaded = _decode(file.getvalue(), file.name, max_side, color)
+    except images.ImageError as exc:
+        st.error(str(exc), icon=":material/broken_image:")
+        return None
+    for note in loaded.notes:
+        st.info(f"{file.name}: {note}.", icon=":material/info:")
+    return loaded
+
+
+def image_source_ui(
+    key: str, color: bool = False, max_side: int = images.DEFAULT_MAX_SIDE, default: int = 0
+) -> images.LoadedImage | None:
+    """Pick an input image; returns (C, H, W) in [0, 1], or None after showing an error.
+
+    Args:
+        key: the page's widget prefix, e.g. "xcorr".
+        color: keep three channels for uploads (others are repeated to three).
+        max_side: uploads are downscaled to fit this.
+        default: index into SOURCES of the initial choice.
+    """
+    source = st.selectbox("Input image", SOURCES, index=default, key=f"{key}_source")
+    if source == SOURCES[0]:
+        loaded = images.LoadedImage(images.seed_stripes().unsqueeze(0), "stripes")
+    elif source == SOURCES[1]:
+        loaded = images.LoadedImage(images.seed_matrix().unsqueeze(0), "matrix 0..8")
+    elif source == SOURCES[2]:
+        try:
+            data = load_data()
+        except Exception as exc:  # noqa: BLE001 - missing or damaged data: say so, keep going
+            st.warning(str(exc))
+            return None
+        c1, c2 = st.columns(2)
+        label = c1.selectbox(
+            "Class", range(10), format_func=lambda i: TEXT_LABELS[i], key=f"{key}_class"
+        )
+        index = c2.number_input("Sample", 0, 5999, 0, key=f"{key}_sample")
+        X = images.fashion_sample(data.test_images, data.test_labels, label, int(index))
+        loaded = images.LoadedImage(X, f"{TEXT_LABELS[label]} #{index}")
+    elif source == SOURCES[3]:
+        loaded = _canvas_ui(key)
+    else:
+        loaded = _upload_ui(key, max_side, color)
+    if loaded is not None and color and loaded.X.shape[0] == 1:
+        loaded = images.LoadedImage(loaded.X.expand(3, -1, -1).clone(), loaded.name, loaded.notes)
+    return loaded
