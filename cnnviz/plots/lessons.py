@@ -1,0 +1,144 @@
+"""Figures for the why-convolutions, channels and pooling pages (d2l 7.1, 7.4, 7.5)."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from cnnviz.plots.base import PALETTE, _np, base_layout
+
+
+def param_bars(fc: int, conv: int, fc_label: str = "fully connected", conv_label: str = "conv"):
+    """Two bars on a log scale: a dense layer's parameters against a conv layer's (d2l 7.1)."""
+    fig = go.Figure(
+        go.Bar(
+            x=[fc_label, conv_label],
+            y=[fc, conv],
+            marker_color=[PALETTE[3], PALETTE[2]],
+            text=[f"{fc:.3g}" if fc >= 1e6 else f"{fc:,}", f"{conv:,}"],
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{x}: %{y:,}<extra></extra>",
+        )
+    )
+    fig.update_yaxes(type="log", title="parameters (log scale)", exponentformat="power")
+    return base_layout(fig, None, 360)
+
+
+def _text(Z: np.ndarray, fmt: str) -> np.ndarray:
+    return np.vectorize(lambda v: format(v, fmt))(Z)
+
+
+def heatmap_row(
+    maps: list,
+    titles: list[str],
+    height: int = 320,
+    symmetric: bool | None = None,
+    annotate: bool | None = None,
+    fmt: str = ".2f",
+    cols: int | None = None,
+    shared_scale: bool = False,
+) -> go.Figure:
+    """Several 2-D maps side by side (rows of ``cols``), each with row 0 at the top.
+
+    Diverging red/blue centred on zero where values are negative, grey otherwise, as in
+    :func:`cnnviz.plots.base.heatmap`. ``shared_scale`` uses one colour range for all maps, so
+    equal colours mean equal numbers across panels.
+    """
+    arrays = [_np(m) for m in maps]
+    n = len(arrays)
+    cols = cols or n
+    rows = -(-n // cols)
+    fig = make_subplots(
+        rows=rows, cols=cols, subplot_titles=titles, horizontal_spacing=0.04, vertical_spacing=0.1
+    )
+    lo = min(float(a.min()) for a in arrays if a.size)
+    hi = max(float(a.max()) for a in arrays if a.size)
+    for k, Z in enumerate(arrays):
+        sym = symmetric if symmetric is not None else bool(Z.size) and float(Z.min()) < 0
+        if shared_scale:
+            m = max(abs(lo), abs(hi)) or 1.0
+            zr = (-m, m) if sym else (lo, hi if hi > lo else lo + 1)
+        else:
+            m = float(np.abs(Z).max()) or 1.0 if Z.size else 1.0
+            zr = (-m, m) if sym else (float(Z.min()), float(Z.max()) or 1.0)
+        show_text = annotate if annotate is not None else Z.size <= 100
+        fig.add_trace(
+            go.Heatmap(
+                z=Z,
+                zmin=zr[0],
+                zmax=zr[1],
+                colorscale="RdBu_r" if sym else "gray",
+                showscale=False,
+                text=_text(Z, fmt) if show_text and Z.size else None,
+                texttemplate="%{text}" if show_text else None,
+                textfont=dict(size=13),
+                hovertemplate="row %{y}, col %{x}: %{z:.4g}<extra></extra>",
+            ),
+            row=k // cols + 1,
+            col=k % cols + 1,
+        )
+    for k in range(n):
+        axis = "x" if k == 0 else f"x{k + 1}"
+        r, c = k // cols + 1, k % cols + 1
+        fig.update_yaxes(autorange="reversed", scaleanchor=axis, constrain="domain", row=r, col=c)
+    fig.update_xaxes(constrain="domain")
+    fig.update_annotations(font_size=15)
+    return base_layout(fig, None, height * rows)
+
+
+def winners_figure(X, wins, title: str | None = None, height: int = 420) -> go.Figure:
+    """The pooling input as a heatmap with every winning pixel outlined and its win count.
+
+    Args:
+        X: (H, W) input.
+        wins: (H, W) how many output cells each pixel won (0 = never the maximum).
+    """
+    Z, W = _np(X), _np(wins)
+    h, w = Z.shape
+    fig = go.Figure(
+        go.Heatmap(
+            z=Z,
+            colorscale="gray",
+            showscale=False,
+            text=_text(Z, ".3g") if Z.size <= 256 else None,
+            texttemplate="%{text}" if Z.size <= 256 else None,
+            textfont=dict(size=13),
+            hovertemplate="row %{y}, col %{x}: %{z:.4g}<extra></extra>",
+        )
+    )
+    rr, cc = np.nonzero(W)
+    if rr.size:
+        small = Z.size <= 1024
+        fig.add_trace(
+            go.Scatter(
+                x=cc,
+                y=rr,
+                mode="markers",
+                marker=dict(
+                    symbol="square-open",
+                    size=max(6, min(40, 380 // max(h, w))) if small else 5,
+                    color=PALETTE[1],
+                    line=dict(width=3 if small else 1.5, color=PALETTE[1]),
+                ),
+                customdata=W[rr, cc],
+                hovertemplate="row %{y}, col %{x}: won %{customdata} window(s)<extra></extra>",
+                name="winner",
+                showlegend=False,
+            )
+        )
+    fig.update_yaxes(autorange="reversed", scaleanchor="x", constrain="domain")
+    fig.update_xaxes(constrain="domain", range=[-0.5, w - 0.5])
+    fig.update_yaxes(range=[h - 0.5, -0.5])
+    return base_layout(fig, title, height)
+
+
+def shapes_table(rows: dict[int, list[tuple[str, tuple[int, ...]]]]):
+    """Layer shapes per input size as a pandas DataFrame: one row per layer, one column a size."""
+    import pandas as pd
+
+    sizes = list(rows)
+    names = [name for name, _ in rows[sizes[0]]]
+    data = {f"{s}×{s} input": ["×".join(map(str, shape)) for _, shape in rows[s]] for s in sizes}
+    return pd.DataFrame(data, index=names)
