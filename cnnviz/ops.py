@@ -1,0 +1,493 @@
+"""Convolution and pooling as the book writes them, extended with padding, stride and dilation.
+
+d2l 7.2–7.5. Each op keeps the book's explicit double loop over output cells, so a reader sees
+that one output number is the sum of an element-wise product of a window and the kernel (or the
+max/mean of a window). The loops are checked against ``F.conv2d`` / ``F.max_pool2d`` /
+``F.avg_pool2d`` in ``tests/test_ops.py``.
+
+Fast path: a Python loop costs ~10 µs per output cell, fine for lessons but slow for a 512×512
+upload. When the output has more than ``LOOP_MAX_CELLS`` cells (64×64), or ``fast=True`` is
+passed, the op calls the torch function instead; ``fast=False`` forces the loop. Both give the
+same numbers (to float rounding).
+
+Shapes follow PyTorch. For one axis with input ``n``, kernel ``k``, padding ``p``, stride ``s``
+and dilation ``d``::
+
+    out = floor((n + 2p - d(k - 1) - 1) / s) + 1
+
+(the book's 7.3 formula ``floor((n - k + 2p + s) / s)`` is the case d = 1). Pooling may use
+``ceil`` instead of ``floor`` (``ceil_mode=True``), with PyTorch's rule that the last window must
+start inside the input or its left padding.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+from torch.nn import functional as F
+
+LOOP_MAX_CELLS = 64 * 64
+
+Pair = int | tuple[int, int]
+
+
+def _pair(v: Pair, name: str = "value") -> tuple[int, int]:
+    """``3`` → ``(3, 3)``; ``(3, 5)`` stays; anything else is a ValueError."""
+    if isinstance(v, bool):
+        raise ValueError(f"{name} must be an integer or a (height, width) pair, got {v!r}")
+    if isinstance(v, int):
+        return (v, v)
+    try:
+        a, b = v
+        return (int(a), int(b))
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must be an integer or a (height, width) pair, got {v!r}") from exc
+
+
+def _use_fast(fast: bool | None, out_hw: tuple[int, int]) -> bool:
+    if fast is not None:
+        return fast
+    return out_hw[0] * out_hw[1] > LOOP_MAX_CELLS
+
+
+# --------------------------------------------------------------------------------------------
+# Shapes (d2l 7.3)
+# --------------------------------------------------------------------------------------------
+
+
+def _axis_out(n: int, k: int, p: int, s: int, d: int, ceil_mode: bool = False) -> int:
+    """PyTorch's output length along one axis (``pooling_output_shape`` for ceil_mode)."""
+    span = n + 2 * p - d * (k - 1) - 1
+    if ceil_mode:
+        out = -((-span) // s) + 1  # ceil division
+        # The last window must start inside the input or the left padding.
+        if (out - 1) * s >= n + p:
+            out -= 1
+        return out
+    return span // s + 1
+
+
+def _basic_problems(n, k, p, s, d) -> list[str]:
+    problems = []
+    for axis, i in (("height", 0), ("width", 1)):
+        if n[i] < 1:
+            problems.append(f"The input {axis} is {n[i]}; it must be at least 1.")
+        if k[i] < 1:
+            problems.append(f"The kernel {axis} is {k[i]}; it must be at least 1.")
+        if p[i] < 0:
+            problems.append(f"Padding ({axis}) is {p[i]}; it cannot be negative.")
+        if s[i] < 1:
+            problems.append(f"Stride ({axis}) is {s[i]}; it must be at least 1.")
+        if d[i] < 1:
+            problems.append(f"Dilation ({axis}) is {d[i]}; it must be at least 1.")
+    return problems
+
+
+def _too_big(axis: str, n: int, k: int, p: int, d: int) -> str:
+    span = d * (k - 1) + 1
+    dil = f" (dilated by {d}: it spans {span} cells)" if d > 1 else ""
+    return (
+        f"The kernel {axis} {k}{dil} is larger than the padded input {axis} "
+        f"{n} + 2·{p} = {n + 2 * p}: not even one window fits. "
+        "Use a smaller kernel or dilation, or more padding."
+    )
+
+
+def check_conv_shape(
+    input_hw: Pair,
+    kernel_hw: Pair,
+    padding_hw: Pair = 0,
+    stride_hw: Pair = 1,
+    dilation_hw: Pair = 1,
+) -> list[str]:
+    """Why a convolution setting is invalid, in words; an empty list means it is fine. d2l 7.3.
+
+    Mirrors the checks ``F.conv2d`` makes, but says what to change.
+    """
+    n, k, p, s, d = (
+        _pair(v, name)
+        for v, name in (
+            (input_hw, "input size"),
+            (kernel_hw, "kernel size"),
+            (padding_hw, "padding"),
+            (stride_hw, "stride"),
+            (dilation_hw, "dilation"),
+        )
+    )
+    problems = _basic_problems(n, k, p, s, d)
+    if problems:
+        return problems
+    for axis, i in (("height", 0), ("width", 1)):
+        if d[i] * (k[i] - 1) + 1 > n[i] + 2 * p[i]:
+            problems.append(_too_big(axis, n[i], k[i], p[i], d[i]))
+    return problems
+
+
+def check_pool_shape(
+    input_hw: Pair,
+    pool_size: Pair,
+    padding_hw: Pair = 0,
+    stride_hw: Pair = 1,
+    dilation_hw: Pair = 1,
+    ceil_mode: bool = False,
+) -> list[str]:
+    """Why a pooling setting is invalid, in words (``[]`` = fine). d2l 7.5.
+
+    PyTorch's pooling rules: padding at most half of the window (``k // 2``, whatever the
+    dilation), so that no window is padding only; and at least one output cell. (With
+    ceil_mode a window may hang over the input's end: a window larger than the input can
+    still be valid.)
+    """
+    n, k, p, s, d = (
+        _pair(v, name)
+        for v, name in (
+            (input_hw, "input size"),
+            (pool_size, "pool size"),
+            (padding_hw, "padding"),
+            (stride_hw, "stride"),
+            (dilation_hw, "dilation"),
+        )
+    )
+    problems = _basic_problems(n, k, p, s, d)
+    if problems:
+        return problems
+    for axis, i in (("height", 0), ("width", 1)):
+        if p[i] > k[i] // 2:
+            problems.append(
+                f"Padding ({axis}) {p[i]} is more than half of the pooling window's {axis} "
+                f"({k[i]} // 2 = {k[i] // 2}); PyTorch refuses this because a window could "
+                "hold only padding."
+            )
+    if problems:
+        return problems
+    for axis, i in (("height", 0), ("width", 1)):
+        if _axis_out(n[i], k[i], p[i], s[i], d[i], ceil_mode) < 1:
+            problems.append(_too_big(axis, n[i], k[i], p[i], d[i]))
+    return problems
+
+
+def conv_output_shape(
+    input_hw: Pair,
+    kernel_hw: Pair,
+    padding_hw: Pair = 0,
+    stride_hw: Pair = 1,
+    dilation_hw: Pair = 1,
+) -> tuple[int, int]:
+    """(h, w) of a convolution's output by the floor formula. d2l 7.3.
+
+    Raises:
+        ValueError: with :func:`check_conv_shape`'s explanation when the setting is invalid.
+    """
+    problems = check_conv_shape(input_hw, kernel_hw, padding_hw, stride_hw, dilation_hw)
+    if problems:
+        raise ValueError(" ".join(problems))
+    n, k, p, s, d = map(_pair, (input_hw, kernel_hw, padding_hw, stride_hw, dilation_hw))
+    return tuple(_axis_out(n[i], k[i], p[i], s[i], d[i]) for i in range(2))  # type: ignore
+
+
+def pool_output_shape(
+    input_hw: Pair,
+    pool_size: Pair,
+    padding_hw: Pair = 0,
+    stride_hw: Pair = 1,
+    dilation_hw: Pair = 1,
+    ceil_mode: bool = False,
+) -> tuple[int, int]:
+    """(h, w) of a pooling output, floor or ceil formula as ``nn.MaxPool2d`` does. d2l 7.5.
+
+    The stride is *not* defaulted to the window here; pass it explicitly.
+    """
+    problems = check_pool_shape(input_hw, pool_size, padding_hw, stride_hw, dilation_hw, ceil_mode)
+    if problems:
+        raise ValueError(" ".join(problems))
+    n, k, p, s, d = map(_pair, (input_hw, pool_size, padding_hw, stride_hw, dilation_hw))
+    return tuple(_axis_out(n[i], k[i], p[i], s[i], d[i], ceil_mode) for i in range(2))  # type: ignore
+
+
+def shape_formula(
+    input_hw: Pair,
+    kernel_hw: Pair,
+    padding_hw: Pair = 0,
+    stride_hw: Pair = 1,
+    dilation_hw: Pair = 1,
+    ceil_mode: bool = False,
+) -> tuple[str, str]:
+    """The output-shape formula with the numbers substituted, one line per axis. d2l 7.3.
+
+    E.g. ``"⌊(8 + 2·1 − 1·(3 − 1) − 1) / 2⌋ + 1 = ⌊7 / 2⌋ + 1 = 4"``. Invalid settings still get
+    their arithmetic (the result may be ≤ 0), so a page can show why.
+    """
+    n, k, p, s, d = map(_pair, (input_hw, kernel_hw, padding_hw, stride_hw, dilation_hw))
+    lo, hi = ("⌈", "⌉") if ceil_mode else ("⌊", "⌋")
+    lines = []
+    for i in range(2):
+        span = n[i] + 2 * p[i] - d[i] * (k[i] - 1) - 1
+        if s[i] >= 1:
+            out = _axis_out(n[i], k[i], p[i], s[i], d[i], ceil_mode)
+            raw = math.ceil(span / s[i]) + 1 if ceil_mode else span // s[i] + 1
+            note = "  (last window would start in the right padding: −1)" if raw != out else ""
+            result = f"{lo}{span} / {s[i]}{hi} + 1 = {out}{note}"
+        else:
+            result = "undefined (stride < 1)"
+        lines.append(
+            f"{lo}({n[i]} + 2·{p[i]} − {d[i]}·({k[i]} − 1) − 1) / {s[i]}{hi} + 1 = {result}"
+        )
+    return lines[0], lines[1]
+
+
+# --------------------------------------------------------------------------------------------
+# Cross-correlation (d2l 7.2, 7.4)
+# --------------------------------------------------------------------------------------------
+
+
+def pad2d(X: torch.Tensor, padding: Pair, value: float = 0.0) -> torch.Tensor:
+    """Surround the last two axes with ``padding`` rows/columns of ``value``. d2l 7.3."""
+    ph, pw = _pair(padding, "padding")
+    if ph == 0 and pw == 0:
+        return X
+    return F.pad(X, (pw, pw, ph, ph), value=value)
+
+
+def corr2d(
+    X: torch.Tensor,
+    K: torch.Tensor,
+    padding: Pair = 0,
+    stride: Pair = 1,
+    dilation: Pair = 1,
+    fast: bool | None = None,
+) -> torch.Tensor:
+    """2-D cross-correlation of X (h, w) with K (kh, kw). d2l 7.2, extended as in 7.3.
+
+    The book's loop, plus zero padding around X, a stride between windows and a dilation
+    inside the kernel. Outputs larger than 64×64 use ``F.conv2d`` (see the module docstring).
+
+    Raises:
+        ValueError: the setting is invalid (see :func:`check_conv_shape`).
+    """
+    kh, kw = K.shape
+    ph, pw = _pair(padding, "padding")
+    sh, sw = _pair(stride, "stride")
+    dh, dw = _pair(dilation, "dilation")
+    out_h, out_w = conv_output_shape(X.shape, (kh, kw), (ph, pw), (sh, sw), (dh, dw))
+    dtype = X.dtype if X.is_floating_point() else torch.float32
+    X, K = X.to(dtype), K.to(dtype)
+    if _use_fast(fast, (out_h, out_w)):
+        Y = F.conv2d(X[None, None], K[None, None], padding=(ph, pw), stride=(sh, sw),
+                     dilation=(dh, dw))  # fmt: skip
+        return Y[0, 0]
+    Xp = pad2d(X, (ph, pw))
+    span_h, span_w = dh * (kh - 1) + 1, dw * (kw - 1) + 1  # the kernel's footprint
+    Y = torch.zeros((out_h, out_w), dtype=dtype)
+    for i in range(Y.shape[0]):
+        for j in range(Y.shape[1]):
+            r, c = i * sh, j * sw
+            Y[i, j] = (Xp[r : r + span_h : dh, c : c + span_w : dw] * K).sum()
+    return Y
+
+
+def corr2d_multi_in(X: torch.Tensor, K: torch.Tensor, **kwargs) -> torch.Tensor:
+    """Sum over input channels of per-channel cross-correlations. d2l 7.4.
+
+    X: (c_i, h, w), K: (c_i, kh, kw); keyword arguments go to :func:`corr2d`.
+    """
+    if X.shape[0] != K.shape[0]:
+        raise ValueError(
+            f"The input has {X.shape[0]} channels but the kernel has {K.shape[0]}: "
+            "each input channel needs its own kernel slice."
+        )
+    return sum(corr2d(x, k, **kwargs) for x, k in zip(X, K, strict=True))
+
+
+def corr2d_multi_in_out(X: torch.Tensor, K: torch.Tensor, **kwargs) -> torch.Tensor:
+    """One output channel per kernel in K (c_o, c_i, kh, kw), stacked on axis 0. d2l 7.4."""
+    return torch.stack([corr2d_multi_in(X, k, **kwargs) for k in K], 0)
+
+
+def corr2d_multi_in_out_1x1(X: torch.Tensor, K: torch.Tensor) -> torch.Tensor:
+    """A 1×1 convolution is a matrix product over channels at every pixel. d2l 7.4.
+
+    X: (c_i, h, w), K: (c_o, c_i, 1, 1) → (c_o, h, w).
+    """
+    c_i, h, w = X.shape
+    c_o = K.shape[0]
+    X = X.reshape((c_i, h * w))
+    K = K.reshape((c_o, c_i))
+    Y = torch.matmul(K, X)  # matrix multiplication in the fully connected layer
+    return Y.reshape((c_o, h, w))
+
+
+# --------------------------------------------------------------------------------------------
+# Pooling (d2l 7.5)
+# --------------------------------------------------------------------------------------------
+
+
+def pool2d(
+    X: torch.Tensor,
+    pool_size: Pair,
+    mode: str = "max",
+    stride: Pair | None = None,
+    padding: Pair = 0,
+    dilation: Pair = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+    count_include_pad: bool = True,
+    fast: bool | None = None,
+):
+    """Max or average pooling of X (h, w), or (..., h, w) one map at a time. d2l 7.5.
+
+    **Stride default:** when ``stride`` is not given the window slides by 1, as the book's
+    ``pool2d`` does (its 3×3 example gives a 2×2 output). ``nn.MaxPool2d`` instead defaults the
+    stride to the window size; pass ``stride=pool_size`` to get torch's behaviour.
+
+    Semantics otherwise follow ``F.max_pool2d`` / ``F.avg_pool2d``: max pads with −inf (padding
+    never wins), average pads with zeros and by default counts them in the divisor
+    (``count_include_pad=True``), except for window parts beyond the padding, which ceil_mode
+    can create. Average pooling has no dilation in torch, so ``dilation`` must be 1 for it.
+
+    Returns:
+        Y, or (Y, indices) with ``return_indices``: the flat position ``row * w + col`` of each
+        maximum in the *unpadded* input, as torch returns it (max mode only).
+
+    Raises:
+        ValueError: invalid setting, explained (see :func:`check_pool_shape`).
+    """
+    if mode not in ("max", "avg"):
+        raise ValueError(f"mode must be 'max' or 'avg', got {mode!r}")
+    ph_pw = _pair(padding, "padding")
+    s = _pair(1 if stride is None else stride, "stride")
+    d = _pair(dilation, "dilation")
+    k = _pair(pool_size, "pool_size")
+    if mode == "avg" and d != (1, 1):
+        raise ValueError("Average pooling has no dilation in PyTorch (F.avg_pool2d); use 1.")
+    if return_indices and mode != "max":
+        raise ValueError("return_indices only makes sense for max pooling.")
+    problems = check_pool_shape(X.shape[-2:], k, ph_pw, s, d, ceil_mode)
+    if problems:
+        raise ValueError(" ".join(problems))
+    dtype = X.dtype if X.is_floating_point() else torch.float32
+    X = X.to(dtype)
+    opts = dict(
+        mode=mode, stride=s, padding=ph_pw, dilation=d, ceil_mode=ceil_mode,
+        return_indices=return_indices, count_include_pad=count_include_pad, fast=fast,
+    )  # fmt: skip
+    if X.dim() > 2:  # one map at a time, like nn.MaxPool2d over (N, C, h, w)
+        results = [pool2d(x, k, **opts) for x in X]
+        if return_indices:
+            return torch.stack([r[0] for r in results]), torch.stack([r[1] for r in results])
+        return torch.stack(results)
+    out_h, out_w = pool_output_shape(X.shape, k, ph_pw, s, d, ceil_mode)
+    if _use_fast(fast, (out_h, out_w)):
+        return _pool2d_torch(X, k, mode, s, ph_pw, d, ceil_mode, return_indices, count_include_pad)
+    h, w = X.shape
+    ph, pw = ph_pw
+    Xp = pad2d(X, ph_pw, value=-math.inf if mode == "max" else 0.0)
+    # Where each padded cell came from (flat index into X), −1 for padding.
+    where = pad2d(torch.arange(h * w).reshape(h, w), ph_pw, value=-1)
+    span_h, span_w = d[0] * (k[0] - 1) + 1, d[1] * (k[1] - 1) + 1
+    Y = torch.zeros((out_h, out_w), dtype=dtype)
+    indices = torch.zeros((out_h, out_w), dtype=torch.int64)
+    for i in range(out_h):
+        for j in range(out_w):
+            r, c = i * s[0], j * s[1]
+            # Slicing stops at the padded edge: ceil_mode's overhanging windows are cut there.
+            rows, cols = slice(r, r + span_h, d[0]), slice(c, c + span_w, d[1])
+            window = Xp[rows, cols]
+            if mode == "max":
+                Y[i, j] = window.max()
+                if return_indices:
+                    inside = where[rows, cols] >= 0
+                    best = torch.argmax(window[inside])  # first maximum in row-major order
+                    indices[i, j] = where[rows, cols][inside][best]
+            elif count_include_pad:
+                Y[i, j] = window.mean()
+            else:
+                Y[i, j] = window.sum() / (where[rows, cols] >= 0).sum()
+    return (Y, indices) if return_indices else Y
+
+
+def _pool2d_torch(X, k, mode, s, p, d, ceil_mode, return_indices, count_include_pad):
+    """The fast path of :func:`pool2d`: the same call through torch."""
+    x = X[None, None]
+    if mode == "max":
+        out = F.max_pool2d(x, k, s, p, d, ceil_mode=ceil_mode, return_indices=return_indices)
+        if return_indices:
+            return out[0][0, 0], out[1][0, 0]
+        return out[0, 0]
+    Y = F.avg_pool2d(x, k, s, p, ceil_mode=ceil_mode, count_include_pad=count_include_pad)
+    return Y[0, 0]
+
+
+# --------------------------------------------------------------------------------------------
+# One window, for the step-through (d2l 7.2)
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Window:
+    """The input window under output cell (i, j), in input coordinates.
+
+    ``rows``/``cols`` are the input indices the kernel touches (negative or ≥ size = padding);
+    ``values`` the padded input there; ``products`` the element-wise products with the kernel
+    and ``total`` their sum (= the output cell), when a kernel tensor was given.
+    """
+
+    i: int
+    j: int
+    rows: tuple[int, ...]
+    cols: tuple[int, ...]
+    values: torch.Tensor
+    products: torch.Tensor | None
+    total: float | None
+
+    @property
+    def top_left(self) -> tuple[int, int]:
+        return self.rows[0], self.cols[0]
+
+    @property
+    def bottom_right(self) -> tuple[int, int]:
+        return self.rows[-1], self.cols[-1]
+
+
+def window(
+    X: torch.Tensor,
+    i: int,
+    j: int,
+    kernel: torch.Tensor | Pair,
+    padding: Pair = 0,
+    stride: Pair = 1,
+    dilation: Pair = 1,
+) -> Window:
+    """The window of X (h, w) that output cell (i, j) sees, and its products with K. d2l 7.2.
+
+    ``kernel`` is the kernel tensor K (products and their sum are filled in) or just its
+    (h, w) size. Raises ValueError for an invalid setting or a cell outside the output.
+    """
+    K = kernel if isinstance(kernel, torch.Tensor) else None
+    kh, kw = tuple(K.shape) if K is not None else _pair(kernel, "kernel size")
+    ph, pw = _pair(padding, "padding")
+    sh, sw = _pair(stride, "stride")
+    dh, dw = _pair(dilation, "dilation")
+    out_h, out_w = conv_output_shape(X.shape, (kh, kw), (ph, pw), (sh, sw), (dh, dw))
+    if not (0 <= i < out_h and 0 <= j < out_w):
+        raise ValueError(f"Output cell ({i}, {j}) is outside the {out_h}×{out_w} output.")
+    X = X.float()
+    Xp = pad2d(X, (ph, pw))
+    r, c = i * sh, j * sw
+    values = Xp[r : r + dh * (kh - 1) + 1 : dh, c : c + dw * (kw - 1) + 1 : dw].clone()
+    rows = tuple(r - ph + a * dh for a in range(kh))
+    cols = tuple(c - pw + b * dw for b in range(kw))
+    products = total = None
+    if K is not None:
+        products = values * K.float()
+        total = float(products.sum())
+    return Window(i, j, rows, cols, values, products, total)
+
+
+def is_padding(rows: tuple[int, ...], cols: tuple[int, ...], hw: tuple[int, int]) -> torch.Tensor:
+    """(len(rows), len(cols)) mask: True where (row, col) lies outside an (h, w) input."""
+    h, w = hw
+    r = torch.tensor([0 <= x < h for x in rows])
+    c = torch.tensor([0 <= x < w for x in cols])
+    return ~(r[:, None] & c[None, :])
