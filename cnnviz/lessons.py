@@ -15,7 +15,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from cnnviz import ops
+from cnnviz import images, ops
 
 # --------------------------------------------------------------------------------------------
 # d2l 7.1: why convolutions
@@ -82,6 +82,9 @@ def dense_layer(height: int, width: int, seed: int = 0) -> torch.Tensor:
     return torch.randn((n, n), generator=g) / math.sqrt(n)
 
 
+TRANSLATION_MAX_SIDE = 32  # a 32×32 dense layer already holds 1024² ≈ 10⁶ weights
+
+
 @dataclass
 class TranslationDemo:
     """Outputs of a conv layer and a dense layer on an image and on its shifted copy."""
@@ -103,12 +106,15 @@ def translation_demo(
     """d2l 7.1 translation equivariance: conv(shift X) = shift(conv X); a dense layer breaks it.
 
     Args:
-        X: (H, W) image (keep it small: the dense layer has (H·W)² weights).
+        X: (H, W) or (C, H, W) image (channels averaged); downscaled to
+            ``TRANSLATION_MAX_SIDE`` (the dense layer has (H·W)² weights).
         K: (kh, kw) kernel.
         dy, dx: shift in pixels.
         seed: for the dense layer's random weights.
     """
-    X = X.float()
+    if X.dim() == 3:
+        X = X.float().mean(0)  # channels averaged: one grey image
+    X = images.fit_side(X.float()[None], TRANSLATION_MAX_SIDE)[0]
     h, w = X.shape
     Xs = shift_image(X, dy, dx)
     conv, conv_s = conv_same_circular(X, K), conv_same_circular(Xs, K)
