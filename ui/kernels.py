@@ -1,0 +1,76 @@
+"""The kernel editor shared by the convolution pages: presets plus an editable grid (d2l 7.2).
+
+The chosen kernel is also kept in ``st.session_state["current_kernel"]`` (a nested list), so the
+Learn-a-kernel page can offer "the kernel from the cross-correlation page".
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import streamlit as st
+import torch
+
+from cnnviz.kernels import KERNEL_PRESETS
+
+CURRENT_KERNEL = "current_kernel"
+CUSTOM = "Custom…"
+TEXT = {
+    "preset": "Kernel",
+    "preset_help": "The book's [1, −1] edge detector, classic image filters, or your own.",
+    "rows": "Kernel rows",
+    "cols": "Kernel columns",
+    "grid_help": "Click a cell to type a number; the output updates when you leave the cell.",
+    "empty_cell": "Empty kernel cells count as 0.",
+}
+MAX_KERNEL_SIDE = 7
+
+
+def _identity(kh: int, kw: int) -> list[list[float]]:
+    K = [[0.0] * kw for _ in range(kh)]
+    K[kh // 2][kw // 2] = 1.0
+    return K
+
+
+def kernel_editor_ui(key: str, default: str | None = None) -> torch.Tensor:
+    """Pick a preset or type a custom kernel; returns K as a float32 (kh, kw) tensor.
+
+    Args:
+        key: the page's widget prefix, e.g. "xcorr" (widgets: ``{key}_kernel_preset``,
+            ``{key}_kernel_rows``, ``{key}_kernel_cols``, ``{key}_kernel_grid_…``).
+        default: the preset selected at first (the book's [1, −1] if None).
+    """
+    names = [*KERNEL_PRESETS, CUSTOM]
+    index = names.index(default) if default in names else 0
+    preset = st.selectbox(
+        TEXT["preset"], names, index=index, key=f"{key}_kernel_preset", help=TEXT["preset_help"]
+    )
+    if preset == CUSTOM:
+        c1, c2 = st.columns(2)
+        kh = int(c1.number_input(TEXT["rows"], 1, MAX_KERNEL_SIDE, 3, key=f"{key}_kernel_rows"))
+        kw = int(c2.number_input(TEXT["cols"], 1, MAX_KERNEL_SIDE, 3, key=f"{key}_kernel_cols"))
+        base = _identity(kh, kw)
+        grid_key = f"{key}_kernel_grid_custom_{kh}x{kw}"
+    else:
+        base = KERNEL_PRESETS[preset]
+        grid_key = f"{key}_kernel_grid_{names.index(preset)}"
+    # Columns named by index so the grid reads like the tensor K[row, col].
+    frame = pd.DataFrame(base, columns=[str(j) for j in range(len(base[0]))], dtype="float64")
+    edited = st.data_editor(
+        frame,
+        key=grid_key,
+        num_rows="fixed",
+        hide_index=False,
+        width="content",
+        column_config={
+            c: st.column_config.NumberColumn(c, format="%.3g", width="small") for c in frame
+        },
+    )
+    values = [[float(v) for v in row] for row in edited.to_numpy().tolist()]
+    if any(math.isnan(v) for row in values for v in row):
+        st.caption(TEXT["empty_cell"])
+        values = [[0.0 if math.isnan(v) else v for v in row] for row in values]
+    st.caption(TEXT["grid_help"])
+    st.session_state[CURRENT_KERNEL] = values
+    return torch.tensor(values, dtype=torch.float32)
