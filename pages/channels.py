@@ -1,6 +1,133 @@
-"""Placeholder for the channels page, replaced by its own issue's work."""
+"""Channels (d2l 7.4): an RGB image split into its channels, a kernel per channel, the maps
+summed; a bank of kernels giving a stack of output maps; and a 1×1 convolution computed as the
+matrix product it is, checked against torch."""
 
 import streamlit as st
 
-st.title("channels")
-st.info("This lesson is being built.")
+from cnnviz import images, lessons
+from cnnviz.kernels import KERNEL_PRESETS, kernel_tensor
+from cnnviz.plots import lessons as plots
+from ui import image_source_ui, page_header
+
+MAX_SIDE = 128  # six maps of an upload stay quick to draw at this size
+CHANNELS = ("red", "green", "blue")
+BANKS = ("Seed: K, K + 1, K + 2 on the seed's X", "Kernel presets on your image")
+TEXT = {
+    "title": "Multiple input and output channels",
+    "intro": (
+        "A colour image has three channels. A conv layer gives each input channel its own "
+        "kernel slice and **adds** the results into one output map; several such kernels give "
+        "several output maps (channels). A 1×1 kernel mixes channels at each pixel and nothing "
+        "else: it is a fully connected layer applied at every pixel."
+    ),
+    "multi_in": "1. Multiple input channels: a kernel per channel, then the sum",
+    "multi_in_help": (
+        f"Uploads are downscaled to {MAX_SIDE} pixels on this page. Kernels of different sizes "
+        "are zero-padded at the bottom and right to the largest one, so the per-channel maps "
+        "line up (cnnviz's extension; the book uses equal sizes)."
+    ),
+    "seed": "The seed's example (d2l 7.4), computed now",
+    "multi_out": "2. Multiple output channels: a bank of kernels",
+    "one": "3. A 1×1 convolution is a matrix product",
+    "one_help": (
+        "Reshape X to (c_i, h·w) and K to (c_o, c_i): Y = K·X, reshaped to (c_o, h, w), is "
+        "exactly the 1×1 convolution (d2l's corr2d_multi_in_out_1x1), with random kernel weights."
+    ),
+}
+
+page_header(TEXT["title"], "7.4", TEXT["intro"])
+
+# ---------------------------------------------------------------- 1. multiple input channels
+st.header(TEXT["multi_in"])
+st.caption(TEXT["multi_in_help"])
+loaded = image_source_ui("chan", color=True, max_side=MAX_SIDE)
+if loaded is None:
+    st.stop()
+X = loaded.X
+cols = st.columns(4)
+cols[0].image(images.to_png(X), caption=f"{loaded.name} {tuple(X.shape)}", width="stretch")
+defaults = ("Sobel x", "Sobel y", "Laplacian")
+names = [
+    cols[i + 1].selectbox(
+        f"Kernel for {CHANNELS[i]}",
+        list(KERNEL_PRESETS),
+        index=list(KERNEL_PRESETS).index(defaults[i]),
+        key=f"chan_kernel_{CHANNELS[i]}",
+    )
+    for i in range(3)
+]
+res = lessons.channel_sum(X, [kernel_tensor(n) for n in names])
+st.plotly_chart(
+    plots.heatmap_row(list(X), [f"{c} channel" for c in CHANNELS], height=260, annotate=False),
+    key="chan_split_chart",
+)
+titles = [f"{c} ⋆ {n}" for c, n in zip(CHANNELS, names, strict=True)] + ["sum"]
+st.plotly_chart(
+    plots.heatmap_row([*res.per_channel, res.total], titles, height=260, annotate=False),
+    key="chan_sum_chart",
+)
+m = st.columns(3)
+m[0].metric("Output shape", "×".join(map(str, res.total.shape)))
+m[1].metric("max |sum − F.conv2d|", f"{res.max_abs_diff:.2g}")
+loop = "–" if res.loop_diff is None else f"{res.loop_diff:.2g}"
+m[2].metric("max |corr2d_multi_in − F.conv2d|", loop)
+if res.loop_diff is None:
+    st.caption("The teaching loop is skipped above 64×64 output cells; torch gives the sum.")
+
+with st.expander(TEXT["seed"], expanded=True):
+    sX, sK = lessons.seed_multi_in()
+    seed_sum = lessons.channel_sum(sX, list(sK))
+    st.code(f"X = {sX!r}\nK = {sK!r}\ncorr2d_multi_in(X, K)\n{seed_sum.total!r}", "python")
+
+# ---------------------------------------------------------------- 2. multiple output channels
+st.header(TEXT["multi_out"])
+bank = st.radio("Bank", BANKS, key="chan_bank", horizontal=True)
+if bank == BANKS[0]:
+    sX, K, Y = lessons.seed_multi_in_out()
+    st.code(f"K = torch.stack((K, K + 1, K + 2), 0)  # {tuple(K.shape)}\n"
+            f"corr2d_multi_in_out(X, K)\n{Y!r}", "python")  # fmt: skip
+    maps, titles = list(Y), ["K", "K + 1", "K + 2"]
+else:
+    chosen = st.multiselect(
+        "Kernels (one output channel each)",
+        list(KERNEL_PRESETS),
+        ["Sobel x", "Sobel y", "Laplacian", "Sharpen"],
+        key="chan_bank_kernels",
+    )
+    Y = lessons.kernel_bank(X, [kernel_tensor(n) for n in chosen]) if chosen else None
+    st.caption(
+        f"Weight shape (c_o, c_i, k_h, k_w) = ({len(chosen)}, {X.shape[0]}, …): each slice is the "
+        "preset divided by c_i, so every map sees the channel average."
+    )
+    maps, titles = list(Y) if chosen else [], chosen
+if maps:
+    st.metric("Output stack shape (c_o, h, w)", "×".join(map(str, Y.shape)))
+    st.plotly_chart(
+        plots.heatmap_row(maps, titles, cols=min(4, len(maps)), height=240),
+        key="chan_bank_chart",
+    )
+else:
+    st.warning("Pick at least one kernel.")
+
+# ---------------------------------------------------------------- 3. 1×1 convolution
+st.header(TEXT["one"])
+st.caption(TEXT["one_help"])
+c_o = st.slider("Output channels c_o", 1, 6, 2, key="chan_c_o")
+one = lessons.one_by_one(X, c_o)
+c_i, h, w = X.shape
+st.markdown(
+    f"X {c_i}×{h}×{w} → X.reshape({c_i}, {h * w}) · K {c_o}×{c_i}×1×1 → K.reshape({c_o}, {c_i}) "
+    f"· Y = K·X : {c_o}×{h * w} → Y.reshape({c_o}, {h}, {w})"
+)
+left, right = st.columns([1, 3])
+left.dataframe(one.K_matrix.numpy(), key="chan_k_matrix")
+m = right.columns(2)
+m[0].metric("max |matmul − F.conv2d|", f"{one.max_abs_diff:.2g}")
+m[1].metric("max |matmul − corr2d_multi_in_out|", "–" if one.loop_diff is None else
+            f"{one.loop_diff:.2g}")  # fmt: skip
+st.plotly_chart(
+    plots.heatmap_row(
+        list(one.Y_matmul), [f"Y[{o}]" for o in range(c_o)], height=240, cols=min(c_o, 3)
+    ),  # fmt: skip
+    key="chan_one_chart",
+)
