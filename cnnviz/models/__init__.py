@@ -1,6 +1,7 @@
 """Model specs, presets and builders for LeNet (d2l 7.6), VGG (8.2) and ResNet (8.6)."""
 
 from cnnviz.models.build import build_model, init_cnn
+from cnnviz.models.codegen import to_code
 from cnnviz.models.specs import (
     FAMILIES,
     PRESETS,
@@ -11,6 +12,8 @@ from cnnviz.models.specs import (
     spec_from_dict,
     spec_to_dict,
 )
+from cnnviz.models.summary import d2l_lines, default_input_shape, layer_summary, totals
+from cnnviz.models.validate import SpecError, count_parameters, validate
 
 __all__ = [
     "FAMILIES",
@@ -18,9 +21,17 @@ __all__ = [
     "LeNetSpec",
     "ModelSpec",
     "ResNetSpec",
+    "SpecError",
     "VGGSpec",
     "build_model",
+    "count_parameters",
+    "d2l_lines",
+    "default_input_shape",
     "init_cnn",
+    "layer_summary",
     "spec_from_dict",
     "spec_to_dict",
+    "to_code",
+    "totals",
+    "validate",
 ]

@@ -12,6 +12,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from cnnviz.models.specs import LeNetSpec, ModelSpec, ResNetSpec, VGGSpec
+from cnnviz.models.validate import validate
 
 
 def make_activation(name: str) -> nn.Module:
@@ -154,9 +155,17 @@ def resnet(spec: ResNetSpec) -> nn.Sequential:
     return net
 
 
-def build_model(spec: ModelSpec) -> nn.Sequential:
-    """The network a spec describes, initialised with d2l's ``init_cnn``."""
+def build_model(spec: ModelSpec, device: str | torch.device | None = None) -> nn.Sequential:
+    """The network a spec describes, initialised with d2l's ``init_cnn``.
+
+    Raises:
+        SpecError: the spec cannot be built (the message names the stage and shapes).
+    """
+    validate(spec)
     builder = {LeNetSpec: lenet, VGGSpec: vgg, ResNetSpec: resnet}[type(spec)]
+    if device is not None and torch.device(device).type == "meta":
+        with torch.device("meta"):
+            return builder(spec)  # shapes only: nothing to initialise
     net = builder(spec)
     net.apply(init_cnn)
-    return net
+    return net if device is None else net.to(device)
