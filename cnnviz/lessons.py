@@ -325,6 +325,11 @@ def seed_pool_examples() -> dict[str, tuple[str, torch.Tensor]]:
     }
 
 
+def seed_pool_input() -> torch.Tensor:
+    """The seed's 4×4 input of d2l 7.5: ``torch.arange(16).reshape(4, 4)`` as floats."""
+    return torch.arange(16, dtype=torch.float32).reshape((4, 4))
+
+
 @dataclass(frozen=True)
 class PoolSettings:
     """nn.MaxPool2d / nn.AvgPool2d arguments (square), as the pooling page sets them."""
@@ -339,6 +344,22 @@ class PoolSettings:
     @property
     def step(self) -> int:
         return self.stride or self.kernel_size
+
+    def code(self, return_indices: bool = False) -> str:
+        """The torch call these settings stand for, defaults left out."""
+        name = "nn.MaxPool2d" if self.mode == "max" else "nn.AvgPool2d"
+        args = [str(self.kernel_size)]
+        if self.stride is not None:
+            args.append(f"stride={self.stride}")
+        if self.padding:
+            args.append(f"padding={self.padding}")
+        if self.dilation != 1 and self.mode == "max":
+            args.append(f"dilation={self.dilation}")
+        if self.ceil_mode:
+            args.append("ceil_mode=True")
+        if return_indices and self.mode == "max":
+            args.append("return_indices=True")
+        return f"{name}({', '.join(args)})"
 
 
 def pool_size_1d(n: int, s: PoolSettings) -> int:

@@ -1,6 +1,122 @@
-"""Placeholder for the pooling page, replaced by its own issue's work."""
+"""Pooling (d2l 7.5): max and average pooling with every nn.MaxPool2d parameter, which input
+pixel won each window, the seed's printed outputs, and pooling's tolerance to small shifts
+beside convolution's."""
 
+import pandas as pd
 import streamlit as st
 
-st.title("pooling")
-st.info("This lesson is being built.")
+from cnnviz import images, lessons, ops
+from cnnviz.kernels import KERNEL_PRESETS, kernel_tensor
+from cnnviz.plots import lessons as plots
+from cnnviz.plots.base import heatmap
+from ui import image_source_ui, page_header
+
+INPUTS = ("arange(16) 4×4 (d2l 7.5)", "Image picker")
+TEXT = {
+    "title": "Pooling",
+    "intro": (
+        "A pooling window slides like a kernel but has no weights: it takes the maximum or the "
+        "mean of what it covers. It shrinks the maps and makes the layer care less about "
+        "exactly where a feature is. Pooling acts on each channel separately (the last two "
+        "dimensions only)."
+    ),
+    "seed": "1. The seed's outputs, computed now",
+    "table": "nn.MaxPool2d's parameters (the seed's takeaway)",
+    "try": "2. Every parameter, and which pixel won",
+    "no_indices": "Turn on return_indices to see which input pixel won each window.",
+    "shift": "3. Pooling tolerates small shifts; convolution does not",
+    "shift_help": (
+        "The image moves right by a few pixels (the border column repeats). The conv output "
+        "moves with it, so most of its cells change. After max pooling (stride 1, as in d2l's "
+        "pool2d) a window's maximum often just moves inside the window, and the cell keeps "
+        "its value."
+    ),
+}
+
+page_header(TEXT["title"], "7.5", TEXT["intro"])
+
+# ---------------------------------------------------------------- 1. seed
+st.header(TEXT["seed"])
+cols = st.columns(2)
+for k, (name, (code, Y)) in enumerate(lessons.seed_pool_examples().items()):
+    cols[k % 2].code(f"{code}  # {name}\n{Y!r}", "python")
+st.subheader(TEXT["table"])
+st.dataframe(
+    pd.DataFrame(lessons.MAXPOOL_PARAMS, columns=["parameter", "default", "meaning"]),
+    hide_index=True,
+    key="pool_params_table",
+)
+
+# ---------------------------------------------------------------- 2. interactive pooling
+st.header(TEXT["try"])
+left, right = st.columns([1, 2])
+with left:
+    kind = st.radio("Input", INPUTS, key="pool_input", horizontal=True)
+    if kind == INPUTS[0]:
+        X, label = lessons.seed_pool_input(), "arange(16)"
+    else:
+        loaded = image_source_ui("pool", max_side=64)
+        X, label = (loaded.X[0], loaded.name) if loaded is not None else (None, "")
+    mode = st.radio("Mode", ("max", "avg"), key="pool_mode", horizontal=True)
+    k = st.slider("kernel_size", 1, 7, 3, key="pool_kernel_size")
+    same = st.checkbox("stride = kernel_size (torch's default)", False, key="pool_stride_default")
+    stride = st.slider("stride", 1, 7, 2, key="pool_stride", disabled=same)
+    padding = st.slider("padding", 0, 3, 1, key="pool_padding")
+    dilation = st.slider("dilation", 1, 3, 1, key="pool_dilation")
+    ceil_mode = st.toggle("ceil_mode", False, key="pool_ceil_mode")
+    want_idx = st.toggle("return_indices", True, key="pool_return_indices")
+if X is None:
+    st.stop()
+s = lessons.PoolSettings(k, None if same else stride, padding, dilation, ceil_mode, mode)
+with right:
+    st.code(f"{s.code(want_idx)}(X)  # X: {label} {tuple(X.shape)}", "python")
+    problems = lessons.pool_problems(*X.shape, s)
+    for problem in problems:
+        st.error(problem, icon=":material/block:")
+    if not problems:
+        res = lessons.pool(X, s)
+        lines = ops.shape_formula(X.shape, k, padding, s.step, dilation, ceil_mode)
+        st.code(f"h: {lines[0]}\nw: {lines[1]}", None)
+        m = st.columns(3)
+        m[0].metric("Output shape", "×".join(map(str, res.Y.shape)))
+        m[1].metric("Output sum", f"{float(res.Y.sum()):.4g}")
+        m[2].metric("max |pool2d loop − torch|", "–" if res.loop_diff is None else
+                    f"{res.loop_diff:.2g}")  # fmt: skip
+        c1, c2 = st.columns(2)
+        if mode == "max" and want_idx:
+            c1.plotly_chart(
+                plots.winners_figure(X, res.wins, "input: winners outlined"), key="pool_winners"
+            )
+        else:
+            c1.plotly_chart(heatmap(X, "input", height=420), key="pool_input_chart")
+            if mode == "max":
+                c1.info(TEXT["no_indices"], icon=":material/info:")
+        c2.plotly_chart(heatmap(res.Y, f"{mode} pool output", height=420), key="pool_output")
+        if mode == "max" and want_idx and res.indices.numel() <= 64:
+            st.code(f"indices (flat positions in the {X.shape[1]}-wide input)\n{res.indices!r}")
+
+# ---------------------------------------------------------------- 3. shift tolerance
+st.header(TEXT["shift"])
+st.caption(TEXT["shift_help"])
+if min(X.shape) < 8:
+    X, label = images.seed_stripes(), "stripes 6×8 (the 4×4 input is too small here)"
+c = st.columns(3)
+kname = c[0].selectbox("Kernel", list(KERNEL_PRESETS), key="pool_shift_kernel")
+dx = c[1].slider("Shift right by (pixels)", -3, 3, 1, key="pool_shift")
+size = c[2].slider("Max-pool window", 2, 4, 2, key="pool_shift_size")
+K = kernel_tensor(kname)
+if min(X.shape) < max(K.shape) + size - 1:
+    st.warning("This input is too small for that kernel and window.")
+    st.stop()
+tol = lessons.shift_tolerance(X, K, dx, size)
+st.caption(f"Input: {label}")
+m = st.columns(4)
+m[0].metric("conv: cells changed", f"{tol.conv_changed:.0%}")
+m[1].metric("max-pooled conv: cells changed", f"{tol.pooled_changed:.0%}")
+m[2].metric("conv: mean change", f"{tol.conv_change:.3f}")
+m[3].metric("max-pooled conv: mean change", f"{tol.pooled_change:.3f}")
+maps = [tol.conv, tol.conv_shifted, tol.pooled, tol.pooled_shifted]
+titles = ["conv(X)", f"conv(X shifted {dx})", "maxpool(conv(X))", f"maxpool(conv(X shifted {dx}))"]
+st.plotly_chart(
+    plots.heatmap_row(maps, titles, cols=2, height=280, shared_scale=True), key="pool_shift_chart"
+)
