@@ -1,6 +1,121 @@
-"""Placeholder for the builder page, replaced by its own issue's work."""
+"""Architecture builder (d2l 7.6, 8.2, 8.6): build LeNet, VGG or ResNet from widgets and see
+every layer's output shape, parameters and multiply-adds (d2l's ``layer_summary``), the shape
+flowing through a diagram, the PyTorch code that builds it, and what each layer computes on
+an image, untrained or with a trained run's weights."""
 
 import streamlit as st
 
-st.title("builder")
-st.info("This lesson is being built.")
+from cnnviz.data import TEXT_LABELS
+from cnnviz.plots.models import display_name, feature_map_figure, shape_label
+from ui import builder as ui
+from ui import image_source_ui, page_header
+
+TEXT = {
+    "title": "Architecture builder",
+    "intro": (
+        "LeNet, VGG and ResNet are stacks of the same few layers. Pick one of the book's "
+        "networks, change any field, and watch the output shape of every layer, the number "
+        "of parameters and the multiply-adds change. The table is d2l's `layer_summary`; "
+        "cnnviz adds parameters, multiply-adds, the diagram and the exported code."
+    ),
+    "form": "1. The network",
+    "shapes": "2. Shapes, parameters, multiply-adds",
+    "params": "parameters",
+    "macs": "multiply-adds per image",
+    "out": "output shape",
+    "detailed": "every layer (inside the blocks too)",
+    "code": "3. The PyTorch code",
+    "code_help": "The same network, d2l style: same layers, same state_dict keys as cnnviz's.",
+    "download": "Download builder_model.py",
+    "maps": "4. Feature maps: what each layer computes on an image",
+    "maps_toggle": "Compute feature maps",
+    "maps_help": "Runs one image through the network (VGG-11 at 224×224 takes a second on CPU).",
+    "weights": "Weights",
+    "untrained": "untrained (Xavier init, seed 0)",
+    "no_runs": "No finished training run of exactly this network yet — train one:",
+    "train_link": "Training runs",
+    "max_channels": "channels shown per layer",
+    "input": "The input, resized to {shape}",
+    "prediction": "Prediction: **{label}** ({p:.0%}) — {note}.",
+}
+
+page_header(TEXT["title"], "7.6, 8.2, 8.6", TEXT["intro"])
+
+# ---------------------------------------------------------------- 1. the form
+st.header(TEXT["form"])
+family = ui.preset_ui()
+with st.container(border=True):
+    candidate = ui.form_ui(family)
+spec = ui.valid_spec_ui(candidate)
+key = ui.spec_key(spec)
+summary = ui.summary_cached(key)
+
+# ---------------------------------------------------------------- 2. summary and diagram
+st.header(TEXT["shapes"])
+m = st.columns(3)
+m[0].metric(TEXT["params"], f"{int(summary['parameters'].sum()):,}")
+m[1].metric(TEXT["macs"], f"{int(summary['multiply-adds'].sum()):,}")
+m[2].metric(TEXT["out"], summary["output shape"].iloc[-1])
+st.plotly_chart(ui.diagram_cached(key), key="builder_diagram", width="stretch")
+detailed = st.toggle(TEXT["detailed"], False, key="builder_detailed")
+table = ui.summary_cached(key, detailed) if detailed else summary
+st.dataframe(
+    table[["name", "layer", "output shape", "parameters", "multiply-adds"]],
+    hide_index=True,
+    width="stretch",
+    height=min(38 + 35 * len(table), 600),
+    key="builder_summary",
+)
+
+# ---------------------------------------------------------------- 3. code
+st.header(TEXT["code"])
+code = ui.code_cached(key)
+st.caption(TEXT["code_help"])
+with st.expander("builder_model.py", expanded=False):
+    st.code(code, "python")
+st.download_button(
+    TEXT["download"], code, "builder_model.py", "text/x-python", key="builder_download"
+)
+
+# ---------------------------------------------------------------- 4. feature maps
+st.header(TEXT["maps"])
+if not st.toggle(TEXT["maps_toggle"], False, key="builder_show_maps", help=TEXT["maps_help"]):
+    st.stop()
+left, right = st.columns([1, 2])
+with left:
+    loaded = image_source_ui("builder", default=2)
+    runs = ui.finished_runs(spec)
+    run_id = st.selectbox(
+        TEXT["weights"],
+        [None, *runs],
+        format_func=lambda r: TEXT["untrained"] if r is None else runs[r],
+        key="builder_weights",
+    )
+    if not runs:
+        st.caption(TEXT["no_runs"])
+    try:
+        st.page_link("pages/training.py", label=TEXT["train_link"], icon=":material/monitoring:")
+    except Exception:  # noqa: BLE001 - page run on its own (no navigation): plain link
+        st.markdown(f"[{TEXT['train_link']}](/training)")
+    max_channels = st.slider(TEXT["max_channels"], 1, 32, 8, key="builder_max_channels")
+if loaded is None:
+    st.stop()
+fmaps, batch, note = ui.feature_maps_cached(key, loaded.X.numpy(), run_id, max_channels, detailed)
+with right:
+    st.caption(TEXT["input"].format(shape=shape_label(tuple(batch.unsqueeze(0).shape))))
+    st.image(batch[0].numpy(), clamp=True, width=160)
+    probs = fmaps[-1].maps.softmax(0)
+    labels = TEXT_LABELS if spec.num_classes == len(TEXT_LABELS) else None
+    top = int(probs.argmax())
+    label = labels[top] if labels else f"class {top}"
+    st.markdown(TEXT["prediction"].format(label=label, p=float(probs[top]), note=note))
+for i, fm in enumerate(fmaps):
+    title = f"**{display_name(fm.name, fm.layer)}** ({fm.layer} `{fm.name}`) → "
+    shown = f" — first {fm.maps.shape[0]} of {fm.num_channels} channels" if fm.is_image else ""
+    st.markdown(title + shape_label(fm.shape) + shown)
+    last = i == len(fmaps) - 1
+    st.plotly_chart(
+        feature_map_figure(fm, labels=labels if last else None),
+        key=f"builder_fmap_{i}",
+        width="stretch",
+    )
