@@ -429,7 +429,7 @@ class Window:
     """The input window under output cell (i, j), in input coordinates.
 
     ``rows``/``cols`` are the input indices the kernel touches (negative or ≥ size = padding);
-    ``values`` the padded input there; ``products`` the element-wise products with the kernel
+    ``values`` the padded input there; ``products`` the element-wise products with ``kernel``
     and ``total`` their sum (= the output cell), when a kernel tensor was given.
     """
 
@@ -440,6 +440,7 @@ class Window:
     values: torch.Tensor
     products: torch.Tensor | None
     total: float | None
+    kernel: torch.Tensor | None = None
 
     @property
     def top_left(self) -> tuple[int, int]:
@@ -482,7 +483,7 @@ def window(
     if K is not None:
         products = values * K.float()
         total = float(products.sum())
-    return Window(i, j, rows, cols, values, products, total)
+    return Window(i, j, rows, cols, values, products, total, None if K is None else K.float())
 
 
 def is_padding(rows: tuple[int, ...], cols: tuple[int, ...], hw: tuple[int, int]) -> torch.Tensor:
@@ -491,3 +492,25 @@ def is_padding(rows: tuple[int, ...], cols: tuple[int, ...], hw: tuple[int, int]
     r = torch.tensor([0 <= x < h for x in rows])
     c = torch.tensor([0 <= x < w for x in cols])
     return ~(r[:, None] & c[None, :])
+
+
+def sum_expression(win: Window, max_terms: int = 9, fmt: str = ".3g") -> str:
+    """The window's products written out, e.g. ``"1·1 + 0·(−1) = 1"``. d2l 7.2.
+
+    Longer sums are shortened to their first terms and a count.
+    """
+    if win.products is None:
+        raise ValueError("The window was taken without a kernel: there are no products.")
+
+    def num(v: float) -> str:
+        s = format(v, fmt).replace("-", "−")
+        return f"({s})" if v < 0 else s
+
+    xs, ks = win.values.flatten().tolist(), win.kernel.flatten().tolist()
+    terms = [f"{num(x)}·{num(k)}" for x, k in zip(xs, ks, strict=True)]
+    if len(terms) > max_terms:
+        shown = " + ".join(terms[:max_terms])
+        body = f"{shown} + … ({len(terms)} products)"
+    else:
+        body = " + ".join(terms)
+    return f"{body} = {format(win.total, fmt).replace('-', '−')}"

@@ -1,0 +1,116 @@
+"""Streamlit helpers for the cross-correlation and padding/stride pages (d2l 7.2, 7.3):
+cached results of ``cnnviz.ops`` and the step-through that explains one output cell.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+import torch
+
+from cnnviz import ops
+from cnnviz.plots import conv as cplots
+
+PLAY_SECONDS = 0.8
+TEXT = {
+    "row": "Output row i",
+    "col": "Output column j",
+    "play": "Play (step through every output cell)",
+    "click": "Click a cell of the output to explain it, or type its row and column.",
+    "window": "Input X with the window that makes Y[{i}, {j}]",
+    "output": "Output Y — the outlined cell is explained below",
+    "sum": "Sum of the products",
+    "cell": "Output Y[{i}, {j}]",
+    "expr": "**Y[{i}, {j}]** = {expr}",
+}
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def corr2d_cached(
+    X: np.ndarray,
+    K: np.ndarray,
+    padding: tuple[int, int] = (0, 0),
+    stride: tuple[int, int] = (1, 1),
+    dilation: tuple[int, int] = (1, 1),
+) -> np.ndarray:
+    """``ops.corr2d`` on arrays, cached per input, kernel and setting (loops for small maps,
+    ``F.conv2d`` for large ones)."""
+    Y = ops.corr2d(torch.from_numpy(X), torch.from_numpy(K), padding, stride, dilation)
+    return Y.numpy()
+
+
+def _on_output_click(key: str) -> None:
+    """Move the explained cell to where the output chart was clicked."""
+    event = st.session_state.get(f"{key}_out_chart")
+    points = event["selection"]["points"] if event else []
+    if points:
+        st.session_state[f"{key}_row"] = int(round(points[0]["y"]))
+        st.session_state[f"{key}_col"] = int(round(points[0]["x"]))
+
+
+def _clamp_cell(key: str, out_h: int, out_w: int) -> None:
+    """Keep the explained cell inside the output when the output shrinks."""
+    for name, size in (("row", out_h), ("col", out_w)):
+        st.session_state[f"{key}_{name}"] = min(int(st.session_state.get(f"{key}_{name}", 0)),
+                                                size - 1)  # fmt: skip
+
+
+def _advance(key: str, out_h: int, out_w: int) -> None:
+    """The next output cell in the book's loop order (row by row), wrapping at the end."""
+    flat = st.session_state[f"{key}_row"] * out_w + st.session_state[f"{key}_col"] + 1
+    st.session_state[f"{key}_row"], st.session_state[f"{key}_col"] = divmod(
+        flat % (out_h * out_w), out_w
+    )
+
+
+def step_through_ui(
+    key: str,
+    X: torch.Tensor,
+    K: torch.Tensor,
+    Y: torch.Tensor,
+    padding: tuple[int, int] = (0, 0),
+    stride: tuple[int, int] = (1, 1),
+    dilation: tuple[int, int] = (1, 1),
+) -> None:
+    """Input beside output; pick an output cell (click, type, or play) and see its window,
+    the element-wise products and their sum. d2l 7.2.
+
+    Widgets: ``{key}_play`` (toggle, outside the fragment so it can switch the timer),
+    ``{key}_row``, ``{key}_col``, the clickable chart ``{key}_out_chart``.
+    """
+    out_h, out_w = Y.shape
+    playing = st.toggle(TEXT["play"], key=f"{key}_play")
+    st.caption(TEXT["click"])
+
+    @st.fragment(run_every=PLAY_SECONDS if playing else None)
+    def explain() -> None:
+        _clamp_cell(key, out_h, out_w)
+        if st.session_state.get(f"{key}_play"):
+            _advance(key, out_h, out_w)
+        c1, c2, _ = st.columns([1, 1, 2])
+        i = int(c1.number_input(TEXT["row"], 0, out_h - 1, key=f"{key}_row"))
+        j = int(c2.number_input(TEXT["col"], 0, out_w - 1, key=f"{key}_col"))
+        win = ops.window(X, i, j, K, padding, stride, dilation)
+        left, right = st.columns(2)
+        with left:
+            fig = cplots.grid_figure(
+                X, TEXT["window"].format(i=i, j=j), padding=padding, window=(win.rows, win.cols)
+            )
+            st.plotly_chart(fig, key=f"{key}_in_chart")
+        with right:
+            fig = cplots.grid_figure(Y, TEXT["output"], selected=(i, j), clickable=True)
+            st.plotly_chart(
+                fig,
+                key=f"{key}_out_chart",
+                on_select=lambda: _on_output_click(key),
+                selection_mode="points",
+            )
+        fig_col, num_col = st.columns([4, 1], vertical_alignment="center")
+        fig_col.plotly_chart(
+            cplots.step_figure(win.values, K, win.products), key=f"{key}_step_chart"
+        )
+        num_col.metric(TEXT["sum"], f"{win.total:.4g}")
+        num_col.metric(TEXT["cell"].format(i=i, j=j), f"{float(Y[i, j]):.4g}")
+        st.markdown(TEXT["expr"].format(i=i, j=j, expr=ops.sum_expression(win)))
+
+    explain()
