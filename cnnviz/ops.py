@@ -514,3 +514,30 @@ def sum_expression(win: Window, max_terms: int = 9, fmt: str = ".3g") -> str:
     else:
         body = " + ".join(terms)
     return f"{body} = {format(win.total, fmt).replace('-', '−')}"
+
+
+def torch_output_shape(
+    input_hw: Pair,
+    kernel_hw: Pair,
+    padding_hw: Pair = 0,
+    stride_hw: Pair = 1,
+    dilation_hw: Pair = 1,
+) -> tuple[int, int]:
+    """The (h, w) that ``nn.Conv2d`` actually returns for a zero input of this size. d2l 7.3.
+
+    Shown beside :func:`conv_output_shape` so students see the formula agree with torch.
+
+    Raises:
+        ValueError: with torch's own message when torch refuses the setting.
+    """
+    n, k, p, s, d = map(_pair, (input_hw, kernel_hw, padding_hw, stride_hw, dilation_hw))
+    try:
+        Y = F.conv2d(torch.zeros(1, 1, *n), torch.zeros(1, 1, *k), padding=p, stride=s, dilation=d)
+    except RuntimeError as exc:
+        raise ValueError(str(exc).strip().splitlines()[0]) from exc
+    return tuple(Y.shape[-2:])  # type: ignore
+
+
+def box_kernel(kh: int, kw: int) -> torch.Tensor:
+    """A (kh, kw) kernel that averages its window: 1 / (kh·kw) everywhere."""
+    return torch.full((kh, kw), 1.0 / (kh * kw))

@@ -1,6 +1,124 @@
-"""Placeholder for the padding_stride page, replaced by its own issue's work."""
+"""Padding and stride (d2l 7.3): how kernel size, padding, stride and dilation set the size of
+a convolution's output.
+
+Sliders per axis change the setting; the page writes the output-shape formula out with the
+numbers substituted, beside the shape torch actually returns, draws the padded input with the
+kernel's footprint, and explains settings torch would refuse instead of failing.
+"""
 
 import streamlit as st
 
-st.title("padding_stride")
-st.info("This lesson is being built.")
+from cnnviz import ops
+from cnnviz.plots import conv as cplots
+from ui import image_source_ui, page_header, settings
+from ui.conv import (
+    CUSTOM_EXAMPLE,
+    SEED_EXAMPLES,
+    conv_settings_ui,
+    corr2d_cached,
+    grid_input,
+    load_seed_example,
+)
+
+TEXT = {
+    "title": "Padding and stride",
+    "lesson": "7.3 Padding and Stride",
+    "intro": (
+        "Each output cell needs a whole window of the input, so a convolution shrinks its "
+        "input. **Padding** adds rows and columns of zeros around it; a **stride** skips "
+        "positions; **dilation** (beyond the book, as in `nn.Conv2d`) spreads the kernel out. "
+        "For each axis the output length is the formula below."
+    ),
+    "example": "Load one of the book's examples",
+    "example_help": "The four `nn.LazyConv2d` examples of d2l 7.3 on an 8×8 input.",
+    "use_image": "Use an image instead of a blank grid",
+    "in_h": "Input height",
+    "in_w": "Input width",
+    "formula": "The formula, with your numbers",
+    "formula_note": (
+        "out = ⌊(n + 2p − d·(k − 1) − 1) / s⌋ + 1 per axis. With dilation d = 1 this is the "
+        "book's ⌊(n − k + 2p + s) / s⌋; the book writes p_h for the *total* padding (here 2p)."
+    ),
+    "ours": "Formula gives",
+    "torch": "nn.Conv2d returns",
+    "agree": "The formula and torch agree.",
+    "invalid": "This setting does not work: {why}",
+    "torch_says": "torch refuses it too: “{msg}”",
+    "drawing": "The padded input (orange = padding zeros) and the kernel's footprint",
+    "position": "Window position (output cell, in the book's loop order)",
+    "output": "Output ({h}×{w}); the outlined cell comes from the window on the left",
+    "kernel_note": "The kernel here is a box average of its size: this page is about shapes.",
+}
+
+settings()
+page_header(TEXT["title"], TEXT["lesson"], TEXT["intro"])
+
+controls, view = st.columns([2, 3], gap="large")
+with controls:
+    st.selectbox(
+        TEXT["example"], [CUSTOM_EXAMPLE, *SEED_EXAMPLES], key="pad_example",
+        on_change=load_seed_example, args=("pad",), help=TEXT["example_help"],
+    )  # fmt: skip
+    s = conv_settings_ui("pad")
+    if st.toggle(TEXT["use_image"], key="pad_use_image"):
+        loaded = image_source_ui("pad")
+        if loaded is None:
+            st.stop()
+        X = loaded.X[0]
+    else:
+        c1, c2 = st.columns(2)
+        for k in ("pad_in_h", "pad_in_w"):
+            st.session_state.setdefault(k, 8)
+        n_h = c1.number_input(TEXT["in_h"], 1, 64, key="pad_in_h")
+        n_w = c2.number_input(TEXT["in_w"], 1, 64, key="pad_in_w")
+        X = grid_input(int(n_h), int(n_w))
+
+args = (tuple(X.shape), s["kernel"], s["padding"], s["stride"], s["dilation"])
+problems = ops.check_conv_shape(*args)
+with view:
+    st.markdown(f"**{TEXT['formula']}**")
+    line_h, line_w = ops.shape_formula(*args)
+    st.code(f"height: {line_h}\nwidth:  {line_w}", language=None)
+    st.caption(TEXT["formula_note"])
+    m1, m2 = st.columns(2)
+    if problems:
+        m1.metric(TEXT["ours"], "invalid")
+    else:
+        m1.metric(TEXT["ours"], "{}×{}".format(*ops.conv_output_shape(*args)))
+    try:
+        m2.metric(TEXT["torch"], "torch.Size([{}, {}])".format(*ops.torch_output_shape(*args)))
+        torch_msg = None
+    except ValueError as exc:
+        m2.metric(TEXT["torch"], "error")
+        torch_msg = str(exc)
+    if problems:
+        st.warning(TEXT["invalid"].format(why=" ".join(problems)), icon=":material/block:")
+        if torch_msg:
+            st.caption(TEXT["torch_says"].format(msg=torch_msg))
+    else:
+        st.success(TEXT["agree"], icon=":material/check_circle:")
+
+st.subheader(TEXT["drawing"])
+if problems:
+    fig = cplots.grid_figure(X, None, padding=s["padding"])
+    st.plotly_chart(fig, key="pad_input_chart")
+    st.stop()
+
+kh, kw = s["kernel"]
+K = ops.box_kernel(kh, kw)
+Y = cplots.as_tensor(corr2d_cached(X.numpy(), K.numpy(), s["padding"], s["stride"], s["dilation"]))
+o_h, o_w = Y.shape
+cells = o_h * o_w
+pos = st.slider(TEXT["position"], 0, max(cells - 1, 1), 0, key="pad_cell", disabled=cells == 1)
+i, j = divmod(min(pos, cells - 1), o_w)
+win = ops.window(X, i, j, K, s["padding"], s["stride"], s["dilation"])
+left, right = st.columns(2)
+left.plotly_chart(
+    cplots.grid_figure(X, None, padding=s["padding"], window=(win.rows, win.cols)),
+    key="pad_input_chart",
+)
+right.plotly_chart(
+    cplots.grid_figure(Y, TEXT["output"].format(h=o_h, w=o_w), selected=(i, j)),
+    key="pad_output_chart",
+)
+st.caption(TEXT["kernel_note"])

@@ -39,6 +39,11 @@ def corr2d_cached(
     return Y.numpy()
 
 
+def grid_input(h: int, w: int, seed: int = 0) -> torch.Tensor:
+    """A fixed random (h, w) input in [0, 1], like the book's ``torch.rand(size=(8, 8))``."""
+    return torch.rand((h, w), generator=torch.Generator().manual_seed(seed))
+
+
 def _on_output_click(key: str) -> None:
     """Move the explained cell to where the output chart was clicked."""
     event = st.session_state.get(f"{key}_out_chart")
@@ -114,3 +119,70 @@ def step_through_ui(
         st.markdown(TEXT["expr"].format(i=i, j=j, expr=ops.sum_expression(win)))
 
     explain()
+
+
+CUSTOM_EXAMPLE = "— your own setting —"
+# The book's four examples in d2l 7.3 (kernel, padding, stride per axis on an 8×8 input).
+SEED_EXAMPLES = {
+    "kernel 3, padding 1 → 8×8": ((3, 3), (1, 1), (1, 1)),
+    "kernel (5, 3), padding (2, 1) → 8×8": ((5, 3), (2, 1), (1, 1)),
+    "kernel 3, padding 1, stride 2 → 4×4": ((3, 3), (1, 1), (2, 2)),
+    "kernel (3, 5), padding (0, 1), stride (3, 4) → 2×2": ((3, 5), (0, 1), (3, 4)),
+}
+AXIS_SLIDERS = (
+    # name, label, min, max, default
+    ("kernel", "Kernel", 1, 9, 3),
+    ("padding", "Padding", 0, 6, 1),
+    ("stride", "Stride", 1, 6, 1),
+    ("dilation", "Dilation", 1, 4, 1),
+)
+
+
+def load_seed_example(key: str) -> None:
+    """Callback: set the sliders to one of the book's 7.3 examples on an 8×8 input."""
+    name = st.session_state.get(f"{key}_example")
+    if name not in SEED_EXAMPLES:
+        return
+    kernel, padding, stride = SEED_EXAMPLES[name]
+    values = {"kernel": kernel, "padding": padding, "stride": stride, "dilation": (1, 1)}
+    for setting, pair in values.items():
+        st.session_state[f"{key}_{setting}_h"], st.session_state[f"{key}_{setting}_w"] = pair
+    st.session_state[f"{key}_in_h"] = st.session_state[f"{key}_in_w"] = 8
+    st.session_state[f"{key}_use_image"] = False
+    st.session_state[f"{key}_cell"] = 0
+
+
+def _to_custom(key: str) -> None:
+    """A slider moved: the setting is no longer the book's example."""
+    st.session_state[f"{key}_example"] = CUSTOM_EXAMPLE
+
+
+def conv_settings_ui(key: str) -> dict[str, tuple[int, int]]:
+    """Sliders for kernel, padding, stride and dilation, one per axis. d2l 7.3.
+
+    Widgets ``{key}_{setting}_h`` / ``{key}_{setting}_w``; returns {setting: (h, w)}.
+    """
+    out = {}
+    head = st.columns([2, 3, 3])
+    head[1].markdown("**height**")
+    head[2].markdown("**width**")
+    for name, label, lo, hi, default in AXIS_SLIDERS:
+        row = st.columns([2, 3, 3], vertical_alignment="center")
+        row[0].markdown(label)
+        pair = []
+        for col, axis in zip(row[1:], ("h", "w"), strict=True):
+            wkey = f"{key}_{name}_{axis}"
+            st.session_state.setdefault(wkey, default)
+            pair.append(
+                col.slider(
+                    f"{label} ({axis})",
+                    lo,
+                    hi,
+                    key=wkey,
+                    label_visibility="collapsed",
+                    on_change=_to_custom,
+                    args=(key,),
+                )  # fmt: skip
+            )
+        out[name] = tuple(pair)
+    return out
