@@ -1,0 +1,96 @@
+"""AppTest of the cross-correlation page (d2l 7.2), driven through its keyed widgets."""
+
+from __future__ import annotations
+
+from conftest import app_test, assert_clean
+
+
+def _metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def _cell(at) -> tuple[str, str, str]:
+    """(label of the output-cell metric, its value, the sum of the products)."""
+    m = _metrics(at)
+    label = next(k for k in m if k.startswith("Output Y["))
+    return label, m[label], m["Sum of the products"]
+
+
+def test_default_is_the_books_edge_example():
+    at = app_test("cross_correlation.py").run()
+    assert_clean(at)
+    m = _metrics(at)
+    assert (m["Input X"], m["Kernel K"], m["Output Y"]) == ("6×8", "1×2", "6×7")
+    assert "(n_h − k_h + 1)" in at.caption[0].value or any(
+        "6 − 1 + 1 = 6" in c.value for c in at.caption
+    )
+    # The book's demo figure is on the page.
+    assert any("demonstration" in s.value for s in at.subheader)
+
+
+def test_step_through_sum_equals_output_cell():
+    at = app_test("cross_correlation.py").run()
+    expected = {(0, 0): "0", (0, 1): "1", (3, 5): "-1", (5, 6): "0"}  # row of d2l's Y
+    for (i, j), value in expected.items():
+        at.number_input(key="xcorr_row").set_value(i)
+        at.number_input(key="xcorr_col").set_value(j).run()
+        assert_clean(at)
+        label, shown, total = _cell(at)
+        assert label == f"Output Y[{i}, {j}]"
+        assert shown == total == value
+    expr = [m.value for m in at.markdown if m.value.startswith("**Y[5, 6]**")]
+    assert expr == ["**Y[5, 6]** = 1·1 + 1·(−1) = 0"]
+
+
+def test_play_advances_in_loop_order_and_wraps():
+    at = app_test("cross_correlation.py").run()
+    at.number_input(key="xcorr_row").set_value(0)
+    at.number_input(key="xcorr_col").set_value(5).run()
+    at.toggle(key="xcorr_play").set_value(True).run()  # full rerun: one step
+    assert _cell(at)[0] == "Output Y[0, 6]"
+    at.run()  # AppTest does not fire run_every: a rerun stands in for the timer
+    assert _cell(at)[0] == "Output Y[1, 0]"
+    at.number_input(key="xcorr_row").set_value(5)
+    at.number_input(key="xcorr_col").set_value(6).run()
+    assert _cell(at)[0] == "Output Y[0, 0]"  # wrapped around
+    at.toggle(key="xcorr_play").set_value(False).run()
+    at.run()
+    assert _cell(at)[0] == "Output Y[0, 0]"
+
+
+def test_transposed_stripes_give_zeros():
+    at = app_test("cross_correlation.py").run()
+    at.toggle(key="xcorr_transpose").set_value(True).run()
+    assert_clean(at)
+    m = _metrics(at)
+    assert (m["Input X"], m["Output Y"], m["Mean |Y|"]) == ("8×6", "8×5", "0.0000")
+
+
+def test_presets_and_sources_keep_sum_equal_to_cell():
+    at = app_test("cross_correlation.py").run()
+    at.selectbox(key="xcorr_source").set_value("Matrix 0..8 (d2l 7.2)")
+    at.selectbox(key="xcorr_kernel_preset").set_value("Sobel x").run()
+    assert_clean(at)
+    m = _metrics(at)
+    assert (m["Input X"], m["Output Y"]) == ("3×3", "1×1")
+    assert _cell(at)[1:] == ("8", "8")  # (2 − 0) + 2·(5 − 3) + (8 − 6)
+    at.selectbox(key="xcorr_source").set_value("Fashion-MNIST sample")
+    at.selectbox(key="xcorr_kernel_preset").set_value("Laplacian").run()
+    assert_clean(at)
+    assert _metrics(at)["Output Y"] == "26×26"
+    at.number_input(key="xcorr_row").set_value(13)
+    at.number_input(key="xcorr_col").set_value(13).run()
+    _, shown, total = _cell(at)
+    assert shown == total
+
+
+def test_custom_kernel_too_big_is_explained():
+    at = app_test("cross_correlation.py").run()
+    at.selectbox(key="xcorr_source").set_value("Matrix 0..8 (d2l 7.2)")
+    at.selectbox(key="xcorr_kernel_preset").set_value("Custom…").run()
+    at.number_input(key="xcorr_kernel_rows").set_value(5).run()
+    assert_clean(at)
+    assert any("does not fit" in e.value and "larger than" in e.value for e in at.error)
+    assert (
+        at.session_state["current_kernel"] == [[0.0] * 3] * 2 + [[0.0, 1.0, 0.0]] + [[0.0] * 3] * 2
+    )
