@@ -1,0 +1,129 @@
+"""``python -m cnnviz …``: headless training runs and the run store, without Streamlit.
+
+``train`` runs a preset (d2l 7.6, 8.2, 8.6) in this process and stores it like a run started
+from the page (so a teacher can prepare runs before a class); ``--json`` prints one JSON line
+per epoch for benchmarks and scripts. ``runs`` lists the store.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+TRAIN_HELP = "Train a preset on Fashion-MNIST (d2l defaults: SGD, batch 128, 10 epochs)."
+
+
+def _parser() -> argparse.ArgumentParser:
+    from cnnviz.models import PRESETS
+
+    p = argparse.ArgumentParser(prog="python -m cnnviz", description=__doc__.split("\n")[0])
+    sub = p.add_subparsers(dest="command", required=True)
+    t = sub.add_parser("train", help=TRAIN_HELP, description=TRAIN_HELP)
+    t.add_argument("--preset", default="LeNet", choices=sorted(PRESETS))
+    t.add_argument("--epochs", type=int, default=10)
+    t.add_argument("--lr", type=float, default=None, help="default: the preset's (d2l's) lr")
+    t.add_argument("--batch-size", type=int, default=128)
+    t.add_argument("--limit", type=int, default=None, help="train on this many examples")
+    t.add_argument("--val-limit", type=int, default=None, help="validate on this many")
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    t.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    t.add_argument("--name", default=None, help="name of the run in the store")
+    t.add_argument("--group", default=None, help="group of the run in the store")
+    t.add_argument("--json", action="store_true", help="one JSON line per epoch")
+    t.add_argument("--no-store", action="store_true", help="do not record the run")
+    r = sub.add_parser("runs", help="List the runs in the store ($CNNVIZ_HOME).")
+    r.add_argument("--json", action="store_true", help="one JSON line per run")
+    return p
+
+
+def _print_epoch(rec: dict, args, num_epochs: int) -> None:
+    if args.json:
+        print(json.dumps({k: v for k, v in rec.items() if k != "kind"}), flush=True)
+    else:
+        print(
+            f"epoch {rec['epoch']}/{num_epochs}: loss {rec['train_loss']:.3f}, "
+            f"train acc {rec['train_acc']:.3f}, val acc {rec['val_acc']:.3f}, "
+            f"{rec['examples_per_s']:.0f} examples/s, {rec['seconds']:.1f} s",
+            flush=True,
+        )
+
+
+def cmd_train(args) -> int:
+    import torch
+
+    from cnnviz.models import PRESETS
+    from cnnviz.train import RunConfig, TrainingError, train
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    config = RunConfig(
+        spec=PRESETS[args.preset],
+        num_epochs=args.epochs,
+        lr=args.lr,
+        batch_size=args.batch_size,
+        limit=args.limit,
+        val_limit=args.val_limit,
+        seed=args.seed,
+        device=args.device,
+    )
+    try:
+        config.validate()
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.no_store:
+        run_id, records = None, train(config)
+    else:
+        from cnnviz.runs import get_manager
+
+        manager = get_manager()
+        run_id, records = manager.run_here(config, args.name, args.group, args.preset)
+        print(f"run {run_id} in {manager.store.root}", file=sys.stderr, flush=True)
+    status = 0
+    try:
+        for rec in records:
+            if rec["kind"] == "epoch":
+                _print_epoch(rec, args, config.num_epochs)
+            elif rec["kind"] == "notice":
+                print(f"notice: {rec['message']}", file=sys.stderr, flush=True)
+            elif rec["kind"] == "failed":
+                print(f"error: {rec['message']}", file=sys.stderr, flush=True)
+                status = 1
+    except TrainingError as exc:  # only without the store (execute turns it into "failed")
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        if run_id is not None:
+            manager.store.set_status(run_id, "stopped")
+        print("stopped", file=sys.stderr)
+        return 130
+    return status
+
+
+def cmd_runs(args) -> int:
+    from cnnviz.runs import RunStore, StoreError
+
+    try:
+        df = RunStore().list_runs()
+    except StoreError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if args.json:
+        for row in df.to_dict(orient="records"):
+            print(json.dumps(row, default=str))
+    elif df.empty:
+        print("No runs yet.")
+    else:
+        cols = ["run_id", "name", "status", "epochs_done", "num_epochs", "final_val_acc",
+                "seconds", "created"]  # fmt: skip
+        print(df[cols].to_string(index=False, float_format=lambda x: f"{x:.3f}"))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "train":
+        return cmd_train(args)
+    return cmd_runs(args)

@@ -1,0 +1,338 @@
+"""Training on Fashion-MNIST as a plain generator of records (d2l 6.6 ``train_ch6``, 7.6, 8.2, 8.6).
+
+d2l trains every network of chapters 7–8 with the same loop: SGD, cross-entropy, batch 128,
+Xavier init, 10 epochs, inputs resized for the bigger networks. cnnviz keeps those defaults but
+not the data path: instead of a DataLoader over PIL images, the whole split stays one uint8
+tensor on the training device; each batch is sliced by index, scaled to [0, 1] (what
+``ToTensor`` does) and resized there with ``F.interpolate`` (bilinear, like torchvision's
+``Resize`` on tensors). On CUDA the forward pass runs in bf16 autocast with channels_last.
+
+:func:`train` never prints or plots: it yields records and the caller (the run manager, the
+CLI, a test) decides what to do with them.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from cnnviz.models import ModelSpec, build_model, spec_from_dict, spec_to_dict
+
+PROGRESS_EVERY_S = 0.25
+EVAL_BATCH_28 = 1024  # evaluation batch for 28×28 inputs (no effect on results, only speed)
+_INIT_LOCK = threading.Lock()
+
+
+class TrainingError(RuntimeError):
+    """A run that cannot go on; the message is meant for the user (e.g. CUDA out of memory)."""
+
+
+class _Stopped(Exception):
+    """Raised from a hook when the stop event is set, to leave a long batch early."""
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything that defines a training run; stored with the run (d2l 6.6 defaults).
+
+    Attributes:
+        spec: the network (a cnnviz.models spec).
+        num_epochs: d2l's ``num_epochs``.
+        lr: SGD learning rate; None means the spec's (d2l's lr for that model).
+        batch_size: d2l's 128.
+        limit: train on the first ``limit`` examples of a seeded permutation of the 60k.
+        val_limit: validate on the first ``val_limit`` test examples.
+        seed: seeds the init and, through a separate generator, the data order.
+        device: "auto", "cpu" or "cuda".
+    """
+
+    spec: ModelSpec
+    num_epochs: int = 10
+    lr: float | None = None
+    batch_size: int = 128
+    limit: int | None = None
+    val_limit: int | None = None
+    seed: int = 0
+    device: str = "auto"
+
+    @property
+    def effective_lr(self) -> float:
+        return float(self.spec.lr if self.lr is None else self.lr)
+
+    def to_dict(self) -> dict:
+        """JSON-ready, the spec via ``spec_to_dict``."""
+        return {
+            "spec": spec_to_dict(self.spec),
+            "num_epochs": self.num_epochs,
+            "lr": self.lr,
+            "batch_size": self.batch_size,
+            "limit": self.limit,
+            "val_limit": self.val_limit,
+            "seed": self.seed,
+            "device": self.device,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict) -> RunConfig:
+        d = dict(d)
+        spec = d.pop("spec")
+        if isinstance(spec, dict):
+            spec = spec_from_dict(spec)
+        return cls(spec=spec, **d)
+
+    def validate(self) -> None:
+        """Raise ValueError with a readable message for settings that cannot train."""
+        if self.num_epochs < 1:
+            raise ValueError("num_epochs must be at least 1")
+        if self.batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        if self.limit is not None and self.limit < 1:
+            raise ValueError("limit (subset size) must be at least 1")
+        if self.val_limit is not None and self.val_limit < 1:
+            raise ValueError("val_limit must be at least 1")
+        if not self.effective_lr > 0:
+            raise ValueError("lr must be positive")
+        if self.device not in ("auto", "cpu", "cuda"):
+            raise ValueError(f"device must be auto, cpu or cuda, not {self.device!r}")
+
+
+def pick_device(choice: str) -> tuple[torch.device, str | None]:
+    """The device to train on and a notice when a GPU was asked for but is missing."""
+    if choice in ("auto", "cuda") and torch.cuda.is_available():
+        return torch.device("cuda"), None
+    if choice == "cuda":
+        return torch.device("cpu"), "No GPU (CUDA) is available here: training on the CPU instead."
+    return torch.device("cpu"), None
+
+
+def build_net(config: RunConfig) -> nn.Module:
+    """The spec's network with d2l's Xavier init, seeded by ``config.seed`` (d2l 7.6 init_cnn)."""
+    with _INIT_LOCK, torch.random.fork_rng(devices=[]):
+        torch.manual_seed(config.seed)
+        return build_model(config.spec)
+
+
+def subset_indices(n: int, limit: int | None, seed: int) -> torch.Tensor:
+    """The first ``limit`` indices of a permutation seeded by ``seed`` (all of them if None)."""
+    if limit is None or limit >= n:
+        return torch.arange(n)
+    g = torch.Generator().manual_seed(seed + 1_000_003)
+    return torch.randperm(n, generator=g)[:limit].sort().values
+
+
+def to_input(Xu8: torch.Tensor, size: int, dtype=torch.float32) -> torch.Tensor:
+    """uint8 (B, 28, 28) → float (B, 1, size, size) in [0, 1]: ToTensor, then Resize (bilinear)."""
+    X = Xu8.unsqueeze(1).to(dtype).div_(255.0)
+    if X.shape[-1] != size:
+        X = F.interpolate(X, size=(size, size), mode="bilinear", align_corners=False)
+    return X
+
+
+def _install_stop_hooks(net: nn.Module, stop_event: threading.Event) -> list:
+    """Hooks that leave a batch as soon as Stop is pressed, so stop takes effect within 1 s
+    even for a ResNet-18 batch that takes 1.5 s on a CPU."""
+
+    def check(*_args):
+        if stop_event.is_set():
+            raise _Stopped
+
+    handles = []
+    for m in net.modules():
+        if not list(m.children()):
+            handles.append(m.register_forward_pre_hook(check))
+    for p in net.parameters():
+        if p.requires_grad:
+            handles.append(p.register_hook(lambda g: (check(), g)[1]))
+    return handles
+
+
+def _is_oom(exc: BaseException) -> bool:
+    oom = getattr(torch.cuda, "OutOfMemoryError", None)
+    if oom is not None and isinstance(exc, oom):
+        return True
+    return isinstance(exc, RuntimeError) and "out of memory" in str(exc).lower()
+
+
+def _oom_message(config: RunConfig, device: torch.device) -> str:
+    where = "The GPU" if device.type == "cuda" else "The computer"
+    return (
+        f"{where} ran out of memory training {config.spec.family} at "
+        f"{config.spec.input_size}×{config.spec.input_size} with batch size {config.batch_size}. "
+        "Try a smaller batch size or a smaller input size (or a smaller model)."
+    )
+
+
+def evaluate(net: nn.Module, X: torch.Tensor, y: torch.Tensor, size: int, device, amp: bool):
+    """Mean loss and accuracy of ``net`` on uint8 images ``X`` (d2l's evaluate_accuracy_gpu)."""
+    net.eval()
+    bs = EVAL_BATCH_28 if size <= 28 else 256 if device.type == "cuda" else 64
+    loss_sum = torch.zeros((), device=device, dtype=torch.float64)
+    correct = torch.zeros((), device=device, dtype=torch.int64)
+    with torch.inference_mode():
+        for i in range(0, len(X), bs):
+            Xb = to_input(X[i : i + bs], size)
+            if device.type == "cuda":
+                Xb = Xb.contiguous(memory_format=torch.channels_last)
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
+                out = net(Xb)
+            out = out.float()
+            yb = y[i : i + bs]
+            loss_sum += F.cross_entropy(out, yb, reduction="sum").double()
+            correct += (out.argmax(1) == yb).sum()
+    n = max(len(X), 1)
+    return float(loss_sum) / n, int(correct) / n
+
+
+def train(
+    config: RunConfig,
+    data=None,
+    stop_event: threading.Event | None = None,
+    net: nn.Module | None = None,
+) -> Iterator[dict]:
+    """Train ``config.spec`` on Fashion-MNIST, yielding records (d2l 6.6 ``train_ch6``).
+
+    Yields:
+        ``{"kind": "notice", "message"}`` when the device asked for is not there;
+        ``{"kind": "progress", "epoch", "batch", "num_batches", "loss"}`` within epochs, at
+        most every 0.25 s (``epoch`` 1-based, ``batch`` batches done so far);
+        ``{"kind": "epoch", "epoch", "train_loss", "train_acc", "val_loss", "val_acc",
+        "examples_per_s", "seconds"}`` after each epoch;
+        finally ``{"kind": "done", "state_dict", "stopped", "device"}`` (CPU tensors).
+
+    Raises:
+        TrainingError: CUDA ran out of memory (the message suggests smaller settings).
+        ValueError: settings that cannot train.
+    """
+    config.validate()
+    device, notice = pick_device(config.device)
+    if notice:
+        yield {"kind": "notice", "message": notice}
+    if data is None:
+        from cnnviz.data import load_fashion_mnist
+
+        data = load_fashion_mnist()
+    try:
+        yield from _train(config, data, stop_event, net, device)
+    except TrainingError:
+        raise
+    except Exception as exc:
+        if _is_oom(exc):
+            if device.type == "cuda":
+                torch.cuda.empty_cache()
+            raise TrainingError(_oom_message(config, device)) from exc
+        raise
+
+
+def _train(config, data, stop_event, net, device) -> Iterator[dict]:
+    spec = config.spec
+    size = spec.input_size
+    cuda = device.type == "cuda"
+    idx = subset_indices(len(data.train_images), config.limit, config.seed)
+    X_train = data.train_images[idx].to(device)
+    y_train = data.train_labels[idx].to(device)
+    n_val = len(data.test_images)
+    if config.val_limit is not None:
+        n_val = min(n_val, config.val_limit)
+    X_val = data.test_images[:n_val].to(device)
+    y_val = data.test_labels[:n_val].to(device)
+
+    if net is None:
+        net = build_net(config)
+    net = net.to(device)
+    if cuda:
+        net = net.to(memory_format=torch.channels_last)
+    optimizer = torch.optim.SGD(net.parameters(), lr=config.effective_lr)
+    order_gen = torch.Generator().manual_seed(config.seed)
+    # Dropout (VGG) draws from the global generator: seed it once for a repeatable CPU run.
+    torch.manual_seed(config.seed + 1)
+    hooks = _install_stop_hooks(net, stop_event) if stop_event is not None else []
+    n = len(X_train)
+    bs = config.batch_size
+    num_batches = (n + bs - 1) // bs
+    stopped = False
+    try:
+        for epoch in range(1, config.num_epochs + 1):
+            if stop_event is not None and stop_event.is_set():
+                stopped = True
+                break
+            t0 = time.perf_counter()
+            net.train()
+            perm = torch.randperm(n, generator=order_gen).to(device)
+            loss_sum = torch.zeros((), device=device, dtype=torch.float64)
+            correct = torch.zeros((), device=device, dtype=torch.int64)
+            seen = 0
+            last_report = t0
+            for b in range(num_batches):
+                if stop_event is not None and stop_event.is_set():
+                    stopped = True
+                    break
+                bidx = perm[b * bs : (b + 1) * bs]
+                Xb = to_input(X_train[bidx], size)
+                if cuda:
+                    Xb = Xb.contiguous(memory_format=torch.channels_last)
+                yb = y_train[bidx]
+                try:
+                    with torch.autocast(device.type, dtype=torch.bfloat16, enabled=cuda):
+                        out = net(Xb)
+                    loss = F.cross_entropy(out.float(), yb)
+                    optimizer.zero_grad(set_to_none=True)
+                    loss.backward()
+                except _Stopped:
+                    optimizer.zero_grad(set_to_none=True)
+                    stopped = True
+                    break
+                optimizer.step()
+                with torch.no_grad():
+                    loss_sum += loss.detach().double() * len(yb)
+                    correct += (out.argmax(1) == yb).sum()
+                seen += len(yb)
+                now = time.perf_counter()
+                if now - last_report >= PROGRESS_EVERY_S:
+                    last_report = now
+                    yield {
+                        "kind": "progress",
+                        "epoch": epoch,
+                        "batch": b + 1,
+                        "num_batches": num_batches,
+                        "loss": float(loss_sum) / seen,
+                    }
+            if stopped:
+                break
+            if cuda:
+                torch.cuda.synchronize()
+            train_s = time.perf_counter() - t0
+            try:
+                val_loss, val_acc = evaluate(net, X_val, y_val, size, device, cuda)
+            except _Stopped:
+                stopped = True
+                break
+            yield {
+                "kind": "epoch",
+                "epoch": epoch,
+                "train_loss": float(loss_sum) / max(seen, 1),
+                "train_acc": int(correct) / max(seen, 1),
+                "val_loss": val_loss,
+                "val_acc": val_acc,
+                "examples_per_s": seen / max(train_s, 1e-9),
+                "seconds": time.perf_counter() - t0,
+            }
+    finally:
+        for h in hooks:
+            h.remove()
+    yield {
+        "kind": "done",
+        "state_dict": state_dict_cpu(net),
+        "stopped": stopped,
+        "device": str(device),
+    }
+
+
+def state_dict_cpu(net: nn.Module) -> dict[str, torch.Tensor]:
+    """Contiguous CPU copies of the weights (safetensors needs unshared, contiguous tensors)."""
+    return {k: v.detach().to("cpu").contiguous().clone() for k, v in net.state_dict().items()}
