@@ -58,7 +58,13 @@ names = [
 ]
 res = lessons.channel_sum(X, [kernel_tensor(n) for n in names])
 st.plotly_chart(
-    plots.heatmap_row(list(X), [f"{c} channel" for c in CHANNELS], height=260, annotate=False),
+    plots.heatmap_row(
+        list(X),
+        [f"{c} channel" for c in CHANNELS],
+        height=260,
+        annotate=False,
+        colorscales=["Reds", "Greens", "Blues"],
+    ),  # fmt: skip
     key="chan_split_chart",
 )
 titles = [f"{c} ⋆ {n}" for c, n in zip(CHANNELS, names, strict=True)] + ["sum"]
@@ -70,7 +76,7 @@ m = st.columns(3)
 m[0].metric("Output shape", "×".join(map(str, res.total.shape)))
 m[1].metric("max |sum − F.conv2d|", f"{res.max_abs_diff:.2g}")
 loop = "–" if res.loop_diff is None else f"{res.loop_diff:.2g}"
-m[2].metric("max |corr2d_multi_in − F.conv2d|", loop)
+m[2].metric("max |loop − F.conv2d|", loop, help="The teaching loop corr2d_multi_in.")
 if res.loop_diff is None:
     st.caption("The teaching loop is skipped above 64×64 output cells; torch gives the sum.")
 
@@ -119,12 +125,12 @@ st.markdown(
     f"X {c_i}×{h}×{w} → X.reshape({c_i}, {h * w}) · K {c_o}×{c_i}×1×1 → K.reshape({c_o}, {c_i}) "
     f"· Y = K·X : {c_o}×{h * w} → Y.reshape({c_o}, {h}, {w})"
 )
-left, right = st.columns([1, 3])
-left.dataframe(one.K_matrix.numpy(), key="chan_k_matrix")
+left, right = st.columns([1, 1])
+left.dataframe(plots.matrix_frame(one.K_matrix, "out", "in"), key="chan_k_matrix")
 m = right.columns(2)
 m[0].metric("max |matmul − F.conv2d|", f"{one.max_abs_diff:.2g}")
-m[1].metric("max |matmul − corr2d_multi_in_out|", "–" if one.loop_diff is None else
-            f"{one.loop_diff:.2g}")  # fmt: skip
+m[1].metric("max |matmul − loop|", "–" if one.loop_diff is None else f"{one.loop_diff:.2g}",
+            help="The teaching loop corr2d_multi_in_out; skipped above 64×64 cells.")  # fmt: skip
 st.plotly_chart(
     plots.heatmap_row(
         list(one.Y_matmul), [f"Y[{o}]" for o in range(c_o)], height=240, cols=min(c_o, 3)

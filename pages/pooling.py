@@ -25,6 +25,7 @@ TEXT = {
     "try": "2. Every parameter, and which pixel won",
     "no_indices": "Turn on return_indices to see which input pixel won each window.",
     "shift": "3. Pooling tolerates small shifts; convolution does not",
+    "mean_help": "mean |change| over the map, divided by the largest |value| of the original",
     "shift_help": (
         "The image moves right by a few pixels (the border column repeats). The conv output "
         "moves with it, so most of its cells change. After max pooling (stride 1, as in d2l's "
@@ -39,7 +40,7 @@ page_header(TEXT["title"], "7.5", TEXT["intro"])
 st.header(TEXT["seed"])
 cols = st.columns(2)
 for k, (name, (code, Y)) in enumerate(lessons.seed_pool_examples().items()):
-    cols[k % 2].code(f"{code}  # {name}\n{Y!r}", "python")
+    cols[k % 2].code(f"# {name}\n{code}\n{Y!r}", "python")
 st.subheader(TEXT["table"])
 st.dataframe(
     pd.DataFrame(lessons.MAXPOOL_PARAMS, columns=["parameter", "default", "meaning"]),
@@ -80,8 +81,8 @@ with right:
         m = st.columns(3)
         m[0].metric("Output shape", "×".join(map(str, res.Y.shape)))
         m[1].metric("Output sum", f"{float(res.Y.sum()):.4g}")
-        m[2].metric("max |pool2d loop − torch|", "–" if res.loop_diff is None else
-                    f"{res.loop_diff:.2g}")  # fmt: skip
+        loop = "–" if res.loop_diff is None else f"{res.loop_diff:.2g}"
+        m[2].metric("max |loop − torch|", loop, help="d2l's pool2d loop (cnnviz.ops) vs torch")
         c1, c2 = st.columns(2)
         if mode == "max" and want_idx:
             c1.plotly_chart(
@@ -112,11 +113,12 @@ tol = lessons.shift_tolerance(X, K, dx, size)
 st.caption(f"Input: {label}")
 m = st.columns(4)
 m[0].metric("conv: cells changed", f"{tol.conv_changed:.0%}")
-m[1].metric("max-pooled conv: cells changed", f"{tol.pooled_changed:.0%}")
-m[2].metric("conv: mean change", f"{tol.conv_change:.3f}")
-m[3].metric("max-pooled conv: mean change", f"{tol.pooled_change:.3f}")
+m[1].metric("pooled: cells changed", f"{tol.pooled_changed:.0%}", help="max-pooled conv output")
+m[2].metric("conv: mean change", f"{tol.conv_change:.3f}", help=TEXT["mean_help"])
+m[3].metric("pooled: mean change", f"{tol.pooled_change:.3f}", help=TEXT["mean_help"])
 maps = [tol.conv, tol.conv_shifted, tol.pooled, tol.pooled_shifted]
 titles = ["conv(X)", f"conv(X shifted {dx})", "maxpool(conv(X))", f"maxpool(conv(X shifted {dx}))"]
 st.plotly_chart(
-    plots.heatmap_row(maps, titles, cols=2, height=280, shared_scale=True), key="pool_shift_chart"
+    plots.heatmap_row(maps, titles, cols=2, height=280, shared_scale=True, symmetric=True),
+    key="pool_shift_chart",
 )

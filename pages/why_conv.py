@@ -9,6 +9,8 @@ from cnnviz.kernels import KERNEL_PRESETS, kernel_tensor
 from cnnviz.plots import lessons as plots
 from ui import image_source_ui, page_header
 
+CONV_CHECK = "conv: equivariance error"
+DENSE_CHECK = "dense: equivariance error"
 TEXT = {
     "title": "Why convolutions",
     "intro": (
@@ -80,8 +82,11 @@ if loaded is not None:
     demo = lessons.translation_demo(loaded.X, kernel_tensor(kname), dy, dx)
     with right:
         m = st.columns(2)
-        m[0].metric("conv: max |conv(shift X) − shift(conv X)|", f"{demo.conv_error:.2g}")
-        m[1].metric("dense: max |dense(shift X) − shift(dense X)|", f"{demo.dense_error:.3g}")
+        m[0].metric(
+            CONV_CHECK, f"{demo.conv_error:.2g}", help="max |conv(shift X) − shift(conv X)|"
+        )
+        m[1].metric(DENSE_CHECK, f"{demo.dense_error:.3g}",
+                    help="max |dense(shift X) − shift(dense X)|")  # fmt: skip
         st.caption(
             f"Input {tuple(demo.X.shape)} ({loaded.name}); the dense layer holds "
             f"{demo.X.numel() ** 2:,} weights. Its outputs reach {demo.dense_scale:.3g}."

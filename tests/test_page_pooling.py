@@ -29,7 +29,7 @@ def test_seed_outputs_and_parameter_table():
     assert "tensor([[ 5,  7],\n        [13, 15]])" in codes  # the winners' indices
     m = _metrics(at)
     assert m["Output shape"] == "2×2" and m["Output sum"] == "40"
-    assert float(m["max |pool2d loop − torch|"]) == 0
+    assert float(m["max |loop − torch|"]) == 0
 
 
 def test_widgets_change_output_and_explain_invalid():
@@ -69,16 +69,16 @@ def test_shift_tolerance_numbers():
     at = app_test("pooling.py").run()
     m = _metrics(at)
     # Default: the stripes image, [1, -1] edge, shift 1, 2×2 max pool.
-    assert m["conv: cells changed"] == "57%" and m["max-pooled conv: cells changed"] == "33%"
+    assert m["conv: cells changed"] == "57%" and m["pooled: cells changed"] == "33%"
     at.slider(key="pool_shift").set_value(0).run()
     m = _metrics(at)
-    assert m["conv: cells changed"] == "0%" and m["max-pooled conv: cells changed"] == "0%"
+    assert m["conv: cells changed"] == "0%" and m["pooled: cells changed"] == "0%"
     at.radio(key="pool_input").set_value("Image picker").run()
     at.selectbox(key="pool_source").set_value("Fashion-MNIST sample").run()
     at.slider(key="pool_shift").set_value(1).run()
     assert_clean(at)
     m = _metrics(at)
     conv = int(m["conv: cells changed"].rstrip("%"))
-    pooled = int(m["max-pooled conv: cells changed"].rstrip("%"))
+    pooled = int(m["pooled: cells changed"].rstrip("%"))
     assert pooled < conv
     assert m["Output shape"] == "14×14"  # 28×28, kernel 3, stride 2, padding 1

@@ -26,8 +26,8 @@ def test_megapixel_default_and_arithmetic():
 
 def test_translation_conv_exact_dense_not():
     at = app_test("why_conv.py").run()
-    conv_label = "conv: max |conv(shift X) − shift(conv X)|"
-    dense_label = "dense: max |dense(shift X) − shift(dense X)|"
+    conv_label = "conv: equivariance error"
+    dense_label = "dense: equivariance error"
     for dy, dx in ((0, 2), (3, -1)):
         at.slider(key="why_dy").set_value(dy)
         at.slider(key="why_dx").set_value(dx).run()

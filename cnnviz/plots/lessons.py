@@ -39,12 +39,15 @@ def heatmap_row(
     fmt: str = ".2f",
     cols: int | None = None,
     shared_scale: bool = False,
+    colorscales: list[str] | None = None,
 ) -> go.Figure:
     """Several 2-D maps side by side (rows of ``cols``), each with row 0 at the top.
 
     Diverging red/blue centred on zero where values are negative, grey otherwise, as in
     :func:`cnnviz.plots.base.heatmap`. ``shared_scale`` uses one colour range for all maps, so
-    equal colours mean equal numbers across panels.
+    equal colours mean equal numbers across panels. ``colorscales`` overrides the scale per
+    map (e.g. "Reds", "Greens", "Blues" for an image's channels). Every panel gets a frame, so
+    white pixels stay visible on the white page.
     """
     arrays = [_np(m) for m in maps]
     n = len(arrays)
@@ -69,7 +72,7 @@ def heatmap_row(
                 z=Z,
                 zmin=zr[0],
                 zmax=zr[1],
-                colorscale="RdBu_r" if sym else "gray",
+                colorscale=colorscales[k] if colorscales else ("RdBu_r" if sym else "gray"),
                 showscale=False,
                 text=_text(Z, fmt) if show_text and Z.size else None,
                 texttemplate="%{text}" if show_text else None,
@@ -83,9 +86,25 @@ def heatmap_row(
         axis = "x" if k == 0 else f"x{k + 1}"
         r, c = k // cols + 1, k % cols + 1
         fig.update_yaxes(autorange="reversed", scaleanchor=axis, constrain="domain", row=r, col=c)
-    fig.update_xaxes(constrain="domain")
+    frame = dict(showline=True, linecolor="#888", mirror=True, showgrid=False, zeroline=False)
+    fig.update_xaxes(constrain="domain", **frame)
+    fig.update_yaxes(**frame)
     fig.update_annotations(font_size=15)
-    return base_layout(fig, None, height * rows)
+    base_layout(fig, None, height * rows)
+    fig.update_layout(margin=dict(t=40))  # room for the first row's titles
+    return fig
+
+
+def matrix_frame(M, row_label: str, col_label: str):
+    """A small 2-D tensor as a labelled pandas DataFrame (rows ``row_label 0…``, columns …)."""
+    import pandas as pd
+
+    A = _np(M)
+    return pd.DataFrame(
+        A.round(4),
+        index=[f"{row_label} {i}" for i in range(A.shape[0])],
+        columns=[f"{col_label} {j}" for j in range(A.shape[1])],
+    )
 
 
 def winners_figure(X, wins, title: str | None = None, height: int = 420) -> go.Figure:
@@ -128,9 +147,9 @@ def winners_figure(X, wins, title: str | None = None, height: int = 420) -> go.F
                 showlegend=False,
             )
         )
-    fig.update_yaxes(autorange="reversed", scaleanchor="x", constrain="domain")
-    fig.update_xaxes(constrain="domain", range=[-0.5, w - 0.5])
-    fig.update_yaxes(range=[h - 0.5, -0.5])
+    frame = dict(showline=True, linecolor="#888", mirror=True, showgrid=False, zeroline=False)
+    fig.update_yaxes(scaleanchor="x", constrain="domain", range=[h - 0.5, -0.5], **frame)
+    fig.update_xaxes(constrain="domain", range=[-0.5, w - 0.5], **frame)
     return base_layout(fig, title, height)
 
 

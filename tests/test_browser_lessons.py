@@ -1,0 +1,65 @@
+"""The why-conv, channels and pooling pages in real Chromium: whole-page screenshots, an RGB
+upload split into channels, and a widget change seen in the browser."""
+
+import numpy as np
+import pytest
+from PIL import Image
+
+pytestmark = pytest.mark.browser
+
+TALL = {"width": 1400, "height": 4200}
+
+
+def _open(web, url: str) -> None:
+    """Open the app's root first: on a fresh server, a sub-page URL opened first runs the page
+    file without the router (see the report to the coordinator), which is not what we judge."""
+    web.goto(url.rsplit("/", 1)[0])
+    web.goto(url)
+
+
+def _main_text(web) -> str:
+    return web.page.locator('[data-testid="stMain"]').inner_text()
+
+
+@pytest.mark.parametrize("path", ["why_conv", "channels", "pooling"])
+def test_whole_page_screenshot(server, web, path):
+    web.page.set_viewport_size(TALL)
+    _open(web, f"{server}/{path}")
+    web.page.wait_for_selector(".js-plotly-plot", timeout=60_000)
+    web.page.wait_for_timeout(800)  # let Plotly finish drawing
+    assert web.page.locator(".js-plotly-plot").count() >= 2
+    web.screenshot(f"lessons_{path}")
+    web.assert_clean()
+
+
+def test_channels_rgb_upload(server, web, tmp_path):
+    arr = np.zeros((60, 90, 3), dtype=np.uint8)
+    arr[:, :30, 0] = 255  # red band, green band, blue band
+    arr[:, 30:60, 1] = 255
+    arr[:, 60:, 2] = 255
+    path = tmp_path / "rgb.png"
+    Image.fromarray(arr).save(path)
+    web.page.set_viewport_size(TALL)
+    _open(web, f"{server}/channels")
+    web.page.get_by_test_id("stSelectbox").first.click()
+    web.page.get_by_role("option", name="Upload").click()
+    web.wait_idle()
+    web.page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(path))
+    web.page.wait_for_selector("text=rgb.png", timeout=60_000)
+    web.wait_idle()
+    web.page.wait_for_timeout(800)
+    text = _main_text(web)
+    assert "(3, 60, 90)" in text
+    assert "58×88" in text  # 3×3 kernels on 60×90
+    web.screenshot("lessons_channels_upload")
+    web.assert_clean()
+
+
+def test_pooling_padding_error_in_browser(server, web):
+    _open(web, f"{server}/pooling")
+    slider = web.page.get_by_role("slider", name="padding")
+    slider.focus()
+    slider.press("ArrowRight")  # padding 1 → 2 with kernel_size 3: torch refuses
+    web.wait_idle()
+    assert "kernel_size / 2" in _main_text(web)
+    web.assert_clean()
