@@ -1,0 +1,133 @@
+"""Figures for learning a kernel by gradient descent (d2l 7.2): loss curve, kernels, spectrum."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from cnnviz.plots.base import PALETTE, base_layout, heatmap
+
+MAX_POINTS = 2000  # a longer history is thinned for the chart (every step is kept in the data)
+
+
+def _thin(n: int) -> np.ndarray:
+    if n <= MAX_POINTS:
+        return np.arange(n)
+    idx = np.unique(np.linspace(0, n - 1, MAX_POINTS).round().astype(int))
+    return idx
+
+
+def loss_figure(records: Sequence, height: int = 340) -> go.Figure:
+    """The loss after each step, log scale; a diverged run ends with a red cross."""
+    steps = np.array([r.step for r in records], dtype=float)
+    losses = np.array([r.loss for r in records], dtype=float)
+    idx = _thin(len(records))
+    finite = np.isfinite(losses)
+    fig = go.Figure(
+        go.Scatter(
+            x=steps[idx],
+            y=np.where(finite, losses, np.nan)[idx],
+            mode="lines+markers" if len(records) <= 60 else "lines",
+            line=dict(color=PALETTE[0], width=3),
+            name="loss",
+            hovertemplate="step %{x}: loss %{y:.4g}<extra></extra>",
+        )
+    )
+    if records and records[-1].diverged:
+        last = records[-1]
+        y = (
+            last.loss
+            if np.isfinite(last.loss)
+            else float(np.nanmax(losses[finite]) if finite.any() else 1)
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=[last.step], y=[y], mode="markers", name="diverged",
+                marker=dict(symbol="x", size=18, color=PALETTE[3]),
+                hovertemplate="diverged at step %{x}<extra></extra>",
+            )
+        )  # fmt: skip
+    positive = finite & (losses > 0)
+    fig.update_yaxes(title="loss", type="log" if positive.any() else "linear")
+    fig.update_xaxes(title="epoch (one gradient step)", rangemode="tozero")
+    fig.update_layout(showlegend=False)
+    return base_layout(fig, None, height)
+
+
+def kernel_figure(kernel, scale: float | None = None, height: int = 300) -> go.Figure:
+    """A kernel as a red/blue heatmap with its numbers; ``scale`` fixes the colour range."""
+    Z = np.asarray(kernel, dtype=float)
+    fig = heatmap(Z, annotate=True, symmetric=True, height=height, fmt=".3f")
+    m = scale if scale else float(np.abs(Z[np.isfinite(Z)]).max(initial=0)) or 1.0
+    fig.update_traces(zmin=-m, zmax=m, zmid=0, showscale=False, textfont=dict(size=18))
+    fig.update_xaxes(showticklabels=False)
+    fig.update_yaxes(showticklabels=False)
+    return fig
+
+
+def compare_figure(learned, target, height: int = 300) -> go.Figure:
+    """Learned kernel, target and their difference side by side, on one colour scale."""
+    L = np.asarray(learned, dtype=float)
+    T = np.asarray(target, dtype=float)
+    D = L - T
+    m = float(np.abs(np.concatenate([L.ravel(), T.ravel()])).max(initial=0)) or 1.0
+    titles = ("learned", "target", f"learned − target (max |error| {np.abs(D).max():.3g})")
+    fig = make_subplots(rows=1, cols=3, subplot_titles=titles, horizontal_spacing=0.05)
+    for col, Z in enumerate((L, T, D), start=1):
+        fig.add_trace(
+            go.Heatmap(
+                z=Z, zmin=-m, zmax=m, zmid=0, colorscale="RdBu_r", showscale=False,
+                text=np.vectorize(lambda v: f"{v:.3f}")(Z), texttemplate="%{text}",
+                textfont=dict(size=16),
+                hovertemplate="row %{y}, col %{x}: %{z:.4g}<extra></extra>",
+            ),
+            row=1, col=col,
+        )  # fmt: skip
+        fig.update_yaxes(autorange="reversed", showticklabels=False, row=1, col=col)
+        fig.update_xaxes(showticklabels=False, row=1, col=col)
+    return base_layout(fig, None, height)
+
+
+def kernel_paths_figure(records: Sequence, target, height: int = 320) -> go.Figure:
+    """Each kernel entry over the steps, with its target value dashed: the values converge."""
+    T = np.asarray(target, dtype=float)
+    h, w = T.shape
+    idx = _thin(len(records))
+    steps = np.array([records[i].step for i in idx])
+    K = np.array([records[i].kernel for i in idx], dtype=float).reshape(len(idx), h * w)
+    fig = go.Figure()
+    for k in range(h * w):
+        color = PALETTE[k % len(PALETTE)]
+        name = f"K[{k // w},{k % w}]"
+        fig.add_trace(
+            go.Scatter(
+                x=steps, y=K[:, k], mode="lines", name=name, line=dict(color=color, width=2.5),
+                hovertemplate=name + " at step %{x}: %{y:.4f}<extra></extra>",
+            )
+        )  # fmt: skip
+        fig.add_hline(y=float(T.flat[k]), line=dict(color=color, dash="dot", width=1))
+    fig.update_xaxes(title="epoch")
+    fig.update_yaxes(title="kernel value")
+    fig.update_layout(legend=dict(orientation="h", y=-0.25))
+    return base_layout(fig, None, height)
+
+
+def singular_values_figure(info, height: int = 300) -> go.Figure:
+    """The patch matrix's singular values: grey bars are directions the image cannot show."""
+    sv = np.asarray(info.singular_values, dtype=float)
+    smax = float(sv.max(initial=0)) or 1.0
+    shown = np.maximum(sv, smax * 1e-6)
+    colors = [PALETTE[0] if i < info.rank else "#bbbbbb" for i in range(len(sv))]
+    labels = [f"σ{i + 1}" for i in range(len(sv))]
+    fig = go.Figure(
+        go.Bar(
+            x=labels, y=shown, marker_color=colors,
+            text=["visible" if i < info.rank else "invisible" for i in range(len(sv))],
+            hovertemplate="%{x} = %{customdata:.3g} (%{text})<extra></extra>", customdata=sv,
+        )
+    )  # fmt: skip
+    fig.update_yaxes(type="log", title="singular value")
+    return base_layout(fig, None, height)
