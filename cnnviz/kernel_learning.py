@@ -90,6 +90,26 @@ def as_kernel(K) -> torch.Tensor:
     return T
 
 
+def parse_kernel(raw) -> torch.Tensor:
+    """A kernel typed as text (one row per line, numbers split by spaces or commas) or given as
+    a nested list (the Cross-correlation page's ``current_kernel``).
+
+    Raises:
+        ValueError: with a message for the user.
+    """
+    if isinstance(raw, str):
+        rows = [line.replace(",", " ").split() for line in raw.strip().splitlines() if line.strip()]
+        if not rows:
+            raise ValueError("Type at least one row of numbers.")
+        try:
+            raw = [[float(v) for v in row] for row in rows]
+        except ValueError as exc:
+            raise ValueError(f"Only numbers can go in a kernel ({exc}).") from exc
+        if len({len(row) for row in raw}) != 1:
+            raise ValueError("Every kernel row needs the same number of values.")
+    return as_kernel(raw)
+
+
 def as_image(X) -> torch.Tensor:
     """An image (H, W), (1, H, W) or (1, 1, H, W) as a float32 (H, W) tensor."""
     X = torch.as_tensor(X, dtype=torch.float32)
@@ -407,7 +427,7 @@ def format_seed_printout(result: FaithfulResult) -> str:
         f"epoch {SEED_PRINT_EVERY * (i + 1)}, loss {loss:.3f}"
         for i, loss in enumerate(result.losses)
     ]
-    k = ", ".join(f"{v:.4f}" for v in result.kernel)
+    k = ", ".join(f"{v: .4f}" for v in result.kernel)
     return "\n".join([*lines, f"tensor([[{k}]])"])
 
 

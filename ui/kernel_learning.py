@@ -1,0 +1,263 @@
+"""Widgets and live panel for the kernel-learning page (d2l 7.2).
+
+The run lives in ``st.session_state["learn_runner"]`` (a :class:`cnnviz.kernel_learning
+.KernelRunner`, whose thread never calls ``st.*``). Buttons only record what was asked
+(``learn_action``); the script acts on it once the current image and kernel are known, so a
+changed setting and a click in the same interaction are handled in the right order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import streamlit as st
+
+from cnnviz import kernel_learning as kl
+from cnnviz.kernels import KERNEL_PRESETS
+from cnnviz.plots import kernel_learning as kplots
+from ui.images import SOURCES
+
+SEED_PRESET = "Edge [1, -1] (d2l)"
+FROM_XCORR = "The kernel from the Cross-correlation page"
+CUSTOM = "Custom (type it)"
+PACES = {
+    "auto (about 5 s per run)": "auto",
+    "slow motion (2 steps/s)": 2.0,
+    "10 steps/s": 10.0,
+    "full speed": None,
+}
+REDUCTION_LABELS = {"sum": "sum (d2l)", "mean": "mean over output pixels"}
+TEXT = {
+    "faithful": "Faithful to the seed",
+    "faithful_help": "Stripes, K = [1, −1], lr 0.03, 10 epochs, summed loss, random init, "
+    f"seed {kl.FAITHFUL_SEED} — the book's experiment.",
+    "target": "Target kernel",
+    "custom": "Kernel rows, one per line (numbers separated by spaces or commas)",
+    "no_xcorr": "No kernel picked on the Cross-correlation page yet; using [1, −1].",
+    "lr": "Learning rate (lr)",
+    "epochs": "Epochs",
+    "seed": "Random seed",
+    "init": "Initial kernel",
+    "reduction": "Loss",
+    "pace": "Pace",
+    "suggest": "Use the suggested lr",
+    "above_limit": "lr = {lr:g} is above this image's stability limit {limit:.3g}: this run "
+    "will diverge. Press Start to watch it, or use the suggested lr {best:.3g}.",
+    "start_help": "Runs in the background up to the number of epochs; starts over once finished.",
+    "status": "Epoch **{n}** of {total} · loss **{loss:.4g}** · max |kernel − target| "
+    "**{err:.3g}**",
+    "idle": "Press **Start** to train, or **Step** for one gradient step.",
+    "running": "running…",
+    "book": "The book printed",
+    "ours": "This run printed",
+    "done": "Finished: the learned kernel beside the target.",
+    "why": "Why the image needs edges in both directions",
+    "thread_error": "The run stopped on an error: {error}",
+}
+
+
+def faithful_settings() -> None:
+    """on_click: put every widget back to the seed's setting (d2l 7.2)."""
+    ss = st.session_state
+    ss["learn_target"] = SEED_PRESET
+    ss["learn_source"] = SOURCES[0]
+    ss["learn_lr"] = kl.SEED_LR
+    ss["learn_epochs"] = kl.SEED_NUM_EPOCHS
+    ss["learn_seed"] = kl.FAITHFUL_SEED
+    ss["learn_init"] = "random"
+    ss["learn_reduction"] = "sum"
+    ss["learn_action"] = "reset"
+
+
+def target_kernel_ui():
+    """The kernel to learn, as a float tensor, or None after showing what is wrong."""
+    options = [*KERNEL_PRESETS, FROM_XCORR, CUSTOM]
+    choice = st.selectbox(TEXT["target"], options, key="learn_target")
+    if choice in KERNEL_PRESETS:
+        return kl.as_kernel(KERNEL_PRESETS[choice])
+    if choice == FROM_XCORR:
+        current = st.session_state.get("current_kernel")
+        if current is None:
+            st.info(TEXT["no_xcorr"], icon=":material/info:")
+            return kl.as_kernel(KERNEL_PRESETS[SEED_PRESET])
+        raw = current
+    else:
+        raw = st.text_area(TEXT["custom"], "-1 0 1\n-2 0 2\n-1 0 1", key="learn_custom", height=110)
+    try:
+        return kl.parse_kernel(raw)
+    except ValueError as exc:
+        st.error(str(exc), icon=":material/error:")
+        return None
+
+
+def train_settings_ui() -> dict:
+    """lr, epochs, seed, init, loss and pace; returns them as a dict."""
+    ss = st.session_state
+    ss.setdefault("learn_lr", kl.SEED_LR)
+    c1, c2 = st.columns(2)
+    lr = c1.number_input(TEXT["lr"], 1e-9, 1e6, step=0.001, format="%g", key="learn_lr")
+    epochs = c2.number_input(TEXT["epochs"], 1, 20_000, kl.SEED_NUM_EPOCHS, key="learn_epochs")
+    seed = c1.number_input(TEXT["seed"], 0, 2**31 - 1, kl.FAITHFUL_SEED, key="learn_seed")
+    init = c2.selectbox(
+        TEXT["init"], kl.INITS, format_func=kl.INIT_LABELS.get, key="learn_init"
+    )  # fmt: skip
+    reduction = c1.radio(
+        TEXT["reduction"], kl.REDUCTIONS, format_func=REDUCTION_LABELS.get, key="learn_reduction"
+    )
+    pace = c2.radio(TEXT["pace"], list(PACES), key="learn_pace")
+    return dict(lr=float(lr), epochs=int(epochs), seed=int(seed), init=init,
+                reduction=reduction, pace=PACES[pace])  # fmt: skip
+
+
+def _config_key(X, K, cfg: dict) -> str:
+    h = hashlib.sha1(np.ascontiguousarray(X.numpy()).tobytes())
+    h.update(repr((tuple(X.shape), K.tolist(), cfg["lr"], cfg["seed"])).encode())
+    h.update(repr((cfg["init"], cfg["reduction"])).encode())
+    return h.hexdigest()
+
+
+def ensure_runner(X, K, cfg: dict) -> kl.KernelRunner:
+    """The session's runner for these inputs; a changed setting or Reset starts a fresh one.
+
+    Then acts on the button pressed (``learn_action``).
+    """
+    ss = st.session_state
+    key = _config_key(X, K, cfg)
+    action = ss.pop("learn_action", None)
+    runner = ss.get("learn_runner")
+    fresh = runner is None or ss.get("learn_runner_key") != key or action == "reset"
+    if not fresh and action == "start" and not runner.running:
+        fresh = len(runner.snapshot()) >= cfg["epochs"] or runner.diverged
+    if fresh:
+        if runner is not None:
+            runner.stop()
+        learner = kl.KernelLearner(X, K, cfg["lr"], cfg["seed"], cfg["init"], cfg["reduction"])
+        runner = kl.KernelRunner(learner)
+        ss["learn_runner"], ss["learn_runner_key"] = runner, key
+    if action == "start":
+        left = cfg["epochs"] - len(runner.snapshot())
+        pace = cfg["pace"]
+        runner.steps_per_second = max(2.0, cfg["epochs"] / 5) if pace == "auto" else pace
+        runner.start(max(left, 1))
+    elif action == "step":
+        runner.step_once()
+    elif action == "stop":
+        runner.stop()
+    return runner
+
+
+def _ask(action: str) -> None:
+    st.session_state["learn_action"] = action
+
+
+def controls_ui(runner: kl.KernelRunner) -> None:
+    """Start, Step, Stop, Reset: callbacks only record the request."""
+    c = st.columns(4)
+    running = runner.running
+    c[0].button("Start", key="learn_start", type="primary", icon=":material/play_arrow:",
+                on_click=_ask, args=("start",), disabled=running, help=TEXT["start_help"],
+                width="stretch")  # fmt: skip
+    c[1].button("Step", key="learn_step", icon=":material/skip_next:", on_click=_ask,
+                args=("step",), disabled=running, width="stretch")  # fmt: skip
+    c[2].button("Stop", key="learn_stop", icon=":material/stop:", on_click=_ask,
+                args=("stop",), disabled=not running, width="stretch")  # fmt: skip
+    c[3].button("Reset", key="learn_reset", icon=":material/restart_alt:", on_click=_ask,
+                args=("reset",), width="stretch")  # fmt: skip
+
+
+def lr_check_ui(runner: kl.KernelRunner, info: kl.Identifiability, cfg: dict) -> None:
+    """Warn before a run that the lr is above the stability limit; offer the suggested one."""
+    learner = runner.learner
+    scale = learner.Y.numel() if cfg["reduction"] == "mean" else 1
+    best = info.lr_suggested * scale
+    if cfg["lr"] > learner.lr_limit:
+        st.warning(TEXT["above_limit"].format(lr=cfg["lr"], limit=learner.lr_limit, best=best),
+                   icon=":material/warning:")  # fmt: skip
+    if np.isfinite(best):
+        st.button(f"{TEXT['suggest']} ({best:.3g})", key="learn_suggest", on_click=_set_lr,
+                  args=(float(f"{best:.3g}"),))  # fmt: skip
+
+
+def _set_lr(value: float) -> None:
+    st.session_state["learn_lr"] = value
+
+
+def _book_printout(records) -> str | None:
+    if len(records) < kl.SEED_NUM_EPOCHS or records[kl.SEED_NUM_EPOCHS - 1].diverged:
+        return None
+    result = kl.FaithfulResult(
+        [r.loss for r in records[: kl.SEED_NUM_EPOCHS] if r.step % kl.SEED_PRINT_EVERY == 0],
+        records[kl.SEED_NUM_EPOCHS - 1].kernel[0],
+        records,
+    )
+    return kl.format_seed_printout(result)
+
+
+def live_panel_ui(runner: kl.KernelRunner, K, epochs: int, faithful: bool) -> None:
+    """Status, loss curve and kernels; reruns itself twice a second while a run goes."""
+    st.session_state["learn_polling"] = runner.running
+
+    @st.fragment(run_every=0.5 if runner.running else None)
+    def panel():
+        records = runner.snapshot()
+        if st.session_state.get("learn_polling") and not runner.running:
+            st.session_state["learn_polling"] = False
+            st.rerun()  # the run ended: redraw the page once, without polling
+        if not records:
+            st.info(TEXT["idle"], icon=":material/touch_app:")
+            st.plotly_chart(kplots.kernel_figure(runner.learner.kernel.tolist(), height=220),
+                            key="learn_kernel_now")  # fmt: skip
+            return
+        last = records[-1]
+        status = TEXT["status"].format(n=last.step, total=epochs, loss=last.loss, err=last.error)
+        st.caption(status + (f" · {TEXT['running']}" if runner.running else ""))
+        if runner.error:
+            st.error(TEXT["thread_error"].format(error=runner.error), icon=":material/error:")
+        if last.diverged:
+            st.error(last.message, icon=":material/trending_up:")
+        st.plotly_chart(kplots.loss_figure(records), key="learn_loss_chart")
+        if runner.running or len(records) < epochs and not last.diverged:
+            c1, c2 = st.columns(2)
+            scale = float(np.abs(K.numpy()).max()) or 1.0
+            c1.plotly_chart(kplots.kernel_figure(last.kernel, scale, height=240),
+                            key="learn_kernel_now")  # fmt: skip
+            c2.plotly_chart(kplots.kernel_paths_figure(records, K.tolist(), height=240),
+                            key="learn_paths")  # fmt: skip
+            return
+        st.success(TEXT["done"], icon=":material/check_circle:")
+        st.plotly_chart(kplots.compare_figure(last.kernel, K.tolist()), key="learn_compare")
+        st.plotly_chart(kplots.kernel_paths_figure(records, K.tolist()), key="learn_paths")
+        printout = _book_printout(records) if faithful else None
+        if printout:
+            c1, c2 = st.columns(2)
+            c1.caption(TEXT["book"])
+            c1.code("\n".join([
+                *(f"epoch {2 * (i + 1)}, loss {v:.3f}" for i, v in enumerate(kl.SEED_LOSSES)),
+                "tensor([[ 0.9844, -0.9961]])",
+            ]), language=None)  # fmt: skip
+            c2.caption(TEXT["ours"])
+            c2.code(printout, language=None)
+
+    panel()
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _identifiability(X: np.ndarray, K: tuple) -> kl.Identifiability:
+    return kl.identifiability(X, np.asarray(K).shape, K)
+
+
+def identifiability_for(X, K) -> kl.Identifiability:
+    """Cached: what this image can teach about this kernel's size."""
+    return _identifiability(X.numpy(), tuple(map(tuple, K.tolist())))
+
+
+def identifiability_ui(info: kl.Identifiability) -> None:
+    """The singular values of the patch matrix, and what they mean for this image."""
+    with st.expander(TEXT["why"], expanded=info.rank < len(info.singular_values)):
+        c1, c2 = st.columns([3, 2])
+        c1.markdown(info.text)
+        c2.plotly_chart(kplots.singular_values_figure(info, height=260), key="learn_spectrum")
+        if info.reachable is not None and info.target_hidden > 1e-3:
+            st.caption("The best this image allows from a zero start (the target's visible part):")
+            st.plotly_chart(kplots.kernel_figure(info.reachable, height=200), key="learn_reach")
