@@ -503,7 +503,7 @@ def sum_expression(win: Window, max_terms: int = 9, fmt: str = ".3g") -> str:
         raise ValueError("The window was taken without a kernel: there are no products.")
 
     def num(v: float) -> str:
-        s = format(v, fmt).replace("-", "−")
+        s = format(v + 0.0, fmt).replace("-", "−")  # + 0.0 turns −0 into 0
         return f"({s})" if v < 0 else s
 
     xs, ks = win.values.flatten().tolist(), win.kernel.flatten().tolist()
@@ -513,7 +513,7 @@ def sum_expression(win: Window, max_terms: int = 9, fmt: str = ".3g") -> str:
         body = f"{shown} + … ({len(terms)} products)"
     else:
         body = " + ".join(terms)
-    return f"{body} = {format(win.total, fmt).replace('-', '−')}"
+    return f"{body} = {format(win.total + 0.0, fmt).replace('-', '−')}"
 
 
 def torch_output_shape(

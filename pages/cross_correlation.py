@@ -93,4 +93,4 @@ def _seed_demo():
 
 st.subheader(TEXT["demo"])
 st.markdown(TEXT["demo_text"])
-st.plotly_chart(_seed_demo(), key="xcorr_demo_chart")
+st.plotly_chart(_seed_demo(), key="xcorr_demo_chart", config=cplots.CHART_CONFIG)

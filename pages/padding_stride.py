@@ -16,6 +16,7 @@ from ui.conv import (
     SEED_EXAMPLES,
     conv_settings_ui,
     corr2d_cached,
+    formula_text,
     grid_input,
     load_seed_example,
 )
@@ -40,13 +41,13 @@ TEXT = {
         "book's ⌊(n − k + 2p + s) / s⌋; the book writes p_h for the *total* padding (here 2p)."
     ),
     "ours": "Formula gives",
-    "torch": "nn.Conv2d returns",
+    "torch": "torch: nn.Conv2d(X).shape[2:]",
     "agree": "The formula and torch agree.",
     "invalid": "This setting does not work: {why}",
     "torch_says": "torch refuses it too: “{msg}”",
     "drawing": "The padded input (orange = padding zeros) and the kernel's footprint",
     "position": "Window position (output cell, in the book's loop order)",
-    "output": "Output ({h}×{w}); the outlined cell comes from the window on the left",
+    "output": "Output {h}×{w}: the outlined cell is the window's",
     "kernel_note": "The kernel here is a box average of its size: this page is about shapes.",
 }
 
@@ -78,7 +79,7 @@ problems = ops.check_conv_shape(*args)
 with view:
     st.markdown(f"**{TEXT['formula']}**")
     line_h, line_w = ops.shape_formula(*args)
-    st.code(f"height: {line_h}\nwidth:  {line_w}", language=None)
+    st.code(formula_text(line_h, line_w), language=None)
     st.caption(TEXT["formula_note"])
     m1, m2 = st.columns(2)
     if problems:
@@ -86,7 +87,7 @@ with view:
     else:
         m1.metric(TEXT["ours"], "{}×{}".format(*ops.conv_output_shape(*args)))
     try:
-        m2.metric(TEXT["torch"], "torch.Size([{}, {}])".format(*ops.torch_output_shape(*args)))
+        m2.metric(TEXT["torch"], "[{}, {}]".format(*ops.torch_output_shape(*args)))
         torch_msg = None
     except ValueError as exc:
         m2.metric(TEXT["torch"], "error")
@@ -101,7 +102,7 @@ with view:
 st.subheader(TEXT["drawing"])
 if problems:
     fig = cplots.grid_figure(X, None, padding=s["padding"])
-    st.plotly_chart(fig, key="pad_input_chart")
+    st.plotly_chart(fig, key="pad_input_chart", config=cplots.CHART_CONFIG)
     st.stop()
 
 kh, kw = s["kernel"]
@@ -116,9 +117,11 @@ left, right = st.columns(2)
 left.plotly_chart(
     cplots.grid_figure(X, None, padding=s["padding"], window=(win.rows, win.cols)),
     key="pad_input_chart",
+    config=cplots.CHART_CONFIG,
 )
 right.plotly_chart(
     cplots.grid_figure(Y, TEXT["output"].format(h=o_h, w=o_w), selected=(i, j)),
     key="pad_output_chart",
+    config=cplots.CHART_CONFIG,
 )
 st.caption(TEXT["kernel_note"])

@@ -10,7 +10,7 @@ from ui.conv import SEED_EXAMPLES
 
 def _shapes(at) -> tuple[str, str]:
     m = {x.label: x.value for x in at.metric}
-    return m["Formula gives"], m["nn.Conv2d returns"]
+    return m["Formula gives"], m["torch: nn.Conv2d(X).shape[2:]"]
 
 
 @pytest.mark.parametrize(
@@ -21,7 +21,7 @@ def test_the_books_four_examples(example, shape):
     at.selectbox(key="pad_example").set_value(example).run()
     assert_clean(at)
     h, w = shape.split("×")
-    assert _shapes(at) == (shape, f"torch.Size([{h}, {w}])")
+    assert _shapes(at) == (shape, f"[{h}, {w}]")
     assert at.success[0].value == "The formula and torch agree."
 
 
@@ -34,8 +34,8 @@ def test_formula_is_written_with_the_numbers():
     at.slider(key="pad_dilation_h").set_value(2).run()
     assert_clean(at)
     code = at.code[0].value
-    assert "height: ⌊(7 + 2·2 − 2·(3 − 1) − 1) / 2⌋ + 1 = ⌊6 / 2⌋ + 1 = 4" in code
-    assert _shapes(at) == ("4×8", "torch.Size([4, 8])")
+    assert "height = ⌊(7 + 2·2 − 2·(3 − 1) − 1) / 2⌋ + 1\n       = ⌊6 / 2⌋ + 1 = 4" in code
+    assert _shapes(at) == ("4×8", "[4, 8]")
     # Moving a slider leaves the book's example.
     assert at.selectbox(key="pad_example").value.startswith("—")
 
@@ -60,4 +60,4 @@ def test_window_position_and_image_input():
     at.toggle(key="pad_use_image").set_value(True).run()
     assert_clean(at)
     assert at.selectbox(key="pad_source").value.startswith("Stripes")
-    assert _shapes(at) == ("2×2", "torch.Size([2, 2])")  # 6×8: ⌊3/3⌋+1, ⌊5/4⌋+1
+    assert _shapes(at) == ("2×2", "[2, 2]")  # 6×8: ⌊3/3⌋+1, ⌊5/4⌋+1

@@ -101,21 +101,24 @@ def step_through_ui(
             fig = cplots.grid_figure(
                 X, TEXT["window"].format(i=i, j=j), padding=padding, window=(win.rows, win.cols)
             )
-            st.plotly_chart(fig, key=f"{key}_in_chart")
+            st.plotly_chart(fig, key=f"{key}_in_chart", config=cplots.CHART_CONFIG)
         with right:
             fig = cplots.grid_figure(Y, TEXT["output"], selected=(i, j), clickable=True)
             st.plotly_chart(
                 fig,
                 key=f"{key}_out_chart",
+                config=cplots.CHART_CONFIG,
                 on_select=lambda: _on_output_click(key),
                 selection_mode="points",
             )
         fig_col, num_col = st.columns([4, 1], vertical_alignment="center")
         fig_col.plotly_chart(
-            cplots.step_figure(win.values, K, win.products), key=f"{key}_step_chart"
+            cplots.step_figure(win.values, K, win.products),
+            key=f"{key}_step_chart",
+            config=cplots.CHART_CONFIG,
         )
-        num_col.metric(TEXT["sum"], f"{win.total:.4g}")
-        num_col.metric(TEXT["cell"].format(i=i, j=j), f"{float(Y[i, j]):.4g}")
+        num_col.metric(TEXT["sum"], f"{win.total + 0.0:.4g}")
+        num_col.metric(TEXT["cell"].format(i=i, j=j), f"{float(Y[i, j]) + 0.0:.4g}")
         st.markdown(TEXT["expr"].format(i=i, j=j, expr=ops.sum_expression(win)))
 
     explain()
@@ -136,6 +139,15 @@ AXIS_SLIDERS = (
     ("stride", "Stride", 1, 6, 1),
     ("dilation", "Dilation", 1, 4, 1),
 )
+
+
+def formula_text(line_h: str, line_w: str) -> str:
+    """``ops.shape_formula``'s two lines as a narrow block: each result on its own line."""
+    parts = []
+    for axis, line in (("height", line_h), ("width ", line_w)):
+        formula, result = line.split(" = ", 1)
+        parts += [f"{axis} = {formula}", f"{' ' * len(axis)} = {result}"]
+    return "\n".join(parts)
 
 
 def load_seed_example(key: str) -> None:

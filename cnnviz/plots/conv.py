@@ -24,6 +24,7 @@ PADDING_COLOR = "#f6c177"
 HEATMAP_MAX_CELLS = 64 * 64  # beyond this, a PNG image instead of a heatmap
 ANNOTATE_MAX_CELLS = 16 * 16  # numbers written in the cells up to this size
 CLICK_MAX_SIDE = 64  # at most this many clickable markers per axis
+CHART_CONFIG = {"displayModeBar": False}  # no zoom toolbar over the titles on a projector
 
 
 def _layout(title: str | None, height: int | None, **extra) -> dict:
@@ -131,11 +132,14 @@ def grid_figure(
             )
         )  # fmt: skip
         extra = dict(clickmode="event+select", dragmode=False)
+    # Fixed ranges: the invisible markers would otherwise widen the axes past the map.
+    ticks = dict(dtick=1) if max(H, W) <= 16 else {}
     layout = _layout(
         title, height, shapes=shapes,
-        yaxis=dict(autorange="reversed", scaleanchor="x", constrain="domain", showgrid=False,
-                   zeroline=False),
-        xaxis=dict(constrain="domain", showgrid=False, zeroline=False, side="top"),
+        yaxis=dict(range=[h - 0.5 + ph, -0.5 - ph], scaleanchor="x", constrain="domain",
+                   showgrid=False, zeroline=False, **ticks),
+        xaxis=dict(range=[-0.5 - pw, w - 0.5 + pw], constrain="domain", showgrid=False,
+                   zeroline=False, side="top", **ticks),
         **extra,
     )  # fmt: skip
     return go.Figure(data=traces, layout=layout)
@@ -148,7 +152,7 @@ def _heatmap_traces(Z, ph, pw, symmetric, fmt) -> list:
     if symmetric:
         m = float(np.abs(Z).max()) or 1.0
         kwargs = dict(zmin=-m, zmax=m, zmid=0)
-    text = np.vectorize(lambda v: format(v, fmt))(Z) if annotate and Z.size else None
+    text = np.vectorize(lambda v: format(v + 0.0, fmt))(Z) if annotate and Z.size else None
     traces = [
         go.Heatmap(
             x=np.arange(w), y=np.arange(h), z=Z,
@@ -186,21 +190,29 @@ def panels_figure(panels, height: int = 280, fmt: str = ".3g") -> go.Figure:
     for k, (title, A, symmetric) in enumerate(panels, start=1):
         Z = _np(A).astype(np.float64)
         m = float(np.abs(Z).max()) or 1.0
-        limits = dict(zmin=-m, zmax=m, zmid=0) if symmetric else dict(zmin=min(0.0, Z.min()))
+        if symmetric:
+            limits = dict(zmin=-m, zmax=m, zmid=0)
+        else:  # images live in [0, 1]; larger inputs (the 0..8 matrix) stretch the scale
+            limits = dict(zmin=min(0.0, float(Z.min())), zmax=max(1.0, float(Z.max())))
+        h, w = Z.shape
         suffix = "" if k == 1 else str(k)
         traces.append(
             go.Heatmap(
                 z=Z, xaxis=f"x{suffix}", yaxis=f"y{suffix}", showscale=False,
                 colorscale="RdBu_r" if symmetric else "gray",
-                text=np.vectorize(lambda v: format(v, fmt))(Z), texttemplate="%{text}",
+                text=np.vectorize(lambda v: format(v + 0.0, fmt))(Z), texttemplate="%{text}",
                 textfont=dict(size=15), hovertemplate="%{z:.4g}<extra></extra>", **limits,
             )
         )  # fmt: skip
         x0 = (k - 1) * (width + gap)
-        layout[f"xaxis{suffix}"] = dict(domain=[x0, x0 + width], showgrid=False, zeroline=False,
-                                        constrain="domain", dtick=1)  # fmt: skip
-        layout[f"yaxis{suffix}"] = dict(autorange="reversed", scaleanchor=f"x{suffix}",
-                                        showgrid=False, zeroline=False, dtick=1)  # fmt: skip
+        layout[f"xaxis{suffix}"] = dict(
+            domain=[x0, x0 + width], range=[-0.5, w - 0.5], anchor=f"y{suffix}",
+            showgrid=False, zeroline=False, constrain="domain", dtick=1,
+        )  # fmt: skip
+        layout[f"yaxis{suffix}"] = dict(
+            range=[h - 0.5, -0.5], anchor=f"x{suffix}", scaleanchor=f"x{suffix}",
+            constrain="domain", showgrid=False, zeroline=False, dtick=1,
+        )  # fmt: skip
         annotations.append(
             dict(text=title, x=x0 + width / 2, y=1.0, xref="paper", yref="paper",
                  yanchor="bottom", showarrow=False, font=dict(size=16))
