@@ -336,3 +336,37 @@ def _train(config, data, stop_event, net, device) -> Iterator[dict]:
 def state_dict_cpu(net: nn.Module) -> dict[str, torch.Tensor]:
     """Contiguous CPU copies of the weights (safetensors needs unshared, contiguous tensors)."""
     return {k: v.detach().to("cpu").contiguous().clone() for k, v in net.state_dict().items()}
+
+
+# Rough cost model for "what is practical" (d2l 7.6–8.6 on Fashion-MNIST): seconds per training
+# example = overhead + multiply-accumulates × cost, fitted to DESIGN.md's measurements
+# (2-core CPU: LeNet 22k examples/s, ResNet-18 at 96 about 85/s; H200: 60k and 18.5k/s).
+COST_MODEL = {"cpu": (3.0e-5, 1.23e-11), "cuda": (1.6e-5, 5.7e-14)}
+
+
+def count_macs(spec: ModelSpec) -> int:
+    """Multiply-accumulates of one forward pass of one image (conv and linear layers)."""
+    total = 0
+
+    def hook(m, inputs, out):
+        nonlocal total
+        if isinstance(m, nn.Conv2d):
+            k = m.kernel_size[0] * m.kernel_size[1] * m.in_channels // m.groups
+            total += out.numel() * k
+        elif isinstance(m, nn.Linear):
+            total += m.in_features * m.out_features
+
+    with torch.device("meta"):
+        net = build_model(spec)
+        handles = [m.register_forward_hook(hook) for m in net.modules()]
+        net(torch.zeros(1, spec.in_channels, spec.input_size, spec.input_size))
+    for h in handles:
+        h.remove()
+    return int(total)
+
+
+def estimate_epoch_seconds(spec: ModelSpec, n_train: int, n_val: int, device_type: str) -> float:
+    """A rough estimate of one epoch (training plus validation) on this kind of device."""
+    a, b = COST_MODEL.get(device_type, COST_MODEL["cpu"])
+    per_example = a + b * 3 * count_macs(spec)
+    return n_train * per_example + n_val * per_example / 3

@@ -1,0 +1,117 @@
+"""AppTest of the training page: form, a real tiny run, reconnecting, bad store."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+
+import pytest
+import torch
+
+from cnnviz.models import PRESETS
+from cnnviz.runs import RunStore, default_home, get_manager
+from cnnviz.train import RunConfig
+from conftest import app_test, assert_clean
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def texts(at) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    parts += (
+        [e.value for e in at.info] + [e.value for e in at.warning] + [e.value for e in at.error]
+    )
+    return "\n".join(parts)
+
+
+def test_page_renders_with_defaults():
+    at = app_test("training.py").run()
+    assert_clean(at)
+    assert at.title[0].value == "Training runs"
+    assert at.selectbox(key="train_preset").value == "LeNet"
+    assert at.number_input(key="train_epochs").value == 10
+    assert at.selectbox(key="train_batch").value == 128
+    assert "No runs yet" in texts(at)
+    # LeNet on the CPU: the whole training set in seconds per epoch.
+    assert at.selectbox(key="train_subset").value == "auto"
+    assert "60,000 training" in texts(at)
+
+
+def test_resnet_on_cpu_gets_a_subset_and_a_warning():
+    at = app_test("training.py").run()
+    at.selectbox(key="train_preset").set_value("ResNet-18").run()
+    at.selectbox(key="train_subset").set_value(60000).run()
+    assert_clean(at)
+    assert any("long for a class" in w.value for w in at.warning)
+    at.selectbox(key="train_subset").set_value("auto").run()
+    assert not any("long for a class" in w.value for w in at.warning)
+
+
+def test_start_a_run_and_watch_it_finish():
+    at = app_test("training.py").run()
+    at.number_input(key="train_epochs").set_value(2)
+    at.selectbox(key="train_subset").set_value(1000)
+    at.button(key="train_start").click().run()
+    assert_clean(at)
+    run_id = at.session_state["train_run_id"]
+    assert at.query_params["run"] == [run_id] or at.query_params["run"] == run_id
+    mgr = get_manager()
+    assert mgr.wait(run_id, 120) == "finished"
+    at.run()  # AppTest does not fire run_every: rerun by hand
+    assert_clean(at)
+    body = texts(at)
+    assert "Epochs done: 2 of 2" in body and "finished" in body
+    assert len(at.get("plotly_chart")) == 1
+    assert at.selectbox(key="train_show").value == run_id
+    df = at.dataframe[0].value
+    assert list(df["run_id"]) == [run_id] and df["epochs_done"].iloc[0] == 2
+    assert mgr.store.get(run_id).config.limit == 1000
+
+
+def test_reconnects_through_the_url_and_uses_the_builder_model():
+    mgr = get_manager()
+    old = mgr.submit(RunConfig(PRESETS["LeNet"], num_epochs=1, limit=256, val_limit=128))
+    new = mgr.submit(RunConfig(PRESETS["LeNet-ReLU"], num_epochs=1, limit=256, val_limit=128))
+    mgr.wait(old, 120), mgr.wait(new, 120)
+    at = app_test("training.py")
+    at.query_params["run"] = old
+    at.session_state["builder_spec"] = PRESETS["VGG-small-56"]
+    at.run()
+    assert_clean(at)
+    assert at.session_state["train_run_id"] == old
+    at.radio(key="train_source").set_value("The builder's current model").run()
+    assert "builder_spec" in at.session_state
+    assert "VGG" not in at.selectbox(key="train_show").value  # still showing the old run
+    # Without a URL or session, the page falls back to the newest run.
+    fresh = app_test("training.py").run()
+    assert fresh.session_state["train_run_id"] == new
+
+
+def test_stop_button_stops_a_long_run():
+    at = app_test("training.py").run()
+    at.number_input(key="train_epochs").set_value(200)
+    at.selectbox(key="train_subset").set_value(2000)
+    at.button(key="train_start").click().run()
+    run_id = at.session_state["train_run_id"]
+    mgr = get_manager()
+    deadline = time.time() + 60
+    while mgr.status(run_id) != "running" and time.time() < deadline:
+        time.sleep(0.05)
+    at.run()
+    at.button(key="train_stop").click().run()
+    assert mgr.wait(run_id, 30) == "stopped"
+
+
+def test_old_store_is_a_message():
+    RunStore(default_home()).close()
+    with sqlite3.connect(default_home() / "runs.sqlite") as db:
+        db.execute("UPDATE meta SET value='0' WHERE key='schema_version'")
+    at = app_test("training.py").run()
+    assert_clean(at)
+    assert any("older cnnviz" in e.value for e in at.error)

@@ -1,0 +1,312 @@
+"""Streamlit helpers of the training page: the run form, the live run view, the runs table.
+
+The runs themselves live in :mod:`cnnviz.runs` (worker threads and a SQLite store); these
+helpers only read the store and the manager, so a run keeps going across reruns, page
+switches and reloads, and the page finds it again through ``?run=<id>``, the session or the
+newest live run.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from cnnviz import data as cdata
+from cnnviz.models import PRESETS
+from cnnviz.plots.training import training_curves
+from cnnviz.runs import LIVE, RunManager, StoreError, default_home, get_manager
+from cnnviz.train import RunConfig, estimate_epoch_seconds, pick_device
+
+TEXT = {
+    "source": "Model",
+    "source_preset": "A preset",
+    "source_builder": "The builder's current model",
+    "no_builder": "Design a model on the Architecture builder page first; until then, "
+    "pick a preset.",
+    "preset": "Preset",
+    "epochs": "Epochs (num_epochs)",
+    "lr": "Learning rate (lr)",
+    "lr_help": "Empty: d2l's lr for this model ({lr}).",
+    "batch": "Batch size",
+    "subset": "Training examples",
+    "subset_auto": "Auto: about a minute per epoch here ({n:,})",
+    "device": "Device",
+    "start": "Start training",
+    "stop": "Stop",
+    "estimate": "About **{epoch}** per epoch on {dev} ({n:,} training and {v:,} validation "
+    "examples), **{total}** for {e} epochs.",
+    "estimate_slow": "That is long for a class: choose fewer training examples, or a GPU.",
+    "practical": "What is practical on this machine",
+    "practical_body": (
+        "cnnviz keeps Fashion-MNIST as one tensor and slices batches from it, so small "
+        "networks train fast even on a laptop CPU:\n\n"
+        "| model | input | one full epoch (60,000 images) on a 2-core CPU | on a GPU |\n"
+        "|---|---|---|---|\n"
+        "| LeNet | 28×28 | a few seconds | about a second |\n"
+        "| VGG-small-56 | 56×56 | about 2 minutes | a few seconds |\n"
+        "| ResNet-18 | 96×96 | about 12 minutes | about 5 seconds |\n"
+        "| VGG-11 | 224×224 | hours | about a minute |\n\n"
+        "On a CPU, train the bigger networks on a subset (the *Auto* size keeps an epoch "
+        "near a minute): the curves show the same shapes, with lower accuracy. "
+        "The book trains each model for 10 epochs on all 60,000 images with SGD and batch "
+        "size 128; those are the defaults here."
+    ),
+    "no_data": "Training needs Fashion-MNIST; see the Fashion-MNIST data page.",
+    "run_title": "Run",
+    "no_runs": "No runs yet: choose a model above and press **Start training**.",
+    "queued": "Queued: another run is training; this one starts when it ends.",
+    "status": {
+        "queued": ":material/schedule: queued",
+        "running": ":material/play_circle: running",
+        "finished": ":material/check_circle: finished",
+        "stopped": ":material/stop_circle: stopped",
+        "failed": ":material/error: failed",
+        "interrupted": ":material/warning: interrupted",
+    },
+    "progress": "Epoch {e} of {n} · batch {b} of {nb} · running loss {loss:.3f}",
+    "progress_epochs": "Epochs done: {d} of {n}",
+    "all_runs": "All runs",
+    "show": "Show run",
+    "csv": "Metrics (CSV)",
+    "ckpt": "Weights (.safetensors)",
+    "store": "Runs are kept in `{root}` (set CNNVIZ_HOME to move them).",
+}
+SUBSETS = ["auto", 1000, 2000, 5000, 10000, 30000, 60000]
+AUTO_EPOCH_S = 60.0
+
+
+@st.cache_resource(show_spinner=False)
+def _manager(home: str) -> RunManager:
+    return get_manager()
+
+
+def manager_or_message() -> RunManager | None:
+    """The process-wide run manager, or None after a clear message (e.g. an old store)."""
+    try:
+        return _manager(str(default_home()))
+    except StoreError as exc:
+        st.error(str(exc), icon=":material/database:")
+        return None
+
+
+def val_limit_for(limit: int | None) -> int | None:
+    """Validate on the full test set for full runs, on a quarter of the subset size otherwise."""
+    return None if limit is None else min(10000, max(1000, limit // 4))
+
+
+def _fmt_s(s: float) -> str:
+    if s < 90:
+        return f"{s:.0f} s"
+    return f"{s / 60:.0f} min" if s < 5400 else f"{s / 3600:.1f} h"
+
+
+@st.cache_data(show_spinner=False)
+def _estimate(spec, n: int, device_type: str) -> float:
+    v = val_limit_for(None if n >= 60000 else n) or 10000
+    return estimate_epoch_seconds(spec, n, v, device_type)
+
+
+def auto_limit(spec, device_type: str) -> int:
+    """The largest subset size whose epoch takes about a minute here (at least 1,000)."""
+    fits = [n for n in SUBSETS[1:] if _estimate(spec, n, device_type) <= AUTO_EPOCH_S]
+    return fits[-1] if fits else SUBSETS[1]
+
+
+def _start(mgr: RunManager) -> None:
+    # Read the widgets here, not through bound args: those date from the previous run.
+    spec, preset, name = _chosen_model()
+    config, _, _ = _config(spec)
+    try:
+        run_id = mgr.submit(config, name=name, preset=preset)
+    except ValueError as exc:
+        st.session_state["train_start_error"] = str(exc)
+        return
+    select_run(run_id)
+
+
+def _chosen_model():
+    """(spec, preset or None, run name) from the form's widgets."""
+    ss = st.session_state
+    builder_spec = ss.get("builder_spec")
+    if ss.get("train_source") == TEXT["source_builder"] and builder_spec is not None:
+        return builder_spec, None, f"builder {builder_spec.family}"
+    preset = ss.get("train_preset", "LeNet")
+    return PRESETS[preset], preset, preset
+
+
+def _config(spec) -> tuple[RunConfig, int, str]:
+    """(config, training examples, device type) from the form's widgets."""
+    ss = st.session_state
+    device = ss.get("train_device") or "auto"
+    dev_type = pick_device(device)[0].type
+    subset = ss.get("train_subset", "auto")
+    n = auto_limit(spec, dev_type) if subset == "auto" else int(subset)
+    limit = None if n >= 60000 else n
+    config = RunConfig(
+        spec, int(ss.get("train_epochs", 10)), ss.get("train_lr"),
+        int(ss.get("train_batch", 128)), limit, val_limit_for(limit), device=device,
+    )  # fmt: skip
+    return config, n, dev_type
+
+
+def select_run(run_id: str) -> None:
+    st.session_state["train_run_id"] = run_id
+    st.query_params["run"] = run_id
+
+
+def run_form_ui(mgr: RunManager, device_choice: str) -> None:
+    """Model, epochs, lr, batch size, subset and device; Start submits the run."""
+    c1, c2, c3 = st.columns([2, 1, 1])
+    source = c1.radio(
+        TEXT["source"], [TEXT["source_preset"], TEXT["source_builder"]],
+        horizontal=True, key="train_source",
+    )  # fmt: skip
+    if source == TEXT["source_builder"] and st.session_state.get("builder_spec") is None:
+        c1.info(TEXT["no_builder"], icon=":material/account_tree:")
+    if source == TEXT["source_preset"] or st.session_state.get("builder_spec") is None:
+        c1.selectbox(TEXT["preset"], list(PRESETS), key="train_preset")
+    spec, _, name = _chosen_model()
+    if source == TEXT["source_builder"] and st.session_state.get("builder_spec") is not None:
+        c1.markdown(f"**{name}**: `{spec}`")
+    c1.segmented_control(
+        TEXT["device"], ["auto", "cpu", "cuda"], default=device_choice, key="train_device"
+    )
+    c2.number_input(TEXT["epochs"], 1, 200, 10, key="train_epochs")
+    c2.number_input(
+        TEXT["lr"], min_value=1e-5, max_value=10.0, value=None, format="%.4f",
+        placeholder=f"{spec.lr}", help=TEXT["lr_help"].format(lr=spec.lr), key="train_lr",
+    )  # fmt: skip
+    c3.selectbox(TEXT["batch"], [32, 64, 128, 256, 512], index=2, key="train_batch")
+    dev_type = pick_device(st.session_state.get("train_device") or "auto")[0].type
+    auto_n = auto_limit(spec, dev_type)
+    c3.selectbox(
+        TEXT["subset"], SUBSETS, key="train_subset",
+        format_func=lambda n: TEXT["subset_auto"].format(n=auto_n) if n == "auto" else f"{n:,}",
+    )  # fmt: skip
+    config, n, dev_type = _config(spec)
+    num_epochs = config.num_epochs
+    per_epoch = _estimate(spec, n, dev_type)
+    st.markdown(TEXT["estimate"].format(
+        epoch=_fmt_s(per_epoch), dev=dev_type.upper(), n=n, v=config.val_limit or 10000,
+        total=_fmt_s(per_epoch * num_epochs), e=num_epochs,
+    ))  # fmt: skip
+    if per_epoch * num_epochs > 600:
+        st.warning(TEXT["estimate_slow"], icon=":material/hourglass_top:")
+    found, _ = cdata.dataset_status()
+    if not found:
+        st.warning(TEXT["no_data"], icon=":material/inventory_2:")
+    st.button(
+        TEXT["start"], type="primary", icon=":material/play_arrow:", key="train_start",
+        disabled=not found, on_click=_start, args=(mgr,),
+    )  # fmt: skip
+    if err := st.session_state.pop("train_start_error", None):
+        st.error(err)
+
+
+def current_run_id(mgr: RunManager) -> str | None:
+    """``?run=<id>``, else the session's run, else the newest live run, else the newest run."""
+    store, ss = mgr.store, st.session_state
+    qp = st.query_params.get("run")
+    if qp and qp != ss.get("train_run_id") and store.exists(qp):
+        ss["train_run_id"] = qp
+    run_id = ss.get("train_run_id")
+    if not run_id or not store.exists(run_id):
+        df = store.list_runs()
+        live = df[df["status"].isin(LIVE)]
+        pick = live if len(live) else df
+        run_id = str(pick["run_id"].iloc[0]) if len(pick) else None
+        ss["train_run_id"] = run_id
+    if run_id and st.query_params.get("run") != run_id:
+        st.query_params["run"] = run_id
+    return run_id
+
+
+def run_view_ui(mgr: RunManager, run_id: str) -> None:
+    """Status, progress bar and curves of one run, refreshed every second while it is live."""
+    was_live = mgr.status(run_id) in LIVE
+
+    @st.fragment(run_every=1.0 if was_live else None)
+    def view():
+        rec = mgr.store.get(run_id)
+        metrics = mgr.store.metrics(run_id)
+        n, done = rec.config.num_epochs, len(metrics)
+        st.markdown(f"**{rec.name}** · `{run_id}` · {TEXT['status'][rec.status]}")
+        prog = mgr.progress(run_id) if rec.status == "running" else None
+        frac = done / n
+        text = TEXT["progress_epochs"].format(d=done, n=n)
+        if prog and prog["epoch"] > done:
+            frac += prog["batch"] / prog["num_batches"] / n
+            text = TEXT["progress"].format(
+                e=prog["epoch"], n=n, b=prog["batch"], nb=prog["num_batches"], loss=prog["loss"]
+            )
+        st.progress(min(frac, 1.0), text=text)
+        st.caption(TEXT["progress_epochs"].format(d=done, n=n))
+        if rec.status == "queued":
+            st.info(TEXT["queued"], icon=":material/schedule:")
+        if rec.notice:
+            st.info(rec.notice, icon=":material/memory:")
+        if rec.error and rec.status in ("failed", "interrupted"):
+            show = st.error if rec.status == "failed" else st.warning
+            show(rec.error)
+        if done:
+            last = metrics.iloc[-1]
+            m1, m2, m3, m4 = st.columns(4)
+            m1.metric("val acc", f"{last['val_acc']:.3f}")
+            m2.metric("train acc", f"{last['train_acc']:.3f}")
+            m3.metric("train loss", f"{last['train_loss']:.3f}")
+            m4.metric("examples/s", f"{last['examples_per_s']:,.0f}")
+        fig = training_curves(metrics, n, mgr.progress_history(run_id))
+        st.plotly_chart(fig, key="train_curves", config={"displaylogo": False})
+        if rec.status in LIVE:
+            st.button(TEXT["stop"], icon=":material/stop:", key="train_stop",
+                      on_click=mgr.stop, args=(run_id,))  # fmt: skip
+        elif was_live:
+            st.rerun()  # the run ended: a full rerun stops polling and refreshes the table
+
+    view()
+
+
+def downloads_ui(mgr: RunManager, run_id: str) -> None:
+    """The metrics as CSV and the weights as safetensors (read only when clicked)."""
+    metrics = mgr.store.metrics(run_id)
+    path = mgr.store.checkpoint_path(run_id)
+    c1, c2, _ = st.columns([1, 1, 2])
+    c1.download_button(
+        TEXT["csv"], metrics.to_csv(index=False), f"cnnviz-{run_id}-metrics.csv", "text/csv",
+        key="train_dl_csv", icon=":material/download:", on_click="ignore",
+        disabled=metrics.empty,
+    )  # fmt: skip
+    c2.download_button(
+        TEXT["ckpt"], lambda: path.read_bytes(), f"cnnviz-{run_id}.safetensors",
+        "application/octet-stream", key="train_dl_ckpt", icon=":material/download:",
+        on_click="ignore", disabled=not path.exists(),
+    )  # fmt: skip
+
+
+def runs_table_ui(mgr: RunManager, run_id: str | None) -> None:
+    """Every run in the store, newest first, and a picker to show another one."""
+    df = mgr.store.list_runs()
+    if df.empty:
+        st.info(TEXT["no_runs"], icon=":material/monitoring:")
+        return
+    cols = ["name", "status", "epochs_done", "num_epochs", "final_val_acc", "best_val_acc",
+            "examples_per_s", "seconds", "device", "created", "run_id"]  # fmt: skip
+    st.dataframe(
+        df[cols], hide_index=True, key="train_table",
+        column_config={
+            "final_val_acc": st.column_config.NumberColumn("val acc", format="%.3f"),
+            "best_val_acc": st.column_config.NumberColumn("best val acc", format="%.3f"),
+            "examples_per_s": st.column_config.NumberColumn("examples/s", format="%.0f"),
+            "seconds": st.column_config.NumberColumn("seconds", format="%.1f"),
+            "epochs_done": "epochs", "num_epochs": "of",
+        },
+    )  # fmt: skip
+    labels = {
+        r.run_id: f"{r.name} · {r.status} · {r.created} · {r.run_id}" for r in df.itertuples()
+    }
+    if run_id in labels:
+        st.session_state["train_show"] = run_id
+    st.selectbox(
+        TEXT["show"], list(labels), format_func=labels.get, key="train_show",
+        on_change=lambda: select_run(st.session_state["train_show"]),
+    )  # fmt: skip
+    st.caption(TEXT["store"].format(root=mgr.store.root))
