@@ -224,8 +224,8 @@ def stack_kernels(kernels: list[torch.Tensor]) -> torch.Tensor:
     )
 
 
-# Above this many output cells the teaching loops would take seconds: torch alone is used.
-LOOP_LIMIT = 64 * 64
+# Above this the teaching loops would slow a rerun noticeably: torch alone is used.
+LOOP_LIMIT = 1024  # window operations (cells × channels) the teaching loops may run per rerun
 
 
 @dataclass
@@ -250,7 +250,7 @@ def channel_sum(X: torch.Tensor, kernels: list[torch.Tensor]) -> ChannelSum:
     total = per.sum(0)
     ref = F.conv2d(X[None], K[None])[0, 0]
     loop = None
-    if total.numel() <= LOOP_LIMIT:
+    if X.shape[0] * total.numel() <= LOOP_LIMIT:
         loop = float((ops.corr2d_multi_in(X, K, fast=False) - ref).abs().max())
     return ChannelSum(K, per, total, ref, float((total - ref).abs().max()), loop)
 
@@ -290,7 +290,7 @@ def one_by_one(X: torch.Tensor, c_o: int, seed: int = 0) -> OneByOne:
     Y1 = ops.corr2d_multi_in_out_1x1(X, K)  # d2l's reshape → matmul → reshape
     Y2 = F.conv2d(X[None], K)[0]
     loop = None
-    if h * w <= LOOP_LIMIT:
+    if c_o * c_i * h * w <= LOOP_LIMIT:
         loop = float((ops.corr2d_multi_in_out(X, K, fast=False) - Y1).abs().max())
     return OneByOne(X, K, Xm, Km, Y1, Y2, float((Y1 - Y2).abs().max()), loop)
 
@@ -429,7 +429,7 @@ def pool(X: torch.Tensor, s: PoolSettings) -> PoolResult:
         Y = F.avg_pool2d(X4, s.kernel_size, s.step, s.padding, s.ceil_mode)[0, 0]
         idx = wins = None
     loop = None
-    if h * w <= LOOP_LIMIT and not ops.check_pool_shape(
+    if Y.numel() <= LOOP_LIMIT and not ops.check_pool_shape(
         (h, w), s.kernel_size, s.padding, s.step, s.dilation, s.ceil_mode
     ):
         out = _loop_pool(X.float(), s)

@@ -26,6 +26,10 @@ TEXT = {
         "are zero-padded at the bottom and right to the largest one, so the per-channel maps "
         "line up (cnnviz's extension; the book uses equal sizes)."
     ),
+    "loop_skipped": (
+        f"The teaching loop (d2l's Python loop) is run only up to {lessons.LOOP_LIMIT} window "
+        "operations per change, to stay quick; torch's result is checked at every size."
+    ),
     "seed": "The seed's example (d2l 7.4), computed now",
     "multi_out": "2. Multiple output channels: a bank of kernels",
     "one": "3. A 1×1 convolution is a matrix product",
@@ -78,7 +82,7 @@ m[1].metric("max |sum − F.conv2d|", f"{res.max_abs_diff:.2g}")
 loop = "–" if res.loop_diff is None else f"{res.loop_diff:.2g}"
 m[2].metric("max |loop − F.conv2d|", loop, help="The teaching loop corr2d_multi_in.")
 if res.loop_diff is None:
-    st.caption("The teaching loop is skipped above 64×64 output cells; torch gives the sum.")
+    st.caption(TEXT["loop_skipped"])
 
 with st.expander(TEXT["seed"], expanded=True):
     sX, sK = lessons.seed_multi_in()
@@ -130,7 +134,7 @@ left.dataframe(plots.matrix_frame(one.K_matrix, "out", "in"), key="chan_k_matrix
 m = right.columns(2)
 m[0].metric("max |matmul − F.conv2d|", f"{one.max_abs_diff:.2g}")
 m[1].metric("max |matmul − loop|", "–" if one.loop_diff is None else f"{one.loop_diff:.2g}",
-            help="The teaching loop corr2d_multi_in_out; skipped above 64×64 cells.")  # fmt: skip
+            help="The teaching loop corr2d_multi_in_out. " + TEXT["loop_skipped"])  # fmt: skip
 st.plotly_chart(
     plots.heatmap_row(
         list(one.Y_matmul), [f"Y[{o}]" for o in range(c_o)], height=240, cols=min(c_o, 3)

@@ -49,6 +49,12 @@ TEXT = {
     ),
 }
 
+
+@st.cache_data(show_spinner=False)
+def _shapes_table(sizes: tuple[int, ...]):
+    return plots.shapes_table(lessons.gap_shapes(list(sizes)))
+
+
 page_header(TEXT["title"], "7.1", TEXT["intro"])
 
 # ---------------------------------------------------------------- 1. parameter counts
@@ -109,7 +115,7 @@ sizes = st.multiselect(
 if not sizes:
     st.warning("Pick at least one input size.")
 else:
-    st.dataframe(plots.shapes_table(lessons.gap_shapes(sorted(sizes))), key="why_shapes")
+    st.dataframe(_shapes_table(tuple(sorted(sizes))), key="why_shapes")
     first, other = sorted(sizes)[0], sorted(sizes)[-1]
     error = lessons.flatten_head_error(first, other if other != first else first + 4)
     st.markdown(

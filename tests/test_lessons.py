@@ -114,7 +114,7 @@ def test_one_by_one_is_a_matmul(shape):
     assert res.X_matrix.shape == (c_i, h * w) and res.K_matrix.shape == (2, c_i)
     assert res.Y_matmul.shape == (2, h, w)
     assert res.max_abs_diff < 1e-5
-    assert (res.loop_diff is None) == (h * w > lessons.LOOP_LIMIT)
+    assert (res.loop_diff is None) == (2 * c_i * h * w > lessons.LOOP_LIMIT)
     if res.loop_diff is not None:
         assert res.loop_diff < 1e-5
 
@@ -227,3 +227,10 @@ def test_figures_build():
     fig = plots.heatmap_row([torch.rand(3, 3), -torch.rand(4, 5)], ["a", "b"], shared_scale=True)
     assert len(fig.data) == 2 and fig.data[1].colorscale[0][1] != fig.data[0].colorscale[0][1]
     assert set(KERNEL_PRESETS) >= {"Sobel x", "Laplacian"}
+
+
+def test_heatmap_grid_domains_for_any_count():
+    for n in range(1, 9):
+        for cols in range(1, n + 1):
+            fig = plots.heatmap_row([torch.rand(3, 4)] * n, [str(i) for i in range(n)], cols=cols)
+            assert len(fig.data) == n and len(fig.layout.annotations) == n
