@@ -63,7 +63,7 @@ st.dataframe(
     table[["name", "layer", "output shape", "parameters", "multiply-adds"]],
     hide_index=True,
     width="stretch",
-    height=min(38 + 35 * len(table), 600),
+    height="content" if len(table) <= 20 else 600,
     key="builder_summary",
 )
 

@@ -258,7 +258,7 @@ def code_cached(key: str) -> str:
 @st.cache_data(max_entries=128, show_spinner=False)
 def diagram_cached(key: str):
     spec = spec_from_dict(json.loads(key))
-    summary = layer_summary(spec)
+    summary = summary_cached(key)
     return network_diagram(summary, (1, spec.in_channels, spec.input_size, spec.input_size))
 
 

@@ -80,11 +80,14 @@ def network_diagram(
     params = [0, *summary["parameters"]]
     side0 = max(input_shape[-1], 1)
     max_c = max(s[1] for s in shapes)
-    fig = go.Figure()
-    xs, tops = [], []
-    hover_x, hover_y, hover_text = [], [], []
-    x = 0.0
-    for shape, layer, name, n_params in zip(shapes, layers, names, params, strict=True):
+    # Everything is drawn with a handful of scatter traces (boxes as filled polygons, one
+    # trace per colour): Plotly validates every shape and annotation on its own, and a
+    # figure with fifty of them costs hundreds of milliseconds per widget change.
+    polygons: dict[str, tuple[list, list]] = {}
+    xs, hover_text, top_text, bottom_text, top_y, bottom_y = [], [], [], [], [], []
+    for i, (shape, layer, name, n_params) in enumerate(
+        zip(shapes, layers, names, params, strict=True)
+    ):
         kind = layer_kind(layer)
         if len(shape) == 4:
             h = 0.25 + 0.75 * math.sqrt(shape[-1] / side0)
@@ -92,39 +95,47 @@ def network_diagram(
         else:  # a vector: a thin bar whose height grows with its length (log scale)
             h = 0.15 + 0.6 * math.log10(shape[-1] + 1) / math.log10(max(max_c, shape[-1]) + 1)
             w = 0.12
-        fig.add_shape(
-            type="rect",
-            x0=x - w / 2, x1=x + w / 2, y0=-h / 2, y1=h / 2,
-            fillcolor=KIND_COLORS[kind], opacity=0.85, line=dict(color="#333", width=1),
-        )  # fmt: skip
+        x = float(i)
+        px, py = polygons.setdefault(kind, ([], []))
+        px += [x - w / 2, x + w / 2, x + w / 2, x - w / 2, x - w / 2, None]
+        py += [-h / 2, -h / 2, h / 2, h / 2, -h / 2, None]
         label = "input" if layer == "input" else display_name(name, layer)
-        fig.add_annotation(x=x, y=0.58, text=f"<b>{label}</b>", showarrow=False, textangle=-35,
-                           yanchor="bottom", font=dict(size=13))  # fmt: skip
-        fig.add_annotation(x=x, y=-0.58, text=shape_label(shape), showarrow=False,
-                           textangle=-35, yanchor="top", font=dict(size=12))  # fmt: skip
-        hover_x.append(x)
-        hover_y.append(0)
+        stagger = 0.22 * (i % 2)  # alternate heights so neighbouring labels never overlap
+        top_text.append(f"<b>{label}</b>")
+        top_y.append(0.62 + stagger)
+        bottom_text.append(shape_label(shape))
+        bottom_y.append(-0.62 - stagger)
         hover_text.append(
             f"{name}: {layer}<br>output {list(shape)}<br>{n_params:,} parameters"
             f"<br>{KIND_NAMES[kind]}"
         )
         xs.append(x)
-        tops.append(w)
-        x += 1.0
-    for i in range(len(xs) - 1):
-        fig.add_annotation(
-            x=xs[i + 1] - tops[i + 1] / 2, y=0, ax=xs[i] + tops[i] / 2, ay=0,
-            xref="x", yref="y", axref="x", ayref="y",
-            showarrow=True, arrowhead=2, arrowsize=1, arrowwidth=1.5, arrowcolor="#555", text="",
+    hidden = dict(hoverinfo="skip", showlegend=False)
+    traces = [
+        dict(type="scatter", x=xs, y=[0] * len(xs), mode="lines",
+             line=dict(color="#888", width=2), **hidden),
+    ]  # fmt: skip
+    for kind, (px, py) in polygons.items():
+        traces.append(
+            dict(type="scatter", x=px, y=py, fill="toself", mode="lines",
+                 fillcolor=KIND_COLORS[kind], line=dict(color="#333", width=1),
+                 name=KIND_NAMES[kind], hoverinfo="skip")
         )  # fmt: skip
-    fig.add_trace(
-        go.Scatter(
-            x=hover_x, y=hover_y, mode="markers", marker=dict(size=28, opacity=0),
-            hovertext=hover_text, hoverinfo="text", showlegend=False,
-        )
-    )  # fmt: skip
+    traces += [
+        dict(type="scatter", x=xs, y=top_y, mode="text", text=top_text,
+             textfont=dict(size=14), **hidden),
+        dict(type="scatter", x=xs, y=bottom_y, mode="text", text=bottom_text,
+             textfont=dict(size=13), **hidden),
+        dict(type="scatter", x=xs, y=[0] * len(xs), mode="markers",
+             marker=dict(size=30, opacity=0), hovertext=hover_text, hoverinfo="text",
+             showlegend=False),
+    ]  # fmt: skip
+    # Plain dicts without Plotly's per-property validation: the figure is rebuilt on every
+    # widget change, and validation alone would take most of the 300 ms budget.
+    fig = go.Figure(data=traces, _validate=False)
     fig.update_xaxes(visible=False, range=[-0.7, len(xs) - 0.3])
-    fig.update_yaxes(visible=False, range=[-1.6, 1.6])
+    fig.update_yaxes(visible=False, range=[-1.05, 1.05], fixedrange=True)
+    fig.update_layout(legend=dict(orientation="h", y=-0.02, yanchor="top"))
     return base_layout(fig, None, height)
 
 

@@ -1,0 +1,125 @@
+"""AppTest of the architecture builder page (d2l 7.6, 8.2, 8.6)."""
+
+from __future__ import annotations
+
+import pytest
+
+from cnnviz.models import PRESETS, count_parameters
+from conftest import app_test, assert_clean
+
+
+@pytest.fixture
+def at():
+    at = app_test("builder.py").run()
+    assert_clean(at)
+    return at
+
+
+def _metrics(at):
+    return [m.value for m in at.metric]
+
+
+def _table(at):
+    """The summary table: the page's last dataframe (the arch editor, if any, comes first)."""
+    return at.dataframe[-1].value
+
+
+def _pick(at, name):
+    at.radio(key="builder_family").set_value(PRESETS[name].family).run()
+    at.selectbox(key="builder_preset").set_value(name).run()
+    assert_clean(at)
+
+
+def test_default_is_lenet_with_the_books_table(at):
+    assert _metrics(at) == ["61,706", "416,520", "[1, 10]"]
+    table = _table(at)
+    assert list(table["layer"])[:3] == ["Conv2d", "Sigmoid", "AvgPool2d"]
+    assert list(table["output shape"])[-1] == "[1, 10]" and len(table) == 12
+    assert "nn.Sigmoid()" in at.code[0].value and "16 * 5 * 5" in at.code[0].value
+    assert at.session_state["builder_spec"] == PRESETS["LeNet"]
+    assert len(at.get("plotly_chart")) == 1  # the diagram
+
+
+def test_every_preset_loads_into_the_form(at):
+    for name, spec in PRESETS.items():
+        _pick(at, name)
+        assert at.session_state["builder_spec"] == spec, name
+        assert _metrics(at)[0] == f"{count_parameters(spec):,}", name
+        assert _metrics(at)[2] == f"[1, {spec.num_classes}]"
+        assert at.number_input(key="builder_input_size").value == spec.input_size
+        assert not at.error
+
+
+def test_editing_fields_changes_model_and_code(at):
+    at.selectbox(key="builder_activation").set_value("relu").run()
+    at.number_input(key="builder_c1").set_value(8).run()
+    at.radio(key="builder_pool").set_value("max").run()
+    assert_clean(at)
+    spec = at.session_state["builder_spec"]
+    assert (spec.activation, spec.channels, spec.pool) == ("relu", (8, 16), "max")
+    assert "nn.ReLU()" in at.code[0].value and "nn.MaxPool2d" in at.code[0].value
+    assert _metrics(at)[0] == f"{count_parameters(spec):,}"
+    at.toggle(key="builder_detailed").set_value(True).run()
+    assert len(_table(at)) == 12  # LeNet has only leaves
+
+
+def test_resnet_switches_and_detailed_table(at):
+    _pick(at, "ResNet-18")
+    assert list(_table(at)["name"]) == [
+        "b1", "b2", "b3", "b4", "b5", "last",
+    ]  # fmt: skip
+    at.toggle(key="builder_skip").set_value(False).run()
+    assert at.session_state["builder_spec"] == PRESETS["ResNet-18-noskip"]
+    assert "Y += X" not in at.code[0].value
+    at.toggle(key="builder_detailed").set_value(True).run()
+    assert "b2.0.conv1" in list(_table(at)["name"])
+    assert_clean(at)
+
+
+def test_invalid_spec_shows_error_and_keeps_last_valid_model(at):
+    _pick(at, "VGG-11")
+    at.number_input(key="builder_input_size").set_value(16).run()
+    assert_clean(at)
+    message = at.error[0].value
+    assert "VGG block 5" in message and "0×0" in message and "16×16" in message
+    assert at.session_state["builder_spec"] == PRESETS["VGG-11"]
+    assert _metrics(at)[0] == "128,806,154"
+    at.number_input(key="builder_input_size").set_value(32).run()
+    assert not at.error
+    assert at.session_state["builder_spec"].input_size == 32
+
+
+def test_arch_table_rows_drive_the_spec(at):
+    _pick(at, "VGG-small-56")
+    at.session_state["builder_arch_rows"] = [[1, 8], [2, 16]]
+    at.session_state["builder_form_version"] += 1  # a fresh data editor over these rows
+    at.run()
+    assert_clean(at)
+    assert at.session_state["builder_spec"].arch == ((1, 8), (2, 16))
+    at.session_state["builder_arch_rows"] = [[1, 0]]
+    at.session_state["builder_form_version"] += 1
+    at.run()
+    assert "channels" in at.error[0].value
+    assert at.session_state["builder_spec"].arch == ((1, 8), (2, 16))
+
+
+def test_feature_maps_of_every_layer(at):
+    at.toggle(key="builder_show_maps").set_value(True).run()
+    assert_clean(at)
+    charts = at.get("plotly_chart")
+    assert len(charts) == 1 + 12  # the diagram, then one grid per LeNet layer
+    text = " ".join(m.value for m in at.markdown)
+    assert "Prediction:" in text and "untrained" in text
+    assert "first 6 of 6 channels" in text
+    assert at.selectbox(key="builder_weights").value is None  # no finished runs in this store
+    at.slider(key="builder_max_channels").set_value(2).run()
+    assert "first 2 of 6 channels" in " ".join(m.value for m in at.markdown)
+    at.selectbox(key="builder_source").set_value("Stripes 6×8 (d2l 7.2)").run()
+    assert_clean(at)
+
+
+def test_feature_maps_without_data(no_data):
+    at = app_test("builder.py").run()
+    at.toggle(key="builder_show_maps").set_value(True).run()
+    assert_clean(at)
+    assert at.warning  # the picker says the dataset is missing; the page stays up
