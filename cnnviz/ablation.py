@@ -1,0 +1,522 @@
+"""Ablations as first-class groups of paired runs (d2l 7.6, 8.2, 8.6 and the seed's exercises).
+
+A group is a baseline and its variants: specs that differ in the ablated fields only. One call,
+:func:`group_configs`, turns a group and a setting (the book's full size, or a CPU classroom
+size that finishes in a few minutes) into ``RunConfig`` s that share the seed, the data order,
+the epochs, the batch size and the subset — so the ablation is the only difference.
+
+The comparison side works on plain metrics DataFrames (one per variant, as
+``RunStore.metrics`` returns them): :func:`comparison_table`, :func:`highlight` and
+:func:`long_metrics` for plotting. Nothing here imports Streamlit.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+import torch
+from torch import nn
+
+from cnnviz.models import (
+    PRESETS,
+    LeNetSpec,
+    ModelSpec,
+    ResNetSpec,
+    VGGSpec,
+    build_model,
+    count_parameters,
+    spec_to_dict,
+)
+from cnnviz.models.specs import ACTIVATIONS
+
+TARGET_ACC = 0.85  # "the epoch that reaches 85 % validation accuracy"
+NOT_REACHED = "—"
+METRICS = ("train_loss", "val_loss", "train_acc", "val_acc")
+METRIC_LABELS = {
+    "train_loss": "train loss",
+    "val_loss": "val loss",
+    "train_acc": "train acc",
+    "val_acc": "val acc",
+}
+
+
+@dataclass(frozen=True)
+class Setting:
+    """How big a group's runs are: epochs, batch, subsets and an input-size scale.
+
+    ``scale`` multiplies every variant's ``input_size`` (LeNet stays at 28), so ratios between
+    variants are kept (VGG 224 vs 56 becomes 112 vs 28 at 0.5).
+    """
+
+    label: str
+    num_epochs: int
+    batch_size: int = 128
+    limit: int | None = None
+    val_limit: int | None = None
+    scale: float = 1.0
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One arm of an ablation: a display name, the spec, and the preset it came from."""
+
+    name: str
+    spec: ModelSpec
+    preset: str | None = None
+
+
+@dataclass(frozen=True)
+class AblationGroup:
+    """A baseline (first variant) and the variants it is compared with."""
+
+    key: str
+    title: str
+    lesson: str
+    question: str
+    finding: str
+    variants: tuple[Variant, ...]
+    full: Setting
+    classroom: Setting
+
+    def setting(self, mode: str) -> Setting:
+        if mode not in ("classroom", "full"):
+            raise ValueError(f"mode must be 'classroom' or 'full', not {mode!r}")
+        return self.full if mode == "full" else self.classroom
+
+    @property
+    def names(self) -> list[str]:
+        return [v.name for v in self.variants]
+
+
+def _preset_group(key, title, lesson, question, finding, presets, full, classroom):
+    variants = tuple(Variant(p, PRESETS[p], p) for p in presets)
+    return AblationGroup(key, title, lesson, question, finding, variants, full, classroom)
+
+
+# The book trains every network for 10 epochs with batch 128 on all 60k images (d2l 7.6, 8.2,
+# 8.6); the classroom settings were measured on a 2-core CPU (see the README's benchmark).
+GROUPS: dict[str, AblationGroup] = {
+    g.key: g
+    for g in (
+        _preset_group(
+            "lenet",
+            "LeNet: sigmoid vs ReLU (7.6)",
+            "7.6",
+            "Does swapping LeNet's sigmoid for ReLU speed up learning?",
+            "The seed: with ReLU the loss falls sharply from the start and accuracy rises "
+            "fast; with sigmoid the loss falls slowly (vanishing gradients).",
+            ("LeNet", "LeNet-ReLU"),
+            Setting("Full size (book): 60,000 images, 10 epochs, batch 128", 10),
+            Setting(
+                "CPU classroom: 20,000 images, 10 epochs, batch 128",
+                10,
+                limit=20_000,
+                val_limit=2_000,
+                note="A third of the training set; validation on the first 2,000 test images.",
+            ),
+        ),
+        _preset_group(
+            "vgg",
+            "VGG: 224 vs 56 vs adjusted (8.2)",
+            "8.2",
+            "What happens to VGG when the input shrinks from 224×224 to 56×56, and does "
+            "an adjusted design (fewer poolings, smaller FC) recover?",
+            "The seed: the same VGG at 56×56 trains poorly; the adjusted VGG (two convs per "
+            "block, FC 2048, dropout 0.4) does better, about as well as LeNet.",
+            ("VGG-small", "VGG-small-56", "VGG-56-adjusted"),
+            Setting("Full size (book): 60,000 images at 224 / 56, 10 epochs, batch 128", 10),
+            Setting(
+                "CPU classroom: inputs halved (112 vs 28), 4,000 images, 4 epochs",
+                4,
+                limit=4_000,
+                val_limit=1_000,
+                scale=0.5,
+                note="Every input size is halved so the 4:1 ratio of the experiment is kept.",
+            ),
+        ),
+        _preset_group(
+            "resnet",
+            "ResNet-18: BN and skip ablations (8.6)",
+            "8.6",
+            "How much do batch normalization and skip connections help ResNet-18?",
+            "The seed: without BN the loss still falls fast and accuracy drops only a little; "
+            "without skip connections ResNet-18 is almost the same on Fashion-MNIST.",
+            ("ResNet-18", "ResNet-18-noBN", "ResNet-18-noskip"),
+            Setting("Full size (book): 60,000 images at 96×96, 10 epochs, batch 128", 10),
+            Setting(
+                "CPU classroom: 48×48 inputs, 3,000 images, 3 epochs",
+                3,
+                limit=3_000,
+                val_limit=1_000,
+                scale=0.5,
+                note="Half the book's 96×96 input, 5 % of the training set.",
+            ),
+        ),
+    )
+}
+GROUP_BY_TITLE = {g.title: g for g in GROUPS.values()}
+
+# Fields a custom grid may vary, with the values offered and the families they apply to.
+GRID_FIELDS: dict[str, dict] = {
+    "activation": {"values": ACTIVATIONS, "families": ("lenet", "vgg")},
+    "batch_norm": {"values": (True, False), "families": ("resnet",)},
+    "skip": {"values": (True, False), "families": ("resnet",)},
+    "lr": {"values": (0.001, 0.01, 0.03, 0.1, 0.3), "families": ("lenet", "vgg", "resnet")},
+    "input_size": {"values": (28, 32, 48, 56, 96, 112, 224), "families": ("vgg", "resnet")},
+}
+
+
+def min_input_size(spec: ModelSpec) -> int:
+    """The smallest input a spec's network accepts (every VGG pool halves it; d2l 7.3)."""
+    if isinstance(spec, VGGSpec):
+        return 2 ** len(spec.arch)
+    if isinstance(spec, ResNetSpec):
+        return 16
+    return spec.input_size
+
+
+def scale_spec(spec: ModelSpec, scale: float) -> ModelSpec:
+    """``spec`` with its input size multiplied by ``scale`` (LeNet keeps its 28×28)."""
+    if scale == 1.0 or isinstance(spec, LeNetSpec):
+        return spec
+    size = max(min_input_size(spec), int(round(spec.input_size * scale)))
+    return dataclasses.replace(spec, input_size=size)
+
+
+def grid_group(base: str | ModelSpec, field: str, values) -> AblationGroup:
+    """A custom group: one spec, one field varied over ``values`` (the first is the baseline).
+
+    Args:
+        base: a preset name or a spec.
+        field: one of :data:`GRID_FIELDS`.
+        values: at least two distinct values.
+
+    Raises:
+        ValueError: unknown field, a field the family does not have, or fewer than 2 values.
+    """
+    spec = PRESETS[base] if isinstance(base, str) else base
+    preset = base if isinstance(base, str) else None
+    if field not in GRID_FIELDS:
+        raise ValueError(f"Choose one of {', '.join(GRID_FIELDS)}; {field!r} cannot be varied.")
+    if spec.family not in GRID_FIELDS[field]["families"]:
+        raise ValueError(f"{type(spec).__name__} has no field {field!r} to vary.")
+    values = list(dict.fromkeys(values))
+    if len(values) < 2:
+        raise ValueError("Pick at least two values to compare.")
+    name = preset or spec.family
+    variants = tuple(
+        Variant(f"{name} · {field}={v}", dataclasses.replace(spec, **{field: v}), preset)
+        for v in values
+    )
+    template = GROUPS[spec.family]  # the family's built-in group lends its settings
+    return AblationGroup(
+        key="grid",
+        title=f"{name}: {field} ∈ {{{', '.join(str(v) for v in values)}}}",
+        lesson=template.lesson,
+        question=f"What does changing {field} alone do to {name}?",
+        finding="",
+        variants=variants,
+        full=template.full,
+        classroom=template.classroom,
+    )
+
+
+def group_configs(
+    group: AblationGroup | str,
+    mode: str = "classroom",
+    seed: int = 0,
+    scale: float | None = None,
+    device: str = "auto",
+    **overrides,
+) -> list:
+    """Paired ``RunConfig`` s, one per variant, differing only in the ablated spec fields.
+
+    Args:
+        group: a group or a key of :data:`GROUPS`.
+        mode: "classroom" (CPU-sized) or "full" (the book's sizes).
+        seed: shared by every run: same init seed and same data order.
+        scale: overrides the setting's input-size scale (tests use a small one).
+        device: "auto", "cpu" or "cuda".
+        **overrides: RunConfig fields (num_epochs, limit, val_limit, batch_size) for all runs.
+    """
+    from cnnviz.train import RunConfig
+
+    group = GROUPS[group] if isinstance(group, str) else group
+    s = group.setting(mode)
+    common = dict(
+        num_epochs=s.num_epochs,
+        batch_size=s.batch_size,
+        limit=s.limit,
+        val_limit=s.val_limit,
+        seed=seed,
+        device=device,
+    )
+    common.update(overrides)
+    k = s.scale if scale is None else scale
+    return [RunConfig(spec=scale_spec(v.spec, k), **common) for v in group.variants]
+
+
+def _flatten(d: dict, prefix: str = "") -> dict:
+    out = {}
+    for key, value in d.items():
+        if isinstance(value, dict):
+            out.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+def differing_fields(configs) -> dict[str, list]:
+    """The config fields (``spec.x`` for spec fields) whose values differ between runs."""
+    flat = [_flatten(c.to_dict()) for c in configs]
+    keys = sorted(set().union(*flat)) if flat else []
+    return {k: [f.get(k) for f in flat] for k in keys if len({repr(f.get(k)) for f in flat}) > 1}
+
+
+def estimate_seconds(configs, device_type: str = "cpu") -> float:
+    """A rough estimate of the whole group's training time (runs one after another)."""
+    from cnnviz.train import estimate_epoch_seconds
+
+    total = 0.0
+    for c in configs:
+        n = 60_000 if c.limit is None else min(c.limit, 60_000)
+        nv = 10_000 if c.val_limit is None else min(c.val_limit, 10_000)
+        try:
+            total += c.num_epochs * estimate_epoch_seconds(c.spec, n, nv, device_type)
+        except Exception:  # an estimate is never worth an error
+            return math.nan
+    return total
+
+
+def format_duration(seconds: float) -> str:
+    """'~40 s', '~3 min', '~2.5 h' — for labels."""
+    if not math.isfinite(seconds):
+        return "unknown"
+    if seconds < 90:
+        return f"~{max(1, round(seconds))} s"
+    if seconds < 5400:
+        return f"~{round(seconds / 60)} min"
+    return f"~{seconds / 3600:.1f} h"
+
+
+# -- comparison data -------------------------------------------------------------------------
+
+
+def epoch_reaching(metrics: pd.DataFrame, target: float = TARGET_ACC) -> int | None:
+    """The first epoch whose validation accuracy is at least ``target`` (None if none)."""
+    if metrics is None or metrics.empty or "val_acc" not in metrics:
+        return None
+    hit = metrics.loc[metrics["val_acc"] >= target, "epoch"]
+    return int(hit.iloc[0]) if len(hit) else None
+
+
+def comparison_table(
+    metrics_by_variant: dict[str, pd.DataFrame], params: dict[str, int] | None = None
+) -> pd.DataFrame:
+    """One row per variant: best and final val acc, the epoch reaching 85 %, time, parameters.
+
+    Args:
+        metrics_by_variant: variant name → per-epoch metrics (``RunStore.metrics`` columns).
+        params: variant name → parameter count (see :func:`count_parameters`).
+    """
+    params = params or {}
+    rows = []
+    for name, m in metrics_by_variant.items():
+        has = m is not None and not m.empty
+        reach = epoch_reaching(m)
+        rows.append(
+            {
+                "variant": name,
+                "epochs": int(len(m)) if has else 0,
+                "best val acc": float(m["val_acc"].max()) if has else math.nan,
+                "final val acc": float(m["val_acc"].iloc[-1]) if has else math.nan,
+                "final train loss": float(m["train_loss"].iloc[-1]) if has else math.nan,
+                "final val loss": float(m["val_loss"].iloc[-1]) if has else math.nan,
+                f"epoch to {TARGET_ACC:.0%}": NOT_REACHED if reach is None else str(reach),
+                "time (s)": float(m["seconds"].sum()) if has else 0.0,
+                "parameters": int(params[name]) if name in params else None,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+# Which direction wins for each numeric column of the comparison table.
+BETTER = {
+    "best val acc": "max",
+    "final val acc": "max",
+    "final train loss": "min",
+    "final val loss": "min",
+    "time (s)": "min",
+    "parameters": "min",
+}
+
+
+def winners(table: pd.DataFrame) -> dict[str, str]:
+    """For each metric, the variant that does best (ties: the first listed)."""
+    out = {}
+    if table.empty:
+        return out
+    for col, how in BETTER.items():
+        s = pd.to_numeric(table[col], errors="coerce")
+        if s.notna().any() and (s.nunique() > 1 or s.isna().any()):
+            out[col] = table.loc[s.idxmax() if how == "max" else s.idxmin(), "variant"]
+    reach = pd.to_numeric(table[f"epoch to {TARGET_ACC:.0%}"], errors="coerce")
+    if reach.notna().any() and (reach.nunique() > 1 or reach.isna().any()):
+        out[f"epoch to {TARGET_ACC:.0%}"] = table.loc[reach.idxmin(), "variant"]
+    return out
+
+
+def deltas(table: pd.DataFrame, baseline: str | None = None) -> pd.DataFrame:
+    """Each variant minus the baseline (default: the first row) for the numeric metrics."""
+    if table.empty:
+        return table
+    base = baseline if baseline is not None else table["variant"].iloc[0]
+    ref = table.set_index("variant").loc[base]
+    out = pd.DataFrame({"variant": table["variant"]})
+    for col in BETTER:
+        values = pd.to_numeric(table[col], errors="coerce")
+        out[f"Δ {col}"] = values - pd.to_numeric(pd.Series([ref[col]]), errors="coerce")[0]
+    return out
+
+
+def highlight(table: pd.DataFrame, color: str = "#d9f2d9"):
+    """A pandas Styler: the winner of each metric in bold on green, accuracies as percents."""
+    wins = winners(table)
+
+    def style_column(col: pd.Series) -> list[str]:
+        best = wins.get(col.name)
+        return [
+            f"background-color: {color}; font-weight: 700" if best == v else ""
+            for v in table["variant"]
+        ]
+
+    fmt = {
+        "best val acc": "{:.1%}",
+        "final val acc": "{:.1%}",
+        "final train loss": "{:.3f}",
+        "final val loss": "{:.3f}",
+        "time (s)": "{:.0f}",
+        "parameters": "{:,.0f}",
+    }
+    cols = [c for c in table.columns if c in wins]
+    return table.style.apply(style_column, subset=cols).format(fmt, na_rep="—")
+
+
+def summary_sentences(table: pd.DataFrame) -> list[str]:
+    """Plain-language differences against the baseline, e.g. 'ResNet-18-noBN: best val acc
+    −4.2 points, 1.3× the time'."""
+    if len(table) < 2:
+        return []
+    base = table.iloc[0]
+    lines = []
+    for _, row in table.iloc[1:].iterrows():
+        parts = []
+        if pd.notna(row["best val acc"]) and pd.notna(base["best val acc"]):
+            d = 100 * (row["best val acc"] - base["best val acc"])
+            parts.append(f"best val acc {d:+.1f} points")
+        if pd.notna(row["final val loss"]) and pd.notna(base["final val loss"]):
+            parts.append(f"final val loss {row['final val loss'] - base['final val loss']:+.3f}")
+        if base["time (s)"] and row["time (s)"]:
+            parts.append(f"{row['time (s)'] / base['time (s)']:.2f}× the time")
+        if parts:
+            lines.append(f"**{row['variant']}** vs {base['variant']}: " + ", ".join(parts))
+    return lines
+
+
+def long_metrics(metrics_by_variant: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Tidy frame (variant, epoch, metric, split, kind, value) for plotting and CSV export."""
+    frames = []
+    for name, m in metrics_by_variant.items():
+        if m is None or m.empty:
+            continue
+        cols = [c for c in METRICS if c in m]
+        f = m.melt(id_vars=["epoch"], value_vars=cols, var_name="metric", value_name="value")
+        f.insert(0, "variant", name)
+        frames.append(f)
+    if not frames:
+        return pd.DataFrame(columns=["variant", "epoch", "metric", "split", "kind", "value"])
+    out = pd.concat(frames, ignore_index=True)
+    out["split"] = out["metric"].str.split("_").str[0]
+    out["kind"] = out["metric"].str.split("_").str[1].map({"loss": "loss", "acc": "accuracy"})
+    return out
+
+
+def metrics_csv(metrics_by_variant: dict[str, pd.DataFrame]) -> str:
+    """All variants' per-epoch metrics as one CSV (a ``variant`` column first)."""
+    frames = [
+        m.assign(variant=name)[["variant", *m.columns]]
+        for name, m in metrics_by_variant.items()
+        if m is not None and not m.empty
+    ]
+    if not frames:
+        return "variant,epoch\n"
+    return pd.concat(frames, ignore_index=True).to_csv(index=False)
+
+
+def params_by_variant(specs: dict[str, ModelSpec]) -> dict[str, int]:
+    """Parameter counts, computed from the specs without building the networks."""
+    return {name: count_parameters(spec) for name, spec in specs.items()}
+
+
+def spec_key(spec: ModelSpec) -> str:
+    """A stable string for a spec (cache keys)."""
+    return repr(sorted(spec_to_dict(spec).items()))
+
+
+# -- what each network learned ---------------------------------------------------------------
+
+ACTIVATION_TYPES = (nn.ReLU, nn.Sigmoid, nn.Tanh, nn.GELU, nn.LeakyReLU)
+
+
+def load_network(spec: ModelSpec, state_dict: dict[str, torch.Tensor]) -> nn.Module:
+    """The trained network of a run (weights from ``RunStore.load_state_dict``), in eval mode."""
+    net = build_model(spec)
+    net.load_state_dict(state_dict)
+    return net.eval()
+
+
+def first_conv(net: nn.Module) -> nn.Conv2d:
+    """The network's first convolution (LeNet conv1, VGG block 1, ResNet stem)."""
+    for m in net.modules():
+        if isinstance(m, nn.Conv2d):
+            return m
+    raise ValueError("the network has no convolution")
+
+
+def first_layer_kernels(net: nn.Module) -> torch.Tensor:
+    """The first convolution's kernels, (out_channels, k, k), averaged over input channels."""
+    return first_conv(net).weight.detach().float().cpu().mean(1)
+
+
+def first_layer_maps(net: nn.Module, X: torch.Tensor) -> torch.Tensor:
+    """Feature maps (C, H, W) after the first convolution's activation, for a batch of one.
+
+    The activation is the first ``ReLU``/``Sigmoid``/… module after the first conv, so ResNet's
+    stem maps are after conv → BN → ReLU (d2l 8.6), LeNet's after conv → sigmoid (7.6).
+    """
+    conv = first_conv(net)
+    seen_conv = False
+    target = None
+    for m in net.modules():
+        if m is conv:
+            seen_conv = True
+        elif seen_conv and isinstance(m, ACTIVATION_TYPES):
+            target = m
+            break
+    # ResNet's residual blocks use F.relu, but the stem has an nn.ReLU module: always found.
+    target = target or conv
+    captured: list[torch.Tensor] = []
+    handle = target.register_forward_hook(lambda m, a, out: captured.append(out.detach()))
+    was_training = net.training
+    net.eval()
+    try:
+        with torch.no_grad():
+            net(X)
+    finally:
+        handle.remove()
+        net.train(was_training)
+    return captured[0][0].float().cpu()

@@ -1,0 +1,174 @@
+"""Figures of an ablation (d2l 7.6, 8.2, 8.6): one colour per variant in every figure.
+
+The colour of a variant is its position in the group (``PALETTE[i]``), so the sigmoid LeNet is
+the same blue in the curves, the small multiples, the kernels and the feature maps.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import torch
+from plotly.subplots import make_subplots
+
+from cnnviz.plots.base import PALETTE, base_layout
+
+DASH = {"train": "dot", "val": "solid"}
+PANELS = (("train_loss", "train loss"), ("val_loss", "val loss"),
+          ("train_acc", "train accuracy"), ("val_acc", "validation accuracy"))  # fmt: skip
+
+
+def variant_colors(names) -> dict[str, str]:
+    """Variant name → its colour (the i-th colour of the shared palette)."""
+    return {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(names)}
+
+
+def png_config(filename: str) -> dict:
+    """Plotly's toolbar config: the camera button saves a 2× PNG named ``filename``."""
+    return {
+        "displaylogo": False,
+        "toImageButtonOptions": {"format": "png", "filename": filename, "scale": 2},
+    }
+
+
+def _axis_top(long: pd.DataFrame, num_epochs: int | None) -> float:
+    top = int(long["epoch"].max()) if len(long) else 1
+    return max(top, num_epochs or 0, 1) + 0.2
+
+
+def overlay_figure(
+    long: pd.DataFrame,
+    colors: dict[str, str],
+    metric: str = "val_acc",
+    num_epochs: int | None = None,
+    height: int = 420,
+    font_size: int = 16,
+) -> go.Figure:
+    """Every variant's curve of one metric on one chart (the headline of a comparison)."""
+    fig = go.Figure()
+    label = dict(PANELS)[metric]
+    for name, color in colors.items():
+        d = long[(long["variant"] == name) & (long["metric"] == metric)]
+        fig.add_trace(
+            go.Scatter(
+                x=d["epoch"], y=d["value"], mode="lines+markers", name=name,
+                line=dict(color=color, width=4), marker=dict(size=10),
+                hovertemplate=f"{name}<br>epoch %{{x}}: %{{y:.3f}}<extra></extra>",
+            )
+        )  # fmt: skip
+    fig.update_xaxes(title_text="epoch", range=[0.8, _axis_top(long, num_epochs)], dtick=1)
+    fig.update_yaxes(title_text=label)
+    if metric.endswith("acc"):
+        fig.update_yaxes(range=[0, 1.02], tickformat=".0%")
+    else:
+        fig.update_yaxes(rangemode="tozero")
+    fig.update_layout(legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
+    fig = base_layout(fig, None, height)
+    fig.update_layout(font=dict(size=font_size), margin=dict(t=60))
+    return fig
+
+
+def small_multiples(
+    long: pd.DataFrame,
+    colors: dict[str, str],
+    num_epochs: int | None = None,
+    height: int = 560,
+    font_size: int = 14,
+) -> go.Figure:
+    """Train/val loss and accuracy in a 2×2 grid, one line per variant, one shared legend."""
+    fig = make_subplots(
+        rows=2, cols=2, subplot_titles=[t for _, t in PANELS],
+        vertical_spacing=0.14, horizontal_spacing=0.08,
+    )  # fmt: skip
+    for k, (metric, _) in enumerate(PANELS):
+        row, col = divmod(k, 2)
+        for name, color in colors.items():
+            d = long[(long["variant"] == name) & (long["metric"] == metric)]
+            fig.add_trace(
+                go.Scatter(
+                    x=d["epoch"], y=d["value"], mode="lines+markers", name=name,
+                    legendgroup=name, showlegend=k == 0,
+                    line=dict(color=color, width=3, dash=DASH[metric.split("_")[0]]),
+                    marker=dict(size=7),
+                    hovertemplate=f"{name}<br>epoch %{{x}}: %{{y:.3f}}<extra></extra>",
+                ),
+                row=row + 1, col=col + 1,
+            )  # fmt: skip
+    top = _axis_top(long, num_epochs)
+    fig.update_xaxes(range=[0.8, top], dtick=1)
+    fig.update_xaxes(title_text="epoch", row=2)
+    for col in (1, 2):
+        fig.update_yaxes(rangemode="tozero", row=1, col=col)
+        fig.update_yaxes(range=[0, 1.02], tickformat=".0%", row=2, col=col)
+    fig.update_layout(legend=dict(orientation="h", y=1.08, yanchor="bottom", x=0))
+    fig = base_layout(fig, None, height)
+    fig.update_layout(font=dict(size=font_size), margin=dict(t=90))
+    fig.update_annotations(font_size=font_size + 1)
+    return fig
+
+
+def _montage(maps: np.ndarray, cols: int, symmetric: bool) -> np.ndarray:
+    """(N, h, w) → one grid image with 1-pixel gaps (NaN, drawn as background)."""
+    n, h, w = maps.shape
+    rows = max(1, -(-n // cols))
+    grid = np.full((rows * (h + 1) - 1, cols * (w + 1) - 1), np.nan, dtype=np.float32)
+    for k in range(n):
+        r, c = divmod(k, cols)
+        m = maps[k].astype(np.float32)
+        if symmetric:
+            m = m / (float(np.abs(m).max()) or 1.0)
+        else:
+            lo, hi = float(m.min()), float(m.max())
+            m = (m - lo) / ((hi - lo) or 1.0)
+        grid[r * (h + 1) : r * (h + 1) + h, c * (w + 1) : c * (w + 1) + w] = m
+    return grid
+
+
+def _to_np(X) -> np.ndarray:
+    if isinstance(X, torch.Tensor):
+        return X.detach().float().cpu().numpy()
+    return np.asarray(X, dtype=np.float32)
+
+
+def side_by_side(
+    arrays: dict[str, np.ndarray | torch.Tensor],
+    colors: dict[str, str],
+    symmetric: bool,
+    max_maps: int = 16,
+    cols: int = 4,
+    height: int = 330,
+    font_size: int = 14,
+) -> go.Figure:
+    """One panel per variant (titled in its colour): a grid of its kernels or feature maps.
+
+    ``symmetric`` scales each map to [-1, 1] on a diverging scale (kernels: red positive, blue
+    negative); otherwise each map is stretched to [0, 1] in grey (feature maps).
+    """
+    names = list(arrays)
+    fig = make_subplots(
+        rows=1, cols=max(1, len(names)), horizontal_spacing=0.03,
+        subplot_titles=[f"<b>{n}</b>" for n in names],
+    )  # fmt: skip
+    for i, name in enumerate(names):
+        A = _to_np(arrays[name])[:max_maps]
+        grid = _montage(A, min(cols, len(A)), symmetric)
+        fig.add_trace(
+            go.Heatmap(
+                z=grid,
+                colorscale="RdBu_r" if symmetric else "gray",
+                zmin=-1 if symmetric else 0, zmax=1, showscale=False,
+                hovertemplate=f"{name}<br>row %{{y}}, col %{{x}}: %{{z:.2f}}<extra></extra>",
+            ),
+            row=1, col=i + 1,
+        )  # fmt: skip
+        fig.update_yaxes(
+            autorange="reversed", scaleanchor=f"x{i + 1 if i else ''}", row=1, col=i + 1
+        )
+    fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False)
+    fig.update_yaxes(showticklabels=False, showgrid=False, zeroline=False)
+    for ann, name in zip(fig.layout.annotations, names, strict=False):
+        ann.font = dict(color=colors.get(name, "#333"), size=font_size + 2)
+    fig = base_layout(fig, None, height)
+    fig.update_layout(font=dict(size=font_size), margin=dict(t=50, b=10))
+    return fig
