@@ -8,7 +8,6 @@ import streamlit as st
 from cnnviz import images, lessons, ops
 from cnnviz.kernels import KERNEL_PRESETS, kernel_tensor
 from cnnviz.plots import lessons as plots
-from cnnviz.plots.base import heatmap
 from ui import image_source_ui, page_header
 
 INPUTS = ("arange(16) 4×4 (d2l 7.5)", "Image picker")
@@ -89,10 +88,10 @@ with right:
                 plots.winners_figure(X, res.wins, "input: winners outlined"), key="pool_winners"
             )
         else:
-            c1.plotly_chart(heatmap(X, "input", height=420), key="pool_input_chart")
+            c1.plotly_chart(plots.heatmap_row([X], ["input"], 420), key="pool_input_chart")
             if mode == "max":
                 c1.info(TEXT["no_indices"], icon=":material/info:")
-        c2.plotly_chart(heatmap(res.Y, f"{mode} pool output", height=420), key="pool_output")
+        c2.plotly_chart(plots.heatmap_row([res.Y], [f"{mode} pool output"], 420), key="pool_output")
         if mode == "max" and want_idx and res.indices.numel() <= 64:
             st.code(f"indices (flat positions in the {X.shape[1]}-wide input)\n{res.indices!r}")
 

@@ -5,24 +5,36 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from cnnviz.plots.base import PALETTE, _np, base_layout
+from cnnviz.plots.base import FONT, PALETTE, _np
+
+
+def _layout(title: str | None, height: int | None, **extra) -> dict:
+    """base_layout's fonts and margins as a plain dict, without a template: setting a Plotly
+    template costs ~60 ms per figure, and st.plotly_chart applies Streamlit's theme anyway."""
+    return dict(
+        title=dict(text=title) if title else None,
+        font=FONT,
+        margin=dict(l=10, r=10, t=50 if title else 40, b=10),
+        height=height,
+        plot_bgcolor="white",
+        **extra,
+    )
 
 
 def param_bars(fc: int, conv: int, fc_label: str = "fully connected", conv_label: str = "conv"):
     """Two bars on a log scale: a dense layer's parameters against a conv layer's (d2l 7.1)."""
-    fig = go.Figure(
-        go.Bar(
-            x=[fc_label, conv_label],
-            y=[fc, conv],
-            marker_color=[PALETTE[3], PALETTE[2]],
-            text=[f"{fc:.3g}" if fc >= 1e6 else f"{fc:,}", f"{conv:,}"],
-            textposition="outside",
-            cliponaxis=False,
-            hovertemplate="%{x}: %{y:,}<extra></extra>",
-        )
+    bar = dict(
+        type="bar",
+        x=[fc_label, conv_label],
+        y=[fc, conv],
+        marker_color=[PALETTE[3], PALETTE[2]],
+        text=[f"{fc:.3g}" if fc >= 1e6 else f"{fc:,}", f"{conv:,}"],
+        textposition="outside",
+        cliponaxis=False,
+        hovertemplate="%{x}: %{y:,}<extra></extra>",
     )
-    fig.update_yaxes(type="log", title="parameters (log scale)", exponentformat="power")
-    return base_layout(fig, None, 360)
+    yaxis = dict(type="log", title=dict(text="parameters (log scale)"), exponentformat="power")
+    return go.Figure(data=[bar], layout=_layout(None, 360, yaxis=yaxis))
 
 
 def _text(Z: np.ndarray, fmt: str) -> np.ndarray:
@@ -100,10 +112,9 @@ def heatmap_row(
             dict(text=title, x=x0 + cell_w / 2, y=top, xref="paper", yref="paper",
                  xanchor="center", yanchor="bottom", showarrow=False, font=dict(size=15), yshift=8)
         )  # fmt: skip
-    fig = go.Figure(data=data, layout=dict(layout, annotations=notes))
-    base_layout(fig, None, height * rows)
-    fig.update_layout(margin=dict(t=40))  # room for the first row's titles
-    return fig
+    return go.Figure(
+        data=data, layout=dict(layout, annotations=notes, **_layout(None, height * rows))
+    )
 
 
 def matrix_frame(M, row_label: str, col_label: str):
@@ -127,31 +138,34 @@ def winners_figure(X, wins, title: str | None = None, height: int = 420) -> go.F
     """
     Z, W = _np(X), _np(wins)
     h, w = Z.shape
-    fig = go.Figure(
-        go.Heatmap(
+    annotate = Z.size <= 256
+    data = [
+        dict(
+            type="heatmap",
             z=Z,
             colorscale="gray",
             showscale=False,
-            text=_text(Z, ".3g") if Z.size <= 256 else None,
-            texttemplate="%{text}" if Z.size <= 256 else None,
-            textfont=dict(size=13),
             hovertemplate="row %{y}, col %{x}: %{z:.4g}<extra></extra>",
+            **(dict(text=_text(Z, ".3g"), texttemplate="%{text}", textfont=dict(size=13))
+               if annotate else {}),
         )
-    )
+    ]  # fmt: skip
     rr, cc = np.nonzero(W)
     if rr.size:
         small = Z.size <= 1024
-        fig.add_trace(
-            go.Scatter(
+        marker = dict(
+            symbol="square-open",
+            size=max(6, min(40, 380 // max(h, w))) if small else 5,
+            color=PALETTE[1],
+            line=dict(width=3 if small else 1.5, color=PALETTE[1]),
+        )
+        data.append(
+            dict(
+                type="scatter",
                 x=cc,
                 y=rr,
                 mode="markers",
-                marker=dict(
-                    symbol="square-open",
-                    size=max(6, min(40, 380 // max(h, w))) if small else 5,
-                    color=PALETTE[1],
-                    line=dict(width=3 if small else 1.5, color=PALETTE[1]),
-                ),
+                marker=marker,
                 customdata=W[rr, cc],
                 hovertemplate="row %{y}, col %{x}: won %{customdata} window(s)<extra></extra>",
                 name="winner",
@@ -159,9 +173,9 @@ def winners_figure(X, wins, title: str | None = None, height: int = 420) -> go.F
             )
         )
     frame = dict(showline=True, linecolor="#888", mirror=True, showgrid=False, zeroline=False)
-    fig.update_yaxes(scaleanchor="x", constrain="domain", range=[h - 0.5, -0.5], **frame)
-    fig.update_xaxes(constrain="domain", range=[-0.5, w - 0.5], **frame)
-    return base_layout(fig, title, height)
+    xaxis = dict(constrain="domain", range=[-0.5, w - 0.5], **frame)
+    yaxis = dict(scaleanchor="x", constrain="domain", range=[h - 0.5, -0.5], **frame)
+    return go.Figure(data=data, layout=_layout(title, height, xaxis=xaxis, yaxis=yaxis))
 
 
 def shapes_table(rows: dict[int, list[tuple[str, tuple[int, ...]]]]):
