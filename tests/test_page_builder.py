@@ -123,3 +123,26 @@ def test_feature_maps_without_data(no_data):
     at.toggle(key="builder_show_maps").set_value(True).run()
     assert_clean(at)
     assert at.warning  # the picker says the dataset is missing; the page stays up
+
+
+def test_feature_maps_from_a_finished_run(at):
+    """A finished run of the same spec in the store is offered; its weights are used."""
+    from cnnviz.models import build_model
+    from cnnviz.runs import RunStore, default_home
+    from cnnviz.train import RunConfig
+
+    store = RunStore(default_home())
+    run_id = store.create(RunConfig(spec=PRESETS["LeNet"], num_epochs=1), name="lenet-test")
+    store.add_epoch(run_id, {"epoch": 1, "train_loss": 1.0, "train_acc": 0.5, "val_loss": 1.0,
+                             "val_acc": 0.61, "examples_per_s": 1.0, "seconds": 1.0})  # fmt: skip
+    store.save_state_dict(run_id, build_model(PRESETS["LeNet"]).state_dict())
+    store.set_status(run_id, "finished")
+    other = store.create(RunConfig(spec=PRESETS["LeNet-ReLU"]), name="other-spec")
+    store.set_status(other, "finished")
+
+    at.toggle(key="builder_show_maps").set_value(True).run()
+    weights = at.selectbox(key="builder_weights")
+    assert weights.options[1:] == ["lenet-test (1 epochs, val acc 61.0%)"]
+    weights.set_value(run_id).run()
+    assert_clean(at)
+    assert f"trained weights of run {run_id}" in " ".join(m.value for m in at.markdown)

@@ -63,13 +63,15 @@ def _activation(spec) -> None:
         )
 
 
-def _shrink(stage: str, n: int, k: int, p: int, s: int, c: int, size: int) -> int:
+def _shrink(
+    stage: str, n: int, k: int, p: int, s: int, c: int, size: int, hint: str = "fewer stages"
+) -> int:
     m = out_size(n, k, p, s)
     if m < 1:
         raise SpecError(
             f"{stage} (window {k}×{k}, padding {p}, stride {s}) gets a {c}×{n}×{n} map and "
             f"would shrink it to {max(m, 0)}×{max(m, 0)} at input size {size}×{size}: use a "
-            "larger input size, more padding, or fewer stages."
+            f"larger input size or {hint}."
         )
     return m
 
@@ -89,10 +91,11 @@ def _lenet(spec: LeNetSpec) -> None:
     _int("fc1 width", spec.fc[0], 1, MAX_FC)
     _int("fc2 width", spec.fc[1], 1, MAX_FC)
     size = spec.input_size
-    n = _shrink("conv1", size, k, p, 1, spec.in_channels, size)
-    n = _shrink("pool1", n, 2, 0, 2, c1, size)
-    n = _shrink("conv2", n, k, 0, 1, c1, size)
-    n = _shrink("pool2", n, 2, 0, 2, c2, size)
+    hint = "a smaller kernel_size or more padding"
+    n = _shrink("conv1", size, k, p, 1, spec.in_channels, size, hint)
+    n = _shrink("pool1", n, 2, 0, 2, c1, size, hint)
+    n = _shrink("conv2", n, k, 0, 1, c1, size, hint)
+    n = _shrink("pool2", n, 2, 0, 2, c2, size, hint)
 
 
 def _vgg(spec: VGGSpec) -> None:
@@ -104,7 +107,8 @@ def _vgg(spec: VGGSpec) -> None:
         raise SpecError(f"dropout must be at least 0 and below 1, got {d!r}.")
     n = spec.input_size
     for i, (_, out_channels) in enumerate(arch, start=1):
-        n = _shrink(f"VGG block {i}'s max-pool", n, 2, 0, 2, out_channels, spec.input_size)
+        n = _shrink(f"VGG block {i}'s max-pool", n, 2, 0, 2, out_channels, spec.input_size,
+                    "fewer blocks (each halves the map)")  # fmt: skip
 
 
 def _resnet(spec: ResNetSpec) -> None:
