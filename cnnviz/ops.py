@@ -474,11 +474,13 @@ def window(
     if not (0 <= i < out_h and 0 <= j < out_w):
         raise ValueError(f"Output cell ({i}, {j}) is outside the {out_h}×{out_w} output.")
     X = X.float()
-    Xp = pad2d(X, (ph, pw))
-    r, c = i * sh, j * sw
-    values = Xp[r : r + dh * (kh - 1) + 1 : dh, c : c + dw * (kw - 1) + 1 : dw].clone()
-    rows = tuple(r - ph + a * dh for a in range(kh))
-    cols = tuple(c - pw + b * dw for b in range(kw))
+    rows = tuple(i * sh - ph + a * dh for a in range(kh))
+    cols = tuple(j * sw - pw + b * dw for b in range(kw))
+    # Gather just the window (padding the whole input would cost more for a large image).
+    r, c = torch.tensor(rows), torch.tensor(cols)
+    h, w = X.shape
+    inside = ((r >= 0) & (r < h))[:, None] & ((c >= 0) & (c < w))[None, :]
+    values = X[r.clamp(0, h - 1)][:, c.clamp(0, w - 1)] * inside
     products = total = None
     if K is not None:
         products = values * K.float()
@@ -531,8 +533,10 @@ def torch_output_shape(
         ValueError: with torch's own message when torch refuses the setting.
     """
     n, k, p, s, d = map(_pair, (input_hw, kernel_hw, padding_hw, stride_hw, dilation_hw))
+    # On the "meta" device torch runs its shape checks and shape arithmetic, no arithmetic.
+    X, K = torch.zeros(1, 1, *n, device="meta"), torch.zeros(1, 1, *k, device="meta")
     try:
-        Y = F.conv2d(torch.zeros(1, 1, *n), torch.zeros(1, 1, *k), padding=p, stride=s, dilation=d)
+        Y = F.conv2d(X, K, padding=p, stride=s, dilation=d)
     except RuntimeError as exc:
         raise ValueError(str(exc).strip().splitlines()[0]) from exc
     return tuple(Y.shape[-2:])  # type: ignore

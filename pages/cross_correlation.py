@@ -86,6 +86,7 @@ st.subheader(TEXT["step"])
 step_through_ui("xcorr", X, K, Y)
 
 
+@st.cache_resource(show_spinner=False)  # a constant figure, never changed: shared, not copied
 def _seed_demo():
     X, K = seed_stripes(), kernel_tensor("Edge [1, -1] (d2l)")
     return cplots.seed_demo_figure(X, ops.corr2d(X, K), ops.corr2d(X.t(), K))

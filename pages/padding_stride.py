@@ -19,6 +19,7 @@ from ui.conv import (
     formula_text,
     grid_input,
     load_seed_example,
+    map_figure,
 )
 
 TEXT = {
@@ -101,7 +102,7 @@ with view:
 
 st.subheader(TEXT["drawing"])
 if problems:
-    fig = cplots.grid_figure(X, None, padding=s["padding"])
+    fig = map_figure(X, None, padding=s["padding"])
     st.plotly_chart(fig, key="pad_input_chart", config=cplots.CHART_CONFIG)
     st.stop()
 
@@ -115,12 +116,12 @@ i, j = divmod(min(pos, cells - 1), o_w)
 win = ops.window(X, i, j, K, s["padding"], s["stride"], s["dilation"])
 left, right = st.columns(2)
 left.plotly_chart(
-    cplots.grid_figure(X, None, padding=s["padding"], window=(win.rows, win.cols)),
+    map_figure(X, None, padding=s["padding"], window=(win.rows, win.cols)),
     key="pad_input_chart",
     config=cplots.CHART_CONFIG,
 )
 right.plotly_chart(
-    cplots.grid_figure(Y, TEXT["output"].format(h=o_h, w=o_w), selected=(i, j)),
+    map_figure(Y, TEXT["output"].format(h=o_h, w=o_w), selected=(i, j)),
     key="pad_output_chart",
     config=cplots.CHART_CONFIG,
 )

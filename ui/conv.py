@@ -39,6 +39,20 @@ def corr2d_cached(
     return Y.numpy()
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
+def _map_image_cached(Z: np.ndarray, padding: tuple[int, int], symmetric: bool | None) -> str:
+    return cplots.map_image(Z, padding, symmetric)
+
+
+def map_figure(X: torch.Tensor, title: str | None = None, **kwargs):
+    """``cplots.grid_figure`` with the picture of a large map (an upload) cached, so moving the
+    window or the selected cell does not encode the image again."""
+    padding = kwargs.get("padding", (0, 0))
+    if cplots.is_large(tuple(X.shape), padding):
+        kwargs["image"] = _map_image_cached(np.asarray(X), padding, kwargs.get("symmetric"))
+    return cplots.grid_figure(X, title, **kwargs)
+
+
 def grid_input(h: int, w: int, seed: int = 0) -> torch.Tensor:
     """A fixed random (h, w) input in [0, 1], like the book's ``torch.rand(size=(8, 8))``."""
     return torch.rand((h, w), generator=torch.Generator().manual_seed(seed))
@@ -98,12 +112,12 @@ def step_through_ui(
         win = ops.window(X, i, j, K, padding, stride, dilation)
         left, right = st.columns(2)
         with left:
-            fig = cplots.grid_figure(
+            fig = map_figure(
                 X, TEXT["window"].format(i=i, j=j), padding=padding, window=(win.rows, win.cols)
             )
             st.plotly_chart(fig, key=f"{key}_in_chart", config=cplots.CHART_CONFIG)
         with right:
-            fig = cplots.grid_figure(Y, TEXT["output"], selected=(i, j), clickable=True)
+            fig = map_figure(Y, TEXT["output"], selected=(i, j), clickable=True)
             st.plotly_chart(
                 fig,
                 key=f"{key}_out_chart",

@@ -32,11 +32,13 @@ def _layout(title: str | None, height: int | None, **extra) -> dict:
     constructor call is ~6× faster than ``update_layout``/``add_shape`` calls, and a named
     template is validated and deep-copied again for each figure (~10–50 ms); Streamlit's theme
     restyles charts anyway. Speed matters: these figures are redrawn on every slider step."""
-    return dict(
+    layout = dict(
         title=dict(text=title) if title else None, font=FONT, height=height,
         margin=dict(l=10, r=10, t=50 if title else 10, b=10),
-        plot_bgcolor="white", paper_bgcolor="white", template={}, **extra,
+        plot_bgcolor="white", paper_bgcolor="white", template={},
     )  # fmt: skip
+    layout.update(extra)
+    return layout
 
 
 def _colors(Z: np.ndarray, symmetric: bool) -> np.ndarray:
@@ -62,6 +64,24 @@ def _image_uri(rgb: np.ndarray) -> str:
     return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode()
 
 
+def map_image(X, padding: tuple[int, int] = (0, 0), symmetric: bool | None = None) -> str:
+    """A large map (with its padding) as the JPEG data URI that :func:`grid_figure` shows."""
+    Z = _np(X).astype(np.float64)
+    h, w = Z.shape
+    ph, pw = padding
+    if symmetric is None:
+        symmetric = bool(Z.size) and float(Z.min()) < 0
+    rgb = np.empty((h + 2 * ph, w + 2 * pw, 3), dtype=np.uint8)
+    rgb[:] = np.array([int(PADDING_COLOR[i : i + 2], 16) for i in (1, 3, 5)], np.uint8)
+    rgb[ph : ph + h, pw : pw + w] = _colors(Z, symmetric)
+    return _image_uri(rgb)
+
+
+def is_large(shape: tuple[int, int], padding: tuple[int, int] = (0, 0)) -> bool:
+    """Whether :func:`grid_figure` draws this map as a picture rather than a heatmap."""
+    return (shape[0] + 2 * padding[0]) * (shape[1] + 2 * padding[1]) > HEATMAP_MAX_CELLS
+
+
 def _cell_rect(r: float, c: float, width: float = 3, dash: str = "solid") -> dict:
     return dict(
         type="rect", x0=c - 0.5, x1=c + 0.5, y0=r - 0.5, y1=r + 0.5,
@@ -80,6 +100,7 @@ def grid_figure(
     symmetric: bool | None = None,
     height: int | None = 420,
     fmt: str = ".2f",
+    image: str | None = None,
 ) -> go.Figure:
     """A 2-D map with the lesson's overlays. d2l 7.2, 7.3.
 
@@ -92,6 +113,8 @@ def grid_figure(
         clickable: add one invisible marker per cell (at most ``CLICK_MAX_SIDE`` per axis)
             so ``st.plotly_chart(on_select=…, selection_mode="points")`` reports clicks.
         symmetric: blue-white-red centred on 0; by default when X has negative values.
+        image: :func:`map_image` of the same arguments, when the caller has it cached
+            (maps over ``HEATMAP_MAX_CELLS`` cells are drawn as that picture).
     """
     Z = _np(X).astype(np.float64)
     h, w = Z.shape
@@ -100,13 +123,11 @@ def grid_figure(
         symmetric = bool(Z.size) and float(Z.min()) < 0
     H, W = h + 2 * ph, w + 2 * pw
     traces, shapes, extra = [], [], {}
-    if H * W <= HEATMAP_MAX_CELLS:
+    if not is_large((h, w), padding):
         traces += _heatmap_traces(Z, ph, pw, symmetric, fmt)
     else:
-        rgb = np.empty((H, W, 3), dtype=np.uint8)
-        rgb[:] = np.array([int(PADDING_COLOR[i : i + 2], 16) for i in (1, 3, 5)], np.uint8)
-        rgb[ph : ph + h, pw : pw + w] = _colors(Z, symmetric)
-        traces.append(go.Image(source=_image_uri(rgb), x0=-pw, y0=-ph, hoverinfo="skip"))
+        uri = image or map_image(Z, padding, symmetric)
+        traces.append(go.Image(source=uri, x0=-pw, y0=-ph, hoverinfo="skip"))
     if window is not None:
         rows, cols = window
         if len(rows) * len(cols) <= 81:
@@ -178,47 +199,44 @@ def _heatmap_traces(Z, ph, pw, symmetric, fmt) -> list:
 
 
 def panels_figure(panels, height: int = 280, fmt: str = ".3g") -> go.Figure:
-    """Small maps side by side, numbers written in, built as one figure in one call.
+    """Small maps side by side on one pair of axes, numbers written in, titled above.
+
+    One pair of axes (each panel shifted right, one empty column between) keeps the figure
+    cheap to build and send; each panel is its own heatmap trace with its own colours.
 
     Args:
         panels: (title, 2-D array, symmetric) per panel; symmetric maps are blue-white-red
-            around 0, the others grey.
+            around 0, the others grey (0 black, 1 or the maximum white).
     """
-    traces, layout, annotations = [], _layout(None, height), []
-    gap = 0.05
-    width = (1 - gap * (len(panels) - 1)) / len(panels)
-    for k, (title, A, symmetric) in enumerate(panels, start=1):
+    traces, annotations, left, tallest = [], [], 0, 1
+    for title, A, symmetric in panels:
         Z = _np(A).astype(np.float64)
+        h, w = Z.shape
+        tallest = max(tallest, h)
         m = float(np.abs(Z).max()) or 1.0
         if symmetric:
-            limits = dict(zmin=-m, zmax=m, zmid=0)
+            limits = dict(zmin=-m, zmax=m)
         else:  # images live in [0, 1]; larger inputs (the 0..8 matrix) stretch the scale
             limits = dict(zmin=min(0.0, float(Z.min())), zmax=max(1.0, float(Z.max())))
-        h, w = Z.shape
-        suffix = "" if k == 1 else str(k)
         traces.append(
             go.Heatmap(
-                z=Z, xaxis=f"x{suffix}", yaxis=f"y{suffix}", showscale=False,
+                z=Z, x=np.arange(w) + left, y=np.arange(h), showscale=False,
                 colorscale="RdBu_r" if symmetric else "gray",
                 text=np.vectorize(lambda v: format(v + 0.0, fmt))(Z), texttemplate="%{text}",
                 textfont=dict(size=15), hovertemplate="%{z:.4g}<extra></extra>", **limits,
             )
         )  # fmt: skip
-        x0 = (k - 1) * (width + gap)
-        layout[f"xaxis{suffix}"] = dict(
-            domain=[x0, x0 + width], range=[-0.5, w - 0.5], anchor=f"y{suffix}",
-            showgrid=False, zeroline=False, constrain="domain", dtick=1,
-        )  # fmt: skip
-        layout[f"yaxis{suffix}"] = dict(
-            range=[h - 0.5, -0.5], anchor=f"x{suffix}", scaleanchor=f"x{suffix}",
-            constrain="domain", showgrid=False, zeroline=False, dtick=1,
-        )  # fmt: skip
         annotations.append(
-            dict(text=title, x=x0 + width / 2, y=1.0, xref="paper", yref="paper",
-                 yanchor="bottom", showarrow=False, font=dict(size=16))
+            dict(text=title, x=left + (w - 1) / 2, y=1.0, yref="paper", yanchor="bottom",
+                 showarrow=False, font=dict(size=16))
         )  # fmt: skip
-    layout["annotations"] = annotations
-    layout["margin"] = dict(l=10, r=10, t=40, b=10)
+        left += w + 1
+    layout = _layout(
+        None, height, annotations=annotations, margin=dict(l=10, r=10, t=36, b=10),
+        xaxis=dict(range=[-0.5, left - 1.5], visible=False, constrain="domain"),
+        yaxis=dict(range=[tallest - 0.5, -0.5], visible=False, scaleanchor="x",
+                   constrain="domain"),
+    )  # fmt: skip
     return go.Figure(data=traces, layout=layout)
 
 
