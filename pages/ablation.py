@@ -1,6 +1,39 @@
-"""Placeholder for the ablation page, replaced by its own issue's work."""
+"""Ablation lab (d2l 7.6, 8.2, 8.6): the seed's experiments as paired runs, side by side.
+
+Teaches what an ablation is — change one ingredient, keep everything else — with one click per
+experiment: LeNet sigmoid vs ReLU, VGG at 224 vs 56 vs an adjusted VGG, ResNet-18 without batch
+norm or skip connections. Curves stream in while the variants train; the final metrics, the
+first-layer kernels and feature maps are compared; the URL restores the comparison.
+"""
 
 import streamlit as st
 
-st.title("ablation")
-st.info("This lesson is being built.")
+from ui import page_header, settings
+from ui.ablation import (
+    TEXT,
+    comparison_ui,
+    controls_ui,
+    learned_ui,
+    manager_or_message,
+    restore_from_url,
+)
+
+s = settings()
+page_header(TEXT["title"], TEXT["lesson"], TEXT["intro"])
+mgr = manager_or_message()
+if mgr is not None:
+    restore_from_url(mgr)
+    if s["presenter_mode"]:  # controls out of the way on a projector
+        with st.expander(TEXT["controls"], expanded=False, icon=":material/tune:"):
+            controls_ui(mgr)
+    else:
+        with st.container(border=True):
+            controls_ui(mgr)
+    if missing := st.session_state.pop("abl_missing", None):
+        st.warning(TEXT["missing"].format(ids=", ".join(missing)), icon=":material/link_off:")
+    run_ids = st.session_state.get("abl_run_ids", [])
+    if run_ids:
+        comparison_ui(mgr, run_ids)
+        learned_ui(mgr, run_ids)
+    else:
+        st.info(TEXT["empty"], icon=":material/compare:")

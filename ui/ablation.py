@@ -1,0 +1,448 @@
+"""Streamlit parts of the ablation lab: choosing a group, launching it, the live comparison,
+what each variant learned, the shareable URL. The math lives in ``cnnviz.ablation``."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from cnnviz import ablation as A
+from cnnviz.data import TEXT_LABELS
+from cnnviz.device import cuda_available
+from cnnviz.models import PRESETS
+from cnnviz.plots import ablation as P
+from cnnviz.runs import LIVE, RunManager, StoreError, default_home, get_manager
+from ui.common import load_data
+
+TEXT = {
+    "title": "Ablation lab",
+    "lesson": "7.6 LeNet · 8.2 VGG · 8.6 ResNet — and the seed's exercises",
+    "intro": (
+        "An **ablation** removes or changes one ingredient and keeps everything else. "
+        "Each group below is one of the seed's experiments: its variants are trained as "
+        "**paired runs** — same seed, same initialisation where the layers match, same data "
+        "order, same epochs, batch size and subset — so the curves differ only because of "
+        "the ablated part. cnnviz goes beyond the book here: the book trains one model at a "
+        "time; this page runs the whole comparison with one click."
+    ),
+    "controls": "Choose and launch a comparison",
+    "source": "Compare",
+    "sources": {
+        "builtin": "A built-in experiment",
+        "grid": "A grid over one field",
+        "store": "Runs from the store",
+    },
+    "group": "Experiment",
+    "mode": "Size",
+    "modes": {
+        "quick": "Quick look (seconds)",
+        "classroom": "CPU classroom (minutes, default here)",
+        "full": "Full size (the book's; for a GPU)",
+    },
+    "gpu_modes": {
+        "quick": "Quick look",
+        "classroom": "CPU classroom",
+        "full": "Full size (the book's, default on a GPU)",
+    },
+    "seed": "Seed (shared by every variant)",
+    "launch": "Run all {n} variants",
+    "estimate": "{label}. Estimated {t} for the whole group on this machine ({device}).",
+    "full_on_cpu": (
+        "Full size means the book's settings (all 60,000 images, 10 epochs, full input "
+        "sizes): estimated **{t}** on this CPU. Run it where a GPU is present; in a CPU "
+        "classroom use the CPU classroom size."
+    ),
+    "question": "**Question.** {q}",
+    "finding": "**What the seed found (full size, GPU).** {f}",
+    "grid_base": "Model (preset)",
+    "grid_field": "Field to vary",
+    "grid_values": "Values (the first is the baseline)",
+    "store_runs": "Runs",
+    "store_group": "Or a whole group launched earlier",
+    "store_empty": "No runs stored yet: launch an experiment first (or train on the "
+    "Training page).",
+    "compare": "Compare the selected runs",
+    "empty": "Choose an experiment above and press **Run**: the curves appear here while the "
+    "variants train, one after another.",
+    "missing": "Runs from the link that are not in this run store: {ids}.",
+    "stop": "Stop the live runs",
+    "status_line": "{name}: {status}",
+    "progress": "epoch {e}/{n} · batch {b}/{nb}",
+    "headline": "Validation accuracy, every variant (one colour each, the same on every chart)",
+    "multiples": "Train and validation loss and accuracy",
+    "table": "Final metrics — the best value of each column is highlighted",
+    "differences": "Differences against the baseline ({base})",
+    "csv": "Metrics (CSV)",
+    "png_hint": "Save any chart as a PNG with the camera icon in its toolbar.",
+    "share": "Share this comparison: this address restores it (group, size and runs).",
+    "learned": "What each variant learned",
+    "learned_wait": "Kernels and feature maps appear for each variant once it has finished "
+    "an epoch.",
+    "kernels": "First-layer kernels (red positive, blue negative, each scaled to its own max)",
+    "maps": "First-layer feature maps of the same test image (after the activation)",
+    "sample": "Test image",
+    "failed": "{name} failed: {error}",
+}
+STATUS_ICON = {
+    "queued": ":material/hourglass_empty:",
+    "running": ":material/play_circle:",
+    "finished": ":material/check_circle:",
+    "stopped": ":material/stop_circle:",
+    "failed": ":material/error:",
+    "interrupted": ":material/warning:",
+}
+
+
+@st.cache_resource(show_spinner=False)
+def _manager(home: str) -> RunManager:
+    return get_manager()
+
+
+def manager_or_message() -> RunManager | None:
+    """The process-wide run manager, or None after a clear message."""
+    try:
+        return _manager(str(default_home()))
+    except StoreError as exc:
+        st.error(str(exc), icon=":material/database:")
+        return None
+
+
+def font_size() -> int:
+    return 20 if st.session_state.get("presenter_mode") else 14
+
+
+# -- state and URL ---------------------------------------------------------------------------
+
+
+def _set_url(group: str, mode: str, run_ids: list[str], seed: int | None = None) -> None:
+    params = {"group": group, "mode": mode, "runs": ",".join(run_ids)}
+    if seed is not None:
+        params["seed"] = str(seed)
+    st.query_params.from_dict(params)
+
+
+def restore_from_url(mgr: RunManager) -> None:
+    """Once per session, restore the comparison named by ``?group=…&mode=…&runs=…``."""
+    if st.session_state.get("abl_restored"):
+        return
+    st.session_state["abl_restored"] = True
+    qp = st.query_params
+    group, mode = qp.get("group"), qp.get("mode")
+    if group in A.GROUPS:
+        st.session_state["abl_source"] = "builtin"
+        st.session_state["abl_group"] = group
+    elif group in ("grid", "store"):
+        st.session_state["abl_source"] = group
+    if mode in A.MODES:
+        st.session_state["abl_mode"] = mode
+    if (seed := qp.get("seed", "")).isdigit():
+        st.session_state["abl_seed"] = int(seed)
+    ids = [i for i in qp.get("runs", "").split(",") if i]
+    known = [i for i in ids if mgr.store.exists(i)]
+    if len(known) < len(ids):
+        st.session_state["abl_missing"] = [i for i in ids if i not in known]
+    if known:
+        st.session_state["abl_run_ids"] = known
+
+
+def _defaults() -> None:
+    ss = st.session_state
+    ss.setdefault("abl_source", "builtin")
+    ss.setdefault("abl_group", "lenet")
+    ss.setdefault("abl_mode", "full" if cuda_available() else "classroom")
+    ss.setdefault("abl_seed", 0)
+    ss.setdefault("abl_grid_base", "LeNet")
+    ss.setdefault("abl_run_ids", [])
+
+
+# -- launching -------------------------------------------------------------------------------
+
+
+def _submit(mgr: RunManager, group: A.AblationGroup, url_group: str) -> None:
+    mode, seed = st.session_state["abl_mode"], int(st.session_state["abl_seed"])
+    try:
+        ids = A.launch(mgr, group, mode, seed)
+    except ValueError as exc:
+        st.session_state["abl_error"] = str(exc)
+        return
+    st.session_state.pop("abl_error", None)
+    st.session_state["abl_run_ids"] = ids
+    _set_url(url_group, mode, ids, seed)
+
+
+def _launch_builtin(mgr: RunManager) -> None:
+    key = st.session_state["abl_group"]
+    _submit(mgr, A.GROUPS[key], key)
+
+
+def _launch_grid(mgr: RunManager) -> None:
+    field = st.session_state["abl_grid_field"]
+    values = st.session_state.get(f"abl_grid_values_{field}", [])
+    try:
+        group = A.grid_group(st.session_state["abl_grid_base"], field, values)
+    except ValueError as exc:
+        st.session_state["abl_error"] = str(exc)
+        return
+    _submit(mgr, group, "grid")
+
+
+def _compare_store() -> None:
+    ids = list(st.session_state.get("abl_store_runs", []))
+    st.session_state["abl_run_ids"] = ids
+    _set_url("store", st.session_state["abl_mode"], ids)
+
+
+def _pick_store_group(runs) -> None:
+    label = st.session_state.get("abl_store_group")
+    if label:
+        st.session_state["abl_store_runs"] = list(runs.loc[runs["group"] == label, "run_id"])[::-1]
+
+
+def _size_ui(group: A.AblationGroup) -> None:
+    labels = TEXT["gpu_modes"] if cuda_available() else TEXT["modes"]
+    st.radio(TEXT["mode"], list(labels), format_func=labels.get, key="abl_mode", horizontal=True)
+    mode = st.session_state["abl_mode"]
+    configs = A.group_configs(group, mode, int(st.session_state["abl_seed"]))
+    device = "cuda" if cuda_available() else "cpu"
+    t = A.format_duration(A.estimate_seconds(configs, device))
+    setting = group.setting(mode)
+    if mode == "full" and not cuda_available():
+        st.warning(TEXT["full_on_cpu"].format(t=t), icon=":material/memory:")
+    else:
+        where = "GPU" if device == "cuda" else "CPU"
+        st.caption(TEXT["estimate"].format(label=setting.label, t=t, device=where))
+    if setting.note:
+        st.caption(setting.note)
+
+
+def _builtin_ui(mgr: RunManager) -> None:
+    st.selectbox(
+        TEXT["group"], list(A.GROUPS), format_func=lambda k: A.GROUPS[k].title, key="abl_group"
+    )
+    group = A.GROUPS[st.session_state["abl_group"]]
+    st.markdown(TEXT["question"].format(q=group.question))
+    st.caption(TEXT["finding"].format(f=group.finding))
+    _size_ui(group)
+    c1, c2 = st.columns([1, 2])
+    c1.number_input(TEXT["seed"], 0, 10_000, step=1, key="abl_seed")
+    c2.button(
+        TEXT["launch"].format(n=len(group.variants)),
+        key="abl_launch",
+        type="primary",
+        icon=":material/play_arrow:",
+        on_click=_launch_builtin,
+        args=(mgr,),
+    )
+
+
+def _grid_ui(mgr: RunManager) -> None:
+    c1, c2, c3 = st.columns([1, 1, 2])
+    c1.selectbox(TEXT["grid_base"], list(PRESETS), key="abl_grid_base")
+    family = PRESETS[st.session_state["abl_grid_base"]].family
+    fields = [f for f, d in A.GRID_FIELDS.items() if family in d["families"]]
+    if st.session_state.get("abl_grid_field") not in fields:
+        st.session_state["abl_grid_field"] = fields[0]
+    c2.selectbox(TEXT["grid_field"], fields, key="abl_grid_field")
+    field = st.session_state["abl_grid_field"]
+    options = list(A.GRID_FIELDS[field]["values"])
+    c3.multiselect(
+        TEXT["grid_values"], options, default=options[:2], key=f"abl_grid_values_{field}"
+    )
+    values = st.session_state.get(f"abl_grid_values_{field}", [])
+    try:
+        group = A.grid_group(st.session_state["abl_grid_base"], field, values)
+    except ValueError as exc:
+        st.warning(str(exc), icon=":material/info:")
+        return
+    _size_ui(group)
+    c1, c2 = st.columns([1, 2])
+    c1.number_input(TEXT["seed"], 0, 10_000, step=1, key="abl_seed")
+    c2.button(
+        TEXT["launch"].format(n=len(group.variants)),
+        key="abl_grid_launch",
+        type="primary",
+        icon=":material/play_arrow:",
+        on_click=_launch_grid,
+        args=(mgr,),
+    )
+
+
+def _store_ui(mgr: RunManager) -> None:
+    runs = mgr.store.list_runs()
+    if runs.empty:
+        st.info(TEXT["store_empty"], icon=":material/inventory_2:")
+        return
+    labels = {
+        r.run_id: f"{r.name} · {r.status} · {r.created} · {r.run_id}" for r in runs.itertuples()
+    }
+    groups = [g for g in dict.fromkeys(runs["group"].dropna()) if g]
+    if groups:
+        st.selectbox(
+            TEXT["store_group"],
+            groups,
+            index=None,
+            key="abl_store_group",
+            on_change=_pick_store_group,
+            args=(runs,),
+        )
+    st.multiselect(TEXT["store_runs"], list(labels), format_func=labels.get, key="abl_store_runs")
+    st.button(TEXT["compare"], key="abl_compare", on_click=_compare_store)
+
+
+def controls_ui(mgr: RunManager) -> None:
+    """Choose a built-in group, a grid or stored runs, and launch it."""
+    _defaults()
+    st.segmented_control(
+        TEXT["source"], list(TEXT["sources"]), format_func=TEXT["sources"].get, key="abl_source"
+    )
+    source = st.session_state.get("abl_source") or "builtin"
+    {"builtin": _builtin_ui, "grid": _grid_ui, "store": _store_ui}[source](mgr)
+    if err := st.session_state.get("abl_error"):
+        st.error(err, icon=":material/error:")
+
+
+# -- the comparison --------------------------------------------------------------------------
+
+
+def _variants(mgr: RunManager, run_ids: list[str]) -> dict[str, object]:
+    """Unique display name → run record, in the order of the run ids."""
+    out: dict[str, object] = {}
+    for rid in run_ids:
+        try:
+            rec = mgr.store.get(rid)
+        except KeyError:
+            continue
+        name = rec.name if rec.name not in out else f"{rec.name} ({rid[:4]})"
+        out[name] = rec
+    return out
+
+
+def _status_ui(mgr: RunManager, variants: dict, colors: dict) -> None:
+    cols = st.columns(len(variants))
+    for col, (name, rec) in zip(cols, variants.items(), strict=True):
+        status = mgr.status(rec.run_id)
+        line = f"{STATUS_ICON.get(status, '')} {status}"
+        col.markdown(
+            f"<span style='color:{colors[name]};font-weight:700'>■ {name}</span>",
+            unsafe_allow_html=True,
+        )
+        n = rec.config.num_epochs
+        if status == "running" and (p := mgr.progress(rec.run_id)):
+            done = (p["epoch"] - 1 + p["batch"] / p["num_batches"]) / n
+            text = TEXT["progress"].format(e=p["epoch"], n=n, b=p["batch"], nb=p["num_batches"])
+            col.progress(min(1.0, done), text=f"{line} · {text}")
+        else:
+            col.caption(f"{line} · {mgr.store.get(rec.run_id).epochs_done}/{n} epochs")
+        if status == "failed":
+            col.error(TEXT["failed"].format(name=name, error=mgr.store.get(rec.run_id).error))
+
+
+def _stop_all(mgr: RunManager, run_ids: list[str]) -> None:
+    for rid in run_ids:
+        if mgr.status(rid) in LIVE:
+            mgr.stop(rid)
+
+
+def _comparison_body(mgr: RunManager, run_ids: list[str]) -> None:
+    variants = _variants(mgr, run_ids)
+    if not variants:
+        return
+    colors = P.variant_colors(variants)
+    live = any(mgr.status(r.run_id) in LIVE for r in variants.values())
+    first = next(iter(variants.values()))
+    st.subheader(first.group or TEXT["headline"])
+    _status_ui(mgr, variants, colors)
+    if live:
+        st.button(TEXT["stop"], key="abl_stop", icon=":material/stop:",
+                  on_click=_stop_all, args=(mgr, run_ids))  # fmt: skip
+    metrics = {name: mgr.store.metrics(r.run_id) for name, r in variants.items()}
+    num_epochs = max(r.config.num_epochs for r in variants.values())
+    long = A.long_metrics(metrics)
+    fs = font_size()
+    st.markdown(f"**{TEXT['headline']}**")
+    st.plotly_chart(
+        P.overlay_figure(long, colors, "val_acc", num_epochs, font_size=fs + 2),
+        key="abl_overlay", config=P.png_config("ablation_val_acc"), width="stretch",
+    )  # fmt: skip
+    st.markdown(f"**{TEXT['multiples']}**")
+    st.plotly_chart(
+        P.small_multiples(long, colors, num_epochs, font_size=fs),
+        key="abl_multiples", config=P.png_config("ablation_curves"), width="stretch",
+    )  # fmt: skip
+    params = A.params_by_variant({name: r.config.spec for name, r in variants.items()})
+    table = A.comparison_table(metrics, params)
+    st.markdown(f"**{TEXT['table']}**")
+    st.dataframe(A.highlight(table), hide_index=True, key="abl_table", width="stretch")
+    if lines := A.summary_sentences(table):
+        st.markdown(TEXT["differences"].format(base=table["variant"].iloc[0]))
+        st.markdown("\n".join(f"- {line}" for line in lines))
+    c1, c2 = st.columns([1, 3])
+    c1.download_button(
+        TEXT["csv"], A.metrics_csv(metrics), file_name="ablation_metrics.csv",
+        mime="text/csv", key="abl_csv", icon=":material/download:",
+    )  # fmt: skip
+    c2.caption(TEXT["png_hint"] + " " + TEXT["share"])
+    was_live = st.session_state.get("abl_was_live", False)
+    st.session_state["abl_was_live"] = live
+    if was_live and not live:
+        st.rerun(scope="app")  # stop polling; draw the kernels of the finished runs
+
+
+def comparison_ui(mgr: RunManager, run_ids: list[str]) -> None:
+    """Live curves (polled every second while a variant trains), table, differences, CSV."""
+    live = any(mgr.status(r) in LIVE for r in run_ids if mgr.store.exists(r))
+    st.session_state["abl_was_live"] = live
+    st.fragment(_comparison_body, run_every=1.0 if live else None)(mgr, run_ids)
+
+
+# -- what each variant learned ---------------------------------------------------------------
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _learned(_mgr: RunManager, run_id: str, epochs_done: int, sample: int):
+    rec = _mgr.store.get(run_id)
+    state = _mgr.store.load_state_dict(run_id)
+    if state is None:
+        return None
+    net = A.load_network(rec.config.spec, state)
+    from cnnviz.features import prepare_input
+
+    X = load_data().test_images[sample].float().div(255).unsqueeze(0)
+    X = prepare_input(X, rec.config.spec.in_channels, rec.config.spec.input_size)
+    kernels = A.first_layer_kernels(net).numpy()
+    maps = A.first_layer_maps(net, X).numpy()
+    return kernels, maps
+
+
+def learned_ui(mgr: RunManager, run_ids: list[str]) -> None:
+    """First-layer kernels and feature maps of every variant, side by side."""
+    variants = _variants(mgr, run_ids)
+    done = {n: r for n, r in variants.items() if mgr.store.get(r.run_id).epochs_done > 0}
+    st.subheader(TEXT["learned"])
+    if not done:
+        st.info(TEXT["learned_wait"], icon=":material/hourglass_empty:")
+        return
+    sample = st.number_input(
+        TEXT["sample"], 0, 9_999, step=1, key="abl_sample",
+        help="Index into the 10,000 Fashion-MNIST test images.",
+    )  # fmt: skip
+    st.caption(f"Test image {sample}: {TEXT_LABELS[int(load_data().test_labels[sample])]}")
+    kernels, maps = {}, {}
+    for name, rec in done.items():
+        got = _learned(mgr, rec.run_id, mgr.store.get(rec.run_id).epochs_done, int(sample))
+        if got is not None:
+            kernels[name], maps[name] = got
+    colors = P.variant_colors(variants)
+    fs = font_size()
+    st.markdown(f"**{TEXT['kernels']}**")
+    st.plotly_chart(
+        P.side_by_side(kernels, colors, symmetric=True, cols=8, height=300, font_size=fs),
+        key="abl_kernels", config=P.png_config("ablation_kernels"), width="stretch",
+    )  # fmt: skip
+    st.markdown(f"**{TEXT['maps']}**")
+    maps = {k: np.asarray(v) for k, v in maps.items()}
+    st.plotly_chart(
+        P.side_by_side(maps, colors, symmetric=False, max_maps=8, cols=4, height=300,
+                       font_size=fs),
+        key="abl_maps", config=P.png_config("ablation_feature_maps"), width="stretch",
+    )  # fmt: skip
