@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from conftest import PAGES_DIR
+from conftest import PAGES_DIR, start_server
 
 pytestmark = pytest.mark.browser
 
@@ -28,3 +28,18 @@ def test_sidebar_navigation_switches_pages(server, web):
     web.page.wait_for_selector('[data-testid="stMetricValue"]', timeout=60_000)
     assert "60,000" in web.page.locator('[data-testid="stMain"]').inner_text()
     web.assert_clean()
+
+
+def test_deep_link_on_fresh_server_goes_through_router(tmp_path, web):
+    """Streamlit's legacy pages/ mode would run pages/pooling.py alone, without app.py."""
+
+    proc, url, log = start_server({"CNNVIZ_HOME": str(tmp_path)}, tmp_path / "server.log")
+    try:
+        web.goto(f"{url}/pooling")
+        sidebar = web.page.locator('[data-testid="stSidebar"]').inner_text()
+        assert "Device" in sidebar and "Pooling (7.5)" in sidebar
+        assert "padding stride" not in sidebar  # the auto-generated legacy navigation
+        web.assert_clean()
+    finally:
+        proc.kill()
+        log.close()
