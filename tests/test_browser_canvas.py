@@ -72,6 +72,7 @@ def test_drawing_a_stroke_changes_the_output(server, web):
 def test_clicking_the_output_picks_the_cell(server, web):
     _open(web, f"{server}/cross_correlation")
     page = web.page
+    page.wait_for_selector('[data-testid="stPlotlyChart"] .nsewdrag', timeout=90_000)
     assert _metric(page, "Output Y[0, 0]") == "0"
     chart = page.locator('[data-testid="stPlotlyChart"]').nth(1)  # input, output, step, demo
     chart.scroll_into_view_if_needed()
@@ -98,6 +99,7 @@ def test_padding_page_examples_and_invalid(server, web):
             "padding (0, 1), stride (3, 4) → 2×2"))  # fmt: skip
     web.wait_idle()
     assert _metric(page, "Formula gives") == "2×2"
+    page.wait_for_selector('[data-testid="stPlotlyChart"] .nsewdrag', timeout=90_000)
     assert _metric(page, "torch: nn.Conv2d(X).shape[2:]") == "[2, 2]"
     _shoot(web, "padding_example")
     web.assert_clean()
