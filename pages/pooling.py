@@ -69,7 +69,7 @@ if X is None:
     st.stop()
 s = lessons.PoolSettings(k, None if same else stride, padding, dilation, ceil_mode, mode)
 with right:
-    st.code(f"{s.code(want_idx)}(X)  # X: {label} {tuple(X.shape)}", "python")
+    st.code(f"# X: {label} {tuple(X.shape)}\nY = {s.code(want_idx)}(X)", "python")
     problems = lessons.pool_problems(*X.shape, s)
     for problem in problems:
         st.error(problem, icon=":material/block:")

@@ -25,7 +25,7 @@ def test_seed_outputs_and_parameter_table():
         "return_indices": "False", "ceil_mode": "False",
     }  # fmt: skip
     # The interactive part starts at the seed's MaxPool2d(3, padding=1, stride=2).
-    assert "nn.MaxPool2d(3, stride=2, padding=1, return_indices=True)(X)" in codes
+    assert "Y = nn.MaxPool2d(3, stride=2, padding=1, return_indices=True)(X)" in codes
     assert "tensor([[ 5,  7],\n        [13, 15]])" in codes  # the winners' indices
     m = _metrics(at)
     assert m["Output shape"] == "2×2" and m["Output sum"] == "40"

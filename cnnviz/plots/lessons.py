@@ -47,7 +47,7 @@ def heatmap_row(
     height: int = 320,
     symmetric: bool | None = None,
     annotate: bool | None = None,
-    fmt: str = ".2f",
+    fmt: str = ".3g",
     cols: int | None = None,
     shared_scale: bool = False,
     colorscales: list[str] | None = None,
@@ -79,7 +79,9 @@ def heatmap_row(
         else:
             m = (float(np.abs(Z).max()) or 1.0) if Z.size else 1.0
             zr = (-m, m) if sym else ((float(Z.min()), float(Z.max()) or 1.0) if Z.size else (0, 1))
-        show_text = annotate if annotate is not None else Z.size <= 100
+        # Numbers only where they fit: few cells, and not too many columns across the figure.
+        fits = Z.size <= 100 and Z.shape[-1] * cols <= 20
+        show_text = annotate if annotate is not None else fits
         suffix = "" if k == 0 else str(k + 1)
         trace = dict(
             type="heatmap",
