@@ -89,6 +89,15 @@ def test_clicking_the_output_picks_the_cell(server, web):
     assert _metric(page, "Output Y[2, 5]") == "-1"
     assert _metric(page, "Sum of the products") == "-1"
     _shoot(web, "xcorr_clicked")
+    # Play: the fragment's timer walks on from the clicked cell in the book's loop order.
+    page.get_by_text("Play (step through every output cell)").click()
+    page.wait_for_function(
+        r"""() => [...document.querySelectorAll('[data-testid="stMetric"]')]
+            .some(m => /Output Y\[3, [0-6]\]/.test(m.innerText))""",
+        timeout=60_000,
+    )
+    page.get_by_text("Play (step through every output cell)").click()
+    web.wait_idle()
     web.assert_clean()
 
 
