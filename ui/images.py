@@ -34,9 +34,10 @@ def _canvas_ui(key: str) -> images.LoadedImage | None:
         height=280,
         width=280,
         drawing_mode="freedraw",
+        return_image_data=True,
         key=f"{key}_canvas",
     )
-    X = images.from_canvas(getattr(result, "image_data", None), size)
+    X = images.from_canvas(result.image_data if result is not None else None, size)
     drawn_key = f"{key}_drawn"
     if X is not None:
         st.session_state[drawn_key] = X  # keep the drawing across reruns and source switches

@@ -27,9 +27,13 @@ def base_layout(fig: go.Figure, title: str | None = None, height: int | None = N
         title=title,
         font=FONT,
         margin=dict(l=10, r=10, t=50 if title else 10, b=10),
-        template="plotly_white",
+        paper_bgcolor="white",
+        plot_bgcolor="white",
         height=height,
     )
+    # Not template="plotly_white": applying a template costs 10-50 ms per figure on reruns.
+    fig.update_xaxes(gridcolor="#e5e5e5", zerolinecolor="#cccccc")
+    fig.update_yaxes(gridcolor="#e5e5e5", zerolinecolor="#cccccc")
     return fig
 
 
