@@ -1,0 +1,46 @@
+"""The ablation lab in Chromium: one click launches a group and every variant's curve appears
+(legend entries of the live chart); the page's URL then restores the comparison."""
+
+import re
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+
+def test_launch_group_shows_every_variant(server, web):
+    page = web.page
+    page.goto(f"{server}/ablation")
+    web.wait_idle(timeout=180_000)  # the first page of a fresh server imports torch
+    page.get_by_text("Quick look (seconds)").click()
+    web.wait_idle(timeout=120_000)
+    page.get_by_role("button", name=re.compile("Run all 2 variants")).click()
+    # The fragment polls the store every second: wait for both legend entries and the table.
+    legend = page.locator('[data-testid="stPlotlyChart"] .legendtext')
+    page.wait_for_function(
+        """() => {
+            const names = [...document.querySelectorAll('.legendtext')].map(e => e.textContent);
+            return names.includes('LeNet') && names.includes('LeNet-ReLU')
+                && document.body.innerText.includes('2/2 epochs')
+                && !document.body.innerText.includes('running')
+                && document.querySelectorAll('[data-testid="stPlotlyChart"]').length >= 4;
+        }""",
+        timeout=240_000,
+    )
+    web.wait_idle(timeout=120_000)
+    names = set(legend.all_text_contents())
+    assert {"LeNet", "LeNet-ReLU"} <= names
+    assert "runs=" in page.url and "group=lenet" in page.url
+    web.screenshot("ablation_lenet")
+    web.assert_clean()
+
+    # the shareable URL restores the comparison in a new tab
+    shared = page.url
+    other = page.context.new_page()
+    other.goto(shared)
+    other.wait_for_function(
+        "() => [...document.querySelectorAll('.legendtext')]"
+        ".some(e => e.textContent === 'LeNet-ReLU')",
+        timeout=60_000,
+    )
+    other.close()
