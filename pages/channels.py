@@ -137,7 +137,7 @@ m[1].metric("max |matmul − loop|", "–" if one.loop_diff is None else f"{one.
             help="The teaching loop corr2d_multi_in_out. " + TEXT["loop_skipped"])  # fmt: skip
 st.plotly_chart(
     plots.heatmap_row(
-        list(one.Y_matmul), [f"Y[{o}]" for o in range(c_o)], height=280, cols=min(c_o, 3)
+        list(one.Y_matmul), [f"Y[{o}]" for o in range(c_o)], 280, cols=min(c_o, 3), fmt=".2g"
     ),  # fmt: skip
     key="chan_one_chart",
 )

@@ -72,7 +72,10 @@ def heatmap_row(
     frame = dict(showline=True, linecolor="#888", mirror=True, showgrid=False, zeroline=False)
     data, layout, notes = [], {}, []
     for k, Z in enumerate(arrays):
-        sym = symmetric if symmetric is not None else bool(Z.size) and float(Z.min()) < 0
+        all_zero = bool(Z.size) and not np.any(Z)
+        # Negative values or an all-zero map: red/blue with zero white (an all-zero map in
+        # grey would be black, reading as "strong").
+        sym = symmetric if symmetric is not None else all_zero or (bool(Z.size) and Z.min() < 0)
         if shared_scale:
             m = max(abs(lo), abs(hi)) or 1.0
             zr = (-m, m) if sym else (lo, hi if hi > lo else lo + 1)
