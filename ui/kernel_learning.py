@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
 from cnnviz import kernel_learning as kl
@@ -49,9 +50,14 @@ TEXT = {
     "**{err:.3g}**",
     "idle": "Press **Start** to train, or **Step** for one gradient step.",
     "running": "running…",
+    "book_vs": "The book's printout beside this run's (its init was random and unseeded)",
     "book": "The book printed",
     "ours": "This run printed",
     "done": "Finished: the learned kernel beside the target.",
+    "initial": "Initial kernel (epoch 0)",
+    "target_caption": "Target kernel",
+    "now": "Kernel after epoch {n}",
+    "paths": "Each kernel value over the epochs (dotted: its target)",
     "why": "Why the image needs edges in both directions",
     "thread_error": "The run stopped on an error: {error}",
 }
@@ -174,7 +180,7 @@ def lr_check_ui(runner: kl.KernelRunner, info: kl.Identifiability, cfg: dict) ->
     if cfg["lr"] > learner.lr_limit:
         st.warning(TEXT["above_limit"].format(lr=cfg["lr"], limit=learner.lr_limit, best=best),
                    icon=":material/warning:")  # fmt: skip
-    if np.isfinite(best):
+    if np.isfinite(best) and (cfg["lr"] > learner.lr_limit or cfg["lr"] < best / 20):
         st.button(f"{TEXT['suggest']} ({best:.3g})", key="learn_suggest", on_click=_set_lr,
                   args=(float(f"{best:.3g}"),))  # fmt: skip
 
@@ -183,15 +189,14 @@ def _set_lr(value: float) -> None:
     st.session_state["learn_lr"] = value
 
 
-def _book_printout(records) -> str | None:
-    if len(records) < kl.SEED_NUM_EPOCHS or records[kl.SEED_NUM_EPOCHS - 1].diverged:
-        return None
-    result = kl.FaithfulResult(
-        [r.loss for r in records[: kl.SEED_NUM_EPOCHS] if r.step % kl.SEED_PRINT_EVERY == 0],
-        records[kl.SEED_NUM_EPOCHS - 1].kernel[0],
-        records,
-    )
-    return kl.format_seed_printout(result)
+def _book_table(records) -> pd.DataFrame:
+    """The seed's printout (epochs 2…10 and the kernel) beside this run's."""
+    printed = [r for r in records[: kl.SEED_NUM_EPOCHS] if r.step % kl.SEED_PRINT_EVERY == 0]
+    kernel = records[kl.SEED_NUM_EPOCHS - 1].kernel[0]
+    rows = [f"epoch {r.step}, loss" for r in printed] + ["learned kernel"]
+    book = [f"{v:.3f}" for v in kl.SEED_LOSSES] + [str(list(kl.SEED_LEARNED))]
+    ours = [f"{r.loss:.3f}" for r in printed] + [f"[{kernel[0]:.4f}, {kernel[1]:.4f}]"]
+    return pd.DataFrame({TEXT["book"]: book, TEXT["ours"]: ours}, index=rows)
 
 
 def live_panel_ui(runner: kl.KernelRunner, K, epochs: int, faithful: bool) -> None:
@@ -204,10 +209,15 @@ def live_panel_ui(runner: kl.KernelRunner, K, epochs: int, faithful: bool) -> No
         if st.session_state.get("learn_polling") and not runner.running:
             st.session_state["learn_polling"] = False
             st.rerun()  # the run ended: redraw the page once, without polling
+        scale = float(np.abs(K.numpy()).max()) or 1.0
         if not records:
             st.info(TEXT["idle"], icon=":material/touch_app:")
-            st.plotly_chart(kplots.kernel_figure(runner.learner.kernel.tolist(), height=220),
+            c1, c2 = st.columns(2)
+            c1.caption(TEXT["initial"])
+            c1.plotly_chart(kplots.kernel_figure(runner.learner.kernel.tolist(), scale, 220),
                             key="learn_kernel_now")  # fmt: skip
+            c2.caption(TEXT["target_caption"])
+            c2.plotly_chart(kplots.kernel_figure(K.tolist(), scale, 220), key="learn_target_fig")
             return
         last = records[-1]
         status = TEXT["status"].format(n=last.step, total=epochs, loss=last.loss, err=last.error)
@@ -219,25 +229,20 @@ def live_panel_ui(runner: kl.KernelRunner, K, epochs: int, faithful: bool) -> No
         st.plotly_chart(kplots.loss_figure(records), key="learn_loss_chart")
         if runner.running or len(records) < epochs and not last.diverged:
             c1, c2 = st.columns(2)
-            scale = float(np.abs(K.numpy()).max()) or 1.0
+            c1.caption(TEXT["now"].format(n=last.step))
+            c2.caption(TEXT["paths"])
             c1.plotly_chart(kplots.kernel_figure(last.kernel, scale, height=240),
                             key="learn_kernel_now")  # fmt: skip
             c2.plotly_chart(kplots.kernel_paths_figure(records, K.tolist(), height=240),
                             key="learn_paths")  # fmt: skip
             return
-        st.success(TEXT["done"], icon=":material/check_circle:")
+        if not last.diverged:
+            st.success(TEXT["done"], icon=":material/check_circle:")
         st.plotly_chart(kplots.compare_figure(last.kernel, K.tolist()), key="learn_compare")
         st.plotly_chart(kplots.kernel_paths_figure(records, K.tolist()), key="learn_paths")
-        printout = _book_printout(records) if faithful else None
-        if printout:
-            c1, c2 = st.columns(2)
-            c1.caption(TEXT["book"])
-            c1.code("\n".join([
-                *(f"epoch {2 * (i + 1)}, loss {v:.3f}" for i, v in enumerate(kl.SEED_LOSSES)),
-                "tensor([[ 0.9844, -0.9961]])",
-            ]), language=None)  # fmt: skip
-            c2.caption(TEXT["ours"])
-            c2.code(printout, language=None)
+        if faithful and len(records) >= kl.SEED_NUM_EPOCHS:
+            st.caption(TEXT["book_vs"])
+            st.table(_book_table(records))
 
     panel()
 

@@ -51,7 +51,10 @@ def loss_figure(records: Sequence, height: int = 340) -> go.Figure:
             )
         )  # fmt: skip
     positive = finite & (losses > 0)
-    fig.update_yaxes(title="loss", type="log" if positive.any() else "linear")
+    if positive.any():
+        fig.update_yaxes(title="loss", type="log", dtick=1, exponentformat="power")
+    else:
+        fig.update_yaxes(title="loss")
     fig.update_xaxes(title="epoch (one gradient step)", rangemode="tozero")
     fig.update_layout(showlegend=False)
     return base_layout(fig, None, height)
@@ -60,6 +63,7 @@ def loss_figure(records: Sequence, height: int = 340) -> go.Figure:
 def kernel_figure(kernel, scale: float | None = None, height: int = 300) -> go.Figure:
     """A kernel as a red/blue heatmap with its numbers; ``scale`` fixes the colour range."""
     Z = np.asarray(kernel, dtype=float)
+    Z = np.where(np.abs(Z) < 5e-4, 0.0, Z)  # no "-0.000"
     fig = heatmap(Z, annotate=True, symmetric=True, height=height, fmt=".3f")
     m = scale if scale else float(np.abs(Z[np.isfinite(Z)]).max(initial=0)) or 1.0
     fig.update_traces(zmin=-m, zmax=m, zmid=0, showscale=False, textfont=dict(size=18))
@@ -74,7 +78,7 @@ def compare_figure(learned, target, height: int = 300) -> go.Figure:
     T = np.asarray(target, dtype=float)
     D = L - T
     m = float(np.abs(np.concatenate([L.ravel(), T.ravel()])).max(initial=0)) or 1.0
-    titles = ("learned", "target", f"learned − target (max |error| {np.abs(D).max():.3g})")
+    titles = ("learned", "target", "learned − target")
     fig = make_subplots(rows=1, cols=3, subplot_titles=titles, horizontal_spacing=0.05)
     for col, Z in enumerate((L, T, D), start=1):
         fig.add_trace(
@@ -88,7 +92,9 @@ def compare_figure(learned, target, height: int = 300) -> go.Figure:
         )  # fmt: skip
         fig.update_yaxes(autorange="reversed", showticklabels=False, row=1, col=col)
         fig.update_xaxes(showticklabels=False, row=1, col=col)
-    return base_layout(fig, None, height)
+    base_layout(fig, None, height)
+    fig.update_layout(margin=dict(t=40))
+    return fig
 
 
 def kernel_paths_figure(records: Sequence, target, height: int = 320) -> go.Figure:
@@ -125,9 +131,10 @@ def singular_values_figure(info, height: int = 300) -> go.Figure:
     fig = go.Figure(
         go.Bar(
             x=labels, y=shown, marker_color=colors,
-            text=["visible" if i < info.rank else "invisible" for i in range(len(sv))],
-            hovertemplate="%{x} = %{customdata:.3g} (%{text})<extra></extra>", customdata=sv,
+            customdata=[[float(v), "visible" if i < info.rank else "invisible"]
+                        for i, v in enumerate(sv)],
+            hovertemplate="%{x} = %{customdata[0]:.3g} (%{customdata[1]})<extra></extra>",
         )
     )  # fmt: skip
-    fig.update_yaxes(type="log", title="singular value")
+    fig.update_yaxes(type="log", title="singular value", exponentformat="power")
     return base_layout(fig, None, height)

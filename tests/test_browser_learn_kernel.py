@@ -1,0 +1,93 @@
+"""The Learn-a-kernel page in Chromium: Start streams points into the loss chart."""
+
+import re
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+POINTS = """() => {
+  const trace = document.querySelector('.st-key-learn_loss_chart .scatterlayer .trace');
+  return trace ? trace.querySelectorAll('path.point').length : 0;
+}"""
+
+MAIN_TEXT = "document.querySelector('[data-testid=\"stMain\"]').innerText"
+
+
+def _open(web, server) -> None:
+    """Through the router's sidebar (on a fresh server a direct /learn_kernel skips app.py)."""
+    web.page.set_viewport_size({"width": 1400, "height": 2400})  # the app scrolls inside
+    web.goto(server)
+    web.page.get_by_role("link", name=re.compile(r"Learn a kernel")).click()
+    web.wait_idle()
+    web.page.wait_for_selector("h1:has-text('Learn a kernel')", timeout=60_000)
+    web.wait_idle()
+
+
+def _epoch(page) -> int:
+    text = page.locator('[data-testid="stMain"]').inner_text()
+    m = re.search(r"Epoch (\d+) of", text)
+    return int(m.group(1)) if m else 0
+
+
+def test_start_streams_the_loss_curve(server, web):
+    _open(web, server)
+    page = web.page
+    assert _epoch(page) == 0 and page.evaluate(POINTS) == 0
+    web.screenshot("learn_kernel_before")
+
+    page.locator(".st-key-learn_start").get_by_role(
+        "button"
+    ).click()  # 10 epochs at 2 steps/s (auto pace)
+    page.wait_for_function(f"({POINTS})() >= 2", timeout=60_000)
+    first_points, first_epoch = page.evaluate(POINTS), _epoch(page)
+    assert first_epoch >= 1
+    web.screenshot("learn_kernel_running")
+    page.wait_for_function(f"({POINTS})() > {first_points}", timeout=60_000)
+    assert page.evaluate(POINTS) > first_points
+
+    page.get_by_text("Finished: the learned kernel").wait_for(timeout=60_000)
+    web.wait_idle()
+    assert _epoch(page) == 10 and page.evaluate(POINTS) == 10
+    assert "3.635" in page.locator('[data-testid="stMain"]').inner_text()
+    web.screenshot("learn_kernel_done")
+    web.assert_clean()
+
+
+def test_stop_halts_a_long_run_and_divergence_shows(server, web):
+    _open(web, server)
+    page = web.page
+    epochs = page.locator(".st-key-learn_epochs input")
+    epochs.fill("5000")
+    epochs.press("Enter")
+    web.wait_idle()
+    page.locator(".st-key-learn_pace").get_by_text("10 steps/s").click()
+    web.wait_idle()
+    page.locator(".st-key-learn_start").get_by_role("button").click()
+    page.wait_for_function(f"({POINTS})() >= 3", timeout=60_000)
+    page.locator(".st-key-learn_stop").get_by_role("button").click()
+    page.wait_for_function(f"!({MAIN_TEXT}).includes('running…')", timeout=60_000)
+    web.wait_idle()
+    stopped = _epoch(page)
+    page.wait_for_timeout(1500)
+    assert 3 <= _epoch(page) == stopped < 5000
+    assert "running" not in page.locator('[data-testid="stMain"]').inner_text()
+
+    lr = page.locator(".st-key-learn_lr input")
+    lr.fill("0.5")
+    lr.press("Enter")
+    web.wait_idle()
+    page.locator(".st-key-learn_pace").get_by_text("full speed").click()
+    web.wait_idle()
+    page.locator(".st-key-learn_start").get_by_role("button").click()
+    page.get_by_text("The run diverged at step").wait_for(timeout=60_000)
+    web.wait_idle()
+    assert "Finished" not in page.locator('[data-testid="stMain"]').inner_text()
+    web.screenshot("learn_kernel_diverged")
+
+    page.locator(".st-key-learn_target").click()
+    page.get_by_role("option", name="Sobel x").click()
+    web.wait_idle()
+    page.get_by_text("not identifiable").wait_for(timeout=60_000)
+    web.screenshot("learn_kernel_sobel_on_stripes")
+    web.assert_clean()
