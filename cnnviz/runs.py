@@ -35,6 +35,7 @@ import torch
 from cnnviz.train import RunConfig, TrainingError, build_net, train
 
 ENV_HOME = "CNNVIZ_HOME"
+ENV_THREADS = "CNNVIZ_THREADS"  # torch CPU threads for training (e.g. 1 on a busy machine)
 SCHEMA_VERSION = 1
 APP_ID = "cnnviz-run-store"
 STATUSES = ("queued", "running", "finished", "stopped", "failed", "interrupted")
@@ -450,6 +451,9 @@ def execute(
     "failed" with a message; nothing is raised.
     """
     store.set_status(run_id, "running")
+    threads = os.environ.get(ENV_THREADS)
+    if threads and threads.isdigit() and int(threads) > 0:
+        torch.set_num_threads(int(threads))  # in the training thread itself
     try:
         net = build_net(config)
         for rec in train(config, data=data, stop_event=stop_event, net=net):

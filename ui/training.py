@@ -28,7 +28,9 @@ TEXT = {
     "lr_help": "Empty: d2l's lr for this model ({lr}).",
     "batch": "Batch size",
     "subset": "Training examples",
-    "subset_auto": "Auto: about a minute per epoch here ({n:,})",
+    "subset_help": "Auto: the most examples (up to all 60,000) that keep an epoch near a "
+    "minute on this device.",
+    "subset_auto": "Auto ({n:,})",
     "device": "Device",
     "start": "Start training",
     "stop": "Stop",
@@ -148,6 +150,11 @@ def _config(spec) -> tuple[RunConfig, int, str]:
     return config, n, dev_type
 
 
+def _show_changed(run_ids: list[str]) -> None:
+    if st.session_state.get("train_show") in run_ids:
+        select_run(st.session_state["train_show"])
+
+
 def select_run(run_id: str) -> None:
     st.session_state["train_run_id"] = run_id
     st.query_params["run"] = run_id
@@ -179,7 +186,7 @@ def run_form_ui(mgr: RunManager, device_choice: str) -> None:
     dev_type = pick_device(st.session_state.get("train_device") or "auto")[0].type
     auto_n = auto_limit(spec, dev_type)
     c3.selectbox(
-        TEXT["subset"], SUBSETS, key="train_subset",
+        TEXT["subset"], SUBSETS, key="train_subset", help=TEXT["subset_help"],
         format_func=lambda n: TEXT["subset_auto"].format(n=auto_n) if n == "auto" else f"{n:,}",
     )  # fmt: skip
     config, n, dev_type = _config(spec)
@@ -215,7 +222,9 @@ def current_run_id(mgr: RunManager) -> str | None:
         pick = live if len(live) else df
         run_id = str(pick["run_id"].iloc[0]) if len(pick) else None
         ss["train_run_id"] = run_id
-    if run_id and st.query_params.get("run") != run_id:
+    if run_id:
+        # Always written: st.navigation may have dropped it from the browser's URL while the
+        # server still holds the old value.
         st.query_params["run"] = run_id
     return run_id
 
@@ -231,8 +240,7 @@ def run_view_ui(mgr: RunManager, run_id: str) -> None:
         n, done = rec.config.num_epochs, len(metrics)
         st.markdown(f"**{rec.name}** · `{run_id}` · {TEXT['status'][rec.status]}")
         prog = mgr.progress(run_id) if rec.status == "running" else None
-        frac = done / n
-        text = TEXT["progress_epochs"].format(d=done, n=n)
+        frac, text = done / n, None
         if prog and prog["epoch"] > done:
             frac += prog["batch"] / prog["num_batches"] / n
             text = TEXT["progress"].format(
@@ -300,13 +308,12 @@ def runs_table_ui(mgr: RunManager, run_id: str | None) -> None:
             "epochs_done": "epochs", "num_epochs": "of",
         },
     )  # fmt: skip
-    labels = {
-        r.run_id: f"{r.name} · {r.status} · {r.created} · {r.run_id}" for r in df.itertuples()
-    }
+    # Labels must not change while a run lives: the widget keeps its value as the label.
+    labels = {r.run_id: f"{r.name} · {r.created} · {r.run_id}" for r in df.itertuples()}
     if run_id in labels:
         st.session_state["train_show"] = run_id
     st.selectbox(
         TEXT["show"], list(labels), format_func=labels.get, key="train_show",
-        on_change=lambda: select_run(st.session_state["train_show"]),
+        on_change=_show_changed, args=(list(labels),),
     )  # fmt: skip
     st.caption(TEXT["store"].format(root=mgr.store.root))

@@ -1,0 +1,108 @@
+"""The training page in Chromium: a LeNet run streams into the chart and survives a page
+switch and a reload (the page reconnects through the session, the URL and the store)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import time
+
+import pytest
+
+from conftest import PageWatch, start_server
+
+pytestmark = pytest.mark.browser
+
+EPOCHS = 8
+DONE = re.compile(r"Epochs done: (\d+) of (\d+)")
+RUN = re.compile(r"· [0-9a-f]{10} ·")
+
+
+@pytest.fixture
+def own_server(tmp_path):
+    """A server of its own: an empty store (no other test's runs queued ahead) and one torch
+    thread for training, which keeps a busy 2-core machine from thrashing."""
+    env = {"CNNVIZ_HOME": str(tmp_path / "home"), "CNNVIZ_THREADS": "1"}
+    proc, url, log = start_server(env, tmp_path / "server.log")
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+def state(web: PageWatch) -> tuple[int, str, int]:
+    """(epochs done, run id shown, plotted epoch markers) as the page shows them."""
+    p = web.page
+    text = p.get_by_text(DONE).first.inner_text()
+    done = int(DONE.search(text).group(1))
+    run = re.search(r"· ([0-9a-f]{10}) ·", p.get_by_text(RUN).first.inner_text())
+    points = p.locator('[data-testid="stPlotlyChart"] .scatterlayer path.point').count()
+    return done, run.group(1) if run else "", points
+
+
+def wait_until(web: PageWatch, cond, timeout: float = 240.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            s = state(web)
+            if cond(s):
+                return s
+        except Exception:  # the fragment is redrawing: look again
+            pass
+        web.page.wait_for_timeout(400)
+    raise AssertionError(f"not reached; last state {state(web)}")
+
+
+def test_run_streams_and_survives_switch_and_reload(own_server, web):
+    p = web.page
+    # A fresh server runs a deep URL's page without the router until the router has run
+    # once (Streamlit's pages/ fallback): open the home page first.
+    web.goto(own_server)
+    web.goto(f"{own_server}/training")
+    web.assert_clean()
+    epochs = p.get_by_label("Epochs (num_epochs)")
+    epochs.fill(str(EPOCHS))
+    epochs.press("Enter")
+    web.wait_idle()
+    p.get_by_test_id("stSelectbox").filter(has_text="Training examples").click()
+    p.get_by_role("option", name="2,000", exact=True).click()
+    web.wait_idle()
+    p.get_by_role("button", name="Start training").click()
+
+    first = wait_until(web, lambda s: s[0] >= 1 and s[1])
+    run_id = first[1]
+    web.screenshot("training_running")
+    # The curve gains points (its markers follow the caption within a redraw).
+    grown = wait_until(web, lambda s: s[2] > first[2] or s[0] == EPOCHS)
+
+    # Away and back: the query parameter is dropped, the session remembers the run.
+    p.get_by_test_id("stSidebarNavLink").filter(has_text="Fashion-MNIST data").click()
+    web.wait_idle()
+    p.get_by_test_id("stSidebarNavLink").filter(has_text="Training runs").click()
+    back = wait_until(web, lambda s: s[1] != "")
+    assert back[1] == run_id and back[0] >= grown[0]
+
+    # A reload is a new session: the URL (and the store) bring the same run back.
+    p.reload()
+    web.wait_idle()
+    again = wait_until(web, lambda s: s[1] != "")
+    assert again[1] == run_id and again[0] >= back[0]
+
+    end = wait_until(web, lambda s: s[0] == EPOCHS)
+    assert end[1] == run_id
+    p.get_by_text("finished").first.wait_for(timeout=30_000)
+    web.wait_idle()
+    web.screenshot("training_finished")
+    chart = p.get_by_test_id("stPlotlyChart").first
+    chart.scroll_into_view_if_needed()
+    chart.screenshot(path=str(web.screenshot("training_finished").parent / "training_curves.png"))
+    done, _, points = state(web)
+    # Train/val loss and accuracy: one marker each per epoch.
+    assert (done, points) == (EPOCHS, 4 * EPOCHS)
+    assert f"run={run_id}" in p.url  # a reload or a shared link finds this run again
+    assert p.get_by_test_id("stDataFrame").count() == 1
+    web.assert_clean()
+    print(f"observed epochs: first {first[0]}, grown {grown[0]}, back {back[0]}, reload {again[0]}")
