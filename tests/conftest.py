@@ -167,7 +167,19 @@ class PageWatch:
         out = REPO / "screenshots"
         out.mkdir(exist_ok=True)
         path = out / f"{name}.png"
+        # Streamlit scrolls inside its own container, so full_page alone shows one viewport:
+        # grow the viewport to the content's height for the shot, then restore it.
+        size = self.page.viewport_size
+        height = self.page.evaluate(
+            "() => Math.max(...[...document.querySelectorAll('[data-testid=stMain], "
+            "[data-testid=stMainBlockContainer]')].map(e => e.scrollHeight), 0)"
+        )
+        if size and height > size["height"]:
+            self.page.set_viewport_size({"width": size["width"], "height": min(height + 80, 8000)})
+            self.page.wait_for_timeout(400)
         self.page.screenshot(path=str(path), full_page=True)
+        if size:
+            self.page.set_viewport_size(size)
         return path
 
 
