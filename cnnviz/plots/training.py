@@ -60,4 +60,6 @@ def training_curves(
     fig.update_yaxes(rangemode="tozero", row=1, col=1)
     fig.update_yaxes(range=[0, 1.02], row=1, col=2)
     fig.update_layout(legend=dict(orientation="h", y=-0.25, x=0), hovermode="closest")
-    return base_layout(fig, height=height)
+    base_layout(fig, height=height)
+    fig.update_layout(margin=dict(t=40))  # room for the subplot titles
+    return fig

@@ -1,0 +1,193 @@
+"""Training speed and app memory (issue 6): cnnviz's trainer against a plain d2l-style loop.
+
+The plain loop is d2l's ``train_ch6`` over a DataLoader of torchvision's FashionMNIST with
+``ToTensor`` (and ``Resize`` for bigger inputs), ``num_workers`` as d2l's
+``get_dataloader_workers()`` (4); same model, init, batch size and lr, in the same process.
+Both train the same number of batches; examples/s counts training only.
+
+    .venv/bin/python benchmarks/train_bench.py [--batches 100] [--threads N] [--no-memory]
+
+On a machine with CUDA it also measures LeNet and ResNet-18 at 96 on the GPU.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import torch
+from torch import nn
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from cnnviz.data import DEBIAN_DIR, locate  # noqa: E402
+from cnnviz.models import PRESETS, build_model  # noqa: E402
+from cnnviz.train import RunConfig, train  # noqa: E402
+
+
+def stage_torchvision_root(tmp: Path) -> Path:
+    """Uncompressed copies under root/FashionMNIST/raw/ (the .gz md5 check would fail)."""
+    src = locate() if locate() else DEBIAN_DIR
+    raw = tmp / "FashionMNIST" / "raw"
+    raw.mkdir(parents=True)
+    for stem in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+                 "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"):  # fmt: skip
+        gz, plain = src / (stem + ".gz"), src / stem
+        if plain.exists():
+            shutil.copy(plain, raw / stem)
+        else:
+            with gzip.open(gz) as f, open(raw / stem, "wb") as out:
+                shutil.copyfileobj(f, out)
+    return tmp
+
+
+def plain_loop(spec, root: Path, batches: int, device: str, workers: int) -> float:
+    """d2l 6.6 train_ch6 over a torchvision DataLoader; returns training examples/s."""
+    import torchvision
+    from torchvision import transforms
+
+    trans = [transforms.ToTensor()]
+    if spec.input_size != 28:
+        trans.insert(0, transforms.Resize(spec.input_size))
+    ds = torchvision.datasets.FashionMNIST(
+        root=str(root), train=True, transform=transforms.Compose(trans), download=False
+    )
+    loader = torch.utils.data.DataLoader(ds, 128, shuffle=True, num_workers=workers)
+    torch.manual_seed(0)
+    net = build_model(spec).to(device)
+    opt = torch.optim.SGD(net.parameters(), lr=spec.lr)
+    loss = nn.CrossEntropyLoss()
+    net.train()
+    seen, t0, metric = 0, None, [0.0, 0.0, 0]
+    for i, (X, y) in enumerate(loader):
+        if i == 3:  # warm-up (worker start-up, first allocations) is not counted
+            if device == "cuda":
+                torch.cuda.synchronize()
+            t0, seen = time.perf_counter(), 0
+        if i == batches + 3:
+            break
+        X, y = X.to(device), y.to(device)
+        y_hat = net(X)
+        l = loss(y_hat, y)
+        opt.zero_grad()
+        l.backward()
+        opt.step()
+        with torch.no_grad():  # d2l's Accumulator: loss sum, correct, count
+            metric[0] += float(l) * X.shape[0]
+            metric[1] += float((y_hat.argmax(1) == y).sum())
+            metric[2] += X.shape[0]
+        seen += X.shape[0]
+    if device == "cuda":
+        torch.cuda.synchronize()
+    return seen / (time.perf_counter() - t0)
+
+
+def cnnviz_loop(spec, batches: int, device: str) -> float:
+    cfg = RunConfig(spec, num_epochs=2, limit=128 * batches, val_limit=256, device=device)
+    eps = [r["examples_per_s"] for r in train(cfg) if r["kind"] == "epoch"]
+    return eps[-1]  # the second epoch: warm
+
+
+def rss_mb(pid: int) -> float:
+    total = 0
+    pids = [pid]
+    try:
+        out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
+        pids += [int(p) for p in out.stdout.split()]
+    except OSError:
+        pass
+    for p in pids:
+        for line in Path(f"/proc/{p}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1])
+    return total / 1024
+
+
+def idle_memory() -> float:
+    """Start the app headless, open the data page in Chromium (loads the dataset), read RSS."""
+    import socket
+
+    from playwright.sync_api import sync_playwright
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    home = tempfile.mkdtemp(prefix="cnnviz_bench_home")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
+         "--server.port", str(port), "--server.headless", "true",
+         "--browser.gatherUsageStats", "false"],
+        cwd=REPO, env={**os.environ, "CNNVIZ_HOME": home},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(url + "/_stcore/health", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.3)
+        with sync_playwright() as p:
+            b = p.chromium.launch(
+                executable_path="/usr/bin/chromium", args=["--headless", "--no-sandbox"]
+            )
+            page = b.new_page()
+            page.goto(url)
+            page.wait_for_selector('[data-testid="stSidebar"]', timeout=120_000)
+            for path in ("data", "training"):
+                page.goto(f"{url}/{path}")
+                page.wait_for_selector("h1", timeout=120_000)
+                page.wait_for_timeout(3000)
+            time.sleep(5)
+            mb = rss_mb(proc.pid)
+            b.close()
+        return mb
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def compare(name: str, root: Path, batches: int, device: str, workers: int) -> None:
+    spec = PRESETS[name]
+    plain = plain_loop(spec, root, batches, device, workers)
+    ours = cnnviz_loop(spec, batches, device)
+    print(f"{device:4} {name:10} plain d2l loop {plain:9,.0f} ex/s | cnnviz {ours:9,.0f} ex/s"
+          f" | speedup {ours / plain:4.1f}x", flush=True)  # fmt: skip
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--batches", type=int, default=100)
+    ap.add_argument("--threads", type=int, default=None)
+    ap.add_argument("--workers", type=int, default=4, help="d2l's get_dataloader_workers()")
+    ap.add_argument("--no-memory", action="store_true")
+    args = ap.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
+          f"{os.cpu_count()} CPUs, CUDA: {torch.cuda.is_available()}", flush=True)  # fmt: skip
+    with tempfile.TemporaryDirectory() as tmp:
+        root = stage_torchvision_root(Path(tmp))
+        compare("LeNet", root, args.batches, "cpu", args.workers)
+        if torch.cuda.is_available():
+            compare("LeNet", root, 4 * args.batches, "cuda", args.workers)
+            compare("ResNet-18", root, args.batches, "cuda", args.workers)
+        else:
+            print("no GPU here: the GPU rows (LeNet, ResNet-18 at 96) were not measured")
+    if not args.no_memory:
+        print(f"app idle memory with the dataset loaded: {idle_memory():,.0f} MB RSS")
+
+
+if __name__ == "__main__":
+    main()
