@@ -129,7 +129,7 @@ GROUPS: dict[str, AblationGroup] = {
             ),
             Setting(
                 "Quick look: 2,000 images, 2 epochs", 2, limit=2_000, val_limit=500, note=QUICK_NOTE
-            ),  # fmt: skip
+            ),
         ),
         _preset_group(
             "vgg",
@@ -156,7 +156,7 @@ GROUPS: dict[str, AblationGroup] = {
                 val_limit=250,
                 scale=0.25,
                 note=QUICK_NOTE,
-            ),  # fmt: skip
+            ),
         ),
         _preset_group(
             "resnet",
@@ -168,21 +168,21 @@ GROUPS: dict[str, AblationGroup] = {
             ("ResNet-18", "ResNet-18-noBN", "ResNet-18-noskip"),
             Setting("Full size (book): 60,000 images at 96×96, 10 epochs, batch 128", 10),
             Setting(
-                "CPU classroom: 48×48 inputs, 3,000 images, 3 epochs",
-                3,
-                limit=3_000,
-                val_limit=1_000,
-                scale=0.5,
-                note="Half the book's 96×96 input, 5 % of the training set.",
+                "CPU classroom: 32×32 inputs, 2,000 images, 2 epochs",
+                2,
+                limit=2_000,
+                val_limit=500,
+                scale=1 / 3,
+                note="A third of the book's 96×96 input side, 1/30 of the training set.",
             ),
             Setting(
-                "Quick look: 32×32 inputs, 500 images, 1 epoch",
+                "Quick look: 16×16 inputs, 256 images, 1 epoch",
                 1,
-                limit=500,
-                val_limit=250,
-                scale=1 / 3,
+                limit=256,
+                val_limit=128,
+                scale=1 / 6,
                 note=QUICK_NOTE,
-            ),  # fmt: skip
+            ),
         ),
     )
 }

@@ -17,20 +17,26 @@ def test_launch_group_shows_every_variant(server, web):
     page.get_by_role("button", name=re.compile("Run all 2 variants")).click()
     # The fragment polls the store every second: wait for both legend entries and the table.
     legend = page.locator('[data-testid="stPlotlyChart"] .legendtext')
-    page.wait_for_function(
-        """() => {
-            const names = [...document.querySelectorAll('.legendtext')].map(e => e.textContent);
-            return names.includes('LeNet') && names.includes('LeNet-ReLU')
-                && document.body.innerText.includes('2/2 epochs')
-                && !document.body.innerText.includes('running')
-                && document.querySelectorAll('[data-testid="stPlotlyChart"]').length >= 4;
-        }""",
-        timeout=240_000,
-    )
+    try:
+        page.wait_for_function(
+            """() => {
+                const names = [...document.querySelectorAll('.legendtext')]
+                    .map(e => e.textContent);
+                const done = document.body.innerText.split('finished ·').length - 1;
+                return names.includes('LeNet') && names.includes('LeNet-ReLU') && done >= 2;
+            }""",
+            timeout=240_000,
+        )
+    finally:
+        web.screenshot("ablation_lenet")
     web.wait_idle(timeout=120_000)
     names = set(legend.all_text_contents())
     assert {"LeNet", "LeNet-ReLU"} <= names
     assert "runs=" in page.url and "group=lenet" in page.url
+    page.wait_for_function(
+        "document.querySelectorAll('[data-testid=\"stPlotlyChart\"]').length >= 4",
+        timeout=120_000,
+    )
     web.screenshot("ablation_lenet")
     web.assert_clean()
 
