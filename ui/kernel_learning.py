@@ -22,6 +22,7 @@ from ui.images import SOURCES
 SEED_PRESET = "Edge [1, -1] (d2l)"
 FROM_XCORR = "The kernel from the Cross-correlation page"
 CUSTOM = "Custom (type it)"
+POLL_S = 0.7  # how often the live panel redraws while a run goes
 PACES = {
     "auto (about 5 s per run)": "auto",
     "slow motion (2 steps/s)": 2.0,
@@ -176,7 +177,7 @@ def lr_check_ui(runner: kl.KernelRunner, info: kl.Identifiability, cfg: dict) ->
     """Warn before a run that the lr is above the stability limit; offer the suggested one."""
     learner = runner.learner
     scale = learner.Y.numel() if cfg["reduction"] == "mean" else 1
-    best = info.lr_suggested * scale
+    best = 0.99 * info.lr_suggested * scale  # 1% margin: rounding to 3 digits stays stable
     if cfg["lr"] > learner.lr_limit:
         st.warning(TEXT["above_limit"].format(lr=cfg["lr"], limit=learner.lr_limit, best=best),
                    icon=":material/warning:")  # fmt: skip
@@ -200,10 +201,10 @@ def _book_table(records) -> pd.DataFrame:
 
 
 def live_panel_ui(runner: kl.KernelRunner, K, epochs: int, faithful: bool) -> None:
-    """Status, loss curve and kernels; reruns itself twice a second while a run goes."""
+    """Status, loss curve and kernels; redraws itself every POLL_S seconds while a run goes."""
     st.session_state["learn_polling"] = runner.running
 
-    @st.fragment(run_every=0.5 if runner.running else None)
+    @st.fragment(run_every=POLL_S if runner.running else None)
     def panel():
         records = runner.snapshot()
         if st.session_state.get("learn_polling") and not runner.running:
@@ -230,15 +231,18 @@ def live_panel_ui(runner: kl.KernelRunner, K, epochs: int, faithful: bool) -> No
         if runner.running or len(records) < epochs and not last.diverged:
             c1, c2 = st.columns(2)
             c1.caption(TEXT["now"].format(n=last.step))
-            c2.caption(TEXT["paths"])
             c1.plotly_chart(kplots.kernel_figure(last.kernel, scale, height=240),
                             key="learn_kernel_now")  # fmt: skip
-            c2.plotly_chart(kplots.kernel_paths_figure(records, K.tolist(), height=240),
+            c2.caption(TEXT["target_caption"])
+            c2.plotly_chart(kplots.kernel_figure(K.tolist(), scale, 240), key="learn_target_fig")
+            st.caption(TEXT["paths"])
+            st.plotly_chart(kplots.kernel_paths_figure(records, K.tolist(), height=260),
                             key="learn_paths")  # fmt: skip
             return
         if not last.diverged:
             st.success(TEXT["done"], icon=":material/check_circle:")
         st.plotly_chart(kplots.compare_figure(last.kernel, K.tolist()), key="learn_compare")
+        st.caption(TEXT["paths"])
         st.plotly_chart(kplots.kernel_paths_figure(records, K.tolist()), key="learn_paths")
         if faithful and len(records) >= kl.SEED_NUM_EPOCHS:
             st.caption(TEXT["book_vs"])

@@ -117,7 +117,8 @@ def kernel_paths_figure(records: Sequence, target, height: int = 320) -> go.Figu
         fig.add_hline(y=float(T.flat[k]), line=dict(color=color, dash="dot", width=1))
     fig.update_xaxes(title="epoch")
     fig.update_yaxes(title="kernel value")
-    fig.update_layout(legend=dict(orientation="h", y=-0.25))
+    # Up to four entries get a legend; more would crowd the plot (hover names each line).
+    fig.update_layout(showlegend=h * w <= 4, legend=dict(orientation="h", y=-0.3))
     return base_layout(fig, None, height)
 
 
