@@ -46,7 +46,8 @@ TEXT = {
     },
     "seed": "Seed (shared by every variant)",
     "launch": "Run all {n} variants",
-    "estimate": "{label}. Estimated {t} for the whole group on this machine ({device}).",
+    "estimate": "{label}. Rough estimate: {t} for the whole group on an idle {device} "
+    "(busy machines take longer).",
     "full_on_cpu": (
         "Full size means the book's settings (all 60,000 images, 10 epochs, full input "
         "sizes): estimated **{t}** on this CPU. Run it where a GPU is present; in a CPU "
@@ -213,6 +214,8 @@ def _size_ui(group: A.AblationGroup) -> None:
         st.caption(TEXT["estimate"].format(label=setting.label, t=t, device=where))
     if setting.note:
         st.caption(setting.note)
+    if setting.measured and device == "cpu":
+        st.caption(setting.measured)
 
 
 def _builtin_ui(mgr: RunManager) -> None:
