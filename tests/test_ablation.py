@@ -61,7 +61,7 @@ def test_classroom_keeps_the_size_ratio_and_full_is_the_book():
     small = [c.spec.input_size for c in A.group_configs("vgg", "classroom")]
     assert full == [224, 56, 56] and small == [112, 28, 28]
     assert [c.spec.input_size for c in A.group_configs("resnet", "full")] == [96] * 3
-    assert [c.spec.input_size for c in A.group_configs("resnet", "classroom")] == [48] * 3
+    assert [c.spec.input_size for c in A.group_configs("resnet", "classroom")] == [32] * 3
 
 
 def test_grid_group_varies_one_field():
