@@ -29,4 +29,7 @@ lint: setup
 
 bench: setup
 	$(PY) benchmarks/render_bench.py
+	$(PY) benchmarks/lessons_bench.py
+	$(PY) benchmarks/builder_bench.py
+	$(PY) benchmarks/kernel_learning_bench.py
 	$(PY) benchmarks/train_bench.py
