@@ -20,9 +20,14 @@ DEFAULTS = {
 
 PRESENTER_CSS = """
 <style>
-html, body, [class*="st-"], .stMarkdown p, .stMarkdown li { font-size: 1.22rem !important; }
-h1 { font-size: 3rem !important; } h2 { font-size: 2.3rem !important; }
-section[data-testid="stSidebar"] { min-width: 0 !important; }
+[data-testid="stMain"] p, [data-testid="stMain"] li, [data-testid="stMain"] label,
+[data-testid="stWidgetLabel"] p, [data-testid="stCaptionContainer"] {
+  font-size: 1.3rem !important;
+}
+[data-testid="stMain"] h1 { font-size: 3.2rem !important; }
+[data-testid="stMain"] h2 { font-size: 2.4rem !important; }
+[data-testid="stMain"] h3 { font-size: 1.9rem !important; }
+[data-testid="stMetricValue"] { font-size: 2.6rem !important; }
 </style>
 """
 
