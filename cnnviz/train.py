@@ -345,24 +345,10 @@ COST_MODEL = {"cpu": (3.0e-5, 1.23e-11), "cuda": (1.6e-5, 5.7e-14)}
 
 
 def count_macs(spec: ModelSpec) -> int:
-    """Multiply-accumulates of one forward pass of one image (conv and linear layers)."""
-    total = 0
+    """Multiply-adds of one forward pass of one image, from the builder's ``layer_summary``."""
+    from cnnviz.models.summary import layer_summary, totals
 
-    def hook(m, inputs, out):
-        nonlocal total
-        if isinstance(m, nn.Conv2d):
-            k = m.kernel_size[0] * m.kernel_size[1] * m.in_channels // m.groups
-            total += out.numel() * k
-        elif isinstance(m, nn.Linear):
-            total += m.in_features * m.out_features
-
-    with torch.device("meta"):
-        net = build_model(spec)
-        handles = [m.register_forward_hook(hook) for m in net.modules()]
-        net(torch.zeros(1, spec.in_channels, spec.input_size, spec.input_size))
-    for h in handles:
-        h.remove()
-    return int(total)
+    return totals(layer_summary(spec))["multiply-adds"]
 
 
 def estimate_epoch_seconds(spec: ModelSpec, n_train: int, n_val: int, device_type: str) -> float:
