@@ -169,14 +169,14 @@ GROUPS: dict[str, AblationGroup] = {
             ("ResNet-18", "ResNet-18-noBN", "ResNet-18-noskip"),
             Setting("Full size (book): 60,000 images at 96×96, 10 epochs, batch 128", 10),
             Setting(
-                "CPU classroom: 32×32 inputs, 2,000 images, 2 epochs",
-                2,
-                limit=2_000,
-                val_limit=500,
+                "CPU classroom: 32×32 inputs, 6,000 images, 3 epochs",
+                3,
+                limit=6_000,
+                val_limit=1_000,
                 scale=1 / 3,
-                note="A third of the book's 96×96 input side, 1/30 of the training set.",
-                measured="Measured on the 2-core CPU dev container: about 1 min per variant "
-                "when the machine is otherwise idle (11 min for the group under heavy load).",
+                note="A third of the book's 96×96 input side, a tenth of the training set.",
+                measured="Measured on the 2-core CPU dev container, otherwise idle: 71–94 s per "
+                "variant, 4.2 min for the group.",
             ),
             Setting(
                 "Quick look: 16×16 inputs, 256 images, 1 epoch",
