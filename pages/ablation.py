@@ -14,9 +14,9 @@ from ui.ablation import (
     comparison_ui,
     controls_ui,
     learned_ui,
-    manager_or_message,
     restore_from_url,
 )
+from ui.runs import manager_or_message
 
 s = settings()
 page_header(TEXT["title"], TEXT["lesson"], TEXT["intro"])

@@ -10,11 +10,11 @@ Xavier init, d2l's lr per model, 10 epochs.
 import streamlit as st
 
 from ui import page_header, settings
+from ui.runs import manager_or_message
 from ui.training import (
     TEXT,
     current_run_id,
     downloads_ui,
-    manager_or_message,
     run_form_ui,
     run_view_ui,
     runs_table_ui,

@@ -93,18 +93,22 @@ def start_server(env_extra: dict[str, str], log_path: Path):
     raise RuntimeError(f"streamlit did not start: {log_path.read_text()}")
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory):
-    """The app served on a free loopback port with its own run store; yields the base URL."""
-    home = tmp_path_factory.mktemp("server_home")
-    proc, url, log = start_server({"CNNVIZ_HOME": str(home)}, home / "server.log")
-    yield url
+def stop_server(proc, log) -> None:
     proc.terminate()
     try:
         proc.wait(10)
     except subprocess.TimeoutExpired:
         proc.kill()
     log.close()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    """The app served on a free loopback port with its own run store; yields the base URL."""
+    home = tmp_path_factory.mktemp("server_home")
+    proc, url, log = start_server({"CNNVIZ_HOME": str(home)}, home / "server.log")
+    yield url
+    stop_server(proc, log)
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from conftest import PAGES_DIR, start_server
+from conftest import PAGES_DIR, start_server, stop_server
 
 pytestmark = pytest.mark.browser
 
@@ -41,5 +41,4 @@ def test_deep_link_on_fresh_server_goes_through_router(tmp_path, web):
         assert "padding stride" not in sidebar  # the auto-generated legacy navigation
         web.assert_clean()
     finally:
-        proc.kill()
-        log.close()
+        stop_server(proc, log)

@@ -4,12 +4,11 @@ switch and a reload (the page reconnects through the session, the URL and the st
 from __future__ import annotations
 
 import re
-import subprocess
 import time
 
 import pytest
 
-from conftest import PageWatch, start_server
+from conftest import PageWatch, start_server, stop_server
 
 pytestmark = pytest.mark.browser
 
@@ -25,12 +24,7 @@ def own_server(tmp_path):
     env = {"CNNVIZ_HOME": str(tmp_path / "home"), "CNNVIZ_THREADS": "1"}
     proc, url, log = start_server(env, tmp_path / "server.log")
     yield url
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    stop_server(proc, log)
 
 
 def state(web: PageWatch) -> tuple[int, str, int]:

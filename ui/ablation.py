@@ -11,7 +11,7 @@ from cnnviz.data import TEXT_LABELS
 from cnnviz.device import cuda_available
 from cnnviz.models import PRESETS
 from cnnviz.plots import ablation as P
-from cnnviz.runs import LIVE, RunManager, StoreError, default_home, get_manager
+from cnnviz.runs import LIVE, RunManager
 from ui.common import load_data
 
 TEXT = {
@@ -92,20 +92,6 @@ STATUS_ICON = {
     "failed": ":material/error:",
     "interrupted": ":material/warning:",
 }
-
-
-@st.cache_resource(show_spinner=False)
-def _manager(home: str) -> RunManager:
-    return get_manager()
-
-
-def manager_or_message() -> RunManager | None:
-    """The process-wide run manager, or None after a clear message."""
-    try:
-        return _manager(str(default_home()))
-    except StoreError as exc:
-        st.error(str(exc), icon=":material/database:")
-        return None
 
 
 def font_size() -> int:

@@ -13,7 +13,7 @@ import streamlit as st
 from cnnviz import data as cdata
 from cnnviz.models import PRESETS
 from cnnviz.plots.training import training_curves
-from cnnviz.runs import LIVE, RunManager, StoreError, default_home, get_manager
+from cnnviz.runs import LIVE, RunManager
 from cnnviz.train import RunConfig, estimate_epoch_seconds, pick_device
 
 TEXT = {
@@ -74,20 +74,6 @@ TEXT = {
 }
 SUBSETS = ["auto", 1000, 2000, 5000, 10000, 30000, 60000]
 AUTO_EPOCH_S = 60.0
-
-
-@st.cache_resource(show_spinner=False)
-def _manager(home: str) -> RunManager:
-    return get_manager()
-
-
-def manager_or_message() -> RunManager | None:
-    """The process-wide run manager, or None after a clear message (e.g. an old store)."""
-    try:
-        return _manager(str(default_home()))
-    except StoreError as exc:
-        st.error(str(exc), icon=":material/database:")
-        return None
 
 
 def val_limit_for(limit: int | None) -> int | None:
