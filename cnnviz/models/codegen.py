@@ -32,6 +32,7 @@ def init_cnn(module):
 
 FOOTER = """net.apply(init_cnn)
 
+net.eval()  # one image: batch norm needs a batch to train, so check shapes in eval mode
 X = torch.randn({shape})
 print(net(X).shape)  # torch.Size({out})
 """
