@@ -69,6 +69,20 @@ def _axis_out(n: int, k: int, p: int, s: int, d: int, ceil_mode: bool = False) -
     return span // s + 1
 
 
+def _settings(input_hw, window_hw, padding_hw, stride_hw, dilation_hw, window: str):
+    """The five settings of a conv or pooling layer as (h, w) pairs, named in errors."""
+    return tuple(
+        _pair(v, name)
+        for v, name in (
+            (input_hw, "input size"),
+            (window_hw, f"{window} size"),
+            (padding_hw, "padding"),
+            (stride_hw, "stride"),
+            (dilation_hw, "dilation"),
+        )
+    )
+
+
 def _basic_problems(n, k, p, s, d) -> list[str]:
     problems = []
     for axis, i in (("height", 0), ("width", 1)):
@@ -106,16 +120,7 @@ def check_conv_shape(
 
     Mirrors the checks ``F.conv2d`` makes, but says what to change.
     """
-    n, k, p, s, d = (
-        _pair(v, name)
-        for v, name in (
-            (input_hw, "input size"),
-            (kernel_hw, "kernel size"),
-            (padding_hw, "padding"),
-            (stride_hw, "stride"),
-            (dilation_hw, "dilation"),
-        )
-    )
+    n, k, p, s, d = _settings(input_hw, kernel_hw, padding_hw, stride_hw, dilation_hw, "kernel")
     problems = _basic_problems(n, k, p, s, d)
     if problems:
         return problems
@@ -140,16 +145,7 @@ def check_pool_shape(
     ceil_mode a window may hang over the input's end: a window larger than the input can
     still be valid.)
     """
-    n, k, p, s, d = (
-        _pair(v, name)
-        for v, name in (
-            (input_hw, "input size"),
-            (pool_size, "pool size"),
-            (padding_hw, "padding"),
-            (stride_hw, "stride"),
-            (dilation_hw, "dilation"),
-        )
-    )
+    n, k, p, s, d = _settings(input_hw, pool_size, padding_hw, stride_hw, dilation_hw, "pool")
     problems = _basic_problems(n, k, p, s, d)
     if problems:
         return problems

@@ -56,6 +56,17 @@ def _isolated_store(tmp_path_factory, monkeypatch):
 
 
 @pytest.fixture
+def one_torch_thread():
+    """One torch thread: deterministic and fast on a shared 2-core machine."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture
 def no_data(tmp_path, monkeypatch):
     """Fashion-MNIST unavailable from every source."""
     empty = tmp_path / "empty"

@@ -6,20 +6,13 @@ import sqlite3
 import time
 
 import pytest
-import torch
 
 from cnnviz.models import PRESETS
 from cnnviz.runs import RunStore, default_home, get_manager
 from cnnviz.train import RunConfig
 from conftest import app_test, assert_clean
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def texts(at) -> str:
