@@ -212,14 +212,19 @@ def _builtin_ui(mgr: RunManager) -> None:
     st.markdown(TEXT["question"].format(q=group.question))
     st.caption(TEXT["finding"].format(f=group.finding))
     _size_ui(group)
+    _launch_row_ui(group, "abl_launch", _launch_builtin, mgr)
+
+
+def _launch_row_ui(group, key: str, on_click, mgr: RunManager) -> None:
+    """The shared seed and the button that launches every variant of ``group``."""
     c1, c2 = st.columns([1, 2])
     c1.number_input(TEXT["seed"], 0, 10_000, step=1, key="abl_seed")
     c2.button(
         TEXT["launch"].format(n=len(group.variants)),
-        key="abl_launch",
+        key=key,
         type="primary",
         icon=":material/play_arrow:",
-        on_click=_launch_builtin,
+        on_click=on_click,
         args=(mgr,),
     )
 
@@ -244,16 +249,7 @@ def _grid_ui(mgr: RunManager) -> None:
         st.warning(str(exc), icon=":material/info:")
         return
     _size_ui(group)
-    c1, c2 = st.columns([1, 2])
-    c1.number_input(TEXT["seed"], 0, 10_000, step=1, key="abl_seed")
-    c2.button(
-        TEXT["launch"].format(n=len(group.variants)),
-        key="abl_grid_launch",
-        type="primary",
-        icon=":material/play_arrow:",
-        on_click=_launch_grid,
-        args=(mgr,),
-    )
+    _launch_row_ui(group, "abl_grid_launch", _launch_grid, mgr)
 
 
 def _store_ui(mgr: RunManager) -> None:
