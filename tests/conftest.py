@@ -164,13 +164,28 @@ class PageWatch:
             self.bad_responses.append(f"{response.status} {response.url}")
 
     def wait_idle(self, timeout: float = 60_000) -> None:
-        """Wait until Streamlit has finished running the script."""
+        """Wait until Streamlit has run the script and stays idle.
+
+        A fresh server's first run ends in a rerun (ui/router.py), so one glimpse of
+        "notRunning" can come between the two runs, before anything is drawn: idle counts only
+        when the main area has content and the state still reads idle a moment later.
+        """
         p = self.page
         p.wait_for_selector('[data-testid="stApp"]', timeout=timeout)
-        p.wait_for_timeout(300)
-        p.wait_for_selector(
-            '[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout
+        idle = (
+            "() => document.querySelector("
+            "'[data-testid=stApp][data-test-script-state=notRunning]') !== null && "
+            "document.querySelector('[data-testid=stMain] [data-testid=stElementContainer]')"
+            " !== null"
         )
+        deadline = time.monotonic() + timeout / 1000
+        while True:
+            p.wait_for_timeout(300)
+            left = max(1_000, (deadline - time.monotonic()) * 1000)
+            p.wait_for_function(idle, timeout=left)
+            p.wait_for_timeout(400)
+            if p.evaluate(idle) or time.monotonic() > deadline:
+                return
 
     def goto(self, url: str) -> None:
         self.page.goto(url)
