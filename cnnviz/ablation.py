@@ -330,14 +330,11 @@ def estimate_seconds(configs, device_type: str = "cpu") -> float:
 
 
 def format_duration(seconds: float) -> str:
-    """'~40 s', '~3 min', '~2.5 h' — for labels."""
-    if not math.isfinite(seconds):
-        return "unknown"
-    if seconds < 90:
-        return f"~{max(1, round(seconds))} s"
-    if seconds < 5400:
-        return f"~{round(seconds / 60)} min"
-    return f"~{seconds / 3600:.1f} h"
+    """'~40 s', '~3 min', '~2.5 h', 'under 1 s' — for labels."""
+    from cnnviz.train import format_seconds
+
+    text = format_seconds(seconds)
+    return text if text in ("unknown", "under 1 s") else "~" + text
 
 
 # -- comparison data -------------------------------------------------------------------------

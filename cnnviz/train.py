@@ -14,6 +14,7 @@ CLI, a test) decides what to do with them.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Iterator
@@ -357,6 +358,19 @@ def count_macs(spec: ModelSpec) -> int:
     from cnnviz.models.summary import layer_summary, totals
 
     return totals(layer_summary(spec))["multiply-adds"]
+
+
+def format_seconds(seconds: float) -> str:
+    """'under 1 s', '40 s', '3 min', '2.5 h' — for estimates shown to the user."""
+    if not math.isfinite(seconds):
+        return "unknown"
+    if seconds < 1:
+        return "under 1 s"
+    if seconds < 90:
+        return f"{round(seconds)} s"
+    if seconds < 5400:
+        return f"{round(seconds / 60)} min"
+    return f"{seconds / 3600:.1f} h"
 
 
 def estimate_epoch_seconds(spec: ModelSpec, n_train: int, n_val: int, device_type: str) -> float:

@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import json
+import math
 import threading
 
 import pytest
 import torch
 from torch import nn
 
+from cnnviz import ablation
 from cnnviz import train as ctrain
 from cnnviz.models import PRESETS, LeNetSpec, build_model
-from cnnviz.train import RunConfig, TrainingError, subset_indices, to_input, train
+from cnnviz.train import (
+    RunConfig,
+    TrainingError,
+    format_seconds,
+    subset_indices,
+    to_input,
+    train,
+)
 
 EPOCH_KEYS = {
     "kind", "epoch", "train_loss", "train_acc", "val_loss", "val_acc", "examples_per_s",
@@ -151,3 +160,13 @@ def test_config_round_trip_and_validation():
     ):
         with pytest.raises(ValueError):
             RunConfig(LeNetSpec(), **bad).validate()
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [(0.2, "under 1 s"), (1.4, "1 s"), (89, "89 s"), (600, "10 min"), (9000, "2.5 h"),
+     (math.nan, "unknown")],
+)  # fmt: skip
+def test_format_seconds_never_says_zero(seconds, text):
+    assert format_seconds(seconds) == text
+    assert ablation.format_duration(seconds) in (text, "~" + text)

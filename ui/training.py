@@ -14,7 +14,7 @@ from cnnviz import data as cdata
 from cnnviz.models import PRESETS
 from cnnviz.plots.training import training_curves
 from cnnviz.runs import LIVE, RunManager
-from cnnviz.train import RunConfig, estimate_epoch_seconds, pick_device
+from cnnviz.train import RunConfig, estimate_epoch_seconds, format_seconds, pick_device
 
 TEXT = {
     "source": "Model",
@@ -79,12 +79,6 @@ AUTO_EPOCH_S = 60.0
 def val_limit_for(limit: int | None) -> int | None:
     """Validate on the full test set for full runs, on a quarter of the subset size otherwise."""
     return None if limit is None else min(10000, max(1000, limit // 4))
-
-
-def _fmt_s(s: float) -> str:
-    if s < 90:
-        return f"{s:.0f} s"
-    return f"{s / 60:.0f} min" if s < 5400 else f"{s / 3600:.1f} h"
 
 
 @st.cache_data(show_spinner=False)
@@ -179,8 +173,8 @@ def run_form_ui(mgr: RunManager, device_choice: str) -> None:
     num_epochs = config.num_epochs
     per_epoch = _estimate(spec, n, dev_type)
     st.markdown(TEXT["estimate"].format(
-        epoch=_fmt_s(per_epoch), dev=dev_type.upper(), n=n, v=config.val_limit or 10000,
-        total=_fmt_s(per_epoch * num_epochs), e=num_epochs,
+        epoch=format_seconds(per_epoch), dev=dev_type.upper(), n=n, v=config.val_limit or 10000,
+        total=format_seconds(per_epoch * num_epochs), e=num_epochs,
     ))  # fmt: skip
     if per_epoch * num_epochs > 600:
         st.warning(TEXT["estimate_slow"], icon=":material/hourglass_top:")
