@@ -3,9 +3,11 @@
 The plain loop is d2l's ``train_ch6`` over a DataLoader of torchvision's FashionMNIST with
 ``ToTensor`` (and ``Resize`` for bigger inputs), ``num_workers`` as d2l's
 ``get_dataloader_workers()`` (4); same model, init, batch size and lr, in the same process.
-Both train the same number of batches; examples/s counts training only.
+Both train the same number of batches; examples/s counts training only. A third number, the
+training step alone on one ready-made batch, is the ceiling any data path can reach.
 
-    .venv/bin/python benchmarks/train_bench.py [--batches 100] [--threads N] [--no-memory]
+    .venv/bin/python benchmarks/train_bench.py [--batches 100] [--repeats 3] [--threads N]
+        [--no-memory]
 
 On a machine with CUDA it also measures LeNet and ResNet-18 at 96 on the GPU.
 """
@@ -16,6 +18,7 @@ import argparse
 import gzip
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -97,6 +100,35 @@ def cnnviz_loop(spec, batches: int, device: str) -> float:
     return eps[-1]  # the second epoch: warm
 
 
+def ceiling_loop(spec, batches: int, device: str) -> float:
+    """The training step alone: one batch made once, stepped ``batches`` times (no data path).
+
+    No data pipeline can beat this, so ceiling / plain bounds any data-path speed-up."""
+    from torch.nn import functional as F
+
+    torch.manual_seed(0)
+    net = build_model(spec).to(device, memory_format=torch.channels_last)
+    opt = torch.optim.SGD(net.parameters(), lr=spec.lr)
+    X = torch.rand(128, 1, spec.input_size, spec.input_size, device=device)
+    X = X.contiguous(memory_format=torch.channels_last)
+    y = torch.randint(0, 10, (128,), device=device)
+    amp = device == "cuda"
+    for i in range(batches + 3):
+        if i == 3:
+            if amp:
+                torch.cuda.synchronize()
+            t0 = time.perf_counter()
+        with torch.autocast(device, dtype=torch.bfloat16, enabled=amp):
+            out = net(X)
+        loss = F.cross_entropy(out.float(), y)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+    if amp:
+        torch.cuda.synchronize()
+    return 128 * batches / (time.perf_counter() - t0)
+
+
 def rss_mb(pid: int) -> float:
     total = 0
     pids = [pid]
@@ -158,12 +190,23 @@ def idle_memory() -> float:
         shutil.rmtree(home, ignore_errors=True)
 
 
-def compare(name: str, root: Path, batches: int, device: str, workers: int) -> None:
+def compare(name: str, root: Path, batches: int, device: str, workers: int, repeats: int) -> None:
+    """Alternate the loops ``repeats`` times; print each round and the medians."""
     spec = PRESETS[name]
-    plain = plain_loop(spec, root, batches, device, workers)
-    ours = cnnviz_loop(spec, batches, device)
-    print(f"{device:4} {name:10} plain d2l loop {plain:9,.0f} ex/s | cnnviz {ours:9,.0f} ex/s"
-          f" | speedup {ours / plain:4.1f}x", flush=True)  # fmt: skip
+    plains, ours, ceilings, ratios = [], [], [], []
+    for i in range(repeats):
+        plains.append(plain_loop(spec, root, batches, device, workers))
+        ours.append(cnnviz_loop(spec, batches, device))
+        ceilings.append(ceiling_loop(spec, batches, device))
+        ratios.append(ours[-1] / plains[-1])
+        print(f"  {device} {name} round {i + 1}: plain {plains[-1]:,.0f} ex/s, "
+              f"cnnviz {ours[-1]:,.0f} ex/s ({ratios[-1]:.2f}x), "
+              f"step alone {ceilings[-1]:,.0f} ex/s", flush=True)  # fmt: skip
+    med = statistics.median
+    print(f"{device:4} {name:10} plain d2l loop {med(plains):9,.0f} ex/s | cnnviz "
+          f"{med(ours):9,.0f} ex/s | speedup {med(ratios):4.2f}x | training step alone "
+          f"{med(ceilings):9,.0f} ex/s = {med(ceilings) / med(plains):.2f}x plain "
+          f"(medians of {repeats} rounds)", flush=True)  # fmt: skip
 
 
 def main() -> None:
@@ -171,6 +214,7 @@ def main() -> None:
     ap.add_argument("--batches", type=int, default=100)
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--workers", type=int, default=4, help="d2l's get_dataloader_workers()")
+    ap.add_argument("--repeats", type=int, default=3, help="alternating rounds per row")
     ap.add_argument("--no-memory", action="store_true")
     args = ap.parse_args()
     if args.threads:
@@ -179,10 +223,10 @@ def main() -> None:
           f"{os.cpu_count()} CPUs, CUDA: {torch.cuda.is_available()}", flush=True)  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp:
         root = stage_torchvision_root(Path(tmp))
-        compare("LeNet", root, args.batches, "cpu", args.workers)
+        compare("LeNet", root, args.batches, "cpu", args.workers, args.repeats)
         if torch.cuda.is_available():
-            compare("LeNet", root, 4 * args.batches, "cuda", args.workers)
-            compare("ResNet-18", root, args.batches, "cuda", args.workers)
+            compare("LeNet", root, 4 * args.batches, "cuda", args.workers, args.repeats)
+            compare("ResNet-18", root, args.batches, "cuda", args.workers, args.repeats)
         else:
             print("no GPU here: the GPU rows (LeNet, ResNet-18 at 96) were not measured")
     if not args.no_memory:
