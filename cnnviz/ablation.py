@@ -21,6 +21,7 @@ import pandas as pd
 import torch
 from torch import nn
 
+from cnnviz.features import first_layer_kernels, first_layer_maps  # noqa: F401 (A.*)
 from cnnviz.models import (
     PRESETS,
     LeNetSpec,
@@ -503,57 +504,12 @@ def spec_key(spec: ModelSpec) -> str:
 
 # -- what each network learned ---------------------------------------------------------------
 
-ACTIVATION_TYPES = (nn.ReLU, nn.Sigmoid, nn.Tanh, nn.GELU, nn.LeakyReLU)
-
 
 def load_network(spec: ModelSpec, state_dict: dict[str, torch.Tensor]) -> nn.Module:
     """The trained network of a run (weights from ``RunStore.load_state_dict``), in eval mode."""
     net = build_model(spec)
     net.load_state_dict(state_dict)
     return net.eval()
-
-
-def first_conv(net: nn.Module) -> nn.Conv2d:
-    """The network's first convolution (LeNet conv1, VGG block 1, ResNet stem)."""
-    for m in net.modules():
-        if isinstance(m, nn.Conv2d):
-            return m
-    raise ValueError("the network has no convolution")
-
-
-def first_layer_kernels(net: nn.Module) -> torch.Tensor:
-    """The first convolution's kernels, (out_channels, k, k), averaged over input channels."""
-    return first_conv(net).weight.detach().float().cpu().mean(1)
-
-
-def first_layer_maps(net: nn.Module, X: torch.Tensor) -> torch.Tensor:
-    """Feature maps (C, H, W) after the first convolution's activation, for a batch of one.
-
-    The activation is the first ``ReLU``/``Sigmoid``/… module after the first conv, so ResNet's
-    stem maps are after conv → BN → ReLU (d2l 8.6), LeNet's after conv → sigmoid (7.6).
-    """
-    conv = first_conv(net)
-    seen_conv = False
-    target = None
-    for m in net.modules():
-        if m is conv:
-            seen_conv = True
-        elif seen_conv and isinstance(m, ACTIVATION_TYPES):
-            target = m
-            break
-    # ResNet's residual blocks use F.relu, but the stem has an nn.ReLU module: always found.
-    target = target or conv
-    captured: list[torch.Tensor] = []
-    handle = target.register_forward_hook(lambda m, a, out: captured.append(out.detach()))
-    was_training = net.training
-    net.eval()
-    try:
-        with torch.no_grad():
-            net(X)
-    finally:
-        handle.remove()
-        net.train(was_training)
-    return captured[0][0].float().cpu()
 
 
 # -- launching -------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from pathlib import Path
 import pandas as pd
 import torch
 
+from cnnviz.features import first_stage_state
 from cnnviz.train import RunConfig, TrainingError, build_net, train
 
 ENV_HOME = "CNNVIZ_HOME"
@@ -307,6 +308,64 @@ class RunStore:
         self._x("DELETE FROM metrics WHERE run_id=?", (run_id,))
         self._x("DELETE FROM runs WHERE run_id=?", (run_id,))
         self.checkpoint_path(run_id).unlink(missing_ok=True)
+        self.snapshots_path(run_id).unlink(missing_ok=True)
+
+    # -- the first layer after every epoch (to scrub through training) -----------------------
+
+    def snapshots_path(self, run_id: str) -> Path:
+        return self.checkpoints / f"{run_id}.epochs.safetensors"
+
+    def _read_snapshots(self, run_id: str) -> dict[str, torch.Tensor]:
+        from safetensors.torch import load_file
+
+        path = self.snapshots_path(run_id)
+        if not path.exists():
+            return {}
+        try:
+            return load_file(str(path), device="cpu")
+        except Exception as exc:  # SafetensorError, OSError …
+            raise CheckpointError(
+                f"The epoch snapshots {path.name} cannot be read ({type(exc).__name__}: {exc})."
+            ) from exc
+
+    def save_snapshot(self, run_id: str, epoch: int, tensors: dict[str, torch.Tensor]) -> None:
+        """Add the first layer's state after ``epoch`` (0: before training) to the run's
+        snapshot file, atomically; a few kilobytes per epoch."""
+        from safetensors.torch import save_file
+
+        try:
+            all_tensors = self._read_snapshots(run_id)
+        except CheckpointError:
+            all_tensors = {}  # a damaged file is replaced, not extended
+        all_tensors.update({f"epoch{epoch}/{k}": v.contiguous() for k, v in tensors.items()})
+        path = self.snapshots_path(run_id)
+        tmp = path.with_suffix(".tmp")
+        save_file(all_tensors, str(tmp), metadata={"run_id": run_id, "format": "pt"})
+        os.replace(tmp, path)
+
+    def snapshot_epochs(self, run_id: str) -> list[int]:
+        """The epochs with a first-layer snapshot, ascending ([] for runs from before them)."""
+        from safetensors import safe_open
+
+        path = self.snapshots_path(run_id)
+        if not path.exists():
+            return []
+        try:
+            with safe_open(str(path), framework="pt") as f:
+                keys = list(f.keys())
+        except Exception:
+            return []
+        return sorted({int(k.split("/", 1)[0].removeprefix("epoch")) for k in keys})
+
+    def load_snapshot(self, run_id: str, epoch: int) -> dict[str, torch.Tensor] | None:
+        """The first layer's state after ``epoch``, or None if there is none."""
+        prefix = f"epoch{epoch}/"
+        got = {
+            k.removeprefix(prefix): v
+            for k, v in self._read_snapshots(run_id).items()
+            if k.startswith(prefix)
+        }
+        return got or None
 
     # -- recovery -------------------------------------------------------------------------
     def _owner_gone(self, host, pid, token, heartbeat, now) -> bool:
@@ -456,6 +515,7 @@ def execute(
         torch.set_num_threads(int(threads))  # in the training thread itself
     try:
         net = build_net(config)
+        store.save_snapshot(run_id, 0, first_stage_state(net))  # before training
         for rec in train(config, data=data, stop_event=stop_event, net=net):
             kind = rec["kind"]
             if kind == "progress":
@@ -467,6 +527,7 @@ def execute(
                 store.add_epoch(run_id, rec)
                 # Between epochs, in the training thread: the weights are consistent.
                 store.save_state_dict(run_id, net.state_dict())
+                store.save_snapshot(run_id, rec["epoch"], first_stage_state(net))
             elif kind == "done":
                 store.set_device(run_id, rec["device"])
                 store.save_state_dict(run_id, rec["state_dict"])

@@ -204,3 +204,27 @@ def test_run_config_round_trip_keeps_the_pairing():
     configs = A.group_configs("resnet")
     again = [RunConfig.from_dict(c.to_dict()) for c in configs]
     assert again == configs
+
+
+def test_first_stage_of_each_family():
+    """LeNet conv → sigmoid; VGG conv → ReLU; ResNet conv → BN → ReLU, BN statistics included."""
+    from cnnviz import features
+
+    keys = {
+        name: set(features.first_stage_state(build_model(PRESETS[name])))
+        for name in ("LeNet", "VGG-11", "ResNet-18")
+    }
+    assert keys["LeNet"] == {"0.weight", "0.bias"}
+    assert keys["VGG-11"] == {"0.0.weight", "0.0.bias"}
+    assert {"b1.1.running_mean", "b1.1.running_var", "b1.0.weight"} <= keys["ResNet-18"]
+
+    net = build_model(PRESETS["ResNet-18"]).eval()
+    X = torch.rand(1, 1, 96, 96)
+    stem = net.b1
+    expected = torch.relu(stem[1](stem[0](X)))[0]
+    assert torch.allclose(A.first_layer_maps(net, X), expected)
+    state = features.first_stage_state(net)
+    kernels, maps = features.learned_at(PRESETS["ResNet-18"], state, X)
+    assert kernels.shape == (64, 7, 7) and torch.allclose(maps, expected, atol=1e-6)
+    with pytest.raises(ValueError, match="another network"):
+        features.learned_at(PRESETS["LeNet"], state, torch.rand(1, 1, 28, 28))

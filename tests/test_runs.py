@@ -216,3 +216,44 @@ def test_get_manager_follows_cnnviz_home(tmp_path, monkeypatch):
     assert get_manager() is a and a.store.root == (tmp_path / "a").resolve()
     monkeypatch.setenv("CNNVIZ_HOME", str(tmp_path / "b"))
     assert get_manager() is not a
+
+
+def test_first_layer_is_kept_after_every_epoch(manager):
+    """Epoch 0 is the init; the last snapshot is the final net's first stage, exactly."""
+    from cnnviz import features
+    from cnnviz.ablation import load_network
+    from cnnviz.train import build_net
+
+    cfg = tiny(num_epochs=3)
+    run_id = manager.submit(cfg, name="scrub")
+    assert manager.wait(run_id, 120) == "finished"
+    store = manager.store
+    assert store.snapshot_epochs(run_id) == [0, 1, 2, 3]
+    init = features.first_stage_state(build_net(cfg))
+    snap0 = store.load_snapshot(run_id, 0)
+    assert set(snap0) == {"0.weight", "0.bias"}
+    assert all(torch.equal(snap0[k], init[k]) for k in init)
+
+    final = load_network(cfg.spec, store.load_state_dict(run_id))
+    snap3 = store.load_snapshot(run_id, 3)
+    assert all(torch.equal(snap3[k], final.state_dict()[k]) for k in snap3)
+    assert not torch.equal(snap3["0.weight"], snap0["0.weight"])  # training moved the kernels
+
+    X = torch.rand(1, 1, 28, 28)
+    kernels, maps = features.learned_at(cfg.spec, snap3, X)
+    assert torch.equal(kernels, features.first_layer_kernels(final))
+    assert torch.allclose(maps, features.first_layer_maps(final, X), atol=1e-6)
+    assert store.load_snapshot(run_id, 7) is None
+
+    store.delete(run_id)
+    assert not store.snapshots_path(run_id).exists() and store.snapshot_epochs(run_id) == []
+
+
+def test_damaged_snapshot_file_is_a_clear_error(tmp_path):
+    store = RunStore(tmp_path / "s")
+    store.snapshots_path("abc").write_bytes(b"not safetensors")
+    assert store.snapshot_epochs("abc") == []
+    with pytest.raises(CheckpointError, match="cannot be read"):
+        store.load_snapshot("abc", 1)
+    store.save_snapshot("abc", 1, {"0.weight": torch.ones(2, 1, 3, 3)})  # replaced, not extended
+    assert store.snapshot_epochs("abc") == [1]
