@@ -15,6 +15,7 @@ from ui.training import (
     TEXT,
     current_run_id,
     downloads_ui,
+    learned_ui,
     run_form_ui,
     run_view_ui,
     runs_table_ui,
@@ -43,6 +44,7 @@ if mgr is not None:
     else:
         run_view_ui(mgr, run_id)
         downloads_ui(mgr, run_id)
+        learned_ui(mgr, run_id)
 
     st.subheader(TEXT["all_runs"])
     runs_table_ui(mgr, run_id)

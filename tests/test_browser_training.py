@@ -98,5 +98,13 @@ def test_run_streams_and_survives_switch_and_reload(own_server, web):
     assert (done, points) == (EPOCHS, 4 * EPOCHS)
     assert f"run={run_id}" in p.url  # a reload or a shared link finds this run again
     assert p.get_by_test_id("stDataFrame").count() == 1
+    # The first layer, scrubbed: the init beside the last epoch, kernels and feature maps drawn.
+    kernels = p.get_by_test_id("stPlotlyChart").nth(1)
+    kernels.scroll_into_view_if_needed()
+    kernels.locator(".heatmaplayer").first.wait_for(timeout=30_000)
+    assert kernels.locator(".heatmaplayer").count() == 2
+    titles = kernels.inner_text()
+    assert "epoch 0 (init)" in titles and f"after epoch {EPOCHS}" in titles
+    assert p.get_by_test_id("stPlotlyChart").nth(2).locator(".heatmaplayer").count() == 2
     web.assert_clean()
     print(f"observed epochs: first {first[0]}, grown {grown[0]}, back {back[0]}, reload {again[0]}")

@@ -72,6 +72,16 @@ def test_launch_a_group_and_see_every_variant(monkeypatch):
     assert list(table["variant"]) == ["LeNet", "LeNet-ReLU"]
     assert (table["epochs"] == 2).all()
     assert len(_traces(at, "abl_kernels")) == 2 and len(_traces(at, "abl_maps")) == 2
+    # Scrub back to epoch 0: paired variants start from the very same kernels.
+    scrub = at.select_slider(key="abl_scrub")
+    assert list(scrub.options) == ["0", "1", "2"] and scrub.value == 2
+    last = [t["z"] for t in _traces(at, "abl_kernels")]
+    assert last[0] != last[1]  # sigmoid and ReLU learned differently
+    scrub.set_value(0).run()
+    assert_clean(at)
+    init = [t["z"] for t in _traces(at, "abl_kernels")]
+    assert init[0] == init[1] and init[0] != last[0]
+    scrub.set_value(2).run()
     assert at.query_params["runs"] == ",".join(run_ids)
     assert at.query_params["group"] == "lenet" and at.query_params["mode"] == "quick"
     # the same runs share a seed and a data order: the store shows the pairing

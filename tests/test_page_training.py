@@ -60,11 +60,31 @@ def test_start_a_run_and_watch_it_finish():
     assert_clean(at)
     body = texts(at)
     assert "Epochs done: 2 of 2" in body and "finished" in body
-    assert len(at.get("plotly_chart")) == 1
+    assert len(at.get("plotly_chart")) == 3  # curves, first-layer kernels, feature maps
     assert at.selectbox(key="train_show").value == run_id
     df = at.dataframe[0].value
     assert list(df["run_id"]) == [run_id] and df["epochs_done"].iloc[0] == 2
     assert mgr.store.get(run_id).config.limit == 1000
+
+    # Scrub the first layer through training: epoch 0 (the init) beside the chosen epoch.
+    scrub = at.select_slider(key=f"train_scrub_{run_id}")
+    assert list(scrub.options) == ["0", "1", "2"] and scrub.value == 2
+    charts = at.get("plotly_chart")
+    assert "after epoch 2" in charts[1].proto.spec and "epoch 0 (init)" in charts[1].proto.spec
+    scrub.set_value(1).run()
+    at.number_input(key="train_scrub_sample").set_value(7).run()
+    assert_clean(at)
+    charts = at.get("plotly_chart")
+    assert "after epoch 1" in charts[1].proto.spec and "after epoch 2" not in charts[1].proto.spec
+    assert "test image 7" in texts(at)
+    scrub.set_value(0).run()
+    assert "after epoch" not in at.get("plotly_chart")[1].proto.spec
+
+    # A run from before snapshots were kept says so instead of failing.
+    mgr.store.snapshots_path(run_id).unlink()
+    at.run()
+    assert_clean(at)
+    assert "no epoch snapshots" in texts(at)
 
 
 def test_reconnects_through_the_url_and_uses_the_builder_model():

@@ -12,7 +12,7 @@ from cnnviz.device import cuda_available
 from cnnviz.models import PRESETS
 from cnnviz.plots import ablation as P
 from cnnviz.runs import LIVE, RunManager
-from ui.common import load_data
+from ui.common import font_size, load_data
 
 TEXT = {
     "title": "Ablation lab",
@@ -82,6 +82,9 @@ TEXT = {
     "kernels": "First-layer kernels (red positive, blue negative, each scaled to its own max)",
     "maps": "First-layer feature maps of the same test image (after the activation)",
     "sample": "Test image",
+    "scrub": "After epoch",
+    "scrub_help": "Scrub through training: every variant's first layer as it was after this "
+    "epoch (0: the shared initialisation, the same for paired variants).",
     "failed": "{name} failed: {error}",
 }
 STATUS_ICON = {
@@ -92,10 +95,6 @@ STATUS_ICON = {
     "failed": ":material/error:",
     "interrupted": ":material/warning:",
 }
-
-
-def font_size() -> int:
-    return 20 if st.session_state.get("presenter_mode") else 14
 
 
 # -- state and URL ---------------------------------------------------------------------------
@@ -384,19 +383,42 @@ def comparison_ui(mgr: RunManager, run_ids: list[str]) -> None:
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _learned(_mgr: RunManager, run_id: str, epochs_done: int, sample: int):
+def _learned(_mgr: RunManager, run_id: str, epochs_done: int, sample: int, epoch: int | None):
+    """Kernels and maps after ``epoch`` (its snapshot), or of the final weights (None)."""
+    from cnnviz.features import learned_at, prepare_input
+
     rec = _mgr.store.get(run_id)
+    spec = rec.config.spec
+    X = load_data().test_images[sample].float().div(255).unsqueeze(0)
+    X = prepare_input(X, spec.in_channels, spec.input_size)
+    if epoch is not None:
+        snap = _mgr.store.load_snapshot(run_id, epoch)
+        if snap is not None:
+            kernels, maps = learned_at(spec, snap, X)
+            return kernels.numpy(), maps.numpy()
     state = _mgr.store.load_state_dict(run_id)
     if state is None:
         return None
-    net = A.load_network(rec.config.spec, state)
-    from cnnviz.features import prepare_input
+    net = A.load_network(spec, state)
+    return A.first_layer_kernels(net).numpy(), A.first_layer_maps(net, X).numpy()
 
-    X = load_data().test_images[sample].float().div(255).unsqueeze(0)
-    X = prepare_input(X, rec.config.spec.in_channels, rec.config.spec.input_size)
-    kernels = A.first_layer_kernels(net).numpy()
-    maps = A.first_layer_maps(net, X).numpy()
-    return kernels, maps
+
+def scrub_ui(mgr: RunManager, run_ids: list[str]) -> int | None:
+    """An epoch slider over the snapshots every variant has (0 = the shared init); None shows
+    the final weights (runs from before snapshots were kept)."""
+    common = None
+    for r in run_ids:
+        have = set(mgr.store.snapshot_epochs(r))
+        common = have if common is None else common & have
+    epochs = sorted(common or ())
+    if len(epochs) < 2:
+        return None
+    key, newest = "abl_scrub", "abl_scrub_newest"
+    ss = st.session_state
+    if ss.get(key) not in epochs or ss.get(key) == ss.get(newest):
+        ss[key] = epochs[-1]  # follow the newest epoch unless the student scrubbed back
+    ss[newest] = epochs[-1]
+    return st.select_slider(TEXT["scrub"], options=epochs, key=key, help=TEXT["scrub_help"])
 
 
 def learned_ui(mgr: RunManager, run_ids: list[str]) -> None:
@@ -412,9 +434,10 @@ def learned_ui(mgr: RunManager, run_ids: list[str]) -> None:
         help="Index into the 10,000 Fashion-MNIST test images.",
     )  # fmt: skip
     st.caption(f"Test image {sample}: {TEXT_LABELS[int(load_data().test_labels[sample])]}")
+    epoch = scrub_ui(mgr, [r.run_id for r in done.values()])
     kernels, maps = {}, {}
     for name, rec in done.items():
-        got = _learned(mgr, rec.run_id, mgr.store.get(rec.run_id).epochs_done, int(sample))
+        got = _learned(mgr, rec.run_id, mgr.store.get(rec.run_id).epochs_done, int(sample), epoch)
         if got is not None:
             kernels[name], maps[name] = got
     colors = P.variant_colors(variants)

@@ -70,6 +70,11 @@ def _device_label() -> str:
     return describe_device()
 
 
+def font_size() -> int:
+    """Chart font size: bigger in presenter mode."""
+    return 20 if st.session_state.get("presenter_mode") else 14
+
+
 def sidebar_ui() -> None:
     """The shared sidebar: device, dataset, presenter mode."""
     s = settings()

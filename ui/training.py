@@ -11,10 +11,14 @@ from __future__ import annotations
 import streamlit as st
 
 from cnnviz import data as cdata
+from cnnviz.data import TEXT_LABELS
 from cnnviz.models import PRESETS
+from cnnviz.plots import ablation as P
+from cnnviz.plots.base import PALETTE
 from cnnviz.plots.training import training_curves
 from cnnviz.runs import LIVE, RunManager
 from cnnviz.train import RunConfig, estimate_epoch_seconds, format_seconds, pick_device
+from ui.common import data_or_message, font_size, load_data
 
 TEXT = {
     "source": "Model",
@@ -71,6 +75,17 @@ TEXT = {
     "csv": "Metrics (CSV)",
     "ckpt": "Weights (.safetensors)",
     "store": "Runs are kept in `{root}` (set CNNVIZ_HOME to move them).",
+    "learned": "What the first layer learned, epoch by epoch",
+    "learned_intro": "The first convolution's kernels (red positive, blue negative) and its "
+    "feature maps for one test image, after the activation, kept after every epoch: drag the "
+    "slider to scrub through training. Epoch 0 is the Xavier initialisation. cnnviz goes "
+    "further than the book here: d2l does not show what LeNet, VGG or ResNet learn.",
+    "learned_none": "This run has no epoch snapshots (it was trained before cnnviz kept them).",
+    "scrub": "After epoch",
+    "sample": "Test image",
+    "sample_help": "Index into the 10,000 Fashion-MNIST test images.",
+    "kernels": "First-layer kernels",
+    "maps": "First-layer feature maps of test image {i} ({label})",
 }
 SUBSETS = ["auto", 1000, 2000, 5000, 10000, 30000, 60000]
 AUTO_EPOCH_S = 60.0
@@ -297,3 +312,69 @@ def runs_table_ui(mgr: RunManager, run_id: str | None) -> None:
         on_change=_show_changed, args=(list(labels),),
     )  # fmt: skip
     st.caption(TEXT["store"].format(root=mgr.store.root))
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def _learned_at(_mgr: RunManager, run_id: str, epoch: int, sample: int):
+    """Kernels and maps after ``epoch`` (a snapshot never changes once written)."""
+    from cnnviz.features import learned_at, prepare_input
+
+    spec = _mgr.store.get(run_id).config.spec
+    state = _mgr.store.load_snapshot(run_id, epoch)
+    if state is None:
+        return None
+    X = load_data().test_images[sample].float().div(255)
+    kernels, maps = learned_at(spec, state, prepare_input(X, spec.in_channels, spec.input_size))
+    return kernels.numpy(), maps.numpy()
+
+
+def learned_ui(mgr: RunManager, run_id: str) -> None:
+    """Scrub the first layer's kernels and feature maps through training (epoch 0 = init)."""
+    st.subheader(TEXT["learned"])
+    st.caption(TEXT["learned_intro"])
+    epochs = mgr.store.snapshot_epochs(run_id)
+    if not epochs:
+        st.info(TEXT["learned_none"], icon=":material/history:")
+        return
+    data = data_or_message()
+    if data is None:
+        return
+    key, newest = f"train_scrub_{run_id}", f"train_scrub_newest_{run_id}"
+    ss = st.session_state
+    # Follow the newest epoch as the run trains, unless the student scrubbed back.
+    if ss.get(key) not in epochs or ss.get(key) == ss.get(newest):
+        ss[key] = epochs[-1]
+    ss[newest] = epochs[-1]
+    c1, c2 = st.columns([3, 1])
+    with c1:
+        if len(epochs) > 1:
+            epoch = st.select_slider(TEXT["scrub"], options=epochs, key=key)
+        else:
+            epoch = epochs[0]
+            st.caption(f"{TEXT['scrub']} {epoch}")
+    sample = int(
+        c2.number_input(TEXT["sample"], 0, 9_999, step=1, key="train_scrub_sample",
+                        help=TEXT["sample_help"])
+    )  # fmt: skip
+    shown = {"epoch 0 (init)": 0} if epoch else {}
+    shown[f"after epoch {epoch}" if epoch else "epoch 0 (init)"] = epoch
+    got = {name: _learned_at(mgr, run_id, e, sample) for name, e in shown.items()}
+    got = {name: g for name, g in got.items() if g is not None}
+    if not got:
+        st.info(TEXT["learned_none"], icon=":material/history:")
+        return
+    colors = {name: "#888888" if e == 0 else PALETTE[0] for name, e in shown.items()}
+    fs = font_size()
+    st.markdown(f"**{TEXT['kernels']}**")
+    st.plotly_chart(
+        P.side_by_side({n: g[0] for n, g in got.items()}, colors, symmetric=True, cols=8,
+                       max_maps=16, height=300, font_size=fs),
+        key="train_kernels", config=P.png_config(f"cnnviz-{run_id}-kernels"), width="stretch",
+    )  # fmt: skip
+    label = TEXT_LABELS[int(data.test_labels[sample])]
+    st.markdown(f"**{TEXT['maps'].format(i=sample, label=label)}**")
+    st.plotly_chart(
+        P.side_by_side({n: g[1] for n, g in got.items()}, colors, symmetric=False, cols=4,
+                       max_maps=8, height=300, font_size=fs),
+        key="train_maps", config=P.png_config(f"cnnviz-{run_id}-maps"), width="stretch",
+    )  # fmt: skip
