@@ -444,13 +444,13 @@ def learned_ui(mgr: RunManager, run_ids: list[str]) -> None:
     fs = font_size()
     st.markdown(f"**{TEXT['kernels']}**")
     st.plotly_chart(
-        P.side_by_side(kernels, colors, symmetric=True, cols=8, height=300, font_size=fs),
+        P.side_by_side(kernels, colors, symmetric=True, cols=8, font_size=fs),
         key="abl_kernels", config=P.png_config("ablation_kernels"), width="stretch",
     )  # fmt: skip
     st.markdown(f"**{TEXT['maps']}**")
     maps = {k: np.asarray(v) for k, v in maps.items()}
     st.plotly_chart(
-        P.side_by_side(maps, colors, symmetric=False, max_maps=8, cols=4, height=300,
+        P.side_by_side(maps, colors, symmetric=False, max_maps=8, cols=4,
                        font_size=fs),
         key="abl_maps", config=P.png_config("ablation_feature_maps"), width="stretch",
     )  # fmt: skip

@@ -368,13 +368,13 @@ def learned_ui(mgr: RunManager, run_id: str) -> None:
     st.markdown(f"**{TEXT['kernels']}**")
     st.plotly_chart(
         P.side_by_side({n: g[0] for n, g in got.items()}, colors, symmetric=True, cols=8,
-                       max_maps=16, height=300, font_size=fs),
+                       max_maps=16, font_size=fs),
         key="train_kernels", config=P.png_config(f"cnnviz-{run_id}-kernels"), width="stretch",
     )  # fmt: skip
     label = TEXT_LABELS[int(data.test_labels[sample])]
     st.markdown(f"**{TEXT['maps'].format(i=sample, label=label)}**")
     st.plotly_chart(
         P.side_by_side({n: g[1] for n, g in got.items()}, colors, symmetric=False, cols=4,
-                       max_maps=8, height=300, font_size=fs),
+                       max_maps=8, font_size=fs),
         key="train_maps", config=P.png_config(f"cnnviz-{run_id}-maps"), width="stretch",
     )  # fmt: skip

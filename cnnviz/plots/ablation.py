@@ -137,22 +137,27 @@ def side_by_side(
     symmetric: bool,
     max_maps: int = 16,
     cols: int = 4,
-    height: int = 330,
+    height: int | None = None,
     font_size: int = 14,
+    width: int = 1000,
 ) -> go.Figure:
     """One panel per variant (titled in its colour): a grid of its kernels or feature maps.
 
     ``symmetric`` scales each map to [-1, 1] on a diverging scale (kernels: red positive, blue
-    negative); otherwise each map is stretched to [0, 1] in grey (feature maps).
+    negative); otherwise each map is stretched to [0, 1] in grey (feature maps). ``height``
+    None fits the grids (about ``width`` pixels across all panels) without empty bands.
     """
     names = list(arrays)
+    grids = [_to_np(arrays[name])[:max_maps] for name in names]
+    grids = [_montage(A, min(cols, len(A)), symmetric) for A in grids]
+    if height is None:
+        aspect = max((g.shape[0] / g.shape[1] for g in grids), default=1.0)
+        height = int(min(600, max(170, width / max(1, len(names)) * aspect + 70)))
     fig = make_subplots(
         rows=1, cols=max(1, len(names)), horizontal_spacing=0.03,
         subplot_titles=[f"<b>{n}</b>" for n in names],
     )  # fmt: skip
-    for i, name in enumerate(names):
-        A = _to_np(arrays[name])[:max_maps]
-        grid = _montage(A, min(cols, len(A)), symmetric)
+    for i, (name, grid) in enumerate(zip(names, grids, strict=True)):
         fig.add_trace(
             go.Heatmap(
                 z=grid,
@@ -165,8 +170,8 @@ def side_by_side(
         fig.update_yaxes(
             autorange="reversed", scaleanchor=f"x{i + 1 if i else ''}", row=1, col=i + 1
         )
-    fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False)
-    fig.update_yaxes(showticklabels=False, showgrid=False, zeroline=False)
+    fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False, ticks="")
+    fig.update_yaxes(showticklabels=False, showgrid=False, zeroline=False, ticks="")
     for ann, name in zip(fig.layout.annotations, names, strict=False):
         ann.font = dict(color=colors.get(name, "#333"), size=font_size + 2)
     fig = base_layout(fig, None, height)
