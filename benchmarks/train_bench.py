@@ -2,7 +2,8 @@
 
 The plain loop is d2l's ``train_ch6`` over a DataLoader of torchvision's FashionMNIST with
 ``ToTensor`` (and ``Resize`` for bigger inputs), ``num_workers`` as d2l's
-``get_dataloader_workers()`` (4); same model, init, batch size and lr, in the same process.
+``get_dataloader_workers()`` (4); same model, init, batch size and lr. It runs in a fresh
+interpreter each round, so nothing cnnviz's trainer did in this process affects it.
 Both train the same number of batches; examples/s counts training only. A third number, the
 training step alone on one ready-made batch, is the ceiling any data path can reach.
 
@@ -190,12 +191,34 @@ def idle_memory() -> float:
         shutil.rmtree(home, ignore_errors=True)
 
 
-def compare(name: str, root: Path, batches: int, device: str, workers: int, repeats: int) -> None:
+def plain_in_fresh_process(
+    name: str, root: Path, batches: int, device: str, workers: int, threads: int | None = None
+) -> float:
+    """The plain loop in a new interpreter, as a d2l user runs it: nothing cnnviz imported,
+    allocated or cached in this process can help or hinder it."""
+    out = subprocess.run(
+        [sys.executable, __file__, "--plain", name, "--root", str(root), "--device", device,
+         "--batches", str(batches), "--workers", str(workers)]
+        + (["--threads", str(threads)] if threads else []),
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def compare(
+    name: str,
+    root: Path,
+    batches: int,
+    device: str,
+    workers: int,
+    repeats: int,
+    threads: int | None = None,
+) -> None:
     """Alternate the loops ``repeats`` times; print each round and the medians."""
     spec = PRESETS[name]
     plains, ours, ceilings, ratios = [], [], [], []
     for i in range(repeats):
-        plains.append(plain_loop(spec, root, batches, device, workers))
+        plains.append(plain_in_fresh_process(name, root, batches, device, workers, threads))
         ours.append(cnnviz_loop(spec, batches, device))
         ceilings.append(ceiling_loop(spec, batches, device))
         ratios.append(ours[-1] / plains[-1])
@@ -216,17 +239,31 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=4, help="d2l's get_dataloader_workers()")
     ap.add_argument("--repeats", type=int, default=3, help="alternating rounds per row")
     ap.add_argument("--no-memory", action="store_true")
+    ap.add_argument("--plain", help=argparse.SUPPRESS)  # internal: one plain loop, print ex/s
+    ap.add_argument("--root", help=argparse.SUPPRESS)
+    ap.add_argument("--device", default="cpu", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.plain:
+        if args.threads:
+            torch.set_num_threads(args.threads)
+        eps = plain_loop(PRESETS[args.plain], Path(args.root), args.batches, args.device,
+                         args.workers)  # fmt: skip
+        print(eps)
+        return
     if args.threads:
         torch.set_num_threads(args.threads)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
           f"{os.cpu_count()} CPUs, CUDA: {torch.cuda.is_available()}", flush=True)  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp:
         root = stage_torchvision_root(Path(tmp))
-        compare("LeNet", root, args.batches, "cpu", args.workers, args.repeats)
+        compare("LeNet", root, args.batches, "cpu", args.workers, args.repeats, args.threads)
         if torch.cuda.is_available():
-            compare("LeNet", root, 4 * args.batches, "cuda", args.workers, args.repeats)
-            compare("ResNet-18", root, args.batches, "cuda", args.workers, args.repeats)
+            compare(
+                "LeNet", root, 4 * args.batches, "cuda", args.workers, args.repeats, args.threads
+            )
+            compare(
+                "ResNet-18", root, args.batches, "cuda", args.workers, args.repeats, args.threads
+            )
         else:
             print("no GPU here: the GPU rows (LeNet, ResNet-18 at 96) were not measured")
     if not args.no_memory:
