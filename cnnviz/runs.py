@@ -28,12 +28,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import torch
 
 from cnnviz.features import first_stage_state
 from cnnviz.train import RunConfig, TrainingError, build_net, train
+
+if TYPE_CHECKING:  # pandas is imported where a table is built: training needs none
+    import pandas as pd
 
 ENV_HOME = "CNNVIZ_HOME"
 ENV_THREADS = "CNNVIZ_THREADS"  # torch CPU threads for training (e.g. 1 on a busy machine)
@@ -415,6 +418,8 @@ class RunStore:
             "num_epochs", "best_val_acc", "final_val_acc", "seconds", "created", "device",
             "error", "examples_per_s",
         ]  # fmt: skip
+        import pandas as pd
+
         df = pd.DataFrame(rows, columns=cols)
         df["created"] = [_fmt_time(t) for t in df["created"]]
         return df
@@ -467,6 +472,8 @@ class RunStore:
             f"SELECT {', '.join(METRIC_COLUMNS)} FROM metrics WHERE run_id=? ORDER BY epoch",
             (run_id,),
         )
+        import pandas as pd
+
         return pd.DataFrame(rows, columns=list(METRIC_COLUMNS))
 
     def checkpoint_path(self, run_id: str) -> Path:

@@ -10,15 +10,19 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 
-# Runs ``python -m cnnviz`` twice in one interpreter, then reports whether Streamlit was loaded.
+# Runs ``python -m cnnviz`` twice in one interpreter and reports which UI-side packages were
+# loaded after the first command: a GPU machine with only torch and safetensors must train.
 PROBE = """
 import runpy, sys
-for argv in (sys.argv[1:], ["runs"]):
+for i, argv in enumerate((sys.argv[1:], ["runs"])):
     sys.argv = ["cnnviz", *argv]
     try:
         runpy.run_module("cnnviz", run_name="__main__", alter_sys=True)
     except SystemExit as e:
         assert not e.code, e.code
+    if i == 0:
+        extra = [m for m in ("streamlit", "pandas", "plotly") if m in sys.modules]
+        print("LOADED_BY_FIRST", ",".join(extra) or "-")
 print("STREAMLIT_LOADED", "streamlit" in sys.modules)
 """
 
@@ -43,6 +47,7 @@ def test_train_prints_json_lines_and_stores_the_run(tmp_path):
     for e in epochs:
         assert e["examples_per_s"] > 0 and 0 <= e["val_acc"] <= 1
         assert {"train_loss", "train_acc", "val_loss", "seconds"} <= set(e)
+    assert "LOADED_BY_FIRST -" in lines  # training needs neither pandas, plotly nor streamlit
     listing = [line for line in lines if "LeNet-ReLU" in line and not line.startswith("{")]
     assert len(listing) == 1 and "finished" in listing[0]
     assert lines[-1] == "STREAMLIT_LOADED False"

@@ -7,12 +7,16 @@ arithmetic), so even VGG-11 at 224×224 (128M parameters) is summarised in milli
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
+
 import torch
 from torch import nn
 
 from cnnviz.models.build import build_model
 from cnnviz.models.specs import LeNetSpec, ModelSpec, ResNetSpec, VGGSpec
+
+if TYPE_CHECKING:  # pandas is imported where a table is built: training needs none
+    import pandas as pd
 
 COLUMNS = ["name", "layer", "output shape", "parameters", "multiply-adds", "shape"]
 
@@ -112,6 +116,8 @@ def layer_summary(
         row["multiply-adds"] = sum(
             v for k, v in macs.items() if k == row["name"] or k.startswith(prefix)
         )
+    import pandas as pd
+
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
