@@ -54,6 +54,10 @@ def test_generator_records(monkeypatch):
         (e, b) for e in (1, 2) for b in (1, 2, 3, 4)
     ]
     assert all(p["num_batches"] == 4 for p in progress)
+    # Throttled, the first batch still reports at once: the chart's first point.
+    monkeypatch.setattr(ctrain, "PROGRESS_EVERY_S", 3600.0)
+    throttled = [r for r in train(tiny()) if r["kind"] == "progress"]
+    assert [(p["epoch"], p["batch"]) for p in throttled] == [(1, 1)]
     done = recs[-1]
     assert done["stopped"] is False and done["device"] == "cpu"
     expected = build_model(PRESETS["LeNet-ReLU"]).state_dict()
@@ -170,3 +174,10 @@ def test_config_round_trip_and_validation():
 def test_format_seconds_never_says_zero(seconds, text):
     assert format_seconds(seconds) == text
     assert ablation.format_duration(seconds) in (text, "~" + text)
+
+
+def test_warm_up_pays_the_first_optimizer_import():
+    import sys
+
+    ctrain.warm_up()
+    assert "torch._dynamo" in sys.modules  # what the first torch.optim.SGD(...) imports
