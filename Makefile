@@ -33,3 +33,4 @@ bench: setup
 	$(PY) benchmarks/builder_bench.py
 	$(PY) benchmarks/kernel_learning_bench.py
 	$(PY) benchmarks/train_bench.py
+	$(PY) benchmarks/whole_run_bench.py --epochs 3
