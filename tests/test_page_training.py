@@ -128,3 +128,17 @@ def test_old_store_is_a_message():
     at = app_test("training.py").run()
     assert_clean(at)
     assert any("older cnnviz" in e.value for e in at.error)
+
+
+def test_queued_run_says_its_first_layer_comes_soon():
+    mgr = get_manager()
+    cfg = RunConfig(PRESETS["LeNet"], num_epochs=1, limit=256, val_limit=128)
+    run_id = mgr.store.create(cfg, name="waiting", owner_token=mgr.token)  # queued, never run
+    try:
+        at = app_test("training.py")
+        at.query_params["run"] = run_id
+        at.run()
+        assert_clean(at)
+        assert "as soon as the run starts" in texts(at)
+    finally:
+        mgr.store.delete(run_id)

@@ -80,6 +80,7 @@ TEXT = {
     "feature maps for one test image, after the activation, kept after every epoch: drag the "
     "slider to scrub through training. Epoch 0 is the Xavier initialisation. cnnviz goes "
     "further than the book here: d2l does not show what LeNet, VGG or ResNet learn.",
+    "learned_soon": "The first layer appears here as soon as the run starts.",
     "learned_none": "This run has no epoch snapshots (it was trained before cnnviz kept them).",
     "scrub": "After epoch",
     "sample": "Test image",
@@ -334,7 +335,8 @@ def learned_ui(mgr: RunManager, run_id: str) -> None:
     st.caption(TEXT["learned_intro"])
     epochs = mgr.store.snapshot_epochs(run_id)
     if not epochs:
-        st.info(TEXT["learned_none"], icon=":material/history:")
+        live = mgr.status(run_id) in LIVE
+        st.info(TEXT["learned_soon" if live else "learned_none"], icon=":material/history:")
         return
     data = data_or_message()
     if data is None:
