@@ -258,7 +258,7 @@ def run_view_ui(mgr: RunManager, run_id: str) -> None:
             m2.metric("train acc", f"{last['train_acc']:.3f}")
             m3.metric("train loss", f"{last['train_loss']:.3f}")
             m4.metric("examples/s", f"{last['examples_per_s']:,.0f}")
-        fig = training_curves(metrics, n, mgr.progress_history(run_id))
+        fig = training_curves(metrics, n, mgr.progress_history(run_id), font_size=font_size())
         st.plotly_chart(fig, key="train_curves", config={"displaylogo": False})
         if rec.status in LIVE:
             st.button(TEXT["stop"], icon=":material/stop:", key="train_stop",
@@ -273,13 +273,13 @@ def downloads_ui(mgr: RunManager, run_id: str) -> None:
     """The metrics as CSV and the weights as safetensors (read only when clicked)."""
     metrics = mgr.store.metrics(run_id)
     path = mgr.store.checkpoint_path(run_id)
-    c1, c2, _ = st.columns([1, 1, 2])
-    c1.download_button(
+    row = st.container(horizontal=True)  # buttons as wide as their labels (presenter mode)
+    row.download_button(
         TEXT["csv"], metrics.to_csv(index=False), f"cnnviz-{run_id}-metrics.csv", "text/csv",
         key="train_dl_csv", icon=":material/download:", on_click="ignore",
         disabled=metrics.empty,
     )  # fmt: skip
-    c2.download_button(
+    row.download_button(
         TEXT["ckpt"], lambda: path.read_bytes(), f"cnnviz-{run_id}.safetensors",
         "application/octet-stream", key="train_dl_ckpt", icon=":material/download:",
         on_click="ignore", disabled=not path.exists(),

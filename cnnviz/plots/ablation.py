@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 import torch
 from plotly.subplots import make_subplots
 
-from cnnviz.plots.base import PALETTE, base_layout
+from cnnviz.plots.base import PALETTE, base_layout, set_font_size
 
 DASH = {"train": "dot", "val": "solid"}
 PANELS = (("train_loss", "train loss"), ("val_loss", "val loss"),
@@ -65,7 +65,8 @@ def overlay_figure(
         fig.update_yaxes(rangemode="tozero")
     fig.update_layout(legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0))
     fig = base_layout(fig, None, height)
-    fig.update_layout(font=dict(size=font_size), margin=dict(t=60))
+    set_font_size(fig, font_size)
+    fig.update_layout(margin=dict(t=60))
     return fig
 
 
@@ -103,8 +104,8 @@ def small_multiples(
         fig.update_yaxes(range=[0, 1.02], tickformat=".0%", row=2, col=col)
     fig.update_layout(legend=dict(orientation="h", y=1.08, yanchor="bottom", x=0))
     fig = base_layout(fig, None, height)
-    fig.update_layout(font=dict(size=font_size), margin=dict(t=90))
-    fig.update_annotations(font_size=font_size + 1)
+    set_font_size(fig, font_size)
+    fig.update_layout(margin=dict(t=90))
     return fig
 
 

@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from cnnviz.plots.base import PALETTE, base_layout
+from cnnviz.plots.base import PALETTE, base_layout, set_font_size
 
 SERIES = {
     "train_loss": ("train loss", PALETTE[0], "solid"),
@@ -25,8 +25,10 @@ def training_curves(
     num_epochs: int | None = None,
     history: list[tuple[float, float]] | None = None,
     height: int = 380,
+    font_size: int | None = None,
 ) -> go.Figure:
     """Loss (left) and accuracy (right) against epochs, x fixed to [0, num_epochs].
+    ``font_size`` enlarges every text (presenter mode).
 
     Args:
         metrics: one row per finished epoch (``RunStore.metrics``).
@@ -56,10 +58,14 @@ def training_curves(
             row=1, col=1 if col < 2 else 2,
         )  # fmt: skip
     top = max(num_epochs or 0, int(metrics["epoch"].max()) if len(metrics) else 1, 1)
-    fig.update_xaxes(title_text="epoch", range=[0, top + 0.2])
+    # Whole epochs only (no "epoch 0.5"), about ten ticks at most.
+    fig.update_xaxes(title_text="epoch", range=[0, top + 0.2], tick0=0, dtick=-(-top // 10))
     fig.update_yaxes(rangemode="tozero", row=1, col=1)
     fig.update_yaxes(range=[0, 1.02], row=1, col=2)
     fig.update_layout(legend=dict(orientation="h", y=-0.25, x=0), hovermode="closest")
     base_layout(fig, height=height)
     fig.update_layout(margin=dict(t=40))  # room for the subplot titles
+    if font_size:
+        set_font_size(fig, font_size)
+        fig.update_layout(margin=dict(t=50), height=height + 60, legend_y=-0.32)
     return fig
