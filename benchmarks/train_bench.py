@@ -54,17 +54,22 @@ def stage_torchvision_root(tmp: Path) -> Path:
     return tmp
 
 
-def plain_loop(spec, root: Path, batches: int, device: str, workers: int) -> float:
-    """d2l 6.6 train_ch6 over a torchvision DataLoader; returns training examples/s."""
+def d2l_dataset(spec, root: Path, train: bool = True):
+    """torchvision's FashionMNIST with d2l's transforms: Resize (bigger inputs), ToTensor."""
     import torchvision
     from torchvision import transforms
 
     trans = [transforms.ToTensor()]
     if spec.input_size != 28:
         trans.insert(0, transforms.Resize(spec.input_size))
-    ds = torchvision.datasets.FashionMNIST(
-        root=str(root), train=True, transform=transforms.Compose(trans), download=False
+    return torchvision.datasets.FashionMNIST(
+        root=str(root), train=train, transform=transforms.Compose(trans), download=False
     )
+
+
+def plain_loop(spec, root: Path, batches: int, device: str, workers: int) -> float:
+    """d2l 6.6 train_ch6 over a torchvision DataLoader; returns training examples/s."""
+    ds = d2l_dataset(spec, root)
     loader = torch.utils.data.DataLoader(ds, 128, shuffle=True, num_workers=workers)
     torch.manual_seed(0)
     net = build_model(spec).to(device)

@@ -38,16 +38,10 @@ from cnnviz.train import RunConfig, subset_indices, train  # noqa: E402
 
 def plain_run(name: str, root: Path, epochs: int, device: str, limit: int | None) -> dict:
     """d2l 6.6 ``train_ch6``, timed from the first batch request to the last evaluation."""
-    import torchvision
-    from torchvision import transforms
+    from train_bench import d2l_dataset
 
     spec = PRESETS[name]
-    trans = [transforms.ToTensor()]
-    if spec.input_size != 28:
-        trans.insert(0, transforms.Resize(spec.input_size))
-    trans = transforms.Compose(trans)
-    train_ds = torchvision.datasets.FashionMNIST(str(root), train=True, transform=trans)
-    test_ds = torchvision.datasets.FashionMNIST(str(root), train=False, transform=trans)
+    train_ds, test_ds = d2l_dataset(spec, root), d2l_dataset(spec, root, train=False)
     if limit is not None:
         train_ds = torch.utils.data.Subset(train_ds, subset_indices(60000, limit, 0).tolist())
     train_iter = torch.utils.data.DataLoader(train_ds, 128, shuffle=True, num_workers=4)

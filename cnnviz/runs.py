@@ -296,16 +296,36 @@ class RunStore:
         """Ask whichever process owns the run to stop it (seen within one heartbeat)."""
         self._x("UPDATE runs SET stop_requested=1 WHERE run_id=?", (run_id,))
 
-    def save_state_dict(self, run_id: str, state_dict: dict[str, torch.Tensor]) -> Path:
-        """Write the weights as safetensors, atomically (a crash never leaves half a file)."""
+    def _write_tensors(self, path: Path, run_id: str, tensors: dict[str, torch.Tensor]) -> Path:
+        """safetensors, atomically: a crash never leaves half a file."""
         from safetensors.torch import save_file
 
-        path = self.checkpoint_path(run_id)
         tmp = path.with_suffix(".tmp")
-        tensors = {k: v.detach().to("cpu").contiguous().clone() for k, v in state_dict.items()}
         save_file(tensors, str(tmp), metadata={"run_id": run_id, "format": "pt"})
         os.replace(tmp, path)
         return path
+
+    def _read_tensors(self, path: Path, what: str, hint: str = "") -> dict[str, torch.Tensor]:
+        """Tensors only (no pickle is ever executed); {} when the file does not exist.
+
+        Raises:
+            CheckpointError: the file exists but cannot be read as safetensors.
+        """
+        from safetensors.torch import load_file
+
+        if not path.exists():
+            return {}
+        try:
+            return load_file(str(path), device="cpu")
+        except Exception as exc:  # SafetensorError, OSError, ValueError …
+            raise CheckpointError(
+                f"The {what} {path.name} cannot be read ({type(exc).__name__}: {exc}).{hint}"
+            ) from exc
+
+    def save_state_dict(self, run_id: str, state_dict: dict[str, torch.Tensor]) -> Path:
+        """Write the weights as safetensors, atomically (a crash never leaves half a file)."""
+        tensors = {k: v.detach().to("cpu").contiguous().clone() for k, v in state_dict.items()}
+        return self._write_tensors(self.checkpoint_path(run_id), run_id, tensors)
 
     def delete(self, run_id: str) -> None:
         self._x("DELETE FROM metrics WHERE run_id=?", (run_id,))
@@ -319,32 +339,17 @@ class RunStore:
         return self.checkpoints / f"{run_id}.epochs.safetensors"
 
     def _read_snapshots(self, run_id: str) -> dict[str, torch.Tensor]:
-        from safetensors.torch import load_file
-
-        path = self.snapshots_path(run_id)
-        if not path.exists():
-            return {}
-        try:
-            return load_file(str(path), device="cpu")
-        except Exception as exc:  # SafetensorError, OSError …
-            raise CheckpointError(
-                f"The epoch snapshots {path.name} cannot be read ({type(exc).__name__}: {exc})."
-            ) from exc
+        return self._read_tensors(self.snapshots_path(run_id), "epoch snapshots")
 
     def save_snapshot(self, run_id: str, epoch: int, tensors: dict[str, torch.Tensor]) -> None:
         """Add the first layer's state after ``epoch`` (0: before training) to the run's
         snapshot file, atomically; a few kilobytes per epoch."""
-        from safetensors.torch import save_file
-
         try:
             all_tensors = self._read_snapshots(run_id)
         except CheckpointError:
             all_tensors = {}  # a damaged file is replaced, not extended
         all_tensors.update({f"epoch{epoch}/{k}": v.contiguous() for k, v in tensors.items()})
-        path = self.snapshots_path(run_id)
-        tmp = path.with_suffix(".tmp")
-        save_file(all_tensors, str(tmp), metadata={"run_id": run_id, "format": "pt"})
-        os.replace(tmp, path)
+        self._write_tensors(self.snapshots_path(run_id), run_id, all_tensors)
 
     def snapshot_epochs(self, run_id: str) -> list[int]:
         """The epochs with a first-layer snapshot, ascending ([] for runs from before them)."""
@@ -485,18 +490,8 @@ class RunStore:
         Raises:
             CheckpointError: the file exists but cannot be read as safetensors.
         """
-        from safetensors.torch import load_file
-
-        path = self.checkpoint_path(run_id)
-        if not path.exists():
-            return None
-        try:
-            return load_file(str(path), device="cpu")
-        except Exception as exc:  # SafetensorError, OSError, ValueError …
-            raise CheckpointError(
-                f"The checkpoint {path.name} cannot be read ({type(exc).__name__}: {exc}). "
-                "It may be damaged or not a safetensors file; retrain the run to get it back."
-            ) from exc
+        hint = " It may be damaged or not a safetensors file; retrain the run to get it back."
+        return self._read_tensors(self.checkpoint_path(run_id), "checkpoint", hint) or None
 
     def close(self) -> None:
         with self._lock:

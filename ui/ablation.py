@@ -3,7 +3,6 @@ what each variant learned, the shareable URL. The math lives in ``cnnviz.ablatio
 
 from __future__ import annotations
 
-import numpy as np
 import streamlit as st
 
 from cnnviz import ablation as A
@@ -13,6 +12,7 @@ from cnnviz.models import PRESETS
 from cnnviz.plots import ablation as P
 from cnnviz.runs import LIVE, RunManager
 from ui.common import font_size, load_data
+from ui.learned import follow_newest, learned_arrays, learned_charts_ui
 
 TEXT = {
     "title": "Ablation lab",
@@ -382,27 +382,6 @@ def comparison_ui(mgr: RunManager, run_ids: list[str]) -> None:
 # -- what each variant learned ---------------------------------------------------------------
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def _learned(_mgr: RunManager, run_id: str, epochs_done: int, sample: int, epoch: int | None):
-    """Kernels and maps after ``epoch`` (its snapshot), or of the final weights (None)."""
-    from cnnviz.features import learned_at, prepare_input
-
-    rec = _mgr.store.get(run_id)
-    spec = rec.config.spec
-    X = load_data().test_images[sample].float().div(255).unsqueeze(0)
-    X = prepare_input(X, spec.in_channels, spec.input_size)
-    if epoch is not None:
-        snap = _mgr.store.load_snapshot(run_id, epoch)
-        if snap is not None:
-            kernels, maps = learned_at(spec, snap, X)
-            return kernels.numpy(), maps.numpy()
-    state = _mgr.store.load_state_dict(run_id)
-    if state is None:
-        return None
-    net = A.load_network(spec, state)
-    return A.first_layer_kernels(net).numpy(), A.first_layer_maps(net, X).numpy()
-
-
 def scrub_ui(mgr: RunManager, run_ids: list[str]) -> int | None:
     """An epoch slider over the snapshots every variant has (0 = the shared init); None shows
     the final weights (runs from before snapshots were kept)."""
@@ -413,12 +392,8 @@ def scrub_ui(mgr: RunManager, run_ids: list[str]) -> int | None:
     epochs = sorted(common or ())
     if len(epochs) < 2:
         return None
-    key, newest = "abl_scrub", "abl_scrub_newest"
-    ss = st.session_state
-    if ss.get(key) not in epochs or ss.get(key) == ss.get(newest):
-        ss[key] = epochs[-1]  # follow the newest epoch unless the student scrubbed back
-    ss[newest] = epochs[-1]
-    return st.select_slider(TEXT["scrub"], options=epochs, key=key, help=TEXT["scrub_help"])
+    follow_newest("abl_scrub", epochs)
+    return st.select_slider(TEXT["scrub"], options=epochs, key="abl_scrub", help=TEXT["scrub_help"])
 
 
 def learned_ui(mgr: RunManager, run_ids: list[str]) -> None:
@@ -435,22 +410,14 @@ def learned_ui(mgr: RunManager, run_ids: list[str]) -> None:
     )  # fmt: skip
     st.caption(f"Test image {sample}: {TEXT_LABELS[int(load_data().test_labels[sample])]}")
     epoch = scrub_ui(mgr, [r.run_id for r in done.values()])
-    kernels, maps = {}, {}
-    for name, rec in done.items():
-        got = _learned(mgr, rec.run_id, mgr.store.get(rec.run_id).epochs_done, int(sample), epoch)
-        if got is not None:
-            kernels[name], maps[name] = got
-    colors = P.variant_colors(variants)
-    fs = font_size()
-    st.markdown(f"**{TEXT['kernels']}**")
-    st.plotly_chart(
-        P.side_by_side(kernels, colors, symmetric=True, cols=8, font_size=fs),
-        key="abl_kernels", config=P.png_config("ablation_kernels"), width="stretch",
-    )  # fmt: skip
-    st.markdown(f"**{TEXT['maps']}**")
-    maps = {k: np.asarray(v) for k, v in maps.items()}
-    st.plotly_chart(
-        P.side_by_side(maps, colors, symmetric=False, max_maps=8, cols=4,
-                       font_size=fs),
-        key="abl_maps", config=P.png_config("ablation_feature_maps"), width="stretch",
+    got = {
+        name: learned_arrays(
+            mgr, rec.run_id, int(sample), epoch, mgr.store.get(rec.run_id).epochs_done
+        )
+        for name, rec in done.items()
+    }
+    got = {name: g for name, g in got.items() if g is not None}
+    learned_charts_ui(
+        got, P.variant_colors(variants), "abl", TEXT["kernels"], TEXT["maps"],
+        png=("ablation_kernels", "ablation_feature_maps"),
     )  # fmt: skip

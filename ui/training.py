@@ -13,12 +13,12 @@ import streamlit as st
 from cnnviz import data as cdata
 from cnnviz.data import TEXT_LABELS
 from cnnviz.models import PRESETS
-from cnnviz.plots import ablation as P
 from cnnviz.plots.base import PALETTE
 from cnnviz.plots.training import training_curves
 from cnnviz.runs import LIVE, RunManager
 from cnnviz.train import RunConfig, estimate_epoch_seconds, format_seconds, pick_device
-from ui.common import data_or_message, font_size, load_data
+from ui.common import data_or_message, font_size
+from ui.learned import follow_newest, learned_arrays, learned_charts_ui
 
 TEXT = {
     "source": "Model",
@@ -315,20 +315,6 @@ def runs_table_ui(mgr: RunManager, run_id: str | None) -> None:
     st.caption(TEXT["store"].format(root=mgr.store.root))
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
-def _learned_at(_mgr: RunManager, run_id: str, epoch: int, sample: int):
-    """Kernels and maps after ``epoch`` (a snapshot never changes once written)."""
-    from cnnviz.features import learned_at, prepare_input
-
-    spec = _mgr.store.get(run_id).config.spec
-    state = _mgr.store.load_snapshot(run_id, epoch)
-    if state is None:
-        return None
-    X = load_data().test_images[sample].float().div(255)
-    kernels, maps = learned_at(spec, state, prepare_input(X, spec.in_channels, spec.input_size))
-    return kernels.numpy(), maps.numpy()
-
-
 def learned_ui(mgr: RunManager, run_id: str) -> None:
     """Scrub the first layer's kernels and feature maps through training (epoch 0 = init)."""
     st.subheader(TEXT["learned"])
@@ -341,12 +327,8 @@ def learned_ui(mgr: RunManager, run_id: str) -> None:
     data = data_or_message()
     if data is None:
         return
-    key, newest = f"train_scrub_{run_id}", f"train_scrub_newest_{run_id}"
-    ss = st.session_state
-    # Follow the newest epoch as the run trains, unless the student scrubbed back.
-    if ss.get(key) not in epochs or ss.get(key) == ss.get(newest):
-        ss[key] = epochs[-1]
-    ss[newest] = epochs[-1]
+    key = f"train_scrub_{run_id}"
+    follow_newest(key, epochs)
     c1, c2 = st.columns([3, 1])
     with c1:
         if len(epochs) > 1:
@@ -360,23 +342,14 @@ def learned_ui(mgr: RunManager, run_id: str) -> None:
     )  # fmt: skip
     shown = {"epoch 0 (init)": 0} if epoch else {}
     shown[f"after epoch {epoch}" if epoch else "epoch 0 (init)"] = epoch
-    got = {name: _learned_at(mgr, run_id, e, sample) for name, e in shown.items()}
+    got = {name: learned_arrays(mgr, run_id, sample, e) for name, e in shown.items()}
     got = {name: g for name, g in got.items() if g is not None}
     if not got:
         st.info(TEXT["learned_none"], icon=":material/history:")
         return
     colors = {name: "#888888" if e == 0 else PALETTE[0] for name, e in shown.items()}
-    fs = font_size()
-    st.markdown(f"**{TEXT['kernels']}**")
-    st.plotly_chart(
-        P.side_by_side({n: g[0] for n, g in got.items()}, colors, symmetric=True, cols=8,
-                       max_maps=16, font_size=fs),
-        key="train_kernels", config=P.png_config(f"cnnviz-{run_id}-kernels"), width="stretch",
-    )  # fmt: skip
     label = TEXT_LABELS[int(data.test_labels[sample])]
-    st.markdown(f"**{TEXT['maps'].format(i=sample, label=label)}**")
-    st.plotly_chart(
-        P.side_by_side({n: g[1] for n, g in got.items()}, colors, symmetric=False, cols=4,
-                       max_maps=8, font_size=fs),
-        key="train_maps", config=P.png_config(f"cnnviz-{run_id}-maps"), width="stretch",
+    learned_charts_ui(
+        got, colors, "train", TEXT["kernels"], TEXT["maps"].format(i=sample, label=label),
+        png=(f"cnnviz-{run_id}-kernels", f"cnnviz-{run_id}-maps"),
     )  # fmt: skip
