@@ -22,6 +22,11 @@ echo "== smoke: python -m cnnviz train on $device" | tee "$out/smoke.txt"
 $py -m cnnviz train --preset LeNet --epochs 2 --limit 5000 --device "$device" --json 2>&1 \
   | tee -a "$out/smoke.txt"
 
+echo "== CUDA graphs against eager: same test accuracy, examples/s" | tee "$out/cuda_graphs.txt"
+if [ -n "${QUICK:-}" ]; then gargs="--epochs 1 --limit 2000 --resnet-epochs 1 --resnet-limit 256"; else gargs=""; fi
+# shellcheck disable=SC2086
+$py benchmarks/cuda_graphs_check.py --device "$device" $gargs 2>&1 | tee -a "$out/cuda_graphs.txt"
+
 echo "== examples/s against the plain d2l loop" | tee "$out/train_bench.txt"
 $py benchmarks/train_bench.py --no-memory --repeats "${REPEATS:-2}" --batches "$batches" 2>&1 \
   | tee -a "$out/train_bench.txt"

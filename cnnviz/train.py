@@ -6,7 +6,9 @@ not the data path: instead of a DataLoader over PIL images, the whole split stay
 tensor on the training device; each batch is sliced by index, scaled to [0, 1] (what
 ``ToTensor`` does) and resized there with ``F.interpolate`` (bilinear, like torchvision's
 ``Resize`` on tensors). Convolutions run channels_last; on CUDA the forward pass runs in
-bf16 autocast.
+bf16 autocast, and after three eager batches the whole step (batch gather and resize included)
+is captured once as a CUDA graph and replayed for every full batch (no compilation involved;
+``CNNVIZ_CUDA_GRAPHS=0`` turns it off).
 
 :func:`train` never prints or plots: it yields records and the caller (the run manager, the
 CLI, a test) decides what to do with them.
@@ -15,6 +17,7 @@ CLI, a test) decides what to do with them.
 from __future__ import annotations
 
 import math
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -27,6 +30,7 @@ from torch.nn import functional as F
 from cnnviz.models import ModelSpec, build_model, spec_from_dict, spec_to_dict
 
 PROGRESS_EVERY_S = 0.25
+ENV_CUDA_GRAPHS = "CNNVIZ_CUDA_GRAPHS"
 EVAL_BATCH_28 = 1024  # evaluation batch for 28×28 inputs (no effect on results, only speed)
 _INIT_LOCK = threading.Lock()
 
@@ -201,7 +205,8 @@ def train(
     """Train ``config.spec`` on Fashion-MNIST, yielding records (d2l 6.6 ``train_ch6``).
 
     Yields:
-        ``{"kind": "notice", "message"}`` when the device asked for is not there;
+        ``{"kind": "notice", "message"}`` when the device asked for is not there, or when
+        CUDA graphs cannot be captured (the run goes on without them);
         ``{"kind": "progress", "epoch", "batch", "num_batches", "loss"}`` within epochs, at
         most every 0.25 s and right after the very first batch (the chart's first point) (``epoch``
         1-based, ``batch`` batches done so far);
@@ -233,6 +238,82 @@ def train(
         raise
 
 
+def cuda_graphs_enabled() -> bool:
+    """CUDA graphs are on unless ``CNNVIZ_CUDA_GRAPHS=0`` (benchmarks compare both)."""
+    return os.environ.get(ENV_CUDA_GRAPHS, "1") != "0"
+
+
+class _Step:
+    """One SGD step on the batch ``X[idx]``, with the epoch's loss and accuracy sums kept on the
+    device (d2l's ``Accumulator``, without a host sync per batch).
+
+    The same body runs eagerly (on the CPU; on CUDA for the first batches and a short last
+    batch) and, on CUDA, is captured once into a CUDA graph that every later full batch replays:
+    gather, scale, resize, forward, loss, backward, SGD update and the sums. Replaying costs one
+    launch instead of hundreds, which is what bounds LeNet and ResNet-18 on a fast GPU.
+    """
+
+    WARMUP = 3  # eager batches on a side stream before capture (cuDNN, cuBLAS, autograd set-up)
+
+    def __init__(self, net, optimizer, X, y, size: int, amp: bool):
+        self.net, self.optimizer, self.X, self.y = net, optimizer, X, y
+        self.size, self.amp = size, amp
+        self.loss_sum = torch.zeros((), device=X.device, dtype=torch.float64)
+        self.correct = torch.zeros((), device=X.device, dtype=torch.int64)
+        self.graph = None
+        self._static_idx = None
+        self._stream = None
+        self.eager_batches = 0
+
+    def reset(self) -> None:
+        self.loss_sum.zero_()
+        self.correct.zero_()
+
+    def eager(self, idx: torch.Tensor) -> None:
+        """Raises ``_Stopped`` from a stop hook inside backward; the update is then skipped."""
+        Xb = to_input(self.X[idx], self.size).contiguous(memory_format=torch.channels_last)
+        yb = self.y[idx]
+        # No autocast weight cache: a cached cast would not be refreshed inside a graph replay.
+        with torch.autocast(
+            self.X.device.type, dtype=torch.bfloat16, enabled=self.amp, cache_enabled=False
+        ):
+            out = self.net(Xb)
+        loss = F.cross_entropy(out.float(), yb)
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optimizer.step()
+        with torch.no_grad():
+            self.loss_sum += loss.detach().double() * len(idx)
+            self.correct += (out.argmax(1) == yb).sum()
+        self.eager_batches += 1
+
+    def warm(self, idx: torch.Tensor) -> None:
+        """An eager step on the stream the capture will use, as PyTorch's CUDA-graph recipe
+        asks: lazily created handles and workspaces then exist before capture."""
+        if self._stream is None:
+            self._stream = torch.cuda.Stream()
+        self._stream.wait_stream(torch.cuda.current_stream())
+        with torch.cuda.stream(self._stream):
+            self.eager(idx)
+        torch.cuda.current_stream().wait_stream(self._stream)
+
+    def capture(self, idx: torch.Tensor) -> None:
+        """Record the step for batches of ``len(idx)``, then replay it once for ``idx`` itself
+        (capture records kernels without running them)."""
+        self._static_idx = idx.clone()
+        graph = torch.cuda.CUDAGraph()
+        self.optimizer.zero_grad(set_to_none=True)
+        with torch.cuda.graph(graph, stream=self._stream, capture_error_mode="thread_local"):
+            self.eager(self._static_idx)
+        self.eager_batches -= 1
+        self.graph = graph
+        graph.replay()
+
+    def replay(self, idx: torch.Tensor) -> None:
+        self._static_idx.copy_(idx)
+        self.graph.replay()
+
+
 def _train(config, data, stop_event, net, device) -> Iterator[dict]:
     spec = config.spec
     size = spec.input_size
@@ -259,9 +340,11 @@ def _train(config, data, stop_event, net, device) -> Iterator[dict]:
     # LeNet batch) are added only when one batch takes long enough to delay a Stop.
     hooks: list = []
     watch_first_batch = stop_event is not None and not cuda
+    graphs = cuda and cuda_graphs_enabled()
     n = len(X_train)
     bs = config.batch_size
     num_batches = (n + bs - 1) // bs
+    step = _Step(net, optimizer, X_train, y_train, size, amp=cuda)
     stopped = False
     last_report = time.perf_counter()  # across epochs: short epochs still report progress
     try:
@@ -272,8 +355,7 @@ def _train(config, data, stop_event, net, device) -> Iterator[dict]:
             t0 = time.perf_counter()
             net.train()
             perm = torch.randperm(n, generator=order_gen).to(device)
-            loss_sum = torch.zeros((), device=device, dtype=torch.float64)
-            correct = torch.zeros((), device=device, dtype=torch.int64)
+            step.reset()
             seen = 0
             for b in range(num_batches):
                 if stop_event is not None and stop_event.is_set():
@@ -281,23 +363,31 @@ def _train(config, data, stop_event, net, device) -> Iterator[dict]:
                     break
                 t_batch = time.perf_counter()
                 bidx = perm[b * bs : (b + 1) * bs]
-                Xb = to_input(X_train[bidx], size).contiguous(memory_format=torch.channels_last)
-                yb = y_train[bidx]
                 try:
-                    with torch.autocast(device.type, dtype=torch.bfloat16, enabled=cuda):
-                        out = net(Xb)
-                    loss = F.cross_entropy(out.float(), yb)
-                    optimizer.zero_grad(set_to_none=True)
-                    loss.backward()
+                    if not graphs or len(bidx) < bs:
+                        step.eager(bidx)
+                    elif step.graph is not None:
+                        step.replay(bidx)
+                    elif step.eager_batches < _Step.WARMUP:
+                        step.warm(bidx)
+                    else:
+                        try:
+                            step.capture(bidx)
+                        except Exception as exc:
+                            if _is_oom(exc):
+                                raise
+                            graphs, step.graph = False, None  # capture records, never runs
+                            yield {
+                                "kind": "notice",
+                                "message": "CUDA graphs could not be used here "
+                                f"({type(exc).__name__}); training goes on without them.",
+                            }
+                            step.eager(bidx)
                 except _Stopped:
                     optimizer.zero_grad(set_to_none=True)
                     stopped = True
                     break
-                optimizer.step()
-                with torch.no_grad():
-                    loss_sum += loss.detach().double() * len(yb)
-                    correct += (out.argmax(1) == yb).sum()
-                seen += len(yb)
+                seen += len(bidx)
                 now = time.perf_counter()
                 if watch_first_batch:
                     watch_first_batch = False
@@ -311,7 +401,7 @@ def _train(config, data, stop_event, net, device) -> Iterator[dict]:
                         "epoch": epoch,
                         "batch": b + 1,
                         "num_batches": num_batches,
-                        "loss": float(loss_sum) / seen,
+                        "loss": float(step.loss_sum) / seen,
                     }
             if stopped:
                 break
@@ -326,8 +416,8 @@ def _train(config, data, stop_event, net, device) -> Iterator[dict]:
             yield {
                 "kind": "epoch",
                 "epoch": epoch,
-                "train_loss": float(loss_sum) / max(seen, 1),
-                "train_acc": int(correct) / max(seen, 1),
+                "train_loss": float(step.loss_sum) / max(seen, 1),
+                "train_acc": int(step.correct) / max(seen, 1),
                 "val_loss": val_loss,
                 "val_acc": val_acc,
                 "examples_per_s": seen / max(train_s, 1e-9),
