@@ -253,21 +253,45 @@ class _Step:
     launch instead of hundreds, which is what bounds LeNet and ResNet-18 on a fast GPU.
     """
 
-    WARMUP = 3  # eager batches on a side stream before capture (cuDNN, cuBLAS, autograd set-up)
+    WARMUP = 3  # eager batches on the capture stream first (cuDNN, cuBLAS, autograd set-up)
 
-    def __init__(self, net, optimizer, X, y, size: int, amp: bool):
+    def __init__(self, net, optimizer, X, y, size: int, amp: bool, graphs: bool):
         self.net, self.optimizer, self.X, self.y = net, optimizer, X, y
-        self.size, self.amp = size, amp
+        self.size, self.amp, self.graphs = size, amp, graphs
         self.loss_sum = torch.zeros((), device=X.device, dtype=torch.float64)
         self.correct = torch.zeros((), device=X.device, dtype=torch.int64)
         self.graph = None
         self._static_idx = None
         self._stream = None
-        self.eager_batches = 0
+        self._warmed = 0
 
     def reset(self) -> None:
         self.loss_sum.zero_()
         self.correct.zero_()
+
+    def __call__(self, idx: torch.Tensor, full: bool) -> str | None:
+        """Train on ``X[idx]`` (``full``: a whole batch, the only shape a graph replays).
+        Returns a notice for the user when a capture failed and graphs were turned off."""
+        if not self.graphs or not full:
+            self.eager(idx)
+        elif self.graph is not None:
+            self._static_idx.copy_(idx)
+            self.graph.replay()
+        elif self._warmed < self.WARMUP:
+            self.warm(idx)
+        else:
+            try:
+                self.capture(idx)
+            except Exception as exc:
+                if _is_oom(exc):
+                    raise
+                self.graphs = False  # a failed capture recorded kernels, it ran none
+                self.eager(idx)
+                return (
+                    f"CUDA graphs could not be used here ({type(exc).__name__}); "
+                    "training goes on without them."
+                )
+        return None
 
     def eager(self, idx: torch.Tensor) -> None:
         """Raises ``_Stopped`` from a stop hook inside backward; the update is then skipped."""
@@ -285,7 +309,6 @@ class _Step:
         with torch.no_grad():
             self.loss_sum += loss.detach().double() * len(idx)
             self.correct += (out.argmax(1) == yb).sum()
-        self.eager_batches += 1
 
     def warm(self, idx: torch.Tensor) -> None:
         """An eager step on the stream the capture will use, as PyTorch's CUDA-graph recipe
@@ -296,6 +319,7 @@ class _Step:
         with torch.cuda.stream(self._stream):
             self.eager(idx)
         torch.cuda.current_stream().wait_stream(self._stream)
+        self._warmed += 1
 
     def capture(self, idx: torch.Tensor) -> None:
         """Record the step for batches of ``len(idx)``, then replay it once for ``idx`` itself
@@ -305,13 +329,8 @@ class _Step:
         self.optimizer.zero_grad(set_to_none=True)
         with torch.cuda.graph(graph, stream=self._stream, capture_error_mode="thread_local"):
             self.eager(self._static_idx)
-        self.eager_batches -= 1
         self.graph = graph
         graph.replay()
-
-    def replay(self, idx: torch.Tensor) -> None:
-        self._static_idx.copy_(idx)
-        self.graph.replay()
 
 
 def _train(config, data, stop_event, net, device) -> Iterator[dict]:
@@ -340,11 +359,11 @@ def _train(config, data, stop_event, net, device) -> Iterator[dict]:
     # LeNet batch) are added only when one batch takes long enough to delay a Stop.
     hooks: list = []
     watch_first_batch = stop_event is not None and not cuda
-    graphs = cuda and cuda_graphs_enabled()
     n = len(X_train)
     bs = config.batch_size
     num_batches = (n + bs - 1) // bs
-    step = _Step(net, optimizer, X_train, y_train, size, amp=cuda)
+    step = _Step(net, optimizer, X_train, y_train, size, amp=cuda,
+                 graphs=cuda and cuda_graphs_enabled())  # fmt: skip
     stopped = False
     last_report = time.perf_counter()  # across epochs: short epochs still report progress
     try:
@@ -364,29 +383,13 @@ def _train(config, data, stop_event, net, device) -> Iterator[dict]:
                 t_batch = time.perf_counter()
                 bidx = perm[b * bs : (b + 1) * bs]
                 try:
-                    if not graphs or len(bidx) < bs:
-                        step.eager(bidx)
-                    elif step.graph is not None:
-                        step.replay(bidx)
-                    elif step.eager_batches < _Step.WARMUP:
-                        step.warm(bidx)
-                    else:
-                        try:
-                            step.capture(bidx)
-                        except Exception as exc:
-                            if _is_oom(exc):
-                                raise
-                            graphs, step.graph = False, None  # capture records, never runs
-                            yield {
-                                "kind": "notice",
-                                "message": "CUDA graphs could not be used here "
-                                f"({type(exc).__name__}); training goes on without them.",
-                            }
-                            step.eager(bidx)
+                    notice = step(bidx, full=len(bidx) == bs)
                 except _Stopped:
                     optimizer.zero_grad(set_to_none=True)
                     stopped = True
                     break
+                if notice:
+                    yield {"kind": "notice", "message": notice}
                 seen += len(bidx)
                 now = time.perf_counter()
                 if watch_first_batch:
