@@ -73,9 +73,10 @@ code = ui.code_cached(key)
 st.caption(TEXT["code_help"])
 with st.expander("builder_model.py", expanded=False):
     st.code(code, "python")
-st.download_button(
-    TEXT["download"], code, "builder_model.py", "text/x-python", key="builder_download"
-)
+st.download_button(  # made when clicked: no media file to race the browser on every rerun
+    TEXT["download"], lambda: code, "builder_model.py", "text/x-python",
+    key="builder_download", on_click="ignore",
+)  # fmt: skip
 
 # ---------------------------------------------------------------- 4. feature maps
 st.header(TEXT["maps"])

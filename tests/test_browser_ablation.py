@@ -1,7 +1,10 @@
 """The ablation lab in Chromium: one click launches a group and every variant's curve appears
 (legend entries of the live chart); the page's URL then restores the comparison."""
 
+import csv
+import io
 import re
+from pathlib import Path
 
 import pytest
 
@@ -38,6 +41,15 @@ def test_launch_group_shows_every_variant(server, web):
         timeout=120_000,
     )
     web.screenshot("ablation_lenet")
+    web.assert_clean()
+
+    # The CSV is made when clicked (no static file racing the polls) and holds both variants.
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Metrics (CSV)").click()
+    assert download.value.suggested_filename == "ablation_metrics.csv"
+    rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text())))
+    assert {r["variant"] for r in rows} == {"LeNet", "LeNet-ReLU"}
+    assert all(0.0 <= float(r["val_acc"]) <= 1.0 for r in rows)
     web.assert_clean()
 
     # the shareable URL restores the comparison in a new tab

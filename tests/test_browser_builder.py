@@ -1,8 +1,11 @@
 """The architecture builder in real Chromium: switch presets, see the table, diagram and maps."""
 
 import re
+from pathlib import Path
 
 import pytest
+
+from cnnviz.models import PRESETS, to_code
 
 pytestmark = pytest.mark.browser
 DIAGRAM_TEXT = ".js-plotly-plot .scatterlayer .textpoint"
@@ -51,6 +54,11 @@ def test_builder_switches_presets_and_draws(server, web):
         timeout=60_000,
     )
     web.screenshot("builder_vgg11")
+    web.assert_clean()
+    # The code download is made when clicked and is the model on screen.
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download builder_model.py").click()
+    assert Path(download.value.path()).read_text() == to_code(PRESETS["VGG-11"])
     web.assert_clean()
 
 

@@ -3,8 +3,11 @@ switch and a reload (the page reconnects through the session, the URL and the st
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 import time
+from pathlib import Path
 
 import pytest
 
@@ -106,5 +109,16 @@ def test_run_streams_and_survives_switch_and_reload(own_server, web):
     titles = kernels.inner_text()
     assert "epoch 0 (init)" in titles and f"after epoch {EPOCHS}" in titles
     assert p.get_by_test_id("stPlotlyChart").nth(2).locator(".heatmaplayer").count() == 2
+    web.assert_clean()
+    # Both downloads are made when clicked: one CSV row per epoch, and the weights file.
+    with p.expect_download() as download:
+        p.get_by_role("button", name="Metrics (CSV)").click()
+    rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text())))
+    assert [int(r["epoch"]) for r in rows] == list(range(1, EPOCHS + 1))
+    with p.expect_download() as download:
+        p.get_by_role("button", name="Weights (.safetensors)").click()
+    assert download.value.suggested_filename == f"cnnviz-{run_id}.safetensors"
+    header = Path(download.value.path()).read_bytes()[8:]
+    assert header.startswith(b"{")  # safetensors: an 8-byte length, then a JSON header
     web.assert_clean()
     print(f"observed epochs: first {first[0]}, grown {grown[0]}, back {back[0]}, reload {again[0]}")

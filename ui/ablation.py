@@ -361,9 +361,11 @@ def _comparison_body(mgr: RunManager, run_ids: list[str]) -> None:
         st.markdown(TEXT["differences"].format(base=table["variant"].iloc[0]))
         st.markdown("\n".join(f"- {line}" for line in lines))
     c1, c2 = st.columns([1, 3])
+    # The CSV is made when clicked: a static file would change with every poll, and the
+    # browser's check of the previous file's URL would find it already deleted (a 404).
     c1.download_button(
-        TEXT["csv"], A.metrics_csv(metrics), file_name="ablation_metrics.csv",
-        mime="text/csv", key="abl_csv", icon=":material/download:",
+        TEXT["csv"], lambda: A.metrics_csv(metrics), file_name="ablation_metrics.csv",
+        mime="text/csv", key="abl_csv", icon=":material/download:", on_click="ignore",
     )  # fmt: skip
     c2.caption(TEXT["png_hint"] + " " + TEXT["share"])
     was_live = st.session_state.get("abl_was_live", False)

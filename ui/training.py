@@ -270,12 +270,14 @@ def run_view_ui(mgr: RunManager, run_id: str) -> None:
 
 
 def downloads_ui(mgr: RunManager, run_id: str) -> None:
-    """The metrics as CSV and the weights as safetensors (read only when clicked)."""
+    """The metrics as CSV and the weights as safetensors, both made only when clicked (a
+    static file would be replaced on every rerun, racing the browser's check of its URL)."""
     metrics = mgr.store.metrics(run_id)
     path = mgr.store.checkpoint_path(run_id)
     row = st.container(horizontal=True)  # buttons as wide as their labels (presenter mode)
     row.download_button(
-        TEXT["csv"], metrics.to_csv(index=False), f"cnnviz-{run_id}-metrics.csv", "text/csv",
+        TEXT["csv"], lambda: mgr.store.metrics(run_id).to_csv(index=False),
+        f"cnnviz-{run_id}-metrics.csv", "text/csv",
         key="train_dl_csv", icon=":material/download:", on_click="ignore",
         disabled=metrics.empty,
     )  # fmt: skip
