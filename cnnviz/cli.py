@@ -2,7 +2,9 @@
 
 ``train`` runs a preset (d2l 7.6, 8.2, 8.6) in this process and stores it like a run started
 from the page (so a teacher can prepare runs before a class); ``--json`` prints one JSON line
-per epoch for benchmarks and scripts. ``runs`` lists the store.
+per epoch for benchmarks and scripts. ``runs`` lists the store. ``import`` adds runs from
+their weights files (``checkpoints/<run>.safetensors`` of another store, or the Training page's
+download), e.g. runs trained on a GPU machine, shown in class on a laptop.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--no-store", action="store_true", help="do not record the run")
     r = sub.add_parser("runs", help="List the runs in the store ($CNNVIZ_HOME).")
     r.add_argument("--json", action="store_true", help="one JSON line per run")
+    i = sub.add_parser("import", help="Add runs to the store from their weights files.")
+    i.add_argument("files", nargs="+", metavar="FILE", help="a cnnviz .safetensors file")
     return p
 
 
@@ -122,8 +126,36 @@ def cmd_runs(args) -> int:
     return 0
 
 
+def cmd_import(args) -> int:
+    """Each file in turn; a bad file is reported and the others still come in (exit 1)."""
+    from pathlib import Path
+
+    from cnnviz.runfile import RunFileError
+    from cnnviz.runs import RunStore, StoreError
+
+    try:
+        store = RunStore()
+    except StoreError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    status = 0
+    for name in args.files:
+        path = Path(name)
+        try:
+            run_id, added = store.import_run(path.read_bytes(), path.name)
+        except (OSError, RunFileError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            status = 1
+            continue
+        rec = store.get(run_id)
+        verb = "imported" if added else "already in the store:"
+        print(f"{verb} run {run_id} ({rec.name}, {rec.epochs_done}/{rec.config.num_epochs} "
+              f"epochs, {rec.status})")  # fmt: skip
+    print(f"store: {store.root}", file=sys.stderr)
+    return status
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    if args.command == "train":
-        return cmd_train(args)
-    return cmd_runs(args)
+    commands = {"train": cmd_train, "runs": cmd_runs, "import": cmd_import}
+    return commands[args.command](args)

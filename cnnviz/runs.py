@@ -3,7 +3,8 @@
 - :class:`RunStore` keeps every run in a folder the user chooses (``$CNNVIZ_HOME``, else
   ``~/.local/share/cnnviz``): configs, status and per-epoch metrics in SQLite (WAL, one commit
   per epoch) and weights as ``checkpoints/<run_id>.safetensors`` (tensors only: no pickle is
-  ever executed when loading).
+  ever executed when loading). Each checkpoint also describes its run (:mod:`cnnviz.runfile`),
+  so :meth:`RunStore.import_run` brings it back in another store.
 - :class:`RunManager` runs them on worker threads (bounded: one at a time by default, the others
   wait, visibly, as "queued"); Stop takes effect within a second.
 - A run records its owner (host, pid, a per-manager token) and a heartbeat. When a store is
@@ -33,6 +34,16 @@ from typing import TYPE_CHECKING
 import torch
 
 from cnnviz.features import first_stage_state
+from cnnviz.runfile import (
+    EPOCHS_KEY,
+    FINAL,
+    METRIC_COLUMNS,
+    RUN_KEY,
+    RunFileError,
+    describe,
+    encode_snapshots,
+    read_run_file,
+)
 from cnnviz.train import RunConfig, TrainingError, build_net, train
 
 if TYPE_CHECKING:  # pandas is imported where a table is built: training needs none
@@ -46,9 +57,6 @@ STATUSES = ("queued", "running", "finished", "stopped", "failed", "interrupted")
 LIVE = ("queued", "running")
 HEARTBEAT_S = 1.0
 STALE_S = 60.0  # a heartbeat older than this means the owner is gone (other hosts, hung pids)
-METRIC_COLUMNS = (
-    "epoch", "train_loss", "train_acc", "val_loss", "val_acc", "examples_per_s", "seconds",
-)  # fmt: skip
 HOST = socket.gethostname()
 _LIVE_TOKENS: set[str] = set()  # managers alive in this process
 
@@ -296,12 +304,14 @@ class RunStore:
         """Ask whichever process owns the run to stop it (seen within one heartbeat)."""
         self._x("UPDATE runs SET stop_requested=1 WHERE run_id=?", (run_id,))
 
-    def _write_tensors(self, path: Path, run_id: str, tensors: dict[str, torch.Tensor]) -> Path:
+    def _write_tensors(
+        self, path: Path, run_id: str, tensors: dict[str, torch.Tensor], **metadata: str
+    ) -> Path:
         """safetensors, atomically: a crash never leaves half a file."""
         from safetensors.torch import save_file
 
         tmp = path.with_suffix(".tmp")
-        save_file(tensors, str(tmp), metadata={"run_id": run_id, "format": "pt"})
+        save_file(tensors, str(tmp), metadata={"run_id": run_id, "format": "pt", **metadata})
         os.replace(tmp, path)
         return path
 
@@ -322,10 +332,92 @@ class RunStore:
                 f"The {what} {path.name} cannot be read ({type(exc).__name__}: {exc}).{hint}"
             ) from exc
 
-    def save_state_dict(self, run_id: str, state_dict: dict[str, torch.Tensor]) -> Path:
-        """Write the weights as safetensors, atomically (a crash never leaves half a file)."""
+    def save_state_dict(
+        self, run_id: str, state_dict: dict[str, torch.Tensor], status: str | None = None
+    ) -> Path:
+        """Write the weights as safetensors, atomically (a crash never leaves half a file), with
+        the run described in the metadata as it stands (``status``: the one it is about to
+        take, else the stored one) and its first-layer snapshots, so the file alone can be
+        imported elsewhere."""
         tensors = {k: v.detach().to("cpu").contiguous().clone() for k, v in state_dict.items()}
-        return self._write_tensors(self.checkpoint_path(run_id), run_id, tensors)
+        rows = self._q(
+            "SELECT name, grp, preset, status, config, created, device FROM runs WHERE run_id=?",
+            (run_id,),
+        )
+        meta = {}
+        if rows:
+            name, grp, preset, stored, config, created, device = rows[0]
+            metrics = self.metrics_rows(run_id)
+            config = RunConfig.from_dict(json.loads(config))
+            meta[RUN_KEY] = describe(
+                run_id, name, grp, preset, status or stored, config, created, device, metrics
+            )
+            if (snapshots := self.snapshots_path(run_id)).exists():
+                meta[EPOCHS_KEY] = encode_snapshots(snapshots.read_bytes())
+        return self._write_tensors(self.checkpoint_path(run_id), run_id, tensors, **meta)
+
+    def import_run(self, data: bytes, name: str = "upload") -> tuple[str, bool]:
+        """Add the run a checkpoint file describes (:mod:`cnnviz.runfile`): its metrics, its
+        weights and its first-layer snapshots (if the file has none, epoch 0, the seeded init,
+        and the last epoch are rebuilt). A file saved while its run still trained comes in as
+        "interrupted".
+
+        Returns:
+            (run_id, added): added is False when the store already holds this run.
+
+        Raises:
+            RunFileError: the file is not a cnnviz run, or is damaged; nothing was written.
+        """
+        run = read_run_file(data, name)
+        if self.exists(run.run_id):
+            return run.run_id, False
+        status = run.status if run.status in FINAL else "interrupted"
+        error = None
+        if status not in FINAL:
+            error = (
+                f"Imported from a file saved after epoch {len(run.metrics)} while the run was "
+                f"{run.status}; its finished epochs are kept."
+            )
+        net = build_net(run.config)  # the seeded init: epoch 0 of the run
+        init = first_stage_state(net)
+        try:
+            net.load_state_dict(run.tensors)
+        except RuntimeError as exc:  # dtypes or shapes the meta check could not see
+            raise RunFileError(f"The weights in “{name}” do not fit their network: {exc}") from exc
+        rid, config = run.run_id, run.config
+        with self._lock:
+            self._db.execute("BEGIN")
+            try:
+                self._db.execute(
+                    "INSERT INTO runs (run_id, name, grp, preset, family, status, config,"
+                    " num_epochs, created, finished, error, notice, device)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (
+                        rid, run.name, run.group, run.preset, config.spec.family, status,
+                        json.dumps(config.to_dict()), config.num_epochs, run.created,
+                        time.time(), error, f"Imported from {name}.", run.device,
+                    ),
+                )  # fmt: skip
+                self._db.executemany(
+                    "INSERT INTO metrics VALUES (?,?,?,?,?,?,?,?)",
+                    [(rid, *[m[c] for c in METRIC_COLUMNS]) for m in run.metrics],
+                )
+                if run.snapshots is not None:
+                    tmp = self.snapshots_path(rid).with_suffix(".tmp")
+                    tmp.write_bytes(run.snapshots)
+                    os.replace(tmp, self.snapshots_path(rid))
+                else:
+                    self.save_snapshot(rid, 0, init)
+                    if run.metrics:
+                        self.save_snapshot(rid, len(run.metrics), first_stage_state(net))
+                self.save_state_dict(rid, run.tensors)
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                self.checkpoint_path(rid).unlink(missing_ok=True)
+                self.snapshots_path(rid).unlink(missing_ok=True)
+                raise
+        return rid, True
 
     def delete(self, run_id: str) -> None:
         self._x("DELETE FROM metrics WHERE run_id=?", (run_id,))
@@ -471,15 +563,19 @@ class RunStore:
         rows = self._q("SELECT progress FROM runs WHERE run_id=?", (run_id,))
         return json.loads(rows[0][0]) if rows and rows[0][0] else None
 
-    def metrics(self, run_id: str) -> pd.DataFrame:
-        """One row per finished epoch (columns as the epoch record)."""
+    def metrics_rows(self, run_id: str) -> list[dict]:
+        """One dict per finished epoch (keys as the epoch record); no pandas needed."""
         rows = self._q(
             f"SELECT {', '.join(METRIC_COLUMNS)} FROM metrics WHERE run_id=? ORDER BY epoch",
             (run_id,),
         )
+        return [dict(zip(METRIC_COLUMNS, r, strict=True)) for r in rows]
+
+    def metrics(self, run_id: str) -> pd.DataFrame:
+        """One row per finished epoch (columns as the epoch record)."""
         import pandas as pd
 
-        return pd.DataFrame(rows, columns=list(METRIC_COLUMNS))
+        return pd.DataFrame(self.metrics_rows(run_id), columns=list(METRIC_COLUMNS))
 
     def checkpoint_path(self, run_id: str) -> Path:
         return self.checkpoints / f"{run_id}.safetensors"
@@ -527,13 +623,15 @@ def execute(
                 store.set_notice(run_id, rec["message"])
             elif kind == "epoch":
                 store.add_epoch(run_id, rec)
-                # Between epochs, in the training thread: the weights are consistent.
-                store.save_state_dict(run_id, net.state_dict())
+                # Between epochs, in the training thread: the weights are consistent. The
+                # snapshot first: the checkpoint carries the snapshots (a portable run).
                 store.save_snapshot(run_id, rec["epoch"], first_stage_state(net))
+                store.save_state_dict(run_id, net.state_dict())
             elif kind == "done":
                 store.set_device(run_id, rec["device"])
-                store.save_state_dict(run_id, rec["state_dict"])
-                store.set_status(run_id, "stopped" if rec["stopped"] else "finished")
+                status = "stopped" if rec["stopped"] else "finished"
+                store.save_state_dict(run_id, rec["state_dict"], status)
+                store.set_status(run_id, status)
             yield rec
     except TrainingError as exc:
         store.set_status(run_id, "failed", str(exc))

@@ -15,6 +15,7 @@ from ui.training import (
     TEXT,
     current_run_id,
     downloads_ui,
+    import_ui,
     learned_ui,
     run_form_ui,
     run_view_ui,
@@ -48,3 +49,4 @@ if mgr is not None:
 
     st.subheader(TEXT["all_runs"])
     runs_table_ui(mgr, run_id)
+    import_ui(mgr)

@@ -66,6 +66,28 @@ def one_torch_thread():
     torch.set_num_threads(before)
 
 
+@pytest.fixture(scope="session")
+def trained_run(tmp_path_factory):
+    """A finished 3-epoch LeNet run (256 examples) in a store of its own:
+    (store, run_id, the bytes of its checkpoint: a portable run file)."""
+    import torch
+
+    from cnnviz.models import PRESETS
+    from cnnviz.runs import RunManager, RunStore
+    from cnnviz.train import RunConfig
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    store = RunStore(tmp_path_factory.mktemp("trained_run"))
+    manager = RunManager(store)
+    config = RunConfig(PRESETS["LeNet"], num_epochs=3, limit=256, val_limit=128)
+    run_id = manager.submit(config, name="class demo", group="g1", preset="LeNet")
+    assert manager.wait(run_id, 180) == "finished"
+    manager.shutdown()
+    torch.set_num_threads(before)
+    return store, run_id, store.checkpoint_path(run_id).read_bytes()
+
+
 @pytest.fixture
 def no_data(tmp_path, monkeypatch):
     """Fashion-MNIST unavailable from every source."""
@@ -124,6 +146,16 @@ def server(tmp_path_factory):
     """The app served on a free loopback port with its own run store; yields the base URL."""
     home = tmp_path_factory.mktemp("server_home")
     proc, url, log = start_server({"CNNVIZ_HOME": str(home)}, home / "server.log")
+    yield url
+    stop_server(proc, log)
+
+
+@pytest.fixture
+def own_server(tmp_path):
+    """A server of its own: an empty store (no other test's runs queued ahead) and one torch
+    thread for training, which keeps a busy 2-core machine from thrashing."""
+    env = {"CNNVIZ_HOME": str(tmp_path / "home"), "CNNVIZ_THREADS": "1"}
+    proc, url, log = start_server(env, tmp_path / "server.log")
     yield url
     stop_server(proc, log)
 

@@ -11,23 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PageWatch, start_server, stop_server
+from conftest import PageWatch
 
 pytestmark = pytest.mark.browser
 
 EPOCHS = 8
 DONE = re.compile(r"Epochs done: (\d+) of (\d+)")
 RUN = re.compile(r"· [0-9a-f]{10} ·")
-
-
-@pytest.fixture
-def own_server(tmp_path):
-    """A server of its own: an empty store (no other test's runs queued ahead) and one torch
-    thread for training, which keeps a busy 2-core machine from thrashing."""
-    env = {"CNNVIZ_HOME": str(tmp_path / "home"), "CNNVIZ_THREADS": "1"}
-    proc, url, log = start_server(env, tmp_path / "server.log")
-    yield url
-    stop_server(proc, log)
 
 
 def state(web: PageWatch) -> tuple[int, str, int]:

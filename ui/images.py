@@ -50,7 +50,10 @@ def _canvas_ui(key: str) -> images.LoadedImage | None:
 
 
 def _upload_ui(key: str, max_side: int, color: bool) -> images.LoadedImage | None:
-    file = st.file_uploader("PNG or JPEG", type=["png", "jpg", "jpeg"], key=f"{key}_upload")
+    file = st.file_uploader(
+        "PNG or JPEG", type=["png", "jpg", "jpeg"], key=f"{key}_upload",
+        max_upload_size=images.MAX_UPLOAD_BYTES // 2**20,
+    )  # fmt: skip
     if file is None:
         st.info("Upload a PNG or JPEG; until then the stripes image is used.")
         return images.LoadedImage(images.seed_stripes().unsqueeze(0), "stripes (no upload yet)")

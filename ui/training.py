@@ -15,6 +15,7 @@ from cnnviz.data import TEXT_LABELS
 from cnnviz.models import PRESETS
 from cnnviz.plots.base import PALETTE
 from cnnviz.plots.training import training_curves
+from cnnviz.runfile import RunFileError
 from cnnviz.runs import LIVE, RunManager
 from cnnviz.train import RunConfig, estimate_epoch_seconds, format_seconds, pick_device
 from ui.common import data_or_message, font_size
@@ -75,6 +76,15 @@ TEXT = {
     "csv": "Metrics (CSV)",
     "ckpt": "Weights (.safetensors)",
     "store": "Runs are kept in `{root}` (set CNNVIZ_HOME to move them).",
+    "import": "Import a run",
+    "import_body": "Every run's **Weights (.safetensors)** file also carries the run itself: "
+    "its settings and every epoch's metrics. Upload one here to bring the run into this store "
+    "— for example one trained on a GPU machine with `python -m cnnviz train` (its file is in "
+    "that store's `checkpoints` folder). Files over {mb} MB: `python -m cnnviz import FILE`.",
+    "import_file": "A cnnviz weights file",
+    "importing": "Checking and importing {name}…",
+    "import_added": "Imported **{name}** ({e} of {n} epochs, {status}); it is shown above.",
+    "import_known": "**{name}** is already in this store; it is shown above.",
     "learned": "What the first layer learned, epoch by epoch",
     "learned_intro": "The first convolution's kernels (red positive, blue negative) and its "
     "feature maps for one test image, after the activation, kept after every epoch: drag the "
@@ -88,6 +98,7 @@ TEXT = {
     "kernels": "First-layer kernels",
     "maps": "First-layer feature maps of test image {i} ({label})",
 }
+IMPORT_MB = 600  # VGG-11's weights are 515 MB (.streamlit/config.toml's maxUploadSize)
 SUBSETS = ["auto", 1000, 2000, 5000, 10000, 30000, 60000]
 AUTO_EPOCH_S = 60.0
 
@@ -355,3 +366,52 @@ def learned_ui(mgr: RunManager, run_id: str) -> None:
         got, colors, "train", TEXT["kernels"], TEXT["maps"].format(i=sample, label=label),
         png=(f"cnnviz-{run_id}-kernels", f"cnnviz-{run_id}-maps"),
     )  # fmt: skip
+
+
+def import_ui(mgr: RunManager) -> None:
+    """Bring a run back from its weights file; the imported run is then the one shown."""
+    ss = st.session_state
+    if ss.pop("train_import_open", False):  # the rerun after an import: keep its result shown
+        ss["train_import_box"] = True
+    box = st.expander(
+        TEXT["import"], icon=":material/upload_file:", key="train_import_box", on_change="rerun"
+    )
+    with box:
+        st.caption(TEXT["import_body"].format(mb=IMPORT_MB))
+        file = st.file_uploader(
+            TEXT["import_file"], type=["safetensors"], key="train_import",
+            max_upload_size=IMPORT_MB,
+        )  # fmt: skip
+        if file is None:
+            ss.pop("train_import_result", None)
+            return
+        done = ss.get("train_import_result")
+        if done is None or done[0] != file.file_id:  # each upload is imported once
+            with st.spinner(TEXT["importing"].format(name=file.name)):
+                ss["train_import_result"] = (file.file_id, *_import(mgr, file))
+            if ss["train_import_result"][1] == "ok":
+                select_run(ss["train_import_result"][3])
+                ss["train_import_open"] = True
+                st.rerun()
+        _, kind, text, _ = ss["train_import_result"]
+        if kind == "ok":
+            st.success(text, icon=":material/check_circle:")
+        else:
+            st.error(text, icon=":material/error:")
+
+
+def _import(mgr: RunManager, file) -> tuple[str, str, str | None]:
+    """("ok", message, run_id) or ("error", message, None); never raises."""
+    try:
+        run_id, added = mgr.store.import_run(file.getvalue(), file.name)
+    except RunFileError as exc:
+        return "error", str(exc), None
+    except Exception as exc:  # noqa: BLE001 - a disk or store error: say it, keep the page
+        return "error", f"{file.name} could not be imported ({type(exc).__name__}: {exc}).", None
+    rec = mgr.store.get(run_id)
+    if not added:
+        return "ok", TEXT["import_known"].format(name=rec.name), run_id
+    text = TEXT["import_added"].format(
+        name=rec.name, e=rec.epochs_done, n=rec.config.num_epochs, status=rec.status
+    )
+    return "ok", text, run_id
