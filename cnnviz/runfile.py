@@ -200,12 +200,16 @@ def read_run_file(data: bytes, name: str = "upload") -> RunFile:
         expected = build_model(config.spec).state_dict()
     missing = sorted(set(expected) - set(tensors))
     extra = sorted(set(tensors) - set(expected))
-    wrong = [k for k in expected if k in tensors and tensors[k].shape != expected[k].shape]
+    wrong = [
+        k
+        for k, v in expected.items()
+        if k in tensors and (tensors[k].shape, tensors[k].dtype) != (v.shape, v.dtype)
+    ]
     if missing or extra or wrong:
         first = (missing or extra or wrong)[0]
         raise RunFileError(
             f"The weights in “{name}” do not fit the {config.spec.family} network it describes "
             f"({len(missing)} missing, {len(extra)} unexpected, {len(wrong)} of the wrong "
-            f"shape; first: {first})."
+            f"shape or type; first: {first})."
         )
     return RunFile(**run, tensors=tensors, snapshots=_snapshots(meta, config.num_epochs))

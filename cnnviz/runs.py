@@ -39,7 +39,6 @@ from cnnviz.runfile import (
     FINAL,
     METRIC_COLUMNS,
     RUN_KEY,
-    RunFileError,
     describe,
     encode_snapshots,
     read_run_file,
@@ -315,6 +314,12 @@ class RunStore:
         os.replace(tmp, path)
         return path
 
+    @staticmethod
+    def _write_bytes(path: Path, data: bytes) -> None:
+        tmp = path.with_suffix(".tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+
     def _read_tensors(self, path: Path, what: str, hint: str = "") -> dict[str, torch.Tensor]:
         """Tensors only (no pickle is ever executed); {} when the file does not exist.
 
@@ -378,12 +383,13 @@ class RunStore:
                 f"Imported from a file saved after epoch {len(run.metrics)} while the run was "
                 f"{run.status}; its finished epochs are kept."
             )
-        net = build_net(run.config)  # the seeded init: epoch 0 of the run
-        init = first_stage_state(net)
-        try:
-            net.load_state_dict(run.tensors)
-        except RuntimeError as exc:  # dtypes or shapes the meta check could not see
-            raise RunFileError(f"The weights in “{name}” do not fit their network: {exc}") from exc
+        rebuilt = {}  # without snapshots in the file: the seeded init and the last epoch
+        if run.snapshots is None:
+            net = build_net(run.config)  # seconds for VGG-11: only when needed
+            rebuilt[0] = first_stage_state(net)
+            net.load_state_dict(run.tensors)  # names, shapes and dtypes were checked
+            if run.metrics:
+                rebuilt[len(run.metrics)] = first_stage_state(net)
         rid, config = run.run_id, run.config
         with self._lock:
             self._db.execute("BEGIN")
@@ -403,14 +409,13 @@ class RunStore:
                     [(rid, *[m[c] for c in METRIC_COLUMNS]) for m in run.metrics],
                 )
                 if run.snapshots is not None:
-                    tmp = self.snapshots_path(rid).with_suffix(".tmp")
-                    tmp.write_bytes(run.snapshots)
-                    os.replace(tmp, self.snapshots_path(rid))
-                else:
-                    self.save_snapshot(rid, 0, init)
-                    if run.metrics:
-                        self.save_snapshot(rid, len(run.metrics), first_stage_state(net))
-                self.save_state_dict(rid, run.tensors)
+                    self._write_bytes(self.snapshots_path(rid), run.snapshots)
+                for epoch, state in rebuilt.items():
+                    self.save_snapshot(rid, epoch, state)
+                if status == run.status and run.snapshots is not None:
+                    self._write_bytes(self.checkpoint_path(rid), data)  # checked, and current
+                else:  # the description changes: written anew
+                    self.save_state_dict(rid, run.tensors)
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")

@@ -103,6 +103,8 @@ def _damaged(data: bytes) -> dict[str, tuple[bytes, str]]:
     gap = {**d, "metrics": [d["metrics"][0], d["metrics"][2]]}
     nan = {**d, "metrics": [{**d["metrics"][0], "val_acc": "high"}]}
     newer = {**d, "version": 99}
+    halves = {k: v.half() if v.is_floating_point() else v for k, v in load(data).items()}
+    half = save(halves, metadata=read_metadata(data))
     n = struct.unpack("<Q", data[:8])[0]
     return {
         "empty": (b"", "not a safetensors file"),
@@ -115,6 +117,7 @@ def _damaged(data: bytes) -> dict[str, tuple[bytes, str]]:
         "epoch missing": (rewrite(data, **{RUN_KEY: json.dumps(gap)}), "out of order"),
         "metric not a number": (rewrite(data, **{RUN_KEY: json.dumps(nan)}), "not a number"),
         "newer cnnviz": (rewrite(data, **{RUN_KEY: json.dumps(newer)}), "newer cnnviz"),
+        "float16 weights": (half, "wrong shape or type"),
     }
 
 
