@@ -34,3 +34,4 @@ bench: setup
 	$(PY) benchmarks/kernel_learning_bench.py
 	$(PY) benchmarks/train_bench.py
 	$(PY) benchmarks/whole_run_bench.py --epochs 3
+	$(PY) benchmarks/import_bench.py
