@@ -8,6 +8,7 @@ from cnnviz import images, lessons
 from cnnviz.kernels import KERNEL_PRESETS, kernel_tensor
 from cnnviz.plots import lessons as plots
 from ui import image_source_ui, page_header
+from ui.common import SHARE
 
 MAX_SIDE = 128  # six maps of an upload stay quick to draw at this size
 CHANNELS = ("red", "green", "blue")
@@ -57,6 +58,7 @@ names = [
         list(KERNEL_PRESETS),
         index=list(KERNEL_PRESETS).index(defaults[i]),
         key=f"chan_kernel_{CHANNELS[i]}",
+        bind=SHARE,
     )
     for i in range(3)
 ]
@@ -91,7 +93,7 @@ with st.expander(TEXT["seed"], expanded=True):
 
 # ---------------------------------------------------------------- 2. multiple output channels
 st.header(TEXT["multi_out"])
-bank = st.radio("Bank", BANKS, key="chan_bank", horizontal=True)
+bank = st.radio("Bank", BANKS, key="chan_bank", bind=SHARE, horizontal=True)
 if bank == BANKS[0]:
     sX, K, Y = lessons.seed_multi_in_out()
     st.code(f"K = torch.stack((K, K + 1, K + 2), 0)  # {tuple(K.shape)}\n"
@@ -103,6 +105,7 @@ else:
         list(KERNEL_PRESETS),
         ["Sobel x", "Sobel y", "Laplacian", "Sharpen"],
         key="chan_bank_kernels",
+        bind=SHARE,
     )
     Y = lessons.kernel_bank(X, [kernel_tensor(n) for n in chosen]) if chosen else None
     st.caption(
@@ -122,7 +125,7 @@ else:
 # ---------------------------------------------------------------- 3. 1×1 convolution
 st.header(TEXT["one"])
 st.caption(TEXT["one_help"])
-c_o = st.slider("Output channels c_o", 1, 6, 2, key="chan_c_o")
+c_o = st.slider("Output channels c_o", 1, 6, 2, key="chan_c_o", bind=SHARE)
 one = lessons.one_by_one(X, c_o)
 c_i, h, w = X.shape
 st.markdown(

@@ -14,6 +14,7 @@ from cnnviz.images import seed_stripes
 from cnnviz.kernels import kernel_tensor
 from cnnviz.plots import conv as cplots
 from ui import image_source_ui, page_header, settings
+from ui.common import SHARE
 from ui.conv import corr2d_cached, step_through_ui
 from ui.kernels import kernel_editor_ui
 
@@ -58,7 +59,9 @@ with left:
     loaded = image_source_ui("xcorr")
 with right:
     K = kernel_editor_ui("xcorr")
-    transpose = st.toggle(TEXT["transpose"], key="xcorr_transpose", help=TEXT["transpose_help"])
+    transpose = st.toggle(
+        TEXT["transpose"], key="xcorr_transpose", bind=SHARE, help=TEXT["transpose_help"]
+    )
 
 if loaded is None:
     st.stop()

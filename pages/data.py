@@ -6,6 +6,7 @@ import torch
 from cnnviz.data import TEXT_LABELS
 from cnnviz.plots import image_montage
 from ui import data_or_message, page_header
+from ui.common import SHARE
 
 page_header(
     "Fashion-MNIST",
@@ -16,8 +17,8 @@ page_header(
 
 data = data_or_message()
 if data is not None:
-    per_class = st.slider("Samples per class", 4, 16, 8, key="data_per_class")
-    split = st.radio("Split", ["train", "test"], horizontal=True, key="data_split")
+    per_class = st.slider("Samples per class", 4, 16, 8, key="data_per_class", bind=SHARE)
+    split = st.radio("Split", ["train", "test"], horizontal=True, key="data_split", bind=SHARE)
     images = data.train_images if split == "train" else data.test_images
     labels = data.train_labels if split == "train" else data.test_labels
     picks = [torch.nonzero(labels == c).flatten()[:per_class] for c in range(10)]

@@ -11,6 +11,7 @@ import streamlit as st
 from cnnviz import ops
 from cnnviz.plots import conv as cplots
 from ui import image_source_ui, page_header, settings
+from ui.common import SHARE
 from ui.conv import (
     CUSTOM_EXAMPLE,
     SEED_EXAMPLES,
@@ -57,12 +58,14 @@ page_header(TEXT["title"], TEXT["lesson"], TEXT["intro"])
 
 controls, view = st.columns([2, 3], gap="large")
 with controls:
+    # Not in the URL: the sliders it sets are, and a link naming only the example would show
+    # its name over other values.
     st.selectbox(
         TEXT["example"], [CUSTOM_EXAMPLE, *SEED_EXAMPLES], key="pad_example",
         on_change=load_seed_example, args=("pad",), help=TEXT["example_help"],
     )  # fmt: skip
     s = conv_settings_ui("pad")
-    if st.toggle(TEXT["use_image"], key="pad_use_image"):
+    if st.toggle(TEXT["use_image"], key="pad_use_image", bind=SHARE):
         loaded = image_source_ui("pad")
         if loaded is None:
             st.stop()
@@ -71,8 +74,8 @@ with controls:
         c1, c2 = st.columns(2)
         for k in ("pad_in_h", "pad_in_w"):
             st.session_state.setdefault(k, 8)
-        n_h = c1.number_input(TEXT["in_h"], 1, 64, key="pad_in_h")
-        n_w = c2.number_input(TEXT["in_w"], 1, 64, key="pad_in_w")
+        n_h = c1.number_input(TEXT["in_h"], 1, 64, key="pad_in_h", bind=SHARE)
+        n_w = c2.number_input(TEXT["in_w"], 1, 64, key="pad_in_w", bind=SHARE)
         X = grid_input(int(n_h), int(n_w))
 
 args = (tuple(X.shape), s["kernel"], s["padding"], s["stride"], s["dilation"])
@@ -111,7 +114,9 @@ K = ops.box_kernel(kh, kw)
 Y = cplots.as_tensor(corr2d_cached(X.numpy(), K.numpy(), s["padding"], s["stride"], s["dilation"]))
 o_h, o_w = Y.shape
 cells = o_h * o_w
-pos = st.slider(TEXT["position"], 0, max(cells - 1, 1), 0, key="pad_cell", disabled=cells == 1)
+pos = st.slider(
+    TEXT["position"], 0, max(cells - 1, 1), 0, key="pad_cell", disabled=cells == 1, bind=SHARE
+)
 i, j = divmod(min(pos, cells - 1), o_w)
 win = ops.window(X, i, j, K, s["padding"], s["stride"], s["dilation"])
 left, right = st.columns(2)

@@ -9,6 +9,7 @@ from cnnviz import images, lessons, ops
 from cnnviz.kernels import KERNEL_PRESETS, kernel_tensor
 from cnnviz.plots import lessons as plots
 from ui import image_source_ui, page_header
+from ui.common import SHARE
 
 INPUTS = ("arange(16) 4×4 (d2l 7.5)", "Image picker")
 TEXT = {
@@ -51,20 +52,22 @@ st.dataframe(
 st.header(TEXT["try"])
 left, right = st.columns([1, 2])
 with left:
-    kind = st.radio("Input", INPUTS, key="pool_input", horizontal=True)
+    kind = st.radio("Input", INPUTS, key="pool_input", bind=SHARE, horizontal=True)
     if kind == INPUTS[0]:
         X, label = lessons.seed_pool_input(), "arange(16)"
     else:
         loaded = image_source_ui("pool", max_side=64)
         X, label = (loaded.X[0], loaded.name) if loaded is not None else (None, "")
-    mode = st.radio("Mode", ("max", "avg"), key="pool_mode", horizontal=True)
-    k = st.slider("kernel_size", 1, 7, 3, key="pool_kernel_size")
-    same = st.checkbox("stride = kernel_size (torch's default)", False, key="pool_stride_default")
-    stride = st.slider("stride", 1, 7, 2, key="pool_stride", disabled=same)
-    padding = st.slider("padding", 0, 3, 1, key="pool_padding")
-    dilation = st.slider("dilation", 1, 3, 1, key="pool_dilation")
-    ceil_mode = st.toggle("ceil_mode", False, key="pool_ceil_mode")
-    want_idx = st.toggle("return_indices", True, key="pool_return_indices")
+    mode = st.radio("Mode", ("max", "avg"), key="pool_mode", bind=SHARE, horizontal=True)
+    k = st.slider("kernel_size", 1, 7, 3, key="pool_kernel_size", bind=SHARE)
+    same = st.checkbox(
+        "stride = kernel_size (torch's default)", False, key="pool_stride_default", bind=SHARE
+    )
+    stride = st.slider("stride", 1, 7, 2, key="pool_stride", bind=SHARE, disabled=same)
+    padding = st.slider("padding", 0, 3, 1, key="pool_padding", bind=SHARE)
+    dilation = st.slider("dilation", 1, 3, 1, key="pool_dilation", bind=SHARE)
+    ceil_mode = st.toggle("ceil_mode", False, key="pool_ceil_mode", bind=SHARE)
+    want_idx = st.toggle("return_indices", True, key="pool_return_indices", bind=SHARE)
 if X is None:
     st.stop()
 s = lessons.PoolSettings(k, None if same else stride, padding, dilation, ceil_mode, mode)
@@ -101,9 +104,9 @@ st.caption(TEXT["shift_help"])
 if min(X.shape) < 8:
     X, label = images.seed_stripes(), "stripes 6×8 (the 4×4 input is too small here)"
 c = st.columns(3)
-kname = c[0].selectbox("Kernel", list(KERNEL_PRESETS), key="pool_shift_kernel")
-dx = c[1].slider("Shift right by (pixels)", -3, 3, 1, key="pool_shift")
-size = c[2].slider("Max-pool window", 2, 4, 2, key="pool_shift_size")
+kname = c[0].selectbox("Kernel", list(KERNEL_PRESETS), key="pool_shift_kernel", bind=SHARE)
+dx = c[1].slider("Shift right by (pixels)", -3, 3, 1, key="pool_shift", bind=SHARE)
+size = c[2].slider("Max-pool window", 2, 4, 2, key="pool_shift_size", bind=SHARE)
 K = kernel_tensor(kname)
 if min(X.shape) < max(K.shape) + size - 1:
     st.warning("This input is too small for that kernel and window.")

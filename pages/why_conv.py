@@ -8,6 +8,7 @@ from cnnviz import lessons
 from cnnviz.kernels import KERNEL_PRESETS, kernel_tensor
 from cnnviz.plots import lessons as plots
 from ui import image_source_ui, page_header
+from ui.common import SHARE
 
 CONV_CHECK = "conv: equivariance error"
 DENSE_CHECK = "dense: equivariance error"
@@ -61,11 +62,11 @@ page_header(TEXT["title"], "7.1", TEXT["intro"])
 st.header(TEXT["params"])
 st.caption(TEXT["params_help"])
 c = st.columns(5)
-height = c[0].number_input("Image height", 1, 100_000, 1000, key="why_height")
-width = c[1].number_input("Image width", 1, 100_000, 1000, key="why_width")
-c_in = c[2].number_input("Input channels", 1, 1024, 1, key="why_c_in")
-c_out = c[3].number_input("Hidden channels", 1, 1024, 1, key="why_c_out")
-kernel = c[4].number_input("Kernel size k", 1, 31, 3, key="why_kernel_size")
+height = c[0].number_input("Image height", 1, 100_000, 1000, key="why_height", bind=SHARE)
+width = c[1].number_input("Image width", 1, 100_000, 1000, key="why_width", bind=SHARE)
+c_in = c[2].number_input("Input channels", 1, 1024, 1, key="why_c_in", bind=SHARE)
+c_out = c[3].number_input("Hidden channels", 1, 1024, 1, key="why_c_out", bind=SHARE)
+kernel = c[4].number_input("Kernel size k", 1, 31, 3, key="why_kernel_size", bind=SHARE)
 pc = lessons.param_counts(int(height), int(width), int(c_in), int(c_out), int(kernel))
 m = st.columns(3)
 m[0].metric("Fully connected parameters", f"{pc.fc:.3e}" if pc.fc >= 1e7 else f"{pc.fc:,}")
@@ -81,9 +82,9 @@ st.caption(TEXT["shift_help"])
 left, right = st.columns([1, 2])
 with left:
     loaded = image_source_ui("why", max_side=lessons.TRANSLATION_MAX_SIDE)
-    kname = st.selectbox("Kernel", list(KERNEL_PRESETS), index=2, key="why_kernel")
-    dy = st.slider("Shift down (rows)", -8, 8, 0, key="why_dy")
-    dx = st.slider("Shift right (columns)", -8, 8, 2, key="why_dx")
+    kname = st.selectbox("Kernel", list(KERNEL_PRESETS), index=2, key="why_kernel", bind=SHARE)
+    dy = st.slider("Shift down (rows)", -8, 8, 0, key="why_dy", bind=SHARE)
+    dx = st.slider("Shift right (columns)", -8, 8, 2, key="why_dx", bind=SHARE)
 if loaded is not None:
     demo = lessons.translation_demo(loaded.X, kernel_tensor(kname), dy, dx)
     with right:

@@ -64,3 +64,26 @@ def test_pooling_padding_error_in_browser(server, web):
     web.wait_idle()
     assert "kernel_size / 2" in _main_text(web)
     web.assert_clean()
+
+
+def test_a_prepared_link_opens_the_lesson_set_up_and_a_reload_keeps_it(server, web):
+    page = web.page
+    _open(web, f"{server}/pooling?pool_mode=avg&pool_kernel_size=4&pool_padding=0")
+    page.get_by_text("Y = nn.AvgPool2d(4, stride=2)(X)").wait_for(timeout=60_000)
+    web.wait_idle()
+    assert "1×1" in _main_text(web)  # arange(16) as 4×4, one 4×4 window
+    slider = page.get_by_role("slider", name="padding")
+    assert slider.input_value() == "0"
+    slider.focus()
+    slider.press("ArrowRight")
+    slider.press("ArrowRight")  # padding 0 → 2: the URL follows
+    web.wait_idle()
+    page.wait_for_function("location.search.includes('pool_padding=2')", timeout=30_000)
+    assert "pool_mode=avg" in page.url and "pool_kernel_size=4" in page.url
+    page.reload()  # a new session: the lesson comes back from the URL
+    web.wait_idle()
+    page.get_by_text("Y = nn.AvgPool2d(4, stride=2, padding=2)(X)").wait_for(timeout=60_000)
+    web.wait_idle()
+    assert page.get_by_role("slider", name="padding").input_value() == "2"
+    assert "3×3" in _main_text(web)
+    web.assert_clean()

@@ -61,3 +61,21 @@ def test_window_position_and_image_input():
     assert_clean(at)
     assert at.selectbox(key="pad_source").value.startswith("Stripes")
     assert _shapes(at) == ("2×2", "[2, 2]")  # 6×8: ⌊3/3⌋+1, ⌊5/4⌋+1
+
+
+def test_a_link_sets_the_lesson_up_and_bad_values_are_ignored():
+    """Every control lives in the URL (a reload or a teacher's prepared link restores it)."""
+    at = app_test("padding_stride.py")
+    at.query_params.update({"pad_kernel_h": "5", "pad_stride_w": "2", "pad_in_h": "10"})
+    at.run()
+    assert_clean(at)
+    assert at.slider(key="pad_kernel_h").value == 5 and at.slider(key="pad_stride_w").value == 2
+    assert at.number_input(key="pad_in_h").value == 10
+    # 10×8 input, padding 1: h (10 + 2 − 5) + 1 = 8, w ⌊(8 + 2 − 3) / 2⌋ + 1 = 4
+    assert _shapes(at) == ("8×4", "[8, 4]")
+
+    bad = app_test("padding_stride.py")
+    bad.query_params.update({"pad_kernel_h": "99", "pad_stride_w": "two", "pad_in_h": "-3"})
+    bad.run()
+    assert_clean(bad)
+    assert _shapes(bad) == ("8×8", "[8, 8]")  # the defaults: 8×8, 3×3 kernel, padding 1

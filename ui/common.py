@@ -11,6 +11,10 @@ import streamlit as st
 from cnnviz import data as cdata
 from cnnviz.device import describe_device
 
+# A lesson widget's value lives in the URL (its key names the parameter): a reload keeps the
+# lesson as it was, and a teacher can prepare a link that opens it set up (as TensorFlow
+# Playground does). Drawings, uploads and edited kernel grids stay in the session.
+SHARE = "query-params"
 log = logging.getLogger("cnnviz")
 
 DEFAULTS = {
@@ -89,6 +93,10 @@ def sidebar_ui() -> None:
             "Presenter mode",
             key="presenter_mode",
             help="Bigger fonts for a projector; collapse the sidebar with « for more room.",
+        )
+        st.caption(
+            ":material/link: A lesson's settings are in the page's address: a reload keeps "
+            "them, and a copied link opens the lesson set up the same way."
         )
     if s["presenter_mode"]:
         st.markdown(PRESENTER_CSS, unsafe_allow_html=True)

@@ -10,6 +10,7 @@ import torch
 
 from cnnviz import ops
 from cnnviz.plots import conv as cplots
+from ui.common import SHARE
 
 PLAY_SECONDS = 0.8
 TEXT = {
@@ -107,8 +108,8 @@ def step_through_ui(
         if st.session_state.get(f"{key}_play"):
             _advance(key, out_h, out_w)
         c1, c2, _ = st.columns([1, 1, 2])
-        i = int(c1.number_input(TEXT["row"], 0, out_h - 1, key=f"{key}_row"))
-        j = int(c2.number_input(TEXT["col"], 0, out_w - 1, key=f"{key}_col"))
+        i = int(c1.number_input(TEXT["row"], 0, out_h - 1, key=f"{key}_row", bind=SHARE))
+        j = int(c2.number_input(TEXT["col"], 0, out_w - 1, key=f"{key}_col", bind=SHARE))
         win = ops.window(X, i, j, K, padding, stride, dilation)
         left, right = st.columns(2)
         with left:
@@ -208,6 +209,7 @@ def conv_settings_ui(key: str) -> dict[str, tuple[int, int]]:
                     label_visibility="collapsed",
                     on_change=_to_custom,
                     args=(key,),
+                    bind=SHARE,
                 )  # fmt: skip
             )
         out[name] = tuple(pair)

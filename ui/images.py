@@ -6,7 +6,7 @@ import streamlit as st
 
 from cnnviz import images
 from cnnviz.data import TEXT_LABELS
-from ui.common import load_data
+from ui.common import SHARE, load_data
 
 SOURCES = (
     "Stripes 6×8 (d2l 7.2)",
@@ -78,7 +78,7 @@ def image_source_ui(
         max_side: uploads are downscaled to fit this.
         default: index into SOURCES of the initial choice.
     """
-    source = st.selectbox("Input image", SOURCES, index=default, key=f"{key}_source")
+    source = st.selectbox("Input image", SOURCES, index=default, key=f"{key}_source", bind=SHARE)
     if source == SOURCES[0]:
         loaded = images.LoadedImage(images.seed_stripes().unsqueeze(0), "stripes")
     elif source == SOURCES[1]:
@@ -91,9 +91,10 @@ def image_source_ui(
             return None
         c1, c2 = st.columns(2)
         label = c1.selectbox(
-            "Class", range(10), format_func=lambda i: TEXT_LABELS[i], key=f"{key}_class"
-        )
-        index = c2.number_input("Sample", 0, 5999, 0, key=f"{key}_sample")
+            "Class", range(10), format_func=lambda i: TEXT_LABELS[i], key=f"{key}_class",
+            bind=SHARE,
+        )  # fmt: skip
+        index = c2.number_input("Sample", 0, 5999, 0, key=f"{key}_sample", bind=SHARE)
         X = images.fashion_sample(data.test_images, data.test_labels, label, int(index))
         loaded = images.LoadedImage(X, f"{TEXT_LABELS[label]} #{index}")
     elif source == SOURCES[3]:

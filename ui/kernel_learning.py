@@ -17,6 +17,7 @@ import streamlit as st
 from cnnviz import kernel_learning as kl
 from cnnviz.kernels import KERNEL_PRESETS
 from cnnviz.plots import kernel_learning as kplots
+from ui.common import SHARE
 from ui.images import SOURCES
 
 SEED_PRESET = "Edge [1, -1] (d2l)"
@@ -80,7 +81,7 @@ def faithful_settings() -> None:
 def target_kernel_ui():
     """The kernel to learn, as a float tensor, or None after showing what is wrong."""
     options = [*KERNEL_PRESETS, FROM_XCORR, CUSTOM]
-    choice = st.selectbox(TEXT["target"], options, key="learn_target")
+    choice = st.selectbox(TEXT["target"], options, key="learn_target", bind=SHARE)
     if choice in KERNEL_PRESETS:
         return kl.as_kernel(KERNEL_PRESETS[choice])
     if choice == FROM_XCORR:
@@ -90,7 +91,9 @@ def target_kernel_ui():
             return kl.as_kernel(KERNEL_PRESETS[SEED_PRESET])
         raw = current
     else:
-        raw = st.text_area(TEXT["custom"], "-1 0 1\n-2 0 2\n-1 0 1", key="learn_custom", height=110)
+        raw = st.text_area(
+            TEXT["custom"], "-1 0 1\n-2 0 2\n-1 0 1", key="learn_custom", height=110, bind=SHARE
+        )
     try:
         return kl.parse_kernel(raw)
     except ValueError as exc:
@@ -103,16 +106,21 @@ def train_settings_ui() -> dict:
     ss = st.session_state
     ss.setdefault("learn_lr", kl.SEED_LR)
     c1, c2 = st.columns(2)
-    lr = c1.number_input(TEXT["lr"], 1e-9, 1e6, step=0.001, format="%g", key="learn_lr")
-    epochs = c2.number_input(TEXT["epochs"], 1, 20_000, kl.SEED_NUM_EPOCHS, key="learn_epochs")
-    seed = c1.number_input(TEXT["seed"], 0, 2**31 - 1, kl.FAITHFUL_SEED, key="learn_seed")
+    lr = c1.number_input(TEXT["lr"], 1e-9, 1e6, step=0.001, format="%g", key="learn_lr", bind=SHARE)
+    epochs = c2.number_input(
+        TEXT["epochs"], 1, 20_000, kl.SEED_NUM_EPOCHS, key="learn_epochs", bind=SHARE
+    )
+    seed = c1.number_input(
+        TEXT["seed"], 0, 2**31 - 1, kl.FAITHFUL_SEED, key="learn_seed", bind=SHARE
+    )
     init = c2.selectbox(
-        TEXT["init"], kl.INITS, format_func=kl.INIT_LABELS.get, key="learn_init"
+        TEXT["init"], kl.INITS, format_func=kl.INIT_LABELS.get, key="learn_init", bind=SHARE
     )  # fmt: skip
     reduction = c1.radio(
-        TEXT["reduction"], kl.REDUCTIONS, format_func=REDUCTION_LABELS.get, key="learn_reduction"
-    )
-    pace = c2.radio(TEXT["pace"], list(PACES), key="learn_pace")
+        TEXT["reduction"], kl.REDUCTIONS, format_func=REDUCTION_LABELS.get,
+        key="learn_reduction", bind=SHARE,
+    )  # fmt: skip
+    pace = c2.radio(TEXT["pace"], list(PACES), key="learn_pace", bind=SHARE)
     return dict(lr=float(lr), epochs=int(epochs), seed=int(seed), init=init,
                 reduction=reduction, pace=PACES[pace])  # fmt: skip
 

@@ -13,6 +13,7 @@ import streamlit as st
 import torch
 
 from cnnviz.kernels import KERNEL_PRESETS
+from ui.common import SHARE
 
 CURRENT_KERNEL = "current_kernel"
 CUSTOM = "Custom…"
@@ -44,12 +45,18 @@ def kernel_editor_ui(key: str, default: str | None = None) -> torch.Tensor:
     names = [*KERNEL_PRESETS, CUSTOM]
     index = names.index(default) if default in names else 0
     preset = st.selectbox(
-        TEXT["preset"], names, index=index, key=f"{key}_kernel_preset", help=TEXT["preset_help"]
-    )
+        TEXT["preset"], names, index=index, key=f"{key}_kernel_preset",
+        help=TEXT["preset_help"], bind=SHARE,
+    )  # fmt: skip
     if preset == CUSTOM:
         c1, c2 = st.columns(2)
-        kh = int(c1.number_input(TEXT["rows"], 1, MAX_KERNEL_SIDE, 3, key=f"{key}_kernel_rows"))
-        kw = int(c2.number_input(TEXT["cols"], 1, MAX_KERNEL_SIDE, 3, key=f"{key}_kernel_cols"))
+        kh = c1.number_input(
+            TEXT["rows"], 1, MAX_KERNEL_SIDE, 3, key=f"{key}_kernel_rows", bind=SHARE
+        )
+        kw = c2.number_input(
+            TEXT["cols"], 1, MAX_KERNEL_SIDE, 3, key=f"{key}_kernel_cols", bind=SHARE
+        )
+        kh, kw = int(kh), int(kw)
         base = _identity(kh, kw)
         grid_key = f"{key}_kernel_grid_custom_{kh}x{kw}"
     else:
