@@ -283,14 +283,13 @@ def run_view_ui(mgr: RunManager, run_id: str) -> None:
 def downloads_ui(mgr: RunManager, run_id: str) -> None:
     """The metrics as CSV and the weights as safetensors, both made only when clicked (a
     static file would be replaced on every rerun, racing the browser's check of its URL)."""
-    metrics = mgr.store.metrics(run_id)
     path = mgr.store.checkpoint_path(run_id)
     row = st.container(horizontal=True)  # buttons as wide as their labels (presenter mode)
     row.download_button(
         TEXT["csv"], lambda: mgr.store.metrics(run_id).to_csv(index=False),
         f"cnnviz-{run_id}-metrics.csv", "text/csv",
         key="train_dl_csv", icon=":material/download:", on_click="ignore",
-        disabled=metrics.empty,
+        disabled=mgr.store.get(run_id).epochs_done == 0,
     )  # fmt: skip
     row.download_button(
         TEXT["ckpt"], lambda: path.read_bytes(), f"cnnviz-{run_id}.safetensors",
@@ -385,33 +384,33 @@ def import_ui(mgr: RunManager) -> None:
         if file is None:
             ss.pop("train_import_result", None)
             return
-        done = ss.get("train_import_result")
-        if done is None or done[0] != file.file_id:  # each upload is imported once
+        file_id, text, run_id = ss.get("train_import_result", (None, "", None))
+        if file_id != file.file_id:  # each upload is imported once
             with st.spinner(TEXT["importing"].format(name=file.name)):
-                ss["train_import_result"] = (file.file_id, *_import(mgr, file))
-            if ss["train_import_result"][1] == "ok":
-                select_run(ss["train_import_result"][3])
+                text, run_id = _import(mgr, file)
+            ss["train_import_result"] = (file.file_id, text, run_id)
+            if run_id is not None:
+                select_run(run_id)
                 ss["train_import_open"] = True
                 st.rerun()
-        _, kind, text, _ = ss["train_import_result"]
-        if kind == "ok":
+        if run_id is not None:
             st.success(text, icon=":material/check_circle:")
         else:
             st.error(text, icon=":material/error:")
 
 
-def _import(mgr: RunManager, file) -> tuple[str, str, str | None]:
-    """("ok", message, run_id) or ("error", message, None); never raises."""
+def _import(mgr: RunManager, file) -> tuple[str, str | None]:
+    """(message, run_id), run_id None when the file was refused; never raises."""
     try:
         run_id, added = mgr.store.import_run(file.getvalue(), file.name)
     except RunFileError as exc:
-        return "error", str(exc), None
+        return str(exc), None
     except Exception as exc:  # noqa: BLE001 - a disk or store error: say it, keep the page
-        return "error", f"{file.name} could not be imported ({type(exc).__name__}: {exc}).", None
+        return f"{file.name} could not be imported ({type(exc).__name__}: {exc}).", None
     rec = mgr.store.get(run_id)
     if not added:
-        return "ok", TEXT["import_known"].format(name=rec.name), run_id
+        return TEXT["import_known"].format(name=rec.name), run_id
     text = TEXT["import_added"].format(
         name=rec.name, e=rec.epochs_done, n=rec.config.num_epochs, status=rec.status
     )
-    return "ok", text, run_id
+    return text, run_id
