@@ -300,3 +300,77 @@ def test_feature_maps_detailed_resnet():
     assert all(isinstance(m, nn.Module) for m in [net])
     maps = normalise_maps(fmaps[0].maps)
     assert float(maps.min()) >= 0 and float(maps.max()) <= 1
+
+
+# --- initialisation from a run's own generator ----------------------------------------------
+GEN_SPECS = [
+    PRESETS["LeNet"],
+    VGGSpec(arch=((1, 4), (2, 8)), fc=16, input_size=16),
+    ResNetSpec(arch=((1, 4), (2, 8)), stem_channels=4, input_size=32),
+]
+
+
+def _state(spec, seed):
+    return build_model(spec, generator=torch.Generator().manual_seed(seed)).state_dict()
+
+
+@pytest.mark.parametrize("spec", GEN_SPECS)
+def test_generator_build_is_reproducible_and_leaves_the_global_rng_alone(spec):
+    before = torch.get_rng_state()
+    first, again, other = _state(spec, 3), _state(spec, 3), _state(spec, 4)
+    assert torch.equal(torch.get_rng_state(), before)
+    assert list(first) == list(build_model(spec).state_dict())
+    for key, value in first.items():
+        assert torch.equal(value, again[key]), key
+        assert torch.isfinite(value.float()).all(), key
+    weights = [k for k, v in first.items() if k.endswith("weight") and v.dim() > 1]
+    assert any(not torch.equal(first[k], other[k]) for k in weights)
+
+
+def test_generator_build_draws_the_books_distributions():
+    """Xavier-uniform weights, bias in ±1/√fan_in, batch norm 1 and 0, fresh statistics."""
+    spec = ResNetSpec(arch=((1, 16), (1, 32)), stem_channels=16, input_size=32)
+    net = build_model(spec, generator=torch.Generator().manual_seed(0))
+    for module in net.modules():
+        if isinstance(module, nn.Conv2d | nn.Linear):
+            fan_in, fan_out = nn.init._calculate_fan_in_and_fan_out(module.weight)
+            limit = (6 / (fan_in + fan_out)) ** 0.5
+            assert float(module.weight.detach().abs().max()) <= limit
+            assert float(module.weight.detach().abs().max()) > 0.8 * limit  # spread over the range
+            assert float(module.bias.detach().abs().max()) <= 1 / fan_in**0.5
+        elif isinstance(module, nn.BatchNorm2d):
+            assert torch.equal(module.weight, torch.ones_like(module.weight))
+            assert torch.equal(module.bias, torch.zeros_like(module.bias))
+            assert torch.equal(module.running_mean, torch.zeros_like(module.running_mean))
+            assert torch.equal(module.running_var, torch.ones_like(module.running_var))
+            assert int(module.num_batches_tracked) == 0
+
+
+def test_generator_build_ignores_other_threads_seeding_the_global_rng():
+    import threading
+
+    stop = threading.Event()
+
+    def reseed():
+        i = 0
+        while not stop.is_set():
+            torch.manual_seed(i)
+            torch.rand(64)
+            i += 1
+
+    spec = GEN_SPECS[2]
+    thread = threading.Thread(target=reseed, daemon=True)
+    thread.start()
+    try:
+        states = [_state(spec, 11) for _ in range(4)]
+    finally:
+        stop.set()
+        thread.join()
+    for state in states[1:]:
+        for key, value in states[0].items():
+            assert torch.equal(value, state[key]), key
+
+
+def test_generator_build_moves_to_the_device_asked_for():
+    net = build_model(PRESETS["LeNet"], device="cpu", generator=torch.Generator())
+    assert all(p.device.type == "cpu" for p in net.parameters())
