@@ -47,8 +47,7 @@ family = ui.preset_ui()
 with st.container(border=True):
     candidate = ui.form_ui(family)
 spec = ui.valid_spec_ui(candidate)
-key = ui.spec_key(spec)
-summary = ui.summary_cached(key)
+summary = ui.summary_cached(spec)
 
 # ---------------------------------------------------------------- 2. summary and diagram
 st.header(TEXT["shapes"])
@@ -56,9 +55,9 @@ m = st.columns(3)
 m[0].metric(TEXT["params"], f"{int(summary['parameters'].sum()):,}")
 m[1].metric(TEXT["macs"], f"{int(summary['multiply-adds'].sum()):,}")
 m[2].metric(TEXT["out"], summary["output shape"].iloc[-1])
-st.plotly_chart(ui.diagram_cached(key), key="builder_diagram", width="stretch")
+st.plotly_chart(ui.diagram_cached(spec), key="builder_diagram", width="stretch")
 detailed = st.toggle(TEXT["detailed"], False, key="builder_detailed")
-table = ui.summary_cached(key, detailed) if detailed else summary
+table = ui.summary_cached(spec, detailed) if detailed else summary
 st.dataframe(
     table[["name", "layer", "output shape", "parameters", "multiply-adds"]],
     hide_index=True,
@@ -69,7 +68,7 @@ st.dataframe(
 
 # ---------------------------------------------------------------- 3. code
 st.header(TEXT["code"])
-code = ui.code_cached(key)
+code = ui.code_cached(spec)
 st.caption(TEXT["code_help"])
 with st.expander("builder_model.py", expanded=False):
     st.code(code, "python")
@@ -101,7 +100,7 @@ with left:
     max_channels = st.slider(TEXT["max_channels"], 1, 32, 8, key="builder_max_channels")
 if loaded is None:
     st.stop()
-fmaps, batch, note = ui.feature_maps_cached(key, loaded.X.numpy(), run_id, max_channels, detailed)
+fmaps, batch, note = ui.feature_maps_cached(spec, loaded.X.numpy(), run_id, max_channels, detailed)
 with right:
     st.caption(TEXT["input"].format(shape=shape_label(tuple(batch.unsqueeze(0).shape))))
     st.image(batch[0].numpy(), clamp=True, width=160)

@@ -146,3 +146,29 @@ def test_feature_maps_from_a_finished_run(at):
     weights.set_value(run_id).run()
     assert_clean(at)
     assert f"trained weights of run {run_id}" in " ".join(m.value for m in at.markdown)
+
+
+def test_cached_views_are_keyed_on_the_frozen_spec(monkeypatch):
+    """Streamlit hashes the spec itself (fields and values): equal specs share an entry,
+    different ones never do, including the seed's look-alike ablations."""
+    from cnnviz.models import ResNetSpec, VGGSpec, layer_summary
+    from ui import builder
+
+    computed = []
+
+    def counting(spec, **kwargs):
+        computed.append(spec)
+        return layer_summary(spec, **kwargs)
+
+    monkeypatch.setattr(builder, "layer_summary", counting)
+    builder.summary_cached.clear()
+    specs = [
+        *PRESETS.values(),
+        VGGSpec(arch=((1, 16), (1, 32)), fc=64, input_size=16),
+        VGGSpec(arch=((1, 32), (1, 16)), fc=64, input_size=16),
+        ResNetSpec(batch_norm=False, skip=False),
+    ]
+    for spec in specs * 2:
+        assert builder.summary_cached(spec).equals(layer_summary(spec)), spec
+    assert computed == specs  # each distinct spec computed once, the second pass all hits
+    builder.summary_cached.clear()

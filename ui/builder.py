@@ -2,14 +2,14 @@
 
 The form's widgets are filled from a preset through session state (an ``on_change`` callback),
 so a preset switch rewrites every field; the arch table's key carries a version number so the
-data editor restarts from the preset's rows. Heavy work is cached by the spec's JSON: the
-summary runs on PyTorch's meta device, feature maps only when asked for.
+data editor restarts from the preset's rows. Each rerun makes one frozen spec from the widgets
+and hands it on: heavy work is cached on that spec itself (the summary runs on PyTorch's meta
+device, feature maps only when asked for).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 
 import numpy as np
@@ -27,13 +27,13 @@ from cnnviz.models import (
     VGGSpec,
     build_model,
     layer_summary,
-    spec_from_dict,
-    spec_to_dict,
+    same_network,
     to_code,
     validate,
 )
 from cnnviz.models.specs import ACTIVATIONS
 from cnnviz.plots.models import network_diagram
+from ui import state
 
 log = logging.getLogger("cnnviz")
 
@@ -60,12 +60,10 @@ TEXT = {
     "arch_help": "Add or delete rows at the bottom of the table; every row halves the map size.",
     "invalid": "This spec cannot be built — {error}",
     "kept": "Still showing the last valid model ({name}).",
+    "store_error": "Trained runs could not be listed ({error}); only the untrained net is offered.",
 }
-FIELD_KEYS = (
-    "in_channels", "num_classes", "input_size", "activation", "pool", "c1", "c2",
-    "kernel_size", "padding", "fc1", "fc2", "fc", "dropout", "batch_norm", "skip", "stem",
-    "stem_channels",
-)  # fmt: skip
+PAIRS = {"channels": ("c1", "c2"), "fc": ("fc1", "fc2")}  # LeNet's pairs: one widget each
+FAMILY_SPECS = {"lenet": LeNetSpec, "vgg": VGGSpec, "resnet": ResNetSpec}
 
 
 def presets_of(family: str) -> list[str]:
@@ -76,28 +74,25 @@ def _k(name: str) -> str:
     return f"builder_{name}"
 
 
+def form_values(spec: ModelSpec) -> dict[str, object]:
+    """The form's widget values for a spec, by widget name (``arch`` and ``lr`` have none)."""
+    values = {}
+    for field in dataclasses.fields(spec):
+        value = getattr(spec, field.name)
+        if field.name in ("arch", "lr"):
+            continue
+        if isinstance(value, tuple):
+            values.update(zip(PAIRS[field.name], value, strict=True))
+        else:
+            values[field.name] = float(value) if field.name == "dropout" else value
+    return values
+
+
 def load_spec_into_form(spec: ModelSpec) -> None:
-    """Write a spec's values into the form's session-state keys (widgets read them)."""
+    """Write a spec's values into the form's widget keys (the widgets read them)."""
     ss = st.session_state
-    ss[_k("base")] = spec
-    for key in ("in_channels", "num_classes", "input_size"):
-        ss[_k(key)] = getattr(spec, key)
-    if isinstance(spec, LeNetSpec):
-        ss[_k("activation")] = spec.activation
-        ss[_k("pool")] = spec.pool
-        ss[_k("c1")], ss[_k("c2")] = spec.channels
-        ss[_k("kernel_size")] = spec.kernel_size
-        ss[_k("padding")] = spec.padding
-        ss[_k("fc1")], ss[_k("fc2")] = spec.fc
-    elif isinstance(spec, VGGSpec):
-        ss[_k("activation")] = spec.activation
-        ss[_k("fc")] = spec.fc
-        ss[_k("dropout")] = float(spec.dropout)
-    else:
-        ss[_k("batch_norm")] = spec.batch_norm
-        ss[_k("skip")] = spec.skip
-        ss[_k("stem")] = spec.stem
-        ss[_k("stem_channels")] = spec.stem_channels
+    for name, value in form_values(spec).items():
+        ss[_k(name)] = value
     if not isinstance(spec, LeNetSpec):
         ss[_k("arch_rows")] = [list(r) for r in spec.arch]
         ss[_k("form_version")] = ss.get(_k("form_version"), 0) + 1
@@ -115,7 +110,7 @@ def _on_family() -> None:
 def preset_ui() -> str:
     """Family and preset pickers; returns the family. First run loads the first preset."""
     ss = st.session_state
-    if _k("base") not in ss:
+    if _k("family") not in ss:
         ss[_k("family")] = "lenet"
         ss[_k("preset")] = "LeNet"
         load_spec_into_form(PRESETS["LeNet"])
@@ -136,13 +131,13 @@ def preset_ui() -> str:
 
 
 def _arch_ui(family: str) -> tuple:
+    """The arch table (a data editor over ``builder_arch_rows``); returns the rows as tuples."""
     ss = st.session_state
     what, channels = ARCH_COLUMNS[family]
     rows = ss.get(_k("arch_rows"), [list(r) for r in PRESETS[presets_of(family)[0]].arch])
-    df = pd.DataFrame(rows, columns=[what, channels])
     label = "block" if family == "vgg" else "stage"
     edited = st.data_editor(
-        df,
+        pd.DataFrame(rows, columns=[what, channels]),
         num_rows="dynamic",
         hide_index=True,
         width="stretch",
@@ -153,28 +148,17 @@ def _arch_ui(family: str) -> tuple:
         },
     )
     st.caption(TEXT["arch"].format(what=label) + ". " + TEXT["arch_help"])
-    arch = []
-    for row in edited.itertuples(index=False):
-        arch.append(tuple(None if pd.isna(v) else int(v) for v in row))
-    return tuple(arch)
+    return tuple(
+        tuple(None if pd.isna(v) else int(v) for v in row) for row in edited.itertuples(index=False)
+    )
 
 
 def _num(label: str, key: str, low: int, high: int, help: str | None = None, col=None):
     return (col or st).number_input(label, low, high, step=1, key=_k(key), help=help)
 
 
-def form_ui(family: str) -> ModelSpec:
-    """Every field of the family's spec as a widget; returns the (unvalidated) spec."""
-    ss = st.session_state
-    base = ss.get(_k("base"))
-    if base is None or base.family != family:
-        base = PRESETS[presets_of(family)[0]]
-    c = st.columns(3)
-    common = dict(
-        in_channels=_num("in_channels", "in_channels", 1, 3, "1 = grey, 3 = colour", c[0]),
-        num_classes=_num("num_classes", "num_classes", 1, 1000, None, c[1]),
-        input_size=_num("input_size", "input_size", 4, 512, "height = width", c[2]),
-    )
+def _family_fields_ui(family: str) -> dict[str, object]:
+    """The family's own widgets; returns their values by spec field."""
     if family == "lenet":
         c = st.columns(2)
         activation = c[0].selectbox("activation", ACTIVATIONS, key=_k("activation"))
@@ -187,21 +171,15 @@ def form_ui(family: str) -> ModelSpec:
         c = st.columns(2)
         fc = (_num("fc1 width", "fc1", 1, 4096, None, c[0]),
               _num("fc2 width", "fc2", 1, 4096, None, c[1]))  # fmt: skip
-        return dataclasses.replace(
-            base if isinstance(base, LeNetSpec) else LeNetSpec(),
-            activation=activation, pool=pool, channels=ch, kernel_size=kernel,
-            padding=padding, fc=fc, **common,
-        )  # fmt: skip
+        return dict(activation=activation, pool=pool, channels=ch, kernel_size=kernel,
+                    padding=padding, fc=fc)  # fmt: skip
     arch = _arch_ui(family)
     if family == "vgg":
         c = st.columns(3)
         activation = c[0].selectbox("activation", ACTIVATIONS, key=_k("activation"))
         fc = _num("FC width", "fc", 1, 16384, "d2l uses 4096", c[1])
         dropout = c[2].slider("dropout", 0.0, 0.9, step=0.05, key=_k("dropout"))
-        return dataclasses.replace(
-            base if isinstance(base, VGGSpec) else VGGSpec(),
-            arch=arch, activation=activation, fc=fc, dropout=dropout, **common,
-        )  # fmt: skip
+        return dict(arch=arch, activation=activation, fc=fc, dropout=dropout)
     c = st.columns(4)
     bn = c[0].toggle("batch norm", key=_k("batch_norm"))
     skip = c[1].toggle("skip connections", key=_k("skip"))
@@ -210,26 +188,38 @@ def form_ui(family: str) -> ModelSpec:
         help="d2l: 7×7 conv stride 2 + 3×3 max-pool stride 2 (÷4). small: one 3×3 conv.",
     )  # fmt: skip
     stem_channels = _num("stem channels", "stem_channels", 1, 512, None, c[3])
-    return dataclasses.replace(
-        base if isinstance(base, ResNetSpec) else ResNetSpec(),
-        arch=arch, batch_norm=bn, skip=skip, stem=stem, stem_channels=stem_channels, **common,
-    )  # fmt: skip
+    return dict(arch=arch, batch_norm=bn, skip=skip, stem=stem, stem_channels=stem_channels)
+
+
+def form_ui(family: str) -> ModelSpec:
+    """Every field of the family's spec as a widget; returns the (unvalidated) spec.
+
+    The spec is made once per rerun, straight from the widgets. ``lr`` has no widget: it is
+    the book's rate of the preset the form started from (a training setting, see specs.py).
+    """
+    c = st.columns(3)
+    common = dict(
+        in_channels=_num("in_channels", "in_channels", 1, 3, "1 = grey, 3 = colour", c[0]),
+        num_classes=_num("num_classes", "num_classes", 1, 1000, None, c[1]),
+        input_size=_num("input_size", "input_size", 4, 512, "height = width", c[2]),
+    )
+    fields = _family_fields_ui(family)
+    lr = PRESETS[st.session_state[_k("preset")]].lr
+    return FAMILY_SPECS[family](**common, **fields, lr=lr)
 
 
 def valid_spec_ui(candidate: ModelSpec) -> ModelSpec:
     """The candidate if it builds; otherwise show why, and return the last valid spec.
 
-    Also publishes the valid spec as ``st.session_state["builder_spec"]`` for other pages.
+    The valid spec is published as :data:`ui.state.BUILDER_SPEC` for the Training page.
     """
-    ss = st.session_state
     try:
         spec = validate(candidate)
     except SpecError as exc:
         st.error(TEXT["invalid"].format(error=exc), icon=":material/block:")
-        spec = ss.get(_k("last_valid")) or ss[_k("base")]
+        spec = state.BUILDER_SPEC.get() or PRESETS[st.session_state[_k("preset")]]
         st.caption(TEXT["kept"].format(name=describe(spec)))
-    ss[_k("last_valid")] = spec
-    ss["builder_spec"] = spec
+    state.BUILDER_SPEC.set(spec)
     return spec
 
 
@@ -240,79 +230,73 @@ def describe(spec: ModelSpec) -> str:
     return f"custom {spec.family}, input {spec.input_size}×{spec.input_size}"
 
 
-def spec_key(spec: ModelSpec) -> str:
-    """A stable cache key for a spec: its JSON."""
-    return json.dumps(spec_to_dict(spec), sort_keys=True)
+# Cached on the frozen spec itself: Streamlit hashes a dataclass by its fields (names and
+# values, tuples element by element), and the three families have different field names.
+@st.cache_data(max_entries=128, show_spinner=False)
+def summary_cached(spec: ModelSpec, detailed: bool = False) -> pd.DataFrame:
+    return layer_summary(spec, detailed=detailed)
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
-def summary_cached(key: str, detailed: bool = False) -> pd.DataFrame:
-    return layer_summary(spec_from_dict(json.loads(key)), detailed=detailed)
+def code_cached(spec: ModelSpec) -> str:
+    return to_code(spec)
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
-def code_cached(key: str) -> str:
-    return to_code(spec_from_dict(json.loads(key)))
-
-
-@st.cache_data(max_entries=128, show_spinner=False)
-def diagram_cached(key: str):
-    spec = spec_from_dict(json.loads(key))
-    summary = summary_cached(key)
-    return network_diagram(summary, (1, spec.in_channels, spec.input_size, spec.input_size))
+def diagram_cached(spec: ModelSpec):
+    shape = (1, spec.in_channels, spec.input_size, spec.input_size)
+    return network_diagram(summary_cached(spec), shape)
 
 
 def finished_runs(spec: ModelSpec) -> dict[str, str]:
-    """{run_id: label} of finished runs in the run store whose spec is this one (lr aside).
+    """{run_id: label} of finished runs in the run store that trained this network.
 
-    The run store comes from the training page's module; without it, or on any store error,
-    there are simply no runs to offer.
+    A store that cannot be read is logged and said on the page; the builder still works.
     """
+    from cnnviz.runs import RunStore
+
     try:
-        from cnnviz.runs import RunStore, default_home
-    except ImportError:
-        return {}
-    try:
-        store = RunStore(default_home())
+        store = RunStore()
         runs = store.list_runs()
         if runs.empty:
             return {}
         runs = runs[(runs["status"] == "finished") & (runs["family"] == spec.family)]
         out = {}
         for row in runs.itertuples(index=False):
-            record = store.get(row.run_id)
-            run_spec = record.config.spec
-            if dataclasses.replace(run_spec, lr=spec.lr) == spec:
+            if same_network(store.get(row.run_id).config.spec, spec):
                 acc = row.final_val_acc
                 acc = f", val acc {acc:.1%}" if isinstance(acc, float) and acc == acc else ""
                 out[row.run_id] = f"{row.name} ({row.epochs_done} epochs{acc})"
         return out
-    except Exception:  # noqa: BLE001 - a broken store must not break the builder
+    except Exception as exc:  # noqa: BLE001 - a broken store must not break the builder
         log.exception("listing runs for the builder failed")
+        st.warning(TEXT["store_error"].format(error=exc), icon=":material/warning:")
         return {}
 
 
 def _load_checkpoint(run_id: str) -> dict | None:
-    from cnnviz.runs import RunStore, default_home
+    from cnnviz.runs import RunStore
 
-    return RunStore(default_home()).load_state_dict(run_id)
+    return RunStore().load_state_dict(run_id)
 
 
 @st.cache_data(max_entries=8, show_spinner="Running the image through the network…")
 def feature_maps_cached(
-    key: str, X: np.ndarray, run_id: str | None, max_channels: int, detailed: bool
+    spec: ModelSpec, X: np.ndarray, run_id: str | None, max_channels: int, detailed: bool
 ):
-    """Every layer's activations (see cnnviz.features); the untrained net is seeded (0)."""
-    spec = spec_from_dict(json.loads(key))
-    torch.manual_seed(0)
-    net = build_model(spec)
+    """Every layer's activations (see cnnviz.features).
+
+    The untrained net draws its weights from its own generator seeded 0, never the global
+    RNG: another session's training or lesson cannot change what this page shows.
+    """
+    net = build_model(spec, generator=torch.Generator().manual_seed(0))
     note = "untrained (d2l's Xavier init, seed 0)"
     if run_id is not None:
-        state = _load_checkpoint(run_id)
-        if state is None:
+        state_dict = _load_checkpoint(run_id)
+        if state_dict is None:
             note = "the run's checkpoint is missing: showing the untrained network"
         else:
-            net.load_state_dict(state)
+            net.load_state_dict(state_dict)
             note = f"trained weights of run {run_id}"
     batch = prepare_input(torch.from_numpy(X), spec.in_channels, spec.input_size)
     return feature_maps(net, batch, max_channels, detailed), batch[0], note

@@ -9,6 +9,7 @@ from cnnviz.models.specs import (
     ModelSpec,
     ResNetSpec,
     VGGSpec,
+    same_network,
     spec_from_dict,
     spec_to_dict,
 )
@@ -29,6 +30,7 @@ __all__ = [
     "default_input_shape",
     "init_cnn",
     "layer_summary",
+    "same_network",
     "spec_from_dict",
     "spec_to_dict",
     "to_code",

@@ -2,6 +2,13 @@
 
 A spec is plain data: it fills the builder form, keys caches, is stored with every run and is
 rebuilt into a network by :func:`cnnviz.models.build.build_model`.
+
+Why ``lr`` is on the spec: d2l keeps the learning rate on the model (``d2l.Classifier`` saves
+it as a hyperparameter: ``LeNet(lr=0.1)``, ``VGG(arch, lr=0.01)``, ``ResNet18(lr=0.01)`` in
+the seed), so each preset carries the book's rate beside its layers and ``RunConfig.lr=None``
+means "the spec's". It is the one field that does not change the network, so a question
+about the network itself (is this run's model the builder's?) asks :func:`same_network`, and
+an ablation over ``lr`` shows up as ``spec.lr`` in ``differing_fields``, which is the truth.
 """
 
 from __future__ import annotations
@@ -68,6 +75,11 @@ class ResNetSpec:
 
 ModelSpec = LeNetSpec | VGGSpec | ResNetSpec
 FAMILIES: dict[str, type] = {"lenet": LeNetSpec, "vgg": VGGSpec, "resnet": ResNetSpec}
+
+
+def same_network(a: ModelSpec, b: ModelSpec) -> bool:
+    """Whether two specs build the same network: every field equal except ``lr``."""
+    return type(a) is type(b) and dataclasses.replace(a, lr=b.lr) == b
 
 
 def spec_to_dict(spec: ModelSpec) -> dict:
