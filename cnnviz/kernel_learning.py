@@ -327,14 +327,7 @@ class KernelLearner:
         self.explode_factor = explode_factor
         self.X = self.X2.reshape((1, 1, H, W))
         self.Y = corr2d(self.X2, self.K).reshape((1, 1, H - kh + 1, W - kw + 1))
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
-            self.conv2d = nn.Conv2d(1, 1, kernel_size=(kh, kw), bias=False)
-            with torch.no_grad():
-                if init == "zeros":
-                    self.conv2d.weight.zero_()
-                elif init == "normal":
-                    self.conv2d.weight.normal_(0, 0.1)
+        self.conv2d = _seeded_conv(kh, kw, seed, init)
         G = _gram(self.X2, (kh, kw))
         smax2 = float(torch.linalg.eigvalsh(G)[-1])
         scale = self.Y.numel() if reduction == "mean" else 1
@@ -378,6 +371,24 @@ class KernelLearner:
             msg = explain_divergence(self.lr, self.lr_limit, self.step_count, reason)
             return StepRecord(self.step_count, loss, K.tolist(), grad_norm, error, True, msg)
         return StepRecord(self.step_count, loss, K.tolist(), grad_norm, error)
+
+
+def _seeded_conv(kh: int, kw: int, seed: int, init: str) -> nn.Conv2d:
+    """The book's ``LazyConv2d(1, kernel_size, bias=False)``, drawn from its own generator.
+
+    The draws are those of ``torch.manual_seed(seed)`` then ``nn.Conv2d(...)`` (kaiming-uniform
+    with a = √5; "normal" redraws after it), but the global RNG is never touched: a lesson in
+    one session cannot shift the random numbers of another session's run.
+    """
+    g = torch.Generator().manual_seed(seed)
+    conv2d = nn.Conv2d(1, 1, kernel_size=(kh, kw), bias=False, device="meta").to_empty(device="cpu")
+    with torch.no_grad():
+        nn.init.kaiming_uniform_(conv2d.weight, a=math.sqrt(5), generator=g)
+        if init == "zeros":
+            conv2d.weight.zero_()
+        elif init == "normal":
+            conv2d.weight.normal_(0, 0.1, generator=g)
+    return conv2d
 
 
 def learn_kernel(

@@ -16,6 +16,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from cnnviz import images, ops
+from cnnviz.models.build import init_from
 
 # --------------------------------------------------------------------------------------------
 # d2l 7.1: why convolutions
@@ -136,17 +137,19 @@ class GapNet(nn.Module):
 
     def __init__(self, num_classes: int = 10, seed: int = 0):
         super().__init__()
-        torch.manual_seed(seed)
-        self.net = nn.Sequential(
-            nn.Conv2d(1, 8, kernel_size=3, padding=1),
-            nn.ReLU(),
-            nn.MaxPool2d(2),
-            nn.Conv2d(8, 16, kernel_size=3, padding=1),
-            nn.ReLU(),
-            nn.AdaptiveAvgPool2d(1),
-            nn.Flatten(),
-            nn.Linear(16, num_classes),
-        )
+        with torch.device("meta"):  # made empty, then drawn from its own generator
+            self.net = nn.Sequential(
+                nn.Conv2d(1, 8, kernel_size=3, padding=1),
+                nn.ReLU(),
+                nn.MaxPool2d(2),
+                nn.Conv2d(8, 16, kernel_size=3, padding=1),
+                nn.ReLU(),
+                nn.AdaptiveAvgPool2d(1),
+                nn.Flatten(),
+                nn.Linear(16, num_classes),
+            )
+        self.to_empty(device="cpu")
+        init_from(self, torch.Generator().manual_seed(seed))  # d2l's init, global RNG untouched
 
     def forward(self, X):
         return self.net(X)

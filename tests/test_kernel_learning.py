@@ -48,6 +48,25 @@ def test_faithful_loop_is_the_books_code():
     assert torch.allclose(learner.kernel, conv2d.weight.data[0, 0])
 
 
+@pytest.mark.parametrize("init", kl.INITS)
+def test_the_learner_draws_from_its_own_generator(init):
+    """Same kernel as ``torch.manual_seed(seed)`` + ``nn.Conv2d`` (+ the init's redraw), and
+    the global RNG neither read nor advanced."""
+    X, K = images.seed_stripes(), kernel_tensor("Sobel x")
+    torch.manual_seed(kl.FAITHFUL_SEED)
+    conv2d = torch.nn.Conv2d(1, 1, kernel_size=(3, 3), bias=False)
+    with torch.no_grad():
+        if init == "zeros":
+            conv2d.weight.zero_()
+        elif init == "normal":
+            conv2d.weight.normal_(0, 0.1)
+    torch.manual_seed(123)
+    before = torch.get_rng_state()
+    learner = kl.KernelLearner(X, K, lr=1e-3, seed=kl.FAITHFUL_SEED, init=init)
+    assert torch.equal(torch.get_rng_state(), before)
+    assert torch.equal(learner.kernel, conv2d.weight.data[0, 0])
+
+
 def test_learns_sobel_x_from_a_fashion_mnist_sample():
     data = load_fashion_mnist()
     X = images.fashion_sample(data.test_images, data.test_labels, 5, 0)  # a sandal

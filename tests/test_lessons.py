@@ -57,6 +57,16 @@ def test_gap_net_takes_any_size_flatten_head_does_not():
     assert table.loc["Linear"].tolist() == ["1×10"] * 3
 
 
+def test_gap_net_is_seeded_by_its_own_generator():
+    before = torch.get_rng_state()
+    first, again = lessons.GapNet(seed=5).state_dict(), lessons.GapNet(seed=5).state_dict()
+    assert torch.equal(torch.get_rng_state(), before)
+    assert all(torch.equal(first[k], again[k]) for k in first)
+    assert not torch.equal(
+        first["net.0.weight"], lessons.GapNet(seed=6).state_dict()["net.0.weight"]
+    )
+
+
 # ---------------------------------------------------------------- 7.4
 
 
