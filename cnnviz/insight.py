@@ -1,0 +1,875 @@
+"""What a trained network learned: its answer for any image, its confusion matrix, its most
+confident mistakes, and where it looked (beyond the book; it serves d2l 7.6, 8.2 and 8.6,
+whose networks the book trains but never questions).
+
+Everything here returns plain data (numpy arrays, tuples, dicts) and never imports Streamlit:
+
+- :func:`prepare` turns any image (a drawing, an upload, a test image) into the network's input
+  exactly as the run's training data was made (grey, Fashion-MNIST's polarity and framing,
+  the spec's input size) and says, step by step, what it did;
+- :func:`predict` gives the ten class probabilities, for a network or a stored run (whose
+  network is built once and kept in a small LRU cache, so a drawing is classified in
+  milliseconds);
+- :func:`confusion_matrix`, :func:`worst_mistakes` and :func:`evaluate_run` evaluate on the
+  test images through the same path as training's validation (uint8 → ``to_input`` → the net
+  in eval mode, channels_last, inference mode), so the diagonal of the matrix over the run's
+  validation images is its stored validation accuracy;
+- :func:`saliency` computes Grad-CAM on the last convolutional stage, or plain input
+  gradients, for one image and one class.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from cnnviz.data import TEXT_LABELS
+from cnnviz.train import EVAL_BATCH_28, to_input
+
+BLANK_RANGE = 2 / 255  # darkest and brightest pixel closer than two grey levels: a blank image
+LIGHT = 0.5  # a border pixel brighter than this is "light"
+INK = 0.1  # after levels are stretched, a pixel above this belongs to the item (framing)
+STORED_WORST = 40  # evaluate_run keeps the 40 most confident mistakes overall …
+STORED_PER_CLASS = 6  # … and the 6 most confident of each true class: at most 100 records
+RUN_CACHE_ENTRIES = 4
+RUN_CACHE_BYTES = 1_500_000_000  # VGG-11's weights are 515 MB: at most two of them
+POOLS = (nn.MaxPool2d, nn.AvgPool2d, nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d)
+METHODS = ("gradcam", "gradient")
+
+
+class InsightError(ValueError):
+    """An image, a run or a request that cannot be answered; the message is for the user."""
+
+
+def class_names(num_classes: int = 10) -> list[str]:
+    """Fashion-MNIST's names for the first ten classes, ``class k`` beyond (builder nets)."""
+    return [TEXT_LABELS[k] if k < len(TEXT_LABELS) else f"class {k}" for k in range(num_classes)]
+
+
+# -- preparing an image as the training data was -----------------------------------------------
+
+
+def _size_text(H: int, W: int) -> str:
+    return f"{W}×{H}"
+
+
+def _grey(image) -> tuple[torch.Tensor, list[str]]:
+    """(H, W) float in [0, 1] and the steps that made it grey."""
+    if isinstance(image, np.ndarray):
+        image = torch.from_numpy(np.ascontiguousarray(image))
+    if not isinstance(image, torch.Tensor):
+        raise InsightError(f"An image must be a tensor or an array, not {type(image).__name__}.")
+    X = image.detach().to("cpu", torch.float32)
+    steps: list[str] = []
+    if X.dim() == 2:
+        pass
+    elif X.dim() == 3:
+        c = X.shape[0]
+        if c == 1:
+            X = X[0]
+        elif c in (3, 4):
+            X = X[:3].mean(0)
+            steps.append("grey: the mean of the red, green and blue channels")
+            if c == 4:
+                steps.append("the alpha channel was ignored")
+        else:
+            X = X.mean(0)
+            steps.append(f"grey: the mean of its {c} channels")
+    else:
+        raise InsightError(
+            f"An image must be (channels, height, width) or (height, width); this one is "
+            f"{tuple(X.shape)}."
+        )
+    if X.numel() == 0 or min(X.shape) < 2:
+        raise InsightError(f"The image is {tuple(X.shape)}: too small to classify.")
+    if not torch.isfinite(X).all():
+        raise InsightError("The image has missing (NaN or infinite) pixels.")
+    if float(X.min()) < 0 or float(X.max()) > 1:
+        X = X.clamp(0, 1)
+        steps.append("clipped to 0…1")
+    return X, steps
+
+
+def _border(X: torch.Tensor) -> torch.Tensor:
+    return torch.cat([X[0], X[-1], X[1:-1, 0], X[1:-1, -1]])
+
+
+def _frame(X: torch.Tensor) -> tuple[torch.Tensor, list[str]]:
+    """Fashion-MNIST's framing of an item: a black background, the item as bright as it goes,
+    cropped to itself and centred on a square whose side is its longer side."""
+    steps = []
+    bg = float(_border(X).median())
+    top = float(X.max())
+    if bg > 0.02 or top < 0.98:
+        X = ((X - bg) / max(top - bg, 1e-6)).clamp(0, 1)
+        steps.append(f"levels stretched: background {bg:.2f} → 0, brightest {top:.2f} → 1")
+    H, W = X.shape
+    rows = torch.nonzero((X > INK).any(1)).flatten()
+    cols = torch.nonzero((X > INK).any(0)).flatten()
+    if len(rows) == 0:  # only faint marks: keep the whole image
+        return X, steps
+    r0, r1, c0, c1 = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+    h, w = r1 - r0, c1 - c0
+    side = max(h, w)
+    if (h, w) == (H, W) and H == W:
+        steps.append("framing: the item already fills the square frame")
+        return X, steps
+    crop = X[r0:r1, c0:c1]
+    out = torch.zeros(side, side)
+    top_pad, left_pad = (side - h) // 2, (side - w) // 2
+    out[top_pad : top_pad + h, left_pad : left_pad + w] = crop
+    steps.append(
+        f"framed as Fashion-MNIST frames its items: cropped to the item ({_size_text(h, w)} at "
+        f"x {c0}, y {r0}) and centred on a black {_size_text(side, side)} square, so its longer "
+        "side fills the frame"
+    )
+    return out, steps
+
+
+def prepare(image, spec, *, fit: bool = True) -> tuple[torch.Tensor, list[str]]:
+    """``image`` as the network's input, prepared as the run's training data was.
+
+    Fashion-MNIST items are light on a black background, grey, and fill a square frame along
+    their longer side; training scales them to [0, 1] and resizes them bilinearly to the
+    spec's input size (``cnnviz.train.to_input``). So: grey; inverted when the image's border
+    is mostly light (a dark drawing on white paper); with ``fit``, levels stretched, cropped to
+    the item and centred on a square; then resized to ``spec.input_size``.
+
+    Args:
+        image: (C, H, W) or (H, W) float in [0, 1], as ``cnnviz.images`` gives it.
+        spec: the run's model spec (input size and channels).
+        fit: frame the item as Fashion-MNIST does (for drawings and uploads; a test image is
+            framed already and is passed with ``fit=False`` so it meets the network exactly as
+            in validation).
+
+    Returns:
+        (X, steps): X is (1, in_channels, size, size) in [0, 1]; steps are sentences for the
+        page, in order.
+
+    Raises:
+        InsightError: a blank image (one value everywhere) or not an image at all.
+    """
+    X, steps = _grey(image)
+    H, W = X.shape
+    lo, hi = float(X.min()), float(X.max())
+    if hi - lo < BLANK_RANGE:
+        raise InsightError(
+            f"The image is blank: every pixel is {lo:.2f}. Draw, upload or pick an item of "
+            "clothing first."
+        )
+    light = float((_border(X) > LIGHT).float().mean())
+    if light > 0.5:
+        X = 1 - X
+        steps.append(
+            f"inverted: light background → black ({light:.0%} of the border was light); "
+            "Fashion-MNIST shows light items on black"
+        )
+    else:
+        steps.append("polarity kept: the background is already dark, as in Fashion-MNIST")
+    if fit:
+        X, framed = _frame(X)
+        steps += framed
+    size = spec.input_size
+    h, w = X.shape
+    X4 = X[None, None]
+    if (h, w) != (size, size):
+        shrink = min(h, w) > size
+        X4 = F.interpolate(
+            X4, size=(size, size), mode="bilinear", align_corners=False, antialias=shrink
+        )
+        how = "bilinear, antialiased" if shrink else "bilinear, as training resizes"
+        stretched = ", stretching it to a square" if h != w else ""
+        steps.append(
+            f"resized {_size_text(h, w)} → {_size_text(size, size)} ({how}{stretched}): "
+            "the run's input size"
+        )
+    else:
+        steps.append(f"kept at {_size_text(size, size)}, the run's input size")
+    if spec.in_channels != 1:
+        X4 = X4.expand(-1, spec.in_channels, -1, -1)
+        steps.append(f"grey repeated on {spec.in_channels} channels")
+    return X4.clamp(0, 1).contiguous(), steps
+
+
+# -- networks of stored runs -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LoadedRun:
+    """A stored run's trained network (eval mode, CPU, channels_last) and what it is."""
+
+    run_id: str
+    name: str
+    status: str
+    epochs_done: int
+    num_epochs: int
+    val_limit: int | None
+    spec: object
+    net: nn.Module = field(repr=False, compare=False)
+
+
+_runs: OrderedDict[tuple, LoadedRun] = OrderedDict()  # read-only networks, shared
+_runs_lock = threading.Lock()
+
+
+def clear_cache() -> None:
+    """Forget every cached network (tests; a store that was replaced)."""
+    with _runs_lock:
+        _runs.clear()
+
+
+def _bytes(net: nn.Module) -> int:
+    return sum(t.numel() * t.element_size() for t in net.state_dict().values())
+
+
+def network_from_state(spec, state: dict[str, torch.Tensor]) -> nn.Module:
+    """The spec's network holding ``state`` (eval mode, channels_last, on the CPU).
+
+    Built on the meta device and given the loaded tensors as they are: no Xavier init to
+    throw away (seconds for VGG-11), and no use of the global random generator.
+
+    Raises:
+        InsightError: the weights belong to another network, or the spec cannot be built.
+    """
+    from cnnviz.models import SpecError, build_model
+
+    try:
+        net = build_model(spec, device="meta")
+    except SpecError as exc:
+        raise InsightError(f"The run's network cannot be built: {exc}") from None
+    try:
+        net.load_state_dict(state, strict=True, assign=True)
+    except RuntimeError as exc:
+        first = str(exc).splitlines()[0]
+        raise InsightError(
+            f"The weights do not belong to the network this run describes ({first})."
+        ) from None
+    leftover = [n for n, t in [*net.named_parameters(), *net.named_buffers()] if t.is_meta]
+    if leftover:
+        raise InsightError(f"The weights lack {', '.join(leftover[:3])}.")
+    return net.eval().to(memory_format=torch.channels_last)
+
+
+def _refuse(rec) -> None:
+    """Raise the reason a stored run has no trained network to classify with, if it has none."""
+    name, status, done, n = rec.name, rec.status, rec.epochs_done, rec.config.num_epochs
+    if status == "queued":
+        raise InsightError(f"“{name}” is waiting to train: come back when it has finished.")
+    if status == "running":
+        raise InsightError(
+            f"“{name}” is still training ({done} of {n} epochs done): its network can be "
+            "questioned once it has finished or been stopped."
+        )
+    if done == 0:
+        why = {
+            "stopped": "was stopped before its first epoch ended",
+            "failed": "failed before its first epoch ended",
+            "interrupted": "was interrupted before its first epoch ended",
+        }.get(status, "has no finished epoch")
+        detail = f" ({rec.error})" if status == "failed" and rec.error else ""
+        raise InsightError(f"“{name}” {why}{detail}: it has no trained weights to classify with.")
+
+
+def load_run(store, run_id: str) -> LoadedRun:
+    """A stored run's network, built once per (store, run, epochs done, checkpoint file) and
+    kept in a small LRU cache (4 networks, 1.5 GB at most), so a drawing is classified without
+    reading the checkpoint again.
+
+    ``store`` is a ``cnnviz.runs.RunStore``: the weights come from ``load_state_dict`` (tensors
+    only, never unpickled) and the spec from ``get(run_id).config.spec``.
+
+    Raises:
+        InsightError: no such run; a run still training or queued; one that stopped, failed or
+            was interrupted before its first epoch ended; one without (readable) weights.
+    """
+    from cnnviz.runs import CheckpointError
+
+    try:
+        rec = store.get(run_id)
+    except KeyError:
+        raise InsightError(f"There is no run {run_id!r} in {store.root}.") from None
+    _refuse(rec)
+    path = store.checkpoint_path(run_id)
+    try:
+        st = path.stat()
+    except OSError:
+        raise InsightError(
+            f"“{rec.name}” has no weights file ({path.name} is missing): train it again or "
+            "import its .safetensors file on the Training runs page."
+        ) from None
+    key = (str(store.root), run_id, rec.epochs_done, st.st_mtime_ns, st.st_size)
+    with _runs_lock:
+        if key in _runs:
+            _runs.move_to_end(key)
+            return _runs[key]
+    try:
+        state = store.load_state_dict(run_id)
+    except CheckpointError as exc:
+        raise InsightError(str(exc)) from None
+    if state is None:
+        raise InsightError(f"“{rec.name}” has no weights file: train it again or import it.")
+    spec = rec.config.spec
+    loaded = LoadedRun(
+        run_id, rec.name, rec.status, rec.epochs_done, rec.config.num_epochs,
+        rec.config.val_limit, spec, network_from_state(spec, state),
+    )  # fmt: skip
+    with _runs_lock:
+        for old in [k for k in _runs if k[:2] == key[:2]]:  # an older checkpoint of this run
+            del _runs[old]
+        _runs[key] = loaded
+        while len(_runs) > RUN_CACHE_ENTRIES or (
+            len(_runs) > 1 and sum(_bytes(r.net) for r in _runs.values()) > RUN_CACHE_BYTES
+        ):
+            _runs.popitem(last=False)
+    return loaded
+
+
+def _net_and_spec(model, spec=None) -> tuple[nn.Module, object]:
+    """(net, spec) from an ``nn.Module`` (with ``spec``), a :class:`LoadedRun`, or a
+    ``(store, run_id)`` pair."""
+    if isinstance(model, LoadedRun):
+        return model.net, model.spec
+    if isinstance(model, tuple) and len(model) == 2:
+        loaded = load_run(*model)
+        return loaded.net, loaded.spec
+    if isinstance(model, nn.Module):
+        if spec is None:
+            raise InsightError("A network needs its spec (input size and channels).")
+        return model, spec
+    raise InsightError(
+        f"Expected a network, a loaded run or (store, run_id), not {type(model).__name__}."
+    )
+
+
+def _device(net: nn.Module) -> torch.device:
+    p = next(net.parameters(), None)
+    return p.device if p is not None else torch.device("cpu")
+
+
+# -- classifying ---------------------------------------------------------------------------------
+
+
+def predict(model, image, spec=None, *, fit: bool = True) -> np.ndarray:
+    """The class probabilities (softmax of the network's outputs) for one image.
+
+    Args:
+        model: an ``nn.Module`` (then ``spec`` is needed), a :class:`LoadedRun`, or
+            ``(store, run_id)`` for a stored run (its network comes from the cache).
+        image: any image for :func:`prepare`, or an already prepared batch
+            (1, in_channels, size, size) from it.
+        fit: passed to :func:`prepare`.
+
+    Returns:
+        float64 (num_classes,) summing to 1 (10 for Fashion-MNIST).
+
+    Raises:
+        InsightError: a blank image, or a run that cannot be used (see :func:`load_run`).
+    """
+    net, spec = _net_and_spec(model, spec)
+    if isinstance(image, torch.Tensor) and image.dim() == 4:
+        X = image
+        want = (spec.in_channels, spec.input_size, spec.input_size)
+        if tuple(X.shape[1:]) != want:
+            raise InsightError(f"A prepared batch must be (N, {', '.join(map(str, want))}).")
+    else:
+        X, _ = prepare(image, spec, fit=fit)
+    was_training = net.training
+    net.eval()
+    try:
+        with torch.inference_mode():
+            Xd = X.to(_device(net), torch.float32).contiguous(memory_format=torch.channels_last)
+            out = net(Xd).double().softmax(1).cpu().numpy()
+    finally:
+        net.train(was_training)
+    return out[0] if len(out) == 1 else out
+
+
+def eval_batch_size(size: int, device: torch.device) -> int:
+    """Training's validation batch (``cnnviz.train.evaluate``): the same batches give the same
+    numbers, so the matrix's accuracy is the stored one to the last image."""
+    return EVAL_BATCH_28 if size <= 28 else 256 if device.type == "cuda" else 64
+
+
+def class_probabilities(
+    model, images_u8: torch.Tensor, spec=None, batch_size: int | None = None,
+    amp: bool | None = None,
+) -> np.ndarray:  # fmt: skip
+    """Softmax probabilities (N, num_classes) for uint8 test images (N, 28, 28), computed as
+    training validates: ``to_input`` per batch, eval mode, channels_last, inference mode, on
+    the network's device (bf16 autocast on CUDA, as training; ``amp`` overrides)."""
+    net, spec = _net_and_spec(model, spec)
+    device = _device(net)
+    amp = device.type == "cuda" if amp is None else amp
+    bs = batch_size or eval_batch_size(spec.input_size, device)
+    out = []
+    was_training = net.training
+    net.eval()
+    try:
+        with torch.inference_mode():
+            for i in range(0, len(images_u8), bs):
+                Xb = to_input(images_u8[i : i + bs].to(device), spec.input_size)
+                Xb = Xb.contiguous(memory_format=torch.channels_last)
+                with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
+                    logits = net(Xb)
+                out.append(logits.float().softmax(1).cpu())
+    finally:
+        net.train(was_training)
+    if not out:
+        return np.zeros((0, spec.num_classes), dtype=np.float32)
+    return torch.cat(out).numpy()
+
+
+# -- confusion matrices ------------------------------------------------------------------------
+
+
+def confusion_from_predictions(labels, predicted, num_classes: int = 10) -> np.ndarray:
+    """(num_classes, num_classes) counts: row = true class, column = predicted class."""
+    y = np.asarray(labels, dtype=np.int64).ravel()
+    p = np.asarray(predicted, dtype=np.int64).ravel()
+    if y.shape != p.shape:
+        raise InsightError(f"{len(y)} labels but {len(p)} predictions.")
+    k = max(num_classes, int(y.max(initial=-1)) + 1, int(p.max(initial=-1)) + 1)
+    return np.bincount(y * k + p, minlength=k * k).reshape(k, k)
+
+
+def confusion_matrix(
+    net, images_u8: torch.Tensor, labels, spec=None, batch_size: int | None = None
+) -> np.ndarray:
+    """Counts (num_classes × num_classes, 10×10 for Fashion-MNIST) of the network's answers on
+    uint8 test images, through training's validation path: over a run's ``val_limit`` first
+    test images, ``trace / total`` is its stored final validation accuracy."""
+    net, spec = _net_and_spec(net, spec)
+    probs = class_probabilities(net, images_u8, spec, batch_size)
+    return confusion_from_predictions(_np_labels(labels), probs.argmax(1), spec.num_classes)
+
+
+def _np_labels(labels) -> np.ndarray:
+    if isinstance(labels, torch.Tensor):
+        labels = labels.cpu().numpy()
+    return np.asarray(labels, dtype=np.int64)
+
+
+def accuracy(cm: np.ndarray) -> float:
+    """The diagonal over the total (0 for an empty matrix)."""
+    total = int(np.sum(cm))
+    return float(np.trace(cm)) / total if total else 0.0
+
+
+def per_class_accuracy(cm: np.ndarray) -> np.ndarray:
+    """Each true class's share of correct answers (the diagonal over the row sums; NaN for a
+    class with no test image)."""
+    cm = np.asarray(cm, dtype=np.float64)
+    rows = cm.sum(1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(rows > 0, np.diag(cm) / rows, np.nan)
+
+
+def row_normalised(cm: np.ndarray) -> np.ndarray:
+    """Each row divided by its sum: where the images of each true class went (rows of 0 stay 0)."""
+    cm = np.asarray(cm, dtype=np.float64)
+    rows = cm.sum(1, keepdims=True)
+    return np.divide(cm, rows, out=np.zeros_like(cm), where=rows > 0)
+
+
+def confusion_difference(cm_a: np.ndarray, cm_b: np.ndarray) -> np.ndarray:
+    """``cm_b − cm_a`` in counts: on the diagonal, more right answers are positive; off it, more
+    confusions are positive.
+
+    Raises:
+        InsightError: the matrices differ in shape, or count different numbers of images.
+    """
+    a, b = np.asarray(cm_a, dtype=np.int64), np.asarray(cm_b, dtype=np.int64)
+    if a.shape != b.shape:
+        raise InsightError(f"The matrices differ in shape: {a.shape} and {b.shape}.")
+    if not np.array_equal(a.sum(1), b.sum(1)):
+        raise InsightError(
+            f"The matrices count different test images ({int(a.sum()):,} and "
+            f"{int(b.sum()):,}): compare runs on the same images."
+        )
+    return b - a
+
+
+def describe_difference(
+    cm_a: np.ndarray, cm_b: np.ndarray, name_a: str = "A", name_b: str = "B", top: int = 3
+) -> list[str]:
+    """The biggest changes from run A to run B in words, biggest first:
+    ``"ReLU fixes shirt↔t-shirt confusions: 120 fewer (345 → 225)"``, then the overall and the
+    largest per-class accuracy change."""
+    diff = confusion_difference(cm_a, cm_b)
+    a, b = np.asarray(cm_a), np.asarray(cm_b)
+    names = class_names(len(a))
+    pairs = []
+    for i in range(len(a)):
+        for j in range(i + 1, len(a)):
+            before, after = int(a[i, j] + a[j, i]), int(b[i, j] + b[j, i])
+            if after != before:
+                pairs.append((abs(after - before), i, j, before, after))
+    pairs.sort(key=lambda t: (-t[0], t[1], t[2]))
+    lines = []
+    for _, i, j, before, after in pairs[:top]:
+        pair = f"{names[i]}↔{names[j]}"
+        if after < before:
+            lines.append(f"{name_b} fixes {pair} confusions: {before - after} fewer "
+                         f"({before} → {after})")  # fmt: skip
+        else:
+            lines.append(f"{name_b} confuses {pair} more: {after - before} more "
+                         f"({before} → {after})")  # fmt: skip
+    right = int(np.trace(diff))
+    n = int(a.sum())
+    verb = "more" if right >= 0 else "fewer"
+    lines.append(
+        f"{name_b} gets {abs(right):,} {verb} of the {n:,} test images right than {name_a} "
+        f"({accuracy(a):.1%} → {accuracy(b):.1%})"
+    )
+    pa, pb = per_class_accuracy(a), per_class_accuracy(b)
+    change = np.nan_to_num(pb - pa)
+    if len(change) and np.abs(change).max() > 0:
+        k = int(np.abs(change).argmax())
+        lines.append(f"the largest change in one class: {names[k]}, {pa[k]:.0%} → {pb[k]:.0%} "
+                     "correct")  # fmt: skip
+    return lines
+
+
+# -- mistakes ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A test image the network got wrong: its index into the test set, the true and the
+    predicted class, the probability it gave its wrong answer, and its top three answers."""
+
+    index: int
+    true: int
+    predicted: int
+    confidence: float
+    top3: tuple[tuple[int, float], ...]
+
+    def as_dict(self) -> dict:
+        """Plain JSON: {"index", "true", "predicted", "confidence", "top3": [[class, p]…]}."""
+        return {
+            "index": self.index, "true": self.true, "predicted": self.predicted,
+            "confidence": round(self.confidence, 5),
+            "top3": [[c, round(p, 5)] for c, p in self.top3],
+        }  # fmt: skip
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Mistake:
+        return cls(
+            int(d["index"]), int(d["true"]), int(d["predicted"]), float(d["confidence"]),
+            tuple((int(c), float(p)) for c, p in d["top3"]),
+        )  # fmt: skip
+
+
+def _check_class(name: str, value, k: int) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or not 0 <= value < k:
+        raise InsightError(f"{name} must be a class number from 0 to {k - 1}, got {value!r}.")
+    return int(value)
+
+
+def mistakes_from_probabilities(
+    probs: np.ndarray, labels, k: int | None = 24, true_class: int | None = None,
+    predicted_class: int | None = None,
+) -> list[Mistake]:  # fmt: skip
+    """The ``k`` most confident wrong answers (all of them for ``k=None``), most confident
+    first (ties: lower index first), optionally only of one true and/or predicted class."""
+    probs = np.asarray(probs)
+    y = _np_labels(labels)
+    n_classes = probs.shape[1] if probs.ndim == 2 else 10
+    true_class = _check_class("true_class", true_class, n_classes)
+    predicted_class = _check_class("predicted_class", predicted_class, n_classes)
+    pred = probs.argmax(1)
+    keep = pred != y
+    if true_class is not None:
+        keep &= y == true_class
+    if predicted_class is not None:
+        keep &= pred == predicted_class
+    idx = np.flatnonzero(keep)
+    conf = probs[idx, pred[idx]]
+    order = idx[np.lexsort((idx, -conf))]
+    if k is not None:
+        order = order[: max(int(k), 0)]
+    out = []
+    for i in order:
+        row = probs[i]
+        top = np.argsort(-row, kind="stable")[:3]
+        out.append(Mistake(int(i), int(y[i]), int(pred[i]), float(row[pred[i]]),
+                           tuple((int(c), float(row[c])) for c in top)))  # fmt: skip
+    return out
+
+
+def filter_mistakes(
+    mistakes: list[Mistake], true_class: int | None = None, predicted_class: int | None = None,
+    k: int | None = None,
+) -> list[Mistake]:  # fmt: skip
+    """Stored mistakes (already sorted) filtered by true and/or predicted class."""
+    got = [
+        m for m in mistakes
+        if (true_class is None or m.true == true_class)
+        and (predicted_class is None or m.predicted == predicted_class)
+    ]  # fmt: skip
+    return got if k is None else got[:k]
+
+
+def worst_mistakes(
+    net, images_u8: torch.Tensor, labels, spec=None, k: int | None = 24,
+    true_class: int | None = None, predicted_class: int | None = None,
+    batch_size: int | None = None,
+) -> list[Mistake]:  # fmt: skip
+    """The test images the network got most confidently wrong (see
+    :func:`mistakes_from_probabilities`), evaluated as in training's validation."""
+    net, spec = _net_and_spec(net, spec)
+    probs = class_probabilities(net, images_u8, spec, batch_size)
+    return mistakes_from_probabilities(probs, labels, k, true_class, predicted_class)
+
+
+# -- evaluating a whole run ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """A network's answers on the first ``num_images`` test images."""
+
+    probs: np.ndarray  # (N, num_classes) float32
+    labels: np.ndarray  # (N,) int64
+    confusion: np.ndarray  # (num_classes, num_classes) int64
+    seconds: float
+
+    @property
+    def num_images(self) -> int:
+        return len(self.labels)
+
+    @property
+    def predicted(self) -> np.ndarray:
+        return self.probs.argmax(1)
+
+    @property
+    def accuracy(self) -> float:
+        return accuracy(self.confusion)
+
+    def confusion_on_first(self, n: int) -> np.ndarray:
+        """The matrix over the first ``n`` images only (to compare runs validated on more)."""
+        return confusion_from_predictions(
+            self.labels[:n], self.predicted[:n], self.confusion.shape[0]
+        )
+
+    def mistakes(self, k: int | None = 24, true_class=None, predicted_class=None):
+        return mistakes_from_probabilities(self.probs, self.labels, k, true_class,
+                                           predicted_class)  # fmt: skip
+
+
+def evaluate(model, images_u8: torch.Tensor, labels, spec=None,
+             batch_size: int | None = None) -> Evaluation:  # fmt: skip
+    """One pass over the images: probabilities, the confusion matrix, the time it took."""
+    import time
+
+    net, spec = _net_and_spec(model, spec)
+    t0 = time.perf_counter()
+    probs = class_probabilities(net, images_u8, spec, batch_size)
+    y = _np_labels(labels)
+    cm = confusion_from_predictions(y, probs.argmax(1), spec.num_classes)
+    return Evaluation(probs, y, cm, time.perf_counter() - t0)
+
+
+def stored_mistakes(probs: np.ndarray, labels) -> list[Mistake]:
+    """The mistakes a run keeps: the 40 most confident overall and the 6 most confident of
+    each true class (so every filter of the gallery finds some), at most 100, sorted."""
+    worst = mistakes_from_probabilities(probs, labels, STORED_WORST)
+    per_class = [
+        m
+        for c in range(np.asarray(probs).shape[1])
+        for m in mistakes_from_probabilities(probs, labels, STORED_PER_CLASS, true_class=c)
+    ]
+    seen, out = set(), []
+    for m in sorted(worst + per_class, key=lambda m: (-m.confidence, m.index)):
+        if m.index not in seen:
+            seen.add(m.index)
+            out.append(m)
+    return out
+
+
+def evaluate_run(net: nn.Module, data, config) -> dict:
+    """What a run keeps of its final evaluation, for the worker to call once training ends.
+
+    The network is evaluated on the run's validation images (the first ``config.val_limit``
+    test images, all 10,000 when None) on its own device, as training's validation does, so
+    ``accuracy`` equals the last epoch's ``val_acc`` (for a run stopped mid-epoch, the weights
+    changed after that epoch: the matrix describes the weights that were kept).
+
+    Args:
+        net: the trained network (any device; put in eval mode for the pass and restored).
+        data: a ``cnnviz.data.FashionMNIST``.
+        config: the run's ``cnnviz.train.RunConfig``.
+
+    Returns:
+        Plain JSON (about 10 KB): ``{"version": 1, "num_images": N, "accuracy": float,
+        "confusion": 10×10 nested list of int counts (row = true class), "mistakes": at most
+        100 dicts {"index", "true", "predicted", "confidence", "top3": [[class, p]×3]},
+        sorted most confident first, "seconds": float}``.
+    """
+    n = len(data.test_images)
+    if config.val_limit is not None:
+        n = min(n, config.val_limit)
+    ev = evaluate(net, data.test_images[:n], data.test_labels[:n], config.spec)
+    return {
+        "version": 1,
+        "num_images": n,
+        "accuracy": ev.accuracy,
+        "confusion": ev.confusion.tolist(),
+        "mistakes": [m.as_dict() for m in stored_mistakes(ev.probs, ev.labels)],
+        "seconds": round(ev.seconds, 3),
+    }
+
+
+def evaluation_from_stored(stored: dict) -> tuple[np.ndarray, list[Mistake]]:
+    """(confusion matrix, mistakes) back from :func:`evaluate_run`'s dict (as JSON read it).
+
+    Raises:
+        InsightError: a dict of another version or shape.
+    """
+    try:
+        if stored.get("version") != 1:
+            raise InsightError(f"Unknown evaluation version {stored.get('version')!r}.")
+        cm = np.asarray(stored["confusion"], dtype=np.int64)
+        if cm.ndim != 2 or cm.shape[0] != cm.shape[1]:
+            raise InsightError(f"A confusion matrix must be square, got {cm.shape}.")
+        return cm, [Mistake.from_dict(m) for m in stored["mistakes"]]
+    except (KeyError, TypeError, ValueError) as exc:
+        if isinstance(exc, InsightError):
+            raise
+        raise InsightError(f"The stored evaluation is damaged ({exc}).") from None
+
+
+# -- where it looked -----------------------------------------------------------------------------
+
+
+def _is_pool_output(t: torch.Tensor, pooled: list[torch.Tensor]) -> bool:
+    return any(t is p for p in pooled)
+
+
+def _record_activations(net: nn.Module):
+    """Forward hooks on every submodule that record 4-D outputs of this thread's passes (a
+    cached network may be evaluated by another thread meanwhile); returns (records, pooled,
+    handles)."""
+    me = threading.get_ident()
+    records: list[tuple[str, torch.Tensor]] = []
+    pooled: list[torch.Tensor] = []
+
+    def hook_for(name):
+        def hook(module, args, out):
+            if threading.get_ident() != me or not isinstance(out, torch.Tensor):
+                return
+            if out.dim() == 4:
+                if isinstance(module, POOLS):
+                    pooled.append(out)
+                records.append((name, out))
+
+        return hook
+
+    handles = [m.register_forward_hook(hook_for(n)) for n, m in net.named_modules() if n]
+    return records, pooled, handles
+
+
+def _last_stage(records, pooled) -> tuple[str, torch.Tensor]:
+    """The last 4-D activation larger than 1×1 that is not a pooling layer's output: LeNet's
+    second sigmoid, VGG's last ReLU, ResNet's last residual block (d2l 7.6, 8.2, 8.6)."""
+    found = None
+    for name, t in records:
+        if t.shape[-1] * t.shape[-2] > 1 and not _is_pool_output(t, pooled):
+            if found is None or t is not found[1]:
+                found = (name, t)  # a block and its last child share a tensor: the child's name
+    if found is None:
+        raise InsightError("The network has no convolutional stage larger than 1×1 to explain.")
+    return found
+
+
+def gradcam_layer(model, spec=None) -> tuple[str, tuple[int, ...]]:
+    """The layer Grad-CAM explains and its output shape (1, C, h, w): for a spec, found on the
+    meta device (no memory, no arithmetic); for a network (as :func:`predict` takes it), by
+    one pass over zeros."""
+    from cnnviz.models import build_model
+
+    if isinstance(model, nn.Module | LoadedRun | tuple):
+        net, spec = _net_and_spec(model, spec)
+        device = _device(net)
+    else:
+        spec = model
+        net, device = build_model(spec, device="meta"), torch.device("meta")
+    records, pooled, handles = _record_activations(net)
+    was_training = net.training
+    net.eval()
+    try:
+        with torch.no_grad():
+            net(torch.zeros(1, spec.in_channels, spec.input_size, spec.input_size, device=device))
+    finally:
+        for h in handles:
+            h.remove()
+        net.train(was_training)
+    name, t = _last_stage(records, pooled)
+    return name, tuple(t.shape)
+
+
+def _normalise(m: torch.Tensor) -> np.ndarray:
+    m = m.detach().float().cpu()
+    top = float(m.max())
+    out = m / top if top > 0 else torch.zeros_like(m)
+    return out.clamp(0, 1).numpy()
+
+
+def saliency(
+    model, X: torch.Tensor, spec=None, target_class: int = 0, method: str = "gradcam"
+) -> np.ndarray:
+    """Where the network looked for ``target_class`` in the prepared image ``X`` (beyond the
+    book), as an (H, W) map in [0, 1] at the input size (1 = the most).
+
+    - ``"gradcam"``: Grad-CAM (Selvaraju et al., 2017) on the last convolutional stage (see
+      :func:`gradcam_layer`): its channels weighted by the mean gradient of the class score,
+      summed, ReLU, upsampled bilinearly to the input. Coarse (LeNet's stage is 10×10,
+      ResNet-18's 3×3 at 96) but about the class.
+    - ``"gradient"``: the plain input gradient, |d score / d input|, the maximum over channels:
+      sharp, but it shows which pixels would change the score, not what the network found.
+
+    The class score is the network's output before the softmax. The network is put in eval
+    mode for the pass and restored; no hook is left behind; no random numbers are used.
+
+    Raises:
+        InsightError: an unknown method or class, or ``X`` not a prepared batch of one.
+    """
+    net, spec = _net_and_spec(model, spec)
+    if method not in METHODS:
+        raise InsightError(f"method must be one of {', '.join(METHODS)}, got {method!r}.")
+    target_class = _check_class("target_class", target_class, spec.num_classes)
+    if not isinstance(X, torch.Tensor) or X.dim() != 4 or X.shape[0] != 1:
+        raise InsightError("saliency needs one prepared image (1, C, H, W) from prepare().")
+    device = _device(net)
+    was_training = net.training
+    net.eval()
+    records, pooled, handles = [], [], []
+    if method == "gradcam":
+        records, pooled, handles = _record_activations(net)
+    try:
+        with torch.inference_mode(False), torch.enable_grad():
+            # A copy made here is an ordinary tensor even if X was made in inference mode.
+            Xg = X.detach().to(device, torch.float32).clone(memory_format=torch.channels_last)
+            Xg.requires_grad_(True)
+            score = net(Xg)[0, target_class]
+            if method == "gradient":
+                (g,) = torch.autograd.grad(score, Xg)
+                return _normalise(g.abs().amax(1)[0])
+            _, A = _last_stage(records, pooled)
+            (g,) = torch.autograd.grad(score, A)
+            weights = g.mean((2, 3), keepdim=True)
+            cam = F.relu((weights * A).sum(1, keepdim=True))
+            cam = F.interpolate(cam, size=X.shape[-2:], mode="bilinear", align_corners=False)
+            return _normalise(cam[0, 0])
+    finally:
+        for h in handles:
+            h.remove()
+        net.train(was_training)
