@@ -21,18 +21,18 @@ import os
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import torch
 from torch import nn
 from torch.nn import functional as F
 
-from cnnviz.models import ModelSpec, build_model, spec_from_dict, spec_to_dict
+from cnnviz.config import RunConfig
+from cnnviz.models import ModelSpec, build_model
 
 PROGRESS_EVERY_S = 0.25
 ENV_CUDA_GRAPHS = "CNNVIZ_CUDA_GRAPHS"
 EVAL_BATCH_28 = 1024  # evaluation batch for 28×28 inputs (no effect on results, only speed)
-_INIT_LOCK = threading.Lock()
+__all__ = ["RunConfig", "TrainingError", "build_net", "train"]  # RunConfig: cnnviz.config
 
 
 class TrainingError(RuntimeError):
@@ -41,71 +41,6 @@ class TrainingError(RuntimeError):
 
 class _Stopped(Exception):
     """Raised from a hook when the stop event is set, to leave a long batch early."""
-
-
-@dataclass(frozen=True)
-class RunConfig:
-    """Everything that defines a training run; stored with the run (d2l 6.6 defaults).
-
-    Attributes:
-        spec: the network (a cnnviz.models spec).
-        num_epochs: d2l's ``num_epochs``.
-        lr: SGD learning rate; None means the spec's (d2l's lr for that model).
-        batch_size: d2l's 128.
-        limit: train on the first ``limit`` examples of a seeded permutation of the 60k.
-        val_limit: validate on the first ``val_limit`` test examples.
-        seed: seeds the init and, through a separate generator, the data order.
-        device: "auto", "cpu" or "cuda".
-    """
-
-    spec: ModelSpec
-    num_epochs: int = 10
-    lr: float | None = None
-    batch_size: int = 128
-    limit: int | None = None
-    val_limit: int | None = None
-    seed: int = 0
-    device: str = "auto"
-
-    @property
-    def effective_lr(self) -> float:
-        return float(self.spec.lr if self.lr is None else self.lr)
-
-    def to_dict(self) -> dict:
-        """JSON-ready, the spec via ``spec_to_dict``."""
-        return {
-            "spec": spec_to_dict(self.spec),
-            "num_epochs": self.num_epochs,
-            "lr": self.lr,
-            "batch_size": self.batch_size,
-            "limit": self.limit,
-            "val_limit": self.val_limit,
-            "seed": self.seed,
-            "device": self.device,
-        }
-
-    @classmethod
-    def from_dict(cls, d: dict) -> RunConfig:
-        d = dict(d)
-        spec = d.pop("spec")
-        if isinstance(spec, dict):
-            spec = spec_from_dict(spec)
-        return cls(spec=spec, **d)
-
-    def validate(self) -> None:
-        """Raise ValueError with a readable message for settings that cannot train."""
-        if self.num_epochs < 1:
-            raise ValueError("num_epochs must be at least 1")
-        if self.batch_size < 1:
-            raise ValueError("batch_size must be at least 1")
-        if self.limit is not None and self.limit < 1:
-            raise ValueError("limit (subset size) must be at least 1")
-        if self.val_limit is not None and self.val_limit < 1:
-            raise ValueError("val_limit must be at least 1")
-        if not self.effective_lr > 0:
-            raise ValueError("lr must be positive")
-        if self.device not in ("auto", "cpu", "cuda"):
-            raise ValueError(f"device must be auto, cpu or cuda, not {self.device!r}")
 
 
 def pick_device(choice: str) -> tuple[torch.device, str | None]:
@@ -118,10 +53,44 @@ def pick_device(choice: str) -> tuple[torch.device, str | None]:
 
 
 def build_net(config: RunConfig) -> nn.Module:
-    """The spec's network with d2l's Xavier init, seeded by ``config.seed`` (d2l 7.6 init_cnn)."""
-    with _INIT_LOCK, torch.random.fork_rng(devices=[]):
-        torch.manual_seed(config.seed)
-        return build_model(config.spec)
+    """The spec's network with d2l's Xavier init (d2l 7.6 ``init_cnn``), every parameter drawn
+    from a generator seeded by ``config.seed``: the same seed gives the same network whatever
+    other threads do with the global RNG meanwhile."""
+    return build_model(config.spec, generator=torch.Generator().manual_seed(config.seed))
+
+
+class SeededDropout(nn.Module):
+    """``nn.Dropout`` (d2l 8.2's VGG) drawing its masks from the run's own generator, so a run's
+    dropout stream belongs to the run: nothing another thread or page does changes it."""
+
+    def __init__(self, p: float, generator: torch.Generator):
+        super().__init__()
+        self.p, self.generator = p, generator
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        if not self.training or self.p == 0:
+            return X
+        if self.p == 1:
+            return torch.zeros_like(X)
+        keep = torch.empty_like(X).bernoulli_(1 - self.p, generator=self.generator)
+        return X * keep / (1 - self.p)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
+
+
+def own_dropout(net: nn.Module, generator: torch.Generator) -> list[torch.Generator]:
+    """Replace every ``nn.Dropout`` of ``net`` by :class:`SeededDropout` on ``generator`` (no
+    parameters change, so the state dict is the same); returns the generators in use."""
+    swaps = [
+        (parent, name, child)
+        for parent in net.modules()
+        for name, child in parent.named_children()
+        if type(child) is nn.Dropout
+    ]
+    for parent, name, child in swaps:
+        setattr(parent, name, SeededDropout(child.p, generator))
+    return [generator] if swaps else []
 
 
 def subset_indices(n: int, limit: int | None, seed: int) -> torch.Tensor:
@@ -239,8 +208,9 @@ def train(
 
 
 def cuda_graphs_enabled() -> bool:
-    """CUDA graphs are on unless ``CNNVIZ_CUDA_GRAPHS=0`` (benchmarks compare both)."""
-    return os.environ.get(ENV_CUDA_GRAPHS, "1") != "0"
+    """CUDA graphs are opt-in (``CNNVIZ_CUDA_GRAPHS=1``) until ``benchmarks/device_check.sh``
+    has passed on a real GPU; benchmarks compare both."""
+    return os.environ.get(ENV_CUDA_GRAPHS, "0") == "1"
 
 
 class _Step:
@@ -255,8 +225,9 @@ class _Step:
 
     WARMUP = 3  # eager batches on the capture stream first (cuDNN, cuBLAS, autograd set-up)
 
-    def __init__(self, net, optimizer, X, y, size: int, amp: bool, graphs: bool):
+    def __init__(self, net, optimizer, X, y, size: int, amp: bool, graphs: bool, generators=()):
         self.net, self.optimizer, self.X, self.y = net, optimizer, X, y
+        self.generators = list(generators)  # the run's own (dropout): a graph replays them
         self.size, self.amp, self.graphs = size, amp, graphs
         self.loss_sum = torch.zeros((), device=X.device, dtype=torch.float64)
         self.correct = torch.zeros((), device=X.device, dtype=torch.int64)
@@ -326,6 +297,8 @@ class _Step:
         (capture records kernels without running them)."""
         self._static_idx = idx.clone()
         graph = torch.cuda.CUDAGraph()
+        for g in self.generators:  # each replay then draws fresh masks from the run's generator
+            graph.register_generator_state(g)
         self.optimizer.zero_grad(set_to_none=True)
         with torch.cuda.graph(graph, stream=self._stream, capture_error_mode="thread_local"):
             self.eager(self._static_idx)
@@ -353,8 +326,8 @@ def _train(config, data, stop_event, net, device) -> Iterator[dict]:
     net = net.to(device, memory_format=torch.channels_last)
     optimizer = torch.optim.SGD(net.parameters(), lr=config.effective_lr)
     order_gen = torch.Generator().manual_seed(config.seed)
-    # Dropout (VGG) draws from the global generator: seed it once for a repeatable CPU run.
-    torch.manual_seed(config.seed + 1)
+    # Dropout (VGG) draws from a generator of the run's own, on the training device.
+    generators = own_dropout(net, torch.Generator(device=device).manual_seed(config.seed + 1))
     # Stop is checked before every batch. Hooks inside forward/backward (which cost ~25% on a
     # LeNet batch) are added only when one batch takes long enough to delay a Stop.
     hooks: list = []
@@ -363,7 +336,7 @@ def _train(config, data, stop_event, net, device) -> Iterator[dict]:
     bs = config.batch_size
     num_batches = (n + bs - 1) // bs
     step = _Step(net, optimizer, X_train, y_train, size, amp=cuda,
-                 graphs=cuda and cuda_graphs_enabled())  # fmt: skip
+                 graphs=cuda and cuda_graphs_enabled(), generators=generators)  # fmt: skip
     stopped = False
     last_report = time.perf_counter()  # across epochs: short epochs still report progress
     try:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from cnnviz import runs as cruns
+from cnnviz import train as ctrain
 from cnnviz.models import PRESETS, build_model
 from cnnviz.runs import CheckpointError, RunManager, RunStore, StoreError, get_manager
 from cnnviz.train import RunConfig
@@ -202,7 +202,7 @@ def test_failed_run_keeps_the_message(manager, monkeypatch):
         raise RuntimeError("disk on fire")
         yield
 
-    monkeypatch.setattr(cruns, "train", boom)
+    monkeypatch.setattr(ctrain, "train", boom)
     run_id = manager.submit(tiny())
     assert manager.wait(run_id, 30) == "failed"
     assert "disk on fire" in manager.store.get(run_id).error

@@ -1,0 +1,259 @@
+"""One run, from start to end, wherever it trains.
+
+:func:`run_events` is the run itself: it builds the seeded network, trains it (``cnnviz.train``)
+and yields *events* — who trains it, first-layer snapshots, progress, epochs, checkpoints, the
+end — without touching any store. Where the events go depends on the executor:
+
+- in this host's processes (a worker process, a test's thread, the CLI), :func:`execute` hands
+  them to a :class:`StoreWriter` over the store, while a beat thread keeps the run's heartbeat
+  and polls its stop flag: a worker that dies stops beating;
+- on a Ray cluster the worker only yields the events (tensors as safetensors bytes, see
+  :func:`encode_event`); the app side decodes them and writes the store.
+
+A store that is busy (another process holding its write lock) never fails a run: what cannot
+be written yet is kept and written later.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+
+from cnnviz.config import RunConfig
+from cnnviz.runs.store import HEARTBEAT_S, RunStore, StoreBusyError, StoreError
+
+log = logging.getLogger("cnnviz.runs")
+
+ENV_THREADS = "CNNVIZ_THREADS"  # torch CPU threads for training (e.g. 1 on a busy machine)
+POINTS_EVERY_S = 0.5  # in-epoch loss points reach the store at most this often (the first at once)
+FINAL_FLUSH_S = 600.0  # at the end, how long a busy store is waited for
+STOP_POLL_S = 0.1
+
+
+class RunGone(Exception):
+    """The run was deleted from the store while it trained."""
+
+
+def torch_threads(threads: int | None = None) -> None:
+    """Set torch's CPU threads for training: ``threads``, else ``$CNNVIZ_THREADS``."""
+    import torch
+
+    value = threads if threads is not None else os.environ.get(ENV_THREADS, "")
+    if str(value).isdigit() and int(value) > 0:
+        torch.set_num_threads(int(value))
+
+
+def run_events(config: RunConfig, stop_event: threading.Event, data=None) -> Iterator[dict]:
+    """Train ``config`` and yield what a store must keep, in order:
+
+    ``owner`` (host, pid of this process), ``snapshot`` (epoch 0: the init), then per batch
+    window ``progress``, per epoch ``epoch`` + ``snapshot`` + ``checkpoint``, ``notice`` when
+    there is one, and last ``done`` (with the final weights) or ``failed`` (with a message for
+    the user). Never raises: a run that cannot go on ends as ``failed``.
+    """
+    from cnnviz.features import first_stage_state
+    from cnnviz.train import TrainingError, build_net, state_dict_cpu, train
+
+    yield {"kind": "owner", "host": socket.gethostname(), "pid": os.getpid()}
+    try:
+        net = build_net(config)
+        yield {"kind": "snapshot", "epoch": 0, "tensors": first_stage_state(net)}
+        for rec in train(config, data=data, stop_event=stop_event, net=net):
+            if rec["kind"] == "epoch":
+                yield rec
+                # Between epochs the weights are consistent. The snapshot first: the
+                # checkpoint carries the snapshots (a portable run).
+                yield {"kind": "snapshot", "epoch": rec["epoch"], "tensors": first_stage_state(net)}
+                yield {"kind": "checkpoint", "state_dict": state_dict_cpu(net)}
+            else:
+                yield rec
+    except TrainingError as exc:
+        yield {"kind": "failed", "message": str(exc)}
+    except Exception as exc:  # the run ends with the message; the worker lives on
+        log.exception("run failed")
+        yield {"kind": "failed", "message": f"{type(exc).__name__}: {exc}"}
+
+
+class StoreWriter:
+    """Writes one run's events into a store, in order. What a busy store refuses is kept and
+    written with the next event (or at the end), so a locked database delays a write but never
+    fails the run."""
+
+    def __init__(self, store: RunStore, run_id: str, token: str | None = None):
+        self.store, self.run_id, self.token = store, run_id, token
+        self.pending: deque[dict] = deque()
+        self._points: list[tuple[float, float]] = []
+        self._progress: dict | None = None
+        self._points_at = 0.0
+        self.gone = False
+
+    def apply(self, ev: dict) -> None:
+        if self.gone:
+            return
+        kind = ev["kind"]
+        if kind == "progress":
+            x = ev["epoch"] - 1 + ev["batch"] / ev["num_batches"]
+            self._points.append((x, ev["loss"]))
+            self._progress = {k: ev[k] for k in ("epoch", "batch", "num_batches", "loss")}
+            now = time.monotonic()
+            if self._points_at and now - self._points_at < POINTS_EVERY_S:
+                return  # kept for the next write: the first point goes at once
+            self._points_at = now
+            self.pending.append({"kind": "points"})
+        else:
+            if kind == "epoch":
+                self._points.append((float(ev["epoch"]), ev["train_loss"]))
+            if self._points:
+                self.pending.append({"kind": "points"})
+            self.pending.append(ev)
+        self.flush()
+
+    def flush(self, final: bool = False) -> bool:
+        """Write what is pending; True when nothing is left. ``final`` waits for a busy store
+        (up to :data:`FINAL_FLUSH_S`)."""
+        deadline = time.monotonic() + FINAL_FLUSH_S
+        while self.pending and not self.gone:
+            try:
+                self._write(self.pending[0])
+            except StoreBusyError as exc:
+                if not final or time.monotonic() > deadline:
+                    log.warning("run %s: %s; kept to write later", self.run_id, exc)
+                    return False
+                time.sleep(1.0)
+                continue
+            except RunGone:
+                log.warning("run %s was deleted while it trained; its events are dropped",
+                            self.run_id)  # fmt: skip
+                self.gone = True
+                self.pending.clear()
+                return True
+            self.pending.popleft()
+        return not self.pending
+
+    def _write(self, ev: dict) -> None:
+        store, rid, kind = self.store, self.run_id, ev["kind"]
+        if kind != "owner" and not store.exists(rid):
+            raise RunGone(rid)
+        if kind == "owner":
+            store.set_owner(rid, ev["host"], ev["pid"], self.token)
+        elif kind == "points":
+            if self._points:
+                store.add_points(rid, self._points, self._progress or {})
+                self._points = []
+        elif kind == "snapshot":
+            store.save_snapshot(rid, ev["epoch"], ev["tensors"])
+        elif kind == "epoch":
+            store.add_epoch(rid, ev)
+        elif kind == "checkpoint":
+            store.save_state_dict(rid, ev["state_dict"])
+        elif kind == "notice":
+            store.set_notice(rid, ev["message"])
+        elif kind == "analysis":
+            store.save_analysis(rid, ev["data"])
+        elif kind == "done":
+            store.set_device(rid, ev["device"])
+            status = "stopped" if ev["stopped"] else "finished"
+            store.save_state_dict(rid, ev["state_dict"], status)
+            store.set_status(rid, status)
+        elif kind == "failed":
+            store.set_status(rid, "failed", ev["message"])
+
+
+def beat_loop(
+    store: RunStore,
+    run_id: str,
+    stop_event: threading.Event,
+    done: threading.Event,
+    should_stop: Callable[[], bool] | None = None,
+    on_stop: Callable[[], None] | None = None,
+) -> None:
+    """Until ``done``: the run's heartbeat every second, and its stop flag (the store's, or
+    ``should_stop()``, polled ten times a second) turned into ``stop_event`` / ``on_stop()``."""
+    last = 0.0
+    while not done.wait(STOP_POLL_S):
+        stop = bool(should_stop and should_stop())
+        if time.monotonic() - last >= HEARTBEAT_S:
+            last = time.monotonic()
+            try:
+                stop = store.beat(run_id) or stop
+            except KeyError:
+                stop = True  # deleted meanwhile
+            except StoreError as exc:  # busy: the next beat tries again
+                log.info("heartbeat of run %s skipped: %s", run_id, exc)
+        if stop and not stop_event.is_set():
+            stop_event.set()
+            if on_stop is not None:
+                on_stop()
+
+
+def execute(
+    store: RunStore,
+    run_id: str,
+    config: RunConfig,
+    should_stop: Callable[[], bool] | None = None,
+    data=None,
+    token: str | None = None,
+) -> Iterator[dict]:
+    """Train ``config`` as run ``run_id`` in this process, storing every event as it comes, and
+    yield the records a caller shows (progress, notice, epoch, done, failed).
+
+    The run beats its own heartbeat and polls its stop flag (and ``should_stop()``) from a
+    thread of its own, so Stop takes effect within a second and a dead process stops beating.
+    Errors end the run as "failed" with a message; nothing is raised.
+    """
+    torch_threads()
+    stop_event, done = threading.Event(), threading.Event()
+    writer = StoreWriter(store, run_id, token)
+    beat = threading.Thread(
+        target=beat_loop, args=(store, run_id, stop_event, done, should_stop),
+        name=f"cnnviz-beat-{run_id}", daemon=True,
+    )  # fmt: skip
+    beat.start()
+    try:
+        epoch = None  # an epoch is reported once its checkpoint is written too
+        for ev in run_events(config, stop_event, data):
+            writer.apply(ev)
+            kind = ev["kind"]
+            if kind == "epoch":
+                epoch = ev
+            elif kind == "checkpoint" and epoch is not None:
+                yield epoch
+                epoch = None
+            elif kind in ("progress", "notice", "done", "failed"):
+                yield ev
+            if writer.gone:
+                stop_event.set()
+    finally:
+        writer.flush(final=True)
+        done.set()
+        beat.join(timeout=5)
+
+
+# -- events across hosts (Ray): tensors travel as safetensors bytes ---------------------------
+
+
+def encode_event(ev: dict) -> dict:
+    """An event with its tensors as safetensors bytes (no pickle of torch objects)."""
+    from safetensors.torch import save
+
+    out = dict(ev)
+    for key in ("tensors", "state_dict"):
+        if key in out:
+            tensors = {k: v.detach().cpu().contiguous() for k, v in out[key].items()}
+            out[key] = save(tensors)
+    return out
+
+
+def decode_event(ev: dict) -> dict:
+    from safetensors.torch import load
+
+    out = dict(ev)
+    for key in ("tensors", "state_dict"):
+        if isinstance(out.get(key), bytes | bytearray):
+            out[key] = load(bytes(out[key]))
+    return out

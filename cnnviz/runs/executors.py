@@ -1,0 +1,279 @@
+"""Where runs train. The manager keeps the queue and the books; an executor only starts a run
+when it has a free slot, cancels it, reports which runs ended (and why, when their worker
+died), and shuts down.
+
+- :class:`ProcessExecutor` (the default for the app): ``slots`` warm worker processes,
+  started with ``spawn`` and supervised. Each loads the dataset once (and holds its CUDA
+  context); runs train there, so the web server builds no training network, a run's random
+  streams are its own process's, and a run that kills its interpreter (a segfault, the OOM
+  killer, a CUDA fault) takes only its worker down: the run is marked interrupted with the
+  reason, the worker is replaced, and the queue goes on.
+- :class:`ThreadExecutor`: runs in threads of the calling process (tests, and the CLI, which is
+  a process of its own anyway).
+- :class:`cnnviz.runs.ray_executor.RayExecutor`: a Ray cluster's workers.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing as mp
+import signal
+import threading
+import time
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Protocol
+
+from cnnviz.config import RunConfig
+from cnnviz.runs.execute import execute
+from cnnviz.runs.store import RunStore
+
+log = logging.getLogger("cnnviz.runs")
+SHUTDOWN_S = 5.0
+
+
+@dataclass(frozen=True)
+class Ended:
+    """A run an executor no longer has. ``reason`` is set when it did not end on its own
+    (its worker died): the run is then marked interrupted with it."""
+
+    run_id: str
+    reason: str | None = None
+
+
+class Executor(Protocol):
+    kind: str
+    slots: int  # runs that can train at once
+
+    def free_slots(self) -> int: ...
+
+    def start(self, run_id: str, config: RunConfig) -> None: ...
+
+    def cancel(self, run_id: str) -> None: ...
+
+    def poll(self) -> list[Ended]: ...
+
+    def alive(self) -> set[str]: ...
+
+    def shutdown(self) -> None: ...
+
+
+def exit_reason(code: int | None) -> str:
+    """Why a worker process ended, in words ("the worker process was killed (signal 9)")."""
+    if code is None:
+        return "the worker process stopped answering"
+    if code < 0:
+        sig = -code
+        try:
+            name = signal.Signals(sig).name
+        except ValueError:
+            name = "unknown signal"
+        if sig == signal.SIGKILL:
+            return (
+                f"the worker process was killed (signal {sig}, {name}: the system ran out of "
+                "memory, or someone killed it)"
+            )
+        if sig == signal.SIGSEGV:
+            return f"the worker process crashed (signal {sig}, {name}: a segmentation fault)"
+        return f"the worker process was ended by signal {sig} ({name})"
+    return f"the worker process exited with code {code}"
+
+
+class ThreadExecutor:
+    """Runs in threads of this process (tests; the CLI trains in its own process anyway)."""
+
+    kind = "thread"
+
+    def __init__(self, store: RunStore, slots: int = 1, token: str | None = None):
+        """``token``: the manager's, which stamps these runs as this process's (the manager
+        sets it when left None)."""
+        self.store, self.slots, self.token = store, max(1, int(slots)), token
+        self._runs: dict[str, tuple[threading.Thread, threading.Event]] = {}
+        self._ended: list[Ended] = []
+        self._lock = threading.Lock()
+
+    def free_slots(self) -> int:
+        with self._lock:
+            return self.slots - len(self._runs)
+
+    def start(self, run_id: str, config: RunConfig) -> None:
+        ev = threading.Event()
+        t = threading.Thread(
+            target=self._run, args=(run_id, config, ev), name=f"cnnviz-run-{run_id}", daemon=True
+        )
+        with self._lock:
+            self._runs[run_id] = (t, ev)
+        t.start()
+
+    def _run(self, run_id: str, config: RunConfig, ev: threading.Event) -> None:
+        reason = None
+        try:
+            for _rec in execute(self.store, run_id, config, ev.is_set, token=self.token):
+                pass
+        except BaseException as exc:  # execute never raises; if it did, say so on the run
+            log.exception("run %s: the executor thread failed", run_id)
+            reason = f"its thread failed ({type(exc).__name__}: {exc})"
+        finally:
+            with self._lock:
+                self._runs.pop(run_id, None)
+                self._ended.append(Ended(run_id, reason))
+
+    def cancel(self, run_id: str) -> None:
+        with self._lock:
+            entry = self._runs.get(run_id)
+        if entry is not None:
+            entry[1].set()
+
+    def poll(self) -> list[Ended]:
+        with self._lock:
+            ended, self._ended = self._ended, []
+        return ended
+
+    def alive(self) -> set[str]:
+        with self._lock:
+            return set(self._runs)
+
+    def shutdown(self) -> None:
+        with self._lock:
+            entries = list(self._runs.values())
+        for _t, ev in entries:
+            ev.set()
+        for t, _ev in entries:
+            t.join(timeout=SHUTDOWN_S)
+
+
+@dataclass
+class _Worker:
+    proc: mp.process.BaseProcess
+    conn: Connection
+    run_id: str | None = None
+    ready: bool = False
+
+
+class ProcessExecutor:
+    """``slots`` supervised worker processes (``spawn``), each training one run at a time.
+
+    Workers start when the executor does and stay warm: the dataset read, torch and (on a GPU)
+    CUDA initialised, so a run's first point comes within a second of Start. Only the thread
+    that calls :meth:`poll` (the manager's dispatcher) starts or replaces workers.
+    """
+
+    kind = "process"
+
+    def __init__(self, root: Path, slots: int = 1, threads: int | None = None):
+        self.root, self.slots, self.threads = Path(root), max(1, int(slots)), threads
+        self._ctx = mp.get_context("spawn")
+        self._workers: list[_Worker] = []
+        self._send_lock = threading.Lock()
+        self._lock = threading.Lock()
+        self._ended: list[Ended] = []
+        self.started_workers = 0  # for tests and the log: replacements included
+        self._closed = False
+
+    # -- workers ----------------------------------------------------------------------------
+    def _spawn(self) -> _Worker:
+        from cnnviz.runs.worker import worker_main
+
+        parent, child = self._ctx.Pipe(duplex=True)
+        proc = self._ctx.Process(
+            target=worker_main, args=(child, str(self.root), self.threads),
+            name="cnnviz-worker", daemon=True,
+        )  # fmt: skip
+        proc.start()
+        child.close()
+        self.started_workers += 1
+        log.info("worker process %s started", proc.pid)
+        return _Worker(proc, parent)
+
+    def _ensure_workers(self) -> None:
+        if self._closed:
+            return
+        with self._lock:
+            while len(self._workers) < self.slots:
+                self._workers.append(self._spawn())
+
+    def worker_pids(self) -> list[int]:
+        with self._lock:
+            return [w.proc.pid for w in self._workers]
+
+    def _send(self, w: _Worker, msg: tuple) -> bool:
+        try:
+            with self._send_lock:
+                w.conn.send(msg)
+            return True
+        except (OSError, ValueError) as exc:  # the worker is dead: poll() will say why
+            log.warning("cannot reach worker %s: %s", w.proc.pid, exc)
+            return False
+
+    # -- the executor interface -------------------------------------------------------------
+    def free_slots(self) -> int:
+        self._ensure_workers()
+        with self._lock:
+            return sum(1 for w in self._workers if w.run_id is None and w.proc.is_alive())
+
+    def start(self, run_id: str, config: RunConfig) -> None:
+        with self._lock:
+            idle = [w for w in self._workers if w.run_id is None and w.proc.is_alive()]
+            if not idle:
+                raise RuntimeError("no free worker")  # the dispatcher asks free_slots first
+            w = idle[0]
+            w.run_id = run_id
+        self._send(w, ("run", run_id, config.to_dict()))
+
+    def cancel(self, run_id: str) -> None:
+        with self._lock:
+            owners = [w for w in self._workers if w.run_id == run_id]
+        for w in owners:
+            self._send(w, ("stop", run_id))
+
+    def poll(self) -> list[Ended]:
+        """Messages from the workers, and the workers that died: their runs end with the
+        reason, and each is replaced."""
+        ended: list[Ended] = []
+        with self._lock:
+            workers = list(self._workers)
+        for w in workers:
+            try:
+                while w.conn.poll():
+                    msg = w.conn.recv()
+                    if msg[0] == "ready":
+                        w.ready = True
+                    elif msg[0] == "ended":
+                        ended.append(Ended(msg[1]))
+                        with self._lock:
+                            if w.run_id == msg[1]:
+                                w.run_id = None
+            except (EOFError, OSError):
+                pass  # the worker is gone: its exit code says why, below
+            if not w.proc.is_alive():
+                w.proc.join(timeout=0)  # collects the exit code (no zombie)
+                reason = exit_reason(w.proc.exitcode)
+                log.warning("worker process %s ended: %s", w.proc.pid, reason)
+                if w.run_id is not None:
+                    ended.append(Ended(w.run_id, reason))
+                w.conn.close()
+                with self._lock:
+                    self._workers.remove(w)
+        self._ensure_workers()
+        return ended
+
+    def alive(self) -> set[str]:
+        with self._lock:
+            return {w.run_id for w in self._workers if w.run_id is not None}
+
+    def shutdown(self) -> None:
+        self._closed = True
+        with self._lock:
+            workers, self._workers = list(self._workers), []
+        for w in workers:
+            if w.run_id is not None:
+                self._send(w, ("stop", w.run_id))
+            self._send(w, ("exit",))
+        deadline = time.monotonic() + SHUTDOWN_S
+        for w in workers:
+            w.proc.join(timeout=max(0.1, deadline - time.monotonic()))
+            if w.proc.is_alive():
+                w.proc.kill()
+                w.proc.join(timeout=2)
+            w.conn.close()

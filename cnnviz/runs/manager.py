@@ -1,0 +1,248 @@
+"""The run manager: the queue and the books; an executor does the training.
+
+:meth:`RunManager.submit` stores a run as queued. A dispatcher thread hands queued runs to the
+executor when it has a free slot (round-robin across users, see :mod:`cnnviz.runs.queue`),
+learns from it which runs ended, and marks a run whose worker died as interrupted with the
+reason. Everything a page shows is read from the store, so any process can show any run.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+from cnnviz.config import RunConfig
+from cnnviz.runs import queue as Q
+from cnnviz.runs.execute import execute
+from cnnviz.runs.executors import Ended, Executor, ProcessExecutor, ThreadExecutor
+from cnnviz.runs.store import _LIVE_TOKENS, LIVE, RunStore, StoreError, default_home
+
+log = logging.getLogger("cnnviz.runs")
+ENV_EXECUTOR = "CNNVIZ_EXECUTOR"  # process (default), thread or ray
+ENV_WORKERS = "CNNVIZ_WORKERS"
+DISPATCH_S = 0.2  # how often the dispatcher looks at the executor (dead workers within 5 s)
+ADOPT_S = 5.0
+
+
+class RunManager:
+    """Queues runs in ``store`` and trains them on ``executor`` (default: threads here).
+
+    Args:
+        store: the run store.
+        max_workers: runs training at once, for the default thread executor.
+        executor: where runs train (see :mod:`cnnviz.runs.executors`).
+    """
+
+    def __init__(self, store: RunStore, max_workers: int = 1, executor: Executor | None = None):
+        self.store = store
+        self.token = uuid.uuid4().hex
+        _LIVE_TOKENS.add(self.token)
+        self.executor = executor or ThreadExecutor(store, max_workers)
+        if getattr(self.executor, "token", "") is None:
+            self.executor.token = self.token  # runs in this process are this manager's
+        self.max_workers = self.executor.slots
+        self._wake = threading.Condition()
+        self._closed = threading.Event()
+        self._dispatcher: threading.Thread | None = None
+        self._start_lock = threading.Lock()
+        self._ensure_dispatcher()
+
+    # -- submitting and stopping ------------------------------------------------------------
+    def submit(
+        self,
+        config: RunConfig,
+        name: str | None = None,
+        group: str | None = None,
+        preset: str | None = None,
+        user: str | None = None,
+    ) -> str:
+        """Store the run as queued and wake the dispatcher; returns its id.
+
+        Raises:
+            ValueError: the config cannot train (the message says why).
+        """
+        config.validate()
+        run_id = self.store.create(config, name, group, preset, owner_token=self.token, user=user)
+        self.kick()
+        return run_id
+
+    def kick(self) -> None:
+        """Wake the dispatcher now (a run was queued or a slot freed)."""
+        self._ensure_dispatcher()
+        with self._wake:
+            self._wake.notify_all()
+
+    def stop(self, run_id: str) -> None:
+        """Stop a queued or running run; a running one ends within a second (its process sees
+        the executor's message or the store's stop flag, and leaves the batch it is in)."""
+        if self.store.stop_queued(run_id):
+            return
+        self.store.request_stop(run_id)
+        self.executor.cancel(run_id)
+
+    def delete(self, run_id: str, timeout: float = 10.0) -> None:
+        """Delete a run; a live one is stopped first (and waited for).
+
+        Raises:
+            RunActiveError: it did not stop within ``timeout``.
+        """
+        if self.store.status(run_id) in LIVE:
+            self.stop(run_id)
+            self.wait(run_id, timeout)
+        self.store.delete(run_id)
+
+    # -- reading ----------------------------------------------------------------------------
+    def status(self, run_id: str) -> str:
+        return self.store.status(run_id)
+
+    def progress(self, run_id: str) -> dict | None:
+        """The latest progress record of a running run (None once it ended)."""
+        return self.store.stored_progress(run_id)
+
+    def progress_history(self, run_id: str) -> list[tuple[float, float]]:
+        """(fractional epoch, running train loss) points of the run, for curves."""
+        return self.store.points(run_id)
+
+    def active(self) -> list[str]:
+        """Runs of this manager that are queued or running."""
+        return sorted(set(self.store.live_runs(self.token)) | self.executor.alive())
+
+    def wait(self, run_id: str, timeout: float | None = None) -> str:
+        """Block until the run has ended (for tests and scripts); returns its status."""
+        deadline = None if timeout is None else time.time() + timeout
+        while True:
+            s = self.store.status(run_id)
+            if s not in LIVE:
+                return s
+            if deadline is not None and time.time() > deadline:
+                return s
+            time.sleep(0.05)
+
+    def queue_positions(self) -> dict[str, int]:
+        """Each queued run's place in line (1 = next)."""
+        running, served = self.store.user_load()
+        return Q.positions(self.store.queued(self.token), running, served)
+
+    # -- the CLI: a run in the calling thread -----------------------------------------------
+    def run_here(
+        self,
+        config: RunConfig,
+        name: str | None = None,
+        group: str | None = None,
+        preset: str | None = None,
+    ) -> tuple[str, Iterator[dict]]:
+        """Run in the calling thread (the CLI): (run_id, records), stored and heart-beaten like
+        a worker's run, and stoppable from the page through the store."""
+        config.validate()
+        run_id = self.store.create(
+            config, name, group, preset, owner_token=self.token, status="running"
+        )
+        return run_id, execute(self.store, run_id, config, token=self.token)
+
+    # -- the dispatcher ---------------------------------------------------------------------
+    def _ensure_dispatcher(self) -> None:
+        with self._start_lock:
+            if self._closed.is_set():
+                return
+            if self._dispatcher is None or not self._dispatcher.is_alive():
+                self._dispatcher = threading.Thread(
+                    target=self._dispatch_loop, name="cnnviz-dispatcher", daemon=True
+                )
+                self._dispatcher.start()
+
+    def _dispatch_loop(self) -> None:
+        last_adopt = 0.0
+        while not self._closed.is_set():
+            try:
+                self._handle_ended(self.executor.poll())
+                if time.monotonic() - last_adopt > ADOPT_S:
+                    last_adopt = time.monotonic()
+                    self.store.beat_queued(self.token)
+                    if adopted := self.store.adopt_queued(self.token):
+                        log.info("queued runs adopted after a restart: %s", adopted)
+                self._dispatch()
+            except StoreError as exc:  # busy: the next round tries again
+                log.warning("dispatcher: %s", exc)
+            except Exception:  # never let the dispatcher die: log and go on
+                log.exception("dispatcher error")
+            with self._wake:
+                self._wake.wait(DISPATCH_S)
+
+    def _handle_ended(self, ended: list[Ended]) -> None:
+        for e in ended:
+            if e.reason is None:
+                continue
+            text = f"Interrupted: {e.reason}. The finished epochs are kept."
+            if self.store.set_status(e.run_id, "interrupted", text, only_live=True):
+                log.warning("run %s: %s", e.run_id, text)
+
+    def _dispatch(self) -> None:
+        while self.executor.free_slots() > 0:
+            queued = self.store.queued(self.token)
+            if not queued:
+                return
+            running, served = self.store.user_load()
+            run_id = Q.next_run(queued, running, served, max_running_per_user=None)
+            if run_id is None or not self.store.claim(run_id, self.token):
+                continue  # stopped meanwhile: look again
+            try:
+                config = self.store.get(run_id).config
+                self.executor.start(run_id, config)
+            except Exception as exc:  # the run says why; the queue goes on
+                log.exception("run %s could not start", run_id)
+                self.store.set_status(run_id, "failed", f"It could not start: {exc}")
+
+    def shutdown(self) -> None:
+        """Stop every run of this manager, its dispatcher and its executor (tests; a server
+        that exits takes its workers with it)."""
+        for rid in self.active():
+            self.stop(rid)
+        self._closed.set()
+        with self._wake:
+            self._wake.notify_all()
+        if self._dispatcher is not None:
+            self._dispatcher.join(timeout=5)
+        self.executor.shutdown()
+        self._handle_ended(self.executor.poll())
+        for rid in self.active():  # whatever the executor left behind ends as stopped
+            self.store.set_status(rid, "stopped", only_live=True)
+        _LIVE_TOKENS.discard(self.token)
+
+
+def make_executor(store: RunStore) -> Executor:
+    """The executor ``$CNNVIZ_EXECUTOR`` names: ``process`` (default: supervised worker
+    processes), ``thread``, or ``ray`` (``$CNNVIZ_RAY_ADDRESS``, else a local Ray started on
+    demand). ``$CNNVIZ_WORKERS`` runs train at once (default 1: on a CPU, parallel runs only
+    share the same cores)."""
+    kind = (os.environ.get(ENV_EXECUTOR) or "process").strip().lower()
+    raw = os.environ.get(ENV_WORKERS, "")
+    workers = int(raw) if raw.isdigit() and int(raw) > 0 else None
+    if kind == "thread":
+        return ThreadExecutor(store, workers or 1)
+    if kind == "ray":
+        from cnnviz.runs.ray_executor import RayExecutor
+
+        return RayExecutor(store, slots=workers)
+    if kind != "process":
+        log.warning("%s=%r is not process, thread or ray: using process", ENV_EXECUTOR, kind)
+    return ProcessExecutor(store.root, workers or 1)
+
+
+_managers: dict[Path, RunManager] = {}
+_managers_lock = threading.Lock()
+
+
+def get_manager() -> RunManager:
+    """The process-wide manager over ``RunStore(default_home())`` (one per store folder), on
+    the executor ``$CNNVIZ_EXECUTOR`` names (see :func:`make_executor`)."""
+    home = default_home().resolve()
+    with _managers_lock:
+        if home not in _managers:
+            store = RunStore(home)
+            _managers[home] = RunManager(store, executor=make_executor(store))
+        return _managers[home]

@@ -1,0 +1,81 @@
+"""The main function of a worker process (:class:`cnnviz.runs.executors.ProcessExecutor`).
+
+A fresh interpreter (``spawn``): it reads the dataset once, pays the first run's start-up costs
+(imports, CUDA), says "ready", then trains the runs it is sent one at a time, straight into the
+store. A thread listens to the server meanwhile: "stop" sets the current run's stop event, and
+when the server goes away (its end of the pipe closes) the worker exits at once, so no worker
+outlives its server.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import threading
+import uuid
+from pathlib import Path
+
+
+def worker_main(conn, root: str, threads: int | None) -> None:
+    from cnnviz.config import RunConfig
+    from cnnviz.runs import store as S
+    from cnnviz.runs.execute import execute, torch_threads
+
+    logging.basicConfig(level=logging.WARNING, format="cnnviz worker %(process)d: %(message)s")
+    log = logging.getLogger("cnnviz.runs")
+    jobs: queue.Queue = queue.Queue()
+    current: dict = {"run_id": None, "stop": threading.Event()}
+    lock = threading.Lock()
+
+    def listen() -> None:
+        while True:
+            try:
+                msg = conn.recv()
+            except (EOFError, OSError):
+                os._exit(0)  # the server is gone: so is its worker
+            if msg[0] == "run":
+                jobs.put((msg[1], msg[2]))
+            elif msg[0] == "stop":
+                with lock:
+                    if current["run_id"] == msg[1]:
+                        current["stop"].set()
+            elif msg[0] == "exit":
+                jobs.put(None)
+                return
+
+    threading.Thread(target=listen, name="cnnviz-worker-listen", daemon=True).start()
+    torch_threads(threads)
+    token = uuid.uuid4().hex
+    S._LIVE_TOKENS.add(token)
+    store = S.RunStore(Path(root), busy_s=2.0)
+    data = None
+    try:
+        from cnnviz.data import load_fashion_mnist
+
+        data = load_fashion_mnist()
+    except Exception as exc:  # each run says it (train() tries again and fails with the message)
+        log.warning("Fashion-MNIST could not be read: %s", exc)
+    try:
+        from cnnviz.train import warm_up
+
+        warm_up()
+    except Exception as exc:  # only an optimisation: a run reports real problems itself
+        log.warning("warm-up failed: %s", exc)
+    conn.send(("ready", os.getpid()))
+    while (job := jobs.get()) is not None:
+        run_id, config = job
+        stop = threading.Event()
+        with lock:
+            current["run_id"], current["stop"] = run_id, stop
+        try:
+            for _rec in execute(store, run_id, RunConfig.from_dict(config), stop.is_set, data,
+                                token):  # fmt: skip
+                pass
+        except Exception as exc:  # a config this version cannot read: the run says so
+            log.exception("run %s could not start", run_id)
+            store.set_status(run_id, "failed", f"It could not start: {type(exc).__name__}: {exc}")
+        finally:
+            with lock:
+                current["run_id"] = None
+            conn.send(("ended", run_id))
