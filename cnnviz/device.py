@@ -9,11 +9,18 @@ def cuda_available() -> bool:
     return torch.cuda.is_available()
 
 
-def resolve_device(choice: str = "auto") -> torch.device:
-    """'auto' picks CUDA when present; 'cuda' without a GPU falls back to the CPU."""
+NO_GPU = "No GPU (CUDA) is available here: training on the CPU instead."
+
+
+def pick_device(choice: str = "auto") -> tuple[torch.device, str | None]:
+    """The device to train on, and a notice when a GPU was asked for but is missing.
+
+    'auto' picks CUDA when present; 'cuda' without a GPU falls back to the CPU (with the
+    notice); 'cpu' is the CPU.
+    """
     if choice in ("auto", "cuda") and cuda_available():
-        return torch.device("cuda")
-    return torch.device("cpu")
+        return torch.device("cuda"), None
+    return torch.device("cpu"), NO_GPU if choice == "cuda" else None
 
 
 def describe_device() -> str:

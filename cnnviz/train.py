@@ -27,6 +27,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from cnnviz.config import RunConfig
+from cnnviz.device import pick_device
 from cnnviz.models import ModelSpec, build_model
 
 PROGRESS_EVERY_S = 0.25
@@ -41,15 +42,6 @@ class TrainingError(RuntimeError):
 
 class _Stopped(Exception):
     """Raised from a hook when the stop event is set, to leave a long batch early."""
-
-
-def pick_device(choice: str) -> tuple[torch.device, str | None]:
-    """The device to train on and a notice when a GPU was asked for but is missing."""
-    if choice in ("auto", "cuda") and torch.cuda.is_available():
-        return torch.device("cuda"), None
-    if choice == "cuda":
-        return torch.device("cpu"), "No GPU (CUDA) is available here: training on the CPU instead."
-    return torch.device("cpu"), None
 
 
 def build_net(config: RunConfig) -> nn.Module:
