@@ -126,31 +126,46 @@ def cmd_runs(args) -> int:
     return 0
 
 
-def cmd_import(args) -> int:
-    """Each file in turn; a bad file is reported and the others still come in (exit 1)."""
+def _one_line(text: object) -> str:
+    return " ".join(str(text).split())
+
+
+def _import_one(store, name: str) -> str:
+    """Import one file; returns the line that reports it. Raises whatever went wrong."""
     from pathlib import Path
 
+    path = Path(name)
+    run_id, added = store.import_run(path.read_bytes(), path.name)
+    rec = store.get(run_id)
+    verb = "imported" if added else "already in the store:"
+    return (f"{verb} run {run_id} ({_one_line(rec.name)}, {rec.epochs_done}/"
+            f"{rec.config.num_epochs} epochs, {rec.status})")  # fmt: skip
+
+
+def cmd_import(args) -> int:
+    """Each file in turn, one line each: a bad file gets ``error: <file>: <reason>`` on stderr
+    (whatever went wrong with it) and the others still come in; exit 1 if any failed."""
     from cnnviz.runfile import RunFileError
     from cnnviz.runs import RunStore, StoreError
 
     try:
         store = RunStore()
     except StoreError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
         return 1
     status = 0
     for name in args.files:
-        path = Path(name)
         try:
-            run_id, added = store.import_run(path.read_bytes(), path.name)
-        except (OSError, RunFileError) as exc:
-            print(f"error: {exc}", file=sys.stderr)
+            line = _import_one(store, name)
+        except (OSError, RunFileError) as exc:  # the file's own problem: its message says why
+            print(f"error: {_one_line(name)}: {_one_line(exc)}", file=sys.stderr, flush=True)
             status = 1
-            continue
-        rec = store.get(run_id)
-        verb = "imported" if added else "already in the store:"
-        print(f"{verb} run {run_id} ({rec.name}, {rec.epochs_done}/{rec.config.num_epochs} "
-              f"epochs, {rec.status})")  # fmt: skip
+        except Exception as exc:  # noqa: BLE001 - any other failure is this file's, not the rest's
+            reason = f"{type(exc).__name__}: {_one_line(exc)}"
+            print(f"error: {_one_line(name)}: {reason}", file=sys.stderr, flush=True)
+            status = 1
+        else:
+            print(line, flush=True)
     print(f"store: {store.root}", file=sys.stderr)
     return status
 

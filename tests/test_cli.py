@@ -61,3 +61,57 @@ def test_bad_arguments_are_a_message(tmp_path):
     )  # fmt: skip
     assert bad.returncode == 2 and "num_epochs must be at least 1" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+def test_import_goes_on_past_every_bad_file_one_line_each(trained_run, tmp_path):
+    _, run_id, data = trained_run
+    files = {
+        "empty.safetensors": b"",
+        "notes.safetensors": b"not a run",
+        "cut.safetensors": data[: len(data) // 2],
+        "good.safetensors": data,
+        "nested.safetensors": (100_000).to_bytes(8, "little") + b"[" * 100_000,
+    }
+    for name, content in files.items():
+        (tmp_path / name).write_bytes(content)
+    (tmp_path / "a folder.safetensors").mkdir()
+    args = [str(tmp_path / n) for n in files]
+    args[3:3] = [str(tmp_path / "missing.safetensors"), str(tmp_path / "a folder.safetensors")]
+    env = {**os.environ, "CNNVIZ_HOME": str(tmp_path / "home"), "PYTHONPATH": str(REPO)}
+    out = subprocess.run(
+        [sys.executable, "-m", "cnnviz", "import", *args],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert out.returncode == 1 and "Traceback" not in out.stderr, out.stderr
+    errors = [line for line in out.stderr.splitlines() if line.startswith("error: ")]
+    bad = [a for a in args if not a.endswith("good.safetensors")]
+    assert [line.split(": ", 2)[1] for line in errors] == bad  # one line per bad file, in order
+    assert all(len(line.split(": ", 2)[2]) > 5 for line in errors)  # each with a reason
+    assert out.stdout.splitlines() == [f"imported run {run_id} (class demo, 3/3 epochs, finished)"]
+
+
+def test_import_reports_any_failure_of_one_file_and_imports_the_next(
+    trained_run, tmp_path, monkeypatch, capsys
+):
+    from cnnviz import cli
+    from cnnviz.runs import RunStore
+
+    _, run_id, data = trained_run
+    real = RunStore.import_run
+
+    def flaky(self, content, name="upload"):
+        if name.startswith("boom"):
+            raise RuntimeError("the disk\nis on fire")
+        return real(self, content, name)
+
+    monkeypatch.setattr(RunStore, "import_run", flaky)
+    for name in ("boom.safetensors", "good.safetensors"):
+        (tmp_path / name).write_bytes(data)
+    status = cli.main(["import", str(tmp_path / "boom.safetensors"),
+                       str(tmp_path / "good.safetensors")])  # fmt: skip
+    out, err = capsys.readouterr()
+    assert status == 1
+    assert f"error: {tmp_path / 'boom.safetensors'}: RuntimeError: the disk is on fire" in err
+    assert out.splitlines() == [f"imported run {run_id} (class demo, 3/3 epochs, finished)"]
+    assert cli.main(["import", str(tmp_path / "good.safetensors")]) == 0  # all good: exit 0
+    assert "already in the store" in capsys.readouterr().out
