@@ -16,8 +16,11 @@ died), and shuts down.
 from __future__ import annotations
 
 import logging
-import multiprocessing as mp
+import os
 import signal
+import socket
+import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -145,46 +148,58 @@ class ThreadExecutor:
 
 @dataclass
 class _Worker:
-    proc: mp.process.BaseProcess
+    proc: subprocess.Popen
     conn: Connection
     run_id: str | None = None
     ready: bool = False
 
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
 
 class ProcessExecutor:
-    """``slots`` supervised worker processes (``spawn``), each training one run at a time.
+    """``slots`` supervised worker processes, each training one run at a time.
 
-    Workers start when the executor does and stay warm: the dataset read, torch and (on a GPU)
-    CUDA initialised, so a run's first point comes within a second of Start. Only the thread
-    that calls :meth:`poll` (the manager's dispatcher) starts or replaces workers.
+    Each worker is a fresh interpreter (``python -m cnnviz.runs.worker``: spawned, not forked,
+    so it shares no locks, threads or CUDA state with the server, and imports nothing of the
+    server's). Workers start when the executor does and stay warm: the dataset read, torch
+    and (on a GPU) CUDA initialised, so a run's first point comes within a second of Start.
+    They talk to the server over a socket pair; when the server dies, its end closes and the
+    worker exits. Only the thread that calls :meth:`poll` (the manager's dispatcher) starts
+    or replaces workers.
     """
 
     kind = "process"
 
     def __init__(self, root: Path, slots: int = 1, threads: int | None = None):
         self.root, self.slots, self.threads = Path(root), max(1, int(slots)), threads
-        self._ctx = mp.get_context("spawn")
         self._workers: list[_Worker] = []
         self._send_lock = threading.Lock()
         self._lock = threading.Lock()
-        self._ended: list[Ended] = []
-        self.started_workers = 0  # for tests and the log: replacements included
+        self.started_workers = 0  # replacements included (tests, the log)
         self._closed = False
 
     # -- workers ----------------------------------------------------------------------------
     def _spawn(self) -> _Worker:
-        from cnnviz.runs.worker import worker_main
-
-        parent, child = self._ctx.Pipe(duplex=True)
-        proc = self._ctx.Process(
-            target=worker_main, args=(child, str(self.root), self.threads),
-            name="cnnviz-worker", daemon=True,
-        )  # fmt: skip
-        proc.start()
-        child.close()
+        ours, theirs = socket.socketpair()
+        package_root = str(Path(__file__).resolve().parents[2])
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
+        cmd = [sys.executable, "-m", "cnnviz.runs.worker", "--fd", str(theirs.fileno()),
+               "--root", str(self.root)]  # fmt: skip
+        if self.threads:
+            cmd += ["--threads", str(self.threads)]
+        proc = subprocess.Popen(cmd, pass_fds=(theirs.fileno(),), env=env, stdin=subprocess.DEVNULL)
+        theirs.close()
+        conn = Connection(os.dup(ours.fileno()))
+        ours.close()
         self.started_workers += 1
         log.info("worker process %s started", proc.pid)
-        return _Worker(proc, parent)
+        return _Worker(proc, conn)
 
     def _ensure_workers(self) -> None:
         if self._closed:
@@ -195,7 +210,7 @@ class ProcessExecutor:
 
     def worker_pids(self) -> list[int]:
         with self._lock:
-            return [w.proc.pid for w in self._workers]
+            return [w.pid for w in self._workers]
 
     def _send(self, w: _Worker, msg: tuple) -> bool:
         try:
@@ -203,18 +218,18 @@ class ProcessExecutor:
                 w.conn.send(msg)
             return True
         except (OSError, ValueError) as exc:  # the worker is dead: poll() will say why
-            log.warning("cannot reach worker %s: %s", w.proc.pid, exc)
+            log.warning("cannot reach worker %s: %s", w.pid, exc)
             return False
 
     # -- the executor interface -------------------------------------------------------------
     def free_slots(self) -> int:
         self._ensure_workers()
         with self._lock:
-            return sum(1 for w in self._workers if w.run_id is None and w.proc.is_alive())
+            return sum(1 for w in self._workers if w.run_id is None and w.alive())
 
     def start(self, run_id: str, config: RunConfig) -> None:
         with self._lock:
-            idle = [w for w in self._workers if w.run_id is None and w.proc.is_alive()]
+            idle = [w for w in self._workers if w.run_id is None and w.alive()]
             if not idle:
                 raise RuntimeError("no free worker")  # the dispatcher asks free_slots first
             w = idle[0]
@@ -246,10 +261,9 @@ class ProcessExecutor:
                                 w.run_id = None
             except (EOFError, OSError):
                 pass  # the worker is gone: its exit code says why, below
-            if not w.proc.is_alive():
-                w.proc.join(timeout=0)  # collects the exit code (no zombie)
-                reason = exit_reason(w.proc.exitcode)
-                log.warning("worker process %s ended: %s", w.proc.pid, reason)
+            if not w.alive():  # poll() collected its exit code: no zombie is left
+                reason = exit_reason(w.proc.returncode)
+                log.warning("worker process %s ended: %s", w.pid, reason)
                 if w.run_id is not None:
                     ended.append(Ended(w.run_id, reason))
                 w.conn.close()
@@ -272,8 +286,9 @@ class ProcessExecutor:
             self._send(w, ("exit",))
         deadline = time.monotonic() + SHUTDOWN_S
         for w in workers:
-            w.proc.join(timeout=max(0.1, deadline - time.monotonic()))
-            if w.proc.is_alive():
+            try:
+                w.proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
                 w.proc.kill()
-                w.proc.join(timeout=2)
+                w.proc.wait(timeout=5)
             w.conn.close()

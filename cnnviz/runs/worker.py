@@ -1,10 +1,10 @@
 """The main function of a worker process (:class:`cnnviz.runs.executors.ProcessExecutor`).
 
-A fresh interpreter (``spawn``): it reads the dataset once, pays the first run's start-up costs
-(imports, CUDA), says "ready", then trains the runs it is sent one at a time, straight into the
-store. A thread listens to the server meanwhile: "stop" sets the current run's stop event, and
-when the server goes away (its end of the pipe closes) the worker exits at once, so no worker
-outlives its server.
+A fresh interpreter (``python -m cnnviz.runs.worker --fd N --root STORE``): it reads the
+dataset once, pays the first run's start-up costs (imports, CUDA), says "ready", then trains
+the runs it is sent one at a time, straight into the store. A thread listens to the server
+meanwhile: "stop" sets the current run's stop event, and when the server goes away (its end of
+the socket closes) the worker exits at once, so no worker outlives its server.
 """
 
 from __future__ import annotations
@@ -79,3 +79,19 @@ def worker_main(conn, root: str, threads: int | None) -> None:
             with lock:
                 current["run_id"] = None
             conn.send(("ended", run_id))
+
+
+def main(argv: list[str] | None = None) -> None:
+    import argparse
+    from multiprocessing.connection import Connection
+
+    p = argparse.ArgumentParser(prog="python -m cnnviz.runs.worker")
+    p.add_argument("--fd", type=int, required=True, help="the socket to the server")
+    p.add_argument("--root", required=True, help="the run store's folder")
+    p.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    args = p.parse_args(argv)
+    worker_main(Connection(args.fd), args.root, args.threads)
+
+
+if __name__ == "__main__":
+    main()
