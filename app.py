@@ -3,11 +3,13 @@
 import streamlit as st
 
 from ui import error_boundary, settings, sidebar_ui
+from ui.common import freeze_heap
 
 st.set_page_config(
     page_title="cnnviz — d2l chapters 7–8", page_icon=":material/grid_view:", layout="wide"
 )
 settings()
+freeze_heap()  # keeps the collection Streamlit runs after each rerun cheap
 
 PAGES = {
     "": [
