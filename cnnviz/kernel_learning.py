@@ -29,6 +29,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from cnnviz.ops import corr2d  # the book's loop on small images, F.conv2d on large ones
+
 # The seed's setting (d2l 7.2).
 SEED_KERNEL = ((1.0, -1.0),)
 SEED_LR = 3e-2
@@ -120,18 +122,6 @@ def as_image(X) -> torch.Tensor:
     if X.dim() != 2:
         raise ValueError(f"The training image must be 2-D, not shape {tuple(X.shape)}.")
     return X
-
-
-def corr2d(X: torch.Tensor, K: torch.Tensor) -> torch.Tensor:
-    """Y = corr2d(X, K) (d2l 7.2); uses cnnviz.ops' teaching version on small images."""
-    if X.numel() <= 4096:
-        try:
-            from cnnviz.ops import corr2d as _teaching_corr2d
-        except ImportError:
-            pass
-        else:
-            return _teaching_corr2d(X, K)
-    return F.conv2d(X[None, None], K[None, None])[0, 0]
 
 
 def patch_matrix(X: torch.Tensor, kernel_shape: Sequence[int]) -> torch.Tensor:
@@ -376,9 +366,9 @@ class KernelLearner:
 def _seeded_conv(kh: int, kw: int, seed: int, init: str) -> nn.Conv2d:
     """The book's ``LazyConv2d(1, kernel_size, bias=False)``, drawn from its own generator.
 
-    The draws are those of ``torch.manual_seed(seed)`` then ``nn.Conv2d(...)`` (kaiming-uniform
-    with a = √5; "normal" redraws after it), but the global RNG is never touched: a lesson in
-    one session cannot shift the random numbers of another session's run.
+    The draws are those of seeding the global RNG with ``seed`` and making ``nn.Conv2d(...)``
+    (kaiming-uniform with a = √5; "normal" redraws after it), but the global RNG is never
+    touched: a lesson in one session cannot shift the random numbers of another session's run.
     """
     g = torch.Generator().manual_seed(seed)
     conv2d = nn.Conv2d(1, 1, kernel_size=(kh, kw), bias=False, device="meta").to_empty(device="cpu")

@@ -366,38 +366,18 @@ class PoolSettings:
 
 
 def pool_size_1d(n: int, s: PoolSettings) -> int:
-    """torch's pooling output length along one axis (floor, or ceil with ceil_mode)."""
-    span = n + 2 * s.padding - s.dilation * (s.kernel_size - 1) - 1
-    out = (-(-span // s.step) if s.ceil_mode else span // s.step) + 1
-    # ceil_mode: the last window must start inside the input or the left padding.
-    if s.ceil_mode and (out - 1) * s.step >= n + s.padding:
-        out -= 1
-    return max(out, 0)
+    """torch's pooling output length along one axis (floor, or ceil with ceil_mode); 0 if empty."""
+    return max(ops.out_size(n, s.kernel_size, s.padding, s.step, s.dilation, s.ceil_mode), 0)
 
 
 def pool_problems(height: int, width: int, s: PoolSettings) -> list[str]:
-    """Why torch would refuse these settings, in words (empty when they are valid)."""
-    problems = []
-    if s.kernel_size < 1 or s.step < 1 or s.dilation < 1 or s.padding < 0:
-        problems.append("kernel size, stride and dilation must be at least 1, padding at least 0.")
-        return problems
-    if s.padding > s.kernel_size // 2:
-        problems.append(
-            f"padding = {s.padding} is more than half the kernel size ({s.kernel_size} // 2 = "
-            f"{s.kernel_size // 2}): torch requires padding ≤ kernel_size / 2, otherwise a "
-            "window could lie entirely in the padding and pool nothing but padding."
-        )
-    if s.mode == "avg" and s.dilation != 1:
-        problems.append(
-            "nn.AvgPool2d has no dilation parameter: set dilation to 1 for average pooling."
-        )
-    eff = s.dilation * (s.kernel_size - 1) + 1
-    if not problems and min(pool_size_1d(height, s), pool_size_1d(width, s)) < 1:
-        problems.append(
-            f"the window spans {eff}×{eff} pixels (dilation·(kernel−1)+1) but the padded input "
-            f"is only {height + 2 * s.padding}×{width + 2 * s.padding}: the output would be empty."
-        )
-    return problems
+    """Why torch would refuse these settings, in words (empty when they are valid).
+
+    The rules are :func:`cnnviz.ops.check_pool_shape`'s, written once there.
+    """
+    return ops.check_pool_shape(
+        (height, width), s.kernel_size, s.padding, s.step, s.dilation, s.ceil_mode, s.mode
+    )
 
 
 @dataclass
@@ -432,9 +412,7 @@ def pool(X: torch.Tensor, s: PoolSettings) -> PoolResult:
         Y = F.avg_pool2d(X4, s.kernel_size, s.step, s.padding, s.ceil_mode)[0, 0]
         idx = wins = None
     loop = None
-    if Y.numel() <= LOOP_LIMIT and not ops.check_pool_shape(
-        (h, w), s.kernel_size, s.padding, s.step, s.dilation, s.ceil_mode
-    ):
+    if Y.numel() <= LOOP_LIMIT:
         out = _loop_pool(X.float(), s)
         Y_loop = out[0] if s.mode == "max" else out
         loop = float((Y_loop - Y).abs().max())

@@ -23,7 +23,7 @@ start inside the input or its left padding.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 
 import torch
 from torch.nn import functional as F
@@ -57,8 +57,14 @@ def _use_fast(fast: bool | None, out_hw: tuple[int, int]) -> bool:
 # --------------------------------------------------------------------------------------------
 
 
-def _axis_out(n: int, k: int, p: int, s: int, d: int, ceil_mode: bool = False) -> int:
-    """PyTorch's output length along one axis (``pooling_output_shape`` for ceil_mode)."""
+def out_size(n: int, k: int, p: int = 0, s: int = 1, d: int = 1, ceil_mode: bool = False) -> int:
+    """The output length along one axis, the one place this formula is written. d2l 7.3.
+
+    ``floor((n + 2p - d(k - 1) - 1) / s) + 1``, PyTorch's conv and pooling shape; with
+    ``ceil_mode`` (pooling) rounded up, except that the last window must start inside the
+    input or its left padding (PyTorch's ``pooling_output_shape``). May be ≤ 0: the caller
+    decides what an empty output means.
+    """
     span = n + 2 * p - d * (k - 1) - 1
     if ceil_mode:
         out = -((-span) // s) + 1  # ceil division
@@ -69,44 +75,102 @@ def _axis_out(n: int, k: int, p: int, s: int, d: int, ceil_mode: bool = False) -
     return span // s + 1
 
 
-def _settings(input_hw, window_hw, padding_hw, stride_hw, dilation_hw, window: str):
-    """The five settings of a conv or pooling layer as (h, w) pairs, named in errors."""
-    return tuple(
-        _pair(v, name)
-        for v, name in (
-            (input_hw, "input size"),
-            (window_hw, f"{window} size"),
-            (padding_hw, "padding"),
-            (stride_hw, "stride"),
-            (dilation_hw, "dilation"),
+@dataclass(frozen=True)
+class Geometry:
+    """The five settings of a conv or pooling layer, each an (h, w) pair. d2l 7.3.
+
+    Made by :meth:`of` from ints or pairs (a bad value is a ValueError that names it), so each
+    op reads its settings once.
+    """
+
+    input: tuple[int, int]
+    kernel: tuple[int, int]
+    padding: tuple[int, int] = (0, 0)
+    stride: tuple[int, int] = (1, 1)
+    dilation: tuple[int, int] = (1, 1)
+
+    @classmethod
+    def of(
+        cls,
+        input_hw: Pair,
+        kernel_hw: Pair,
+        padding: Pair = 0,
+        stride: Pair = 1,
+        dilation: Pair = 1,
+        window: str = "kernel",
+    ) -> Geometry:
+        return cls(
+            _pair(input_hw, "input size"),
+            _pair(kernel_hw, f"{window} size"),
+            _pair(padding, "padding"),
+            _pair(stride, "stride"),
+            _pair(dilation, "dilation"),
         )
-    )
+
+    def axis(self, i: int) -> tuple[int, int, int, int, int]:
+        """(n, k, p, s, d) along axis i (0 = height, 1 = width)."""
+        return (self.input[i], self.kernel[i], self.padding[i], self.stride[i], self.dilation[i])
+
+    @property
+    def span(self) -> tuple[int, int]:
+        """The kernel's footprint on the input, dilation included: d(k - 1) + 1 per axis."""
+        return tuple(d * (k - 1) + 1 for k, d in zip(self.kernel, self.dilation, strict=True))
+
+    def out_shape(self, ceil_mode: bool = False) -> tuple[int, int]:
+        return tuple(out_size(*self.axis(i), ceil_mode) for i in range(2))  # type: ignore
 
 
-def _basic_problems(n, k, p, s, d) -> list[str]:
-    problems = []
-    for axis, i in (("height", 0), ("width", 1)):
-        if n[i] < 1:
-            problems.append(f"The input {axis} is {n[i]}; it must be at least 1.")
-        if k[i] < 1:
-            problems.append(f"The kernel {axis} is {k[i]}; it must be at least 1.")
-        if p[i] < 0:
-            problems.append(f"Padding ({axis}) is {p[i]}; it cannot be negative.")
-        if s[i] < 1:
-            problems.append(f"Stride ({axis}) is {s[i]}; it must be at least 1.")
-        if d[i] < 1:
-            problems.append(f"Dilation ({axis}) is {d[i]}; it must be at least 1.")
-    return problems
+def _explain(g: Geometry, fields: tuple[str, ...], fails, message) -> list[str]:
+    """``message(axis, *values)`` for each axis where ``fails(*values)``, where values are
+    ``fields`` of ``g`` along that axis; said once, with no axis named, when both axes agree."""
+    h, w = (tuple(getattr(g, f)[i] for f in fields) for i in range(2))
+    axes = [("", h)] if h == w else [("height", h), ("width", w)]
+    return [message(axis, *values) for axis, values in axes if fails(*values)]
 
 
-def _too_big(axis: str, n: int, k: int, p: int, d: int) -> str:
+def _basic_problems(g: Geometry) -> list[str]:
+    def par(axis):
+        return f" ({axis})" if axis else ""
+
+    rules = (
+        (("input",), lambda n: n < 1,
+         lambda a, n: f"The input {a or 'size'} is {n}; it must be at least 1."),
+        (("kernel",), lambda k: k < 1,
+         lambda a, k: f"The kernel {a or 'size'} is {k}; it must be at least 1."),
+        (("padding",), lambda p: p < 0,
+         lambda a, p: f"Padding{par(a)} is {p}; it cannot be negative."),
+        (("stride",), lambda s: s < 1,
+         lambda a, s: f"Stride{par(a)} is {s}; it must be at least 1."),
+        (("dilation",), lambda d: d < 1,
+         lambda a, d: f"Dilation{par(a)} is {d}; it must be at least 1."),
+    )  # fmt: skip
+    return [m for fields, fails, message in rules for m in _explain(g, fields, fails, message)]
+
+
+def _too_big(axis: str, n: int, k: int, p: int, s: int, d: int) -> str:
     span = d * (k - 1) + 1
     dil = f" (dilated by {d}: it spans {span} cells)" if d > 1 else ""
+    what = axis or "size"
     return (
-        f"The kernel {axis} {k}{dil} is larger than the padded input {axis} "
-        f"{n} + 2·{p} = {n + 2 * p}: not even one window fits. "
+        f"The kernel {what} {k}{dil} is larger than the padded input {what} "
+        f"{n} + 2·{p} = {n + 2 * p}: not even one window fits, so the output would be empty. "
         "Use a smaller kernel or dilation, or more padding."
     )
+
+
+def _pool_padding(axis: str, k: int, p: int) -> str:
+    of = f" ({axis})" if axis else ""
+    window = f"pooling window's {axis}" if axis else "pooling window"
+    return (
+        f"padding{of} = {p} is more than half of the {window} ({k} // 2 = {k // 2}): PyTorch "
+        "requires padding ≤ kernel_size / 2, because otherwise a window could hold nothing "
+        "but padding."
+    )
+
+
+AVG_NO_DILATION = (
+    "Average pooling has no dilation in PyTorch (nn.AvgPool2d, F.avg_pool2d): set dilation to 1."
+)
 
 
 def check_conv_shape(
@@ -120,14 +184,11 @@ def check_conv_shape(
 
     Mirrors the checks ``F.conv2d`` makes, but says what to change.
     """
-    n, k, p, s, d = _settings(input_hw, kernel_hw, padding_hw, stride_hw, dilation_hw, "kernel")
-    problems = _basic_problems(n, k, p, s, d)
-    if problems:
-        return problems
-    for axis, i in (("height", 0), ("width", 1)):
-        if d[i] * (k[i] - 1) + 1 > n[i] + 2 * p[i]:
-            problems.append(_too_big(axis, n[i], k[i], p[i], d[i]))
-    return problems
+    g = Geometry.of(input_hw, kernel_hw, padding_hw, stride_hw, dilation_hw)
+    return _basic_problems(g) or _explain(
+        g, ("input", "kernel", "padding", "stride", "dilation"),
+        lambda n, k, p, s, d: d * (k - 1) + 1 > n + 2 * p, _too_big,
+    )  # fmt: skip
 
 
 def check_pool_shape(
@@ -137,30 +198,26 @@ def check_pool_shape(
     stride_hw: Pair = 1,
     dilation_hw: Pair = 1,
     ceil_mode: bool = False,
+    mode: str = "max",
 ) -> list[str]:
     """Why a pooling setting is invalid, in words (``[]`` = fine). d2l 7.5.
 
     PyTorch's pooling rules: padding at most half of the window (``k // 2``, whatever the
-    dilation), so that no window is padding only; and at least one output cell. (With
-    ceil_mode a window may hang over the input's end: a window larger than the input can
-    still be valid.)
+    dilation), so that no window is padding only; at least one output cell (with ceil_mode a
+    window may hang over the input's end: a window larger than the input can still be valid);
+    and average pooling (``mode="avg"``) has no dilation.
     """
-    n, k, p, s, d = _settings(input_hw, pool_size, padding_hw, stride_hw, dilation_hw, "pool")
-    problems = _basic_problems(n, k, p, s, d)
-    if problems:
-        return problems
-    for axis, i in (("height", 0), ("width", 1)):
-        if p[i] > k[i] // 2:
-            problems.append(
-                f"Padding ({axis}) {p[i]} is more than half of the pooling window's {axis} "
-                f"({k[i]} // 2 = {k[i] // 2}); PyTorch refuses this because a window could "
-                "hold only padding."
-            )
-    if problems:
-        return problems
-    for axis, i in (("height", 0), ("width", 1)):
-        if _axis_out(n[i], k[i], p[i], s[i], d[i], ceil_mode) < 1:
-            problems.append(_too_big(axis, n[i], k[i], p[i], d[i]))
+    g = Geometry.of(input_hw, pool_size, padding_hw, stride_hw, dilation_hw, "pool")
+    problems = _basic_problems(g) or _explain(
+        g, ("kernel", "padding"), lambda k, p: p > k // 2, _pool_padding
+    )
+    if not problems:
+        problems = _explain(
+            g, ("input", "kernel", "padding", "stride", "dilation"),
+            lambda n, k, p, s, d: out_size(n, k, p, s, d, ceil_mode) < 1, _too_big,
+        )  # fmt: skip
+    if mode == "avg" and g.dilation != (1, 1):
+        problems.append(AVG_NO_DILATION)
     return problems
 
 
@@ -179,8 +236,7 @@ def conv_output_shape(
     problems = check_conv_shape(input_hw, kernel_hw, padding_hw, stride_hw, dilation_hw)
     if problems:
         raise ValueError(" ".join(problems))
-    n, k, p, s, d = map(_pair, (input_hw, kernel_hw, padding_hw, stride_hw, dilation_hw))
-    return tuple(_axis_out(n[i], k[i], p[i], s[i], d[i]) for i in range(2))  # type: ignore
+    return Geometry.of(input_hw, kernel_hw, padding_hw, stride_hw, dilation_hw).out_shape()
 
 
 def pool_output_shape(
@@ -198,8 +254,8 @@ def pool_output_shape(
     problems = check_pool_shape(input_hw, pool_size, padding_hw, stride_hw, dilation_hw, ceil_mode)
     if problems:
         raise ValueError(" ".join(problems))
-    n, k, p, s, d = map(_pair, (input_hw, pool_size, padding_hw, stride_hw, dilation_hw))
-    return tuple(_axis_out(n[i], k[i], p[i], s[i], d[i], ceil_mode) for i in range(2))  # type: ignore
+    g = Geometry.of(input_hw, pool_size, padding_hw, stride_hw, dilation_hw, "pool")
+    return g.out_shape(ceil_mode)
 
 
 def shape_formula(
@@ -215,21 +271,20 @@ def shape_formula(
     E.g. ``"⌊(8 + 2·1 − 1·(3 − 1) − 1) / 2⌋ + 1 = ⌊7 / 2⌋ + 1 = 4"``. Invalid settings still get
     their arithmetic (the result may be ≤ 0), so a page can show why.
     """
-    n, k, p, s, d = map(_pair, (input_hw, kernel_hw, padding_hw, stride_hw, dilation_hw))
+    g = Geometry.of(input_hw, kernel_hw, padding_hw, stride_hw, dilation_hw)
     lo, hi = ("⌈", "⌉") if ceil_mode else ("⌊", "⌋")
     lines = []
     for i in range(2):
-        span = n[i] + 2 * p[i] - d[i] * (k[i] - 1) - 1
-        if s[i] >= 1:
-            out = _axis_out(n[i], k[i], p[i], s[i], d[i], ceil_mode)
-            raw = math.ceil(span / s[i]) + 1 if ceil_mode else span // s[i] + 1
+        n, k, p, s, d = g.axis(i)
+        span = n + 2 * p - d * (k - 1) - 1
+        if s >= 1:
+            out = out_size(n, k, p, s, d, ceil_mode)
+            raw = math.ceil(span / s) + 1 if ceil_mode else span // s + 1
             note = "  (last window would start in the right padding: −1)" if raw != out else ""
-            result = f"{lo}{span} / {s[i]}{hi} + 1 = {out}{note}"
+            result = f"{lo}{span} / {s}{hi} + 1 = {out}{note}"
         else:
             result = "undefined (stride < 1)"
-        lines.append(
-            f"{lo}({n[i]} + 2·{p[i]} − {d[i]}·({k[i]} − 1) − 1) / {s[i]}{hi} + 1 = {result}"
-        )
+        lines.append(f"{lo}({n} + 2·{p} − {d}·({k} − 1) − 1) / {s}{hi} + 1 = {result}")
     return lines[0], lines[1]
 
 
@@ -262,19 +317,16 @@ def corr2d(
     Raises:
         ValueError: the setting is invalid (see :func:`check_conv_shape`).
     """
-    kh, kw = K.shape
-    ph, pw = _pair(padding, "padding")
-    sh, sw = _pair(stride, "stride")
-    dh, dw = _pair(dilation, "dilation")
-    out_h, out_w = conv_output_shape(X.shape, (kh, kw), (ph, pw), (sh, sw), (dh, dw))
+    g = Geometry.of(X.shape, K.shape, padding, stride, dilation)
+    out_h, out_w = conv_output_shape(*astuple(g))
     dtype = X.dtype if X.is_floating_point() else torch.float32
     X, K = X.to(dtype), K.to(dtype)
     if _use_fast(fast, (out_h, out_w)):
-        Y = F.conv2d(X[None, None], K[None, None], padding=(ph, pw), stride=(sh, sw),
-                     dilation=(dh, dw))  # fmt: skip
+        Y = F.conv2d(X[None, None], K[None, None], padding=g.padding, stride=g.stride,
+                     dilation=g.dilation)  # fmt: skip
         return Y[0, 0]
-    Xp = pad2d(X, (ph, pw))
-    span_h, span_w = dh * (kh - 1) + 1, dw * (kw - 1) + 1  # the kernel's footprint
+    Xp = pad2d(X, g.padding)
+    (sh, sw), (dh, dw), (span_h, span_w) = g.stride, g.dilation, g.span
     Y = torch.zeros((out_h, out_w), dtype=dtype)
     for i in range(Y.shape[0]):
         for j in range(Y.shape[1]):
@@ -351,44 +403,40 @@ def pool2d(
     """
     if mode not in ("max", "avg"):
         raise ValueError(f"mode must be 'max' or 'avg', got {mode!r}")
-    ph_pw = _pair(padding, "padding")
-    s = _pair(1 if stride is None else stride, "stride")
-    d = _pair(dilation, "dilation")
-    k = _pair(pool_size, "pool_size")
-    if mode == "avg" and d != (1, 1):
-        raise ValueError("Average pooling has no dilation in PyTorch (F.avg_pool2d); use 1.")
+    g = Geometry.of(X.shape[-2:], pool_size, padding, 1 if stride is None else stride, dilation,
+                    "pool")  # fmt: skip
     if return_indices and mode != "max":
         raise ValueError("return_indices only makes sense for max pooling.")
-    problems = check_pool_shape(X.shape[-2:], k, ph_pw, s, d, ceil_mode)
+    problems = check_pool_shape(*astuple(g), ceil_mode, mode)
     if problems:
         raise ValueError(" ".join(problems))
     dtype = X.dtype if X.is_floating_point() else torch.float32
     X = X.to(dtype)
-    opts = dict(
-        mode=mode, stride=s, padding=ph_pw, dilation=d, ceil_mode=ceil_mode,
-        return_indices=return_indices, count_include_pad=count_include_pad, fast=fast,
-    )  # fmt: skip
     if X.dim() > 2:  # one map at a time, like nn.MaxPool2d over (N, C, h, w)
-        results = [pool2d(x, k, **opts) for x in X]
+        opts = dict(
+            mode=mode, stride=g.stride, padding=g.padding, dilation=g.dilation,
+            ceil_mode=ceil_mode, return_indices=return_indices,
+            count_include_pad=count_include_pad, fast=fast,
+        )  # fmt: skip
+        results = [pool2d(x, g.kernel, **opts) for x in X]
         if return_indices:
             return torch.stack([r[0] for r in results]), torch.stack([r[1] for r in results])
         return torch.stack(results)
-    out_h, out_w = pool_output_shape(X.shape, k, ph_pw, s, d, ceil_mode)
+    out_h, out_w = g.out_shape(ceil_mode)
     if _use_fast(fast, (out_h, out_w)):
-        return _pool2d_torch(X, k, mode, s, ph_pw, d, ceil_mode, return_indices, count_include_pad)
+        return _pool2d_torch(X, g, mode, ceil_mode, return_indices, count_include_pad)
     h, w = X.shape
-    ph, pw = ph_pw
-    Xp = pad2d(X, ph_pw, value=-math.inf if mode == "max" else 0.0)
+    Xp = pad2d(X, g.padding, value=-math.inf if mode == "max" else 0.0)
     # Where each padded cell came from (flat index into X), −1 for padding.
-    where = pad2d(torch.arange(h * w).reshape(h, w), ph_pw, value=-1)
-    span_h, span_w = d[0] * (k[0] - 1) + 1, d[1] * (k[1] - 1) + 1
+    where = pad2d(torch.arange(h * w).reshape(h, w), g.padding, value=-1)
+    (sh, sw), (dh, dw), (span_h, span_w) = g.stride, g.dilation, g.span
     Y = torch.zeros((out_h, out_w), dtype=dtype)
     indices = torch.zeros((out_h, out_w), dtype=torch.int64)
     for i in range(out_h):
         for j in range(out_w):
-            r, c = i * s[0], j * s[1]
+            r, c = i * sh, j * sw
             # Slicing stops at the padded edge: ceil_mode's overhanging windows are cut there.
-            rows, cols = slice(r, r + span_h, d[0]), slice(c, c + span_w, d[1])
+            rows, cols = slice(r, r + span_h, dh), slice(c, c + span_w, dw)
             window = Xp[rows, cols]
             if mode == "max":
                 Y[i, j] = window.max()
@@ -403,11 +451,13 @@ def pool2d(
     return (Y, indices) if return_indices else Y
 
 
-def _pool2d_torch(X, k, mode, s, p, d, ceil_mode, return_indices, count_include_pad):
+def _pool2d_torch(X, g: Geometry, mode, ceil_mode, return_indices, count_include_pad):
     """The fast path of :func:`pool2d`: the same call through torch."""
-    x = X[None, None]
+    x, k, s, p = X[None, None], g.kernel, g.stride, g.padding
     if mode == "max":
-        out = F.max_pool2d(x, k, s, p, d, ceil_mode=ceil_mode, return_indices=return_indices)
+        out = F.max_pool2d(
+            x, k, s, p, g.dilation, ceil_mode=ceil_mode, return_indices=return_indices
+        )
         if return_indices:
             return out[0][0, 0], out[1][0, 0]
         return out[0, 0]
@@ -462,14 +512,13 @@ def window(
     (h, w) size. Raises ValueError for an invalid setting or a cell outside the output.
     """
     K = kernel if isinstance(kernel, torch.Tensor) else None
-    kh, kw = tuple(K.shape) if K is not None else _pair(kernel, "kernel size")
-    ph, pw = _pair(padding, "padding")
-    sh, sw = _pair(stride, "stride")
-    dh, dw = _pair(dilation, "dilation")
-    out_h, out_w = conv_output_shape(X.shape, (kh, kw), (ph, pw), (sh, sw), (dh, dw))
+    g = Geometry.of(X.shape, tuple(K.shape) if K is not None else kernel, padding, stride,
+                    dilation)  # fmt: skip
+    out_h, out_w = conv_output_shape(*astuple(g))
     if not (0 <= i < out_h and 0 <= j < out_w):
         raise ValueError(f"Output cell ({i}, {j}) is outside the {out_h}×{out_w} output.")
     X = X.float()
+    (kh, kw), (ph, pw), (sh, sw), (dh, dw) = g.kernel, g.padding, g.stride, g.dilation
     rows = tuple(i * sh - ph + a * dh for a in range(kh))
     cols = tuple(j * sw - pw + b * dw for b in range(kw))
     # Gather just the window (padding the whole input would cost more for a large image).
@@ -528,11 +577,12 @@ def torch_output_shape(
     Raises:
         ValueError: with torch's own message when torch refuses the setting.
     """
-    n, k, p, s, d = map(_pair, (input_hw, kernel_hw, padding_hw, stride_hw, dilation_hw))
+    g = Geometry.of(input_hw, kernel_hw, padding_hw, stride_hw, dilation_hw)
     # On the "meta" device torch runs its shape checks and shape arithmetic, no arithmetic.
-    X, K = torch.zeros(1, 1, *n, device="meta"), torch.zeros(1, 1, *k, device="meta")
+    X = torch.zeros(1, 1, *g.input, device="meta")
+    K = torch.zeros(1, 1, *g.kernel, device="meta")
     try:
-        Y = F.conv2d(X, K, padding=p, stride=s, dilation=d)
+        Y = F.conv2d(X, K, padding=g.padding, stride=g.stride, dilation=g.dilation)
     except RuntimeError as exc:
         raise ValueError(str(exc).strip().splitlines()[0]) from exc
     return tuple(Y.shape[-2:])  # type: ignore

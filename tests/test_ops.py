@@ -149,6 +149,30 @@ def test_invalid_settings_are_explained():
         ops.corr2d_multi_in(torch.ones(3, 4, 4), torch.ones(2, 2, 2))
 
 
+def test_a_rule_broken_alike_on_both_axes_is_said_once():
+    (msg,) = ops.check_pool_shape(4, 2, 2)
+    assert msg.startswith("padding = 2 is more than half of the pooling window (2 // 2 = 1)")
+    assert len(ops.check_pool_shape((4, 6), 2, 2)) == 1  # padding vs window: not the input
+    (msg,) = ops.check_conv_shape(3, 5)
+    assert "kernel size 5 is larger than the padded input size 3 + 2·0 = 3" in msg
+    height, width = ops.check_conv_shape((3, 4), 5)
+    assert "input height 3" in height and "input width 4" in width
+    assert ops.check_pool_shape(4, 2, 0, 2, 2, mode="avg") == [ops.AVG_NO_DILATION]
+
+
+def test_one_formula_for_every_output_size():
+    """The lessons and the spec checks use ops.out_size (floor((n + 2p − d(k − 1) − 1)/s) + 1)."""
+    from cnnviz import lessons
+    from cnnviz.models import LeNetSpec, count_parameters
+
+    s = lessons.PoolSettings(3, 2, 1, ceil_mode=True)
+    assert lessons.pool_size_1d(4, s) == ops.out_size(4, 3, 1, 2, 1, True) == 3
+    assert lessons.pool_size_1d(2, lessons.PoolSettings(5)) == 0  # empty, not negative
+    # LeNet at 32×32 without padding: 28 → 14 → 10 → 5, so the first FC layer sees 16·5·5.
+    spec = LeNetSpec(input_size=32, padding=0)
+    assert count_parameters(spec) == count_parameters(LeNetSpec())
+
+
 def test_torch_refuses_what_we_explain():
     """What check_* calls invalid, torch refuses too (and the reverse on a grid)."""
     for n, k, p, s, d in itertools.product((3, 5), (1, 2, 4), (0, 1, 2, 3), (1, 2), (1, 2)):

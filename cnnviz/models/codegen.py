@@ -9,7 +9,8 @@ so the parameters exist at once and the flattened size (e.g. ``16 * 5 * 5``) is 
 from __future__ import annotations
 
 from cnnviz.models.specs import LeNetSpec, ModelSpec, ResNetSpec, VGGSpec
-from cnnviz.models.validate import out_size, validate
+from cnnviz.models.validate import validate
+from cnnviz.ops import out_size
 
 ACTIVATION_CODE = {
     "sigmoid": "nn.Sigmoid()",

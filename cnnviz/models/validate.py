@@ -1,7 +1,8 @@
 """Check a spec before building it, with one error class that names the stage and the shapes.
 
-The shapes are computed with d2l 7.3's formula, ``floor((n + 2p - k) / s) + 1``, stage by
-stage, so a student sees *where* a network stops fitting its input (d2l 7.6, 8.2, 8.6).
+The shapes are computed with d2l 7.3's formula, ``floor((n + 2p - k) / s) + 1``
+(:func:`cnnviz.ops.out_size`), stage by stage, so a student sees *where* a network stops
+fitting its input (d2l 7.6, 8.2, 8.6).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import math
 
 from cnnviz.models.specs import ACTIVATIONS, LeNetSpec, ModelSpec, ResNetSpec, VGGSpec
+from cnnviz.ops import out_size
 
 MAX_INPUT_SIZE = 512
 MAX_CHANNELS = 4096
@@ -20,11 +22,6 @@ MAX_PARAMETERS = 300_000_000  # VGG-11 at 224 has 128.8M; above this a laptop ru
 
 class SpecError(ValueError):
     """A spec that cannot be built: the message names the stage and the shapes involved."""
-
-
-def out_size(n: int, kernel_size: int, padding: int = 0, stride: int = 1) -> int:
-    """d2l 7.3: the output height (or width) of a convolution or pooling window."""
-    return (n + 2 * padding - kernel_size) // stride + 1
 
 
 def _int(name: str, value, low: int, high: int) -> int:
