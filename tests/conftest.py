@@ -51,8 +51,11 @@ def assert_clean(at) -> None:
 
 @pytest.fixture(autouse=True)
 def _isolated_store(tmp_path_factory, monkeypatch):
-    """Every test gets its own run store, so nothing is left in the user's."""
+    """Every test gets its own run store, so nothing is left in the user's. AppTests train in
+    threads of the test process (a worker process per test would cost seconds each); servers
+    started for the browser tests use the app's default, worker processes."""
     monkeypatch.setenv("CNNVIZ_HOME", str(tmp_path_factory.mktemp("cnnviz_home")))
+    monkeypatch.setenv("CNNVIZ_EXECUTOR", "thread")
 
 
 @pytest.fixture
@@ -107,7 +110,7 @@ def _free_port() -> int:
 
 def start_server(env_extra: dict[str, str], log_path: Path):
     port = _free_port()
-    env = {**os.environ, **env_extra, "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "CNNVIZ_EXECUTOR": "process", **env_extra, "PYTHONUNBUFFERED": "1"}
     log = open(log_path, "w")  # noqa: SIM115 - closed by stop_server
     proc = subprocess.Popen(
         [

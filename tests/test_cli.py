@@ -59,7 +59,7 @@ def test_bad_arguments_are_a_message(tmp_path):
         [sys.executable, "-m", "cnnviz", "train", "--epochs", "0"],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
-    assert bad.returncode == 2 and "num_epochs must be at least 1" in bad.stderr
+    assert bad.returncode == 2 and "num_epochs must be a whole number from 1" in bad.stderr
     assert "Traceback" not in bad.stderr
 
 

@@ -131,14 +131,21 @@ def test_old_store_is_a_message():
 
 
 def test_queued_run_says_its_first_layer_comes_soon():
+    from cnnviz.runs import store as S
+
     mgr = get_manager()
     cfg = RunConfig(PRESETS["LeNet"], num_epochs=1, limit=256, val_limit=128)
-    run_id = mgr.store.create(cfg, name="waiting", owner_token=mgr.token)  # queued, never run
+    other = "another-server-in-this-process"  # a live queue this server does not dispatch
+    S._LIVE_TOKENS.add(other)
+    run_id = mgr.store.create(cfg, name="waiting", owner_token=other)  # queued, never run
     try:
         at = app_test("training.py")
         at.query_params["run"] = run_id
         at.run()
         assert_clean(at)
         assert "as soon as the run starts" in texts(at)
+        assert mgr.status(run_id) == "queued"
     finally:
+        mgr.stop(run_id)
         mgr.store.delete(run_id)
+        S._LIVE_TOKENS.discard(other)

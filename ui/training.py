@@ -1,6 +1,6 @@
 """Streamlit helpers of the training page: the run form, the live run view, the runs table.
 
-The runs themselves live in :mod:`cnnviz.runs` (worker threads and a SQLite store); these
+The runs themselves live in :mod:`cnnviz.runs` (worker processes and a SQLite store); these
 helpers only read the store and the manager, so a run keeps going across reruns, page
 switches and reloads, and the page finds it again through ``?run=<id>``, the session or the
 newest live run.
@@ -239,8 +239,11 @@ def current_run_id(mgr: RunManager) -> str | None:
 def run_view_ui(mgr: RunManager, run_id: str) -> None:
     """Status, progress bar and curves of one run, refreshed every second while it is live."""
     was_live = mgr.status(run_id) in LIVE
+    # Until the first point arrives, look four times a second (it comes within a second of
+    # Start from a warm worker); then once a second, which leaves the cores to training.
+    waiting = was_live and mgr.progress(run_id) is None and not mgr.store.get(run_id).epochs_done
 
-    @st.fragment(run_every=1.0 if was_live else None)
+    @st.fragment(run_every=(0.25 if waiting else 1.0) if was_live else None)
     def view():
         rec = mgr.store.get(run_id)
         metrics = mgr.store.metrics(run_id)
@@ -276,6 +279,8 @@ def run_view_ui(mgr: RunManager, run_id: str) -> None:
                       on_click=mgr.stop, args=(run_id,))  # fmt: skip
         elif was_live:
             st.rerun()  # the run ended: a full rerun stops polling and refreshes the table
+        if waiting and (prog or done):
+            st.rerun()  # the first point is drawn: poll once a second from now on
 
     view()
 
