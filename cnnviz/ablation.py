@@ -30,7 +30,6 @@ from cnnviz.models import (
     VGGSpec,
     build_model,
     count_parameters,
-    spec_to_dict,
 )
 from cnnviz.models.specs import ACTIVATIONS
 
@@ -190,7 +189,6 @@ GROUPS: dict[str, AblationGroup] = {
         ),
     )
 }
-GROUP_BY_TITLE = {g.title: g for g in GROUPS.values()}
 
 # Fields a custom grid may vary, with the values offered and the families they apply to.
 GRID_FIELDS: dict[str, dict] = {
@@ -495,11 +493,6 @@ def metrics_csv(metrics_by_variant: dict[str, pd.DataFrame]) -> str:
 def params_by_variant(specs: dict[str, ModelSpec]) -> dict[str, int]:
     """Parameter counts, computed from the specs without building the networks."""
     return {name: count_parameters(spec) for name, spec in specs.items()}
-
-
-def spec_key(spec: ModelSpec) -> str:
-    """A stable string for a spec (cache keys)."""
-    return repr(sorted(spec_to_dict(spec).items()))
 
 
 # -- what each network learned ---------------------------------------------------------------
