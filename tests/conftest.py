@@ -49,6 +49,16 @@ def assert_clean(at) -> None:
     assert not errors, errors
 
 
+def metrics(at) -> dict[str, str]:
+    """The page's metrics, label → value, in page order."""
+    return {m.label: m.value for m in at.metric}
+
+
+def codes(at) -> str:
+    """Every code block on the page, joined by newlines."""
+    return "\n".join(c.value for c in at.code)
+
+
 @pytest.fixture(autouse=True)
 def _isolated_store(tmp_path_factory, monkeypatch):
     """Every test gets its own run store, so nothing is left in the user's. AppTests train in

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cnnviz.models import PRESETS, count_parameters
-from conftest import app_test, assert_clean
+from conftest import app_test, assert_clean, metrics
 
 
 @pytest.fixture
@@ -13,10 +13,6 @@ def at():
     at = app_test("builder.py").run()
     assert_clean(at)
     return at
-
-
-def _metrics(at):
-    return [m.value for m in at.metric]
 
 
 def _table(at):
@@ -31,7 +27,7 @@ def _pick(at, name):
 
 
 def test_default_is_lenet_with_the_books_table(at):
-    assert _metrics(at) == ["61,706", "416,520", "[1, 10]"]
+    assert list(metrics(at).values()) == ["61,706", "416,520", "[1, 10]"]
     table = _table(at)
     assert list(table["layer"])[:3] == ["Conv2d", "Sigmoid", "AvgPool2d"]
     assert list(table["output shape"])[-1] == "[1, 10]" and len(table) == 12
@@ -44,8 +40,8 @@ def test_every_preset_loads_into_the_form(at):
     for name, spec in PRESETS.items():
         _pick(at, name)
         assert at.session_state["builder_spec"] == spec, name
-        assert _metrics(at)[0] == f"{count_parameters(spec):,}", name
-        assert _metrics(at)[2] == f"[1, {spec.num_classes}]"
+        assert metrics(at)["parameters"] == f"{count_parameters(spec):,}", name
+        assert metrics(at)["output shape"] == f"[1, {spec.num_classes}]"
         assert at.number_input(key="builder_input_size").value == spec.input_size
         assert not at.error
 
@@ -58,7 +54,7 @@ def test_editing_fields_changes_model_and_code(at):
     spec = at.session_state["builder_spec"]
     assert (spec.activation, spec.channels, spec.pool) == ("relu", (8, 16), "max")
     assert "nn.ReLU()" in at.code[0].value and "nn.MaxPool2d" in at.code[0].value
-    assert _metrics(at)[0] == f"{count_parameters(spec):,}"
+    assert metrics(at)["parameters"] == f"{count_parameters(spec):,}"
     at.toggle(key="builder_detailed").set_value(True).run()
     assert len(_table(at)) == 12  # LeNet has only leaves
 
@@ -83,7 +79,7 @@ def test_invalid_spec_shows_error_and_keeps_last_valid_model(at):
     message = at.error[0].value
     assert "VGG block 5" in message and "0×0" in message and "16×16" in message
     assert at.session_state["builder_spec"] == PRESETS["VGG-11"]
-    assert _metrics(at)[0] == "128,806,154"
+    assert metrics(at)["parameters"] == "128,806,154"
     at.number_input(key="builder_input_size").set_value(32).run()
     assert not at.error
     assert at.session_state["builder_spec"].input_size == 32

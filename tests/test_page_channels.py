@@ -1,25 +1,17 @@
 """AppTest of the channels page (d2l 7.4) through its keyed widgets."""
 
-from conftest import app_test, assert_clean
-
-
-def _metrics(at):
-    return {m.label: m.value for m in at.metric}
-
-
-def _codes(at):
-    return "\n".join(c.value for c in at.code)
+from conftest import app_test, assert_clean, codes, metrics
 
 
 def test_seed_values_and_checks_on_default_image():
     at = app_test("channels.py").run()
     assert_clean(at)
-    codes = _codes(at)
-    assert "tensor([[ 56.,  72.],\n        [104., 120.]])" in codes
+    shown = codes(at)
+    assert "tensor([[ 56.,  72.],\n        [104., 120.]])" in shown
     # Seed bank K, K + 1, K + 2 is the default.
-    assert "[[ 76., 100.],\n         [148., 172.]]" in codes
-    assert "[[ 96., 128.],\n         [192., 224.]]" in codes
-    m = _metrics(at)
+    assert "[[ 76., 100.],\n         [148., 172.]]" in shown
+    assert "[[ 96., 128.],\n         [192., 224.]]" in shown
+    m = metrics(at)
     assert m["Output stack shape (c_o, h, w)"] == "3×2×2"
     assert float(m["max |sum − F.conv2d|"]) < 1e-5
     assert float(m["max |loop − F.conv2d|"]) < 1e-5
@@ -34,18 +26,18 @@ def test_kernels_per_channel_bank_and_one_by_one():
         at.selectbox(key=f"chan_kernel_{ch}").set_value("Edge [1, -1] (d2l)")
     at.run()
     assert_clean(at)
-    assert _metrics(at)["Output shape"] == "6×7"
+    assert metrics(at)["Output shape"] == "6×7"
     at.selectbox(key="chan_kernel_blue").set_value("Blur (box 3×3)").run()
-    assert _metrics(at)["Output shape"] == "4×6"  # padded to the largest kernel
+    assert metrics(at)["Output shape"] == "4×6"  # padded to the largest kernel
     at.radio(key="chan_bank").set_value("Kernel presets on your image").run()
-    assert _metrics(at)["Output stack shape (c_o, h, w)"] == "4×4×6"
+    assert metrics(at)["Output stack shape (c_o, h, w)"] == "4×4×6"
     at.multiselect(key="chan_bank_kernels").set_value(["Sobel x", "Edge [1, -1] (d2l)"]).run()
-    assert _metrics(at)["Output stack shape (c_o, h, w)"] == "2×4×6"
+    assert metrics(at)["Output stack shape (c_o, h, w)"] == "2×4×6"
     at.multiselect(key="chan_bank_kernels").set_value([]).run()
     assert "Pick at least one kernel" in at.warning[0].value
     at.slider(key="chan_c_o").set_value(5).run()
     assert_clean(at)
     assert at.dataframe[0].value.shape == (5, 3)
-    assert float(_metrics(at)["max |matmul − F.conv2d|"]) < 1e-5
+    assert float(metrics(at)["max |matmul − F.conv2d|"]) < 1e-5
     text = " ".join(x.value for x in at.markdown)
     assert "X.reshape(3, 48)" in text and "K.reshape(5, 3)" in text

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import app_test, assert_clean
+from conftest import app_test, assert_clean, metrics
 from ui.conv import SEED_EXAMPLES
 
 
 def _shapes(at) -> tuple[str, str]:
-    m = {x.label: x.value for x in at.metric}
+    m = metrics(at)
     return m["Formula gives"], m["torch: nn.Conv2d(X).shape[2:]"]
 
 

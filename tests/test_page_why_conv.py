@@ -1,16 +1,12 @@
 """AppTest of the why-convolutions page (d2l 7.1) through its keyed widgets."""
 
-from conftest import app_test, assert_clean
-
-
-def _metrics(at):
-    return {m.label: m.value for m in at.metric}
+from conftest import app_test, assert_clean, metrics
 
 
 def test_megapixel_default_and_arithmetic():
     at = app_test("why_conv.py").run()
     assert_clean(at)
-    m = _metrics(at)
+    m = metrics(at)
     assert m["Fully connected parameters"] == "1.000e+12"
     assert m["Conv parameters"] == "10"
     text = " ".join(x.value for x in at.markdown)
@@ -19,7 +15,7 @@ def test_megapixel_default_and_arithmetic():
     at.number_input(key="why_width").set_value(28).run()
     at.number_input(key="why_c_out").set_value(6).run()
     at.number_input(key="why_kernel_size").set_value(5).run()
-    m = _metrics(at)
+    m = metrics(at)
     assert m["Fully connected parameters"] == f"{784 * 784 * 6 + 784 * 6:,}"
     assert m["Conv parameters"] == f"{5 * 5 * 6 + 6}"
 
@@ -32,13 +28,13 @@ def test_translation_conv_exact_dense_not():
         at.slider(key="why_dy").set_value(dy)
         at.slider(key="why_dx").set_value(dx).run()
         assert_clean(at)
-        m = _metrics(at)
+        m = metrics(at)
         assert float(m[conv_label]) == 0.0
         assert float(m[dense_label]) > 0.1
     at.selectbox(key="why_source").set_value("Fashion-MNIST sample").run()
     at.selectbox(key="why_kernel").set_value("Laplacian").run()
     assert_clean(at)
-    assert float(_metrics(at)[conv_label]) < 1e-5
+    assert float(metrics(at)[conv_label]) < 1e-5
     assert "(28, 28)" in " ".join(c.value for c in at.caption)
 
 

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from conftest import app_test, assert_clean
-
-
-def _metrics(at) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
+from conftest import app_test, assert_clean, metrics
 
 
 def _cell(at) -> tuple[str, str, str]:
     """(label of the output-cell metric, its value, the sum of the products)."""
-    m = _metrics(at)
+    m = metrics(at)
     label = next(k for k in m if k.startswith("Output Y["))
     return label, m[label], m["Sum of the products"]
 
@@ -19,7 +15,7 @@ def _cell(at) -> tuple[str, str, str]:
 def test_default_is_the_books_edge_example():
     at = app_test("cross_correlation.py").run()
     assert_clean(at)
-    m = _metrics(at)
+    m = metrics(at)
     assert (m["Input X"], m["Kernel K"], m["Output Y"]) == ("6×8", "1×2", "6×7")
     assert "(n_h − k_h + 1)" in at.caption[0].value or any(
         "6 − 1 + 1 = 6" in c.value for c in at.caption
@@ -62,7 +58,7 @@ def test_transposed_stripes_give_zeros():
     at = app_test("cross_correlation.py").run()
     at.toggle(key="xcorr_transpose").set_value(True).run()
     assert_clean(at)
-    m = _metrics(at)
+    m = metrics(at)
     assert (m["Input X"], m["Output Y"], m["Mean |Y|"]) == ("8×6", "8×5", "0.0000")
 
 
@@ -71,13 +67,13 @@ def test_presets_and_sources_keep_sum_equal_to_cell():
     at.selectbox(key="xcorr_source").set_value("Matrix 0..8 (d2l 7.2)")
     at.selectbox(key="xcorr_kernel_preset").set_value("Sobel x").run()
     assert_clean(at)
-    m = _metrics(at)
+    m = metrics(at)
     assert (m["Input X"], m["Output Y"]) == ("3×3", "1×1")
     assert _cell(at)[1:] == ("8", "8")  # (2 − 0) + 2·(5 − 3) + (8 − 6)
     at.selectbox(key="xcorr_source").set_value("Fashion-MNIST sample")
     at.selectbox(key="xcorr_kernel_preset").set_value("Laplacian").run()
     assert_clean(at)
-    assert _metrics(at)["Output Y"] == "26×26"
+    assert metrics(at)["Output Y"] == "26×26"
     at.number_input(key="xcorr_row").set_value(13)
     at.number_input(key="xcorr_col").set_value(13).run()
     _, shown, total = _cell(at)
