@@ -16,6 +16,7 @@ import streamlit as st
 
 from cnnviz import data as cdata
 from cnnviz.device import describe_device
+from ui import state
 
 # A lesson widget's value lives in the URL (its key names the parameter): a reload keeps the
 # lesson as it was, and a teacher can prepare a link that opens it set up (as TensorFlow
@@ -23,10 +24,7 @@ from cnnviz.device import describe_device
 SHARE = "query-params"
 log = logging.getLogger("cnnviz")
 
-DEFAULTS = {
-    "presenter_mode": False,
-    "device_choice": "auto",
-}
+DEFAULTS = {key.name: key.default for key in state.SETTINGS}  # declared in ui/state.py
 
 PRESENTER_CSS = """
 <style>

@@ -2,8 +2,8 @@
 
 The run lives in ``st.session_state["learn_runner"]`` (a :class:`cnnviz.kernel_learning
 .KernelRunner`, whose thread never calls ``st.*``). Buttons only record what was asked
-(``learn_action``); the script acts on it once the current image and kernel are known, so a
-changed setting and a click in the same interaction are handled in the right order.
+(:data:`ui.state.LEARN_ACTION`); the script acts on it once the current image and kernel are
+known, so a changed setting and a click in the same interaction are handled in the right order.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import streamlit as st
 from cnnviz import kernel_learning as kl
 from cnnviz.kernels import KERNEL_PRESETS
 from cnnviz.plots import kernel_learning as kplots
+from ui import state
 from ui.common import SHARE
 from ui.images import SOURCES
 
@@ -75,7 +76,7 @@ def faithful_settings() -> None:
     ss["learn_seed"] = kl.FAITHFUL_SEED
     ss["learn_init"] = "random"
     ss["learn_reduction"] = "sum"
-    ss["learn_action"] = "reset"
+    state.LEARN_ACTION.set("reset")
 
 
 def target_kernel_ui():
@@ -85,7 +86,7 @@ def target_kernel_ui():
     if choice in KERNEL_PRESETS:
         return kl.as_kernel(KERNEL_PRESETS[choice])
     if choice == FROM_XCORR:
-        current = st.session_state.get("current_kernel")
+        current = state.CURRENT_KERNEL.get()
         if current is None:
             st.info(TEXT["no_xcorr"], icon=":material/info:")
             return kl.as_kernel(KERNEL_PRESETS[SEED_PRESET])
@@ -139,7 +140,7 @@ def ensure_runner(X, K, cfg: dict) -> kl.KernelRunner:
     """
     ss = st.session_state
     key = _config_key(X, K, cfg)
-    action = ss.pop("learn_action", None)
+    action = state.LEARN_ACTION.pop()
     runner = ss.get("learn_runner")
     fresh = runner is None or ss.get("learn_runner_key") != key or action == "reset"
     if not fresh and action == "start" and not runner.running:
@@ -163,7 +164,7 @@ def ensure_runner(X, K, cfg: dict) -> kl.KernelRunner:
 
 
 def _ask(action: str) -> None:
-    st.session_state["learn_action"] = action
+    state.LEARN_ACTION.set(action)
 
 
 def controls_ui(runner: kl.KernelRunner) -> None:

@@ -1,6 +1,6 @@
 """The kernel editor shared by the convolution pages: presets plus an editable grid (d2l 7.2).
 
-The chosen kernel is also kept in ``st.session_state["current_kernel"]`` (a nested list), so the
+The chosen kernel is also kept in :data:`ui.state.CURRENT_KERNEL` (a nested list), so the
 Learn-a-kernel page can offer "the kernel from the cross-correlation page".
 """
 
@@ -13,9 +13,9 @@ import streamlit as st
 import torch
 
 from cnnviz.kernels import KERNEL_PRESETS
+from ui import state
 from ui.common import SHARE
 
-CURRENT_KERNEL = "current_kernel"
 CUSTOM = "Custom…"
 TEXT = {
     "preset": "Kernel",
@@ -79,5 +79,5 @@ def kernel_editor_ui(key: str, default: str | None = None) -> torch.Tensor:
         st.caption(TEXT["empty_cell"])
         values = [[0.0 if math.isnan(v) else v for v in row] for row in values]
     st.caption(TEXT["grid_help"])
-    st.session_state[CURRENT_KERNEL] = values
+    state.CURRENT_KERNEL.set(values)
     return torch.tensor(values, dtype=torch.float32)
