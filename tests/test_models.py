@@ -297,7 +297,8 @@ def test_feature_maps_detailed_resnet():
     fmaps = feature_maps(net, prepare_input(torch.rand(1, 32, 32), 1, 32), detailed=True)
     names = [f.name for f in fmaps]
     assert "b2.0.conv1" in names and "last.2" in names
-    assert all(isinstance(m, nn.Module) for m in [net])
+    modules = dict(net.named_modules())  # detailed: one record per leaf module, inside blocks
+    assert all(f.name in modules and not list(modules[f.name].children()) for f in fmaps), names
     maps = normalise_maps(fmaps[0].maps)
     assert float(maps.min()) >= 0 and float(maps.max()) <= 1
 

@@ -34,8 +34,9 @@ PACES = {
 REDUCTION_LABELS = {"sum": "sum (d2l)", "mean": "mean over output pixels"}
 TEXT = {
     "faithful": "Faithful to the seed",
-    "faithful_help": "Stripes, K = [1, −1], lr 0.03, 10 epochs, summed loss, random init, "
-    f"seed {kl.FAITHFUL_SEED} — the book's experiment.",
+    "faithful_help": "The book's setting: stripes, K = [1, −1], lr 0.03, 10 epochs, summed loss, "
+    "random init. The book's init was random and unseeded; seed "
+    f"{kl.FAITHFUL_SEED} is one we chose because its printout lands near the book's.",
     "target": "Target kernel",
     "custom": "Kernel rows, one per line (numbers separated by spaces or commas)",
     "no_xcorr": "No kernel picked on the Cross-correlation page yet; using [1, −1].",
