@@ -65,11 +65,13 @@ def run_events(config: RunConfig, stop_event: threading.Event, data=None) -> Ite
         yield {"kind": "snapshot", "epoch": 0, "tensors": first_stage_state(net)}
         for rec in train(config, data=data, stop_event=stop_event, net=net):
             if rec["kind"] == "epoch":
-                yield rec
-                # Between epochs the weights are consistent. The snapshot first: the
-                # checkpoint carries the snapshots (a portable run).
+                # Between epochs the weights are consistent. The snapshot first (the checkpoint
+                # carries the snapshots: a portable run), then the weights (described with
+                # this epoch), then the epoch's metrics: a run cut off between two of these
+                # never has metrics without the weights they belong to.
                 yield {"kind": "snapshot", "epoch": rec["epoch"], "tensors": first_stage_state(net)}
-                yield {"kind": "checkpoint", "state_dict": state_dict_cpu(net)}
+                yield {"kind": "checkpoint", "state_dict": state_dict_cpu(net), "epoch": rec}
+                yield rec
             else:
                 yield rec
     except TrainingError as exc:
@@ -108,7 +110,7 @@ class StoreWriter:
         else:
             if kind == "epoch":
                 self._points.append((float(ev["epoch"]), ev["train_loss"]))
-            if self._points:
+            if self._points and kind != "checkpoint":
                 self.pending.append({"kind": "points"})
             self.pending.append(ev)
         self.flush()
@@ -150,7 +152,7 @@ class StoreWriter:
         elif kind == "epoch":
             store.add_epoch(rid, ev)
         elif kind == "checkpoint":
-            store.save_state_dict(rid, ev["state_dict"])
+            store.save_state_dict(rid, ev["state_dict"], epoch=ev.get("epoch"))
         elif kind == "notice":
             store.set_notice(rid, ev["message"])
         elif kind == "analysis":
@@ -215,16 +217,9 @@ def execute(
     )  # fmt: skip
     beat.start()
     try:
-        epoch = None  # an epoch is reported once its checkpoint is written too
         for ev in run_events(config, stop_event, data):
             writer.apply(ev)
-            kind = ev["kind"]
-            if kind == "epoch":
-                epoch = ev
-            elif kind == "checkpoint" and epoch is not None:
-                yield epoch
-                epoch = None
-            elif kind in ("progress", "notice", "done", "failed"):
+            if ev["kind"] in ("progress", "notice", "epoch", "done", "failed"):
                 yield ev
             if writer.gone:
                 stop_event.set()

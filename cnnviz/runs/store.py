@@ -517,11 +517,16 @@ class RunStore:
         return self.files.snapshots_path(run_id)
 
     def save_state_dict(
-        self, run_id: str, state_dict: dict[str, torch.Tensor], status: str | None = None
+        self,
+        run_id: str,
+        state_dict: dict[str, torch.Tensor],
+        status: str | None = None,
+        epoch: dict | None = None,
     ) -> Path:
         """Write the weights as safetensors, atomically, with the run described in the metadata
-        as it stands (``status``: the one it is about to take, else the stored one) and its
-        first-layer snapshots, so the file alone can be imported elsewhere."""
+        as it stands (``status``: the one it is about to take, else the stored one; ``epoch``:
+        the metrics of an epoch about to be stored) and its first-layer snapshots, so the file
+        alone can be imported elsewhere."""
         tensors = {k: v.detach().to("cpu").contiguous().clone() for k, v in state_dict.items()}
         meta = {}
         rows = self._q(
@@ -531,10 +536,12 @@ class RunStore:
         if rows:
             name, grp, preset, stored, config, created, device = rows[0]
             config = RunConfig.from_dict(json.loads(config))
+            metrics = self.metrics_rows(run_id)
+            if epoch is not None and epoch["epoch"] == len(metrics) + 1:
+                metrics.append({c: epoch.get(c) for c in METRIC_COLUMNS})
             meta[RUN_KEY] = describe(
-                run_id, name, grp, preset, status or stored, config, created, device,
-                self.metrics_rows(run_id),
-            )  # fmt: skip
+                run_id, name, grp, preset, status or stored, config, created, device, metrics
+            )
             if (snapshots := self.snapshots_path(run_id)).exists():
                 meta[EPOCHS_KEY] = encode_snapshots(snapshots.read_bytes())
         return self.files.write_tensors(self.checkpoint_path(run_id), run_id, tensors, **meta)
