@@ -17,6 +17,7 @@ from ui.training import (
     downloads_ui,
     import_ui,
     learned_ui,
+    readable_run,
     run_form_ui,
     run_view_ui,
     runs_table_ui,
@@ -42,7 +43,7 @@ if mgr is not None:
     run_id = current_run_id(mgr)
     if run_id is None:
         st.info(TEXT["no_runs"], icon=":material/monitoring:")
-    else:
+    elif readable_run(mgr, run_id):
         run_view_ui(mgr, run_id)
         downloads_ui(mgr, run_id)
         learned_ui(mgr, run_id)

@@ -10,7 +10,7 @@ from cnnviz.data import TEXT_LABELS
 from cnnviz.device import cuda_available
 from cnnviz.models import PRESETS
 from cnnviz.plots import ablation as P
-from cnnviz.runs import LIVE, RunManager
+from cnnviz.runs import LIVE, RunManager, StoreError
 from ui.common import font_size, load_data
 from ui.learned import follow_newest, learned_arrays, learned_charts_ui
 
@@ -295,6 +295,9 @@ def _variants(mgr: RunManager, run_ids: list[str]) -> dict[str, object]:
         try:
             rec = mgr.store.get(rid)
         except KeyError:
+            continue
+        except StoreError as exc:  # a damaged row: said, and left out of the comparison
+            st.warning(str(exc), icon=":material/database:")
             continue
         name = rec.name if rec.name not in out else f"{rec.name} ({rid[:4]})"
         out[name] = rec

@@ -16,7 +16,7 @@ from cnnviz.models import PRESETS
 from cnnviz.plots.base import PALETTE
 from cnnviz.plots.training import training_curves
 from cnnviz.runfile import RunFileError
-from cnnviz.runs import LIVE, RunManager
+from cnnviz.runs import LIVE, RunManager, StoreError
 from cnnviz.train import RunConfig, estimate_epoch_seconds, format_seconds, pick_device
 from ui.common import data_or_message, font_size
 from ui.learned import follow_newest, learned_arrays, learned_charts_ui
@@ -234,6 +234,16 @@ def current_run_id(mgr: RunManager) -> str | None:
         # server still holds the old value.
         st.query_params["run"] = run_id
     return run_id
+
+
+def readable_run(mgr: RunManager, run_id: str) -> bool:
+    """Whether the run can be shown; if not (a damaged row), the page says why instead."""
+    try:
+        mgr.store.get(run_id)
+    except StoreError as exc:
+        st.error(str(exc), icon=":material/database:")
+        return False
+    return True
 
 
 def run_view_ui(mgr: RunManager, run_id: str) -> None:
