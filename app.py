@@ -41,6 +41,7 @@ PAGES = {
     "Training": [
         st.Page("pages/data.py", title="Fashion-MNIST data", icon=":material/checkroom:"),
         st.Page("pages/training.py", title="Training runs", icon=":material/monitoring:"),
+        st.Page("pages/insight.py", title="What the network learned", icon=":material/psychology:"),
         st.Page("pages/ablation.py", title="Ablation lab", icon=":material/compare:"),
     ],
 }

@@ -219,11 +219,18 @@ def gallery_tiles(
     names = class_names(10)
     tiles = []
     for m in mistakes:
-        head = f"#{m.index}: a **{_name(names, m.true)}** taken for a " + (
-            f"**{_name(names, m.predicted)}** ({m.confidence:.0%})"
+        true, said = _name(names, m.true), _name(names, m.predicted)
+        head = (
+            f"#{m.index}: {article(true)} **{true}** taken for {article(said)} **{said}** "
+            f"({m.confidence:.0%})"
         )
         tiles.append((upscale(images_u8[m.index], scale), head, top3_text(m)))
     return tiles
+
+
+def article(noun: str) -> str:
+    """ "an" before a vowel ("an ankle boot"), "a" otherwise ("a shirt")."""
+    return "an" if noun[:1].lower() in "aeiou" else "a"
 
 
 def _name(names: list[str], k: int) -> str:

@@ -1,0 +1,200 @@
+"""AppTest of "What the network learned": a stored run classifies a test image, its confusion
+matrix is computed in the background and matches its validation accuracy, a mistake from the
+gallery opens in the classifier, two runs compare, and runs that cannot answer say why."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import numpy as np
+import pytest
+
+from cnnviz import insight as I
+from cnnviz.data import TEXT_LABELS
+from cnnviz.models import PRESETS
+from cnnviz.runs import RunManager, RunStore
+from cnnviz.train import RunConfig
+from conftest import app_test, assert_clean
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
+
+@pytest.fixture(scope="module")
+def two_runs(tmp_path_factory, trained_run):
+    """A store with the trained LeNet (imported from its file) and a LeNet-ReLU of the same
+    group trained on 1,000 images: (root, [sigmoid id, ReLU id])."""
+    import torch
+
+    root = tmp_path_factory.mktemp("insight_home")
+    store = RunStore(root)
+    first, _ = store.import_run(trained_run[2], "lenet.safetensors")
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    manager = RunManager(store)
+    config = RunConfig(PRESETS["LeNet-ReLU"], num_epochs=2, limit=1000, val_limit=128)
+    second = manager.submit(config, name="LeNet-ReLU", group="g1", preset="LeNet-ReLU")
+    assert manager.wait(second, 120) == "finished"
+    manager.shutdown()
+    torch.set_num_threads(before)
+    return root, [first, second]
+
+
+@pytest.fixture
+def home(two_runs, monkeypatch):
+    root, ids = two_runs
+    monkeypatch.setenv("CNNVIZ_HOME", str(root))  # before the page asks for its manager
+    return RunStore(root), ids
+
+
+def texts(at) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    parts += [e.value for e in at.info] + [e.value for e in at.warning]
+    return "\n".join(parts + [e.value for e in at.error])
+
+
+def chart(at, key: str) -> dict | None:
+    for c in at.get("plotly_chart"):
+        if c.proto.id and c.proto.id.endswith(key):
+            return json.loads(c.proto.spec)
+    return None
+
+
+def arr(value) -> np.ndarray:
+    """A figure's array as Plotly's JSON holds it: a list, or typed-array base64."""
+    if isinstance(value, dict) and "bdata" in value:
+        import base64
+
+        a = np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
+        return (
+            a.reshape([int(n) for n in str(value["shape"]).split(",")]) if "shape" in value else a
+        )
+    return np.asarray(value)
+
+
+def evaluated(at, key: str = "insight_cm_0", timeout: float = 60) -> dict:
+    """Rerun (AppTest does not fire run_every) until the background evaluation is drawn."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        got = chart(at, key)
+        if got is not None:
+            return got
+        time.sleep(0.2)
+        at.run()
+        assert_clean(at)
+    raise AssertionError(f"{key} never appeared: {texts(at)}")
+
+
+def test_classify_a_test_image(home):
+    store, (lenet, relu) = home
+    at = app_test("insight.py").run()
+    assert_clean(at)
+    assert at.title[0].value == "What the network learned"
+    assert at.selectbox(key="insight_run").value == relu  # the newest finished run
+    assert at.segmented_control(key="insight_source").value == "Test image"
+    at.number_input(key="insight_test_index").set_value(42).run()
+    assert_clean(at)
+    spec = chart(at, "insight_probs")
+    (bars,) = spec["data"]
+    assert bars["y"] == list(TEXT_LABELS)
+    expected = I.predict((store, relu), _test_image(42), fit=False)
+    assert np.allclose(arr(bars["x"]), expected)
+    top = TEXT_LABELS[int(expected.argmax())]
+    body = texts(at)
+    assert f"**LeNet-ReLU** says **{top}**" in body and "Test image 42:" in body
+    assert "kept at 28×28, the run's input size" in body
+    assert chart(at, "insight_saliency_0") is not None
+    assert "Grad-CAM explains layer `4` (16 channels of 10×10)" in body
+    at.segmented_control(key="insight_method").set_value("gradient").run()
+    at.selectbox(key="insight_class").set_value(3).run()
+    assert_clean(at)
+    assert f"LeNet-ReLU: {TEXT_LABELS[3]}" in json.dumps(chart(at, "insight_saliency_0"))
+
+
+def _test_image(i: int):
+    from cnnviz.data import load_fashion_mnist
+
+    return load_fashion_mnist().test_images[i].float().div(255)
+
+
+def test_confusion_matrix_and_gallery_open_in_the_classifier(home):
+    store, (lenet, relu) = home
+    at = app_test("insight.py").run()
+    cm_spec = evaluated(at)
+    heat = cm_spec["data"][0]
+    cm = arr(heat["text"])
+    assert cm.shape == (10, 10) and cm.sum() == 128
+    stored = store.metrics_rows(relu)[-1]["val_acc"]
+    assert np.trace(cm) / cm.sum() == stored
+    assert f"accuracy **{stored:.1%}** — its final validation accuracy was {stored:.1%}" in (
+        texts(at)
+    )
+    assert chart(at, "insight_per_class") is not None
+
+    opens = [b for b in at.button if (b.key or "").startswith("insight_open_")]
+    assert len(opens) == 12
+    first = int(opens[0].key.rsplit("_", 1)[1])
+    opens[0].click().run()
+    assert_clean(at)
+    assert at.number_input(key="insight_test_index").value == first
+    assert at.segmented_control(key="insight_source").value == "Test image"
+    truth = TEXT_LABELS[int(_labels()[first])]
+    assert f"Test image {first}:" in texts(at) and "wrong: it is" in texts(at)
+    assert truth in texts(at)
+
+    at.selectbox(key="insight_mis_true").set_value(int(_labels()[first])).run()
+    assert_clean(at)
+    shown = [int(b.key.rsplit("_", 1)[1]) for b in at.button if (b.key or "").startswith(
+        "insight_open_")]  # fmt: skip
+    assert shown and all(int(_labels()[i]) == int(_labels()[first]) for i in shown)
+
+
+def _labels():
+    from cnnviz.data import load_fashion_mnist
+
+    return load_fashion_mnist().test_labels
+
+
+def test_two_runs_side_by_side(home):
+    store, (lenet, relu) = home
+    at = app_test("insight.py").run()
+    at.toggle(key="insight_compare").set_value(True).run()
+    assert_clean(at)
+    assert at.selectbox(key="insight_run_b").value == lenet
+    bars = chart(at, "insight_probs")["data"]
+    assert [b["name"] for b in bars] == ["LeNet-ReLU", "class demo"]
+    evaluated(at, "insight_cm_1")
+    diff = chart(at, "insight_diff")
+    assert diff is not None and diff["data"][0]["zmid"] == 0
+    assert "class demo gets" in texts(at) and "test images right than LeNet-ReLU" in texts(at)
+    at.radio(key="insight_mis_run").set_value(1).run()
+    assert_clean(at)
+
+
+def test_no_runs_and_runs_that_cannot_answer(tmp_path, monkeypatch):
+    monkeypatch.setenv("CNNVIZ_HOME", str(tmp_path / "empty"))
+    at = app_test("insight.py").run()
+    assert_clean(at)
+    assert "No runs yet" in texts(at)
+
+    root = tmp_path / "bad"
+    monkeypatch.setenv("CNNVIZ_HOME", str(root))
+    store = RunStore(root)
+    stopped = store.create(RunConfig(PRESETS["LeNet"], num_epochs=2), name="too soon")
+    store.set_status(stopped, "stopped")
+    at = app_test("insight.py").run()
+    assert_clean(at)
+    assert "“too soon” was stopped before its first epoch ended" in texts(at)
+    assert not at.get("plotly_chart")
+
+
+def test_presenter_mode_and_a_blank_drawing_message(home):
+    at = app_test("insight.py")
+    at.session_state["presenter_mode"] = True
+    at.run()
+    assert_clean(at)
+    assert chart(at, "insight_probs")["layout"]["font"]["size"] == 20
+    at.segmented_control(key="insight_source").set_value("Draw").run()
+    assert_clean(at)
+    # AppTest cannot draw on the canvas component: the page asks for a drawing
+    assert "Draw a piece of clothing" in texts(at)

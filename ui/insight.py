@@ -1,0 +1,582 @@
+"""Streamlit helpers of "What the network learned": pick runs, classify an image live, evaluate
+on the test images in the background, the mistakes gallery and the saliency maps.
+
+The numbers come from :mod:`cnnviz.insight` (no Streamlit there). Networks of stored runs are
+cached there per (run, epochs done), so a stroke on the canvas costs one forward pass; the
+classifier is a fragment, so only it reruns while a student draws. Evaluations over the test
+images run on one background thread per server and are kept per (store, run, epochs done):
+the page polls them and never waits.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from concurrent.futures import Future, ThreadPoolExecutor
+
+import streamlit as st
+
+from cnnviz import images
+from cnnviz import insight as I
+from cnnviz.data import TEXT_LABELS
+from cnnviz.plots import insight as P
+from cnnviz.plots.ablation import png_config
+from cnnviz.plots.base import PALETTE
+from cnnviz.runs import LIVE, RunManager
+from cnnviz.train import estimate_epoch_seconds, format_seconds
+from ui import state
+from ui.common import font_size
+
+TEXT = {
+    "title": "What the network learned",
+    "lesson": "beyond the book: questions to the networks of 7.6, 8.2 and 8.6",
+    "intro": (
+        "d2l trains LeNet, VGG and ResNet and reports their accuracy. Here you question a "
+        "trained network: draw a piece of clothing and watch it decide, see which classes it "
+        "confuses on the test images, browse its most confident mistakes, and see where in an "
+        "image it found the evidence for its answer. Put two runs side by side (the sigmoid "
+        "and the ReLU LeNet of the ablation lab) and watch them disagree."
+    ),
+    "run": "Run",
+    "compare": "Compare with a second run",
+    "run_b": "Second run",
+    "no_runs": "No runs yet: train one on the **Training runs** page (LeNet on the full data "
+    "set takes about a minute on a laptop), or start the LeNet pair in the **Ablation lab**, "
+    "then come back here.",
+    "only_one": "There is no other run to compare with yet.",
+    "wait_live": "This page picks the run up as soon as it finishes.",
+    "failed_note": "This run failed after epoch {e} ({error}); its weights are those of epoch {e}.",
+    "stopped_note": "This run was stopped during epoch {e1}: its weights include part of that "
+    "epoch, so its answers can differ a little from its curves.",
+    "classify": "Classify an image",
+    "source": "Image",
+    "sources": ("Test image", "Draw", "Upload"),
+    "test_index": "Test image (0–9,999)",
+    "test_caption": "Test image {i}: {a} **{label}**.",
+    "brush": "Brush width",
+    "draw_hint": "Draw a piece of clothing in white on the black square — a trouser, a "
+    "sneaker, a bag, a T-shirt — big, like Fashion-MNIST's items. The answer follows every "
+    "stroke; the bin icon below the square clears it.",
+    "upload": "A photo or drawing (PNG or JPEG)",
+    "upload_hint": "Upload a picture of one piece of clothing (a photo on a plain background "
+    "works best).",
+    "fit": "Frame the item as Fashion-MNIST does",
+    "fit_help": "Crop to the item and centre it on a square, as Fashion-MNIST's items are "
+    "framed; off, the whole image is squeezed to the network's input.",
+    "prepared": "What the network sees",
+    "prepared_caption": "{n}×{n}, prepared as the training data was",
+    "steps": "How it was prepared:",
+    "says": "**{name}** says **{label}** ({p:.0%})",
+    "right": " — right",
+    "wrong": " — wrong: it is {a} **{label}**",
+    "probs": "Class probabilities",
+    "where": "Where it looked",
+    "method": "Map",
+    "methods": {"gradcam": "Grad-CAM", "gradient": "Input gradients"},
+    "for_class": "For the class",
+    "its_answer": "its answer",
+    "empty_map": "The map is empty: no part of the last stage raises the score of "
+    "**{label}** here.",
+    "where_title": "{name}: {label}",
+    "layer": "Grad-CAM explains layer `{layer}` ({c} channels of {h}×{w}), upsampled to the input.",
+    "beyond": "What the map means (beyond the book)",
+    "beyond_body": (
+        "d2l does not explain single decisions; this goes beyond the book.\n\n"
+        "- **Grad-CAM** (Selvaraju et al., 2017) takes the last convolutional stage, weighs "
+        "each of its channels by how much it raises the chosen class's score (the mean "
+        "gradient), adds them up and keeps the positive part. It shows *where* the channels "
+        "that speak for the class fired. It is coarse: LeNet's last stage is 10×10, "
+        "ResNet-18's 3×3 at 96×96, so the map is blurred up to the image.\n"
+        "- **Input gradients** show which pixels would change the class's score most if they "
+        "changed a little. They are sharp but noisy, and they say what the score is "
+        "*sensitive* to, not what the network *found*.\n\n"
+        "What a map does not mean: that the network sees a sleeve or a sole the way we do, "
+        "that the other pixels do not matter, or that it marks the object's outline. Maps "
+        "can look plausible even for a network with random weights (Adebayo et al., 2018, "
+        "*Sanity checks for saliency maps*): compare with a run that learned little."
+    ),
+    "confusion": "Confusion matrix and per-class accuracy",
+    "confusion_intro": "Each row is a true class, each column the class the network "
+    "answered: the diagonal is right, everything else a confusion. Colours show where each "
+    "class's images went (the share of the row); the numbers are images.",
+    "evaluate": "Evaluate {name} on its {n:,} test images (about {t})",
+    "evaluating": "Evaluating **{name}** on {n:,} test images… ({s:.0f} s)",
+    "eval_failed": "Evaluating {name} failed: {error}",
+    "eval_caption": "**{name}**: {n:,} test images (those it was validated on), accuracy "
+    "**{acc:.1%}** — its final validation accuracy was {stored:.1%}.",
+    "eval_differs": " (the difference: weights saved after part of an unfinished epoch)",
+    "per_class": "Per-class accuracy",
+    "difference": "{b} against {a}, cell by cell",
+    "difference_caption": "On the first {n:,} test images, which both runs were validated "
+    "on. Blue: {b} does better (more right on the diagonal, fewer confusions off it); red: "
+    "worse. The numbers are {b} − {a} in images.",
+    "mistakes": "Its worst mistakes",
+    "mistakes_intro": "The test images the network got wrong with the most confidence. "
+    "**Open** one to see it in the classifier above, with its probabilities and where the "
+    "network looked.",
+    "whose": "Mistakes of",
+    "true": "True class",
+    "pred": "Taken for",
+    "any": "any class",
+    "count": "How many",
+    "none": "No such mistakes among its {n:,} test images.",
+    "open": "Open",
+    "opened": "Test image {i} is open in the classifier above.",
+    "need_eval": "The gallery appears when the evaluation above is done.",
+}
+CANVAS = 280
+AUTO_EVAL_S = 15.0  # evaluations estimated under this start at once; longer ones on request
+RESULTS_KEPT = 8
+
+
+# -- background evaluations ----------------------------------------------------------------------
+
+
+class Evaluations:
+    """Evaluations over the test images on one background thread (one at a time: they use
+    every core), kept per (store, run, epochs done, images): the page polls, never waits."""
+
+    def __init__(self):
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cnnviz-insight")
+        self._futures: OrderedDict[tuple, tuple[Future, float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> tuple[Future, float] | None:
+        with self._lock:
+            return self._futures.get(key)
+
+    def submit(self, key: tuple, run: I.LoadedRun, images_u8, labels) -> None:
+        with self._lock:
+            if key in self._futures:
+                return
+            fut = self._pool.submit(I.evaluate, run, images_u8, labels)
+            self._futures[key] = (fut, time.time())
+            done = [k for k, (f, _) in self._futures.items() if f.done()]
+            for k in done[: max(0, len(self._futures) - RESULTS_KEPT)]:
+                del self._futures[k]
+
+
+@st.cache_resource(show_spinner=False)
+def _evaluations() -> Evaluations:
+    return Evaluations()
+
+
+def _val_count(run: I.LoadedRun, data) -> int:
+    n = len(data.test_images)
+    return n if run.val_limit is None else min(n, run.val_limit)
+
+
+def _eval_key(mgr: RunManager, run: I.LoadedRun, n: int) -> tuple:
+    return (str(mgr.store.root), run.run_id, run.epochs_done, n)
+
+
+# -- picking runs ----------------------------------------------------------------------------------
+
+
+def _label(row) -> str:
+    acc = row.final_val_acc
+    acc = "" if acc is None or acc != acc else f" · val acc {acc:.1%}"  # None or NaN: no epoch
+    return f"{row.name} · {row.status}{acc} · {row.created} · {row.run_id}"
+
+
+def _default_run(df, key: str, avoid: str | None = None) -> None:
+    """Keep the widget's run if it still exists, else the Training page's run or ?run=, else the
+    newest run that finished (preferring one of ``avoid``'s group, for a comparison)."""
+    ss, ids = st.session_state, list(df["run_id"])
+    if ss.get(key) in ids and ss.get(key) != avoid:
+        return
+    usable = df[(df["epochs_done"] > 0) & ~df["status"].isin(LIVE) & (df["run_id"] != avoid)]
+    wanted = [st.query_params.get("run"), state.TRAIN_RUN_ID.get()] if avoid is None else []
+    if avoid is not None:
+        group = df.loc[df["run_id"] == avoid, "group"]
+        if len(group) and group.iloc[0]:
+            wanted += list(usable.loc[usable["group"] == group.iloc[0], "run_id"])
+    wanted += list(usable["run_id"]) + [i for i in ids if i != avoid]
+    ss[key] = next(i for i in wanted if i in ids)
+
+
+def _load(mgr: RunManager, run_id: str) -> I.LoadedRun | None:
+    """The run's network, or None after saying why not (and, for a live run, polling until it
+    ends)."""
+    try:
+        run = I.load_run(mgr.store, run_id)
+    except I.InsightError as exc:
+        live = mgr.status(run_id) in LIVE
+        (st.info if live else st.warning)(str(exc), icon=":material/info:")
+        if live:
+            st.caption(TEXT["wait_live"])
+
+            @st.fragment(run_every=2.0)
+            def wait():
+                if mgr.status(run_id) not in LIVE:
+                    st.rerun(scope="app")
+
+            wait()
+        return None
+    rec = mgr.store.get(run_id)
+    if rec.status == "failed":
+        st.warning(TEXT["failed_note"].format(e=rec.epochs_done, error=rec.error))
+    elif rec.status == "stopped" and rec.epochs_done < rec.config.num_epochs:
+        st.caption(TEXT["stopped_note"].format(e1=rec.epochs_done + 1))
+    return run
+
+
+def pick_runs_ui(mgr: RunManager) -> list[I.LoadedRun]:
+    """The run (and optionally a second one) to question, with their networks loaded; [] after
+    a message when there is none that can answer."""
+    df = mgr.store.list_runs()
+    if df.empty:
+        st.info(TEXT["no_runs"], icon=":material/monitoring:")
+        return []
+    labels = {r.run_id: _label(r) for r in df.itertuples()}
+    _default_run(df, "insight_run")
+    c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
+    run_id = c1.selectbox(TEXT["run"], list(labels), format_func=labels.get, key="insight_run")
+    st.query_params["run"] = run_id
+    compare = c2.toggle(TEXT["compare"], key="insight_compare", disabled=len(labels) < 2)
+    runs = []
+    first = _load(mgr, run_id)
+    if first is None:
+        return []
+    runs.append(first)
+    if compare and len(labels) > 1:
+        others = [i for i in labels if i != run_id]
+        _default_run(df, "insight_run_b", avoid=run_id)
+        second_id = st.selectbox(TEXT["run_b"], others, format_func=labels.get, key="insight_run_b")
+        second = _load(mgr, second_id)
+        if second is not None:
+            runs.append(second)
+    return runs
+
+
+def names(runs: list[I.LoadedRun]) -> list[str]:
+    """A display name per run, unique even when two runs share a name."""
+    plain = [r.name for r in runs]
+    return [f"{r.name} ({r.run_id[:4]})" if plain.count(r.name) > 1 else r.name for r in runs]
+
+
+def colors(runs: list[I.LoadedRun]) -> dict[str, str]:
+    return {n: PALETTE[i % len(PALETTE)] for i, n in enumerate(names(runs))}
+
+
+# -- the classifier ------------------------------------------------------------------------------
+
+
+@st.cache_data(max_entries=8, show_spinner="Decoding the upload…")
+def _decode(data: bytes, name: str) -> images.LoadedImage:
+    return images.load_upload(data, name)
+
+
+def _test_image_ui(data):
+    n = len(data.test_images)
+    st.session_state.setdefault("insight_test_index", 0)
+    i = int(st.number_input(TEXT["test_index"], 0, n - 1, step=1, key="insight_test_index"))
+    truth = int(data.test_labels[i])
+    st.image(P.upscale(data.test_images[i], 8), width=224)
+    label = TEXT_LABELS[truth]
+    st.markdown(TEXT["test_caption"].format(i=i, a=P.article(label), label=label))
+    return data.test_images[i].float().div(255), truth
+
+
+def _canvas_ui():
+    from streamlit_drawable_canvas import st_canvas  # only importable inside a running app
+
+    stroke = st.slider(TEXT["brush"], 6, 40, 20, key="insight_brush")
+    result = st_canvas(
+        stroke_width=stroke, stroke_color="#ffffff", background_color="#000000",
+        height=CANVAS, width=CANVAS, drawing_mode="freedraw", return_image_data=True,
+        key="insight_canvas",
+    )  # fmt: skip
+    X = images.from_canvas(result.image_data if result is not None else None, CANVAS)
+    if X is None or float(X.max()) == 0:
+        st.info(TEXT["draw_hint"], icon=":material/draw:")
+        return None
+    return X
+
+
+def _upload_ui():
+    file = st.file_uploader(
+        TEXT["upload"], type=["png", "jpg", "jpeg"], key="insight_upload",
+        max_upload_size=images.MAX_UPLOAD_BYTES // 2**20,
+    )  # fmt: skip
+    if file is None:
+        st.info(TEXT["upload_hint"], icon=":material/upload:")
+        return None
+    try:
+        loaded = _decode(file.getvalue(), file.name)
+    except images.ImageError as exc:
+        st.error(str(exc), icon=":material/broken_image:")
+        return None
+    for note in loaded.notes:
+        st.caption(f"{file.name}: {note}.")
+    st.image(P.upscale(loaded.X, 1), width=224)
+    return loaded.X
+
+
+def _input_ui(data):
+    """(image, fit, true class or None) from the chosen source; image None when there is none."""
+    ss = st.session_state
+    ss.setdefault("insight_source", TEXT["sources"][0])
+    source = st.segmented_control(TEXT["source"], TEXT["sources"], key="insight_source")
+    if source is None:  # a second click on the chosen segment unselects it
+        ss["insight_source"] = source = TEXT["sources"][0]
+    if source == TEXT["sources"][0]:
+        X, truth = _test_image_ui(data)
+        return X, False, truth
+    X = _canvas_ui() if source == TEXT["sources"][1] else _upload_ui()
+    fit = st.toggle(TEXT["fit"], value=True, key="insight_fit", help=TEXT["fit_help"])
+    return X, fit, None
+
+
+def _classifier_body(data, runs: list[I.LoadedRun]) -> None:
+    fs = font_size()
+    left, mid, right = st.columns([1.1, 1, 1.5], gap="medium")
+    with left:
+        image, fit, truth = _input_ui(data)
+    if image is None:
+        return
+    try:
+        prepared = [I.prepare(image, r.spec, fit=fit) for r in runs]
+    except I.InsightError as exc:
+        mid.info(str(exc), icon=":material/image:")
+        return
+    shown = names(runs)
+    with mid:
+        st.markdown(f"**{TEXT['prepared']}**")
+        sizes = []
+        for (X, _), r in zip(prepared, runs, strict=True):
+            size = r.spec.input_size
+            if size in sizes:
+                continue
+            sizes.append(size)
+            st.image(P.upscale(X[0], max(1, 224 // size)), width=224,
+                     caption=TEXT["prepared_caption"].format(n=size))  # fmt: skip
+        st.markdown(TEXT["steps"])
+        st.markdown("\n".join(f"{i}. {s}" for i, s in enumerate(prepared[0][1], 1)))
+    probs = {
+        name: I.predict(r, X) for name, r, (X, _) in zip(shown, runs, prepared, strict=True)
+    }  # fmt: skip
+    with right:
+        for name, p in probs.items():
+            top = int(p.argmax())
+            line = TEXT["says"].format(name=name, label=TEXT_LABELS[top], p=p[top])
+            if truth is not None:
+                label = TEXT_LABELS[truth]
+                wrong = TEXT["wrong"].format(a=P.article(label), label=label)
+                line += TEXT["right"] if top == truth else wrong
+            st.markdown(line)
+        st.plotly_chart(
+            P.probability_bars(probs, colors(runs), font_size=fs), key="insight_probs",
+            config=png_config("cnnviz_probabilities"), width="stretch",
+        )  # fmt: skip
+    _saliency_ui(runs, prepared, probs)
+
+
+def _saliency_ui(runs, prepared, probs) -> None:
+    fs = font_size()
+    st.markdown(f"#### {TEXT['where']}")
+    c1, c2 = st.columns([1, 1])
+    st.session_state.setdefault("insight_method", "gradcam")
+    method = c1.segmented_control(
+        TEXT["method"], list(TEXT["methods"]), format_func=TEXT["methods"].get,
+        key="insight_method",
+    ) or "gradcam"  # fmt: skip
+    chosen = c2.selectbox(
+        TEXT["for_class"], [-1, *range(10)], key="insight_class",
+        format_func=lambda k: TEXT["its_answer"] if k < 0 else TEXT_LABELS[k],
+    )  # fmt: skip
+    cols = st.columns(max(len(runs), 2))
+    for i, (col, name, r, (X, _)) in enumerate(zip(cols, probs, runs, prepared, strict=False)):
+        target = int(probs[name].argmax()) if chosen < 0 else chosen
+        m = I.saliency(r, X, target_class=target, method=method)
+        title = TEXT["where_title"].format(name=name, label=TEXT_LABELS[target])
+        with col:
+            st.plotly_chart(
+                P.saliency_overlay(X[0, 0], m, title, font_size=fs),
+                key=f"insight_saliency_{i}",
+                config=png_config("cnnviz_saliency"), width="stretch",
+            )  # fmt: skip
+            if method == "gradcam":
+                layer, shape = _gradcam_layer(r.spec)
+                st.caption(TEXT["layer"].format(layer=layer, c=shape[1], h=shape[2], w=shape[3]))
+            if float(m.max()) == 0:
+                st.caption(TEXT["empty_map"].format(label=TEXT_LABELS[target]))
+    with st.expander(TEXT["beyond"], icon=":material/lightbulb:"):
+        st.markdown(TEXT["beyond_body"])
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _gradcam_layer(spec):
+    return I.gradcam_layer(spec)
+
+
+def classifier_ui(data, runs: list[I.LoadedRun]) -> None:
+    """Test image, drawing or upload → the prepared input → every run's probabilities → where
+    each looked. A fragment: a stroke on the canvas reruns only this."""
+    st.fragment(_classifier_body)(data, runs)
+
+
+# -- confusion matrices --------------------------------------------------------------------------
+
+
+def _estimate(run: I.LoadedRun, n: int) -> float:
+    return estimate_epoch_seconds(run.spec, 0, n, "cpu")
+
+
+def _start(mgr: RunManager, data, run: I.LoadedRun) -> None:
+    n = _val_count(run, data)
+    _evaluations().submit(_eval_key(mgr, run, n), run, data.test_images[:n], data.test_labels[:n])
+
+
+def _status_body(mgr: RunManager, data, runs) -> None:
+    """Shows evaluations in progress and reruns the whole page once they are all done (the
+    matrices and the gallery are drawn outside this fragment)."""
+    jobs, pending = _evaluations(), False
+    for name, r in zip(names(runs), runs, strict=True):
+        n = _val_count(r, data)
+        got = jobs.get(_eval_key(mgr, r, n))
+        if got is not None and not got[0].done():
+            pending = True
+            st.info(TEXT["evaluating"].format(name=name, n=n, s=time.time() - got[1]),
+                    icon=":material/hourglass_top:")  # fmt: skip
+    was = st.session_state.get("insight_eval_pending", False)
+    st.session_state["insight_eval_pending"] = pending
+    if was and not pending:
+        st.rerun(scope="app")
+
+
+def evaluation_ui(mgr: RunManager, data, runs: list[I.LoadedRun]) -> list[I.Evaluation] | None:
+    """Each run's confusion matrix and per-class accuracy over its validation images (and the
+    difference of two runs); returns the evaluations once all are done.
+
+    Phase 1 computes them here, in the background; a run whose worker stored its evaluation
+    (``cnnviz.insight.evaluate_run``) will be read from the store instead.
+    """
+    st.caption(TEXT["confusion_intro"])
+    jobs = _evaluations()
+    results: list[I.Evaluation | None] = []
+    pending = False
+    for name, r in zip(names(runs), runs, strict=True):
+        n = _val_count(r, data)
+        key = _eval_key(mgr, r, n)
+        got = jobs.get(key)
+        if got is None and _estimate(r, n) <= AUTO_EVAL_S:
+            _start(mgr, data, r)
+            got = jobs.get(key)
+        if got is None:
+            st.button(
+                TEXT["evaluate"].format(name=name, n=n, t=format_seconds(_estimate(r, n))),
+                key=f"insight_eval_{r.run_id}", on_click=_start, args=(mgr, data, r),
+                icon=":material/play_arrow:",
+            )  # fmt: skip
+            results.append(None)
+            continue
+        fut = got[0]
+        if not fut.done():
+            pending = True
+            results.append(None)
+        elif fut.exception() is not None:
+            exc = fut.exception()
+            st.error(TEXT["eval_failed"].format(name=name, error=f"{type(exc).__name__}: {exc}"))
+            results.append(None)
+        else:
+            results.append(fut.result())
+    st.session_state["insight_eval_pending"] = pending
+    st.fragment(_status_body, run_every=0.5 if pending else None)(mgr, data, runs)
+    if any(ev is None for ev in results):
+        return None
+    _matrices_ui(mgr, runs, results)
+    return results
+
+
+def _matrices_ui(mgr: RunManager, runs, evs: list[I.Evaluation]) -> None:
+    fs, shown, cols = font_size(), names(runs), colors(runs)
+    grid = st.columns(len(runs)) if len(runs) > 1 else st.columns([3, 2])
+    for i, (name, r, ev) in enumerate(zip(shown, runs, evs, strict=True)):
+        with grid[i]:
+            rows = mgr.store.metrics_rows(r.run_id)
+            stored = rows[-1]["val_acc"] if rows else float("nan")
+            text = TEXT["eval_caption"].format(name=name, n=ev.num_images, acc=ev.accuracy,
+                                               stored=stored)  # fmt: skip
+            if round(ev.accuracy, 6) != round(stored, 6) and r.status == "stopped":
+                text += TEXT["eval_differs"]
+            st.markdown(text)
+            st.plotly_chart(
+                P.confusion_heatmap(ev.confusion, font_size=fs, color=cols[name]),
+                key=f"insight_cm_{i}", config=png_config(f"cnnviz_confusion_{r.run_id}"),
+                width="stretch",
+            )  # fmt: skip
+    per_class = {name: ev.confusion for name, ev in zip(shown, evs, strict=True)}
+    target = grid[1] if len(runs) == 1 else st.columns(2)[0]
+    with target:
+        st.markdown(f"**{TEXT['per_class']}**")
+        st.plotly_chart(
+            P.per_class_accuracy_bars(per_class, cols, font_size=fs), key="insight_per_class",
+            config=png_config("cnnviz_per_class_accuracy"), width="stretch",
+        )  # fmt: skip
+    if len(runs) == 2:
+        _difference_ui(shown, evs)
+
+
+def _difference_ui(shown: list[str], evs: list[I.Evaluation]) -> None:
+    a, b = shown
+    n = min(ev.num_images for ev in evs)
+    cm_a, cm_b = (ev.confusion_on_first(n) for ev in evs)
+    st.markdown(f"**{TEXT['difference'].format(a=a, b=b)}**")
+    c1, c2 = st.columns([3, 2])
+    c1.plotly_chart(
+        P.difference_heatmap(cm_a, cm_b, a, b, font_size=font_size()), key="insight_diff",
+        config=png_config("cnnviz_confusion_difference"), width="stretch",
+    )  # fmt: skip
+    with c2:
+        st.caption(TEXT["difference_caption"].format(n=n, a=a, b=b))
+        st.markdown("\n".join(f"- {line}" for line in I.describe_difference(cm_a, cm_b, a, b)))
+
+
+# -- the mistakes gallery ------------------------------------------------------------------------
+
+
+def _open(index: int) -> None:
+    ss = st.session_state
+    ss["insight_source"] = TEXT["sources"][0]
+    ss["insight_test_index"] = int(index)
+    ss["insight_opened"] = int(index)
+
+
+def mistakes_ui(data, runs: list[I.LoadedRun], evs: list[I.Evaluation] | None) -> None:
+    """The most confident mistakes, filterable; each one opens in the classifier above."""
+    st.caption(TEXT["mistakes_intro"])
+    if (opened := st.session_state.pop("insight_opened", None)) is not None:
+        st.toast(TEXT["opened"].format(i=opened), icon=":material/north:")
+    if evs is None:
+        st.info(TEXT["need_eval"], icon=":material/hourglass_top:")
+        return
+    shown = names(runs)
+    c0, c1, c2, c3 = st.columns([2, 2, 2, 1]) if len(runs) > 1 else (None, *st.columns([2, 2, 1]))
+    which = 0
+    if c0 is not None:
+        which = c0.radio(TEXT["whose"], range(len(runs)), format_func=shown.__getitem__,
+                         key="insight_mis_run", horizontal=True)  # fmt: skip
+    options = [-1, *range(10)]
+    fmt = lambda k: TEXT["any"] if k < 0 else TEXT_LABELS[k]  # noqa: E731
+    true = c1.selectbox(TEXT["true"], options, format_func=fmt, key="insight_mis_true")
+    pred = c2.selectbox(TEXT["pred"], options, format_func=fmt, key="insight_mis_pred")
+    k = c3.selectbox(TEXT["count"], [6, 12, 24, 48], index=1, key="insight_mis_count")
+    ev = evs[which]
+    found = ev.mistakes(k, None if true < 0 else true, None if pred < 0 else pred)
+    if not found:
+        st.info(TEXT["none"].format(n=ev.num_images), icon=":material/check_circle:")
+        return
+    per_row = 4 if st.session_state.get("presenter_mode") else 6
+    for start in range(0, len(found), per_row):
+        row = st.columns(per_row)
+        chunk = found[start : start + per_row]
+        tiles = P.gallery_tiles(data.test_images, chunk, scale=5)
+        for col, m, (img, head, top3) in zip(row, chunk, tiles, strict=False):
+            with col.container(border=True):
+                st.image(img, width="stretch")
+                st.markdown(head)
+                st.caption(top3)
+                st.button(TEXT["open"], key=f"insight_open_{m.index}", on_click=_open,
+                          args=(m.index,), icon=":material/north:")  # fmt: skip
