@@ -35,3 +35,4 @@ bench: setup
 	$(PY) benchmarks/train_bench.py
 	$(PY) benchmarks/whole_run_bench.py --epochs 3
 	$(PY) benchmarks/import_bench.py
+	$(PY) benchmarks/image_memory_bench.py

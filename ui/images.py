@@ -37,7 +37,9 @@ def _canvas_ui(key: str) -> images.LoadedImage | None:
         return_image_data=True,
         key=f"{key}_canvas",
     )
-    X = images.from_canvas(result.image_data if result is not None else None, size)
+    # The picture's PNG bytes, checked before decoding (``image_data`` would decode whatever
+    # size a forged message claims).
+    X = images.canvas_image(result.image_bytes if result is not None else None, size)
     drawn_key = f"{key}_drawn"
     if X is not None:
         st.session_state[drawn_key] = X  # keep the drawing across reruns and source switches
