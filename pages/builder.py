@@ -55,7 +55,7 @@ m = st.columns(3)
 m[0].metric(TEXT["params"], f"{int(summary['parameters'].sum()):,}")
 m[1].metric(TEXT["macs"], f"{int(summary['multiply-adds'].sum()):,}")
 m[2].metric(TEXT["out"], summary["output shape"].iloc[-1])
-st.plotly_chart(ui.diagram_cached(spec), key="builder_diagram", width="stretch")
+st.plotly_chart(ui.diagram(spec), key="builder_diagram", width="stretch")
 detailed = st.toggle(TEXT["detailed"], False, key="builder_detailed")
 table = ui.summary_cached(spec, detailed) if detailed else summary
 st.dataframe(

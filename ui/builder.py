@@ -242,8 +242,10 @@ def code_cached(spec: ModelSpec) -> str:
     return to_code(spec)
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
-def diagram_cached(spec: ModelSpec):
+def diagram(spec: ModelSpec):
+    """The network diagram, from the cached summary. Not itself cached: a Figure comes back
+    from st.cache_data through pickle, which rebuilds and validates it (~100 ms); built here
+    it takes ~2 ms."""
     shape = (1, spec.in_channels, spec.input_size, spec.input_size)
     return network_diagram(summary_cached(spec), shape)
 

@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 import torch
 from PIL import Image
 
-from cnnviz.plots.base import FONT, _np
+from cnnviz.plots.base import FONT, _np, fast_figure
 
 WINDOW_COLOR = "#00c853"
 PADDING_COLOR = "#f6c177"
@@ -127,7 +127,7 @@ def grid_figure(
         traces += _heatmap_traces(Z, ph, pw, symmetric, fmt)
     else:
         uri = image or map_image(Z, padding, symmetric)
-        traces.append(go.Image(source=uri, x0=-pw, y0=-ph, hoverinfo="skip"))
+        traces.append(dict(type="image", source=uri, x0=-pw, y0=-ph, hoverinfo="skip"))
     if window is not None:
         rows, cols = window
         if len(rows) * len(cols) <= 81:
@@ -144,8 +144,8 @@ def grid_figure(
         step_r, step_c = -(-h // CLICK_MAX_SIDE), -(-w // CLICK_MAX_SIDE)
         rr, cc = np.meshgrid(np.arange(0, h, step_r), np.arange(0, w, step_c), indexing="ij")
         traces.append(
-            go.Scatter(
-                x=cc.ravel(), y=rr.ravel(), mode="markers",
+            dict(
+                type="scatter", x=cc.ravel(), y=rr.ravel(), mode="markers",
                 marker=dict(size=max(6, 360 // max(h, w)), color="rgba(0,0,0,0)"),
                 customdata=Z[rr, cc].ravel(),
                 hovertemplate="row %{y}, col %{x}: %{customdata:.4g}<extra></extra>",
@@ -163,7 +163,7 @@ def grid_figure(
                    zeroline=False, side="top", **ticks),
         **extra,
     )  # fmt: skip
-    return go.Figure(data=traces, layout=layout)
+    return fast_figure(traces, layout)
 
 
 def _heatmap_traces(Z, ph, pw, symmetric, fmt) -> list:
@@ -175,8 +175,8 @@ def _heatmap_traces(Z, ph, pw, symmetric, fmt) -> list:
         kwargs = dict(zmin=-m, zmax=m, zmid=0)
     text = np.vectorize(lambda v: format(v + 0.0, fmt))(Z) if annotate and Z.size else None
     traces = [
-        go.Heatmap(
-            x=np.arange(w), y=np.arange(h), z=Z,
+        dict(
+            type="heatmap", x=np.arange(w), y=np.arange(h), z=Z,
             colorscale="RdBu_r" if symmetric else "gray",
             text=text, texttemplate="%{text}" if annotate else None, textfont=dict(size=14),
             hovertemplate="row %{y}, col %{x}: %{z:.4g}<extra></extra>",
@@ -187,8 +187,8 @@ def _heatmap_traces(Z, ph, pw, symmetric, fmt) -> list:
         P = np.ones((h + 2 * ph, w + 2 * pw))
         P[ph : ph + h, pw : pw + w] = np.nan
         traces.append(
-            go.Heatmap(
-                x=np.arange(-pw, w + pw), y=np.arange(-ph, h + ph), z=P,
+            dict(
+                type="heatmap", x=np.arange(-pw, w + pw), y=np.arange(-ph, h + ph), z=P,
                 colorscale=[[0, PADDING_COLOR], [1, PADDING_COLOR]], showscale=False,
                 text=np.where(np.isnan(P), "", "0") if annotate else None,
                 texttemplate="%{text}" if annotate else None, textfont=dict(size=14),
@@ -219,8 +219,8 @@ def panels_figure(panels, height: int = 280, fmt: str = ".3g") -> go.Figure:
         else:  # images live in [0, 1]; larger inputs (the 0..8 matrix) stretch the scale
             limits = dict(zmin=min(0.0, float(Z.min())), zmax=max(1.0, float(Z.max())))
         traces.append(
-            go.Heatmap(
-                z=Z, x=np.arange(w) + left, y=np.arange(h), showscale=False,
+            dict(
+                type="heatmap", z=Z, x=np.arange(w) + left, y=np.arange(h), showscale=False,
                 colorscale="RdBu_r" if symmetric else "gray",
                 text=np.vectorize(lambda v: format(v + 0.0, fmt))(Z), texttemplate="%{text}",
                 textfont=dict(size=15), hovertemplate="%{z:.4g}<extra></extra>", **limits,
@@ -237,7 +237,7 @@ def panels_figure(panels, height: int = 280, fmt: str = ".3g") -> go.Figure:
         yaxis=dict(range=[tallest - 0.5, -0.5], visible=False, scaleanchor="x",
                    constrain="domain"),
     )  # fmt: skip
-    return go.Figure(data=traces, layout=layout)
+    return fast_figure(traces, layout)
 
 
 def step_figure(values, K, products, height: int = 280) -> go.Figure:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from cnnviz.plots.base import FONT, PALETTE, _np
+from cnnviz.plots.base import FONT, PALETTE, _np, fast_figure
 
 
 def _layout(title: str | None, height: int | None, **extra) -> dict:
@@ -27,14 +27,14 @@ def param_bars(fc: int, conv: int, fc_label: str = "fully connected", conv_label
         type="bar",
         x=[fc_label, conv_label],
         y=[fc, conv],
-        marker_color=[PALETTE[3], PALETTE[2]],
+        marker=dict(color=[PALETTE[3], PALETTE[2]]),
         text=[f"{fc:.3g}" if fc >= 1e6 else f"{fc:,}", f"{conv:,}"],
         textposition="outside",
         cliponaxis=False,
         hovertemplate="%{x}: %{y:,}<extra></extra>",
     )
     yaxis = dict(type="log", title=dict(text="parameters (log scale)"), exponentformat="power")
-    return go.Figure(data=[bar], layout=_layout(None, 360, yaxis=yaxis))
+    return fast_figure([bar], _layout(None, 360, yaxis=yaxis))
 
 
 def _text(Z: np.ndarray, fmt: str) -> np.ndarray:
@@ -117,9 +117,7 @@ def heatmap_row(
             dict(text=title, x=x0 + cell_w / 2, y=top, xref="paper", yref="paper",
                  xanchor="center", yanchor="bottom", showarrow=False, font=dict(size=15), yshift=8)
         )  # fmt: skip
-    return go.Figure(
-        data=data, layout=dict(layout, annotations=notes, **_layout(None, height * rows))
-    )
+    return fast_figure(data, dict(layout, annotations=notes, **_layout(None, height * rows)))
 
 
 def matrix_frame(M, row_label: str, col_label: str):
@@ -180,7 +178,7 @@ def winners_figure(X, wins, title: str | None = None, height: int = 420) -> go.F
     frame = dict(showline=True, linecolor="#888", mirror=True, showgrid=False, zeroline=False)
     xaxis = dict(constrain="domain", range=[-0.5, w - 0.5], **frame)
     yaxis = dict(scaleanchor="x", constrain="domain", range=[h - 0.5, -0.5], **frame)
-    return go.Figure(data=data, layout=_layout(title, height, xaxis=xaxis, yaxis=yaxis))
+    return fast_figure(data, _layout(title, height, xaxis=xaxis, yaxis=yaxis))
 
 
 def shapes_table(rows: dict[int, list[tuple[str, tuple[int, ...]]]]):

@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from cnnviz.features import FeatureMap, normalise_maps
-from cnnviz.plots.base import base_layout, image_montage
+from cnnviz.plots.base import FONT, base_layout, fast_figure, image_montage
 
 KIND_COLORS = {
     "conv": "#1f77b4",
@@ -132,11 +132,15 @@ def network_diagram(
     ]  # fmt: skip
     # Plain dicts without Plotly's per-property validation: the figure is rebuilt on every
     # widget change, and validation alone would take most of the 300 ms budget.
-    fig = go.Figure(data=traces, _validate=False)
-    fig.update_xaxes(visible=False, range=[-0.7, len(xs) - 0.3])
-    fig.update_yaxes(visible=False, range=[-1.05, 1.05], fixedrange=True)
-    fig.update_layout(legend=dict(orientation="h", y=-0.02, yanchor="top"))
-    return base_layout(fig, None, height)
+    axes = dict(visible=False, gridcolor="#e5e5e5", zerolinecolor="#cccccc")
+    layout = dict(
+        xaxis=dict(axes, range=[-0.7, len(xs) - 0.3]),
+        yaxis=dict(axes, range=[-1.05, 1.05], fixedrange=True),
+        legend=dict(orientation="h", y=-0.02, yanchor="top"),
+        font=FONT, margin=dict(l=10, r=10, t=10, b=10), paper_bgcolor="white",
+        plot_bgcolor="white", height=height,
+    )  # fmt: skip
+    return fast_figure(traces, layout)  # base_layout's look
 
 
 def feature_map_figure(fm: FeatureMap, cols: int = 8, labels: list[str] | None = None):

@@ -1,0 +1,74 @@
+"""Figures built without Plotly's per-property validation (cnnviz.plots.base.fast_figure) are
+valid Plotly figures, and the browser gets exactly what the validated figure would send."""
+
+import json
+
+import numpy as np
+import plotly.graph_objects as go
+import plotly.io as pio
+import pytest
+import torch
+
+from cnnviz import lessons, ops
+from cnnviz.kernels import kernel_tensor
+from cnnviz.models import PRESETS, layer_summary
+from cnnviz.plots import conv, kernel_learning, models
+from cnnviz.plots import lessons as lplots
+
+
+def _figures():
+    g = torch.Generator().manual_seed(0)
+    X = torch.rand(6, 8, generator=g)
+    K = kernel_tensor("Sobel x")
+    Y = ops.corr2d(X, K)
+    win = ops.window(X, 1, 2, K)
+    res = lessons.pool(torch.arange(16.0).reshape(4, 4), lessons.PoolSettings(3, 2, 1))
+    big = torch.rand(100, 90, generator=g)
+    summary = layer_summary(PRESETS["LeNet"])
+    return {
+        "grid": conv.grid_figure(X, "X", window=(win.rows, win.cols)),
+        "grid padded": conv.grid_figure(X, None, padding=(1, 2), window=((0, 1), (0, 1, 2))),
+        "grid clickable": conv.grid_figure(Y, "Y", selected=(1, 1), clickable=True),
+        "grid large": conv.grid_figure(big, "big", clickable=True, selected=(3, 4)),
+        "step": conv.step_figure(win.values, K, win.products),
+        "seed demo": conv.seed_demo_figure(X, Y, Y * 0),
+        "param bars": lplots.param_bars(10**12, 10),
+        "heatmap row": lplots.heatmap_row([X, -X], ["a", "b"], shared_scale=True),
+        "heatmap grid": lplots.heatmap_row([X] * 5, list("abcde"), cols=2, annotate=False,
+                                           colorscales=["Reds", "Greens", "Blues", "gray", "Reds"]),
+        "winners": lplots.winners_figure(torch.arange(16.0).reshape(4, 4), res.wins, "w"),
+        "kernel": kernel_learning.kernel_figure([[1.0, -1.0]], 1.0, 220),
+        "diagram": models.network_diagram(summary, (1, 1, 28, 28)),
+    }  # fmt: skip
+
+
+def _sent(fig) -> dict:
+    """What st.plotly_chart sends for a figure: its dict, as JSON."""
+    return json.loads(pio.to_json(fig.to_dict(), validate=False))
+
+
+@pytest.mark.parametrize("name", list(_figures()))
+def test_fast_figures_are_valid_and_send_what_validation_would(name):
+    fig = _figures()[name]
+    validated = go.Figure(fig.to_dict())  # raises on any invalid property or value
+    fast, slow = _sent(fig), _sent(validated)
+    assert fast["data"] == slow["data"]
+    # An empty template ({}) is spelled out by validation; everything else must agree.
+    fast["layout"].pop("template", None)
+    slow["layout"].pop("template", None)
+    assert fast["layout"] == slow["layout"]
+
+
+def test_named_colour_scales_reach_the_browser_as_colours():
+    """plotly.js does not know Python's names ("gray", "RdBu_r"): they are sent as lists."""
+    for fig in _figures().values():
+        for trace in _sent(fig)["data"]:
+            if "colorscale" in trace:
+                assert isinstance(trace["colorscale"], list), trace["type"]
+
+
+def test_no_none_is_sent():
+    fig = conv.grid_figure(torch.rand(20, 20), None)  # no title; too big for numbers
+    sent = _sent(fig)
+    assert "title" not in sent["layout"] and "text" not in sent["data"][0]
+    assert np.asarray(fig.data[0].z).shape == (20, 20)
