@@ -50,6 +50,7 @@ INIT_LABELS = {
 }
 REDUCTIONS = ("sum", "mean")
 MAX_KERNEL_SIDE = 7
+MAX_KERNEL_TEXT = 2_000  # characters of a typed kernel: 49 numbers with room to spare
 EXPLODE_FACTOR = 1e6  # loss this many times its first value counts as diverged
 RANK_RTOL = 1e-4  # singular values below this fraction of the largest count as zero
 
@@ -100,6 +101,11 @@ def parse_kernel(raw) -> torch.Tensor:
         ValueError: with a message for the user.
     """
     if isinstance(raw, str):
+        if len(raw) > MAX_KERNEL_TEXT:  # before splitting: a huge text would make huge lists
+            raise ValueError(
+                f"That is {len(raw):,} characters; a kernel of up to {MAX_KERNEL_SIDE}×"
+                f"{MAX_KERNEL_SIDE} numbers fits in {MAX_KERNEL_TEXT:,}."
+            )
         rows = [line.replace(",", " ").split() for line in raw.strip().splitlines() if line.strip()]
         if not rows:
             raise ValueError("Type at least one row of numbers.")

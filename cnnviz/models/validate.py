@@ -18,6 +18,9 @@ MAX_FC = 16384
 MAX_STAGES = 8
 MAX_REPEATS = 8
 MAX_PARAMETERS = 300_000_000  # VGG-11 at 224 has 128.8M; above this a laptop runs out of RAM
+# The largest feature map of one image (C·H·W values): VGG-11 at 224 makes 3.2M (64×224×224).
+# A few widgets can ask for 4096×512×512 (4 GB for one image, times the batch when training).
+MAX_MAP_ELEMENTS = 2**24
 
 
 class SpecError(ValueError):
@@ -155,12 +158,43 @@ def count_parameters(spec: ModelSpec) -> int:
     return total + (c + 1) * spec.num_classes
 
 
+def largest_map(spec: ModelSpec) -> tuple[int, str, tuple[int, int, int]]:
+    """The largest feature map the network makes for one image, computed without building it:
+    (values, the layer, its (C, H, W)). Convolutions keep their size under padding; pooling
+    halves it (d2l 7.3 and 7.5)."""
+    maps: list[tuple[str, tuple[int, int, int]]] = []
+    size = spec.input_size
+    if isinstance(spec, LeNetSpec):
+        c1, c2 = spec.channels
+        n1 = out_size(size, spec.kernel_size, spec.padding)
+        n2 = out_size(n1 // 2, spec.kernel_size)
+        maps += [("conv1", (c1, n1, n1)), ("conv2", (c2, n2, n2))]
+    elif isinstance(spec, VGGSpec):
+        n = size
+        for i, (_, c) in enumerate(spec.arch, start=1):
+            maps.append((f"VGG block {i}'s convolutions", (c, n, n)))
+            n //= 2
+    else:
+        if spec.stem == "d2l":
+            n = out_size(size, 7, 3, 2)
+            maps.append(("the stem's convolution", (spec.stem_channels, n, n)))
+            n = out_size(n, 3, 1, 2)
+        else:
+            n = size
+            maps.append(("the stem's convolution", (spec.stem_channels, n, n)))
+        for i, (_, c) in enumerate(spec.arch):
+            n = out_size(n, 3, 1, 2) if i else n
+            maps.append((f"ResNet stage {i + 1}", (c, n, n)))
+    name, shape = max(maps, key=lambda m: math.prod(m[1]))
+    return math.prod(shape), name, shape
+
+
 def validate(spec: ModelSpec) -> ModelSpec:
     """Raise :class:`SpecError` if ``spec`` cannot be built; return it unchanged otherwise.
 
     Checks ranges (no zero channels, no empty arch, known activation/pooling/stem), that no
     stage shrinks the feature map below 1×1 at ``spec.input_size``, and that the network fits
-    in memory (at most ``MAX_PARAMETERS``).
+    in memory (at most ``MAX_PARAMETERS``, and no feature map over ``MAX_MAP_ELEMENTS``).
     """
     checks = {LeNetSpec: _lenet, VGGSpec: _vgg, ResNetSpec: _resnet}
     if type(spec) not in checks:
@@ -172,5 +206,12 @@ def validate(spec: ModelSpec) -> ModelSpec:
         raise SpecError(
             f"this network would have {total / 1e6:,.0f}M parameters "
             f"(limit {MAX_PARAMETERS / 1e6:,.0f}M): reduce the widths or the input size."
+        )
+    values, where, (c, h, w) = largest_map(spec)
+    if values > MAX_MAP_ELEMENTS:
+        raise SpecError(
+            f"{where} would make a {c}×{h}×{w} feature map: {values / 1e6:,.0f}M values "
+            f"({values * 4 / 2**30:,.1f} GB) for one image, over the limit of "
+            f"{MAX_MAP_ELEMENTS / 1e6:,.1f}M: use fewer channels or a smaller input size."
         )
     return spec
