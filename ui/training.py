@@ -80,7 +80,9 @@ TEXT = {
     "import_body": "Every run's **Weights (.safetensors)** file also carries the run itself: "
     "its settings and every epoch's metrics. Upload one here to bring the run into this store "
     "— for example one trained on a GPU machine with `python -m cnnviz train` (its file is in "
-    "that store's `checkpoints` folder). Files over {mb} MB: `python -m cnnviz import FILE`.",
+    "that store's `checkpoints` folder). Up to {mb} MB here (LeNet, ResNet-18, the adjusted "
+    "VGG); larger files (VGG-small, VGG-11) on the machine that serves this page: "
+    "`python -m cnnviz import FILE`.",
     "import_file": "A cnnviz weights file",
     "importing": "Checking and importing {name}…",
     "import_added": "Imported **{name}** ({e} of {n} epochs, {status}); it is shown above.",
@@ -98,7 +100,7 @@ TEXT = {
     "kernels": "First-layer kernels",
     "maps": "First-layer feature maps of test image {i} ({label})",
 }
-IMPORT_MB = 600  # VGG-11's weights are 515 MB (.streamlit/config.toml's maxUploadSize)
+IMPORT_MB = 50  # = .streamlit/config.toml's maxUploadSize, which the server enforces
 SUBSETS = ["auto", 1000, 2000, 5000, 10000, 30000, 60000]
 AUTO_EPOCH_S = 60.0
 
