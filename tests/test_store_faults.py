@@ -125,7 +125,6 @@ def test_deleting_a_live_run_is_refused_or_stops_it_first(tmp_path):
     wait_for(lambda: m.status(other) == "running" and store.stored_progress(other))
     store._x("DELETE FROM runs WHERE run_id=?", (other,))
     wait_for(lambda: not m.executor.alive(), timeout=30)
-    assert m.executor.poll() == [] or True  # the executor lives on
     ok = m.submit(tiny(num_epochs=1))
     assert m.wait(ok, 120) == "finished"
     m.shutdown()

@@ -106,7 +106,8 @@ class RayExecutor:
         if gpus_per_run is None and (raw := os.environ.get(ENV_GPUS)):
             self.gpus_per_run = float(raw)
         self._lock = threading.Lock()
-        self._idle: list = []
+        self._idle: list = []  # actors ready for a run (scheduled, data read, warmed up)
+        self._pending: dict = {}  # actors not placed or not warm yet → their readiness ref
         self._actors = 0
         self._runs: dict[str, object] = {}  # run id → its actor
         self._ended: list[Ended] = []
@@ -141,8 +142,7 @@ class RayExecutor:
                 num_cpus=self.cpus_per_run, num_gpus=self.gpus_per_run, max_concurrency=2
             )
             with self._lock:
-                while self._actors < self.slots:
-                    self._idle.append(self._new_actor())
+                self._fill()
             log.info("Ray executor ready: %d slots (%s)", self.slots, self.address or "local")
         except Exception as exc:  # the runs wait; the page shows why
             self.error = f"Ray could not be started or reached: {type(exc).__name__}: {exc}"
@@ -150,20 +150,42 @@ class RayExecutor:
         finally:
             self.ready.set()
 
-    def _new_actor(self):
-        self._actors += 1
-        return self._actor_class.remote(self.threads, self.gpus_per_run or 0.0)
+    def _fill(self) -> None:
+        """Start actors up to ``slots``; each is usable once Ray has placed and warmed it (a
+        slot on a lost node waits for capacity instead of taking runs it cannot train)."""
+        while self._actors < self.slots:
+            actor = self._actor_class.remote(self.threads, self.gpus_per_run or 0.0)
+            self._pending[actor.where.remote()] = actor
+            self._actors += 1
+
+    def _promote(self) -> None:
+        import ray
+
+        if not self._pending:
+            return
+        done, _ = ray.wait(list(self._pending), num_returns=len(self._pending), timeout=0)
+        for ref in done:
+            actor = self._pending.pop(ref)
+            try:
+                ray.get(ref)
+            except Exception as exc:  # it died before it was ready: its slot is started anew
+                log.warning("a Ray actor could not start: %s", exc)
+                self._actors -= 1
+                continue
+            self._idle.append(actor)
 
     # -- the executor interface -------------------------------------------------------------
     def free_slots(self) -> int:
         if not self.ready.is_set() or self.error or self._closed:
             return 0
         with self._lock:
-            return self.slots - len(self._runs)
+            self._fill()
+            self._promote()
+            return len(self._idle)
 
     def start(self, run_id: str, config: RunConfig) -> None:
         with self._lock:
-            actor = self._idle.pop() if self._idle else self._new_actor()
+            actor = self._idle.pop(0)  # the dispatcher asked free_slots first
             self._runs[run_id] = actor
         t = threading.Thread(
             target=self._consume, args=(run_id, actor, config),
@@ -209,8 +231,6 @@ class RayExecutor:
                     self._idle.append(actor)
                 else:
                     self._actors -= 1  # a dead (or closing) actor leaves its slot
-                    if not self._closed:
-                        self._idle.append(self._new_actor())
                 self._ended.append(Ended(run_id, reason))
 
     def cancel(self, run_id: str) -> None:
@@ -237,7 +257,8 @@ class RayExecutor:
         for t in self._threads:
             t.join(timeout=SHUTDOWN_S)
         with self._lock:
-            actors, self._idle = list(self._idle) + list(self._runs.values()), []
+            actors = [*self._idle, *self._pending.values(), *self._runs.values()]
+            self._idle, self._pending = [], {}
         for actor in actors:
             try:
                 ray.kill(actor)
