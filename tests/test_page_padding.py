@@ -14,7 +14,7 @@ def _shapes(at) -> tuple[str, str]:
 
 
 @pytest.mark.parametrize(
-    "example, shape", zip(SEED_EXAMPLES, ["8×8", "8×8", "4×4", "2×2"], strict=True)
+    "example, shape", list(zip(SEED_EXAMPLES, ["8×8", "8×8", "4×4", "2×2"], strict=True))
 )
 def test_the_books_four_examples(example, shape):
     at = app_test("padding_stride.py").run()

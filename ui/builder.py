@@ -270,7 +270,7 @@ def finished_runs(spec: ModelSpec) -> dict[str, str]:
                 acc = f", val acc {acc:.1%}" if isinstance(acc, float) and acc == acc else ""
                 out[row.run_id] = f"{row.name} ({row.epochs_done} epochs{acc})"
         return out
-    except Exception as exc:  # noqa: BLE001 - a broken store must not break the builder
+    except Exception as exc:  # a broken store must not break the builder: logged and shown
         log.exception("listing runs for the builder failed")
         st.warning(TEXT["store_error"].format(error=exc), icon=":material/warning:")
         return {}
