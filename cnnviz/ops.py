@@ -158,6 +158,12 @@ def _too_big(axis: str, n: int, k: int, p: int, s: int, d: int) -> str:
     )
 
 
+def _empty_output(g: Geometry, ceil_mode: bool = False) -> list[str]:
+    """Why not even one window fits, per axis: the output size formula gives less than 1."""
+    fields = ("input", "kernel", "padding", "stride", "dilation")
+    return _explain(g, fields, lambda *v: out_size(*v, ceil_mode) < 1, _too_big)
+
+
 def _pool_padding(axis: str, k: int, p: int) -> str:
     of = f" ({axis})" if axis else ""
     window = f"pooling window's {axis}" if axis else "pooling window"
@@ -185,10 +191,7 @@ def check_conv_shape(
     Mirrors the checks ``F.conv2d`` makes, but says what to change.
     """
     g = Geometry.of(input_hw, kernel_hw, padding_hw, stride_hw, dilation_hw)
-    return _basic_problems(g) or _explain(
-        g, ("input", "kernel", "padding", "stride", "dilation"),
-        lambda n, k, p, s, d: d * (k - 1) + 1 > n + 2 * p, _too_big,
-    )  # fmt: skip
+    return _basic_problems(g) or _empty_output(g)
 
 
 def check_pool_shape(
@@ -212,10 +215,7 @@ def check_pool_shape(
         g, ("kernel", "padding"), lambda k, p: p > k // 2, _pool_padding
     )
     if not problems:
-        problems = _explain(
-            g, ("input", "kernel", "padding", "stride", "dilation"),
-            lambda n, k, p, s, d: out_size(n, k, p, s, d, ceil_mode) < 1, _too_big,
-        )  # fmt: skip
+        problems = _empty_output(g, ceil_mode)
     if mode == "avg" and g.dilation != (1, 1):
         problems.append(AVG_NO_DILATION)
     return problems
