@@ -16,6 +16,7 @@ from ui.ablation import (
     learned_ui,
     restore_from_url,
 )
+from ui.common import md_escape
 from ui.runs import manager_or_message
 
 s = settings()
@@ -30,7 +31,8 @@ if mgr is not None:
         with st.container(border=True):
             controls_ui(mgr)
     if missing := st.session_state.pop("abl_missing", None):
-        st.warning(TEXT["missing"].format(ids=", ".join(missing)), icon=":material/link_off:")
+        ids = md_escape(", ".join(missing))  # from the address: anyone's text
+        st.warning(TEXT["missing"].format(ids=ids), icon=":material/link_off:")
     run_ids = st.session_state.get("abl_run_ids", [])
     if run_ids:
         comparison_ui(mgr, run_ids)

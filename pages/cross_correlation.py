@@ -14,7 +14,7 @@ from cnnviz.images import seed_stripes
 from cnnviz.kernels import kernel_tensor
 from cnnviz.plots import conv as cplots
 from ui import image_source_ui, page_header, settings
-from ui.common import SHARE
+from ui.common import SHARE, md_escape
 from ui.conv import corr2d_cached, step_through_ui
 from ui.kernels import kernel_editor_ui
 
@@ -77,7 +77,7 @@ Y_np = corr2d_cached(X.numpy(), K.numpy())
 Y = cplots.as_tensor(Y_np)
 (n_h, n_w), (k_h, k_w), (o_h, o_w) = X.shape, K.shape, Y.shape
 m1, m2, m3, m4 = st.columns(4)
-m1.metric(TEXT["input_size"], f"{n_h}×{n_w}", help=loaded.name)
+m1.metric(TEXT["input_size"], f"{n_h}×{n_w}", help=md_escape(loaded.name))
 m2.metric(TEXT["kernel_size"], f"{k_h}×{k_w}")
 m3.metric(TEXT["output_size"], f"{o_h}×{o_w}")
 m4.metric(TEXT["mean_abs"], f"{float(abs(Y_np).mean()):.4f}")

@@ -16,6 +16,7 @@ from cnnviz.images import fit_side
 from cnnviz.plots.base import heatmap
 from ui import image_source_ui, page_header, settings
 from ui import kernel_learning as lk
+from ui.common import md_escape
 
 TEXT = {
     "title": "Learn a kernel by gradient descent",
@@ -47,7 +48,7 @@ with left:
     cfg = lk.train_settings_ui()
     if loaded is not None:
         X = loaded.X.mean(0)
-        st.caption(f"{TEXT['image']}: {loaded.name}, {X.shape[0]}×{X.shape[1]}")
+        st.caption(f"{TEXT['image']}: {md_escape(loaded.name)}, {X.shape[0]}×{X.shape[1]}")
         shown = fit_side(X[None], 128)[0]  # a large upload is drawn smaller
         st.plotly_chart(heatmap(shown, height=220, fmt=".0f"), key="learn_image")
 

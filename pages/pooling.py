@@ -9,7 +9,7 @@ from cnnviz import images, lessons, ops
 from cnnviz.kernels import KERNEL_PRESETS, kernel_tensor
 from cnnviz.plots import lessons as plots
 from ui import image_source_ui, page_header
-from ui.common import SHARE
+from ui.common import SHARE, md_escape
 
 INPUTS = ("arange(16) 4×4 (d2l 7.5)", "Image picker")
 TEXT = {
@@ -112,7 +112,7 @@ if min(X.shape) < max(K.shape) + size - 1:
     st.warning("This input is too small for that kernel and window.")
     st.stop()
 tol = lessons.shift_tolerance(X, K, dx, size)
-st.caption(f"Input: {label}")
+st.caption(f"Input: {md_escape(label)}")
 m = st.columns(4)
 m[0].metric("conv: cells changed", f"{tol.conv_changed:.0%}")
 m[1].metric("pooled: cells changed", f"{tol.pooled_changed:.0%}", help="max-pooled conv output")

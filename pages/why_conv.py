@@ -8,7 +8,7 @@ from cnnviz import lessons
 from cnnviz.kernels import KERNEL_PRESETS, kernel_tensor
 from cnnviz.plots import lessons as plots
 from ui import image_source_ui, page_header
-from ui.common import SHARE
+from ui.common import SHARE, md_escape
 
 CONV_CHECK = "conv: equivariance error"
 DENSE_CHECK = "dense: equivariance error"
@@ -95,7 +95,7 @@ if loaded is not None:
         m[1].metric(DENSE_CHECK, f"{demo.dense_error:.3g}",
                     help="max |dense(shift X) − shift(dense X)|")  # fmt: skip
         st.caption(
-            f"Input {tuple(demo.X.shape)} ({loaded.name}); the dense layer holds "
+            f"Input {tuple(demo.X.shape)} ({md_escape(loaded.name)}); the dense layer holds "
             f"{demo.X.numel() ** 2:,} weights. Its outputs reach {demo.dense_scale:.3g}."
         )
     grid = [demo.X, demo.X_shifted, demo.conv, demo.conv_of_shifted, demo.dense]

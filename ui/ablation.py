@@ -11,7 +11,7 @@ from cnnviz.device import cuda_available
 from cnnviz.models import PRESETS
 from cnnviz.plots import ablation as P
 from cnnviz.runs import LIVE, RunManager, StoreError
-from ui.common import font_size, load_data
+from ui.common import font_size, load_data, md_escape
 from ui.learned import follow_newest, learned_arrays, learned_charts_ui
 
 TEXT = {
@@ -245,7 +245,7 @@ def _grid_ui(mgr: RunManager) -> None:
     try:
         group = A.grid_group(st.session_state["abl_grid_base"], field, values)
     except ValueError as exc:
-        st.warning(str(exc), icon=":material/info:")
+        st.warning(md_escape(exc), icon=":material/info:")
         return
     _size_ui(group)
     _launch_row_ui(group, "abl_grid_launch", _launch_grid, mgr)
@@ -282,7 +282,7 @@ def controls_ui(mgr: RunManager) -> None:
     source = st.session_state.get("abl_source") or "builtin"
     {"builtin": _builtin_ui, "grid": _grid_ui, "store": _store_ui}[source](mgr)
     if err := st.session_state.get("abl_error"):
-        st.error(err, icon=":material/error:")
+        st.error(md_escape(err), icon=":material/error:")
 
 
 # -- the comparison --------------------------------------------------------------------------
@@ -297,7 +297,7 @@ def _variants(mgr: RunManager, run_ids: list[str]) -> dict[str, object]:
         except KeyError:
             continue
         except StoreError as exc:  # a damaged row: said, and left out of the comparison
-            st.warning(str(exc), icon=":material/database:")
+            st.warning(md_escape(exc), icon=":material/database:")
             continue
         name = rec.name if rec.name not in out else f"{rec.name} ({rid[:4]})"
         out[name] = rec
@@ -310,7 +310,7 @@ def _status_ui(mgr: RunManager, variants: dict, colors: dict) -> None:
         status = mgr.status(rec.run_id)
         line = f"{STATUS_ICON.get(status, '')} {status}"
         col.markdown(
-            f"<span style='color:{colors[name]};font-weight:700'>■ {name}</span>",
+            f"<span style='color:{colors[name]};font-weight:700'>■ {md_escape(name)}</span>",
             unsafe_allow_html=True,
         )
         n = rec.config.num_epochs
@@ -321,7 +321,8 @@ def _status_ui(mgr: RunManager, variants: dict, colors: dict) -> None:
         else:
             col.caption(f"{line} · {mgr.store.get(rec.run_id).epochs_done}/{n} epochs")
         if status == "failed":
-            col.error(TEXT["failed"].format(name=name, error=mgr.store.get(rec.run_id).error))
+            error = mgr.store.get(rec.run_id).error
+            col.error(TEXT["failed"].format(name=md_escape(name), error=md_escape(error)))
 
 
 def _stop_all(mgr: RunManager, run_ids: list[str]) -> None:
@@ -337,7 +338,7 @@ def _comparison_body(mgr: RunManager, run_ids: list[str]) -> None:
     colors = P.variant_colors(variants)
     live = any(mgr.status(r.run_id) in LIVE for r in variants.values())
     first = next(iter(variants.values()))
-    st.subheader(first.group or TEXT["headline"])
+    st.subheader(md_escape(first.group) if first.group else TEXT["headline"])
     _status_ui(mgr, variants, colors)
     if live:
         st.button(TEXT["stop"], key="abl_stop", icon=":material/stop:",
@@ -360,8 +361,8 @@ def _comparison_body(mgr: RunManager, run_ids: list[str]) -> None:
     table = A.comparison_table(metrics, params)
     st.markdown(f"**{TEXT['table']}**")
     st.dataframe(A.highlight(table), hide_index=True, key="abl_table", width="stretch")
-    if lines := A.summary_sentences(table):
-        st.markdown(TEXT["differences"].format(base=table["variant"].iloc[0]))
+    if lines := A.summary_sentences(table.assign(variant=table["variant"].map(md_escape))):
+        st.markdown(TEXT["differences"].format(base=md_escape(table["variant"].iloc[0])))
         st.markdown("\n".join(f"- {line}" for line in lines))
     c1, c2 = st.columns([1, 3])
     # The CSV is made when clicked: a static file would change with every poll, and the

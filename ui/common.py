@@ -156,6 +156,40 @@ def sidebar_ui() -> None:
         st.markdown(PRESENTER_CSS, unsafe_allow_html=True)
 
 
+# Characters that mean something in Streamlit's Markdown. "<", ">", "&" and quotes become HTML
+# entities (literal text both in Markdown and inside the inline HTML of an
+# ``unsafe_allow_html`` sink); every other ASCII punctuation mark gets CommonMark's backslash
+# escape (links, images, emphasis, code, ``$`` math, tables); a zero-width space after a colon
+# or an "@", and inside "www.", stops what is matched in the text after parsing: the
+# ``:material/icon:``, ``:emoji:`` and ``:red[...]`` shortcodes and GFM's bare-URL and e-mail
+# links.
+_MD_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}
+_MD_PUNCTUATION = frozenset("!#$%()*+,-./:;=?@[\\]^_`{|}~")
+ZERO_WIDTH_SPACE = "\u200b"
+
+
+def md_escape(text: object) -> str:
+    """A user-supplied string (a run's name or group, a file name, an error that quotes one)
+    for any sink that renders Markdown: ``st.markdown`` (with or without
+    ``unsafe_allow_html``), ``st.caption``, ``st.info``/``warning``/``error``/``success``,
+    ``st.subheader``, ``st.spinner``, ``st.metric`` and widget labels and tooltips, radio and
+    select-slider options. It shows as typed, on one line, and never as markup. Not for
+    ``st.selectbox``/``st.multiselect`` options or ``st.dataframe`` cells: those show plain
+    text (the backslashes would show)."""
+    out = []
+    text = " ".join(str(text).split())
+    for i, ch in enumerate(text):
+        if ch == "." and text[max(0, i - 3) : i].lower() == "www":
+            out.append(ZERO_WIDTH_SPACE)
+        if ch in _MD_ENTITIES:
+            out.append(_MD_ENTITIES[ch])
+        elif ch in _MD_PUNCTUATION:
+            out.append("\\" + ch + (ZERO_WIDTH_SPACE if ch in ":@" else ""))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
 def page_header(title: str, lesson: str, intro: str) -> None:
     """Title, the d2l section it serves, and one paragraph on what the page teaches."""
     st.title(title)
@@ -171,7 +205,7 @@ def error_boundary(where: str = "this page"):
     except Exception as exc:  # st.rerun/st.stop raise BaseExceptions and pass through
         log.error("Unhandled error in %s:\n%s", where, traceback.format_exc())
         st.error(
-            f"Something went wrong in {where}: {type(exc).__name__}: {exc}. "
+            f"Something went wrong in {where}: {type(exc).__name__}: {md_escape(exc)}. "
             "Your inputs are kept; change a setting or reload the page to try again.",
             icon=":material/error:",
         )

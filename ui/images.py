@@ -6,7 +6,7 @@ import streamlit as st
 
 from cnnviz import images
 from cnnviz.data import TEXT_LABELS
-from ui.common import SHARE, load_data
+from ui.common import SHARE, load_data, md_escape
 
 SOURCES = (
     "Stripes 6×8 (d2l 7.2)",
@@ -62,10 +62,10 @@ def _upload_ui(key: str, max_side: int, color: bool) -> images.LoadedImage | Non
     try:
         loaded = _decode(file.getvalue(), file.name, max_side, color)
     except images.ImageError as exc:
-        st.error(str(exc), icon=":material/broken_image:")
+        st.error(md_escape(exc), icon=":material/broken_image:")
         return None
     for note in loaded.notes:
-        st.info(f"{file.name}: {note}.", icon=":material/info:")
+        st.info(md_escape(f"{file.name}: {note}."), icon=":material/info:")
     return loaded
 
 

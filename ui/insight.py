@@ -26,7 +26,7 @@ from cnnviz.plots.base import PALETTE
 from cnnviz.runs import LIVE, RunManager
 from cnnviz.train import estimate_epoch_seconds, format_seconds
 from ui import state
-from ui.common import font_size
+from ui.common import font_size, md_escape
 
 TEXT = {
     "title": "What the network learned",
@@ -203,7 +203,7 @@ def _load(mgr: RunManager, run_id: str) -> I.LoadedRun | None:
         run = I.load_run(mgr.store, run_id)
     except I.InsightError as exc:
         live = mgr.status(run_id) in LIVE
-        (st.info if live else st.warning)(str(exc), icon=":material/info:")
+        (st.info if live else st.warning)(md_escape(exc), icon=":material/info:")
         if live:
             st.caption(TEXT["wait_live"])
 
@@ -216,7 +216,7 @@ def _load(mgr: RunManager, run_id: str) -> I.LoadedRun | None:
         return None
     rec = mgr.store.get(run_id)
     if rec.status == "failed":
-        st.warning(TEXT["failed_note"].format(e=rec.epochs_done, error=rec.error))
+        st.warning(TEXT["failed_note"].format(e=rec.epochs_done, error=md_escape(rec.error)))
     elif rec.status == "stopped" and rec.epochs_done < rec.config.num_epochs:
         st.caption(TEXT["stopped_note"].format(e1=rec.epochs_done + 1))
     return run
@@ -306,10 +306,10 @@ def _upload_ui():
     try:
         loaded = _decode(file.getvalue(), file.name)
     except images.ImageError as exc:
-        st.error(str(exc), icon=":material/broken_image:")
+        st.error(md_escape(exc), icon=":material/broken_image:")
         return None
     for note in loaded.notes:
-        st.caption(f"{file.name}: {note}.")
+        st.caption(md_escape(f"{file.name}: {note}."))
     st.image(P.upscale(loaded.X, 1), width=224)
     return loaded.X
 
@@ -339,7 +339,7 @@ def _classifier_body(data, runs: list[I.LoadedRun]) -> None:
     try:
         prepared = [I.prepare(image, r.spec, fit=fit) for r in runs]
     except I.InsightError as exc:
-        mid.info(str(exc), icon=":material/image:")
+        mid.info(md_escape(exc), icon=":material/image:")
         return
     shown = names(runs)
     with mid:
@@ -360,7 +360,7 @@ def _classifier_body(data, runs: list[I.LoadedRun]) -> None:
     with right:
         for name, p in probs.items():
             top = int(p.argmax())
-            line = TEXT["says"].format(name=name, label=TEXT_LABELS[top], p=p[top])
+            line = TEXT["says"].format(name=md_escape(name), label=TEXT_LABELS[top], p=p[top])
             if truth is not None:
                 label = TEXT_LABELS[truth]
                 wrong = TEXT["wrong"].format(a=P.article(label), label=label)
@@ -438,7 +438,7 @@ def _status_body(mgr: RunManager, data, runs) -> None:
         got = jobs.get(_eval_key(mgr, r, n))
         if got is not None and not got[0].done():
             pending = True
-            st.info(TEXT["evaluating"].format(name=name, n=n, s=time.time() - got[1]),
+            st.info(TEXT["evaluating"].format(name=md_escape(name), n=n, s=time.time() - got[1]),
                     icon=":material/hourglass_top:")  # fmt: skip
     was = st.session_state.get("insight_eval_pending", False)
     st.session_state["insight_eval_pending"] = pending
@@ -466,7 +466,8 @@ def evaluation_ui(mgr: RunManager, data, runs: list[I.LoadedRun]) -> list[I.Eval
             got = jobs.get(key)
         if got is None:
             st.button(
-                TEXT["evaluate"].format(name=name, n=n, t=format_seconds(_estimate(r, n))),
+                TEXT["evaluate"].format(name=md_escape(name), n=n,
+                                        t=format_seconds(_estimate(r, n))),
                 key=f"insight_eval_{r.run_id}", on_click=_start, args=(mgr, data, r),
                 icon=":material/play_arrow:",
             )  # fmt: skip
@@ -478,7 +479,8 @@ def evaluation_ui(mgr: RunManager, data, runs: list[I.LoadedRun]) -> list[I.Eval
             results.append(None)
         elif fut.exception() is not None:
             exc = fut.exception()
-            st.error(TEXT["eval_failed"].format(name=name, error=f"{type(exc).__name__}: {exc}"))
+            error = md_escape(f"{type(exc).__name__}: {exc}")
+            st.error(TEXT["eval_failed"].format(name=md_escape(name), error=error))
             results.append(None)
         else:
             results.append(fut.result())
@@ -497,8 +499,8 @@ def _matrices_ui(mgr: RunManager, runs, evs: list[I.Evaluation]) -> None:
         with grid[i]:
             rows = mgr.store.metrics_rows(r.run_id)
             stored = rows[-1]["val_acc"] if rows else float("nan")
-            text = TEXT["eval_caption"].format(name=name, n=ev.num_images, acc=ev.accuracy,
-                                               stored=stored)  # fmt: skip
+            text = TEXT["eval_caption"].format(name=md_escape(name), n=ev.num_images,
+                                               acc=ev.accuracy, stored=stored)  # fmt: skip
             if round(ev.accuracy, 6) != round(stored, 6) and r.status == "stopped":
                 text += TEXT["eval_differs"]
             st.markdown(text)
@@ -523,13 +525,14 @@ def _difference_ui(shown: list[str], evs: list[I.Evaluation]) -> None:
     a, b = shown
     n = min(ev.num_images for ev in evs)
     cm_a, cm_b = (ev.confusion_on_first(n) for ev in evs)
-    st.markdown(f"**{TEXT['difference'].format(a=a, b=b)}**")
+    st.markdown(f"**{TEXT['difference'].format(a=md_escape(a), b=md_escape(b))}**")
     c1, c2 = st.columns([3, 2])
     c1.plotly_chart(
         P.difference_heatmap(cm_a, cm_b, a, b, font_size=font_size()), key="insight_diff",
         config=png_config("cnnviz_confusion_difference"), width="stretch",
     )  # fmt: skip
     with c2:
+        a, b = md_escape(a), md_escape(b)  # shown as Markdown from here on
         st.caption(TEXT["difference_caption"].format(n=n, a=a, b=b))
         st.markdown("\n".join(f"- {line}" for line in I.describe_difference(cm_a, cm_b, a, b)))
 

@@ -18,7 +18,7 @@ from cnnviz import kernel_learning as kl
 from cnnviz.kernels import KERNEL_PRESETS
 from cnnviz.plots import kernel_learning as kplots
 from ui import state
-from ui.common import SHARE
+from ui.common import SHARE, md_escape
 from ui.images import SOURCES
 
 SEED_PRESET = "Edge [1, -1] (d2l)"
@@ -99,7 +99,7 @@ def target_kernel_ui():
     try:
         return kl.parse_kernel(raw)
     except ValueError as exc:
-        st.error(str(exc), icon=":material/error:")
+        st.error(md_escape(exc), icon=":material/error:")  # quotes what was typed
         return None
 
 

@@ -18,7 +18,7 @@ from cnnviz.plots.training import training_curves
 from cnnviz.runfile import RunFileError
 from cnnviz.runs import LIVE, RunManager, StoreError
 from cnnviz.train import RunConfig, estimate_epoch_seconds, format_seconds, pick_device
-from ui.common import data_or_message, font_size
+from ui.common import data_or_message, font_size, md_escape
 from ui.learned import follow_newest, learned_arrays, learned_charts_ui
 
 TEXT = {
@@ -215,7 +215,7 @@ def run_form_ui(mgr: RunManager, device_choice: str) -> None:
         disabled=not found, on_click=_start, args=(mgr,),
     )  # fmt: skip
     if err := st.session_state.pop("train_start_error", None):
-        st.error(err)
+        st.error(md_escape(err))
 
 
 def current_run_id(mgr: RunManager) -> str | None:
@@ -243,7 +243,7 @@ def readable_run(mgr: RunManager, run_id: str) -> bool:
     try:
         mgr.store.get(run_id)
     except StoreError as exc:
-        st.error(str(exc), icon=":material/database:")
+        st.error(md_escape(exc), icon=":material/database:")
         return False
     return True
 
@@ -260,7 +260,7 @@ def run_view_ui(mgr: RunManager, run_id: str) -> None:
         rec = mgr.store.get(run_id)
         metrics = mgr.store.metrics(run_id)
         n, done = rec.config.num_epochs, len(metrics)
-        st.markdown(f"**{rec.name}** · `{run_id}` · {TEXT['status'][rec.status]}")
+        st.markdown(f"**{md_escape(rec.name)}** · `{run_id}` · {TEXT['status'][rec.status]}")
         prog = mgr.progress(run_id) if rec.status == "running" else None
         frac, text = done / n, None
         if prog and prog["epoch"] > done:
@@ -273,10 +273,10 @@ def run_view_ui(mgr: RunManager, run_id: str) -> None:
         if rec.status == "queued":
             st.info(TEXT["queued"], icon=":material/schedule:")
         if rec.notice:
-            st.info(rec.notice, icon=":material/memory:")
+            st.info(md_escape(rec.notice), icon=":material/memory:")
         if rec.error and rec.status in ("failed", "interrupted"):
             show = st.error if rec.status == "failed" else st.warning
-            show(rec.error)
+            show(md_escape(rec.error))
         if done:
             last = metrics.iloc[-1]
             m1, m2, m3, m4 = st.columns(4)
@@ -403,7 +403,7 @@ def import_ui(mgr: RunManager) -> None:
             return
         file_id, text, run_id = ss.get("train_import_result", (None, "", None))
         if file_id != file.file_id:  # each upload is imported once
-            with st.spinner(TEXT["importing"].format(name=file.name)):
+            with st.spinner(TEXT["importing"].format(name=md_escape(file.name))):
                 text, run_id = _import(mgr, file)
             ss["train_import_result"] = (file.file_id, text, run_id)
             if run_id is not None:
@@ -421,13 +421,13 @@ def _import(mgr: RunManager, file) -> tuple[str, str | None]:
     try:
         run_id, added = mgr.store.import_run(file.getvalue(), file.name)
     except RunFileError as exc:
-        return str(exc), None
+        return md_escape(exc), None
     except Exception as exc:  # noqa: BLE001 - a disk or store error: say it, keep the page
-        return f"{file.name} could not be imported ({type(exc).__name__}: {exc}).", None
+        return md_escape(f"{file.name} could not be imported ({type(exc).__name__}: {exc})."), None
     rec = mgr.store.get(run_id)
     if not added:
-        return TEXT["import_known"].format(name=rec.name), run_id
+        return TEXT["import_known"].format(name=md_escape(rec.name)), run_id
     text = TEXT["import_added"].format(
-        name=rec.name, e=rec.epochs_done, n=rec.config.num_epochs, status=rec.status
+        name=md_escape(rec.name), e=rec.epochs_done, n=rec.config.num_epochs, status=rec.status
     )
     return text, run_id
