@@ -555,5 +555,8 @@ def test_saliency_overlay_and_gallery_tiles(data):
     m = I.Mistake(5, 6, 0, 0.9, ((0, 0.9), (6, 0.07), (2, 0.02)))
     (tile,) = P.gallery_tiles(data.test_images, [m], scale=3)
     assert tile[0].shape == (84, 84) and tile[0].dtype == np.uint8
+    assert np.array_equal(tile[0][::3, ::3], data.test_images[5].numpy())  # grey kept
+    assert np.array_equal(P.upscale(data.test_images[5].float().div(255), 2)[::2, ::2],
+                          data.test_images[5].numpy())  # fmt: skip
     assert "**shirt** taken for a **t-shirt** (90%)" in tile[1]
     assert tile[2] == "t-shirt 90% · shirt 7% · pullover 2%"

@@ -288,7 +288,8 @@ def _canvas_ui():
         height=CANVAS, width=CANVAS, drawing_mode="freedraw", return_image_data=True,
         key="insight_canvas",
     )  # fmt: skip
-    X = images.from_canvas(result.image_data if result is not None else None, CANVAS)
+    # The picture's PNG bytes, its size checked before decoding (as ui/images.py does).
+    X = images.canvas_image(result.image_bytes if result is not None else None, CANVAS)
     if X is None or float(X.max()) == 0:
         st.info(TEXT["draw_hint"], icon=":material/draw:")
         return None

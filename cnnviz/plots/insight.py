@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
+import torch
 
 from cnnviz.insight import Mistake, class_names, per_class_accuracy, row_normalised
 from cnnviz.plots.base import PALETTE, _np, base_layout, set_font_size
@@ -198,8 +199,13 @@ def saliency_overlay(
 def upscale(image, factor: int) -> np.ndarray:
     """(H, W) in [0, 1] or uint8 → uint8 (H·factor, W·factor), nearest neighbour: sharp pixels
     in the browser, which would blur a small image it enlarges itself."""
-    a = _np(image)
-    if a.ndim == 3:
+    if isinstance(image, torch.Tensor) and image.dtype == torch.uint8:
+        a = image.cpu().numpy()
+    else:
+        a = _np(image)
+    if a.ndim == 3 and a.dtype == np.uint8:
+        a = a[0] if a.shape[0] == 1 else a.mean(0).round().astype(np.uint8)
+    elif a.ndim == 3:
         a = a.mean(0)
     if a.dtype != np.uint8:
         a = (np.clip(a, 0, 1) * 255).round().astype(np.uint8)
