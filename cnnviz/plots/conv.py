@@ -25,6 +25,11 @@ HEATMAP_MAX_CELLS = 64 * 64  # beyond this, a PNG image instead of a heatmap
 ANNOTATE_MAX_CELLS = 16 * 16  # numbers written in the cells up to this size
 CLICK_MAX_SIDE = 64  # at most this many clickable markers per axis
 CHART_CONFIG = {"displayModeBar": False}  # no zoom toolbar over the titles on a projector
+# Fixed margins, no automatic ones: Streamlit's chart theme turns on ``automargin`` for every
+# axis, and Plotly then lays a chart out, measures its tick labels and colour bar, and lays it
+# out again: in Chromium that was 5–10× the drawing time of these maps (each widget change
+# draws them anew). The margins below leave room for the tick labels and the colour bar.
+MARGIN_LEFT, MARGIN_TOP_TICKS, MARGIN_TITLE, MARGIN_COLORBAR = 40, 28, 34, 80
 
 
 def _layout(title: str | None, height: int | None, **extra) -> dict:
@@ -123,8 +128,10 @@ def grid_figure(
         symmetric = bool(Z.size) and float(Z.min()) < 0
     H, W = h + 2 * ph, w + 2 * pw
     traces, shapes, extra = [], [], {}
+    colorbar = False
     if not is_large((h, w), padding):
         traces += _heatmap_traces(Z, ph, pw, symmetric, fmt)
+        colorbar = traces[0].get("showscale", True)
     else:
         uri = image or map_image(Z, padding, symmetric)
         traces.append(dict(type="image", source=uri, x0=-pw, y0=-ph, hoverinfo="skip"))
@@ -155,14 +162,19 @@ def grid_figure(
         extra = dict(clickmode="event+select", dragmode=False)
     # Fixed ranges: the invisible markers would otherwise widen the axes past the map.
     ticks = dict(dtick=1) if max(H, W) <= 16 else {}
+    top = MARGIN_TOP_TICKS + (MARGIN_TITLE if title else 0)
     layout = _layout(
         title, height, shapes=shapes,
         yaxis=dict(range=[h - 0.5 + ph, -0.5 - ph], scaleanchor="x", constrain="domain",
-                   showgrid=False, zeroline=False, **ticks),
+                   showgrid=False, zeroline=False, automargin=False, **ticks),
         xaxis=dict(range=[-0.5 - pw, w - 0.5 + pw], constrain="domain", showgrid=False,
-                   zeroline=False, side="top", **ticks),
+                   zeroline=False, side="top", automargin=False, **ticks),
+        margin=dict(l=MARGIN_LEFT, r=MARGIN_COLORBAR if colorbar else 10, t=top, b=10,
+                    autoexpand=False),
         **extra,
     )  # fmt: skip
+    if title:  # at the top, above the tick labels
+        layout["title"] = dict(text=title, y=1, yref="container", yanchor="top", pad=dict(t=6))
     return fast_figure(traces, layout)
 
 
@@ -174,13 +186,14 @@ def _heatmap_traces(Z, ph, pw, symmetric, fmt) -> list:
         m = float(np.abs(Z).max()) or 1.0
         kwargs = dict(zmin=-m, zmax=m, zmid=0)
     text = np.vectorize(lambda v: format(v + 0.0, fmt))(Z) if annotate and Z.size else None
+    # A colour bar only where the numbers are not written in the cells.
+    scale = dict(showscale=False) if annotate else dict(colorbar=dict(thickness=12))
     traces = [
         dict(
             type="heatmap", x=np.arange(w), y=np.arange(h), z=Z,
             colorscale="RdBu_r" if symmetric else "gray",
             text=text, texttemplate="%{text}" if annotate else None, textfont=dict(size=14),
-            hovertemplate="row %{y}, col %{x}: %{z:.4g}<extra></extra>",
-            colorbar=dict(thickness=12), **kwargs,
+            hovertemplate="row %{y}, col %{x}: %{z:.4g}<extra></extra>", **scale, **kwargs,
         )
     ]  # fmt: skip
     if ph or pw:

@@ -7,14 +7,24 @@ import plotly.graph_objects as go
 
 from cnnviz.plots.base import FONT, PALETTE, _np, fast_figure
 
+# Maps get fixed margins with room for their tick labels, and no automatic ones: Streamlit's
+# chart theme turns ``automargin`` on for every axis, and Plotly then lays each chart out
+# twice or more (measure the labels, grow the margins, lay out again): in Chromium that was
+# most of the time a page took to show a changed map. See cnnviz.plots.conv.
+MAP_MARGIN = dict(l=40, r=10, b=30, autoexpand=False)
 
-def _layout(title: str | None, height: int | None, **extra) -> dict:
+
+def _layout(title: str | None, height: int | None, fixed: bool = False, **extra) -> dict:
     """base_layout's fonts and margins as a plain dict, without a template: setting a Plotly
-    template costs ~60 ms per figure, and st.plotly_chart applies Streamlit's theme anyway."""
+    template costs ~60 ms per figure, and st.plotly_chart applies Streamlit's theme anyway.
+    ``fixed``: the margins of MAP_MARGIN (set ``automargin=False`` on the axes too)."""
+    margin = dict(l=10, r=10, t=50 if title else 40, b=10)
+    if fixed:
+        margin.update(MAP_MARGIN)
     return dict(
         title=dict(text=title) if title else None,
         font=FONT,
-        margin=dict(l=10, r=10, t=50 if title else 40, b=10),
+        margin=margin,
         height=height,
         plot_bgcolor="white",
         **extra,
@@ -69,7 +79,8 @@ def heatmap_row(
     cell_w, cell_h = (1 - (cols - 1) * hs) / cols, (1 - (rows - 1) * vs) / rows
     lo = min((float(a.min()) for a in arrays if a.size), default=0.0)
     hi = max((float(a.max()) for a in arrays if a.size), default=1.0)
-    frame = dict(showline=True, linecolor="#888", mirror=True, showgrid=False, zeroline=False)
+    frame = dict(showline=True, linecolor="#888", mirror=True, showgrid=False, zeroline=False,
+                 automargin=False)  # fmt: skip
     data, layout, notes = [], {}, []
     for k, Z in enumerate(arrays):
         all_zero = bool(Z.size) and not np.any(Z)
@@ -117,7 +128,9 @@ def heatmap_row(
             dict(text=title, x=x0 + cell_w / 2, y=top, xref="paper", yref="paper",
                  xanchor="center", yanchor="bottom", showarrow=False, font=dict(size=15), yshift=8)
         )  # fmt: skip
-    return fast_figure(data, dict(layout, annotations=notes, **_layout(None, height * rows)))
+    return fast_figure(
+        data, dict(layout, annotations=notes, **_layout(None, height * rows, fixed=True))
+    )
 
 
 def matrix_frame(M, row_label: str, col_label: str):
@@ -175,10 +188,11 @@ def winners_figure(X, wins, title: str | None = None, height: int = 420) -> go.F
                 showlegend=False,
             )
         )
-    frame = dict(showline=True, linecolor="#888", mirror=True, showgrid=False, zeroline=False)
+    frame = dict(showline=True, linecolor="#888", mirror=True, showgrid=False, zeroline=False,
+                 automargin=False)  # fmt: skip
     xaxis = dict(constrain="domain", range=[-0.5, w - 0.5], **frame)
     yaxis = dict(scaleanchor="x", constrain="domain", range=[h - 0.5, -0.5], **frame)
-    return fast_figure(data, _layout(title, height, xaxis=xaxis, yaxis=yaxis))
+    return fast_figure(data, _layout(title, height, fixed=True, xaxis=xaxis, yaxis=yaxis))
 
 
 def shapes_table(rows: dict[int, list[tuple[str, tuple[int, ...]]]]):
