@@ -23,6 +23,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -759,7 +760,7 @@ def _record_activations(net: nn.Module):
     cached network may be evaluated by another thread meanwhile); returns (records, pooled,
     handles)."""
     me = threading.get_ident()
-    records: list[tuple[str, torch.Tensor]] = []
+    records: list[tuple[str, str, torch.Tensor]] = []
     pooled: list[torch.Tensor] = []
 
     def hook_for(name):
@@ -769,7 +770,7 @@ def _record_activations(net: nn.Module):
             if out.dim() == 4:
                 if isinstance(module, POOLS):
                     pooled.append(out)
-                records.append((name, out))
+                records.append((name, type(module).__name__, out))
 
         return hook
 
@@ -777,23 +778,32 @@ def _record_activations(net: nn.Module):
     return records, pooled, handles
 
 
-def _last_stage(records, pooled) -> tuple[str, torch.Tensor]:
-    """The last 4-D activation larger than 1×1 that is not a pooling layer's output: LeNet's
-    second sigmoid, VGG's last ReLU, ResNet's last residual block (d2l 7.6, 8.2, 8.6)."""
+def _last_stage(records, pooled) -> tuple[str, str, torch.Tensor]:
+    """(name, layer type, activation): the last 4-D activation larger than 1×1 that is not a
+    pooling layer's output: LeNet's second sigmoid, VGG's last ReLU, ResNet's last residual
+    block (d2l 7.6, 8.2, 8.6)."""
     found = None
-    for name, t in records:
+    for name, kind, t in records:
         if t.shape[-1] * t.shape[-2] > 1 and not _is_pool_output(t, pooled):
-            if found is None or t is not found[1]:
-                found = (name, t)  # a block and its last child share a tensor: the child's name
+            if found is None or t is not found[2]:
+                found = (name, kind, t)  # a block and its last child share a tensor: the child
     if found is None:
         raise InsightError("The network has no convolutional stage larger than 1×1 to explain.")
     return found
 
 
-def gradcam_layer(model, spec=None) -> tuple[str, tuple[int, ...]]:
-    """The layer Grad-CAM explains and its output shape (1, C, h, w): for a spec, found on the
-    meta device (no memory, no arithmetic); for a network (as :func:`predict` takes it), by
-    one pass over zeros."""
+class GradCamLayer(NamedTuple):
+    """The layer Grad-CAM explains: its module name, its type and its output shape."""
+
+    name: str
+    kind: str
+    shape: tuple[int, ...]
+
+
+def gradcam_layer(model, spec=None) -> GradCamLayer:
+    """The layer Grad-CAM explains (name, type, output shape (1, C, h, w)): for a spec, found
+    on the meta device (no memory, no arithmetic); for a network (as :func:`predict` takes
+    it), by one pass over zeros."""
     from cnnviz.models import build_model
 
     if isinstance(model, nn.Module | LoadedRun | tuple):
@@ -812,8 +822,8 @@ def gradcam_layer(model, spec=None) -> tuple[str, tuple[int, ...]]:
         for h in handles:
             h.remove()
         net.train(was_training)
-    name, t = _last_stage(records, pooled)
-    return name, tuple(t.shape)
+    name, kind, t = _last_stage(records, pooled)
+    return GradCamLayer(name, kind, tuple(t.shape))
 
 
 def _normalise(m: torch.Tensor) -> np.ndarray:
@@ -863,7 +873,7 @@ def saliency(
             if method == "gradient":
                 (g,) = torch.autograd.grad(score, Xg)
                 return _normalise(g.abs().amax(1)[0])
-            _, A = _last_stage(records, pooled)
+            _, _, A = _last_stage(records, pooled)
             (g,) = torch.autograd.grad(score, A)
             weights = g.mean((2, 3), keepdim=True)
             cam = F.relu((weights * A).sum(1, keepdim=True))

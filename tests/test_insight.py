@@ -395,7 +395,7 @@ def test_gradcam_lights_the_quadrant_the_class_depends_on():
     core = cam[1 : H // 2 - 1, W // 2 + 1 : W - 1]
     far = cam[H // 2 + 1 :, : W // 2 - 1]
     assert float(core.min()) > 0.2 and float(far.max()) == 0.0
-    assert I.gradcam_layer(net, _toy_spec()) == ("4", (1, 1, H, W))  # after the gate
+    assert I.gradcam_layer(net, _toy_spec()) == ("4", "ReLU", (1, 1, H, W))  # after the gate
 
 
 def test_input_gradients_light_the_quadrant():
@@ -481,15 +481,16 @@ def test_saliency_on_every_family_is_clean_and_deterministic(spec):
     assert net.training
     assert all(not m._forward_hooks for m in net.modules())
     assert all(p.grad is None for p in net.parameters())
-    name, shape = I.gradcam_layer(spec)
+    name, kind, shape = I.gradcam_layer(spec)
     assert len(shape) == 4 and shape[-1] > 1
 
 
 def test_gradcam_layer_per_preset():
-    assert I.gradcam_layer(PRESETS["LeNet"]) == ("4", (1, 16, 10, 10))  # 2nd sigmoid, pre-pool
-    assert I.gradcam_layer(PRESETS["VGG-small-56"]) == ("3.3", (1, 128, 7, 7))
-    assert I.gradcam_layer(PRESETS["ResNet-18"]) == ("b5.1", (1, 512, 3, 3))
-    assert I.gradcam_layer(PRESETS["ResNet-18-noskip"]) == ("b5.1", (1, 512, 3, 3))
+    # LeNet's second sigmoid before its pooling, VGG's last ReLU, ResNet's last block
+    assert I.gradcam_layer(PRESETS["LeNet"]) == ("4", "Sigmoid", (1, 16, 10, 10))
+    assert I.gradcam_layer(PRESETS["VGG-small-56"]) == ("3.3", "ReLU", (1, 128, 7, 7))
+    assert I.gradcam_layer(PRESETS["ResNet-18"]) == ("b5.1", "Residual", (1, 512, 3, 3))
+    assert I.gradcam_layer(PRESETS["ResNet-18-noskip"]) == ("b5.1", "Residual", (1, 512, 3, 3))
 
 
 def test_saliency_refuses_bad_requests():

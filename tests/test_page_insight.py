@@ -16,6 +16,7 @@ from cnnviz.models import PRESETS
 from cnnviz.runs import RunManager, RunStore
 from cnnviz.train import RunConfig
 from conftest import app_test, assert_clean
+from ui.common import md_escape
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -101,10 +102,10 @@ def test_classify_a_test_image(home):
     assert np.allclose(arr(bars["x"]), expected)
     top = TEXT_LABELS[int(expected.argmax())]
     body = texts(at)
-    assert f"**LeNet-ReLU** says **{top}**" in body and "Test image 42:" in body
+    assert f"**{md_escape('LeNet-ReLU')}** says **{top}**" in body and "Test image 42:" in body
     assert "kept at 28×28, the run's input size" in body
     assert chart(at, "insight_saliency_0") is not None
-    assert "Grad-CAM explains layer `4` (16 channels of 10×10)" in body
+    assert "the last convolutional stage, `4` (ReLU: 16 channels of 10×10)" in body
     at.segmented_control(key="insight_method").set_value("gradient").run()
     at.selectbox(key="insight_class").set_value(3).run()
     assert_clean(at)
@@ -166,7 +167,9 @@ def test_two_runs_side_by_side(home):
     evaluated(at, "insight_cm_1")
     diff = chart(at, "insight_diff")
     assert diff is not None and diff["data"][0]["zmid"] == 0
-    assert "class demo gets" in texts(at) and "test images right than LeNet-ReLU" in texts(at)
+    body = texts(at)
+    assert "class demo gets" in body
+    assert f"test images right than {md_escape('LeNet-ReLU')}" in body
     at.radio(key="insight_mis_run").set_value(1).run()
     assert_clean(at)
 

@@ -79,7 +79,8 @@ TEXT = {
     "empty_map": "The map is empty: no part of the last stage raises the score of "
     "**{label}** here.",
     "where_title": "{name}: {label}",
-    "layer": "Grad-CAM explains layer `{layer}` ({c} channels of {h}×{w}), upsampled to the input.",
+    "layer": "Grad-CAM explains the last convolutional stage, `{layer}` ({kind}: {c} channels "
+    "of {h}×{w}), upsampled to the input.",
     "beyond": "What the map means (beyond the book)",
     "beyond_body": (
         "d2l does not explain single decisions; this goes beyond the book.\n\n"
@@ -399,8 +400,9 @@ def _saliency_ui(runs, prepared, probs) -> None:
                 config=png_config("cnnviz_saliency"), width="stretch",
             )  # fmt: skip
             if method == "gradcam":
-                layer, shape = _gradcam_layer(r.spec)
-                st.caption(TEXT["layer"].format(layer=layer, c=shape[1], h=shape[2], w=shape[3]))
+                layer, kind, shape = _gradcam_layer(r.spec)
+                st.caption(TEXT["layer"].format(layer=layer, kind=kind, c=shape[1], h=shape[2],
+                                                w=shape[3]))  # fmt: skip
             if float(m.max()) == 0:
                 st.caption(TEXT["empty_map"].format(label=TEXT_LABELS[target]))
     with st.expander(TEXT["beyond"], icon=":material/lightbulb:"):
