@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 import torch
 from plotly.subplots import make_subplots
 
-from cnnviz.plots.base import PALETTE, base_layout, set_font_size
+from cnnviz.plots.base import PALETTE, base_layout, plain, set_font_size
 
 DASH = {"train": "dot", "val": "solid"}
 PANELS = (("train_loss", "train loss"), ("val_loss", "val loss"),
@@ -52,9 +52,9 @@ def overlay_figure(
         d = long[(long["variant"] == name) & (long["metric"] == metric)]
         fig.add_trace(
             go.Scatter(
-                x=d["epoch"], y=d["value"], mode="lines+markers", name=name,
+                x=d["epoch"], y=d["value"], mode="lines+markers", name=plain(name),
                 line=dict(color=color, width=4), marker=dict(size=10),
-                hovertemplate=f"{name}<br>epoch %{{x}}: %{{y:.3f}}<extra></extra>",
+                hovertemplate=f"{plain(name)}<br>epoch %{{x}}: %{{y:.3f}}<extra></extra>",
             )
         )  # fmt: skip
     fig.update_xaxes(title_text="epoch", range=[0.8, _axis_top(long, num_epochs)], dtick=1)
@@ -88,11 +88,11 @@ def small_multiples(
             d = long[(long["variant"] == name) & (long["metric"] == metric)]
             fig.add_trace(
                 go.Scatter(
-                    x=d["epoch"], y=d["value"], mode="lines+markers", name=name,
-                    legendgroup=name, showlegend=k == 0,
+                    x=d["epoch"], y=d["value"], mode="lines+markers", name=plain(name),
+                    legendgroup=plain(name), showlegend=k == 0,
                     line=dict(color=color, width=3, dash=DASH[metric.split("_")[0]]),
                     marker=dict(size=7),
-                    hovertemplate=f"{name}<br>epoch %{{x}}: %{{y:.3f}}<extra></extra>",
+                    hovertemplate=f"{plain(name)}<br>epoch %{{x}}: %{{y:.3f}}<extra></extra>",
                 ),
                 row=row + 1, col=col + 1,
             )  # fmt: skip
@@ -156,7 +156,7 @@ def side_by_side(
         height = int(min(600, max(170, width / max(1, len(names)) * aspect + 70)))
     fig = make_subplots(
         rows=1, cols=max(1, len(names)), horizontal_spacing=0.03,
-        subplot_titles=[f"<b>{n}</b>" for n in names],
+        subplot_titles=[f"<b>{plain(n)}</b>" for n in names],
     )  # fmt: skip
     for i, (name, grid) in enumerate(zip(names, grids, strict=True)):
         fig.add_trace(
@@ -164,7 +164,7 @@ def side_by_side(
                 z=grid,
                 colorscale="RdBu_r" if symmetric else "gray",
                 zmin=-1 if symmetric else 0, zmax=1, showscale=False,
-                hovertemplate=f"{name}<br>row %{{y}}, col %{{x}}: %{{z:.2f}}<extra></extra>",
+                hovertemplate=f"{plain(name)}<br>row %{{y}}, col %{{x}}: %{{z:.2f}}<extra></extra>",
             ),
             row=1, col=i + 1,
         )  # fmt: skip

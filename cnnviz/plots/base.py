@@ -19,6 +19,13 @@ PALETTE = (
 )  # fmt: skip
 
 
+def plain(text: object) -> str:
+    """Text from a user (a run's name) for a figure: Plotly reads a subset of HTML in names,
+    titles and hover labels (``<a href>`` makes a link, ``<b>`` bold); its entities show the
+    characters as typed instead."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 @functools.cache
 def _named_colorscale(name: str) -> tuple:
     return tuple(map(tuple, get_colorscale(name)))
