@@ -515,16 +515,25 @@ def group_label(group: AblationGroup, mode: str, seed: int) -> str:
     return f"{group.title} · {size} · seed {seed} · {stamp}"
 
 
-def launch(manager, group: AblationGroup | str, mode: str = "classroom", seed: int = 0,
-           **kwargs) -> list[str]:  # fmt: skip
-    """Submit every variant of ``group`` as paired runs; returns their run ids in order.
+def launch(
+    manager,
+    group: AblationGroup | str,
+    mode: str = "classroom",
+    seed: int = 0,
+    user=None,
+    estimate_s: float | None = None,
+    **kwargs,
+) -> list[str]:
+    """Submit every variant of ``group`` as paired runs, all or none; returns their run ids.
 
-    ``manager`` is a ``cnnviz.runs.RunManager``; ``kwargs`` go to :func:`group_configs`.
+    ``manager`` is a ``cnnviz.runs.RunManager``; ``user`` (a ``cnnviz.classroom.User``) is
+    held to the class limits with the group counted as that student's runs (``estimate_s``:
+    the longest variant here); ``kwargs`` go to :func:`group_configs`.
     """
     group = GROUPS[group] if isinstance(group, str) else group
     configs = group_configs(group, mode, seed, **kwargs)
     label = group_label(group, mode, seed)
-    return [
-        manager.submit(config, name=v.name, group=label, preset=v.preset)
-        for v, config in zip(group.variants, configs, strict=True)
+    entries = [
+        (config, v.name, label, v.preset) for v, config in zip(group.variants, configs, strict=True)
     ]
+    return manager.submit_many(entries, user, estimate_s)

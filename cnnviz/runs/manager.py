@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+from cnnviz.classroom import Limits, User, check_submit, runs_to_trim
 from cnnviz.config import RunConfig
 from cnnviz.runs import queue as Q
 from cnnviz.runs.execute import execute
@@ -27,6 +28,7 @@ ENV_EXECUTOR = "CNNVIZ_EXECUTOR"  # process (default), thread or ray
 ENV_WORKERS = "CNNVIZ_WORKERS"
 DISPATCH_S = 0.2  # how often the dispatcher looks at the executor (dead workers within 5 s)
 ADOPT_S = 5.0
+HOUSEKEEPING_S = 300.0  # retention and quotas: also whenever a run ends
 
 
 class RunManager:
@@ -38,8 +40,15 @@ class RunManager:
         executor: where runs train (see :mod:`cnnviz.runs.executors`).
     """
 
-    def __init__(self, store: RunStore, max_workers: int = 1, executor: Executor | None = None):
+    def __init__(
+        self,
+        store: RunStore,
+        max_workers: int = 1,
+        executor: Executor | None = None,
+        limits: Limits | None = None,
+    ):
         self.store = store
+        self.limits = limits or Limits.from_env()
         self.token = uuid.uuid4().hex
         _LIVE_TOKENS.add(self.token)
         self.executor = executor or ThreadExecutor(store, max_workers)
@@ -59,17 +68,42 @@ class RunManager:
         name: str | None = None,
         group: str | None = None,
         preset: str | None = None,
-        user: str | None = None,
+        user: User | str | None = None,
+        estimate_s: float | None = None,
     ) -> str:
         """Store the run as queued and wake the dispatcher; returns its id.
 
         Raises:
             ValueError: the config cannot train (the message says why).
+            LimitError: ``user`` (a :class:`~cnnviz.classroom.User`) may not queue it now.
         """
-        config.validate()
-        run_id = self.store.create(config, name, group, preset, owner_token=self.token, user=user)
+        return self.submit_many([(config, name, group, preset)], user, estimate_s)[0]
+
+    def submit_many(
+        self,
+        entries: list[tuple[RunConfig, str | None, str | None, str | None]],
+        user: User | str | None = None,
+        estimate_s: float | None = None,
+    ) -> list[str]:
+        """Queue several runs at once (an ablation group counts as one student's runs): all of
+        them, or none with the reason. ``entries``: (config, name, group, preset).
+
+        A :class:`~cnnviz.classroom.User` is held to the class limits (queue caps, the longest
+        run a student may start: ``estimate_s`` is the longest of these runs here); a plain id
+        or None (the CLI, scripts) is not."""
+        for config, *_ in entries:
+            config.validate()
+        check = None
+        if isinstance(user, User):
+            device = "cuda" if any(c.device != "cpu" for c, *_ in entries) else "cpu"
+
+            def check(mine: int, total: int) -> None:
+                check_submit(user, len(entries), mine, total, estimate_s, self.limits, device)
+
+        uid = user.id if isinstance(user, User) else user
+        ids = self.store.create_many(entries, self.token, uid, check)
         self.kick()
-        return run_id
+        return ids
 
     def kick(self) -> None:
         """Wake the dispatcher now (a run was queued or a slot freed)."""
@@ -155,16 +189,29 @@ class RunManager:
                 )
                 self._dispatcher.start()
 
+    def housekeeping(self) -> list[tuple[str, str]]:
+        """Retention and quotas (:func:`cnnviz.classroom.runs_to_trim`): old student runs and
+        students over their quota lose their weights (the metrics stay); returns what went."""
+        trimmed = runs_to_trim(self.store.disk_usage(), self.limits)
+        for run_id, reason in trimmed:
+            self.store.trim_weights(run_id, reason)
+        return trimmed
+
     def _dispatch_loop(self) -> None:
-        last_adopt = 0.0
+        last_adopt = last_housekeeping = 0.0
         while not self._closed.is_set():
             try:
-                self._handle_ended(self.executor.poll())
-                if time.monotonic() - last_adopt > ADOPT_S:
-                    last_adopt = time.monotonic()
+                ended = self.executor.poll()
+                self._handle_ended(ended)
+                now = time.monotonic()
+                if now - last_adopt > ADOPT_S:
+                    last_adopt = now
                     self.store.beat_queued(self.token)
                     if adopted := self.store.adopt_queued(self.token):
                         log.info("queued runs adopted after a restart: %s", adopted)
+                if ended or now - last_housekeeping > HOUSEKEEPING_S:
+                    last_housekeeping = now
+                    self.housekeeping()
                 self._dispatch()
             except StoreError as exc:  # busy: the next round tries again
                 log.warning("dispatcher: %s", exc)
@@ -187,7 +234,10 @@ class RunManager:
             if not queued:
                 return
             running, served = self.store.user_load()
-            run_id = Q.next_run(queued, running, served, max_running_per_user=None)
+            cap = self.limits.max_running_per_user
+            run_id = Q.next_run(queued, running, served, max_running_per_user=cap)
+            if run_id is None:
+                return  # everyone waiting already has a run training
             if run_id is None or not self.store.claim(run_id, self.token):
                 continue  # stopped meanwhile: look again
             try:

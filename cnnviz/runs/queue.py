@@ -23,16 +23,17 @@ def next_run(
         queued: (run_id, user, created) of the waiting runs, any order.
         running: user → how many of their runs train now.
         last_served: user → when their last run started (absent: never).
-        max_running_per_user: a user at this many running runs waits (None: no cap).
+        max_running_per_user: a user at this many running runs waits (None: no cap; runs
+            of no user are never capped).
     """
     oldest: dict[str | None, tuple[float, str]] = {}
     for run_id, user, created in queued:
         if user not in oldest or (created, run_id) < oldest[user]:
             oldest[user] = (created, run_id)
-    eligible = [
+    eligible = [  # runs of nobody in particular (scripts, the CLI) are never capped
         u
         for u in oldest
-        if max_running_per_user is None or running.get(u, 0) < max_running_per_user
+        if max_running_per_user is None or u is None or running.get(u, 0) < max_running_per_user
     ]
     if not eligible:
         return None

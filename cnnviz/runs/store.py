@@ -148,6 +148,13 @@ CREATE TABLE IF NOT EXISTS analysis (
     created REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS runs_by_status ON runs(status, owner_token);
+CREATE TABLE IF NOT EXISTS users (
+    user_id TEXT PRIMARY KEY,
+    role TEXT NOT NULL DEFAULT 'student',
+    role_key TEXT,
+    created REAL NOT NULL,
+    last_seen REAL NOT NULL
+);
 """
 RUN_COLUMNS = (
     "run_id, name, grp, status, config, created, error, preset, notice, device, user_id, pinned"
@@ -373,6 +380,42 @@ class RunStore:
         )  # fmt: skip
         return run_id
 
+    def create_many(
+        self,
+        entries: list[tuple[RunConfig, str | None, str | None, str | None]],
+        owner_token: str | None,
+        user: str | None = None,
+        check: Callable[[int, int], None] | None = None,
+    ) -> list[str]:
+        """Queue several runs (config, name, group, preset) in one transaction; ``check(mine,
+        total)`` sees the runs already waiting (the user's, everyone's) and may raise to refuse
+        them all — two browsers of one student cannot both slip under a cap."""
+        now = time.time()
+        ids = [uuid.uuid4().hex[:10] for _ in entries]
+
+        def body(db):
+            if check is not None:
+                total, mine = db.execute(
+                    "SELECT COUNT(*), COALESCE(SUM(user_id IS ?), 0) FROM runs"
+                    " WHERE status='queued'",
+                    (user,),
+                ).fetchone()
+                check(int(mine), int(total))
+            for run_id, (config, name, group, preset) in zip(ids, entries, strict=True):
+                db.execute(
+                    "INSERT INTO runs (run_id, name, grp, preset, family, status, config,"
+                    " num_epochs, created, owner_host, owner_pid, owner_token, heartbeat,"
+                    " user_id) VALUES (?,?,?,?,?,'queued',?,?,?,?,?,?,?,?)",
+                    (
+                        run_id, name or preset or config.spec.family, group, preset,
+                        config.spec.family, json.dumps(config.to_dict()), config.num_epochs,
+                        now, HOST, os.getpid(), owner_token, now, user,
+                    ),
+                )  # fmt: skip
+            return ids
+
+        return self._transaction(body)
+
     def set_status(
         self, run_id: str, status: str, error: str | None = None, only_live: bool = False
     ) -> bool:
@@ -569,6 +612,88 @@ class RunStore:
         """Bytes on disk of the run's checkpoint and snapshots."""
         return self.files.size(run_id)
 
+    # -- settings and people (see cnnviz.classroom) ------------------------------------------
+    def secret_key(self) -> bytes:
+        """This store's key for signing browser identities (made once, kept in the store)."""
+        rows = self._q("SELECT value FROM meta WHERE key='cookie_key'")
+        if not rows:
+            self._x("INSERT OR IGNORE INTO meta VALUES ('cookie_key', ?)", (uuid.uuid4().hex * 2,))
+            rows = self._q("SELECT value FROM meta WHERE key='cookie_key'")
+        return bytes.fromhex(rows[0][0])
+
+    def setting(self, name: str, default: str | None = None) -> str | None:
+        rows = self._q("SELECT value FROM meta WHERE key=?", (f"setting:{name}",))
+        return rows[0][0] if rows else default
+
+    def set_setting(self, name: str, value: str) -> None:
+        self._x("INSERT OR REPLACE INTO meta VALUES (?, ?)", (f"setting:{name}", str(value)))
+
+    def user_role(self, user_id: str, role_key: str | None) -> str:
+        """A user's role: "teacher" only while the secret they unlocked with is still the
+        server's (``role_key``: its fingerprint now); else "student". Notes the visit."""
+        now = time.time()
+        self._x(
+            "INSERT INTO users (user_id, created, last_seen) VALUES (?,?,?)"
+            " ON CONFLICT(user_id) DO UPDATE SET last_seen=excluded.last_seen",
+            (user_id, now, now),
+        )
+        rows = self._q("SELECT role, role_key FROM users WHERE user_id=?", (user_id,))
+        role, key = rows[0]
+        return "teacher" if role == "teacher" and role_key and key == role_key else "student"
+
+    def set_user_role(self, user_id: str, role: str, role_key: str | None = None) -> None:
+        now = time.time()
+        self._x(
+            "INSERT INTO users (user_id, role, role_key, created, last_seen) VALUES (?,?,?,?,?)"
+            " ON CONFLICT(user_id) DO UPDATE SET role=excluded.role, role_key=excluded.role_key",
+            (user_id, role, role_key, now, now),
+        )
+
+    def queued_counts(self, user: str | None) -> tuple[int, int]:
+        """(runs waiting of this user, runs waiting in all)."""
+        rows = self._q(
+            "SELECT COUNT(*), COALESCE(SUM(user_id IS ?), 0) FROM runs WHERE status='queued'",
+            (user,),
+        )
+        total, mine = rows[0]
+        return int(mine), int(total)
+
+    def owner(self, run_id: str) -> tuple[str | None, bool]:
+        """(the user who owns the run, whether it is pinned)."""
+        rows = self._q("SELECT user_id, pinned FROM runs WHERE run_id=?", (run_id,))
+        if not rows:
+            raise KeyError(f"No run {run_id!r} in {self.root}")
+        return rows[0][0], bool(rows[0][1])
+
+    def disk_usage(self) -> list[dict]:
+        """Every run with its owner, the owner's role, status, pin, age and bytes on disk."""
+        rows = self._q(
+            "SELECT r.run_id, r.user_id, u.role, r.status, r.pinned, r.created"
+            " FROM runs r LEFT JOIN users u ON u.user_id = r.user_id"
+        )
+        return [
+            {"run_id": rid, "user": user, "role": role, "status": status,
+             "pinned": bool(pinned), "created": _finite(created) or 0.0,
+             "size": self.files.size(rid)}
+            for rid, user, role, status, pinned, created in rows
+        ]  # fmt: skip
+
+    def trim_weights(self, run_id: str, reason: str) -> int:
+        """Remove a run's weights (its metrics, curves and first-layer snapshots stay); says so
+        on the run. Returns the bytes freed."""
+        path = self.checkpoint_path(run_id)
+        try:
+            size = path.stat().st_size
+        except FileNotFoundError:
+            return 0
+        path.unlink(missing_ok=True)
+        self._x(
+            "UPDATE runs SET notice=? WHERE run_id=?",
+            (f"Its weights were removed ({reason}); its metrics and curves are kept.", run_id),
+        )
+        log.info("run %s: weights removed (%s)", run_id, reason)
+        return size
+
     # -- what the network learned (confusion matrix, worst mistakes) -------------------------
     def save_analysis(self, run_id: str, data: dict) -> None:
         self._x(
@@ -720,7 +845,7 @@ class RunStore:
         elsewhere only the heartbeat's age tells."""
         if host == HOST and pid:
             if pid == os.getpid():
-                return token is not None and token not in _LIVE_TOKENS
+                return token is None or token not in _LIVE_TOKENS
             return not pid_alive(pid)
         stale = _finite(heartbeat)
         return stale is None or now - stale > STALE_S
@@ -818,7 +943,7 @@ class RunStore:
         cols = [
             "run_id", "name", "group", "status", "family", "preset", "epochs_done",
             "num_epochs", "best_val_acc", "final_val_acc", "seconds", "created", "device",
-            "error", "examples_per_s", "user", "pinned",
+            "error", "examples_per_s", "user", "pinned", "size_mb",
         ]  # fmt: skip
         import pandas as pd
 
@@ -836,6 +961,7 @@ class RunStore:
             sort_key = _finite(r[11]) or 0.0
             r[11] = _fmt_time(r[11])
             r[16] = bool(r[16])
+            r.append(self.files.size(r[0]) / 2**20)
             clean.append((sort_key, r))
         clean.sort(key=lambda t: t[0], reverse=True)
         return pd.DataFrame([r for _, r in clean], columns=cols)

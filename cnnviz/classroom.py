@@ -1,0 +1,220 @@
+"""One server, a class of students: who is who, what each may do, and the limits that keep the
+queue fair and the disk from filling (cnnviz goes beyond the book here: d2l trains alone).
+
+Plain data and functions, no Streamlit: the pages ask them, the tests call them.
+
+- **Identity.** Each browser gets a random id, kept in a cookie signed with the store's own key
+  (so a student cannot write someone else's id into it). A shared lesson or run link carries no
+  identity.
+- **Roles.** Everyone is a student until they unlock the teacher role with the secret the
+  server was given (``$CNNVIZ_TEACHER_SECRET`` or ``teacher_secret`` under ``[cnnviz]`` in
+  ``.streamlit/secrets.toml``; never in a URL). A student controls (stops, deletes) only their
+  own runs; the teacher controls every run, pins runs for the class, and is exempt from the
+  limits below.
+- **Limits** (:class:`Limits`, from the environment): runs training at once per student, runs
+  queued per student and in all, the longest run a student may start on this machine, disk per
+  student and per store, and how long an old student run keeps its weights.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+import time
+from dataclasses import dataclass
+
+STUDENT, TEACHER = "student", "teacher"
+ENV_SECRET = "CNNVIZ_TEACHER_SECRET"
+COOKIE = "cnnviz_id"
+MB = 2**20
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    return int(raw) if raw.isdigit() else default
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one student may do at once. Every value can be set by an environment variable
+    (``CNNVIZ_`` + the upper-case name, e.g. ``CNNVIZ_MAX_QUEUED_PER_USER=6``)."""
+
+    max_running_per_user: int = 1
+    max_queued_per_user: int = 4  # a whole ablation group (3 variants) and one more
+    max_queued: int = 60
+    student_max_run_s: int = 20 * 60  # on this machine, by the run's estimate
+    user_quota_mb: int = 2_000
+    store_quota_mb: int = 50_000
+    retention_days: int = 14  # a student run's weights older than this go (metrics stay)
+
+    @classmethod
+    def from_env(cls) -> Limits:
+        defaults = cls()
+        return cls(
+            **{
+                name: _env_int(f"CNNVIZ_{name.upper()}", getattr(defaults, name))
+                for name in cls.__dataclass_fields__
+            }
+        )
+
+
+class LimitError(ValueError):
+    """A run a student may not start now; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class User:
+    """Who is using this browser: an id, a role, and a short name to show."""
+
+    id: str
+    role: str = STUDENT
+
+    @property
+    def is_teacher(self) -> bool:
+        return self.role == TEACHER
+
+    @property
+    def label(self) -> str:
+        return "teacher" if self.is_teacher else f"student {self.id[:4]}"
+
+
+# -- identity ------------------------------------------------------------------------------
+
+
+def new_user_id() -> str:
+    return secrets.token_hex(8)
+
+
+def sign(user_id: str, key: bytes) -> str:
+    """The cookie value: the id and its signature with the store's key."""
+    mac = hmac.new(key, user_id.encode(), hashlib.sha256).hexdigest()[:32]
+    return f"{user_id}.{mac}"
+
+
+def verify(cookie: str | None, key: bytes) -> str | None:
+    """The id in a cookie signed with ``key``, else None (absent, damaged or forged)."""
+    if not cookie or cookie.count(".") != 1:
+        return None
+    user_id, mac = cookie.split(".")
+    if not (0 < len(user_id) <= 32 and user_id.isalnum() and user_id.isascii()):
+        return None
+    return user_id if hmac.compare_digest(sign(user_id, key), cookie) else None
+
+
+def teacher_secret(secrets_section: dict | None = None) -> str | None:
+    """The configured teacher secret: ``$CNNVIZ_TEACHER_SECRET``, else ``teacher_secret`` in
+    the ``[cnnviz]`` section of Streamlit's secrets; None when no teacher role is set up."""
+    value = os.environ.get(ENV_SECRET) or (secrets_section or {}).get("teacher_secret")
+    return str(value) if value else None
+
+
+def secret_fingerprint(secret: str) -> str:
+    """What the store keeps of the secret a teacher unlocked with: changing the secret locks
+    every teacher out again."""
+    return hashlib.sha256(b"cnnviz-teacher:" + secret.encode()).hexdigest()
+
+
+def check_secret(given: str, secret: str | None) -> bool:
+    return bool(secret) and hmac.compare_digest(given.encode(), secret.encode())
+
+
+# -- who may do what -------------------------------------------------------------------------
+
+
+def can_control(user: User, owner: str | None) -> bool:
+    """Stop or delete a run: its owner, or the teacher."""
+    return user.is_teacher or (owner is not None and owner == user.id)
+
+
+def can_view(user: User, owner: str | None, pinned: bool, share_links: bool) -> bool:
+    """See a run: your own, a pinned one, anyone's when the teacher allows shared links (runs
+    without an owner — from the CLI or an import — are the class's)."""
+    return user.is_teacher or owner in (None, user.id) or pinned or share_links
+
+
+def check_submit(
+    user: User,
+    n_runs: int,
+    queued_by_user: int,
+    queued_total: int,
+    estimate_s: float | None,
+    limits: Limits,
+    device: str = "cpu",
+) -> None:
+    """Raise :class:`LimitError` when ``user`` may not queue ``n_runs`` more runs now.
+
+    Args:
+        queued_by_user / queued_total: runs waiting now (the user's, everyone's).
+        estimate_s: the longest of the new runs, estimated on this machine (None: unknown).
+    """
+    if user.is_teacher:
+        return
+    if queued_by_user + n_runs > limits.max_queued_per_user:
+        raise LimitError(
+            f"You have {queued_by_user} run(s) waiting; a student may queue at most "
+            f"{limits.max_queued_per_user} at a time. Stop one, or wait for them to start."
+        )
+    if queued_total + n_runs > limits.max_queued:
+        raise LimitError(
+            f"The class queue is full ({queued_total} runs waiting, at most "
+            f"{limits.max_queued}). Try again when some have started."
+        )
+    if estimate_s is not None and estimate_s > limits.student_max_run_s:
+        raise LimitError(
+            f"This run would take about {estimate_s / 60:.0f} min on this {device.upper()} "
+            f"(students may start runs of up to {limits.student_max_run_s / 60:.0f} min). "
+            "Choose fewer training examples or epochs, or a smaller input; the teacher can "
+            "launch full-size runs."
+        )
+
+
+# -- disk ------------------------------------------------------------------------------------
+
+
+def runs_to_trim(
+    runs: list[dict], limits: Limits, now: float | None = None
+) -> list[tuple[str, str]]:
+    """Which runs lose their weights (their metrics and curves stay), and why.
+
+    ``runs``: dicts with run_id, user, role (of the owner), status, pinned, created, size
+    (bytes). Retention: a student's ended, unpinned run older than ``retention_days``. Quotas:
+    a student over ``user_quota_mb``, then the store over ``store_quota_mb``, lose their oldest
+    ended, unpinned student runs' weights first. Live and pinned runs, and the teacher's, are
+    never trimmed.
+    """
+    now = time.time() if now is None else now
+    trimmable = [
+        r
+        for r in runs
+        if r["size"] > 0
+        and r["status"] not in ("queued", "running")
+        and not r["pinned"]
+        and r.get("role") != TEACHER
+    ]
+    trimmable.sort(key=lambda r: r["created"])
+    out: dict[str, str] = {}
+    horizon = now - limits.retention_days * 86_400
+    for r in trimmable:
+        if r["created"] < horizon:
+            out[r["run_id"]] = f"older than {limits.retention_days} days"
+    per_user: dict[str | None, int] = {}
+    for r in runs:
+        if r["run_id"] not in out:
+            per_user[r.get("user")] = per_user.get(r.get("user"), 0) + r["size"]
+    for r in trimmable:
+        user = r.get("user")
+        if r["run_id"] in out or user is None:
+            continue
+        if per_user[user] > limits.user_quota_mb * MB:
+            out[r["run_id"]] = f"its owner is over their {limits.user_quota_mb:,} MB quota"
+            per_user[user] -= r["size"]
+    total = sum(r["size"] for r in runs if r["run_id"] not in out)
+    for r in trimmable:
+        if total <= limits.store_quota_mb * MB:
+            break
+        if r["run_id"] not in out:
+            out[r["run_id"]] = f"the store is over its {limits.store_quota_mb:,} MB quota"
+            total -= r["size"]
+    return list(out.items())
