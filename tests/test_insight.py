@@ -561,3 +561,35 @@ def test_saliency_overlay_and_gallery_tiles(data):
                           data.test_images[5].numpy())  # fmt: skip
     assert "**shirt** taken for a **t-shirt** (90%)" in tile[1]
     assert tile[2] == "t-shirt 90% · shirt 7% · pullover 2%"
+
+
+def _insight_figures():
+    p = np.linspace(1, 10, 10)
+    p /= p.sum()
+    cm = np.diag(np.full(10, 50)) + 1
+    img = np.random.default_rng(0).random((28, 28))
+    return {
+        "bars": P.probability_bars({"<b>a</b>": p}, font_size=20),
+        "bars two": P.probability_bars({"a": p, "b": p[::-1]}),
+        "confusion": P.confusion_heatmap(cm),
+        "per class": P.per_class_accuracy_bars({"a": cm, "b": cm.T}),
+        "difference": P.difference_heatmap(cm, cm.T, "a", "<i>b</i>"),
+        "saliency": P.saliency_overlay(img, img, "<a href='x'>run</a>: shirt"),
+    }
+
+
+@pytest.mark.parametrize("name", list(_insight_figures()))
+def test_figures_are_valid_and_send_what_validation_would(name):
+    import plotly.graph_objects as go
+    import plotly.io as pio
+
+    fig = _insight_figures()[name]
+    validated = go.Figure(fig.to_dict())  # raises on any invalid property or value
+    fast = json.loads(pio.to_json(fig.to_dict(), validate=False))
+    slow = json.loads(pio.to_json(validated.to_dict(), validate=False))
+    assert fast["data"] == slow["data"]
+    fast["layout"].pop("template", None)
+    slow["layout"].pop("template", None)
+    assert fast["layout"] == slow["layout"]
+    sent = json.dumps(fast)
+    assert "<b>a" not in sent and "<i>" not in sent and "<a href" not in sent  # names as typed

@@ -12,10 +12,17 @@ import numpy as np
 import plotly.graph_objects as go
 import torch
 
-from cnnviz.insight import Mistake, class_names, per_class_accuracy, row_normalised
-from cnnviz.plots.base import PALETTE, _np, base_layout, set_font_size
+from cnnviz.insight import (
+    Mistake,
+    class_names,
+    confusion_difference,
+    per_class_accuracy,
+    row_normalised,
+)
+from cnnviz.plots.base import FONT, PALETTE, _np, fast_figure, plain
 
 MUTED = "#b8c2cc"  # the classes that are not the answer
+GRID = dict(gridcolor="#e5e5e5", zerolinecolor="#cccccc")
 # Transparent where the map is 0, opaque red where it is 1: the image shows through.
 SALIENCY_SCALE = [
     [0.0, "rgba(255, 255, 0, 0)"],
@@ -24,11 +31,32 @@ SALIENCY_SCALE = [
     [1.0, "rgba(230, 0, 0, 0.85)"],
 ]
 
+# Every figure here is rebuilt on reruns (the probabilities and the map on every stroke), so
+# all are built from plain dicts without Plotly's validation (plots.base.fast_figure), with
+# every font set part by part as plots.base.set_font_size does (presenter mode).
 
-def _finish(fig: go.Figure, font_size: int, height: int | None) -> go.Figure:
-    base_layout(fig, None, height)
-    set_font_size(fig, font_size)
-    return fig
+
+def _axis(font_size: int, title: str | None = None, **extra) -> dict:
+    axis = dict(GRID, tickfont=dict(size=font_size), **extra)
+    if title:
+        axis["title"] = dict(text=title, font=dict(size=font_size))
+    return axis
+
+
+def _layout(font_size: int, height: int, xaxis: dict, yaxis: dict, **extra) -> dict:
+    return dict(
+        font=dict(FONT, size=font_size), margin=dict(l=10, r=10, t=10, b=10),
+        paper_bgcolor="white", plot_bgcolor="white", height=height, xaxis=xaxis, yaxis=yaxis,
+        **extra,
+    )  # fmt: skip
+
+
+def _legend(font_size: int) -> dict:
+    return dict(orientation="h", y=1.02, yanchor="bottom", x=0, font=dict(size=font_size))
+
+
+def _colors(runs, colors: dict[str, str] | None) -> dict[str, str]:
+    return colors or {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(runs)}
 
 
 def probability_bars(
@@ -45,35 +73,40 @@ def probability_bars(
         probs: run name → probabilities (num_classes,), e.g. from ``insight.predict``.
         colors: run name → colour (default: the shared palette in order).
     """
-    colors = colors or {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(probs)}
+    colors = _colors(probs, colors)
     k = max(len(np.asarray(p)) for p in probs.values())
     names = class_names(k)
-    fig = go.Figure()
     single = len(probs) == 1
+    traces = []
     for name, p in probs.items():
         p = np.asarray(p, dtype=np.float64)
         top = int(p.argmax())
         color = colors[name]
-        fig.add_trace(
-            go.Bar(
-                x=p, y=names[: len(p)], orientation="h", name=name,
-                marker=dict(
-                    color=[color if i == top or not single else MUTED for i in range(len(p))],
-                    opacity=None if single else [1.0 if i == top else 0.4 for i in range(len(p))],
-                ),
-                text=[f"{v:.0%}" if v >= 0.005 else "" for v in p],
-                textposition="outside", cliponaxis=False,
-                hovertemplate=f"{name}<br>%{{y}}: %{{x:.1%}}<extra></extra>",
-            )
-        )  # fmt: skip
-    fig.update_yaxes(autorange="reversed", type="category")
-    fig.update_xaxes(range=[0, 1.15], tickformat=".0%", title_text="probability", dtick=0.25)
-    fig.update_layout(
-        barmode="group", bargap=0.2, bargroupgap=0.05, showlegend=not single,
-        legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0),
-    )  # fmt: skip
+        marker = dict(color=[color if i == top or not single else MUTED for i in range(len(p))])
+        if not single:
+            marker["opacity"] = [1.0 if i == top else 0.4 for i in range(len(p))]
+        traces.append(dict(
+            type="bar", x=p, y=names[: len(p)], orientation="h", name=plain(name),
+            marker=marker, text=[f"{v:.0%}" if v >= 0.005 else "" for v in p],
+            textposition="outside", cliponaxis=False, textfont=dict(size=font_size),
+            hovertemplate=f"{plain(name)}<br>%{{y}}: %{{x:.1%}}<extra></extra>",
+        ))  # fmt: skip
     rows = 28 if single else 20 * len(probs) + 8
-    return _finish(fig, font_size, height or max(320, 10 * rows + font_size * 6))
+    layout = _layout(
+        font_size, height or max(340, 10 * rows + font_size * 6),
+        xaxis=_axis(font_size, "probability", range=[0, 1.15], tickformat=".0%", dtick=0.25),
+        yaxis=_axis(font_size, autorange="reversed", type="category"),
+        barmode="group", bargap=0.2, bargroupgap=0.05, showlegend=not single,
+        legend=_legend(font_size),
+    )  # fmt: skip
+    return fast_figure(traces, layout)
+
+
+def _matrix_axes(font_size: int) -> dict:
+    return dict(
+        xaxis=_axis(font_size, "predicted class", type="category", tickangle=-40),
+        yaxis=_axis(font_size, "true class", type="category", autorange="reversed"),
+    )
 
 
 def confusion_heatmap(
@@ -86,21 +119,17 @@ def confusion_heatmap(
     names = class_names(len(cm))
     rows = cm.sum(1)
     custom = np.dstack([rates, np.repeat(rows[:, None], len(cm), 1)])
-    fig = go.Figure(
-        go.Heatmap(
-            z=rates, x=names, y=names, zmin=0, zmax=1,
-            colorscale=[[0, "#ffffff"], [1, color]],
-            text=cm, texttemplate="%{text}", customdata=custom,
-            textfont=dict(size=max(font_size - 2, 10)),
-            colorbar=dict(title=dict(text="share<br>of the row"), tickformat=".0%"),
-            hovertemplate="true %{y} → predicted %{x}<br>%{text} images: %{customdata[0]:.1%} "
-            "of the %{customdata[1]} %{y} images<extra></extra>",
-            xgap=1, ygap=1,
-        )
+    trace = dict(
+        type="heatmap", z=rates, x=names, y=names, zmin=0, zmax=1,
+        colorscale=[[0, "#ffffff"], [1, color]], text=cm, texttemplate="%{text}",
+        customdata=custom, textfont=dict(size=max(font_size - 2, 10)), xgap=1, ygap=1,
+        colorbar=dict(title=dict(text="share<br>of the row", font=dict(size=font_size)),
+                      tickformat=".0%", tickfont=dict(size=font_size)),
+        hovertemplate="true %{y} → predicted %{x}<br>%{text} images: %{customdata[0]:.1%} "
+        "of the %{customdata[1]} %{y} images<extra></extra>",
     )  # fmt: skip
-    fig.update_yaxes(autorange="reversed", title_text="true class", type="category")
-    fig.update_xaxes(title_text="predicted class", type="category", tickangle=-40)
-    return _finish(fig, font_size, height or 420 + 8 * font_size)
+    layout = _layout(font_size, height or 420 + 8 * font_size, **_matrix_axes(font_size))
+    return fast_figure([trace], layout)
 
 
 def per_class_accuracy_bars(
@@ -108,26 +137,24 @@ def per_class_accuracy_bars(
     height: int | None = None,
 ) -> go.Figure:  # fmt: skip
     """Each class's share of correct answers, one bar per run (grouped when comparing)."""
-    colors = colors or {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(cms)}
-    fig = go.Figure()
+    colors = _colors(cms, colors)
+    traces = []
     for name, cm in cms.items():
         acc = per_class_accuracy(cm)
-        names = class_names(len(acc))
-        fig.add_trace(
-            go.Bar(
-                x=acc, y=names, orientation="h", name=name, marker_color=colors[name],
-                text=[f"{v:.0%}" if np.isfinite(v) else "–" for v in acc],
-                textposition="outside", cliponaxis=False,
-                hovertemplate=f"{name}<br>%{{y}}: %{{x:.1%}} correct<extra></extra>",
-            )
-        )  # fmt: skip
-    fig.update_yaxes(autorange="reversed", type="category")
-    fig.update_xaxes(range=[0, 1.15], tickformat=".0%", title_text="correct", dtick=0.25)
-    fig.update_layout(
-        barmode="group", showlegend=len(cms) > 1,
-        legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0),
+        traces.append(dict(
+            type="bar", x=acc, y=class_names(len(acc)), orientation="h", name=plain(name),
+            marker=dict(color=colors[name]), textfont=dict(size=font_size),
+            text=[f"{v:.0%}" if np.isfinite(v) else "–" for v in acc],
+            textposition="outside", cliponaxis=False,
+            hovertemplate=f"{plain(name)}<br>%{{y}}: %{{x:.1%}} correct<extra></extra>",
+        ))  # fmt: skip
+    layout = _layout(
+        font_size, height or 420 + 8 * font_size,
+        xaxis=_axis(font_size, "correct", range=[0, 1.15], tickformat=".0%", dtick=0.25),
+        yaxis=_axis(font_size, autorange="reversed", type="category"),
+        barmode="group", showlegend=len(cms) > 1, legend=_legend(font_size),
     )  # fmt: skip
-    return _finish(fig, font_size, height or 420 + 8 * font_size)
+    return fast_figure(traces, layout)
 
 
 def difference_heatmap(
@@ -139,31 +166,26 @@ def difference_heatmap(
     Coloured by what the change is worth, centred at zero: blue where B does better (more right
     answers on the diagonal, fewer confusions off it), red where it does worse.
     """
-    from cnnviz.insight import confusion_difference
-
     diff = confusion_difference(cm_a, cm_b)
     names = class_names(len(diff))
     worth = -diff.astype(np.float64)
     np.fill_diagonal(worth, np.diag(diff))
     m = float(np.abs(worth).max()) or 1.0
-    a, b = np.asarray(cm_a), np.asarray(cm_b)
-    custom = np.dstack([a, b])
+    custom = np.dstack([np.asarray(cm_a), np.asarray(cm_b)])
     text = np.vectorize(lambda v: f"{v:+d}" if v else "0")(diff)
-    fig = go.Figure(
-        go.Heatmap(
-            z=worth, x=names, y=names, zmin=-m, zmax=m, zmid=0, colorscale="RdBu",
-            text=text, texttemplate="%{text}", customdata=custom,
-            textfont=dict(size=max(font_size - 2, 10)),
-            colorbar=dict(title=dict(text=f"better in<br>{name_b}"), tickvals=[-m, 0, m],
-                          ticktext=["worse", "same", "better"]),
-            hovertemplate=f"true %{{y}} → predicted %{{x}}<br>{name_a}: %{{customdata[0]}}, "
-            f"{name_b}: %{{customdata[1]}} (%{{text}})<extra></extra>",
-            xgap=1, ygap=1,
-        )
+    a, b = plain(name_a), plain(name_b)
+    trace = dict(
+        type="heatmap", z=worth, x=names, y=names, zmin=-m, zmax=m, zmid=0, colorscale="RdBu",
+        text=text, texttemplate="%{text}", customdata=custom, xgap=1, ygap=1,
+        textfont=dict(size=max(font_size - 2, 10)),
+        colorbar=dict(title=dict(text=f"better in<br>{b}", font=dict(size=font_size)),
+                      tickvals=[-m, 0, m], ticktext=["worse", "same", "better"],
+                      tickfont=dict(size=font_size)),
+        hovertemplate=f"true %{{y}} → predicted %{{x}}<br>{a}: %{{customdata[0]}}, "
+        f"{b}: %{{customdata[1]}} (%{{text}})<extra></extra>",
     )  # fmt: skip
-    fig.update_yaxes(autorange="reversed", title_text="true class", type="category")
-    fig.update_xaxes(title_text="predicted class", type="category", tickangle=-40)
-    return _finish(fig, font_size, height or 420 + 8 * font_size)
+    layout = _layout(font_size, height or 420 + 8 * font_size, **_matrix_axes(font_size))
+    return fast_figure([trace], layout)
 
 
 def saliency_overlay(
@@ -175,25 +197,24 @@ def saliency_overlay(
     if img.ndim == 3:
         img = img.mean(0)
     sal = np.asarray(saliency, dtype=np.float64)
-    fig = go.Figure()
-    fig.add_trace(
-        go.Heatmap(z=img, colorscale="gray", zmin=0, zmax=1, showscale=False, hoverinfo="skip")
-    )
-    fig.add_trace(
-        go.Heatmap(
-            z=sal, zmin=0, zmax=1, colorscale=SALIENCY_SCALE, customdata=img,
-            colorbar=dict(title=dict(text="weight"), tickvals=[0, 0.5, 1], len=0.8),
-            hovertemplate="row %{y}, column %{x}<br>map %{z:.2f}, pixel %{customdata:.2f}"
-            "<extra></extra>",
-        )
+    traces = [
+        dict(type="heatmap", z=img, colorscale="gray", zmin=0, zmax=1, showscale=False,
+             hoverinfo="skip"),
+        dict(type="heatmap", z=sal, zmin=0, zmax=1, colorscale=SALIENCY_SCALE, customdata=img,
+             colorbar=dict(title=dict(text="weight", font=dict(size=font_size)),
+                           tickvals=[0, 0.5, 1], len=0.8, tickfont=dict(size=font_size)),
+             hovertemplate="row %{y}, column %{x}<br>map %{z:.2f}, pixel %{customdata:.2f}"
+             "<extra></extra>"),
+    ]  # fmt: skip
+    hidden = dict(visible=False, constrain="domain")
+    layout = _layout(
+        font_size, height or 340 + 4 * font_size, xaxis=hidden,
+        yaxis=dict(hidden, autorange="reversed", scaleanchor="x"),
     )  # fmt: skip
-    fig.update_yaxes(autorange="reversed", scaleanchor="x", constrain="domain", visible=False)
-    fig.update_xaxes(constrain="domain", visible=False)
-    fig = _finish(fig, font_size, height or 340 + 4 * font_size)
-    fig.update_layout(title=dict(text=title, font_size=font_size + 2) if title else None)
     if title:
-        fig.update_layout(margin=dict(t=40 + font_size))
-    return fig
+        layout["title"] = dict(text=plain(title), font=dict(size=font_size + 2))
+        layout["margin"] = dict(l=10, r=10, t=40 + font_size, b=10)
+    return fast_figure(traces, layout)
 
 
 def upscale(image, factor: int) -> np.ndarray:
