@@ -20,6 +20,7 @@ Everything here returns plain data (numpy arrays, tuples, dicts) and never impor
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -664,6 +665,35 @@ class Evaluation:
     def mistakes(self, k: int | None = 24, true_class=None, predicted_class=None):
         return mistakes_from_probabilities(self.probs, self.labels, k, true_class,
                                            predicted_class)  # fmt: skip
+
+
+# A rough CPU cost of evaluation, fitted on benchmarks/insight_bench.py's runs on this project's
+# 2-core dev machine: seconds per image = overhead + multiply-adds × cost.
+EVAL_OVERHEAD_S = 1e-4
+EVAL_MAC_S = 2e-10
+
+
+@functools.lru_cache(maxsize=64)
+def _macs(spec) -> int:
+    from cnnviz.models import layer_summary, totals
+
+    return int(totals(layer_summary(spec))["multiply-adds"])
+
+
+def evaluation_seconds(spec, n: int) -> float:
+    """About how long evaluating ``n`` test images takes on a CPU (for "about 2 min" on a
+    button; a GPU is far faster): LeNet's 10,000 take about 2 s, ResNet-18's at 96 ten
+    minutes."""
+    return n * (EVAL_OVERHEAD_S + _macs(spec) * EVAL_MAC_S)
+
+
+def format_about(seconds: float) -> str:
+    """``"2 s"``, ``"3 min"``, ``"1.5 h"``: an estimate said roughly."""
+    if seconds < 90:
+        return f"{max(1, round(seconds))} s"
+    if seconds < 5400:
+        return f"{round(seconds / 60)} min"
+    return f"{seconds / 3600:.1f} h"
 
 
 def evaluate(model, images_u8: torch.Tensor, labels, spec=None,

@@ -201,3 +201,27 @@ def test_presenter_mode_and_a_blank_drawing_message(home):
     assert_clean(at)
     # AppTest cannot draw on the canvas component: the page asks for a drawing
     assert "Draw a piece of clothing" in texts(at)
+
+
+def test_a_bigger_network_is_evaluated_on_request(tmp_path, monkeypatch):
+    """A ResNet-18 run (96×96 inputs): the classifier resizes to 96×96; evaluating its 10,000
+    test images would take minutes on a CPU, so it waits for a click."""
+    from cnnviz.train import build_net
+
+    monkeypatch.setenv("CNNVIZ_HOME", str(tmp_path / "home"))
+    store = RunStore(tmp_path / "home")
+    config = RunConfig(PRESETS["ResNet-18"], num_epochs=1)
+    run_id = store.create(config, name="ResNet-18", preset="ResNet-18")
+    store.add_epoch(run_id, dict(epoch=1, train_loss=2.3, train_acc=0.1, val_loss=2.3,
+                                 val_acc=0.1, examples_per_s=50.0, seconds=1.0))  # fmt: skip
+    store.save_state_dict(run_id, build_net(config).state_dict(), "finished")
+    store.set_status(run_id, "finished")
+    at = app_test("insight.py").run()
+    assert_clean(at)
+    assert "resized 28×28 → 96×96" in texts(at)
+    button = at.button(key=f"insight_eval_{run_id}")
+    assert button.label.startswith("Evaluate ResNet") and "10,000 test images (about" in (
+        button.label
+    )
+    assert chart(at, "insight_cm_0") is None
+    assert "The gallery appears when the evaluation above is done." in texts(at)

@@ -24,7 +24,6 @@ from cnnviz.plots import insight as P
 from cnnviz.plots.ablation import png_config
 from cnnviz.plots.base import PALETTE
 from cnnviz.runs import LIVE, RunManager
-from cnnviz.train import estimate_epoch_seconds, format_seconds
 from ui import state
 from ui.common import font_size, md_escape
 
@@ -424,7 +423,7 @@ def classifier_ui(data, runs: list[I.LoadedRun]) -> None:
 
 
 def _estimate(run: I.LoadedRun, n: int) -> float:
-    return estimate_epoch_seconds(run.spec, 0, n, "cpu")
+    return I.evaluation_seconds(run.spec, n)
 
 
 def _start(mgr: RunManager, data, run: I.LoadedRun) -> None:
@@ -470,7 +469,7 @@ def evaluation_ui(mgr: RunManager, data, runs: list[I.LoadedRun]) -> list[I.Eval
         if got is None:
             st.button(
                 TEXT["evaluate"].format(name=md_escape(name), n=n,
-                                        t=format_seconds(_estimate(r, n))),
+                                        t=I.format_about(_estimate(r, n))),
                 key=f"insight_eval_{r.run_id}", on_click=_start, args=(mgr, data, r),
                 icon=":material/play_arrow:",
             )  # fmt: skip
