@@ -578,3 +578,9 @@ def test_snapshots_over_the_limit_are_dropped(good, monkeypatch):
     run = outcome(good)
     assert isinstance(run, RunFile) and run.snapshots is None
     assert "at most 100" in run.snapshots_dropped
+
+
+def test_the_statuses_a_file_may_carry_are_the_stores():
+    from cnnviz.runs import STATUSES
+
+    assert set(rf.RUN_STATUSES) == set(STATUSES)
