@@ -168,7 +168,7 @@ def heatmap(
     layout = dict(
         title=dict(text=title) if title else None, font=FONT,
         margin=dict(l=10, r=10, t=50 if title else 10, b=10),
-        paper_bgcolor="white", plot_bgcolor="white", height=height,
+        paper_bgcolor="white", plot_bgcolor="white", height=height, template={},
         xaxis=axes, yaxis=dict(axes, autorange="reversed", scaleanchor="x"),
     )  # fmt: skip
     return fast_figure([trace], layout)  # base_layout's look, built without validation

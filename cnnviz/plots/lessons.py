@@ -27,6 +27,7 @@ def _layout(title: str | None, height: int | None, fixed: bool = False, **extra)
         margin=margin,
         height=height,
         plot_bgcolor="white",
+        template={},  # not Plotly's default template: ~9 KB copied and sent with every chart
         **extra,
     )
 

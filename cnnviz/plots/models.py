@@ -138,7 +138,7 @@ def network_diagram(
         yaxis=dict(axes, range=[-1.05, 1.05], fixedrange=True),
         legend=dict(orientation="h", y=-0.02, yanchor="top"),
         font=FONT, margin=dict(l=10, r=10, t=10, b=10), paper_bgcolor="white",
-        plot_bgcolor="white", height=height,
+        plot_bgcolor="white", height=height, template={},  # Streamlit's theme styles it
     )  # fmt: skip
     return fast_figure(traces, layout)  # base_layout's look
 
