@@ -667,10 +667,11 @@ class Evaluation:
                                            predicted_class)  # fmt: skip
 
 
-# A rough CPU cost of evaluation, fitted on benchmarks/insight_bench.py's runs on this project's
-# 2-core dev machine: seconds per image = overhead + multiply-adds × cost.
+# A rough CPU cost of evaluation, fitted on benchmarks/insight_bench.py (one torch thread on
+# this project's busy 2-core dev machine: LeNet 0.6 s, VGG-small-56 37 s, ResNet-18 185-280 s,
+# VGG-11 about an hour for 10,000 images): seconds per image = overhead + multiply-adds × cost.
 EVAL_OVERHEAD_S = 1e-4
-EVAL_MAC_S = 2e-10
+EVAL_MAC_S = 7e-11
 
 
 @functools.lru_cache(maxsize=64)
@@ -682,7 +683,7 @@ def _macs(spec) -> int:
 
 def evaluation_seconds(spec, n: int) -> float:
     """About how long evaluating ``n`` test images takes on a CPU (for "about 2 min" on a
-    button; a GPU is far faster): LeNet's 10,000 take about 2 s, ResNet-18's at 96 ten
+    button; a GPU is far faster): LeNet's 10,000 take about 1 s, ResNet-18's at 96 about four
     minutes."""
     return n * (EVAL_OVERHEAD_S + _macs(spec) * EVAL_MAC_S)
 

@@ -1,0 +1,190 @@
+"""How fast "What the network learned" answers, per preset, on this machine's CPU.
+
+Per preset (weights from a seeded init: the time does not depend on what was learned):
+
+- load: reading a checkpoint file and building the network from it (``load_run`` does this
+  once per run and epoch count, then keeps the network);
+- classify: ``predict`` on a warm, cached network for a 280×280 drawing — preparing it
+  (grey, polarity, framing, resize) and one forward pass. Target: LeNet ≤ 300 ms;
+- stroke: what the page's classifier does for one stroke on the canvas, without Streamlit:
+  decoding the canvas PNG, ``prepare``, ``predict``, Grad-CAM, and building the probability
+  chart and the saliency overlay;
+- 10k matrix: the confusion matrix over the 10,000 test images (``class_probabilities`` as
+  training validates), i.e. what ``evaluate_run`` adds to the end of a run (one more
+  validation pass; picking the stored mistakes costs well under 0.1 s). Large networks are
+  timed on ``--images`` test images and scaled to 10,000 (marked "≈").
+
+With ``--page``: one whole rerun of pages/insight.py in AppTest (the script, with the matrix,
+the gallery and the classifier drawn) after a new test image is chosen, on a stored LeNet run.
+In the browser only the classifier fragment reruns on a stroke, which costs less.
+
+Run: ``.venv/bin/python benchmarks/insight_bench.py [--repeats 20] [--images 512] [--page]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+import torch  # noqa: E402
+
+from cnnviz import images  # noqa: E402
+from cnnviz import insight as I  # noqa: E402
+from cnnviz.data import load_fashion_mnist  # noqa: E402
+from cnnviz.models import PRESETS, build_model  # noqa: E402
+from cnnviz.plots import insight as P  # noqa: E402
+
+
+def drawing_png(seed: int) -> bytes:
+    """A 280×280 RGBA canvas picture: white strokes (a pair of trousers) on transparent black,
+    as the drawable canvas sends it."""
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGBA", (280, 280), (0, 0, 0, 0))
+    d = ImageDraw.Draw(img)
+    x = 100 + seed % 7
+    d.line([(x, 60), (x - 10, 250)], fill=(255, 255, 255, 255), width=20)
+    d.line([(x + 70, 60), (x + 80, 250)], fill=(255, 255, 255, 255), width=20)
+    d.line([(x - 5, 60), (x + 75, 60)], fill=(255, 255, 255, 255), width=20)
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def median_ms(fn, repeats: int) -> float:
+    fn()  # warm
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return 1000 * statistics.median(times)
+
+
+def load_seconds(spec, tmp: Path) -> tuple[float, I.LoadedRun]:
+    from safetensors.torch import load_file, save_file
+
+    net = build_model(spec)  # seeded by the caller
+    path = tmp / f"{id(spec)}.safetensors"
+    save_file({k: v.contiguous() for k, v in net.state_dict().items()}, str(path))
+    del net
+    t = time.perf_counter()
+    net = I.network_from_state(spec, load_file(str(path)))
+    seconds = time.perf_counter() - t
+    path.unlink()
+    return seconds, I.LoadedRun("bench", "bench", "finished", 1, 1, None, spec, net)
+
+
+def bench_preset(name: str, spec, data, tmp: Path, repeats: int, n_images: int) -> dict:
+    load_s, run = load_seconds(spec, tmp)
+    pngs = [drawing_png(i) for i in range(repeats + 1)]
+    canvas = [images.canvas_image(png, 280) for png in pngs]
+    k = iter(range(10**9))
+
+    def classify():
+        I.predict(run, canvas[next(k) % len(canvas)])
+
+    def stroke():
+        X0 = images.canvas_image(pngs[next(k) % len(pngs)], 280)
+        X, _ = I.prepare(X0, spec)
+        p = I.predict(run, X)
+        m = I.saliency(run, X, target_class=int(p.argmax()))
+        P.probability_bars({name: p})
+        P.saliency_overlay(X[0, 0], m, name)
+
+    r = max(3, repeats // (1 if spec.input_size <= 56 else 4))
+    classify_ms = median_ms(classify, r)
+    stroke_ms = median_ms(stroke, r)
+    n = len(data.test_images) if spec.input_size <= 28 else min(n_images, len(data.test_images))
+    X, y = data.test_images[:n], data.test_labels[:n]
+    t = time.perf_counter()
+    probs = I.class_probabilities(run, X)
+    seconds = time.perf_counter() - t
+    t = time.perf_counter()
+    I.confusion_from_predictions(y.numpy(), probs.argmax(1))
+    I.stored_mistakes(probs, y)
+    extra = time.perf_counter() - t
+    full = seconds * len(data.test_images) / n
+    return dict(load=load_s, classify=classify_ms, stroke=stroke_ms, matrix=full,
+                scaled=n < len(data.test_images), extra=extra)  # fmt: skip
+
+
+def page_ms(repeats: int) -> float:
+    """Median AppTest rerun of the whole page after a new test image is chosen."""
+    import os
+
+    from streamlit.testing.v1 import AppTest
+
+    from cnnviz.runs import RunManager, RunStore
+    from cnnviz.train import RunConfig
+
+    home = Path(tempfile.mkdtemp(prefix="insight_bench_"))
+    os.environ["CNNVIZ_HOME"] = str(home)
+    store = RunStore(home)
+    manager = RunManager(store)
+    config = RunConfig(PRESETS["LeNet-ReLU"], num_epochs=1, limit=2000, val_limit=1000)
+    run_id = manager.submit(config, name="LeNet-ReLU")
+    assert manager.wait(run_id, 600) == "finished"
+    manager.shutdown()
+    at = AppTest.from_file(str(REPO / "pages" / "insight.py"), default_timeout=120).run()
+    for _ in range(100):  # until the background evaluation is drawn
+        if any((c.proto.id or "").endswith("insight_cm_0") for c in at.get("plotly_chart")):
+            break
+        time.sleep(0.2)
+        at.run()
+    times = []
+    for i in range(repeats):
+        at.number_input(key="insight_test_index").set_value(100 + i)
+        t = time.perf_counter()
+        at.run()
+        times.append(time.perf_counter() - t)
+        assert not at.exception, [e.value for e in at.exception]
+    return 1000 * statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument(
+        "--images",
+        type=int,
+        default=512,
+        help="test images timed for networks above 28×28 (scaled to 10,000)",
+    )
+    parser.add_argument("--page", action="store_true", help="also time a whole page rerun")
+    parser.add_argument("--presets", nargs="*", default=list(PRESETS))
+    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    data = load_fashion_mnist()
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, CPU")
+    head = f"{'preset':<18}{'input':>8}{'load s':>8}{'classify ms':>13}{'stroke ms':>11}"
+    print(head + f"{'10k matrix s':>15}")
+    extra = 0.0
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in args.presets:
+            spec = PRESETS[name]
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(0)
+                r = bench_preset(name, spec, data, Path(tmp), args.repeats, args.images)
+            extra = max(extra, r["extra"])
+            matrix = ("≈" if r["scaled"] else "") + f"{r['matrix']:.1f}"
+            size = f"{spec.input_size}×{spec.input_size}"
+            print(f"{name:<18}{size:>8}{r['load']:>8.2f}{r['classify']:>13.1f}"
+                  f"{r['stroke']:>11.1f}{matrix:>15}", flush=True)  # fmt: skip
+    print(f"(the matrix and the stored mistakes from the probabilities: {extra:.3f} s at most)")
+    if args.page:
+        print(f"page rerun (AppTest, whole script, LeNet-ReLU): {page_ms(7):.0f} ms median")
+
+
+if __name__ == "__main__":
+    main()
