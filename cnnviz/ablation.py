@@ -308,32 +308,18 @@ def differing_fields(configs) -> dict[str, list]:
     return {k: [f.get(k) for f in flat] for k in keys if len({repr(f.get(k)) for f in flat}) > 1}
 
 
-def estimate_seconds(configs, device_type: str = "cpu") -> float:
-    """A rough estimate of the whole group's training time (runs one after another)."""
-    from cnnviz.train import estimate_epoch_seconds
+def estimate_group(configs, device: str, speeds, history=None):
+    """The whole group's training time, its runs one after another (an
+    :class:`cnnviz.estimates.Estimate`); ``history(config)`` gives earlier epochs of a config's
+    network here, when known."""
+    from functools import reduce
 
-    total = 0.0
-    for c in configs:
-        n = 60_000 if c.limit is None else min(c.limit, 60_000)
-        nv = 10_000 if c.val_limit is None else min(c.val_limit, 10_000)
-        try:
-            total += c.num_epochs * estimate_epoch_seconds(c.spec, n, nv, device_type)
-        except Exception:  # tiny ResNet inputs trip the cost model: scale from 64×64
-            try:
-                big = dataclasses.replace(c.spec, input_size=64)
-                ratio = (c.spec.input_size / 64) ** 2
-                total += ratio * c.num_epochs * estimate_epoch_seconds(big, n, nv, device_type)
-            except Exception:  # an estimate is never worth an error
-                return math.nan
-    return total
+    from cnnviz.estimates import estimate_run
 
-
-def format_duration(seconds: float) -> str:
-    """'~40 s', '~3 min', '~2.5 h', 'under 1 s' — for labels."""
-    from cnnviz.train import format_seconds
-
-    text = format_seconds(seconds)
-    return text if text in ("unknown", "under 1 s") else "~" + text
+    return reduce(
+        lambda a, b: a + b,
+        (estimate_run(c, device, speeds, history(c) if history else None) for c in configs),
+    )
 
 
 # -- comparison data -------------------------------------------------------------------------

@@ -16,7 +16,7 @@ CLI, a test) decides what to do with them.
 
 from __future__ import annotations
 
-import math
+import functools
 import os
 import threading
 import time
@@ -419,34 +419,10 @@ def state_dict_cpu(net: nn.Module) -> dict[str, torch.Tensor]:
     return {k: v.detach().to("cpu").contiguous().clone() for k, v in net.state_dict().items()}
 
 
-# Rough cost model for "what is practical" (d2l 7.6–8.6 on Fashion-MNIST): seconds per training
-# example = overhead + multiply-accumulates × cost, fitted to DESIGN.md's measurements
-# (2-core CPU: LeNet 22k examples/s, ResNet-18 at 96 about 85/s; H200: 60k and 18.5k/s).
-COST_MODEL = {"cpu": (3.0e-5, 1.23e-11), "cuda": (1.6e-5, 5.7e-14)}
-
-
+@functools.lru_cache(maxsize=256)
 def count_macs(spec: ModelSpec) -> int:
-    """Multiply-adds of one forward pass of one image, from the builder's ``layer_summary``."""
+    """Multiply-adds of one forward pass of one image, from the builder's ``layer_summary``
+    (on the meta device; remembered per spec: the estimates ask on every rerun)."""
     from cnnviz.models.summary import layer_summary, totals
 
     return totals(layer_summary(spec))["multiply-adds"]
-
-
-def format_seconds(seconds: float) -> str:
-    """'under 1 s', '40 s', '3 min', '2.5 h' — for estimates shown to the user."""
-    if not math.isfinite(seconds):
-        return "unknown"
-    if seconds < 1:
-        return "under 1 s"
-    if seconds < 90:
-        return f"{round(seconds)} s"
-    if seconds < 5400:
-        return f"{round(seconds / 60)} min"
-    return f"{seconds / 3600:.1f} h"
-
-
-def estimate_epoch_seconds(spec: ModelSpec, n_train: int, n_val: int, device_type: str) -> float:
-    """A rough estimate of one epoch (training plus validation) on this kind of device."""
-    a, b = COST_MODEL.get(device_type, COST_MODEL["cpu"])
-    per_example = a + b * 3 * count_macs(spec)
-    return n_train * per_example + n_val * per_example / 3

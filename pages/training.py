@@ -18,6 +18,7 @@ from ui.training import (
     import_ui,
     learned_ui,
     readable_run,
+    run_actions_ui,
     run_form_ui,
     run_view_ui,
     runs_table_ui,
@@ -45,7 +46,9 @@ if mgr is not None:
         st.info(TEXT["no_runs"], icon=":material/monitoring:")
     elif readable_run(mgr, run_id):
         run_view_ui(mgr, run_id)
-        downloads_ui(mgr, run_id)
+        with st.container(horizontal=True):
+            downloads_ui(mgr, run_id)
+            run_actions_ui(mgr, run_id)
         learned_ui(mgr, run_id)
 
     st.subheader(TEXT["all_runs"])

@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from cnnviz.classroom import User
 from cnnviz.models import PRESETS
 from cnnviz.runs import RunStore, default_home, get_manager
 from cnnviz.train import RunConfig
@@ -89,21 +90,31 @@ def test_start_a_run_and_watch_it_finish():
 
 def test_reconnects_through_the_url_and_uses_the_builder_model():
     mgr = get_manager()
-    old = mgr.submit(RunConfig(PRESETS["LeNet"], num_epochs=1, limit=256, val_limit=128))
-    new = mgr.submit(RunConfig(PRESETS["LeNet-ReLU"], num_epochs=1, limit=256, val_limit=128))
+    me = User("0123456789abcdef")
+    old = mgr.submit(RunConfig(PRESETS["LeNet"], num_epochs=1, limit=256, val_limit=128),
+                     user=me)  # fmt: skip
+    new = mgr.submit(RunConfig(PRESETS["LeNet-ReLU"], num_epochs=1, limit=256, val_limit=128),
+                     user=me)  # fmt: skip
     mgr.wait(old, 120), mgr.wait(new, 120)
     at = app_test("training.py")
+    at.session_state["cnnviz_user"] = me
     at.query_params["run"] = old
     at.session_state["builder_spec"] = PRESETS["VGG-small-56"]
     at.run()
     assert_clean(at)
     assert at.session_state["train_run_id"] == old
-    at.radio(key="train_source").set_value("The builder's current model").run()
+    at.radio(key="train_source").set_value("builder").run()
     assert "builder_spec" in at.session_state
     assert "VGG" not in at.selectbox(key="train_show").value  # still showing the old run
-    # Without a URL or session, the page falls back to the newest run.
-    fresh = app_test("training.py").run()
+    # Without a URL or session, the page falls back to this user's newest run ...
+    fresh = app_test("training.py")
+    fresh.session_state["cnnviz_user"] = me
+    fresh.run()
     assert fresh.session_state["train_run_id"] == new
+    # ... and shows a newcomer nobody else's run.
+    newcomer = app_test("training.py").run()
+    assert newcomer.session_state["train_run_id"] is None
+    assert "No runs yet" in texts(newcomer)
 
 
 def test_stop_button_stops_a_long_run():

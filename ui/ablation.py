@@ -8,11 +8,14 @@ import streamlit as st
 from cnnviz import ablation as A
 from cnnviz.data import TEXT_LABELS
 from cnnviz.device import cuda_available
+from cnnviz.estimates import BASIS
 from cnnviz.models import PRESETS
 from cnnviz.plots import ablation as P
 from cnnviz.runs import LIVE, RunManager, StoreError
 from ui.common import font_size, load_data, md_escape
+from ui.identity import current_user
 from ui.learned import follow_newest, learned_arrays, learned_charts_ui
+from ui.runs import group_estimate, may_control, may_view, run_estimate, visible_runs
 
 TEXT = {
     "title": "Ablation lab",
@@ -46,8 +49,8 @@ TEXT = {
     },
     "seed": "Seed (shared by every variant)",
     "launch": "Run all {n} variants",
-    "estimate": "{label}. Rough estimate: {t} for the whole group on an idle {device} "
-    "(busy machines take longer).",
+    "estimate": "{label}. The whole group should take {t} on this {device}, its variants one "
+    "after another ({basis}).",
     "full_on_cpu": (
         "Full size means the book's settings (all 60,000 images, 10 epochs, full input "
         "sizes): estimated **{t}** on this CPU. Run it where a GPU is present; in a CPU "
@@ -124,7 +127,8 @@ def restore_from_url(mgr: RunManager) -> None:
     if (seed := qp.get("seed", "")).isdigit():
         st.session_state["abl_seed"] = int(seed)
     ids = [i for i in qp.get("runs", "").split(",") if i]
-    known = [i for i in ids if mgr.store.exists(i)]
+    user = current_user()
+    known = [i for i in ids if mgr.store.exists(i) and may_view(mgr, user, i)]
     if len(known) < len(ids):
         st.session_state["abl_missing"] = [i for i in ids if i not in known]
     if known:
@@ -146,9 +150,11 @@ def _defaults() -> None:
 
 def _submit(mgr: RunManager, group: A.AblationGroup, url_group: str) -> None:
     mode, seed = st.session_state["abl_mode"], int(st.session_state["abl_seed"])
+    configs = A.group_configs(group, mode, seed)
+    longest = max(run_estimate(mgr, c).seconds for c in configs)
     try:
-        ids = A.launch(mgr, group, mode, seed)
-    except ValueError as exc:
+        ids = A.launch(mgr, group, mode, seed, user=current_user(), estimate_s=longest)
+    except ValueError as exc:  # a class limit (LimitError) or settings that cannot train
         st.session_state["abl_error"] = str(exc)
         return
     st.session_state.pop("abl_error", None)
@@ -184,19 +190,21 @@ def _pick_store_group(runs) -> None:
         st.session_state["abl_store_runs"] = list(runs.loc[runs["group"] == label, "run_id"])[::-1]
 
 
-def _size_ui(group: A.AblationGroup) -> None:
+def _size_ui(group: A.AblationGroup, mgr: RunManager) -> None:
     labels = TEXT["gpu_modes"] if cuda_available() else TEXT["modes"]
     st.radio(TEXT["mode"], list(labels), format_func=labels.get, key="abl_mode", horizontal=True)
     mode = st.session_state["abl_mode"]
     configs = A.group_configs(group, mode, int(st.session_state["abl_seed"]))
     device = "cuda" if cuda_available() else "cpu"
-    t = A.format_duration(A.estimate_seconds(configs, device))
+    est = group_estimate(mgr, configs)
+    t = est.text()
     setting = group.setting(mode)
     if mode == "full" and not cuda_available():
         st.warning(TEXT["full_on_cpu"].format(t=t), icon=":material/memory:")
     else:
         where = "GPU" if device == "cuda" else "CPU"
-        st.caption(TEXT["estimate"].format(label=setting.label, t=t, device=where))
+        st.caption(TEXT["estimate"].format(label=setting.label, t=t, device=where,
+                                           basis=BASIS[est.basis]))  # fmt: skip
     if setting.note:
         st.caption(setting.note)
     if setting.measured and device == "cpu":
@@ -210,7 +218,7 @@ def _builtin_ui(mgr: RunManager) -> None:
     group = A.GROUPS[st.session_state["abl_group"]]
     st.markdown(TEXT["question"].format(q=group.question))
     st.caption(TEXT["finding"].format(f=group.finding))
-    _size_ui(group)
+    _size_ui(group, mgr)
     _launch_row_ui(group, "abl_launch", _launch_builtin, mgr)
 
 
@@ -247,12 +255,12 @@ def _grid_ui(mgr: RunManager) -> None:
     except ValueError as exc:
         st.warning(md_escape(exc), icon=":material/info:")
         return
-    _size_ui(group)
+    _size_ui(group, mgr)
     _launch_row_ui(group, "abl_grid_launch", _launch_grid, mgr)
 
 
 def _store_ui(mgr: RunManager) -> None:
-    runs = mgr.store.list_runs()
+    runs = visible_runs(mgr, current_user())
     if runs.empty:
         st.info(TEXT["store_empty"], icon=":material/inventory_2:")
         return
@@ -326,8 +334,10 @@ def _status_ui(mgr: RunManager, variants: dict, colors: dict) -> None:
 
 
 def _stop_all(mgr: RunManager, run_ids: list[str]) -> None:
+    """Stop the live runs of the comparison that this user may stop (own, or all: teacher)."""
+    user = current_user()
     for rid in run_ids:
-        if mgr.status(rid) in LIVE:
+        if mgr.status(rid) in LIVE and may_control(mgr, user, rid):
             mgr.stop(rid)
 
 
@@ -340,7 +350,8 @@ def _comparison_body(mgr: RunManager, run_ids: list[str]) -> None:
     first = next(iter(variants.values()))
     st.subheader(md_escape(first.group) if first.group else TEXT["headline"])
     _status_ui(mgr, variants, colors)
-    if live:
+    user = current_user()
+    if live and any(may_control(mgr, user, r.run_id) for r in variants.values()):
         st.button(TEXT["stop"], key="abl_stop", icon=":material/stop:",
                   on_click=_stop_all, args=(mgr, run_ids))  # fmt: skip
     metrics = {name: mgr.store.metrics(r.run_id) for name, r in variants.items()}

@@ -152,6 +152,10 @@ def sidebar_ui() -> None:
             ":material/link: A lesson's settings are in the page's address: a reload keeps "
             "them, and a copied link opens the lesson set up the same way."
         )
+        from ui.identity import cookie_ui, teacher_ui
+
+        teacher_ui()  # who is who: the teacher's box, and a new browser's identity cookie
+        cookie_ui()
     if s["presenter_mode"]:
         st.markdown(PRESENTER_CSS, unsafe_allow_html=True)
 

@@ -73,6 +73,22 @@ DEVICE_CHOICE: Key[str] = Key(
 )
 SETTINGS: tuple[Key[Any], ...] = (PRESENTER_MODE, DEVICE_CHOICE)
 
+# -- who is using this browser (ui/identity.py; every page that shows runs) --------------------
+USER: Key[Any] = Key(
+    "cnnviz_user",
+    None,
+    "This browser's cnnviz.classroom.User (id and role), read from its signed cookie on the "
+    "session's first run; None until then.",
+)
+SET_COOKIE: Key[str | None] = Key(
+    "cnnviz_set_cookie",
+    None,
+    "A new identity's signed cookie value, written into the browser once by the sidebar.",
+)
+TEACHER_MESSAGE: Key[str | None] = Key(
+    "teacher_message", None, "Why the last unlock failed (set in the callback, shown by the box)."
+)
+
 # -- Training page (ui/training.py, pages/training.py) ------------------------------------------
 TRAIN_RUN_ID: Key[str | None] = Key(
     "train_run_id", None, "The run the Training page shows; mirrors ?run= in the address."

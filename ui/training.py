@@ -10,16 +10,22 @@ from __future__ import annotations
 
 import streamlit as st
 
+from cnnviz import classroom as C
 from cnnviz import data as cdata
 from cnnviz.data import TEXT_LABELS
+from cnnviz.device import pick_device
+from cnnviz.estimates import BASIS, format_seconds, sizes, span
 from cnnviz.models import PRESETS
 from cnnviz.plots.base import PALETTE
 from cnnviz.plots.training import training_curves
 from cnnviz.runfile import RunFileError
 from cnnviz.runs import LIVE, RunManager, StoreError
-from cnnviz.train import RunConfig, estimate_epoch_seconds, format_seconds, pick_device
-from ui.common import data_or_message, font_size, md_escape
+from cnnviz.train import RunConfig
+from ui import state
+from ui.common import SHARE, data_or_message, font_size, md_escape
+from ui.identity import current_user
 from ui.learned import follow_newest, learned_arrays, learned_charts_ui
+from ui.runs import may_control, may_view, run_estimate, time_left, visible_runs
 
 TEXT = {
     "source": "Model",
@@ -34,14 +40,23 @@ TEXT = {
     "batch": "Batch size",
     "subset": "Training examples",
     "subset_help": "Auto: the most examples (up to all 60,000) that keep an epoch near a "
-    "minute on this device.",
-    "subset_auto": "Auto ({n:,})",
+    "minute on this device (now: {n:,}).",
+    "subset_auto": "Auto",
     "device": "Device",
     "start": "Start training",
     "stop": "Stop",
-    "estimate": "About **{epoch}** per epoch on {dev} ({n:,} training and {v:,} validation "
-    "examples), **{total}** for {e} epochs.",
+    "estimate": "This run should take **{total}** on this {dev} ({span}): {e} epoch(s) of "
+    "{n:,} training and {v:,} validation examples, {basis}.",
+    "left": "About **{left}** left ({span}), {basis}.",
+    "starts_in": "It should start in {t}.",
+    "slow_start": "The book's LeNet uses sigmoid activations: with d2l's lr 0.1 its loss stays "
+    "near 2.30 and its accuracy near chance (10%) for its first few hundred batches, and then "
+    "falls. This run has only {k:,} batches, so its curve may look flat. The seed saw ReLU do "
+    "better: “with ReLU the loss falls sharply from the start and the accuracy rises fast” "
+    "(vanishing gradients). Train on more examples or epochs, or try it:",
+    "use_relu": "Use LeNet-ReLU",
     "estimate_slow": "That is long for a class: choose fewer training examples, or a GPU.",
+    "sources": {"preset": "A preset", "builder": "The builder's current model"},
     "practical": "What is practical on this machine",
     "practical_body": (
         "cnnviz keeps Fashion-MNIST as one tensor and slices batches from it, so small "
@@ -60,7 +75,23 @@ TEXT = {
     "no_data": "Training needs Fashion-MNIST; see the Fashion-MNIST data page.",
     "run_title": "Run",
     "no_runs": "No runs yet: choose a model above and press **Start training**.",
-    "queued": "Queued: another run is training; this one starts when it ends.",
+    "your_runs": "Your runs first, then the runs pinned for the class.",
+    "queued": "Queued: number {pos} in line; it starts when the runs ahead of it end.",
+    "queued_unknown": "Queued: it starts when a worker is free.",
+    "not_yours": "This run belongs to {owner}: you can watch it, but only its owner or the "
+    "teacher can stop or delete it.",
+    "hidden": "Run {run_id} belongs to another student, and the teacher has turned off "
+    "opening other students' runs by link.",
+    "delete": "Delete this run",
+    "delete_confirm": "Delete **{name}**, its metrics and its weights? This cannot be undone.",
+    "delete_yes": "Yes, delete it",
+    "deleted": "Deleted run {name}.",
+    "pin": "Pin for the class",
+    "pin_help": "Pinned runs are listed for every student, and never lose their weights to the "
+    "retention rule or a quota.",
+    "owner_you": "you",
+    "owner_pinned": "pinned",
+    "owner_class": "the class",
     "status": {
         "queued": ":material/schedule: queued",
         "running": ":material/play_circle: running",
@@ -110,26 +141,28 @@ def val_limit_for(limit: int | None) -> int | None:
     return None if limit is None else min(10000, max(1000, limit // 4))
 
 
-@st.cache_data(show_spinner=False)
-def _estimate(spec, n: int, device_type: str) -> float:
-    v = val_limit_for(None if n >= 60000 else n) or 10000
-    return estimate_epoch_seconds(spec, n, v, device_type)
+SLOW_START_BATCHES = 1_000  # sigmoid LeNet at lr 0.1 starts to learn after a few hundred
 
 
-def auto_limit(spec, device_type: str) -> int:
-    """The largest subset size whose epoch takes about a minute here (at least 1,000)."""
-    fits = [n for n in SUBSETS[1:] if _estimate(spec, n, device_type) <= AUTO_EPOCH_S]
+def auto_limit(mgr: RunManager, spec, device: str) -> int:
+    """The largest subset whose epoch takes about a minute here (at least 1,000)."""
+    fits = [
+        n for n in SUBSETS[1:]
+        if run_estimate(mgr, RunConfig(spec, 1, limit=n, val_limit=val_limit_for(n),
+                                       device=device)).seconds <= AUTO_EPOCH_S
+    ]  # fmt: skip
     return fits[-1] if fits else SUBSETS[1]
 
 
 def _start(mgr: RunManager) -> None:
     # Read the widgets here, not through bound args: those date from the previous run.
     spec, preset, name = _chosen_model()
-    config, _, _ = _config(spec)
+    config = _config(mgr, spec)
     try:
-        run_id = mgr.submit(config, name=name, preset=preset)
-    except ValueError as exc:
-        st.session_state["train_start_error"] = str(exc)
+        run_id = mgr.submit(config, name=name, preset=preset, user=current_user(),
+                            estimate_s=run_estimate(mgr, config).seconds)  # fmt: skip
+    except ValueError as exc:  # settings that cannot train, or a class limit (LimitError)
+        state.TRAIN_START_ERROR.set(str(exc))
         return
     select_run(run_id)
 
@@ -137,26 +170,29 @@ def _start(mgr: RunManager) -> None:
 def _chosen_model():
     """(spec, preset or None, run name) from the form's widgets."""
     ss = st.session_state
-    builder_spec = ss.get("builder_spec")
-    if ss.get("train_source") == TEXT["source_builder"] and builder_spec is not None:
+    builder_spec = state.BUILDER_SPEC.get()
+    if ss.get("train_source") == "builder" and builder_spec is not None:
         return builder_spec, None, f"builder {builder_spec.family}"
-    preset = ss.get("train_preset", "LeNet")
+    preset = ss.get("train_preset") or "LeNet"
     return PRESETS[preset], preset, preset
 
 
-def _config(spec) -> tuple[RunConfig, int, str]:
-    """(config, training examples, device type) from the form's widgets."""
+def _config(mgr: RunManager, spec) -> RunConfig:
+    """The run the form describes."""
     ss = st.session_state
     device = ss.get("train_device") or "auto"
-    dev_type = pick_device(device)[0].type
     subset = ss.get("train_subset", "auto")
-    n = auto_limit(spec, dev_type) if subset == "auto" else int(subset)
+    n = auto_limit(mgr, spec, device) if subset == "auto" else int(subset)
     limit = None if n >= 60000 else n
-    config = RunConfig(
+    return RunConfig(
         spec, int(ss.get("train_epochs", 10)), ss.get("train_lr"),
         int(ss.get("train_batch", 128)), limit, val_limit_for(limit), device=device,
     )  # fmt: skip
-    return config, n, dev_type
+
+
+def _use_relu() -> None:
+    st.session_state["train_source"] = "preset"
+    st.session_state["train_preset"] = "LeNet-ReLU"
 
 
 def _show_changed(run_ids: list[str]) -> None:
@@ -165,48 +201,58 @@ def _show_changed(run_ids: list[str]) -> None:
 
 
 def select_run(run_id: str) -> None:
-    st.session_state["train_run_id"] = run_id
+    state.TRAIN_RUN_ID.set(run_id)
     st.query_params["run"] = run_id
 
 
 def run_form_ui(mgr: RunManager, device_choice: str) -> None:
-    """Model, epochs, lr, batch size, subset and device; Start submits the run."""
+    """Model, epochs, lr, batch size, subset and device (all kept in the page's address, so a
+    reload or a shared link opens the form as it was set); Start submits the run."""
     c1, c2, c3 = st.columns([2, 1, 1])
     source = c1.radio(
-        TEXT["source"], [TEXT["source_preset"], TEXT["source_builder"]],
-        horizontal=True, key="train_source",
+        TEXT["source"], list(TEXT["sources"]), format_func=TEXT["sources"].get,
+        horizontal=True, key="train_source", bind=SHARE,
     )  # fmt: skip
-    if source == TEXT["source_builder"] and st.session_state.get("builder_spec") is None:
+    if source == "builder" and state.BUILDER_SPEC.get() is None:
         c1.info(TEXT["no_builder"], icon=":material/account_tree:")
-    if source == TEXT["source_preset"] or st.session_state.get("builder_spec") is None:
-        c1.selectbox(TEXT["preset"], list(PRESETS), key="train_preset")
-    spec, _, name = _chosen_model()
-    if source == TEXT["source_builder"] and st.session_state.get("builder_spec") is not None:
+    if source == "preset" or state.BUILDER_SPEC.get() is None:
+        c1.selectbox(TEXT["preset"], list(PRESETS), key="train_preset", bind=SHARE)
+    spec, preset, name = _chosen_model()
+    if source == "builder" and state.BUILDER_SPEC.get() is not None:
         c1.markdown(f"**{name}**: `{spec}`")
     c1.segmented_control(
-        TEXT["device"], ["auto", "cpu", "cuda"], default=device_choice, key="train_device"
-    )
-    c2.number_input(TEXT["epochs"], 1, 200, 10, key="train_epochs")
+        TEXT["device"], ["auto", "cpu", "cuda"], default=device_choice, key="train_device",
+        bind=SHARE,
+    )  # fmt: skip
+    c2.number_input(TEXT["epochs"], 1, 200, 10, key="train_epochs", bind=SHARE)
     c2.number_input(
         TEXT["lr"], min_value=1e-5, max_value=10.0, value=None, format="%.4f",
         placeholder=f"{spec.lr}", help=TEXT["lr_help"].format(lr=spec.lr), key="train_lr",
+        bind=SHARE,
     )  # fmt: skip
-    c3.selectbox(TEXT["batch"], [32, 64, 128, 256, 512], index=2, key="train_batch")
-    dev_type = pick_device(st.session_state.get("train_device") or "auto")[0].type
-    auto_n = auto_limit(spec, dev_type)
+    c3.selectbox(TEXT["batch"], [32, 64, 128, 256, 512], index=2, key="train_batch", bind=SHARE)
+    device = st.session_state.get("train_device") or "auto"
     c3.selectbox(
-        TEXT["subset"], SUBSETS, key="train_subset", help=TEXT["subset_help"],
-        format_func=lambda n: TEXT["subset_auto"].format(n=auto_n) if n == "auto" else f"{n:,}",
+        TEXT["subset"], SUBSETS, key="train_subset", bind=SHARE,
+        help=TEXT["subset_help"].format(n=auto_limit(mgr, spec, device)),
+        format_func=lambda n: TEXT["subset_auto"] if n == "auto" else f"{n:,}",
     )  # fmt: skip
-    config, n, dev_type = _config(spec)
-    num_epochs = config.num_epochs
-    per_epoch = _estimate(spec, n, dev_type)
+    config = _config(mgr, spec)
+    est = run_estimate(mgr, config)
+    n, v = sizes(config)
     st.markdown(TEXT["estimate"].format(
-        epoch=format_seconds(per_epoch), dev=dev_type.upper(), n=n, v=config.val_limit or 10000,
-        total=format_seconds(per_epoch * num_epochs), e=num_epochs,
+        total=format_seconds(est.seconds), span=span(est.low, est.high),
+        dev=pick_device(device)[0].type.upper(), n=n, v=v, e=config.num_epochs,
+        basis=BASIS[est.basis],
     ))  # fmt: skip
-    if per_epoch * num_epochs > 600:
+    if est.seconds > 600:
         st.warning(TEXT["estimate_slow"], icon=":material/hourglass_top:")
+    batches = -(-n // config.batch_size) * config.num_epochs
+    if preset == "LeNet" and batches < SLOW_START_BATCHES:
+        with st.container(border=True, horizontal=True, vertical_alignment="center"):
+            st.markdown(TEXT["slow_start"].format(k=batches))
+            st.button(TEXT["use_relu"], key="train_use_relu", on_click=_use_relu,
+                      icon=":material/bolt:")  # fmt: skip
     found, _ = cdata.dataset_status()
     if not found:
         st.warning(TEXT["no_data"], icon=":material/inventory_2:")
@@ -214,27 +260,34 @@ def run_form_ui(mgr: RunManager, device_choice: str) -> None:
         TEXT["start"], type="primary", icon=":material/play_arrow:", key="train_start",
         disabled=not found, on_click=_start, args=(mgr,),
     )  # fmt: skip
-    if err := st.session_state.pop("train_start_error", None):
-        st.error(md_escape(err))
+    if err := state.TRAIN_START_ERROR.pop():
+        st.error(md_escape(err), icon=":material/block:")
 
 
 def current_run_id(mgr: RunManager) -> str | None:
-    """``?run=<id>``, else the session's run, else the newest live run, else the newest run."""
-    store, ss = mgr.store, st.session_state
+    """``?run=<id>`` (if this user may see it), else the session's run, else this user's newest
+    live run, else their newest run. Never someone else's run unless a link names it."""
+    store, user = mgr.store, current_user()
     qp = st.query_params.get("run")
-    if qp and qp != ss.get("train_run_id") and store.exists(qp):
-        ss["train_run_id"] = qp
-    run_id = ss.get("train_run_id")
+    if qp and qp != state.TRAIN_RUN_ID.get() and store.exists(qp):
+        if may_view(mgr, user, qp):
+            state.TRAIN_RUN_ID.set(qp)
+        else:
+            st.warning(TEXT["hidden"].format(run_id=md_escape(qp)), icon=":material/lock:")
+    run_id = state.TRAIN_RUN_ID.get()
     if not run_id or not store.exists(run_id):
         df = store.list_runs()
-        live = df[df["status"].isin(LIVE)]
-        pick = live if len(live) else df
+        mine = df[df["user"] == user.id]
+        live = mine[mine["status"].isin(LIVE)]
+        pick = live if len(live) else mine
         run_id = str(pick["run_id"].iloc[0]) if len(pick) else None
-        ss["train_run_id"] = run_id
+        state.TRAIN_RUN_ID.set(run_id)
     if run_id:
         # Always written: st.navigation may have dropped it from the browser's URL while the
         # server still holds the old value.
         st.query_params["run"] = run_id
+    elif "run" in st.query_params:
+        del st.query_params["run"]
     return run_id
 
 
@@ -251,6 +304,9 @@ def readable_run(mgr: RunManager, run_id: str) -> bool:
 def run_view_ui(mgr: RunManager, run_id: str) -> None:
     """Status, progress bar and curves of one run, refreshed every second while it is live."""
     was_live = mgr.status(run_id) in LIVE
+    user = current_user()
+    controls = may_control(mgr, user, run_id)
+    owner_label = _owner_label(mgr.store.owner(run_id), user)
     # Until the first point arrives, look four times a second (it comes within a second of
     # Start from a warm worker); then once a second, which leaves the cores to training.
     waiting = was_live and mgr.progress(run_id) is None and not mgr.store.get(run_id).epochs_done
@@ -271,7 +327,18 @@ def run_view_ui(mgr: RunManager, run_id: str) -> None:
         st.progress(min(frac, 1.0), text=text)
         st.caption(TEXT["progress_epochs"].format(d=done, n=n))
         if rec.status == "queued":
-            st.info(TEXT["queued"], icon=":material/schedule:")
+            pos = mgr.queue_positions().get(run_id)
+            text = TEXT["queued"].format(pos=pos) if pos else TEXT["queued_unknown"]
+            if wait := time_left(mgr, rec):
+                text += " " + TEXT["starts_in"].format(t=wait.text())
+            st.info(text, icon=":material/schedule:")
+        elif rec.status == "running" and (left := time_left(mgr, rec)) is not None:
+            st.caption(TEXT["left"].format(
+                left=format_seconds(left.seconds), span=span(left.low, left.high),
+                basis=BASIS[left.basis],
+            ))  # fmt: skip
+        if not controls:
+            st.caption(TEXT["not_yours"].format(owner=owner_label))
         if rec.notice:
             st.info(md_escape(rec.notice), icon=":material/memory:")
         if rec.error and rec.status in ("failed", "interrupted"):
@@ -286,15 +353,61 @@ def run_view_ui(mgr: RunManager, run_id: str) -> None:
             m4.metric("examples/s", f"{last['examples_per_s']:,.0f}")
         fig = training_curves(metrics, n, mgr.progress_history(run_id), font_size=font_size())
         st.plotly_chart(fig, key="train_curves", config={"displaylogo": False})
-        if rec.status in LIVE:
+        if rec.status in LIVE and controls:
             st.button(TEXT["stop"], icon=":material/stop:", key="train_stop",
-                      on_click=mgr.stop, args=(run_id,))  # fmt: skip
-        elif was_live:
+                      on_click=_stop, args=(mgr, run_id))  # fmt: skip
+        elif was_live and rec.status not in LIVE:
             st.rerun()  # the run ended: a full rerun stops polling and refreshes the table
         if waiting and (prog or done):
             st.rerun()  # the first point is drawn: poll once a second from now on
 
     view()
+
+
+def _stop(mgr: RunManager, run_id: str) -> None:
+    if may_control(mgr, current_user(), run_id):  # checked again: a crafted request
+        mgr.stop(run_id)
+
+
+def _owner_label(owner: tuple[str | None, bool], user: C.User) -> str:
+    uid, pinned = owner
+    if uid is None:
+        return TEXT["owner_class"]
+    if uid == user.id:
+        return TEXT["owner_you"]
+    return TEXT["owner_pinned"] if pinned and not user.is_teacher else f"student {uid[:4]}"
+
+
+def _delete(mgr: RunManager, run_id: str) -> None:
+    user = current_user()
+    if not may_control(mgr, user, run_id):
+        return
+    name = mgr.store.get(run_id).name
+    mgr.delete(run_id)  # a live run is stopped first
+    state.TRAIN_RUN_ID.set(None)
+    st.query_params.pop("run", None)
+    st.toast(TEXT["deleted"].format(name=md_escape(name)), icon=":material/delete:")
+
+
+def _pin(mgr: RunManager, run_id: str) -> None:
+    if current_user().is_teacher:
+        mgr.store.set_pinned(run_id, st.session_state[f"train_pin_{run_id}"])
+
+
+def run_actions_ui(mgr: RunManager, run_id: str) -> None:
+    """Delete (the owner or the teacher) and pin for the class (the teacher)."""
+    user = current_user()
+    if not may_control(mgr, user, run_id):
+        return
+    row = st.container(horizontal=True)
+    if user.is_teacher:
+        st.session_state[f"train_pin_{run_id}"] = mgr.store.owner(run_id)[1]
+        row.toggle(TEXT["pin"], key=f"train_pin_{run_id}", help=TEXT["pin_help"],
+                   on_change=_pin, args=(mgr, run_id))  # fmt: skip
+    with row.popover(TEXT["delete"], icon=":material/delete:"):
+        st.markdown(TEXT["delete_confirm"].format(name=md_escape(mgr.store.get(run_id).name)))
+        st.button(TEXT["delete_yes"], key="train_delete", type="primary",
+                  on_click=_delete, args=(mgr, run_id))  # fmt: skip
 
 
 def downloads_ui(mgr: RunManager, run_id: str) -> None:
@@ -316,13 +429,22 @@ def downloads_ui(mgr: RunManager, run_id: str) -> None:
 
 
 def runs_table_ui(mgr: RunManager, run_id: str | None) -> None:
-    """Every run in the store, newest first, and a picker to show another one."""
-    df = mgr.store.list_runs()
+    """The runs this user may see (their own first; the teacher sees all, with owners), and a
+    picker to show another one. Nothing when there are none: the page already says so."""
+    user = current_user()
+    df = visible_runs(mgr, user)
     if df.empty:
-        st.info(TEXT["no_runs"], icon=":material/monitoring:")
         return
-    cols = ["name", "status", "epochs_done", "num_epochs", "final_val_acc", "best_val_acc",
-            "examples_per_s", "seconds", "device", "created", "run_id"]  # fmt: skip
+    df = df.assign(owner=[
+        TEXT["owner_you"] if u == user.id else TEXT["owner_class"] if u is None
+        else f"student {u[:4]}" + (" · pinned" if p else "")
+        for u, p in zip(df["user"], df["pinned"], strict=True)
+    ])  # fmt: skip
+    cols = ["name", "owner", "status", "epochs_done", "num_epochs", "final_val_acc",
+            "best_val_acc", "examples_per_s", "seconds", "size_mb", "device", "created",
+            "run_id"]  # fmt: skip
+    if not user.is_teacher:
+        st.caption(TEXT["your_runs"])
     st.dataframe(
         df[cols], hide_index=True, key="train_table",
         column_config={
@@ -330,6 +452,7 @@ def runs_table_ui(mgr: RunManager, run_id: str | None) -> None:
             "best_val_acc": st.column_config.NumberColumn("best val acc", format="%.3f"),
             "examples_per_s": st.column_config.NumberColumn("examples/s", format="%.0f"),
             "seconds": st.column_config.NumberColumn("seconds", format="%.1f"),
+            "size_mb": st.column_config.NumberColumn("MB on disk", format="%.1f"),
             "epochs_done": "epochs", "num_epochs": "of",
         },
     )  # fmt: skip
@@ -387,7 +510,7 @@ def learned_ui(mgr: RunManager, run_id: str) -> None:
 def import_ui(mgr: RunManager) -> None:
     """Bring a run back from its weights file; the imported run is then the one shown."""
     ss = st.session_state
-    if ss.pop("train_import_open", False):  # the rerun after an import: keep its result shown
+    if state.TRAIN_IMPORT_OPEN.pop():  # the rerun after an import: keep its result shown
         ss["train_import_box"] = True
     box = st.expander(
         TEXT["import"], icon=":material/upload_file:", key="train_import_box", on_change="rerun"
@@ -399,16 +522,16 @@ def import_ui(mgr: RunManager) -> None:
             max_upload_size=IMPORT_MB,
         )  # fmt: skip
         if file is None:
-            ss.pop("train_import_result", None)
+            state.TRAIN_IMPORT_RESULT.pop()
             return
-        file_id, text, run_id = ss.get("train_import_result", (None, "", None))
+        file_id, text, run_id = state.TRAIN_IMPORT_RESULT.get()
         if file_id != file.file_id:  # each upload is imported once
             with st.spinner(TEXT["importing"].format(name=md_escape(file.name))):
                 text, run_id = _import(mgr, file)
-            ss["train_import_result"] = (file.file_id, text, run_id)
+            state.TRAIN_IMPORT_RESULT.set((file.file_id, text, run_id))
             if run_id is not None:
                 select_run(run_id)
-                ss["train_import_open"] = True
+                state.TRAIN_IMPORT_OPEN.set(True)
                 st.rerun()
         if run_id is not None:
             st.success(text, icon=":material/check_circle:")
@@ -419,7 +542,7 @@ def import_ui(mgr: RunManager) -> None:
 def _import(mgr: RunManager, file) -> tuple[str, str | None]:
     """(message, run_id), run_id None when the file was refused; never raises."""
     try:
-        run_id, added = mgr.store.import_run(file.getvalue(), file.name)
+        run_id, added = mgr.store.import_run(file.getvalue(), file.name, current_user().id)
     except RunFileError as exc:
         return md_escape(exc), None
     except Exception as exc:  # noqa: BLE001 - a disk or store error: say it, keep the page

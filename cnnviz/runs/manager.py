@@ -95,7 +95,10 @@ class RunManager:
             config.validate()
         check = None
         if isinstance(user, User):
-            device = "cuda" if any(c.device != "cpu" for c, *_ in entries) else "cpu"
+            from cnnviz.device import pick_device
+
+            kinds = {pick_device(c.device)[0].type for c, *_ in entries}
+            device = "cuda" if "cuda" in kinds else "cpu"
 
             def check(mine: int, total: int) -> None:
                 check_submit(user, len(entries), mine, total, estimate_s, self.limits, device)

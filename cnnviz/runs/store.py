@@ -96,6 +96,7 @@ class RunRecord:
     epochs_done: int = 0
     user: str | None = None
     pinned: bool = False
+    started: float | None = None  # when it began training (a unix time)
 
 
 SCHEMA = """
@@ -157,7 +158,8 @@ CREATE TABLE IF NOT EXISTS users (
 );
 """
 RUN_COLUMNS = (
-    "run_id, name, grp, status, config, created, error, preset, notice, device, user_id, pinned"
+    "run_id, name, grp, status, config, created, error, preset, notice, device, user_id, pinned,"
+    " started"
 )
 
 
@@ -694,6 +696,37 @@ class RunStore:
         log.info("run %s: weights removed (%s)", run_id, reason)
         return size
 
+    def history(self, config: RunConfig, device: str, limit: int = 20) -> list[dict]:
+        """Epochs of earlier runs of the same network and batch size trained here on
+        ``device`` (not imported ones: those ran elsewhere), newest first: what an estimate
+        of a new run learns from. Dicts with examples_per_s, seconds, n_train, n_val."""
+        from cnnviz.models import spec_to_dict
+
+        want = spec_to_dict(config.spec)
+        rows = self._q(
+            "SELECT r.config, m.examples_per_s, m.seconds FROM runs r"
+            " JOIN metrics m ON m.run_id = r.run_id"
+            " WHERE r.family=? AND r.device=? AND (r.notice IS NULL"
+            " OR r.notice NOT LIKE 'Imported from%') AND m.examples_per_s > 0"
+            " ORDER BY r.created DESC, m.epoch LIMIT 500",
+            (config.spec.family, device),
+        )
+        out = []
+        for raw, rate, seconds in rows:
+            try:
+                d = json.loads(raw)
+            except ValueError:
+                continue
+            if d.get("spec") != want or d.get("batch_size") != config.batch_size:
+                continue
+            n = min(d.get("limit") or 60_000, 60_000)
+            v = min(d.get("val_limit") or 10_000, 10_000)
+            if _finite(rate) and _finite(seconds):
+                out.append({"examples_per_s": rate, "seconds": seconds, "n_train": n, "n_val": v})
+            if len(out) >= limit:
+                break
+        return out
+
     # -- what the network learned (confusion matrix, worst mistakes) -------------------------
     def save_analysis(self, run_id: str, data: dict) -> None:
         self._x(
@@ -712,7 +745,9 @@ class RunStore:
             return None
 
     # -- import -----------------------------------------------------------------------------
-    def import_run(self, data: bytes, name: str = "upload") -> tuple[str, bool]:
+    def import_run(
+        self, data: bytes, name: str = "upload", user: str | None = None
+    ) -> tuple[str, bool]:
         """Add the run a checkpoint file describes (:mod:`cnnviz.runfile`): its metrics, its
         weights and its first-layer snapshots (if the file has none, epoch 0, the seeded init,
         and the last epoch are rebuilt). A file saved while its run still trained comes in as
@@ -767,12 +802,12 @@ class RunStore:
                 group = f"{group} (imported {rid[:6]})"  # never mixed into someone's group
             db.execute(
                 "INSERT INTO runs (run_id, name, grp, preset, family, status, config,"
-                " num_epochs, created, finished, error, notice, device)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                " num_epochs, created, finished, error, notice, device, user_id)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     rid, run.name, group, run.preset, config.spec.family, status,
                     json.dumps(config.to_dict()), config.num_epochs, run.created,
-                    time.time(), error, f"Imported from {name}.", run.device,
+                    time.time(), error, f"Imported from {name}.", run.device, user,
                 ),
             )  # fmt: skip
             db.executemany(
@@ -990,7 +1025,7 @@ class RunStore:
         return RunRecord(
             run_id=r[0], name=str(r[1] or r[0]), group=r[2], status=r[3], config=config,
             created=_fmt_time(r[5]), error=r[6], preset=r[7], notice=r[8], device=r[9],
-            user=r[10], pinned=bool(r[11]), epochs_done=int(r[12]),
+            user=r[10], pinned=bool(r[11]), started=_finite(r[12]), epochs_done=int(r[13]),
         )  # fmt: skip
 
     def exists(self, run_id: str) -> bool:

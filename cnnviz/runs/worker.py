@@ -17,6 +17,24 @@ import uuid
 from pathlib import Path
 
 
+def speed_test(store) -> None:
+    """Time LeNet batches here and leave the result in the store: the estimates the pages
+    show scale from it (cnnviz.estimates)."""
+    import json
+
+    import torch
+
+    from cnnviz.estimates import SPEED_KEY, probe_speed
+    from cnnviz.runs.store import HOST
+
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    try:
+        speed = probe_speed(device)
+        store.set_setting(SPEED_KEY.format(host=HOST, device=device), json.dumps(speed))
+    except Exception as exc:  # noqa: BLE001 - the estimates fall back to built-in numbers
+        logging.getLogger("cnnviz.runs").warning("speed test failed: %s", exc)
+
+
 def worker_main(conn, root: str, threads: int | None) -> None:
     from cnnviz.config import RunConfig
     from cnnviz.runs import store as S
@@ -62,6 +80,7 @@ def worker_main(conn, root: str, threads: int | None) -> None:
         warm_up()
     except Exception as exc:  # only an optimisation: a run reports real problems itself
         log.warning("warm-up failed: %s", exc)
+    speed_test(store)
     conn.send(("ready", os.getpid()))
     while (job := jobs.get()) is not None:
         run_id, config = job

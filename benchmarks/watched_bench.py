@@ -1,0 +1,168 @@
+"""Does watching a run slow it down? (issue 11) A LeNet run on the full data, trained by the
+app's worker process, watched on the Training page in Chromium, against the same run with no
+page open; meanwhile a second browser changes the Cross-correlation kernel preset and times its
+re-render; and the time from Start to the first curve point with a warm worker.
+
+One server (``streamlit run app.py``, the default process executor) with its own run store.
+Browser A opens the Training page, waits for the worker to be warm, then per round:
+
+* **first point**: a short run started on the page (1 epoch, 1,000 examples); the time from the
+  click on Start until the page shows the run's first progress (the curve's first point and
+  the "Epoch 1 of … · batch" line arrive in the same rerun), measured in Python around the
+  click (so it includes Playwright's own round trip of a few ms);
+* **unwatched**: the full-data run started on the page, then browser A leaves for
+  ``about:blank``: nobody watches; the run's examples/s come from the store;
+* **watched**: the same run, browser A stays on the page (its chart refreshes every second),
+  and browser B changes the kernel preset on Cross-correlation every ``--every`` seconds until
+  the run ends, each change timed as ``benchmarks/browser_latency.py`` times it (input event
+  to the frame that shows the new chart, the app idle).
+
+Rounds alternate unwatched and watched, so a machine whose speed drifts slows both alike; the
+ratio is per round. Goals: watched ≥ 90% of unwatched; B's median re-render ≤ 300 ms; the first
+point ≤ 1 s after Start.
+
+    .venv/bin/python benchmarks/watched_bench.py [--rounds 2] [--epochs 2] [--threads N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import browser_latency as BL  # noqa: E402
+
+from cnnviz.runs import RunStore  # noqa: E402
+
+XCORR = next(i for i in BL.INTERACTIONS if i.name == "xcorr_preset")
+PROGRESS_JS = "() => document.body.innerText.includes(' · batch ')"
+
+
+def set_form(page, epochs: int, subset: str) -> None:
+    """The Training page's form: epochs (typed) and the subset size (picked)."""
+    box = page.locator(".st-key-train_epochs input")
+    box.fill(str(epochs))
+    box.press("Enter")
+    BL.wait_idle(page)
+    page.locator(".st-key-train_subset [data-testid=stSelectbox]").click()
+    page.get_by_role("option", name=subset, exact=True).click()
+    BL.wait_idle(page)
+
+
+def start_run(page, store: RunStore) -> tuple[str, float]:
+    """Click Start; (the new run's id, seconds until the page showed its first progress)."""
+    before = set(store.list_runs()["run_id"])
+    t0 = time.perf_counter()
+    page.locator(".st-key-train_start button").click()
+    page.wait_for_function(PROGRESS_JS, timeout=120_000, polling="raf")
+    first = time.perf_counter() - t0
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        new = set(store.list_runs()["run_id"]) - before
+        if new:
+            return new.pop(), first
+        time.sleep(0.05)
+    raise SystemExit("the started run did not appear in the store")
+
+
+def wait_run(store: RunStore, run_id: str, timeout: float = 1800) -> float:
+    """Wait for the run to end; its mean examples/s over epochs (from the store)."""
+    deadline = time.time() + timeout
+    while store.status(run_id) in ("queued", "running"):
+        if time.time() > deadline:
+            raise SystemExit(f"run {run_id} did not end in {timeout} s")
+        time.sleep(0.5)
+    if store.status(run_id) != "finished":
+        raise SystemExit(f"run {run_id} ended {store.status(run_id)}: {store.get(run_id).error}")
+    return statistics.mean(m["examples_per_s"] for m in store.metrics_rows(run_id))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--epochs", type=int, default=2, help="epochs of the full-data run")
+    ap.add_argument("--every", type=float, default=2.0, help="seconds between B's changes")
+    ap.add_argument("--threads", type=int, default=None, help="CNNVIZ_THREADS for the worker")
+    args = ap.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    env = {"CNNVIZ_EXECUTOR": "process", "CNNVIZ_WORKERS": "1"}
+    if args.threads:
+        env["CNNVIZ_THREADS"] = str(args.threads)
+    server = BL.Target(name="watched", env=env)
+    BL.start_server(server)
+    store = RunStore(Path(server.home.name))
+    rows, firsts, latencies = [], [], []
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=BL.CHROMIUM, args=BL.CHROMIUM_ARGS)
+            a = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+            b_ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+            b_ctx.add_init_script(BL.INIT_JS)
+            b = b_ctx.new_page()
+            server.page = b
+            BL.open_page(server, XCORR)
+            training = f"{server.url}/training"
+            a.goto(training)
+            BL.wait_idle(a)
+            a.wait_for_timeout(20_000)  # the worker process reads the data and warms up
+            for r in range(args.rounds):
+                a.goto(training)
+                BL.wait_idle(a)
+                set_form(a, 1, "1,000")
+                run_id, first = start_run(a, store)
+                firsts.append(first)
+                wait_run(store, run_id)
+                print(f"round {r + 1}: first point {first * 1000:.0f} ms", flush=True)
+                for watched in (False, True):
+                    a.goto(training)
+                    BL.wait_idle(a)
+                    set_form(a, args.epochs, "60,000")
+                    run_id, _ = start_run(a, store)
+                    if not watched:
+                        a.goto("about:blank")
+                        speed = wait_run(store, run_id)
+                    else:
+                        values, i = XCORR.values, 0
+                        while store.status(run_id) in ("queued", "running"):
+                            t = time.perf_counter()
+                            s = BL.change(b, XCORR, values[i % len(values)], server.proc.pid)
+                            latencies.append(s["ms"])
+                            i += 1
+                            time.sleep(max(0.0, args.every - (time.perf_counter() - t)))
+                        speed = wait_run(store, run_id)
+                    rows.append((r + 1, watched, speed))
+                    print(f"round {r + 1}: {'watched' if watched else 'unwatched'} "
+                          f"{speed:,.0f} examples/s", flush=True)  # fmt: skip
+            browser.close()
+    finally:
+        BL.stop_server(server)
+
+    print("\n| round | unwatched (ex/s) | watched (ex/s) | watched / unwatched |")
+    print("|---|---|---|---|")
+    ratios = []
+    for r in range(1, args.rounds + 1):
+        un = next(s for rr, w, s in rows if rr == r and not w)
+        wa = next(s for rr, w, s in rows if rr == r and w)
+        ratios.append(wa / un)
+        print(f"| {r} | {un:,.0f} | {wa:,.0f} | {wa / un:.1%} |")
+    print(f"\nwatched / unwatched, median of rounds: {statistics.median(ratios):.1%} (goal ≥ 90%)")
+    print(
+        f"second browser, Cross-correlation preset re-render while the run is watched: "
+        f"median {statistics.median(latencies):.0f} ms, p95 {BL.p95(latencies):.0f} ms over "
+        f"{len(latencies)} changes (goal: median ≤ 300 ms)"
+    )
+    print(
+        f"Start → first curve point on the page (warm worker): median "
+        f"{statistics.median(firsts) * 1000:.0f} ms, max {max(firsts) * 1000:.0f} ms (goal ≤ 1 s)"
+    )
+
+
+if __name__ == "__main__":
+    main()

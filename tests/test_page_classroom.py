@@ -1,0 +1,140 @@
+"""Who may do what, on the pages: a student cannot stop or delete another student's run (not
+through the page, not through a crafted ?run= link); the teacher can; the teacher role is
+unlocked with the server's secret and never through the address."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from cnnviz.classroom import TEACHER, User
+from cnnviz.models import PRESETS
+from cnnviz.runs import get_manager
+from cnnviz.train import RunConfig
+from conftest import APPTEST_TIMEOUT, REPO, app_test, assert_clean
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+ANN, BOB = User("a" * 16), User("b" * 16)
+TEACHER_USER = User("t" * 16, TEACHER)
+SIDEBAR = f"""
+import sys
+sys.path.insert(0, {str(REPO)!r})
+from ui.common import sidebar_ui
+sidebar_ui()
+"""
+LONG = RunConfig(PRESETS["LeNet"], num_epochs=500, limit=1024, val_limit=128)
+
+
+def page_as(user: User, run_id: str | None = None) -> AppTest:
+    at = app_test("training.py")
+    at.session_state["cnnviz_user"] = user
+    if run_id:
+        at.query_params["run"] = run_id
+    return at.run()
+
+
+def texts(at) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    parts += [e.value for e in (*at.info, *at.warning, *at.error)]
+    return "\n".join(parts)
+
+
+def running(mgr, user: User) -> str:
+    run_id = mgr.submit(LONG, name=f"{user.label}'s run", user=user)
+    deadline = time.time() + 60
+    while mgr.status(run_id) != "running" and time.time() < deadline:
+        time.sleep(0.05)
+    return run_id
+
+
+def test_a_student_may_watch_but_not_stop_or_delete_anothers_run():
+    mgr = get_manager()
+    bobs = running(mgr, BOB)
+    try:
+        at = page_as(ANN, bobs)  # a crafted (or shared) link to Bob's run
+        assert_clean(at)
+        assert at.session_state["train_run_id"] == bobs  # shared links are on by default
+        assert "only its owner or the teacher" in texts(at)
+        keys = {b.key for b in at.button}
+        assert "train_stop" not in keys and "train_delete" not in keys
+        assert mgr.status(bobs) == "running"
+        # Bob himself may stop it
+        bob = page_as(BOB, bobs)
+        assert "train_delete" in {b.key for b in bob.button}
+        bob.button(key="train_stop").click().run()
+        assert mgr.wait(bobs, 30) == "stopped"
+    finally:
+        mgr.stop(bobs)
+        mgr.wait(bobs, 30)
+
+
+def test_with_shared_links_off_another_students_run_stays_hidden():
+    mgr = get_manager()
+    bobs = mgr.submit(RunConfig(PRESETS["LeNet"], 1, limit=256, val_limit=128), user=BOB)
+    mgr.wait(bobs, 120)
+    mgr.store.set_setting("share_links", "0")
+    at = page_as(ANN, bobs)
+    assert_clean(at)
+    assert at.session_state["train_run_id"] is None
+    assert "turned off opening other students' runs" in texts(at)
+    assert not at.dataframe  # Ann has no runs; Bob's is not listed
+    mgr.store.set_pinned(bobs, True)  # ... unless the teacher pins it for the class
+    at = page_as(ANN, bobs)
+    assert at.session_state["train_run_id"] == bobs
+    assert bobs in set(at.dataframe[0].value["run_id"])
+
+
+def test_the_teacher_may_stop_pin_and_delete_any_run():
+    mgr = get_manager()
+    anns = running(mgr, ANN)
+    at = page_as(TEACHER_USER, anns)
+    assert_clean(at)
+    at.button(key="train_stop").click().run()
+    assert mgr.wait(anns, 30) == "stopped"
+    at = page_as(TEACHER_USER, anns)
+    at.toggle(key=f"train_pin_{anns}").set_value(True).run()
+    assert mgr.store.owner(anns) == (ANN.id, True)
+    at.button(key="train_delete").click().run()
+    assert not mgr.store.exists(anns)
+    assert_clean(at)
+
+
+def test_the_teacher_role_needs_the_secret(monkeypatch):
+    monkeypatch.setenv("CNNVIZ_TEACHER_SECRET", "open sesame")
+    at = AppTest.from_string(SIDEBAR, default_timeout=APPTEST_TIMEOUT)  # the shared sidebar
+    at.query_params["teacher"] = "open sesame"  # the address gives nothing away
+    at.run()
+    assert_clean(at)
+    assert not at.session_state["cnnviz_user"].is_teacher
+    at.text_input(key="teacher_secret_input").set_value("guess").run()
+    at.button(key="teacher_unlock").click().run()
+    assert not at.session_state["cnnviz_user"].is_teacher
+    assert any("not the teacher secret" in e.value for e in at.error)
+    at.text_input(key="teacher_secret_input").set_value("open sesame").run()
+    at.button(key="teacher_unlock").click().run()
+    user = at.session_state["cnnviz_user"]
+    assert user.is_teacher
+    # The role stays with this identity (a reload reads it back from the store) ...
+    store = get_manager().store
+    from cnnviz.classroom import secret_fingerprint
+
+    assert store.user_role(user.id, secret_fingerprint("open sesame")) == TEACHER
+    # ... until the secret changes.
+    assert store.user_role(user.id, secret_fingerprint("new term")) != TEACHER
+    at.toggle(key="teacher_share_links").set_value(False).run()
+    assert store.setting("share_links") == "0"
+    at.button(key="teacher_lock").click().run()
+    assert not at.session_state["cnnviz_user"].is_teacher
+
+
+def test_a_student_is_refused_a_run_too_big_for_this_machine():
+    at = page_as(ANN)
+    at.selectbox(key="train_preset").set_value("VGG-11").run()
+    at.selectbox(key="train_subset").set_value(60000).run()
+    at.button(key="train_start").click().run()
+    assert_clean(at)
+    assert any("this CPU" in e.value and "the teacher can launch full" in e.value
+               for e in at.error)  # fmt: skip
+    assert get_manager().store.list_runs().empty
