@@ -637,34 +637,74 @@ def worst_mistakes(
 
 @dataclass(frozen=True)
 class Evaluation:
-    """A network's answers on the first ``num_images`` test images."""
+    """A network's answers on the first ``num_images`` test images: the confusion matrix, and
+    either every probability (computed here: any filter of mistakes, any sub-range of images)
+    or the ≤100 mistakes a run kept (read back from :func:`evaluate_run`'s dict)."""
 
-    probs: np.ndarray  # (N, num_classes) float32
-    labels: np.ndarray  # (N,) int64
-    confusion: np.ndarray  # (num_classes, num_classes) int64
+    confusion: np.ndarray  # (num_classes, num_classes) int64, row = true class
     seconds: float
+    probs: np.ndarray | None = None  # (N, num_classes) float32
+    labels: np.ndarray | None = None  # (N,) int64
+    kept: tuple[Mistake, ...] = ()  # the stored mistakes, when there are no probabilities
 
     @property
     def num_images(self) -> int:
-        return len(self.labels)
-
-    @property
-    def predicted(self) -> np.ndarray:
-        return self.probs.argmax(1)
+        return int(self.confusion.sum())
 
     @property
     def accuracy(self) -> float:
         return accuracy(self.confusion)
 
     def confusion_on_first(self, n: int) -> np.ndarray:
-        """The matrix over the first ``n`` images only (to compare runs validated on more)."""
+        """The matrix over the first ``n`` images only (to compare with a run validated on
+        fewer).
+
+        Raises:
+            InsightError: only the whole matrix was stored.
+        """
+        if n >= self.num_images:
+            return self.confusion
+        if self.probs is None:
+            raise InsightError(
+                f"Only the matrix over all {self.num_images:,} images was kept, not over the "
+                f"first {n:,}."
+            )
         return confusion_from_predictions(
-            self.labels[:n], self.predicted[:n], self.confusion.shape[0]
+            self.labels[:n], self.probs[:n].argmax(1), self.confusion.shape[0]
         )
 
     def mistakes(self, k: int | None = 24, true_class=None, predicted_class=None):
+        """The most confident mistakes, filtered (see :func:`mistakes_from_probabilities`);
+        from the kept ones when the probabilities were not stored."""
+        if self.probs is None:
+            n = self.confusion.shape[0]
+            true_class = _check_class("true_class", true_class, n)
+            predicted_class = _check_class("predicted_class", predicted_class, n)
+            return filter_mistakes(list(self.kept), true_class, predicted_class, k)
         return mistakes_from_probabilities(self.probs, self.labels, k, true_class,
                                            predicted_class)  # fmt: skip
+
+    def to_stored(self) -> dict:
+        """What a run keeps (see :func:`evaluate_run`)."""
+        kept = self.kept if self.probs is None else stored_mistakes(self.probs, self.labels)
+        return {
+            "version": 1,
+            "num_images": self.num_images,
+            "accuracy": self.accuracy,
+            "confusion": self.confusion.tolist(),
+            "mistakes": [m.as_dict() for m in kept],
+            "seconds": round(self.seconds, 3),
+        }
+
+    @classmethod
+    def from_stored(cls, stored: dict) -> Evaluation:
+        """Back from :func:`evaluate_run`'s dict (as JSON read it).
+
+        Raises:
+            InsightError: a dict of another version, or damaged.
+        """
+        cm, kept = evaluation_from_stored(stored)
+        return cls(cm, float(stored.get("seconds", 0.0)), kept=tuple(kept))
 
 
 # A rough CPU cost of evaluation, fitted on benchmarks/insight_bench.py (one torch thread on
@@ -707,7 +747,7 @@ def evaluate(model, images_u8: torch.Tensor, labels, spec=None,
     probs = class_probabilities(net, images_u8, spec, batch_size)
     y = _np_labels(labels)
     cm = confusion_from_predictions(y, probs.argmax(1), spec.num_classes)
-    return Evaluation(probs, y, cm, time.perf_counter() - t0)
+    return Evaluation(cm, time.perf_counter() - t0, probs, y)
 
 
 def stored_mistakes(probs: np.ndarray, labels) -> list[Mistake]:
@@ -749,15 +789,7 @@ def evaluate_run(net: nn.Module, data, config) -> dict:
     n = len(data.test_images)
     if config.val_limit is not None:
         n = min(n, config.val_limit)
-    ev = evaluate(net, data.test_images[:n], data.test_labels[:n], config.spec)
-    return {
-        "version": 1,
-        "num_images": n,
-        "accuracy": ev.accuracy,
-        "confusion": ev.confusion.tolist(),
-        "mistakes": [m.as_dict() for m in stored_mistakes(ev.probs, ev.labels)],
-        "seconds": round(ev.seconds, 3),
-    }
+    return evaluate(net, data.test_images[:n], data.test_labels[:n], config.spec).to_stored()
 
 
 def evaluation_from_stored(stored: dict) -> tuple[np.ndarray, list[Mistake]]:

@@ -86,6 +86,17 @@ def test_evaluate_run_is_small_plain_data_and_matches(relu_run, data):
     everything = I.worst_mistakes(run, *_val(data, store, run_id), k=None)
     assert [m.index for m in mistakes[:40]] == [m.index for m in everything[:40]]
     assert {m.true for m in mistakes} == {m.true for m in everything}
+    # what the page will read back from the store (phase 2)
+    back = I.Evaluation.from_stored(json.loads(text))
+    assert back.num_images == 1000 and back.accuracy == stored["accuracy"]
+    assert np.array_equal(back.confusion, cm) and back.confusion_on_first(1000) is back.confusion
+    shirts = back.mistakes(k=3, true_class=6)
+    assert [m.index for m in shirts] == [m.index for m in everything if m.true == 6][:3]
+    assert back.to_stored()["mistakes"] == stored["mistakes"]
+    with pytest.raises(I.InsightError, match="Only the matrix over all 1,000 images"):
+        back.confusion_on_first(500)
+    with pytest.raises(I.InsightError, match="true_class"):
+        back.mistakes(true_class=11)
     with pytest.raises(I.InsightError, match="version"):
         I.evaluation_from_stored({**stored, "version": 7})
     with pytest.raises(I.InsightError, match="damaged"):

@@ -526,8 +526,12 @@ def _matrices_ui(mgr: RunManager, runs, evs: list[I.Evaluation]) -> None:
 def _difference_ui(shown: list[str], evs: list[I.Evaluation]) -> None:
     a, b = shown
     n = min(ev.num_images for ev in evs)
-    cm_a, cm_b = (ev.confusion_on_first(n) for ev in evs)
     st.markdown(f"**{TEXT['difference'].format(a=md_escape(a), b=md_escape(b))}**")
+    try:
+        cm_a, cm_b = (ev.confusion_on_first(n) for ev in evs)
+    except I.InsightError as exc:  # a stored matrix over more images than the other run's
+        st.info(md_escape(exc), icon=":material/info:")
+        return
     c1, c2 = st.columns([3, 2])
     c1.plotly_chart(
         P.difference_heatmap(cm_a, cm_b, a, b, font_size=font_size()), key="insight_diff",
