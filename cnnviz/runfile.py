@@ -28,7 +28,8 @@ from dataclasses import dataclass
 
 import torch
 
-from cnnviz.train import RunConfig
+from cnnviz import config as run_config
+from cnnviz.config import RunConfig
 
 RUN_KEY = "cnnviz_run"
 EPOCHS_KEY = "cnnviz_epochs"  # the run's snapshots file (safetensors), base64
@@ -53,13 +54,14 @@ MAX_OTHER_METADATA_CHARS = 2**16  # any other metadata (writers add "format", "r
 # it keeps say the same), or when they hold control characters.
 MAX_TEXT_CHARS = 200  # name, group, preset, device
 RUN_ID = re.compile(r"[0-9a-f]{1,32}", re.ASCII)  # ids become file names: lowercase hex only
-# A run's settings (cnnviz.config bounds the same fields for runs started here).
-MAX_EPOCHS = 1_000
-MAX_BATCH_SIZE = 8_192
-MAX_LIMIT = 60_000  # Fashion-MNIST's training images
-MAX_VAL_LIMIT = 10_000  # its test images
-MAX_SEED = 2**63 - 1  # what torch.Generator.manual_seed and SQLite's INTEGER take
-MAX_LR = 100.0
+# A run's settings: the bounds of runs started here (cnnviz.config), so every file a store
+# writes can be imported again.
+MAX_EPOCHS = run_config.MAX_EPOCHS  # 1,000
+MAX_BATCH_SIZE = run_config.MAX_BATCH  # 8,192
+MAX_LIMIT = 2**31  # subset sizes: from 60,000 (10,000 for val_limit) up, the whole split
+MAX_VAL_LIMIT = 2**31
+MAX_SEED = run_config.MAX_SEED  # 2**63 - 1: what torch.Generator.manual_seed and SQLite take
+MAX_LR = run_config.MAX_LR  # 100
 # When the run was created: a Unix time from 2000-01-01 to a day ahead of this clock.
 EARLIEST_CREATED = 946_684_800.0
 CREATED_SLACK_S = 86_400.0
