@@ -246,3 +246,23 @@ def test_a_schema_1_store_is_upgraded_in_place(tmp_path):
     assert (rec.name, rec.status, rec.epochs_done, rec.user) == ("old run", "finished", 1, None)
     assert store.points("abc123") == []
     assert store._q("SELECT value FROM meta WHERE key='schema_version'") == [("2",)]
+
+
+def test_names_are_bounded_so_every_run_file_imports_again(tmp_path):
+    import torch
+
+    from cnnviz.runfile import MAX_TEXT_CHARS
+
+    store = RunStore(tmp_path / "s")
+    run_id = store.create(tiny(), name="x" * 20_000_000, group="a\x00b\nc", status="finished")
+    rec = store.get(run_id)
+    assert len(rec.name) == MAX_TEXT_CHARS and rec.group == "a b c"
+    store.save_state_dict(run_id, {k: torch.zeros_like(v) for k, v in _lenet_state().items()})
+    other = RunStore(tmp_path / "other")
+    assert other.import_run(store.checkpoint_path(run_id).read_bytes(), "f") == (run_id, True)
+
+
+def _lenet_state():
+    from cnnviz.models import build_model
+
+    return build_model(PRESETS["LeNet"]).state_dict()

@@ -33,7 +33,15 @@ from typing import TYPE_CHECKING, TypeVar
 import torch
 
 from cnnviz.config import RunConfig
-from cnnviz.runfile import EPOCHS_KEY, FINAL, METRIC_COLUMNS, RUN_KEY, describe, encode_snapshots
+from cnnviz.runfile import (
+    EPOCHS_KEY,
+    FINAL,
+    MAX_TEXT_CHARS,
+    METRIC_COLUMNS,
+    RUN_KEY,
+    describe,
+    encode_snapshots,
+)
 from cnnviz.runs.artifacts import Artifacts, pid_alive
 
 if TYPE_CHECKING:  # pandas is imported where a table is built: training needs none
@@ -169,6 +177,15 @@ def _fmt_time(t) -> str:
         return datetime.fromtimestamp(float(t)).strftime("%Y-%m-%d %H:%M:%S")
     except (TypeError, ValueError, OverflowError, OSError):
         return ""
+
+
+def label(text: str | None) -> str | None:
+    """A run's name or group as stored: no control characters, at most MAX_TEXT_CHARS (what a
+    run file may carry, so every run this store writes can be imported elsewhere)."""
+    if text is None:
+        return None
+    clean = "".join(c if c.isprintable() else " " for c in str(text)).strip()
+    return clean[:MAX_TEXT_CHARS] or None
 
 
 def _finite(x) -> float | None:
@@ -374,7 +391,7 @@ class RunStore:
             " created, started, owner_host, owner_pid, owner_token, heartbeat, user_id)"
             " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
-                run_id, name or preset or config.spec.family, group, preset,
+                run_id, label(name) or preset or config.spec.family, label(group), preset,
                 config.spec.family, status, json.dumps(config.to_dict()), config.num_epochs,
                 now, now if status == "running" else None, HOST, os.getpid(), owner_token,
                 now, user,
@@ -409,9 +426,9 @@ class RunStore:
                     " num_epochs, created, owner_host, owner_pid, owner_token, heartbeat,"
                     " user_id) VALUES (?,?,?,?,?,'queued',?,?,?,?,?,?,?,?)",
                     (
-                        run_id, name or preset or config.spec.family, group, preset,
-                        config.spec.family, json.dumps(config.to_dict()), config.num_epochs,
-                        now, HOST, os.getpid(), owner_token, now, user,
+                        run_id, label(name) or preset or config.spec.family, label(group),
+                        preset, config.spec.family, json.dumps(config.to_dict()),
+                        config.num_epochs, now, HOST, os.getpid(), owner_token, now, user,
                     ),
                 )  # fmt: skip
             return ids
@@ -777,6 +794,9 @@ class RunStore:
                 f"{run.status}; its finished epochs are kept."
             )
         group = run.group
+        notice = f"Imported from {label(name)}."
+        if run.snapshots_dropped:
+            notice += f" Its epoch snapshots were not kept ({run.snapshots_dropped})."
         rebuilt = {}  # without snapshots in the file: the seeded init and the last epoch
         if run.snapshots is None:
             net = build_net(config)  # seconds for VGG-11: only when needed
@@ -807,7 +827,7 @@ class RunStore:
                 (
                     rid, run.name, group, run.preset, config.spec.family, status,
                     json.dumps(config.to_dict()), config.num_epochs, run.created,
-                    time.time(), error, f"Imported from {name}.", run.device, user,
+                    time.time(), error, notice, run.device, user,
                 ),
             )  # fmt: skip
             db.executemany(
