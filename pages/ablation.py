@@ -8,7 +8,7 @@ first-layer kernels and feature maps are compared; the URL restores the comparis
 
 import streamlit as st
 
-from ui import page_header, settings
+from ui import page_header, settings, state
 from ui.ablation import (
     TEXT,
     comparison_ui,
@@ -30,10 +30,10 @@ if mgr is not None:
     else:
         with st.container(border=True):
             controls_ui(mgr)
-    if missing := st.session_state.pop("abl_missing", None):
+    if missing := state.ABL_MISSING.pop():
         ids = md_escape(", ".join(missing))  # from the address: anyone's text
         st.warning(TEXT["missing"].format(ids=ids), icon=":material/link_off:")
-    run_ids = st.session_state.get("abl_run_ids", [])
+    run_ids = state.ABL_RUN_IDS.get()
     if run_ids:
         comparison_ui(mgr, run_ids)
         learned_ui(mgr, run_ids)

@@ -37,7 +37,7 @@ def wait_until(web: PageWatch, cond, timeout: float = 240.0):
             s = state(web)
             if cond(s):
                 return s
-        except Exception:  # the fragment is redrawing: look again
+        except Exception:  # noqa: BLE001 - the fragment is redrawing: look again
             pass
         web.page.wait_for_timeout(400)
     raise AssertionError(f"not reached; last state {state(web)}")

@@ -12,6 +12,7 @@ from cnnviz.estimates import BASIS
 from cnnviz.models import PRESETS
 from cnnviz.plots import ablation as P
 from cnnviz.runs import LIVE, RunManager, StoreError
+from ui import state
 from ui.common import font_size, load_data, md_escape
 from ui.identity import current_user
 from ui.learned import follow_newest, learned_arrays, learned_charts_ui
@@ -112,9 +113,9 @@ def _set_url(group: str, mode: str, run_ids: list[str], seed: int | None = None)
 
 def restore_from_url(mgr: RunManager) -> None:
     """Once per session, restore the comparison named by ``?group=…&mode=…&runs=…``."""
-    if st.session_state.get("abl_restored"):
+    if state.ABL_RESTORED.get():
         return
-    st.session_state["abl_restored"] = True
+    state.ABL_RESTORED.set(True)
     qp = st.query_params
     group, mode = qp.get("group"), qp.get("mode")
     if group in A.GROUPS:
@@ -130,9 +131,9 @@ def restore_from_url(mgr: RunManager) -> None:
     user = current_user()
     known = [i for i in ids if mgr.store.exists(i) and may_view(mgr, user, i)]
     if len(known) < len(ids):
-        st.session_state["abl_missing"] = [i for i in ids if i not in known]
+        state.ABL_MISSING.set([i for i in ids if i not in known])
     if known:
-        st.session_state["abl_run_ids"] = known
+        state.ABL_RUN_IDS.set(known)
 
 
 def _defaults() -> None:
@@ -142,7 +143,7 @@ def _defaults() -> None:
     ss.setdefault("abl_mode", "full" if cuda_available() else "classroom")
     ss.setdefault("abl_seed", 0)
     ss.setdefault("abl_grid_base", "LeNet")
-    ss.setdefault("abl_run_ids", [])
+    state.ABL_RUN_IDS.setdefault()
 
 
 # -- launching -------------------------------------------------------------------------------
@@ -155,10 +156,10 @@ def _submit(mgr: RunManager, group: A.AblationGroup, url_group: str) -> None:
     try:
         ids = A.launch(mgr, group, mode, seed, user=current_user(), estimate_s=longest)
     except ValueError as exc:  # a class limit (LimitError) or settings that cannot train
-        st.session_state["abl_error"] = str(exc)
+        state.ABL_ERROR.set(str(exc))
         return
-    st.session_state.pop("abl_error", None)
-    st.session_state["abl_run_ids"] = ids
+    state.ABL_ERROR.pop()
+    state.ABL_RUN_IDS.set(ids)
     _set_url(url_group, mode, ids, seed)
 
 
@@ -173,14 +174,14 @@ def _launch_grid(mgr: RunManager) -> None:
     try:
         group = A.grid_group(st.session_state["abl_grid_base"], field, values)
     except ValueError as exc:
-        st.session_state["abl_error"] = str(exc)
+        state.ABL_ERROR.set(str(exc))
         return
     _submit(mgr, group, "grid")
 
 
 def _compare_store() -> None:
     ids = list(st.session_state.get("abl_store_runs", []))
-    st.session_state["abl_run_ids"] = ids
+    state.ABL_RUN_IDS.set(ids)
     _set_url("store", st.session_state["abl_mode"], ids)
 
 
@@ -289,7 +290,7 @@ def controls_ui(mgr: RunManager) -> None:
     )
     source = st.session_state.get("abl_source") or "builtin"
     {"builtin": _builtin_ui, "grid": _grid_ui, "store": _store_ui}[source](mgr)
-    if err := st.session_state.get("abl_error"):
+    if err := state.ABL_ERROR.get():
         st.error(md_escape(err), icon=":material/error:")
 
 
@@ -383,8 +384,8 @@ def _comparison_body(mgr: RunManager, run_ids: list[str]) -> None:
         mime="text/csv", key="abl_csv", icon=":material/download:", on_click="ignore",
     )  # fmt: skip
     c2.caption(TEXT["png_hint"] + " " + TEXT["share"])
-    was_live = st.session_state.get("abl_was_live", False)
-    st.session_state["abl_was_live"] = live
+    was_live = state.ABL_WAS_LIVE.get()
+    state.ABL_WAS_LIVE.set(live)
     if was_live and not live:
         st.rerun(scope="app")  # stop polling; draw the kernels of the finished runs
 
@@ -392,7 +393,7 @@ def _comparison_body(mgr: RunManager, run_ids: list[str]) -> None:
 def comparison_ui(mgr: RunManager, run_ids: list[str]) -> None:
     """Live curves (polled every second while a variant trains), table, differences, CSV."""
     live = any(mgr.status(r) in LIVE for r in run_ids if mgr.store.exists(r))
-    st.session_state["abl_was_live"] = live
+    state.ABL_WAS_LIVE.set(live)
     st.fragment(_comparison_body, run_every=1.0 if live else None)(mgr, run_ids)
 
 

@@ -206,7 +206,7 @@ def error_boundary(where: str = "this page"):
     """Show any unexpected error as a short message instead of a traceback, and log it."""
     try:
         yield
-    except Exception as exc:  # st.rerun/st.stop raise BaseExceptions and pass through
+    except Exception as exc:  # noqa: BLE001 - st.rerun/st.stop raise BaseExceptions and pass through
         log.error("Unhandled error in %s:\n%s", where, traceback.format_exc())
         st.error(
             f"Something went wrong in {where}: {type(exc).__name__}: {md_escape(exc)}. "

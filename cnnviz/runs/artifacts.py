@@ -121,7 +121,7 @@ class Artifacts:
         try:
             with safe_open(str(path), framework="pt") as f:
                 keys = list(f.keys())
-        except Exception as exc:  # a damaged file: no scrubbing, said in the log
+        except Exception as exc:  # noqa: BLE001 - a damaged file: no scrubbing, said in the log
             log.warning("epoch snapshots %s cannot be read: %s", path.name, exc)
             return []
         return sorted({int(m.group(1)) for k in keys if (m := SNAPSHOT_KEY.fullmatch(k))})

@@ -51,7 +51,7 @@ class RayRun:
             from cnnviz.data import load_fashion_mnist
 
             self.data = load_fashion_mnist()
-        except Exception as exc:  # each run says it (train() tries again, with the message)
+        except Exception as exc:  # noqa: BLE001 - each run says it (train() tries again, with the message)
             log.warning("Fashion-MNIST could not be read on this node: %s", exc)
         import torch
 
@@ -168,7 +168,7 @@ class RayExecutor:
             actor = self._pending.pop(ref)
             try:
                 ray.get(ref)
-            except Exception as exc:  # it died before it was ready: its slot is started anew
+            except Exception as exc:  # noqa: BLE001 - it died before it was ready: its slot is started anew
                 log.warning("a Ray actor could not start: %s", exc)
                 self._actors -= 1
                 continue
@@ -262,7 +262,7 @@ class RayExecutor:
         for actor in actors:
             try:
                 ray.kill(actor)
-            except Exception as exc:  # already gone with its node
+            except Exception as exc:  # noqa: BLE001 - already gone with its node
                 log.info("ray.kill: %s", exc)
         if self._started_ray and ray.is_initialized():
             ray.shutdown()

@@ -72,13 +72,13 @@ def worker_main(conn, root: str, threads: int | None) -> None:
         from cnnviz.data import load_fashion_mnist
 
         data = load_fashion_mnist()
-    except Exception as exc:  # each run says it (train() tries again and fails with the message)
+    except Exception as exc:  # noqa: BLE001 - each run says it (train() tries again and fails with the message)
         log.warning("Fashion-MNIST could not be read: %s", exc)
     try:
         from cnnviz.train import warm_up
 
         warm_up()
-    except Exception as exc:  # only an optimisation: a run reports real problems itself
+    except Exception as exc:  # noqa: BLE001 - only an optimisation: a run reports real problems itself
         log.warning("warm-up failed: %s", exc)
     speed_test(store)
     conn.send(("ready", os.getpid()))
