@@ -1,0 +1,1512 @@
+"""A classroom on one server: N simulated students speaking Streamlit's own websocket protocol.
+
+Issue 17's load benchmark. For each ``--students`` N it starts a fresh server (``python -m
+streamlit run app.py`` on a free loopback port, with its own ``CNNVIZ_HOME`` temp folder), opens
+N sessions that speak the browser's protocol (no rendering), and has each student change a
+widget every ``--every`` seconds for ``--minutes``. It measures what the server can carry:
+
+* **rerun latency**: from sending a widget change to the ``script_finished`` message of the
+  rerun it caused, as the client sees it (median, p95, max over every change of the window);
+* **server CPU**: the server process's CPU time over the window (``/proc/<pid>/stat``, every
+  thread), as a share of one core and divided by the script runs of the window (CPU-ms per
+  rerun). The run workers (the default executor trains in worker processes, children of the
+  server) are counted apart;
+* **server memory**: RSS (``/proc/<pid>/status``) on start, after one warm-up visit, with every
+  session open, at the end, and after the sessions closed; MB per session = (RSS with the
+  sessions open − RSS after the warm-up) / sessions; RSS is sampled every 5 s to show it flat.
+
+What a simulated student does, message by message (Streamlit 1.67, ``BackMsg``/``ForwardMsg``):
+
+1. ``GET /_stcore/health`` (the frontend's ping, which sets the ``_streamlit_xsrf`` cookie),
+   then a websocket to ``/_stcore/stream`` with the subprotocols the frontend sends
+   (``streamlit``, the XSRF token, no session id), its ``Origin`` and cookie, and
+   permessage-deflate offered as a browser does.
+2. The first ``BackMsg.rerun_script``: ``page_name`` from the URL path, the query string, an
+   empty ``page_script_hash`` and no widget states, plus the ``context_info`` a browser sends.
+3. It reads the run's ``ForwardMsg``\\ s: ``new_session`` (run id, ``max_cached_message_age``),
+   ``navigation`` (the page's script hash, sent with every later rerun), ``page_info_changed``
+   (the query string the app wrote), ``delta``\\ s and ``script_finished``. Widgets are learnt
+   from the deltas: their ``id`` (``$$ID-<hash>-<key>``), their kind and value as the frontend
+   keeps it (the element's value when ``set_value`` is set, else the value it already holds,
+   else the default). Cacheable messages are kept as the frontend's ``ForwardMessageCache``
+   does (aged per run, evicted after ``max_cached_message_age`` runs) and their hashes sent
+   with every rerun, so the server answers with ``ref_hash`` messages, which are resolved.
+4. A change is a ``rerun_script`` with the page hash, the query string (a widget bound to the
+   URL updates its parameter, as the frontend does) and the state of every widget the page
+   shows, with the changed value; a button click adds a ``trigger_value``.
+5. ``auto_rerun`` messages (an ``st.fragment(run_every=…)``) start a timer that sends a
+   fragment rerun (``fragment_id``, ``is_auto_rerun``) every interval, as the frontend's
+   ``setInterval`` does; a full run's ``new_session`` and ``stop_auto_rerun`` cancel them.
+
+A change is done at the first ``script_finished`` that is not ``FINISHED_EARLY_FOR_RERUN``
+(a page's own ``st.rerun`` adds its second run) of a run that started after the change was
+sent. It counts as an error if it takes longer than ``--timeout``, if the connection drops,
+if the rerun shows an exception, or if the lesson's chart is not in the rerun's deltas.
+Students are closed-loop: each waits for its rerun before scheduling the next change (a
+person waits for the page), at ``--every`` × (1 ± ``--jitter``) seconds, starting at a random
+offset within the first interval, so they do not all click at once.
+
+``--trainers K`` more sessions (on top of the N students) open the Training page, set a short
+LeNet run in the form (``--train-subset``, ``--train-epochs``) and press Start, then poll the
+run's view as a browser does (its fragment's ``run_every``); when a run ends they start the
+next, so K runs train through the whole window (``CNNVIZ_WORKERS`` is set to K, so they train
+at once). ``--browsers B`` real Chromium pages (Playwright with Debian's Chromium, through
+benchmarks/browser_latency.py) change the same widget under the same load and time click →
+updated chart.
+
+``--server-cpus 0`` pins the server (every thread) to those CPUs, as the issue's measurement
+did, and moves the run workers and this benchmark (its clients and Chromium) to the other
+CPUs, so the server's core is its own. A shared machine still runs other work there: the
+report gives the load average and how busy the server's CPUs were with other processes.
+
+``--profile`` runs the server with a ``sitecustomize`` that profiles every thread with
+cProfile (the profile is reset when the window starts and written when the server is stopped
+with SIGINT) and prints where a rerun's time goes: the script threads (router, sidebar, page,
+figures, Streamlit's post-script collection) by cumulative time, per rerun, and the server's
+other threads (the event loop: websocket, serialisation) by own time. cProfile slows Python
+code down about 1.5–2×: read the shares, not the latencies, of a profiled run.
+
+    .venv/bin/python benchmarks/classroom_load.py                           # 1 10 30 100, 2 min
+    .venv/bin/python benchmarks/classroom_load.py --students 100 --trainers 2 --server-cpus 0
+    .venv/bin/python benchmarks/classroom_load.py --students 30 --lessons xcorr pad pool
+    .venv/bin/python benchmarks/classroom_load.py --students 10 --browsers 2 --minutes 1
+    .venv/bin/python benchmarks/classroom_load.py --students 30 --profile --minutes 1
+    .venv/bin/python benchmarks/classroom_load.py --students 100 --minutes 30 --json > soak.json
+
+Goal (issue 17, this 2-core machine): 100 students each changing a widget every 10 s with p95
+≤ 250 ms while two student runs train; the largest N with p95 ≤ 500 ms; server memory ≤ 1.5 GB
++ 5 MB per session and flat over 30 minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import io
+import json
+import os
+import pstats
+import random
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import browser_latency as bl  # noqa: E402 - the browser path, shared with issue 16's benchmark
+from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: E402
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
+from streamlit.proto.NumberInput_pb2 import NumberInput  # noqa: E402
+from streamlit.proto.WidgetStates_pb2 import WidgetState  # noqa: E402
+from websockets.asyncio.client import connect  # noqa: E402
+from websockets.exceptions import WebSocketException  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+EARLY = ForwardMsg.FINISHED_EARLY_FOR_RERUN
+FULL_OK = ForwardMsg.FINISHED_SUCCESSFULLY
+FRAGMENT_OK = ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY
+OPEN_TIMEOUT_S = 180  # a fresh server's first visit imports torch, pandas and plotly
+SAMPLE_S = 5  # RSS and CPU sampling interval
+STOP_WAIT_S = 30  # SIGINT → exit (the profile is written on exit)
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """A lesson page a student works on: the widget changed, and the chart that must return."""
+
+    name: str
+    page: str  # URL path (the page_name of the first rerun)
+    key: str  # the widget's key
+    chart: str  # a chart's key that every rerun must send again
+    browser: str  # the same change in browser_latency.INTERACTIONS
+    avoid: tuple[str, ...] = ()  # options a student does not pick (they open an editor)
+
+
+LESSONS = {
+    "xcorr": Lesson("xcorr", "cross_correlation", "xcorr_kernel_preset", "xcorr_out_chart",
+                    "xcorr_preset", avoid=("Custom…",)),
+    "pad": Lesson("pad", "padding_stride", "pad_kernel_h", "pad_output_chart", "pad_slider"),
+    "pool": Lesson("pool", "pooling", "pool_mode", "pool_output", "pool_mode"),
+}  # fmt: skip
+
+
+# -- the protocol client ------------------------------------------------------------------------
+
+
+@dataclass
+class Widget:
+    """One widget as the frontend's WidgetStateManager holds it: id, kind and current value."""
+
+    id: str
+    kind: str  # the element's type: selectbox, radio, slider, checkbox, number_input, …
+    field: str  # the WidgetState value field the frontend sends
+    value: object
+    element: object  # the element's proto (options, min/max/step, query_param_key, disabled)
+
+    @property
+    def key(self) -> str:
+        return self.id.rsplit("-", 1)[-1] if self.id.startswith("$$ID-") else self.id
+
+    def to_proto(self, state: WidgetState) -> None:
+        state.id = self.id
+        if self.field in ("double_array_value", "string_array_value"):
+            getattr(state, self.field).data.extend(self.value)
+        else:
+            setattr(state, self.field, self.value)
+
+    def url_value(self) -> str:
+        """The widget's value as the frontend writes it into a bound query parameter."""
+        if isinstance(self.value, bool):
+            return "true" if self.value else "false"
+        if isinstance(self.value, list):
+            return ",".join(_num(v) for v in self.value)
+        return _num(self.value)
+
+
+def _num(v: object) -> str:
+    return str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
+
+
+def _element_value(kind: str, el) -> tuple[str, object, object] | None:
+    """(value field, value if ``set_value``, default) of a widget element, as the frontend reads
+    them; None for elements whose state the frontend sends only on interaction (buttons,
+    charts' selections, uploads), which the server keeps from the previous run."""
+    if kind == "checkbox":
+        return "bool_value", el.value, el.default
+    if kind in ("selectbox", "radio"):
+        value = el.raw_value if el.HasField("raw_value") else None
+        default = el.options[el.default] if el.HasField("default") else None
+        return "string_value", value, default
+    if kind == "slider":
+        if el.options:  # select_slider: option labels
+            default = [el.options[int(i)] for i in el.default]
+            return "string_array_value", list(el.raw_value), default
+        return "double_array_value", list(el.value), list(el.default)
+    if kind == "number_input":
+        field_ = "int_value" if el.data_type == NumberInput.INT else "double_value"
+        cast = int if field_ == "int_value" else float
+        value = cast(el.value) if el.HasField("value") else None
+        default = cast(el.default) if el.HasField("default") else None
+        return field_, value, default
+    if kind in ("text_input", "text_area"):
+        value = el.value if el.HasField("value") else None
+        default = el.default if el.HasField("default") else None
+        return "string_value", value, default
+    if kind == "multiselect":
+        return "string_array_value", list(el.raw_values), [el.options[i] for i in el.default]
+    if kind == "button_group":
+        default = [el.options[i].content for i in el.default if 0 <= i < len(el.options)]
+        return "string_array_value", list(el.raw_values), default
+    return None
+
+
+class MessageCache:
+    """The frontend's ForwardMessageCache: cacheable messages by hash, aged per script run."""
+
+    def __init__(self) -> None:
+        self.entries: dict[str, list] = {}  # hash → [raw bytes, run count when last used, fid]
+        self.runs = 0
+
+    def keep(self, msg: ForwardMsg, raw: bytes) -> None:
+        if msg.metadata.cacheable and msg.hash:
+            entry = self.entries.get(msg.hash)
+            if entry is None:
+                self.entries[msg.hash] = [raw, self.runs, msg.delta.fragment_id]
+            else:
+                entry[1] = self.runs
+
+    def get(self, hash_: str) -> bytes | None:
+        entry = self.entries.get(hash_)
+        if entry is None:
+            return None
+        entry[1] = self.runs
+        return entry[0]
+
+    def run_finished(self, max_age: int, fragment_ids: list[str]) -> None:
+        """After a run (not one stopped for a rerun), drop what no run used for max_age runs;
+        a fragment run ages only that fragment's messages."""
+        self.runs += 1
+        for h, (_, used, fid) in list(self.entries.items()):
+            if fragment_ids and (not fid or fid not in fragment_ids):
+                continue
+            if self.runs - used > max_age:
+                del self.entries[h]
+
+
+@dataclass
+class Request:
+    """A rerun this client asked for, and what came back for it."""
+
+    kind: str  # "full" or "fragment"
+    sent: float
+    fragment_id: str = ""
+    done: asyncio.Future = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+
+
+@dataclass
+class Run:
+    """A script run of this session, from its ``new_session`` to its ``script_finished``."""
+
+    id: str
+    started: float
+    fragment_ids: list[str]
+    keys: set[str] = field(default_factory=set)  # keyed elements the run sent
+    exceptions: list[str] = field(default_factory=list)
+    messages: int = 0
+    bytes: int = 0
+
+
+@dataclass
+class Result:
+    """One rerun as the client saw it."""
+
+    ms: float
+    ok: bool
+    error: str = ""  # timeout, disconnected, exception, no chart, cache miss, compile error
+    messages: int = 0
+    bytes: int = 0
+    keys: frozenset[str] = frozenset()
+
+
+class Session:
+    """One browser tab, at the protocol level: a websocket, its widgets, its message cache."""
+
+    def __init__(self, host: str, timeout_s: float, on_run_finished=None) -> None:
+        self.host = host  # 127.0.0.1:PORT
+        self.timeout_s = timeout_s
+        self.on_run_finished = on_run_finished  # called with (status, fragment run?) per run
+        self.ws = None
+        self.reader: asyncio.Task | None = None
+        self.session_id = ""
+        self.page = ""
+        self.page_hash = ""
+        self.query = ""
+        self.max_age = 2
+        self.widgets: dict[str, Widget] = {}  # by id
+        self.seen: set[str] = set()  # widget ids of the current full run
+        self.buttons: dict[str, bool] = {}  # button id → disabled, as last shown
+        self.cache = MessageCache()
+        self.run: Run | None = None
+        self.pending: list[Request] = []
+        self.timers: dict[str, tuple[float, asyncio.Task]] = {}  # fragment id → (interval, task)
+        self.polls: list[Result] = []  # the auto-rerun fragment runs (a live training view)
+        self.markdown: list[str] = []  # the markdown of the last run (status lines)
+        self.closed: str = ""  # why the connection ended
+        self.cache_misses = 0
+
+    # -- connecting and sending
+
+    async def open(self, page: str, query: str = "") -> Result:
+        """Connect as the frontend does and run ``page``; returns the first load's timing."""
+        self.page, self.query = page, query
+        t0 = time.perf_counter()
+        xsrf = await asyncio.to_thread(self._xsrf_cookie)
+        headers = {"Origin": f"http://{self.host}"}
+        if xsrf:
+            headers["Cookie"] = f"_streamlit_xsrf={xsrf}"
+        self.ws = await connect(
+            f"ws://{self.host}/_stcore/stream",
+            subprotocols=["streamlit", xsrf or "PLACEHOLDER_AUTH_TOKEN"],
+            additional_headers=headers,
+            max_size=None,
+            ping_interval=None,  # browsers do not ping; the server's pings are answered
+            open_timeout=self.timeout_s,
+        )
+        self.reader = asyncio.create_task(self._read())
+        return await self._rerun("full", first=True, t0=t0)
+
+    def _xsrf_cookie(self) -> str:
+        with urllib.request.urlopen(f"http://{self.host}/_stcore/health", timeout=30) as r:
+            for header in r.headers.get_all("Set-Cookie") or []:
+                name, _, rest = header.partition("=")
+                if name.strip() == "_streamlit_xsrf":
+                    return rest.split(";", 1)[0]
+        return ""
+
+    def widget(self, key: str) -> Widget | None:
+        return next((w for w in self.widgets.values() if w.key == key), None)
+
+    async def change(self, key: str, value: object) -> Result:
+        """Set one widget and rerun, sending every widget's state as the frontend does."""
+        w = self.widget(key)
+        if w is None:
+            return Result(0.0, False, f"no widget {key}")
+        w.value = value
+        qpk = getattr(w.element, "query_param_key", "")
+        if qpk:
+            params = dict(urllib.parse.parse_qsl(self.query, keep_blank_values=True))
+            params[qpk] = w.url_value()
+            self.query = urllib.parse.urlencode(params)
+        return await self._rerun("full")
+
+    async def click(self, key: str) -> Result:
+        """Press a button: every widget's state plus the button's trigger value."""
+        w = next((i for i in self.buttons if i.endswith(f"-{key}")), None)
+        if w is None:
+            return Result(0.0, False, f"no button {key}")
+        if self.buttons[w]:
+            return Result(0.0, False, f"button {key} is disabled")
+        trigger = WidgetState(id=w, trigger_value=True)
+        return await self._rerun("full", extra=[trigger])
+
+    async def _rerun(
+        self, kind: str, fragment_id: str = "", first: bool = False, extra=(), t0=None
+    ) -> Result:
+        if self.closed:
+            return Result(0.0, False, "disconnected")
+        msg = BackMsg()
+        cs = msg.rerun_script
+        cs.query_string = self.query
+        if first:
+            cs.page_name = self.page
+        else:
+            cs.page_script_hash = self.page_hash
+            for w in self.widgets.values():
+                if w.value is not None:
+                    w.to_proto(cs.widget_states.widgets.add())
+            cs.widget_states.widgets.extend(extra)
+        if fragment_id:
+            cs.fragment_id, cs.is_auto_rerun = fragment_id, True
+        cs.cached_message_hashes.extend(self.cache.entries)
+        info = cs.context_info
+        info.timezone, info.timezone_offset, info.locale = "UTC", 0, "en-US"
+        info.url = f"http://{self.host}/{self.page}" + (f"?{self.query}" if self.query else "")
+        info.is_embedded, info.color_scheme = False, "light"
+        req = Request(kind, time.perf_counter() if t0 is None else t0, fragment_id)
+        self.pending.append(req)
+        try:
+            await self.ws.send(msg.SerializeToString())
+            return await asyncio.wait_for(asyncio.shield(req.done), self.timeout_s)
+        except TimeoutError:
+            return Result((time.perf_counter() - req.sent) * 1000, False, "timeout")
+        except (WebSocketException, OSError):
+            return Result((time.perf_counter() - req.sent) * 1000, False, "disconnected")
+        finally:
+            if req in self.pending:
+                self.pending.remove(req)
+
+    async def idle(self, settle_s: float = 0.5, timeout_s: float = 60) -> bool:
+        """Wait until no script run has been in progress for ``settle_s`` (a page that reruns
+        itself, as the training view does when its run ends, has finished doing so)."""
+        t_end = time.perf_counter() + timeout_s
+        quiet_since = None
+        while time.perf_counter() < t_end and not self.closed:
+            if self.run is None:
+                quiet_since = quiet_since or time.perf_counter()
+                if time.perf_counter() - quiet_since >= settle_s:
+                    return True
+            else:
+                quiet_since = None
+            await asyncio.sleep(0.05)
+        return False
+
+    async def close(self) -> None:
+        for _, task in self.timers.values():
+            task.cancel()
+        self.timers.clear()
+        if self.ws is not None:
+            with contextlib.suppress(WebSocketException, OSError, TimeoutError):
+                await asyncio.wait_for(self.ws.close(), 10)
+        if self.reader is not None:
+            self.reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError, WebSocketException, OSError):
+                await self.reader
+        self.closed = self.closed or "closed"
+
+    # -- receiving
+
+    async def _read(self) -> None:
+        try:
+            async for raw in self.ws:
+                msg = ForwardMsg()
+                msg.ParseFromString(raw)
+                self._handle(msg, raw)
+            self.closed = "closed by the server"
+        except (WebSocketException, OSError) as exc:
+            self.closed = f"connection lost: {exc!r}"
+        finally:
+            for _, task in self.timers.values():
+                task.cancel()
+            for req in self.pending:
+                if not req.done.done():
+                    req.done.set_result(
+                        Result((time.perf_counter() - req.sent) * 1000, False, "disconnected")
+                    )
+
+    def _handle(self, msg: ForwardMsg, raw: bytes) -> None:
+        now = time.perf_counter()
+        if self.run is not None:
+            self.run.messages += 1
+            self.run.bytes += len(raw)
+        if msg.WhichOneof("type") == "ref_hash":
+            cached = self.cache.get(msg.ref_hash)
+            if cached is None:  # the frontend raises "Cached ForwardMsg MISS"
+                self.cache_misses += 1
+                if self.run is not None:
+                    self.run.exceptions.append(f"cache miss {msg.ref_hash}")
+                return
+            ref = msg
+            msg = ForwardMsg()
+            msg.ParseFromString(cached)
+            msg.metadata.CopyFrom(ref.metadata)
+        else:
+            self.cache.keep(msg, raw)
+        kind = msg.WhichOneof("type")
+        if kind == "new_session":
+            fids = list(msg.metadata.run.fragment_ids)
+            self.run = Run(msg.metadata.run.script_run_id, now, fids)
+            self.max_age = msg.new_session.config.max_cached_message_age or self.max_age
+            self.session_id = self.session_id or msg.new_session.initialize.session_id
+            if not fids:  # a full run: the frontend clears its auto-rerun timers and elements
+                for _, task in self.timers.values():
+                    task.cancel()
+                self.timers.clear()
+                self.seen = set()
+                self.markdown = []
+                self.buttons = {}
+        elif kind == "navigation":
+            self.page_hash = msg.navigation.page_script_hash
+        elif kind == "page_info_changed":
+            self.query = msg.page_info_changed.query_string
+        elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
+            self._element(msg.delta.new_element)
+        elif kind == "auto_rerun":
+            self._start_timer(msg.auto_rerun.fragment_id, msg.auto_rerun.interval)
+        elif kind == "stop_auto_rerun":
+            for fid in msg.stop_auto_rerun.fragment_ids:
+                self._stop_timer(fid)
+        elif kind == "script_finished":
+            self._finished(msg.script_finished, now)
+
+    def _element(self, element) -> None:
+        kind = element.WhichOneof("type")
+        el = getattr(element, kind)
+        if kind == "exception":
+            if self.run is not None:
+                self.run.exceptions.append(f"{el.type}: {el.message}"[:300])
+            return
+        if kind == "markdown":
+            self.markdown.append(el.body)
+            return
+        wid = getattr(el, "id", "")
+        if not wid:
+            return
+        if self.run is not None:
+            self.run.keys.add(wid.rsplit("-", 1)[-1])
+        if kind == "button":
+            self.buttons[wid] = el.disabled
+            return
+        read = _element_value(kind, el)
+        if read is None:
+            return
+        field_, value, default = read
+        self.seen.add(wid)
+        old = self.widgets.get(wid)
+        if getattr(el, "set_value", False):
+            current = value
+        elif old is not None:
+            current = old.value
+        else:
+            current = default
+        self.widgets[wid] = Widget(wid, kind, field_, current, el)
+
+    def _finished(self, status: int, now: float) -> None:
+        run, self.run = self.run, None
+        if run is None:
+            return
+        if self.on_run_finished is not None:
+            self.on_run_finished()
+        if status == EARLY:
+            return
+        self.cache.run_finished(self.max_age, run.fragment_ids)
+        if status == FULL_OK and not run.fragment_ids:  # the frontend drops unseen widgets
+            self.widgets = {k: w for k, w in self.widgets.items() if k in self.seen}
+        for req in list(self.pending):
+            if req.done.done() or run.started < req.sent:
+                continue
+            fits = (req.kind == "full" and not run.fragment_ids) or (
+                req.kind == "fragment"
+                and (not run.fragment_ids or req.fragment_id in run.fragment_ids)
+            )
+            if not fits:
+                continue
+            error = ""
+            if status not in (FULL_OK, FRAGMENT_OK):
+                error = "compile error"
+            elif run.exceptions:
+                error = "exception: " + run.exceptions[0]
+            req.done.set_result(Result(
+                (now - req.sent) * 1000, not error, error, run.messages, run.bytes,
+                frozenset(run.keys),
+            ))  # fmt: skip
+
+    # -- a fragment's run_every, as the frontend's setInterval
+
+    def _start_timer(self, fid: str, interval: float) -> None:
+        if fid in self.timers and self.timers[fid][0] == interval:
+            return
+        self._stop_timer(fid)
+        self.timers[fid] = (interval, asyncio.create_task(self._poll(fid, interval)))
+
+    def _stop_timer(self, fid: str) -> None:
+        entry = self.timers.pop(fid, None)
+        if entry is not None:
+            entry[1].cancel()
+
+    async def _poll(self, fid: str, interval: float) -> None:
+        while True:
+            await asyncio.sleep(interval)
+            # setInterval does not wait for the previous rerun: neither does this.
+            asyncio.create_task(self._poll_once(fid))
+
+    async def _poll_once(self, fid: str) -> None:
+        res = await self._rerun("fragment", fragment_id=fid)
+        self.polls.append(res)
+
+
+# -- the server ---------------------------------------------------------------------------------
+
+SITECUSTOMIZE = r'''
+"""benchmarks/classroom_load.py --profile: cProfile in every thread of the Streamlit server.
+
+Each thread gets its own profiler, timed by the thread's CPU clock (so waiting for the GIL or
+a socket does not count); a thread's profile is merged when it ends (script threads: one or a
+few runs each), by bucket: "script" (ScriptRunner threads) or "threads" (others).
+The main thread (the event loop: websocket, serialisation) has one profiler for its life.
+SIGUSR1 starts the profile afresh (the benchmark sends it when its window starts); the
+profiles are written at exit (the benchmark stops the server with SIGINT).
+"""
+import atexit, cProfile, os, pstats, signal, sys, threading, time
+
+_OUT = os.environ.pop("CNNVIZ_CLASSROOM_PROFILE", None)  # popped: run workers stay unprofiled
+if _OUT:
+    _lock = threading.Lock()
+    _acc = {}
+    _gen = [0]
+    _CPU = os.environ.pop("CNNVIZ_CLASSROOM_CLOCK", "cpu") == "cpu"
+    _CLOCK = time.thread_time if _CPU else None
+
+    def _profiler():
+        return cProfile.Profile(_CLOCK) if _CLOCK else cProfile.Profile()
+
+    _main = [_profiler()]
+
+    def _merge(bucket, prof, gen):
+        stats = pstats.Stats(prof)
+        with _lock:
+            if gen != _gen[0]:
+                return  # began before the window
+            if bucket in _acc:
+                _acc[bucket].add(stats)
+            else:
+                _acc[bucket] = stats
+
+    _orig = threading.Thread._bootstrap_inner
+
+    def _bootstrap_inner(self):
+        gen = _gen[0]
+        prof = _profiler()
+        prof.enable()
+        try:
+            _orig(self)
+        finally:
+            prof.disable()
+            bucket = "script" if self.name.startswith("ScriptRunner") else "threads"
+            try:
+                _merge(bucket, prof, gen)
+            except Exception as exc:  # noqa: BLE001 - a lost profile must not stop the server
+                sys.stderr.write(f"classroom_load profile: {exc!r}\n")
+
+    threading.Thread._bootstrap_inner = _bootstrap_inner
+
+    def _reset(signum, frame):
+        _main[0].disable()
+        with _lock:
+            _acc.clear()
+            _gen[0] += 1
+        _main[0] = _profiler()
+        _main[0].enable()
+
+    def _dump():
+        _main[0].disable()
+        with _lock:
+            _acc["main"] = pstats.Stats(_main[0])
+            for bucket, stats in _acc.items():
+                stats.dump_stats(os.path.join(_OUT, bucket + ".prof"))
+
+    signal.signal(signal.SIGUSR1, _reset)
+    atexit.register(_dump)
+    _main[0].enable()
+'''
+
+
+def _proc_stat(pid: int) -> list[str]:
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
+def _cpu_ms(pid: int) -> float | None:
+    """User + system CPU of one process (every thread), in ms; None once it is gone."""
+    try:
+        f = _proc_stat(pid)
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    return (int(f[11]) + int(f[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+
+
+def _rss_mb(pid: int) -> float | None:
+    try:
+        return bl.rss_mb(pid)
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every live process below ``pid`` (the run workers and what they start)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            ppid = int(_proc_stat(int(entry.name))[1])
+        except (FileNotFoundError, ProcessLookupError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(entry.name))
+    out, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
+def _cpu_busy(cpus: list[int]) -> tuple[float, float]:
+    """(busy, total) jiffies of these CPUs from /proc/stat, for how busy a core was."""
+    busy = total = 0.0
+    for line in Path("/proc/stat").read_text().splitlines():
+        name, *vals = line.split()
+        if name.startswith("cpu") and name[3:].isdigit() and int(name[3:]) in cpus:
+            v = [int(x) for x in vals[:8]]
+            idle = v[3] + v[4]
+            busy += sum(v) - idle
+            total += sum(v)
+    return busy, total
+
+
+def _pin(pid: int, cpus: set[int]) -> None:
+    """Move every thread of a process to ``cpus`` (threads created later inherit it)."""
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(ProcessLookupError, PermissionError, OSError):
+            os.sched_setaffinity(int(task.name), cpus)
+
+
+class Server:
+    """``streamlit run app.py`` on a free loopback port, its own run store, optionally pinned."""
+
+    def __init__(self, args) -> None:
+        self.args = args
+        self.home = tempfile.TemporaryDirectory(prefix="cnnviz_classroom_")
+        self.port = bl._free_port()
+        self.host = f"127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen | None = None
+        self.profile_dir: str | None = None
+        self.known_children: set[int] = set()
+        self.cpus = set(args.server_cpus) if args.server_cpus else None
+        self.other_cpus = (set(range(os.cpu_count() or 1)) - self.cpus) if self.cpus else None
+
+    def start(self) -> None:
+        env = {**os.environ, "CNNVIZ_HOME": self.home.name, "PYTHONUNBUFFERED": "1"}
+        env["CNNVIZ_WORKERS"] = str(max(1, self.args.trainers))
+        for item in self.args.env:
+            name, _, value = item.partition("=")
+            env[name] = value
+        if self.args.profile:
+            site = Path(self.home.name) / "site"
+            site.mkdir()
+            (site / "sitecustomize.py").write_text(SITECUSTOMIZE)
+            self.profile_dir = str(Path(self.home.name) / "profile")
+            Path(self.profile_dir).mkdir()
+            env["PYTHONPATH"] = f"{site}{os.pathsep}{env.get('PYTHONPATH', '')}"
+            env["CNNVIZ_CLASSROOM_PROFILE"] = self.profile_dir
+            env["CNNVIZ_CLASSROOM_CLOCK"] = self.args.profile_clock
+        cpus = self.cpus
+        log = open(Path(self.home.name) / "server.log", "w")  # noqa: SIM115 - lives with the server
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py",
+             "--server.address", "127.0.0.1", "--server.port", str(self.port),
+             "--server.headless", "true", "--browser.gatherUsageStats", "false",
+             *self.args.server_arg],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None,
+        )  # fmt: skip
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"streamlit exited:\n{self.log()}")
+            try:
+                with urllib.request.urlopen(f"http://{self.host}/_stcore/health", timeout=2):
+                    return
+            except OSError:
+                time.sleep(0.3)
+        raise RuntimeError(f"streamlit did not start:\n{self.log()}")
+
+    def log(self) -> str:
+        path = Path(self.home.name) / "server.log"
+        return path.read_text()[-3000:] if path.exists() else ""
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def children(self) -> list[int]:
+        """The server's descendants; newly seen ones are moved off the server's CPUs."""
+        kids = _descendants(self.pid)
+        for k in kids:
+            if k not in self.known_children and self.other_cpus:
+                _pin(k, self.other_cpus)
+            self.known_children.add(k)
+        return kids
+
+    def reset_profile(self) -> None:
+        if self.args.profile and self.proc.poll() is None:
+            os.kill(self.pid, signal.SIGUSR1)
+
+    def stop(self) -> None:
+        """SIGINT (Streamlit shuts down and the profile is written), then harder; then any run
+        worker the server left behind, by its pid."""
+        if self.proc is None:
+            return
+        kids = set(self.known_children) | set(_descendants(self.pid))
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(STOP_WAIT_S)
+            except subprocess.TimeoutExpired:
+                self.proc.terminate()
+                try:
+                    self.proc.wait(10)
+                except subprocess.TimeoutExpired:
+                    self.proc.kill()
+                    self.proc.wait()
+        for pid in kids:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
+                if self.home.name.encode() in cmd or b"cnnviz" in cmd:
+                    os.kill(pid, signal.SIGKILL)
+
+    def cleanup(self) -> None:
+        self.home.cleanup()
+
+
+# -- students, trainers, browsers ----------------------------------------------------------------
+
+
+@dataclass
+class Level:
+    """Everything measured at one N."""
+
+    students: int
+    changes: list[Result] = field(default_factory=list)
+    opens: list[Result] = field(default_factory=list)
+    trainer_clicks: list[Result] = field(default_factory=list)
+    polls: list[Result] = field(default_factory=list)
+    runs_started: int = 0
+    runs_ended: int = 0
+    browser: list[dict] = field(default_factory=list)
+    browser_errors: list[str] = field(default_factory=list)
+    reruns: int = 0  # script runs the protocol clients saw finish in the window
+    in_window: bool = False
+    lag_ms: list[float] = field(default_factory=list)
+    samples: list[dict] = field(default_factory=list)
+    meta: dict = field(default_factory=dict)
+
+    def count_run(self) -> None:
+        if self.in_window:
+            self.reruns += 1
+
+
+def next_value(w: Widget, lesson: Lesson, rng: random.Random) -> object:
+    """A different value for the lesson's widget, as a student would pick it."""
+    el = w.element
+    if w.kind in ("selectbox", "radio"):
+        options = [o for o in el.options if o != w.value and o not in lesson.avoid]
+        return rng.choice(options)
+    if w.kind == "slider" and w.field == "double_array_value":
+        v, step = w.value[0], el.step or 1
+        up = v + step <= el.max and (v - step < el.min or rng.random() < 0.5)
+        return [v + step if up else v - step]
+    if w.kind == "checkbox":
+        return not w.value
+    if w.kind == "number_input":
+        step = el.step or 1
+        v = w.value if w.value is not None else el.min
+        up = (not el.has_max or v + step <= el.max) and (
+            (el.has_min and v - step < el.min) or rng.random() < 0.5
+        )
+        return type(v)(v + step if up else v - step)
+    raise ValueError(f"{lesson.key}: a {w.kind} widget is not one a student changes here")
+
+
+async def student(
+    i: int,
+    lesson: Lesson,
+    server: Server,
+    args,
+    level: Level,
+    go: asyncio.Event,
+    stop_at: list[float],
+) -> None:
+    """Open the lesson, wait for the window, then change its widget every ``--every`` s."""
+    rng = random.Random(args.seed * 100_003 + i)
+    s = Session(server.host, args.timeout, level.count_run)
+    try:
+        await asyncio.sleep(i * args.ramp / max(1, args.n))
+        for _ in range(3):  # a browser reconnects; so does a student
+            res = await _open(s, lesson.page)
+            level.opens.append(res)
+            if res.ok:
+                break
+            await s.close()
+            s = Session(server.host, args.timeout, level.count_run)
+        await go.wait()
+        t_next = time.perf_counter() + rng.uniform(0, args.every)
+        while True:
+            await asyncio.sleep(max(0.0, t_next - time.perf_counter()))
+            if time.perf_counter() >= stop_at[0]:
+                return
+            if s.closed:  # the connection dropped: count it, open a new session
+                level.changes.append(Result(0.0, False, "disconnected"))
+                await s.close()
+                s = Session(server.host, args.timeout, level.count_run)
+                level.opens.append(await _open(s, lesson.page))
+            else:
+                w = s.widget(lesson.key)
+                if w is None:
+                    res = Result(0.0, False, f"no widget {lesson.key}")
+                else:
+                    res = await s.change(lesson.key, next_value(w, lesson, rng))
+                    if res.ok and lesson.chart not in res.keys:
+                        res.ok, res.error = False, f"no chart {lesson.chart}"
+                level.changes.append(res)
+            interval = args.every * rng.uniform(1 - args.jitter, 1 + args.jitter)
+            t_next = max(time.perf_counter(), t_next + interval)
+    finally:
+        await s.close()
+
+
+async def _open(s: Session, page: str) -> Result:
+    try:
+        return await s.open(page)
+    except (WebSocketException, OSError, TimeoutError) as exc:
+        return Result(0.0, False, f"open failed: {exc!r}"[:200])
+
+
+def _option(w: Widget, wanted: str) -> str | None:
+    """The option of a selectbox whose label is ``wanted`` written with or without commas."""
+    for o in w.element.options:
+        if o.replace(",", "") == wanted.replace(",", ""):
+            return o
+    return None
+
+
+async def trainer(
+    i: int, server: Server, args, level: Level, go: asyncio.Event, stop_at: list[float]
+) -> None:
+    """Open the Training page, set a short LeNet run, press Start; poll its view while it
+    trains (the fragment's run_every), and start the next when it ends."""
+    s = Session(server.host, args.timeout, level.count_run)
+    try:
+        res = await _open(s, "training")
+        level.opens.append(res)
+        if not res.ok:
+            return
+        for key, wanted in (("train_subset", str(args.train_subset)),
+                            ("train_epochs", args.train_epochs)):  # fmt: skip
+            w = s.widget(key)
+            if w is None:
+                level.trainer_clicks.append(Result(0.0, False, f"no widget {key}"))
+                continue
+            value = _option(w, wanted) if w.kind == "selectbox" else wanted
+            if value is not None and value != w.value:
+                level.trainer_clicks.append(await s.change(key, value))
+        await go.wait()
+        await asyncio.sleep(i * 1.0)
+        while time.perf_counter() < stop_at[0]:
+            await s.idle()
+            res = await s.click("train_start")
+            level.trainer_clicks.append(res)
+            if not res.ok:
+                await asyncio.sleep(5)
+                continue
+            level.runs_started += 1
+            wait_until = time.perf_counter() + 30
+            while not s.timers and time.perf_counter() < wait_until and not s.closed:
+                await asyncio.sleep(0.1)  # the live view's fragment starts polling
+            while s.timers and time.perf_counter() < stop_at[0] and not s.closed:
+                await asyncio.sleep(0.2)
+            if not s.timers:
+                level.runs_ended += 1
+            if s.closed:
+                level.trainer_clicks.append(Result(0.0, False, "disconnected"))
+                return
+    finally:
+        level.polls.extend(s.polls)
+        await s.close()
+
+
+# Added after browser_latency's script: when the page sent the change's BackMsg, so a browser
+# change splits into click → send (the browser) and send → last message (server and transport).
+SEND_JS = r"""
+(() => {
+  const send = WebSocket.prototype.send;
+  WebSocket.prototype.send = function (data) {
+    const w = window.__lat;
+    if (w && w.start !== null && w.sent === undefined) w.sent = performance.now();
+    return send.call(this, data);
+  };
+})();
+"""
+
+
+def browsers(server: Server, args, lesson: Lesson, level: Level, ready, go, done) -> None:
+    """``--browsers`` Chromium pages (one browser, one context each), taking turns to change
+    the lesson's widget, each about every ``--every`` seconds, timed by browser_latency."""
+    it = next(i for i in bl.INTERACTIONS if i.name == lesson.browser)
+    from playwright.sync_api import sync_playwright
+
+    rng = random.Random(args.seed)
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=bl.CHROMIUM, args=bl.CHROMIUM_ARGS)
+            try:
+                tabs = []
+                for k in range(args.browsers):
+                    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+                    ctx.add_init_script(bl.INIT_JS)
+                    ctx.add_init_script(SEND_JS)
+                    t = bl.Target(name=f"browser{k}")
+                    t.url, t.page = f"http://{server.host}", ctx.new_page()
+                    t.page.set_default_timeout(OPEN_TIMEOUT_S * 1000)
+                    bl.open_page(t, it)
+                    tabs.append(t)
+                ready.set()
+                go.wait()
+                k = 0
+                while not done.is_set():
+                    t = tabs[k % len(tabs)]
+                    value = it.values[(k // len(tabs)) % len(it.values)]
+                    try:
+                        res = bl.change(t.page, it, value, server.pid)
+                        w = t.page.evaluate("() => window.__lat")
+                        sent = w.get("sent")
+                        res["send_ms"] = None if sent is None else sent - w["start"]
+                        level.browser.append(res)
+                    except SystemExit as exc:  # browser_latency's way to say a change failed
+                        level.browser_errors.append(str(exc)[:200])
+                    k += 1
+                    done.wait(
+                        args.every / len(tabs) * rng.uniform(1 - args.jitter, 1 + args.jitter)
+                    )
+            finally:
+                browser.close()
+    except Exception as exc:  # noqa: BLE001 - a failed browser is reported, not a crash
+        level.browser_errors.append(f"browsers stopped: {exc!r}"[:300])
+    finally:
+        ready.set()
+
+
+async def monitor(server: Server, level: Level, stop: asyncio.Event) -> None:
+    """Every SAMPLE_S: server RSS and the workers' RSS and CPU (workers are pinned off the
+    server's CPUs as they appear); every 100 ms: this process's event-loop lag."""
+    t0 = time.perf_counter()
+    last = time.perf_counter()
+    next_sample = 0.0
+    while not stop.is_set():
+        await asyncio.sleep(0.1)
+        now = time.perf_counter()
+        level.lag_ms.append(max(0.0, (now - last - 0.1) * 1000))
+        last = now
+        if now >= next_sample:
+            next_sample = now + SAMPLE_S
+            kids = server.children()
+            level.samples.append({
+                "t_s": round(now - t0, 1),
+                "rss_mb": _rss_mb(server.pid),
+                "workers_rss_mb": round(sum(_rss_mb(k) or 0 for k in kids), 1),
+                "workers_cpu_ms": {k: _cpu_ms(k) for k in kids},
+                "in_window": level.in_window,
+            })  # fmt: skip
+
+
+def _workers_cpu_ms(samples: list[dict]) -> float:
+    """CPU the run workers used within the window: per worker, last − first sample."""
+    first: dict[int, float] = {}
+    last: dict[int, float] = {}
+    for s in samples:
+        if not s["in_window"]:
+            continue
+        for pid, ms in s["workers_cpu_ms"].items():
+            if ms is not None:
+                first.setdefault(pid, ms)
+                last[pid] = ms
+    return sum(last[p] - first[p] for p in last)
+
+
+async def measure(n: int, lessons: list[Lesson], args) -> Level:
+    """One fresh server, N students (+ trainers, browsers), ``--minutes`` of changes."""
+    args.n = n
+    level = Level(n)
+    server = Server(args)
+    stop_monitor = asyncio.Event()
+    mon: asyncio.Task | None = None
+    b_ready, b_go, b_done = threading.Event(), threading.Event(), threading.Event()
+    b_thread: threading.Thread | None = None
+    try:
+        _log(f"N={n}: starting the server on {server.host}")
+        server.start()
+        m = level.meta
+        m["rss_start_mb"] = _rss_mb(server.pid)
+        # A warm-up visit: the first visit imports and caches what every page needs.
+        for page in {lesson.page for lesson in lessons} | (
+            {"training"} if args.trainers else set()
+        ):
+            s = Session(server.host, OPEN_TIMEOUT_S)
+            res = await _open(s, page)
+            await s.close()
+            if not res.ok:
+                raise RuntimeError(f"the warm-up visit of /{page} failed: {res.error}\n"
+                                   f"{server.log()}")  # fmt: skip
+            m.setdefault("warmup_ms", {})[page] = round(res.ms)
+        await asyncio.sleep(2)
+        m["rss_warm_mb"] = _rss_mb(server.pid)
+        mon = asyncio.create_task(monitor(server, level, stop_monitor))
+        if args.browsers:
+            b_thread = threading.Thread(
+                target=browsers, args=(server, args, lessons[0], level, b_ready, b_go, b_done),
+                name="browsers", daemon=True,
+            )  # fmt: skip
+            b_thread.start()
+        go = asyncio.Event()
+        window_s = args.minutes * 60
+        stop_at = [float("inf")]  # when clients stop sending: set as the window starts
+        t_open = time.perf_counter()
+        tasks = [
+            asyncio.create_task(_client(student(i, lessons[i % len(lessons)], server, args,
+                                                level, go, stop_at), level))
+            for i in range(n)
+        ] + [
+            asyncio.create_task(_client(trainer(k, server, args, level, go, stop_at), level))
+            for k in range(args.trainers)
+        ]  # fmt: skip
+        sessions = n + args.trainers + args.browsers
+        while len(level.opens) < n + args.trainers and time.perf_counter() - t_open < 600:
+            await asyncio.sleep(0.2)
+        if b_thread is not None:
+            await asyncio.to_thread(b_ready.wait, 600)
+        await asyncio.sleep(3)  # trainers' first reruns, the sessions settle
+        m["open_s"] = round(time.perf_counter() - t_open, 1)
+        m["rss_open_mb"] = _rss_mb(server.pid)
+        m["sessions"] = sessions
+        # The window.
+        server.reset_profile()
+        server.children()
+        cpu0, t0 = _cpu_ms(server.pid), time.perf_counter()
+        busy0 = _cpu_busy(sorted(server.cpus)) if server.cpus else None
+        m["load_avg_start"] = [round(x, 2) for x in os.getloadavg()]
+        level.in_window = True
+        stop_at[0] = t0 + window_s
+        go.set()
+        b_go.set()
+        _log(f"N={n}: {sessions} sessions open ({m['open_s']} s); measuring {args.minutes} min")
+        await asyncio.sleep(window_s)
+        level.in_window = False
+        b_done.set()
+        cpu1, t1 = _cpu_ms(server.pid), time.perf_counter()
+        busy1 = _cpu_busy(sorted(server.cpus)) if server.cpus else None
+        m["load_avg_end"] = [round(x, 2) for x in os.getloadavg()]
+        m["rss_end_mb"] = _rss_mb(server.pid)
+        m["window_s"] = round(t1 - t0, 1)
+        m["server_cpu_ms"] = round(cpu1 - cpu0)
+        if busy0 and busy1:
+            share = (busy1[0] - busy0[0]) / max(1.0, busy1[1] - busy0[1]) * 100
+            m["server_cpus_busy_pct"] = round(share, 1)
+        # In-flight changes finish (or time out); then every session closes.
+        await asyncio.wait(tasks, timeout=args.timeout + 30)
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if b_thread is not None:
+            await asyncio.to_thread(b_thread.join, 120)
+        await asyncio.sleep(5)
+        m["rss_closed_mb"] = _rss_mb(server.pid)
+    finally:
+        b_done.set()
+        b_go.set()
+        stop_monitor.set()
+        if mon is not None:
+            await asyncio.gather(mon, return_exceptions=True)
+        await asyncio.to_thread(server.stop)
+        if args.profile and server.profile_dir:
+            level.meta["profile"] = read_profile(server.profile_dir)
+            if args.profile_out:  # kept for pstats: script.prof, main.prof, threads.prof
+                keep = Path(args.profile_out) / f"n{n}"
+                keep.mkdir(parents=True, exist_ok=True)
+                for f in Path(server.profile_dir).glob("*.prof"):
+                    f.replace(keep / f.name)
+        server.cleanup()
+    m["workers_cpu_ms"] = round(_workers_cpu_ms(level.samples))
+    return level
+
+
+async def _client(coro, level: Level) -> None:
+    """Run one student or trainer; a bug in one client is counted, and the others go on."""
+    try:
+        await coro
+    except Exception as exc:  # noqa: BLE001 - counted as an error, never a crash
+        level.changes.append(Result(0.0, False, f"client error: {exc!r}"[:200]))
+        _log("a client failed:\n" + traceback.format_exc())
+
+
+# -- profile -------------------------------------------------------------------------------------
+
+
+def _label(func: tuple[str, int, str]) -> str:
+    path, line, name = func
+    for marker in ("site-packages/", str(ROOT) + "/"):
+        if marker in path:
+            path = path.split(marker, 1)[1]
+            break
+    return f"{path}:{line}({name})" if line else name
+
+
+# Waiting, not working: left out of the own-time ranking and of a thread's busy time.
+IDLE = {
+    "<method 'poll' of 'select.epoll' objects>",
+    "<method 'acquire' of '_thread.lock' objects>",
+    "<built-in method time.sleep>",
+}
+
+
+def read_profile(folder: str, top: int = 30) -> dict:
+    """The merged profiles as ms per script run: the script threads by cumulative time (the
+    rerun path), and the script and main threads together by own time, waiting left out."""
+    out: dict = {}
+    files = {p.stem: p for p in Path(folder).glob("*.prof")}
+    if "script" not in files:
+        out["error"] = f"no script-thread profile was written ({sorted(files)})"
+        return out
+    stats = {b: pstats.Stats(str(f), stream=io.StringIO()) for b, f in files.items()}
+    runs = sum(
+        nc for (path, _, name), (_, nc, *_rest) in stats["script"].stats.items()
+        if name == "_run_script" and path.endswith("script_runner.py")
+    )  # fmt: skip
+    runs = max(1, runs)
+    out["runs"] = runs
+    rows = sorted(stats["script"].stats.items(), key=lambda kv: kv[1][3], reverse=True)
+    rows = [(f, v) for f, v in rows if not f[0].endswith("threading.py")]
+    out["script_cumulative"] = [
+        {"ms_per_run": round(ct / runs * 1000, 2), "own_ms_per_run": round(tt / runs * 1000, 2),
+         "calls_per_run": round(nc / runs, 1), "function": _label(f)}
+        for f, (_, nc, tt, ct, _c) in rows[:top]
+    ]  # fmt: skip
+    own = []
+    for bucket, st in stats.items():
+        idle = sum(v[2] for f, v in st.stats.items() if _label(f) in IDLE)
+        out[f"{bucket}_busy_ms_per_run"] = round((st.total_tt - idle) / runs * 1000, 2)
+        own += [
+            (tt, nc, bucket, f) for f, (_, nc, tt, _ct, _c) in st.stats.items()
+            if _label(f) not in IDLE
+        ]  # fmt: skip
+    out["own_time"] = [
+        {"thread": b, "own_ms_per_run": round(tt / runs * 1000, 2),
+         "calls_per_run": round(nc / runs, 1), "function": _label(f)}
+        for tt, nc, b, f in sorted(own, key=lambda r: r[0], reverse=True)[:top]
+    ]  # fmt: skip
+    return out
+
+
+# -- report --------------------------------------------------------------------------------------
+
+
+def p95(xs: list[float]) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, round(0.95 * (len(xs) - 1)))]
+
+
+def summarise(level: Level, args) -> dict:
+    m = level.meta
+    ok = [r.ms for r in level.changes if r.ok]
+    errors: dict[str, int] = {}
+    for r in level.changes + level.opens + level.trainer_clicks:
+        if not r.ok:
+            kind = r.error.split(":", 1)[0]
+            errors[kind] = errors.get(kind, 0) + 1
+    polls_ok = [r.ms for r in level.polls if r.ok]
+    poll_errors = sum(1 for r in level.polls if not r.ok)
+    reruns = level.reruns + len(level.browser)
+    window = m.get("window_s") or 1
+    rss_samples = [s["rss_mb"] for s in level.samples if s["rss_mb"] is not None]
+    out = {
+        "students": level.students,
+        "trainers": args.trainers,
+        "browsers": args.browsers,
+        "sessions": m.get("sessions"),
+        "changes": len(level.changes),
+        "median_ms": round(statistics.median(ok)) if ok else None,
+        "p95_ms": round(p95(ok)) if ok else None,
+        "max_ms": round(max(ok)) if ok else None,
+        "errors": sum(errors.values()),
+        "errors_by_kind": errors,
+        "error_examples": sorted({r.error for r in level.changes if not r.ok})[:5],
+        "open_median_ms": round(statistics.median([r.ms for r in level.opens if r.ok]))
+        if any(r.ok for r in level.opens) else None,
+        "reruns": reruns,
+        "server_cpu_pct": round(m.get("server_cpu_ms", 0) / (window * 1000) * 100, 1),
+        "cpu_ms_per_rerun": round(m.get("server_cpu_ms", 0) / max(1, reruns), 1),
+        "workers_cpu_pct": round(m.get("workers_cpu_ms", 0) / (window * 1000) * 100, 1),
+        "server_cpus_busy_pct": m.get("server_cpus_busy_pct"),
+        "rss_start_mb": _r(m.get("rss_start_mb")),
+        "rss_warm_mb": _r(m.get("rss_warm_mb")),
+        "rss_open_mb": _r(m.get("rss_open_mb")),
+        "rss_end_mb": _r(m.get("rss_end_mb")),
+        "rss_closed_mb": _r(m.get("rss_closed_mb")),
+        "rss_max_mb": _r(max(rss_samples)) if rss_samples else None,
+        "mb_per_session": round((m["rss_open_mb"] - m["rss_warm_mb"]) / m["sessions"], 2)
+        if m.get("rss_open_mb") and m.get("rss_warm_mb") and m.get("sessions") else None,
+        "workers_rss_mb_end": next((s["workers_rss_mb"] for s in reversed(level.samples)), None),
+        "trainer_runs_started": level.runs_started,
+        "trainer_runs_ended": level.runs_ended,
+        "trainer_clicks_median_ms": round(statistics.median([r.ms for r in level.trainer_clicks
+                                                             if r.ok]))
+        if any(r.ok for r in level.trainer_clicks) else None,
+        "polls": len(level.polls),
+        "poll_median_ms": round(statistics.median(polls_ok)) if polls_ok else None,
+        "poll_p95_ms": round(p95(polls_ok)) if polls_ok else None,
+        "poll_errors": poll_errors,
+        "browser_changes": len(level.browser),
+        "browser_median_ms": round(statistics.median([b["ms"] for b in level.browser]))
+        if level.browser else None,
+        "browser_p95_ms": round(p95([b["ms"] for b in level.browser])) if level.browser else None,
+        "browser_last_msg_median_ms": round(statistics.median(
+            [b["last_msg_ms"] for b in level.browser if b["last_msg_ms"] is not None]))
+        if any(b["last_msg_ms"] is not None for b in level.browser) else None,
+        "browser_send_median_ms": _median([b["send_ms"] for b in level.browser]),
+        "browser_send_to_last_msg_median_ms": _median(
+            [b["last_msg_ms"] - b["send_ms"] for b in level.browser
+             if b["last_msg_ms"] is not None and b["send_ms"] is not None]
+        ),  # fmt: skip
+        "browser_errors": level.browser_errors[:5],
+        "client_lag_p95_ms": round(p95(level.lag_ms), 1) if level.lag_ms else None,
+        "bytes_per_change": round(statistics.median([r.bytes for r in level.changes if r.ok]))
+        if ok else None,
+        "messages_per_change": round(statistics.median([r.messages for r in level.changes
+                                                        if r.ok]))
+        if ok else None,
+        **{k: m[k] for k in ("window_s", "open_s", "load_avg_start", "load_avg_end",
+                             "warmup_ms") if k in m},
+        "rss_timeline_mb": [(s["t_s"], _r(s["rss_mb"])) for s in level.samples],
+    }  # fmt: skip
+    if "profile" in m:
+        out["profile"] = m["profile"]
+    return out
+
+
+def _median(xs: list) -> float | None:
+    xs = [x for x in xs if x is not None]
+    return round(statistics.median(xs)) if xs else None
+
+
+def _r(x: float | None) -> float | None:
+    return None if x is None else round(x)
+
+
+def _f(x, unit: str = "") -> str:
+    return "–" if x is None else f"{x:,}{unit}"
+
+
+def print_report(rows: list[dict], args) -> None:
+    lessons = ", ".join(LESSONS[name].key for name in args.lessons)
+    pin = f"server pinned to CPU {args.server_cpus}" if args.server_cpus else "server not pinned"
+    print(f"\nClassroom load: each student changes {lessons} every {args.every} s "
+          f"(±{args.jitter:.0%}) for {args.minutes} min; {args.trainers} training runs, "
+          f"{args.browsers} Chromium pages; {os.cpu_count()} CPUs, {pin}.\n")  # fmt: skip
+    print(
+        "| students | median | p95 | max | server CPU % | CPU-ms per rerun | MB per session "
+        "| errors |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['students']} | {_f(r['median_ms'], ' ms')} | {_f(r['p95_ms'], ' ms')} | "
+              f"{_f(r['max_ms'], ' ms')} | {r['server_cpu_pct']}% | {r['cpu_ms_per_rerun']} | "
+              f"{_f(r['mb_per_session'])} | {r['errors']} of {r['changes']} |")  # fmt: skip
+    print(
+        "\n| students | reruns | load avg (start → end) | server CPUs busy | workers CPU % "
+        "| RSS start → warm → open → end → closed MB | client lag p95 |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for r in rows:
+        la = f"{r.get('load_avg_start', ['?'])[0]} → {r.get('load_avg_end', ['?'])[0]}"
+        busy = _f(r["server_cpus_busy_pct"], "%")
+        rss = " → ".join(_f(r[k]) for k in ("rss_start_mb", "rss_warm_mb", "rss_open_mb",
+                                              "rss_end_mb", "rss_closed_mb"))  # fmt: skip
+        print(f"| {r['students']} | {r['reruns']} | {la} | {busy} | {r['workers_cpu_pct']}% | "
+              f"{rss} | {_f(r['client_lag_p95_ms'], ' ms')} |")  # fmt: skip
+    if args.trainers or args.browsers:
+        print(
+            "\n| students | runs started / ended | training view polls: median, p95 "
+            "(errors) | Chromium click → chart: median, p95 (server's last message) |"
+        )
+        print("|---|---|---|---|")
+        for r in rows:
+            polls = (f"{_f(r['poll_median_ms'], ' ms')}, {_f(r['poll_p95_ms'], ' ms')} "
+                     f"({r['poll_errors']} of {r['polls']})")  # fmt: skip
+            br = (f"{_f(r['browser_median_ms'], ' ms')}, {_f(r['browser_p95_ms'], ' ms')} "
+                  f"({_f(r['browser_last_msg_median_ms'], ' ms')}); {r['browser_changes']} "
+                  f"changes")  # fmt: skip
+            print(f"| {r['students']} | {r['trainer_runs_started']} / "
+                  f"{r['trainer_runs_ended']} | {polls} | {br} |")  # fmt: skip
+    for r in rows:
+        for what in ("errors_by_kind", "error_examples", "browser_errors"):
+            if r[what]:
+                print(f"\nN={r['students']} {what}: {r[what]}")
+    if not args.profile:
+        return
+    for r in rows:
+        prof = r.get("profile", {})
+        if "error" in prof:
+            print(f"\nProfile, N={r['students']}: {prof['error']}")
+            continue
+        print(
+            f"\nProfile, N={r['students']}: {prof['runs']} script runs in the window; busy "
+            f"ms per run: script threads {_f(prof.get('script_busy_ms_per_run'))}, main "
+            f"thread (event loop) {_f(prof.get('main_busy_ms_per_run'))}, other threads "
+            f"that ended {_f(prof.get('threads_busy_ms_per_run'))} (cProfile inflates all)."
+        )
+        print("\nScript threads by cumulative time:\n")
+        print("| ms per run | own ms | calls per run | function |\n|---|---|---|---|")
+        for row in prof["script_cumulative"]:
+            print(
+                f"| {row['ms_per_run']} | {row['own_ms_per_run']} | {row['calls_per_run']} "
+                f"| {row['function']} |"
+            )
+        print("\nBy own time (waiting left out):\n")
+        print("| thread | own ms per run | calls per run | function |\n|---|---|---|---|")
+        for row in prof["own_time"]:
+            print(
+                f"| {row['thread']} | {row['own_ms_per_run']} | {row['calls_per_run']} | "
+                f"{row['function']} |"
+            )
+
+
+def _log(text: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument(
+        "--students",
+        type=int,
+        nargs="+",
+        default=[1, 10, 30, 100],
+        help="N values; each gets a fresh server",
+    )
+    ap.add_argument("--minutes", type=float, default=2.0, help="the measured window per N")
+    ap.add_argument("--every", type=float, default=10.0, help="seconds between a student's changes")
+    ap.add_argument("--jitter", type=float, default=0.3, help="± share of --every, at random")
+    ap.add_argument(
+        "--lessons",
+        nargs="+",
+        default=["xcorr"],
+        choices=sorted(LESSONS),
+        help="lesson pages, given to students in turn",
+    )
+    ap.add_argument(
+        "--trainers",
+        type=int,
+        default=0,
+        help="extra sessions that keep a short LeNet run training",
+    )
+    ap.add_argument("--train-subset", type=int, default=10000, help="a trainer's run: examples")
+    ap.add_argument("--train-epochs", type=int, default=2, help="a trainer's run: epochs")
+    ap.add_argument("--browsers", type=int, default=0, help="Chromium pages (0–3)")
+    ap.add_argument(
+        "--server-cpus",
+        type=int,
+        nargs="*",
+        default=None,
+        help="pin the server to these CPUs (workers and clients get the others)",
+    )
+    ap.add_argument("--ramp", type=float, default=10.0, help="seconds over which sessions open")
+    ap.add_argument("--timeout", type=float, default=60.0, help="a change slower than this fails")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--env", action="append", default=[], help="NAME=VALUE for the server")
+    ap.add_argument(
+        "--server-arg",
+        action="append",
+        default=[],
+        help="a `streamlit run` option, e.g. --server-arg=--runner.postScriptGC=false",
+    )
+    ap.add_argument("--profile", action="store_true", help="cProfile the server's threads")
+    ap.add_argument(
+        "--profile-clock", choices=("cpu", "wall"), default="cpu",
+        help="cpu: each thread's CPU time (where the cores go); wall: elapsed time (with waits)",
+    )  # fmt: skip
+    ap.add_argument("--profile-out", help="a folder to keep the .prof files in (pstats)")
+    ap.add_argument("--json", action="store_true", help="print JSON instead of the tables")
+    ap.add_argument("--save", help="also write the JSON to this file")
+    args = ap.parse_args()
+    if args.browsers and not Path(bl.CHROMIUM).exists():
+        raise SystemExit("--browsers needs Debian's chromium (make test installs it).")
+    if args.server_cpus:
+        bad = set(args.server_cpus) - set(range(os.cpu_count() or 1))
+        if bad or len(args.server_cpus) >= (os.cpu_count() or 1):
+            raise SystemExit(f"--server-cpus {args.server_cpus}: name some, not all, of CPUs "
+                             f"0–{(os.cpu_count() or 1) - 1}")  # fmt: skip
+        # This process (and the Chromium it starts) leaves the server's CPUs to the server.
+        others = set(range(os.cpu_count() or 1)) - set(args.server_cpus)
+        _pin(os.getpid(), others)
+    lessons = [LESSONS[name] for name in args.lessons]
+    rows = []
+    for n in args.students:
+        try:
+            level = asyncio.run(measure(n, lessons, args))
+        except RuntimeError as exc:
+            _log(f"N={n}: {exc}")
+            continue
+        rows.append(summarise(level, args))
+        r = rows[-1]
+        _log(f"N={n}: median {r['median_ms']} ms, p95 {r['p95_ms']} ms, CPU "
+             f"{r['server_cpu_pct']}%, {r['errors']} errors")  # fmt: skip
+    meta = {
+        "date": time.strftime("%Y-%m-%d %H:%M"),
+        "cpus": os.cpu_count(),
+        "server_cpus": args.server_cpus,
+        "every_s": args.every,
+        "minutes": args.minutes,
+        "lessons": args.lessons,
+        "trainers": args.trainers,
+        "browsers": args.browsers,
+        "profile": args.profile,
+        "env": args.env,
+        "server_args": args.server_arg,
+    }
+    if args.save:
+        Path(args.save).write_text(json.dumps({"meta": meta, "levels": rows}, indent=1))
+    if args.json:
+        print(json.dumps({"meta": meta, "levels": rows}, indent=1))
+    else:
+        print_report(rows, args)
+
+
+if __name__ == "__main__":
+    main()
