@@ -33,6 +33,7 @@ from cnnviz.config import RunConfig
 
 RUN_KEY = "cnnviz_run"
 EPOCHS_KEY = "cnnviz_epochs"  # the run's snapshots file (safetensors), base64
+ANALYSIS_KEY = "cnnviz_analysis"  # the final evaluation: confusion matrix, worst mistakes
 SNAPSHOT_KEY = re.compile(r"epoch([0-9]{1,4})/(.+)", re.ASCII)
 FILE_VERSION = 1
 METRIC_COLUMNS = (
@@ -50,6 +51,7 @@ MAX_HEADER_VALUES = 200_000
 MAX_DESCRIPTION_CHARS = 2**20  # cnnviz_run: settings plus up to MAX_EPOCHS rows of metrics
 MAX_SNAPSHOTS_CHARS = 64 * 2**20  # cnnviz_epochs (base64); larger ones are dropped
 MAX_OTHER_METADATA_CHARS = 2**16  # any other metadata (writers add "format", "run_id")
+MAX_ANALYSIS_CHARS = 2**18  # cnnviz_analysis (about 10 KB); larger ones are dropped
 # Strings that the pages show: refused when longer (not cut, so that the store and the file
 # it keeps say the same), or when they hold control characters.
 MAX_TEXT_CHARS = 200  # name, group, preset, device
@@ -99,6 +101,7 @@ class RunFile:
     tensors: dict[str, torch.Tensor]
     snapshots: bytes | None = None  # a snapshots file, or None (then rebuilt on import)
     snapshots_dropped: str | None = None
+    analysis: dict | None = None  # the final evaluation (cnnviz.insight.evaluate_run)
 
 
 def _finite(value) -> float | None:
@@ -537,7 +540,9 @@ def _read(data: bytes, name: str) -> RunFile:
             "“Weights (.safetensors)” button (or a run store's checkpoints folder) can be "
             "imported."
         )
-    other = sum(len(k) + len(v) for k, v in meta.items() if k not in (RUN_KEY, EPOCHS_KEY))
+    other = sum(
+        len(k) + len(v) for k, v in meta.items() if k not in (RUN_KEY, EPOCHS_KEY, ANALYSIS_KEY)
+    )
     if other > MAX_OTHER_METADATA_CHARS:
         raise RunFileError(
             f"“{label}” carries {other:,} characters of other metadata (at most "
@@ -572,4 +577,23 @@ def _read(data: bytes, name: str) -> RunFile:
         if tuple(tensors[k].shape) != shape or DTYPES.get(tensors[k].dtype) != dtype:
             raise RunFileError(f"The weights in “{label}” are damaged (tensor {_quote(k)}).")
     snapshots, dropped = _snapshots(meta, expected, stage, config.num_epochs)
-    return RunFile(**run, tensors=tensors, snapshots=snapshots, snapshots_dropped=dropped)
+    return RunFile(
+        **run, tensors=tensors, snapshots=snapshots, snapshots_dropped=dropped,
+        analysis=_analysis(meta, config),
+    )  # fmt: skip
+
+
+def _analysis(meta: dict[str, str], config) -> dict | None:
+    """The file's final evaluation if it reads as one (cnnviz.insight's stored form) for this
+    run's classes, else None: a damaged one costs only the matrix, which a page recomputes."""
+    raw = meta.get(ANALYSIS_KEY)
+    if not isinstance(raw, str) or len(raw) > MAX_ANALYSIS_CHARS:
+        return None
+    try:
+        from cnnviz.insight import evaluation_from_stored
+
+        stored = json.loads(raw)
+        cm, _ = evaluation_from_stored(stored)
+    except Exception:  # noqa: BLE001 - any damage: no stored matrix, the import goes on
+        return None
+    return stored if cm.shape == (config.spec.num_classes,) * 2 else None

@@ -148,3 +148,26 @@ def test_cli_imports_and_reports_bad_files(trained_run, tmp_path):
     again = subprocess.run(cmd[:-2] + [str(good)], cwd=REPO, env=env, capture_output=True,
                            text=True, timeout=120)  # fmt: skip
     assert again.returncode == 0 and "already in the store" in again.stdout
+
+
+def test_a_run_keeps_its_final_evaluation_in_the_store_and_its_file(trained_run, tmp_path):
+    """The worker's last step: the confusion matrix of the kept weights on the run's validation
+    images (cnnviz.insight); its diagonal is the last epoch's val acc, and it travels with the
+    run file into another store."""
+    import numpy as np
+
+    from cnnviz.runfile import ANALYSIS_KEY
+
+    store, run_id, data = trained_run
+    stored = store.load_analysis(run_id)
+    cm = np.asarray(stored["confusion"])
+    assert cm.sum() == TINY.val_limit
+    assert np.trace(cm) / cm.sum() == pytest.approx(store.metrics_rows(run_id)[-1]["val_acc"])
+    assert json.loads(read_metadata(data)[ANALYSIS_KEY]) == stored
+    target = RunStore(tmp_path / "t")
+    target.import_run(data, "f.safetensors")
+    assert target.load_analysis(run_id) == stored
+    broken = rewrite(data, **{ANALYSIS_KEY: '{"version": 1, "confusion": [[1, 2]]}'})
+    again = RunStore(tmp_path / "again")
+    again.import_run(broken, "broken.safetensors")  # a damaged matrix costs only the matrix
+    assert again.load_analysis(run_id) is None and again.get(run_id).status == "finished"

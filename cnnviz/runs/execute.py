@@ -63,8 +63,13 @@ def run_events(config: RunConfig, stop_event: threading.Event, data=None) -> Ite
     try:
         net = build_net(config)
         yield {"kind": "snapshot", "epoch": 0, "tensors": first_stage_state(net)}
+        epochs = 0
         for rec in train(config, data=data, stop_event=stop_event, net=net):
+            if rec["kind"] == "done" and epochs:
+                if (analysis := _analyse(net, data, config)) is not None:
+                    yield {"kind": "analysis", "data": analysis}  # before "done": in the file
             if rec["kind"] == "epoch":
+                epochs += 1
                 # Between epochs the weights are consistent. The snapshot first (the checkpoint
                 # carries the snapshots: a portable run), then the weights (described with
                 # this epoch), then the epoch's metrics: a run cut off between two of these
@@ -79,6 +84,20 @@ def run_events(config: RunConfig, stop_event: threading.Event, data=None) -> Ite
     except Exception as exc:  # the run ends with the message; the worker lives on
         log.exception("run failed")
         yield {"kind": "failed", "message": f"{type(exc).__name__}: {exc}"}
+
+
+def _analyse(net, data, config: RunConfig) -> dict | None:
+    """The final evaluation a run keeps (confusion matrix, worst mistakes: cnnviz.insight),
+    one more pass over its validation images; None when it cannot be made (said in the log:
+    a page computes it on request instead)."""
+    try:
+        from cnnviz.data import load_fashion_mnist
+        from cnnviz.insight import evaluate_run
+
+        return evaluate_run(net, data if data is not None else load_fashion_mnist(), config)
+    except Exception:  # noqa: BLE001 - only a bonus: the run itself has ended well
+        log.exception("the final evaluation failed")
+        return None
 
 
 class StoreWriter:

@@ -34,6 +34,7 @@ import torch
 
 from cnnviz.config import RunConfig
 from cnnviz.runfile import (
+    ANALYSIS_KEY,
     EPOCHS_KEY,
     FINAL,
     MAX_TEXT_CHARS,
@@ -606,7 +607,13 @@ class RunStore:
             )
             if (snapshots := self.snapshots_path(run_id)).exists():
                 meta[EPOCHS_KEY] = encode_snapshots(snapshots.read_bytes())
+            if (analysis := self._analysis_text(run_id)) is not None:
+                meta[ANALYSIS_KEY] = analysis
         return self.files.write_tensors(self.checkpoint_path(run_id), run_id, tensors, **meta)
+
+    def _analysis_text(self, run_id: str) -> str | None:
+        rows = self._q("SELECT data FROM analysis WHERE run_id=?", (run_id,))
+        return rows[0][0] if rows else None
 
     def load_state_dict(self, run_id: str) -> dict[str, torch.Tensor] | None:
         """The run's weights, read as tensors only (safetensors), or None if it has none.
@@ -837,6 +844,11 @@ class RunStore:
             snaps = self.snapshots_path(rid)
             if run.snapshots is not None:
                 write(snaps, lambda: self.files.write_bytes(snaps, run.snapshots))
+            if run.analysis is not None:
+                db.execute(
+                    "INSERT OR REPLACE INTO analysis VALUES (?,?,?)",
+                    (rid, json.dumps(run.analysis), time.time()),
+                )
             for epoch, state in rebuilt.items():
                 write(snaps, lambda e=epoch, s=state: self.files.save_snapshot(rid, e, s))
             ckpt = self.checkpoint_path(rid)
@@ -876,6 +888,9 @@ class RunStore:
         }  # fmt: skip
         if (snapshots := self.snapshots_path(run_id)).exists():
             meta[EPOCHS_KEY] = encode_snapshots(snapshots.read_bytes())
+        analysis = db.execute("SELECT data FROM analysis WHERE run_id=?", (run_id,)).fetchone()
+        if analysis:
+            meta[ANALYSIS_KEY] = analysis[0]
         self.files.write_tensors(self.checkpoint_path(run_id), run_id, tensors, **meta)
 
     def delete(self, run_id: str) -> None:
