@@ -118,3 +118,35 @@ def test_a_mistake_opens_in_the_classifier(insight_server, web):
     page.locator(".st-key-insight_probs").scroll_into_view_if_needed()
     web.screenshot("insight_opened")
     web.assert_clean()
+
+
+def test_a_photo_on_white_paper_is_inverted_and_a_blank_one_refused(insight_server, web, tmp_path):
+    from PIL import Image, ImageDraw
+
+    page = web.page
+    _open(web, insight_server)
+    page.wait_for_selector(PROBS, timeout=90_000)
+    page.locator(".st-key-insight_source").get_by_role("radio", name="Upload").click()
+    web.wait_idle()
+    paper = Image.new("RGB", (300, 400), (245, 243, 238))  # a dark pair of trousers on paper
+    ImageDraw.Draw(paper).polygon(
+        [(90, 40), (210, 40), (230, 360), (165, 360), (150, 150), (135, 360), (70, 360)],
+        fill=(30, 30, 60),
+    )
+    path = tmp_path / "trousers.png"
+    paper.save(path)
+    before = page.evaluate(READ)
+    drop = page.locator(".st-key-insight_upload [data-testid=stFileUploaderDropzoneInput]")
+    drop.set_input_files(str(path))
+    _probs_change(web, before)
+    main = page.locator("[data-testid=stMain]").inner_text()
+    assert "inverted: light background → black" in main and "framed as Fashion-MNIST" in main
+    web.screenshot("insight_upload")
+
+    blank = tmp_path / "blank.png"
+    Image.new("RGB", (64, 64), (255, 255, 255)).save(blank)
+    drop.set_input_files(str(blank))
+    page.get_by_text("The image is blank: every pixel is 1.00").wait_for(timeout=60_000)
+    web.wait_idle()
+    assert page.locator(PROBS).count() == 0
+    web.assert_clean()

@@ -60,7 +60,7 @@ TEXT = {
     "upload": "A photo or drawing (PNG or JPEG)",
     "upload_hint": "Upload a picture of one piece of clothing (a photo on a plain background "
     "works best).",
-    "fit": "Frame the item as Fashion-MNIST does",
+    "fit": "Frame like Fashion-MNIST",
     "fit_help": "Crop to the item and centre it on a square, as Fashion-MNIST's items are "
     "framed; off, the whole image is squeezed to the network's input.",
     "prepared": "What the network sees",
@@ -231,10 +231,9 @@ def pick_runs_ui(mgr: RunManager) -> list[I.LoadedRun]:
         return []
     labels = {r.run_id: _label(r) for r in df.itertuples()}
     _default_run(df, "insight_run")
-    c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
-    run_id = c1.selectbox(TEXT["run"], list(labels), format_func=labels.get, key="insight_run")
+    run_id = st.selectbox(TEXT["run"], list(labels), format_func=labels.get, key="insight_run")
     st.query_params["run"] = run_id
-    compare = c2.toggle(TEXT["compare"], key="insight_compare", disabled=len(labels) < 2)
+    compare = st.toggle(TEXT["compare"], key="insight_compare", disabled=len(labels) < 2)
     runs = []
     first = _load(mgr, run_id)
     if first is None:
@@ -315,26 +314,33 @@ def _upload_ui():
     return loaded.X
 
 
-def _input_ui(data):
-    """(image, fit, true class or None) from the chosen source; image None when there is none."""
+def _source_ui() -> str:
+    """Test image, drawing or upload (across the page: it fits on a projector)."""
     ss = st.session_state
     ss.setdefault("insight_source", TEXT["sources"][0])
     source = st.segmented_control(TEXT["source"], TEXT["sources"], key="insight_source")
     if source is None:  # a second click on the chosen segment unselects it
         ss["insight_source"] = source = TEXT["sources"][0]
+    return source
+
+
+def _input_ui(data, source: str):
+    """(image, true class or None) from ``source``; image None when there is none."""
     if source == TEXT["sources"][0]:
-        X, truth = _test_image_ui(data)
-        return X, False, truth
+        return _test_image_ui(data)
     X = _canvas_ui() if source == TEXT["sources"][1] else _upload_ui()
-    fit = st.toggle(TEXT["fit"], value=True, key="insight_fit", help=TEXT["fit_help"])
-    return X, fit, None
+    return X, None
 
 
 def _classifier_body(data, runs: list[I.LoadedRun]) -> None:
     fs = font_size()
+    source = _source_ui()
     left, mid, right = st.columns([1.1, 1, 1.5], gap="medium")
     with left:
-        image, fit, truth = _input_ui(data)
+        image, truth = _input_ui(data, source)
+    fit = False  # a test image is framed already: it meets the network as in validation
+    if source != TEXT["sources"][0]:
+        fit = mid.toggle(TEXT["fit"], value=True, key="insight_fit", help=TEXT["fit_help"])
     if image is None:
         return
     try:

@@ -89,11 +89,12 @@ def probability_bars(
             type="bar", x=p, y=names[: len(p)], orientation="h", name=plain(name),
             marker=marker, text=[f"{v:.0%}" if v >= 0.005 else "" for v in p],
             textposition="outside", cliponaxis=False, textfont=dict(size=font_size),
+            constraintext="none",
             hovertemplate=f"{plain(name)}<br>%{{y}}: %{{x:.1%}}<extra></extra>",
         ))  # fmt: skip
-    rows = 28 if single else 20 * len(probs) + 8
+    per_class = len(probs) * (font_size + 8) + 10  # room for each run's bar and its label
     layout = _layout(
-        font_size, height or max(340, 10 * rows + font_size * 6),
+        font_size, height or max(340, 10 * per_class + 6 * font_size),
         xaxis=_axis(font_size, "probability", range=[0, 1.15], tickformat=".0%", dtick=0.25),
         yaxis=_axis(font_size, autorange="reversed", type="category"),
         barmode="group", bargap=0.2, bargroupgap=0.05, showlegend=not single,
@@ -145,7 +146,7 @@ def per_class_accuracy_bars(
             type="bar", x=acc, y=class_names(len(acc)), orientation="h", name=plain(name),
             marker=dict(color=colors[name]), textfont=dict(size=font_size),
             text=[f"{v:.0%}" if np.isfinite(v) else "–" for v in acc],
-            textposition="outside", cliponaxis=False,
+            textposition="outside", cliponaxis=False, constraintext="none",
             hovertemplate=f"{plain(name)}<br>%{{y}}: %{{x:.1%}} correct<extra></extra>",
         ))  # fmt: skip
     layout = _layout(
