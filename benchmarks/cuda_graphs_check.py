@@ -1,7 +1,8 @@
 """CUDA graphs in cnnviz's trainer (issue 6): same accuracy, how much faster.
 
-Trains each model twice from the same seed, once with the step replayed from a CUDA graph (the
-default) and once eagerly (``CNNVIZ_CUDA_GRAPHS=0``), and prints both runs epoch by epoch. bf16
+Trains each model twice from the same seed, once with the step replayed from a CUDA graph
+(``CNNVIZ_CUDA_GRAPHS=1``: opt-in until this check has passed on a real GPU) and once eagerly
+(``CNNVIZ_CUDA_GRAPHS=0``, the default), and prints both runs epoch by epoch. bf16
 and cuDNN's non-deterministic kernels make the two runs drift apart a little, so the check is
 on the last epoch's test accuracy: it fails (exit status 1) when the two differ by more than
 ``--tolerance``.

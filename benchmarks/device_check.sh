@@ -8,6 +8,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 export CNNVIZ_DATA="$PWD/.device/fashion-mnist" CNNVIZ_HOME=/tmp/cnnviz-device-home
 export PYTHONUNBUFFERED=1 PYTHONWARNINGS=ignore
+# CUDA graphs are opt-in in the app until this check has passed; the measurements use them.
+export CNNVIZ_CUDA_GRAPHS=${CNNVIZ_CUDA_GRAPHS:-1}
 py=${PYTHON:-python3}
 out=${OUT:-/tmp/cnnviz-device-out}
 mkdir -p "$out"
