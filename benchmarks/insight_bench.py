@@ -16,9 +16,13 @@ Per preset (weights from a seeded init: the time does not depend on what was lea
 
 With ``--page``: one whole rerun of pages/insight.py in AppTest (the script, with the matrix,
 the gallery and the classifier drawn) after a new test image is chosen, on a stored LeNet run.
-In the browser only the classifier fragment reruns on a stroke, which costs less.
+In the browser only the classifier fragment reruns on a stroke, which costs less. With
+``--browser``: strokes drawn with the mouse in Chromium, timed from releasing the button to the
+probability chart showing the new numbers (the canvas sends its picture, the server reruns the
+fragment, Plotly redraws).
 
-Run: ``.venv/bin/python benchmarks/insight_bench.py [--repeats 20] [--images 512] [--page]``
+Run: ``.venv/bin/python benchmarks/insight_bench.py [--repeats 20] [--images 512] [--threads 1]
+[--page] [--browser]``
 """
 
 from __future__ import annotations
@@ -117,23 +121,28 @@ def bench_preset(name: str, spec, data, tmp: Path, repeats: int, n_images: int) 
                 scaled=n < len(data.test_images), extra=extra)  # fmt: skip
 
 
-def page_ms(repeats: int) -> float:
-    """Median AppTest rerun of the whole page after a new test image is chosen."""
-    import os
-
-    from streamlit.testing.v1 import AppTest
-
+def bench_home() -> Path:
+    """A store holding one LeNet-ReLU run (2,000 images, 1 epoch, validated on 1,000)."""
     from cnnviz.runs import RunManager, RunStore
     from cnnviz.train import RunConfig
 
     home = Path(tempfile.mkdtemp(prefix="insight_bench_"))
-    os.environ["CNNVIZ_HOME"] = str(home)
     store = RunStore(home)
     manager = RunManager(store)
     config = RunConfig(PRESETS["LeNet-ReLU"], num_epochs=1, limit=2000, val_limit=1000)
     run_id = manager.submit(config, name="LeNet-ReLU")
     assert manager.wait(run_id, 600) == "finished"
     manager.shutdown()
+    return home
+
+
+def page_ms(home: Path, repeats: int) -> float:
+    """Median AppTest rerun of the whole page after a new test image is chosen."""
+    import os
+
+    from streamlit.testing.v1 import AppTest
+
+    os.environ["CNNVIZ_HOME"] = str(home)
     at = AppTest.from_file(str(REPO / "pages" / "insight.py"), default_timeout=120).run()
     for _ in range(100):  # until the background evaluation is drawn
         if any((c.proto.id or "").endswith("insight_cm_0") for c in at.get("plotly_chart")):
@@ -150,6 +159,54 @@ def page_ms(repeats: int) -> float:
     return 1000 * statistics.median(times)
 
 
+def browser_ms(home: Path, repeats: int) -> list[float]:
+    """In Debian's Chromium (as the tests launch it): strokes drawn with the mouse on the
+    canvas; for each, milliseconds from releasing the button to the probability chart showing
+    new numbers (Plotly has taken the new figure)."""
+    sys.path.insert(0, str(REPO / "tests"))
+    from playwright.sync_api import sync_playwright
+
+    from conftest import CHROMIUM, CHROMIUM_ARGS, PageWatch, start_server, stop_server
+
+    read = (
+        "() => { const g = document.querySelector('.st-key-insight_probs .js-plotly-plot');"
+        " return g ? JSON.stringify(g._fullData.map(t => Array.from(t.x))) : null; }"
+    )
+    changed = f"(before) => {{ const now = ({read})(); return now !== null && now !== before; }}"
+    proc, url, log = start_server({"CNNVIZ_HOME": str(home)}, home / "server.log")
+    times = []
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+            web = PageWatch(page)
+            web.goto(url + "/")
+            web.goto(url + "/insight")
+            page.locator(".st-key-insight_source").get_by_role("radio", name="Draw").click()
+            canvas = page.locator("canvas.upper-canvas").first
+            canvas.wait_for(timeout=60_000)
+            web.wait_idle()
+            box = canvas.bounding_box()
+            for i in range(repeats + 1):  # the first stroke warms up
+                before = page.evaluate(read)
+                x = box["x"] + box["width"] * (0.2 + 0.6 * (i % 7) / 7)
+                y0, y1 = box["y"] + box["height"] * 0.3, box["y"] + box["height"] * 0.9
+                page.mouse.move(x, y0)
+                page.mouse.down()
+                for k in range(1, 9):
+                    page.mouse.move(x + 3 * k, y0 + (y1 - y0) * k / 8)
+                t = time.perf_counter()
+                page.mouse.up()
+                page.wait_for_function(changed, arg=before, timeout=60_000)
+                if i:
+                    times.append(1000 * (time.perf_counter() - t))
+                web.wait_idle()
+            browser.close()
+    finally:
+        stop_server(proc, log)
+    return times
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=20)
@@ -160,6 +217,11 @@ def main() -> None:
         help="test images timed for networks above 28×28 (scaled to 10,000)",
     )
     parser.add_argument("--page", action="store_true", help="also time a whole page rerun")
+    parser.add_argument(
+        "--browser",
+        action="store_true",
+        help="also time strokes drawn in Chromium (to the chart's new numbers)",
+    )
     parser.add_argument("--presets", nargs="*", default=list(PRESETS))
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     args = parser.parse_args()
@@ -182,8 +244,17 @@ def main() -> None:
             print(f"{name:<18}{size:>8}{r['load']:>8.2f}{r['classify']:>13.1f}"
                   f"{r['stroke']:>11.1f}{matrix:>15}", flush=True)  # fmt: skip
     print(f"(the matrix and the stored mistakes from the probabilities: {extra:.3f} s at most)")
-    if args.page:
-        print(f"page rerun (AppTest, whole script, LeNet-ReLU): {page_ms(7):.0f} ms median")
+    if args.page or args.browser:
+        home = bench_home()
+        if args.page:
+            print(f"page rerun (AppTest, whole script, LeNet-ReLU): {page_ms(home, 7):.0f} ms "
+                  "median")  # fmt: skip
+        if args.browser:
+            t = browser_ms(home, args.repeats)
+            print(
+                f"a stroke in Chromium, mouse up → new probabilities (LeNet-ReLU): median "
+                f"{statistics.median(t):.0f} ms, max {max(t):.0f} ms ({len(t)} strokes)"
+            )
 
 
 if __name__ == "__main__":
