@@ -49,98 +49,115 @@ loaded = image_source_ui("chan", color=True, max_side=MAX_SIDE)
 if loaded is None:
     st.stop()
 X = loaded.X
-cols = st.columns(4)
-cols[0].image(images.to_png(X), caption=f"{loaded.name} {tuple(X.shape)}", width="stretch")
-defaults = ("Sobel x", "Sobel y", "Laplacian")
-names = [
-    cols[i + 1].selectbox(
-        f"Kernel for {CHANNELS[i]}",
-        list(KERNEL_PRESETS),
-        index=list(KERNEL_PRESETS).index(defaults[i]),
-        key=f"chan_kernel_{CHANNELS[i]}",
-        bind=SHARE,
-    )
-    for i in range(3)
-]
-res = lessons.channel_sum(X, [kernel_tensor(n) for n in names])
-st.plotly_chart(
-    plots.heatmap_row(
-        list(X),
-        [f"{c} channel" for c in CHANNELS],
-        height=260,
-        annotate=False,
-        colorscales=["Reds", "Greens", "Blues"],
-    ),  # fmt: skip
-    key="chan_split_chart",
-)
-titles = [f"{c} ⋆ {n}" for c, n in zip(CHANNELS, names, strict=True)] + ["sum"]
-st.plotly_chart(
-    plots.heatmap_row([*res.per_channel, res.total], titles, height=260, annotate=False),
-    key="chan_sum_chart",
-)
-m = st.columns(3)
-m[0].metric("Output shape", "×".join(map(str, res.total.shape)))
-m[1].metric("max |sum − F.conv2d|", f"{res.max_abs_diff:.2g}")
-loop = "–" if res.loop_diff is None else f"{res.loop_diff:.2g}"
-m[2].metric("max |loop − F.conv2d|", loop, help="The teaching loop corr2d_multi_in.")
-if res.loop_diff is None:
-    st.caption(TEXT["loop_skipped"])
 
+
+# Three fragments, one per part: a kernel choice or a slider reruns and redraws its part only.
+@st.fragment
+def kernel_per_channel(X, name: str) -> None:
+    cols = st.columns(4)
+    cols[0].image(images.to_png(X), caption=f"{name} {tuple(X.shape)}", width="stretch")
+    defaults = ("Sobel x", "Sobel y", "Laplacian")
+    names = [
+        cols[i + 1].selectbox(
+            f"Kernel for {CHANNELS[i]}",
+            list(KERNEL_PRESETS),
+            index=list(KERNEL_PRESETS).index(defaults[i]),
+            key=f"chan_kernel_{CHANNELS[i]}",
+            bind=SHARE,
+        )
+        for i in range(3)
+    ]
+    res = lessons.channel_sum(X, [kernel_tensor(n) for n in names])
+    st.plotly_chart(
+        plots.heatmap_row(
+            list(X),
+            [f"{c} channel" for c in CHANNELS],
+            height=260,
+            annotate=False,
+            colorscales=["Reds", "Greens", "Blues"],
+        ),  # fmt: skip
+        key="chan_split_chart",
+    )
+    titles = [f"{c} ⋆ {n}" for c, n in zip(CHANNELS, names, strict=True)] + ["sum"]
+    st.plotly_chart(
+        plots.heatmap_row([*res.per_channel, res.total], titles, height=260, annotate=False),
+        key="chan_sum_chart",
+    )
+    m = st.columns(3)
+    m[0].metric("Output shape", "×".join(map(str, res.total.shape)))
+    m[1].metric("max |sum − F.conv2d|", f"{res.max_abs_diff:.2g}")
+    loop = "–" if res.loop_diff is None else f"{res.loop_diff:.2g}"
+    m[2].metric("max |loop − F.conv2d|", loop, help="The teaching loop corr2d_multi_in.")
+    if res.loop_diff is None:
+        st.caption(TEXT["loop_skipped"])
+
+
+@st.fragment
+def bank_of_kernels(X) -> None:
+    st.header(TEXT["multi_out"])
+    bank = st.radio("Bank", BANKS, key="chan_bank", bind=SHARE, horizontal=True)
+    if bank == BANKS[0]:
+        sX, K, Y = lessons.seed_multi_in_out()
+        st.code(f"K = torch.stack((K, K + 1, K + 2), 0)  # {tuple(K.shape)}\n"
+                f"corr2d_multi_in_out(X, K)\n{Y!r}", "python")  # fmt: skip
+        maps, titles = list(Y), ["K", "K + 1", "K + 2"]
+    else:
+        chosen = st.multiselect(
+            "Kernels (one output channel each)",
+            list(KERNEL_PRESETS),
+            ["Sobel x", "Sobel y", "Laplacian", "Sharpen"],
+            key="chan_bank_kernels",
+            bind=SHARE,
+        )
+        Y = lessons.kernel_bank(X, [kernel_tensor(n) for n in chosen]) if chosen else None
+        st.caption(
+            f"Weight shape (c_o, c_i, k_h, k_w) = ({len(chosen)}, {X.shape[0]}, …): each slice "
+            "is the preset divided by c_i, so every map sees the channel average."
+        )
+        maps, titles = list(Y) if chosen else [], chosen
+    if maps:
+        st.metric("Output stack shape (c_o, h, w)", "×".join(map(str, Y.shape)))
+        st.plotly_chart(
+            plots.heatmap_row(maps, titles, cols=min(4, len(maps)), height=240),
+            key="chan_bank_chart",
+        )
+    else:
+        st.warning("Pick at least one kernel.")
+
+
+@st.fragment
+def one_by_one(X) -> None:
+    st.header(TEXT["one"])
+    st.caption(TEXT["one_help"])
+    c_o = st.slider("Output channels c_o", 1, 6, 2, key="chan_c_o", bind=SHARE)
+    one = lessons.one_by_one(X, c_o)
+    c_i, h, w = X.shape
+    st.markdown(
+        f"X {c_i}×{h}×{w} → X.reshape({c_i}, {h * w}) · K {c_o}×{c_i}×1×1 → "
+        f"K.reshape({c_o}, {c_i}) · Y = K·X : {c_o}×{h * w} → Y.reshape({c_o}, {h}, {w})"
+    )
+    left, right = st.columns([1, 1])
+    left.dataframe(plots.matrix_frame(one.K_matrix, "out", "in"), key="chan_k_matrix")
+    m = right.columns(2)
+    m[0].metric("max |matmul − F.conv2d|", f"{one.max_abs_diff:.2g}")
+    m[1].metric("max |matmul − loop|", "–" if one.loop_diff is None else f"{one.loop_diff:.2g}",
+                help="The teaching loop corr2d_multi_in_out. " + TEXT["loop_skipped"])  # fmt: skip
+    st.plotly_chart(
+        plots.heatmap_row(
+            list(one.Y_matmul), [f"Y[{o}]" for o in range(c_o)], 280, cols=min(c_o, 3), fmt=".2g"
+        ),  # fmt: skip
+        key="chan_one_chart",
+    )
+
+
+kernel_per_channel(X, loaded.name)
 with st.expander(TEXT["seed"], expanded=True):
     sX, sK = lessons.seed_multi_in()
     seed_sum = lessons.channel_sum(sX, list(sK))
     st.code(f"X = {sX!r}\nK = {sK!r}\ncorr2d_multi_in(X, K)\n{seed_sum.total!r}", "python")
 
 # ---------------------------------------------------------------- 2. multiple output channels
-st.header(TEXT["multi_out"])
-bank = st.radio("Bank", BANKS, key="chan_bank", bind=SHARE, horizontal=True)
-if bank == BANKS[0]:
-    sX, K, Y = lessons.seed_multi_in_out()
-    st.code(f"K = torch.stack((K, K + 1, K + 2), 0)  # {tuple(K.shape)}\n"
-            f"corr2d_multi_in_out(X, K)\n{Y!r}", "python")  # fmt: skip
-    maps, titles = list(Y), ["K", "K + 1", "K + 2"]
-else:
-    chosen = st.multiselect(
-        "Kernels (one output channel each)",
-        list(KERNEL_PRESETS),
-        ["Sobel x", "Sobel y", "Laplacian", "Sharpen"],
-        key="chan_bank_kernels",
-        bind=SHARE,
-    )
-    Y = lessons.kernel_bank(X, [kernel_tensor(n) for n in chosen]) if chosen else None
-    st.caption(
-        f"Weight shape (c_o, c_i, k_h, k_w) = ({len(chosen)}, {X.shape[0]}, …): each slice is the "
-        "preset divided by c_i, so every map sees the channel average."
-    )
-    maps, titles = list(Y) if chosen else [], chosen
-if maps:
-    st.metric("Output stack shape (c_o, h, w)", "×".join(map(str, Y.shape)))
-    st.plotly_chart(
-        plots.heatmap_row(maps, titles, cols=min(4, len(maps)), height=240),
-        key="chan_bank_chart",
-    )
-else:
-    st.warning("Pick at least one kernel.")
+bank_of_kernels(X)
 
 # ---------------------------------------------------------------- 3. 1×1 convolution
-st.header(TEXT["one"])
-st.caption(TEXT["one_help"])
-c_o = st.slider("Output channels c_o", 1, 6, 2, key="chan_c_o", bind=SHARE)
-one = lessons.one_by_one(X, c_o)
-c_i, h, w = X.shape
-st.markdown(
-    f"X {c_i}×{h}×{w} → X.reshape({c_i}, {h * w}) · K {c_o}×{c_i}×1×1 → K.reshape({c_o}, {c_i}) "
-    f"· Y = K·X : {c_o}×{h * w} → Y.reshape({c_o}, {h}, {w})"
-)
-left, right = st.columns([1, 1])
-left.dataframe(plots.matrix_frame(one.K_matrix, "out", "in"), key="chan_k_matrix")
-m = right.columns(2)
-m[0].metric("max |matmul − F.conv2d|", f"{one.max_abs_diff:.2g}")
-m[1].metric("max |matmul − loop|", "–" if one.loop_diff is None else f"{one.loop_diff:.2g}",
-            help="The teaching loop corr2d_multi_in_out. " + TEXT["loop_skipped"])  # fmt: skip
-st.plotly_chart(
-    plots.heatmap_row(
-        list(one.Y_matmul), [f"Y[{o}]" for o in range(c_o)], 280, cols=min(c_o, 3), fmt=".2g"
-    ),  # fmt: skip
-    key="chan_one_chart",
-)
+one_by_one(X)

@@ -54,39 +54,47 @@ TEXT = {
 settings()
 page_header(TEXT["title"], TEXT["lesson"], TEXT["intro"])
 
-left, right = st.columns([3, 2], gap="large")
-with left:
-    loaded = image_source_ui("xcorr")
-with right:
-    K = kernel_editor_ui("xcorr")
-    transpose = st.toggle(
-        TEXT["transpose"], key="xcorr_transpose", bind=SHARE, help=TEXT["transpose_help"]
-    )
 
-if loaded is None:
-    st.stop()
-X = loaded.X[0]  # one channel: the multi-channel case is the Channels page (7.4)
-if transpose:
-    X = X.t().contiguous()
-problems = ops.check_conv_shape(tuple(X.shape), tuple(K.shape))
-if problems:
-    st.error(TEXT["bad_kernel"].format(why=" ".join(problems)), icon=":material/error:")
-    st.stop()
+# A fragment: changing the image, the kernel or a cell reruns this part only, not the router,
+# the sidebar and the book's demonstration below (a click is drawn sooner).
+@st.fragment
+def lesson() -> None:
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        loaded = image_source_ui("xcorr")
+    with right:
+        K = kernel_editor_ui("xcorr")
+        transpose = st.toggle(
+            TEXT["transpose"], key="xcorr_transpose", bind=SHARE, help=TEXT["transpose_help"]
+        )
 
-Y_np = corr2d_cached(X.numpy(), K.numpy())
-Y = cplots.as_tensor(Y_np)
-(n_h, n_w), (k_h, k_w), (o_h, o_w) = X.shape, K.shape, Y.shape
-m1, m2, m3, m4 = st.columns(4)
-m1.metric(TEXT["input_size"], f"{n_h}×{n_w}", help=md_escape(loaded.name))
-m2.metric(TEXT["kernel_size"], f"{k_h}×{k_w}")
-m3.metric(TEXT["output_size"], f"{o_h}×{o_w}")
-m4.metric(TEXT["mean_abs"], f"{float(abs(Y_np).mean()):.4f}")
-st.caption(TEXT["shape_note"].format(n_h=n_h, n_w=n_w, k_h=k_h, k_w=k_w, o_h=o_h, o_w=o_w))
-if o_h * o_w > ops.LOOP_MAX_CELLS:
-    st.caption(TEXT["fast_note"].format(cells=o_h * o_w))
+    if loaded is None:
+        return
+    X = loaded.X[0]  # one channel: the multi-channel case is the Channels page (7.4)
+    if transpose:
+        X = X.t().contiguous()
+    problems = ops.check_conv_shape(tuple(X.shape), tuple(K.shape))
+    if problems:
+        st.error(TEXT["bad_kernel"].format(why=" ".join(problems)), icon=":material/error:")
+        return
 
-st.subheader(TEXT["step"])
-step_through_ui("xcorr", X, K, Y)
+    Y_np = corr2d_cached(X.numpy(), K.numpy())
+    Y = cplots.as_tensor(Y_np)
+    (n_h, n_w), (k_h, k_w), (o_h, o_w) = X.shape, K.shape, Y.shape
+    m1, m2, m3, m4 = st.columns(4)
+    m1.metric(TEXT["input_size"], f"{n_h}×{n_w}", help=md_escape(loaded.name))
+    m2.metric(TEXT["kernel_size"], f"{k_h}×{k_w}")
+    m3.metric(TEXT["output_size"], f"{o_h}×{o_w}")
+    m4.metric(TEXT["mean_abs"], f"{float(abs(Y_np).mean()):.4f}")
+    st.caption(TEXT["shape_note"].format(n_h=n_h, n_w=n_w, k_h=k_h, k_w=k_w, o_h=o_h, o_w=o_w))
+    if o_h * o_w > ops.LOOP_MAX_CELLS:
+        st.caption(TEXT["fast_note"].format(cells=o_h * o_w))
+
+    st.subheader(TEXT["step"])
+    step_through_ui("xcorr", X, K, Y)
+
+
+lesson()
 
 
 @st.cache_resource(show_spinner=False)  # a constant figure, never changed: shared, not copied

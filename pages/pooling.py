@@ -2,6 +2,8 @@
 pixel won each window, the seed's printed outputs, and pooling's tolerance to small shifts
 beside convolution's."""
 
+import hashlib
+
 import pandas as pd
 import streamlit as st
 
@@ -12,6 +14,7 @@ from ui import image_source_ui, page_header
 from ui.common import SHARE, md_escape
 
 INPUTS = ("arange(16) 4×4 (d2l 7.5)", "Image picker")
+SHIFT_INPUT, SHIFT_FINGERPRINT = "pool_shift_input", "pool_shift_input_id"  # section 2 → 3
 TEXT = {
     "title": "Pooling",
     "intro": (
@@ -48,79 +51,109 @@ st.dataframe(
     key="pool_params_table",
 )
 
+
 # ---------------------------------------------------------------- 2. interactive pooling
-st.header(TEXT["try"])
-left, right = st.columns([1, 2])
-with left:
-    kind = st.radio("Input", INPUTS, key="pool_input", bind=SHARE, horizontal=True)
-    if kind == INPUTS[0]:
-        X, label = lessons.seed_pool_input(), "arange(16)"
-    else:
-        loaded = image_source_ui("pool", max_side=64)
-        X, label = (loaded.X[0], loaded.name) if loaded is not None else (None, "")
-    mode = st.radio("Mode", ("max", "avg"), key="pool_mode", bind=SHARE, horizontal=True)
-    k = st.slider("kernel_size", 1, 7, 3, key="pool_kernel_size", bind=SHARE)
-    same = st.checkbox(
-        "stride = kernel_size (torch's default)", False, key="pool_stride_default", bind=SHARE
-    )
-    stride = st.slider("stride", 1, 7, 2, key="pool_stride", bind=SHARE, disabled=same)
-    padding = st.slider("padding", 0, 3, 1, key="pool_padding", bind=SHARE)
-    dilation = st.slider("dilation", 1, 3, 1, key="pool_dilation", bind=SHARE)
-    ceil_mode = st.toggle("ceil_mode", False, key="pool_ceil_mode", bind=SHARE)
-    want_idx = st.toggle("return_indices", True, key="pool_return_indices", bind=SHARE)
-if X is None:
-    st.stop()
-s = lessons.PoolSettings(k, None if same else stride, padding, dilation, ceil_mode, mode)
-with right:
-    st.code(f"# X: {label} {tuple(X.shape)}\nY = {s.code(want_idx)}(X)", "python")
-    problems = lessons.pool_problems(*X.shape, s)
-    for problem in problems:
-        st.error(problem, icon=":material/block:")
-    if not problems:
-        res = lessons.pool(X, s)
-        lines = ops.shape_formula(X.shape, k, padding, s.step, dilation, ceil_mode)
-        st.code(f"h: {lines[0]}\nw: {lines[1]}", None)
-        m = st.columns(3)
-        m[0].metric("Output shape", "×".join(map(str, res.Y.shape)))
-        m[1].metric("Output sum", f"{float(res.Y.sum()):.4g}")
-        loop = "–" if res.loop_diff is None else f"{res.loop_diff:.2g}"
-        m[2].metric("max |loop − torch|", loop, help="d2l's pool2d loop (cnnviz.ops) vs torch")
-        c1, c2 = st.columns(2)
-        if mode == "max" and want_idx:
-            c1.plotly_chart(
-                plots.winners_figure(X, res.wins, "input: winners outlined"), key="pool_winners"
-            )
+# Sections 2 and 3 are fragments: a parameter change reruns and redraws its section only.
+def hand_over(X, label: str) -> None:
+    """Section 3 works on section 2's input: keep it, and when a fragment run changed it, rerun
+    the whole page so that section 3 follows."""
+    fingerprint = (label, tuple(X.shape), hashlib.sha1(X.numpy().tobytes()).hexdigest())
+    changed = st.session_state.get(SHIFT_FINGERPRINT) not in (None, fingerprint)
+    st.session_state[SHIFT_FINGERPRINT] = fingerprint
+    st.session_state[SHIFT_INPUT] = (X, label)
+    if changed:
+        st.rerun()
+
+
+@st.fragment
+def interactive_pooling() -> None:
+    st.header(TEXT["try"])
+    left, right = st.columns([1, 2])
+    with left:
+        kind = st.radio("Input", INPUTS, key="pool_input", bind=SHARE, horizontal=True)
+        if kind == INPUTS[0]:
+            X, label = lessons.seed_pool_input(), "arange(16)"
         else:
-            c1.plotly_chart(plots.heatmap_row([X], ["input"], 420), key="pool_input_chart")
-            if mode == "max":
-                c1.info(TEXT["no_indices"], icon=":material/info:")
-        c2.plotly_chart(plots.heatmap_row([res.Y], [f"{mode} pool output"], 420), key="pool_output")
-        if mode == "max" and want_idx and res.indices.numel() <= 64:
-            st.code(f"indices (flat positions in the {X.shape[1]}-wide input)\n{res.indices!r}")
+            loaded = image_source_ui("pool", max_side=64)
+            X, label = (loaded.X[0], loaded.name) if loaded is not None else (None, "")
+        mode = st.radio("Mode", ("max", "avg"), key="pool_mode", bind=SHARE, horizontal=True)
+        k = st.slider("kernel_size", 1, 7, 3, key="pool_kernel_size", bind=SHARE)
+        same = st.checkbox(
+            "stride = kernel_size (torch's default)", False, key="pool_stride_default", bind=SHARE
+        )
+        stride = st.slider("stride", 1, 7, 2, key="pool_stride", bind=SHARE, disabled=same)
+        padding = st.slider("padding", 0, 3, 1, key="pool_padding", bind=SHARE)
+        dilation = st.slider("dilation", 1, 3, 1, key="pool_dilation", bind=SHARE)
+        ceil_mode = st.toggle("ceil_mode", False, key="pool_ceil_mode", bind=SHARE)
+        want_idx = st.toggle("return_indices", True, key="pool_return_indices", bind=SHARE)
+    if X is None:  # a bad upload: its message is shown; section 3 waits for a good input
+        st.session_state.pop(SHIFT_INPUT, None)
+        return
+    hand_over(X, label)
+    s = lessons.PoolSettings(k, None if same else stride, padding, dilation, ceil_mode, mode)
+    with right:
+        st.code(f"# X: {label} {tuple(X.shape)}\nY = {s.code(want_idx)}(X)", "python")
+        problems = lessons.pool_problems(*X.shape, s)
+        for problem in problems:
+            st.error(problem, icon=":material/block:")
+        if not problems:
+            res = lessons.pool(X, s)
+            lines = ops.shape_formula(X.shape, k, padding, s.step, dilation, ceil_mode)
+            st.code(f"h: {lines[0]}\nw: {lines[1]}", None)
+            m = st.columns(3)
+            m[0].metric("Output shape", "×".join(map(str, res.Y.shape)))
+            m[1].metric("Output sum", f"{float(res.Y.sum()):.4g}")
+            loop = "–" if res.loop_diff is None else f"{res.loop_diff:.2g}"
+            m[2].metric("max |loop − torch|", loop, help="d2l's pool2d loop (cnnviz.ops) vs torch")
+            c1, c2 = st.columns(2)
+            if mode == "max" and want_idx:
+                c1.plotly_chart(
+                    plots.winners_figure(X, res.wins, "input: winners outlined"), key="pool_winners"
+                )
+            else:
+                c1.plotly_chart(plots.heatmap_row([X], ["input"], 420), key="pool_input_chart")
+                if mode == "max":
+                    c1.info(TEXT["no_indices"], icon=":material/info:")
+            out = plots.heatmap_row([res.Y], [f"{mode} pool output"], 420)
+            c2.plotly_chart(out, key="pool_output")
+            if mode == "max" and want_idx and res.indices.numel() <= 64:
+                st.code(f"indices (flat positions in the {X.shape[1]}-wide input)\n{res.indices!r}")
+
+
+interactive_pooling()
+
 
 # ---------------------------------------------------------------- 3. shift tolerance
-st.header(TEXT["shift"])
-st.caption(TEXT["shift_help"])
-if min(X.shape) < 8:
-    X, label = images.seed_stripes(), "stripes 6×8 (the 4×4 input is too small here)"
-c = st.columns(3)
-kname = c[0].selectbox("Kernel", list(KERNEL_PRESETS), key="pool_shift_kernel", bind=SHARE)
-dx = c[1].slider("Shift right by (pixels)", -3, 3, 1, key="pool_shift", bind=SHARE)
-size = c[2].slider("Max-pool window", 2, 4, 2, key="pool_shift_size", bind=SHARE)
-K = kernel_tensor(kname)
-if min(X.shape) < max(K.shape) + size - 1:
-    st.warning("This input is too small for that kernel and window.")
-    st.stop()
-tol = lessons.shift_tolerance(X, K, dx, size)
-st.caption(f"Input: {md_escape(label)}")
-m = st.columns(4)
-m[0].metric("conv: cells changed", f"{tol.conv_changed:.0%}")
-m[1].metric("pooled: cells changed", f"{tol.pooled_changed:.0%}", help="max-pooled conv output")
-m[2].metric("conv: mean change", f"{tol.conv_change:.3f}", help=TEXT["mean_help"])
-m[3].metric("pooled: mean change", f"{tol.pooled_change:.3f}", help=TEXT["mean_help"])
-maps = [tol.conv, tol.conv_shifted, tol.pooled, tol.pooled_shifted]
-titles = ["conv(X)", f"conv(X shifted {dx})", "maxpool(conv(X))", f"maxpool(conv(X shifted {dx}))"]
-st.plotly_chart(
-    plots.heatmap_row(maps, titles, cols=2, height=280, shared_scale=True, symmetric=True),
-    key="pool_shift_chart",
-)
+@st.fragment
+def shift_tolerance() -> None:
+    st.header(TEXT["shift"])
+    st.caption(TEXT["shift_help"])
+    X, label = st.session_state[SHIFT_INPUT]
+    if min(X.shape) < 8:
+        X, label = images.seed_stripes(), "stripes 6×8 (the 4×4 input is too small here)"
+    c = st.columns(3)
+    kname = c[0].selectbox("Kernel", list(KERNEL_PRESETS), key="pool_shift_kernel", bind=SHARE)
+    dx = c[1].slider("Shift right by (pixels)", -3, 3, 1, key="pool_shift", bind=SHARE)
+    size = c[2].slider("Max-pool window", 2, 4, 2, key="pool_shift_size", bind=SHARE)
+    K = kernel_tensor(kname)
+    if min(X.shape) < max(K.shape) + size - 1:
+        st.warning("This input is too small for that kernel and window.")
+        return
+    tol = lessons.shift_tolerance(X, K, dx, size)
+    st.caption(f"Input: {md_escape(label)}")
+    m = st.columns(4)
+    m[0].metric("conv: cells changed", f"{tol.conv_changed:.0%}")
+    m[1].metric("pooled: cells changed", f"{tol.pooled_changed:.0%}", help="max-pooled conv output")
+    m[2].metric("conv: mean change", f"{tol.conv_change:.3f}", help=TEXT["mean_help"])
+    m[3].metric("pooled: mean change", f"{tol.pooled_change:.3f}", help=TEXT["mean_help"])
+    maps = [tol.conv, tol.conv_shifted, tol.pooled, tol.pooled_shifted]
+    titles = ["conv(X)", f"conv(X shifted {dx})", "maxpool(conv(X))"]
+    titles.append(f"maxpool(conv(X shifted {dx}))")
+    st.plotly_chart(
+        plots.heatmap_row(maps, titles, cols=2, height=280, shared_scale=True, symmetric=True),
+        key="pool_shift_chart",
+    )
+
+
+if SHIFT_INPUT in st.session_state:
+    shift_tolerance()
