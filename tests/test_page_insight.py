@@ -225,3 +225,13 @@ def test_a_bigger_network_is_evaluated_on_request(tmp_path, monkeypatch):
     )
     assert chart(at, "insight_cm_0") is None
     assert "The gallery appears when the evaluation above is done." in texts(at)
+
+
+def test_another_students_run_is_not_offered(tmp_path, monkeypatch, trained_run):
+    """Students question their own runs and the class's, as on the Training page."""
+    monkeypatch.setenv("CNNVIZ_HOME", str(tmp_path / "home"))
+    store = RunStore(tmp_path / "home")
+    store.import_run(trained_run[2], "lenet.safetensors", user="someone-else")
+    at = app_test("insight.py").run()
+    assert_clean(at)
+    assert "No runs yet" in texts(at)

@@ -15,6 +15,7 @@ import time
 from collections import OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor
 
+import pandas as pd
 import streamlit as st
 
 from cnnviz import images
@@ -26,6 +27,8 @@ from cnnviz.plots.base import PALETTE
 from cnnviz.runs import LIVE, RunManager
 from ui import state
 from ui.common import font_size, md_escape
+from ui.identity import current_user
+from ui.runs import may_view, visible_runs
 
 TEXT = {
     "title": "What the network learned",
@@ -225,7 +228,13 @@ def _load(mgr: RunManager, run_id: str) -> I.LoadedRun | None:
 def pick_runs_ui(mgr: RunManager) -> list[I.LoadedRun]:
     """The run (and optionally a second one) to question, with their networks loaded; [] after
     a message when there is none that can answer."""
-    df = mgr.store.list_runs()
+    user = current_user()
+    df = visible_runs(mgr, user)  # a student sees their own runs and the class's
+    linked = st.query_params.get("run")  # a run shared by link, when the teacher allows it
+    if linked and linked not in set(df["run_id"]) and mgr.store.exists(linked):
+        if may_view(mgr, user, linked):
+            all_runs = mgr.store.list_runs()
+            df = pd.concat([df, all_runs[all_runs["run_id"] == linked]])
     if df.empty:
         st.info(TEXT["no_runs"], icon=":material/monitoring:")
         return []
