@@ -1,13 +1,16 @@
 """cnnviz router: page config, navigation in sections, the shared sidebar, then the page."""
 
+from pathlib import Path
+
 import streamlit as st
 
 from ui import error_boundary, settings, sidebar_ui
 from ui.common import freeze_heap
 
-st.set_page_config(
-    page_title="cnnviz — d2l chapters 7–8", page_icon=":material/grid_view:", layout="wide"
-)
+# The tab icon is a file served by this server: a :material/…: icon would be fetched from
+# Google's font server on every page load, and fail in an offline classroom.
+ICON = Path(__file__).parent / "ui" / "icon.png"
+st.set_page_config(page_title="cnnviz — d2l chapters 7–8", page_icon=str(ICON), layout="wide")
 settings()
 freeze_heap()  # keeps the collection Streamlit runs after each rerun cheap
 
