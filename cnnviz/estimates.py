@@ -29,7 +29,7 @@ LENET_MACS = 416_520  # one 28×28 forward pass of d2l's LeNet
 # elementwise work) plus a part that grows with the multiply-adds. Fitted on the 2-core dev
 # machine (benchmarks/estimate_bench.py prints the fit): training and evaluation.
 TRAIN_COST = (0.9, 0.105)
-EVAL_COST = (0.8, 0.05)
+EVAL_COST = (0.8, 0.26)
 FALLBACK = {  # LeNet examples/s when this machine was never measured (widest range)
     "cpu": {"train": 8_000.0, "eval": 50_000.0},
     "cuda": {"train": 60_000.0, "eval": 400_000.0},

@@ -20,7 +20,6 @@ Everything here returns plain data (numpy arrays, tuples, dicts) and never impor
 
 from __future__ import annotations
 
-import functools
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -305,7 +304,7 @@ def load_run(store, run_id: str) -> LoadedRun:
             f"“{rec.name}” has no weights file ({path.name} is missing): train it again or "
             "import its .safetensors file on the Training runs page."
         ) from None
-    key = (str(store.root), run_id, rec.epochs_done, st.st_mtime_ns, st.st_size)
+    key = (str(store.root), run_id, rec.epochs_done, st.st_ino, st.st_mtime_ns, st.st_size)
     with _runs_lock:
         if key in _runs:
             _runs.move_to_end(key)
@@ -705,36 +704,6 @@ class Evaluation:
         """
         cm, kept = evaluation_from_stored(stored)
         return cls(cm, float(stored.get("seconds", 0.0)), kept=tuple(kept))
-
-
-# A rough CPU cost of evaluation, fitted on benchmarks/insight_bench.py (one torch thread on
-# this project's busy 2-core dev machine: LeNet 0.6 s, VGG-small-56 37 s, ResNet-18 185-280 s,
-# VGG-11 about an hour for 10,000 images): seconds per image = overhead + multiply-adds × cost.
-EVAL_OVERHEAD_S = 1e-4
-EVAL_MAC_S = 7e-11
-
-
-@functools.lru_cache(maxsize=64)
-def _macs(spec) -> int:
-    from cnnviz.models import layer_summary, totals
-
-    return int(totals(layer_summary(spec))["multiply-adds"])
-
-
-def evaluation_seconds(spec, n: int) -> float:
-    """About how long evaluating ``n`` test images takes on a CPU (for "about 2 min" on a
-    button; a GPU is far faster): LeNet's 10,000 take about 1 s, ResNet-18's at 96 about four
-    minutes."""
-    return n * (EVAL_OVERHEAD_S + _macs(spec) * EVAL_MAC_S)
-
-
-def format_about(seconds: float) -> str:
-    """``"2 s"``, ``"3 min"``, ``"1.5 h"``: an estimate said roughly."""
-    if seconds < 90:
-        return f"{max(1, round(seconds))} s"
-    if seconds < 5400:
-        return f"{round(seconds / 60)} min"
-    return f"{seconds / 3600:.1f} h"
 
 
 def evaluate(model, images_u8: torch.Tensor, labels, spec=None,

@@ -604,10 +604,3 @@ def test_figures_are_valid_and_send_what_validation_would(name):
     assert fast["layout"] == slow["layout"]
     sent = json.dumps(fast)
     assert "<b>a" not in sent and "<i>" not in sent and "<a href" not in sent  # names as typed
-
-
-def test_evaluation_estimates():
-    assert I.evaluation_seconds(PRESETS["LeNet"], 10_000) < 15  # the page starts it at once
-    assert I.evaluation_seconds(PRESETS["ResNet-18"], 10_000) > 60  # it waits for a click
-    assert I.format_about(0.2) == "1 s" and I.format_about(150) == "2 min"
-    assert I.format_about(4 * 3600) == "4.0 h"

@@ -21,6 +21,7 @@ import streamlit as st
 from cnnviz import images
 from cnnviz import insight as I
 from cnnviz.data import TEXT_LABELS
+from cnnviz.estimates import format_seconds
 from cnnviz.plots import insight as P
 from cnnviz.plots.ablation import png_config
 from cnnviz.plots.base import PALETTE
@@ -28,7 +29,7 @@ from cnnviz.runs import LIVE, RunManager
 from ui import state
 from ui.common import font_size, md_escape
 from ui.identity import current_user
-from ui.runs import may_view, visible_runs
+from ui.runs import evaluation_estimate, may_view, visible_runs
 
 TEXT = {
     "title": "What the network learned",
@@ -437,8 +438,21 @@ def classifier_ui(data, runs: list[I.LoadedRun]) -> None:
 # -- confusion matrices --------------------------------------------------------------------------
 
 
-def _estimate(run: I.LoadedRun, n: int) -> float:
-    return I.evaluation_seconds(run.spec, n)
+def _estimate(mgr: RunManager, run: I.LoadedRun, n: int) -> float:
+    return evaluation_estimate(mgr, run.spec, n)
+
+
+def _stored(mgr: RunManager, run: I.LoadedRun, n: int) -> I.Evaluation | None:
+    """The run's stored evaluation if it describes these weights on these ``n`` images."""
+    stored = mgr.store.load_analysis(run.run_id)
+    if not stored or stored.get("num_images") != n:
+        return None
+    if stored.get("epochs_done", run.epochs_done) != run.epochs_done:
+        return None  # older weights (an interrupted run trained on)
+    try:
+        return I.Evaluation.from_stored(stored)
+    except I.InsightError:
+        return None  # damaged: computed again
 
 
 def _start(mgr: RunManager, data, run: I.LoadedRun) -> None:
@@ -476,15 +490,18 @@ def evaluation_ui(mgr: RunManager, data, runs: list[I.LoadedRun]) -> list[I.Eval
     pending = False
     for name, r in zip(names(runs), runs, strict=True):
         n = _val_count(r, data)
+        if (stored := _stored(mgr, r, n)) is not None:  # the worker kept it when the run ended
+            results.append(stored)
+            continue
         key = _eval_key(mgr, r, n)
         got = jobs.get(key)
-        if got is None and _estimate(r, n) <= AUTO_EVAL_S:
+        if got is None and _estimate(mgr, r, n) <= AUTO_EVAL_S:
             _start(mgr, data, r)
             got = jobs.get(key)
         if got is None:
             st.button(
                 TEXT["evaluate"].format(name=md_escape(name), n=n,
-                                        t=I.format_about(_estimate(r, n))),
+                                        t=format_seconds(_estimate(mgr, r, n))),
                 key=f"insight_eval_{r.run_id}", on_click=_start, args=(mgr, data, r),
                 icon=":material/play_arrow:",
             )  # fmt: skip
@@ -500,7 +517,10 @@ def evaluation_ui(mgr: RunManager, data, runs: list[I.LoadedRun]) -> list[I.Eval
             st.error(TEXT["eval_failed"].format(name=md_escape(name), error=error))
             results.append(None)
         else:
-            results.append(fut.result())
+            ev = fut.result()
+            if mgr.store.load_analysis(r.run_id) is None:  # computed once, kept for next time
+                mgr.store.save_analysis(r.run_id, {**ev.to_stored(), "epochs_done": r.epochs_done})
+            results.append(ev)
     st.session_state["insight_eval_pending"] = pending
     st.fragment(_status_body, run_every=0.5 if pending else None)(mgr, data, runs)
     if any(ev is None for ev in results):

@@ -92,6 +92,14 @@ def run_estimate(mgr: RunManager, config):
     return estimate_run(config, device, _speeds(mgr, device), mgr.store.history(config, device))
 
 
+def evaluation_estimate(mgr: RunManager, spec, n: int) -> float:
+    """Seconds to evaluate ``n`` test images with ``spec``'s network here, on the CPU (where
+    the page computes a missing confusion matrix)."""
+    from cnnviz.estimates import evaluation_seconds
+
+    return evaluation_seconds(spec, n, _speeds(mgr, "cpu"))
+
+
 def group_estimate(mgr: RunManager, configs):
     """The same for an ablation group, its runs one after another."""
     from cnnviz.ablation import estimate_group

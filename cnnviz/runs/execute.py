@@ -67,6 +67,7 @@ def run_events(config: RunConfig, stop_event: threading.Event, data=None) -> Ite
         for rec in train(config, data=data, stop_event=stop_event, net=net):
             if rec["kind"] == "done" and epochs:
                 if (analysis := _analyse(net, data, config)) is not None:
+                    analysis["epochs_done"] = epochs  # which weights it describes
                     yield {"kind": "analysis", "data": analysis}  # before "done": in the file
             if rec["kind"] == "epoch":
                 epochs += 1

@@ -249,7 +249,7 @@ class RunStore:
         cannot both do it."""
         with self._lock:
             version = self._version()
-            if version == SCHEMA_VERSION:
+            if version == SCHEMA_VERSION and self._complete():
                 return
             self._db.execute("BEGIN IMMEDIATE")
             try:
@@ -263,7 +263,7 @@ class RunStore:
                         "INSERT OR REPLACE INTO meta VALUES (?, ?)",
                         [("app", APP_ID), ("schema_version", str(SCHEMA_VERSION))],
                     )
-                elif version == 1:
+                elif version in (1, SCHEMA_VERSION):  # 1, or a 2 made before all its tables
                     for stmt in MIGRATE_TO_2.split(";"):
                         if stmt.strip() and "ADD COLUMN" not in stmt:
                             self._db.execute(stmt)
@@ -279,6 +279,10 @@ class RunStore:
                 self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
+
+    def _complete(self) -> bool:
+        tables = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master")}
+        return {"runs", "metrics", "points", "analysis", "users"} <= tables
 
     def _version(self) -> int | None:
         """The schema version, None for an empty database; refuses a foreign one."""
