@@ -12,6 +12,7 @@ from ui import page_header, settings, state
 from ui.ablation import (
     TEXT,
     comparison_ui,
+    confusion_ui,
     controls_ui,
     learned_ui,
     restore_from_url,
@@ -36,6 +37,7 @@ if mgr is not None:
     run_ids = state.ABL_RUN_IDS.get()
     if run_ids:
         comparison_ui(mgr, run_ids)
+        confusion_ui(mgr, run_ids)
         learned_ui(mgr, run_ids)
     else:
         st.info(TEXT["empty"], icon=":material/compare:")

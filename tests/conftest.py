@@ -271,3 +271,17 @@ def web(browser):
     watch = PageWatch(page)
     yield watch
     context.close()
+
+
+def plotly_array(value):
+    """A figure's array as Plotly's JSON holds it: a list, or a typed array in base64."""
+    import base64
+
+    import numpy as np
+
+    if isinstance(value, dict) and "bdata" in value:
+        a = np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
+        return (
+            a.reshape([int(n) for n in str(value["shape"]).split(",")]) if "shape" in value else a
+        )
+    return np.asarray(value)

@@ -7,7 +7,7 @@ import json
 import time
 
 from cnnviz.runs import LIVE, get_manager
-from conftest import app_test, assert_clean
+from conftest import app_test, assert_clean, plotly_array
 
 
 def _traces(at, key: str) -> list[dict]:
@@ -82,6 +82,15 @@ def test_launch_a_group_and_see_every_variant(monkeypatch):
     init = [t["z"] for t in _traces(at, "abl_kernels")]
     assert init[0] == init[1] and init[0] != last[0]
     scrub.set_value(2).run()
+    # one confusion matrix per variant (kept by the worker), and the difference view
+    assert len(_traces(at, "abl_cm_0")) == 1 and len(_traces(at, "abl_cm_1")) == 1
+    for i, rid in enumerate(run_ids):
+        stored = get_manager().store.load_analysis(rid)
+        shown = plotly_array(_traces(at, f"abl_cm_{i}")[0]["text"])
+        assert shown.tolist() == stored["confusion"]
+    assert len(_traces(at, "abl_difference")) == 1
+    words = " ".join(m.value for m in at.markdown if "test images right" in m.value)
+    assert "ReLU fixes" in words.replace("\\", "") or "ReLU confuses" in words.replace("\\", "")
     assert at.query_params["runs"] == ",".join(run_ids)
     assert at.query_params["group"] == "lenet" and at.query_params["mode"] == "quick"
     # the same runs share a seed and a data order: the store shows the pairing

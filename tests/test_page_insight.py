@@ -16,6 +16,7 @@ from cnnviz.models import PRESETS
 from cnnviz.runs import RunManager, RunStore
 from cnnviz.train import RunConfig
 from conftest import app_test, assert_clean
+from conftest import plotly_array as arr
 from ui.common import md_escape
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -59,18 +60,6 @@ def chart(at, key: str) -> dict | None:
         if c.proto.id and c.proto.id.endswith(key):
             return json.loads(c.proto.spec)
     return None
-
-
-def arr(value) -> np.ndarray:
-    """A figure's array as Plotly's JSON holds it: a list, or typed-array base64."""
-    if isinstance(value, dict) and "bdata" in value:
-        import base64
-
-        a = np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
-        return (
-            a.reshape([int(n) for n in str(value["shape"]).split(",")]) if "shape" in value else a
-        )
-    return np.asarray(value)
 
 
 def evaluated(at, key: str = "insight_cm_0", timeout: float = 60) -> dict:

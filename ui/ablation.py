@@ -90,6 +90,19 @@ TEXT = {
     "scrub_help": "Scrub through training: every variant's first layer as it was after this "
     "epoch (0: the shared initialisation, the same for paired variants).",
     "failed": "{name} failed: {error}",
+    "confusion": "Which classes each variant confuses",
+    "confusion_intro": "Each variant's confusion matrix on its validation images, kept when "
+    "it finished (rows: the true class; colour: where that class's images went; numbers: "
+    "images). cnnviz goes beyond the book here: d2l reports only the accuracy.",
+    "confusion_wait": "The matrices appear here when the variants have finished.",
+    "confusion_missing": "{name} has no stored matrix (a run from an older cnnviz, or "
+    "imported): open it on [What the network learned](/insight?run={run_id}), which computes "
+    "it once.",
+    "per_class": "Per-class accuracy, every variant",
+    "difference": "Against the baseline",
+    "difference_pick": "Compare {base} with",
+    "difference_caption": "Blue: {other} does better than {base} (more right answers on the "
+    "diagonal, fewer confusions off it); red: worse.",
 }
 STATUS_ICON = {
     "queued": ":material/hourglass_empty:",
@@ -439,3 +452,69 @@ def learned_ui(mgr: RunManager, run_ids: list[str]) -> None:
         got, P.variant_colors(variants), "abl", TEXT["kernels"], TEXT["maps"],
         png=("ablation_kernels", "ablation_feature_maps"),
     )  # fmt: skip
+
+
+# -- which classes each variant confuses -----------------------------------------------------
+
+
+def confusion_ui(mgr: RunManager, run_ids: list[str]) -> None:
+    """One confusion matrix per variant (stored by the worker when it finished), per-class
+    accuracy side by side, and the difference from the baseline in cells and in words."""
+    import numpy as np
+
+    from cnnviz import insight as I
+    from cnnviz.plots import insight as PI
+
+    variants = _variants(mgr, run_ids)
+    st.subheader(TEXT["confusion"])
+    st.caption(TEXT["confusion_intro"])
+    cms = {}
+    for name, rec in variants.items():
+        if mgr.status(rec.run_id) in LIVE:
+            continue
+        stored = mgr.store.load_analysis(rec.run_id)
+        try:
+            cms[name] = I.Evaluation.from_stored(stored).confusion if stored else None
+        except I.InsightError:
+            cms[name] = None
+        if cms[name] is None:
+            st.caption(TEXT["confusion_missing"].format(name=md_escape(name), run_id=rec.run_id))
+    cms = {name: cm for name, cm in cms.items() if cm is not None}
+    if not cms:
+        st.info(TEXT["confusion_wait"], icon=":material/hourglass_empty:")
+        return
+    colors, fs = P.variant_colors(variants), font_size()
+    cols = st.columns(len(cms))
+    for i, (col, (name, cm)) in enumerate(zip(cols, cms.items(), strict=True)):
+        with col:
+            acc = float(np.trace(cm) / max(cm.sum(), 1))
+            st.markdown(f"**{md_escape(name)}** · {acc:.1%}")
+            st.plotly_chart(
+                PI.confusion_heatmap(cm, font_size=fs, color=colors[name]),
+                key=f"abl_cm_{i}", config=P.png_config(f"ablation_confusion_{i}"),
+                width="stretch",
+            )  # fmt: skip
+    st.markdown(f"**{TEXT['per_class']}**")
+    st.plotly_chart(
+        PI.per_class_accuracy_bars(cms, colors, font_size=fs),
+        key="abl_per_class", config=P.png_config("ablation_per_class"), width="stretch",
+    )  # fmt: skip
+    names = list(cms)
+    if len(names) < 2:
+        return
+    base = names[0]
+    st.markdown(f"**{TEXT['difference']}**")
+    other = st.selectbox(
+        TEXT["difference_pick"].format(base=md_escape(base)), names[1:], key="abl_diff_with"
+    )
+    try:
+        lines = I.describe_difference(cms[base], cms[other], base, other)
+        fig = PI.difference_heatmap(cms[base], cms[other], base, other, font_size=fs)
+    except I.InsightError as exc:  # different validation sets: said, not drawn
+        st.warning(md_escape(exc), icon=":material/info:")
+        return
+    c1, c2 = st.columns([3, 2])
+    c1.plotly_chart(fig, key="abl_difference", config=P.png_config("ablation_difference"),
+                    width="stretch")  # fmt: skip
+    c1.caption(TEXT["difference_caption"].format(base=md_escape(base), other=md_escape(other)))
+    c2.markdown("\n".join(f"- {md_escape(line)}" for line in lines))
