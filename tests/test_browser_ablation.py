@@ -42,6 +42,10 @@ def test_launch_group_shows_every_variant(server, web):
     )
     web.screenshot("ablation_lenet")
     web.assert_clean()
+    # one confusion matrix per variant, drawn (a heatmap each), and the difference view
+    for key in ("abl_cm_0", "abl_cm_1", "abl_difference"):
+        page.locator(f".st-key-{key} .js-plotly-plot .heatmaplayer").wait_for(timeout=60_000)
+    assert page.locator(".st-key-abl_cm_0 .heatmaplayer text").count() >= 100  # counts shown
 
     # The CSV is made when clicked (no static file racing the polls) and holds both variants.
     with page.expect_download() as download:
