@@ -40,6 +40,9 @@ PAGES = [
     ("Training", "Training runs",
      "Train any preset or your own model on Fashion-MNIST in the background; curves stream "
      "live; every run is kept."),
+    ("Training", "What the network learned",
+     "Draw a sneaker and watch your own trained LeNet decide; confusion matrices, the most "
+     "confident mistakes, and where the network looked (beyond the book)."),
     ("Training", "Ablation lab",
      "The seed's experiments side by side: sigmoid vs ReLU, VGG at 224 vs 56, ResNet "
      "without batch norm or skip connections."),
