@@ -90,3 +90,39 @@ def test_custom_kernel_too_big_is_explained():
     assert (
         at.session_state["current_kernel"] == [[0.0] * 3] * 2 + [[0.0, 1.0, 0.0]] + [[0.0] * 3] * 2
     )
+
+
+def _printed_products(at) -> list[str]:
+    """The numbers printed in the step-through's "= X ⊙ K" panel (its third heatmap)."""
+    import json
+
+    for chart in at.get("plotly_chart"):
+        spec = json.loads(chart.proto.spec)
+        titles = [a.get("text") for a in spec["layout"].get("annotations", [])]
+        if "= X ⊙ K" in titles:
+            return [t for row in spec["data"][2]["text"] for t in row]
+    raise AssertionError("no step-through chart")
+
+
+def test_printed_products_add_up_to_the_printed_sum():
+    """Issue 16: at 3 significant digits each, the products of a Fashion-MNIST window summed to
+    0.016 while the sum read 0.0157. Now they are printed with the sum's decimals, enough that
+    the printed products add up to the printed sum (and the output cell reads the same)."""
+    at = app_test("cross_correlation.py").run()
+    at.selectbox(key="xcorr_source").set_value("Fashion-MNIST sample")
+    cells = [(0, 3), (0, 4), (5, 7), (13, 13), (20, 9)]
+    for kernel in ("Blur (box 3×3)", "Sobel x", "Sharpen"):
+        at.selectbox(key="xcorr_kernel_preset").set_value(kernel).run()
+        for i, j in cells:
+            at.number_input(key="xcorr_row").set_value(i)
+            at.number_input(key="xcorr_col").set_value(j).run()
+            assert_clean(at)
+            _, shown, total = _cell(at)
+            printed = _printed_products(at)
+            decimals = {len(p.partition(".")[2]) for p in printed}
+            assert decimals == {len(total.partition(".")[2])}, (kernel, i, j, printed, total)
+            added = f"{sum(float(p) for p in printed):.{decimals.pop()}f}"
+            assert added.replace("-0.", "0.") == total.replace("-0.", "0."), (printed, total)
+            note = [c.value for c in at.caption if "as printed they add up to" in c.value]
+            # The output cell reads the same, or the page says the printed sum is rounded.
+            assert shown == total if not note else total in note[0] and shown in note[0]

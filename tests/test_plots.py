@@ -72,3 +72,31 @@ def test_no_none_is_sent():
     sent = _sent(fig)
     assert "title" not in sent["layout"] and "text" not in sent["data"][0]
     assert np.asarray(fig.data[0].z).shape == (20, 20)
+
+
+def test_printed_products_add_up_to_the_printed_sum():
+    """d2l 7.2's step-through: the products printed with printed_sum's decimals add up to the
+    printed sum, which is the exact sum rounded alike in most windows (where 3 significant
+    digits each disagreed in most), and says so when it is not."""
+    g = torch.Generator().manual_seed(0)
+    disagreed_before = exact = 0
+    for _ in range(300):
+        X = torch.randint(0, 256, (3, 3), generator=g).float() / 255  # pixels, as uploads
+        K = torch.randn(3, 3, generator=g) / 9
+        P = X * K
+        d, added, is_exact = conv.printed_sum(P)
+        printed = [conv.number(p, f".{d}f") for p in P.flatten().tolist()]
+        assert {len(p.split(".")[1]) if "." in p else 0 for p in printed} == {d}
+        assert conv.number(sum(float(p) for p in printed), f".{d}f") == added
+        total = float(P.double().sum())
+        assert is_exact == (added == conv.number(total, f".{d}f"))
+        exact += is_exact
+        old = sum(float(format(p, ".3g")) for p in P.flatten().tolist())
+        disagreed_before += format(old, ".4g") != format(float(P.sum()), ".4g")
+    assert disagreed_before > 100  # the issue's case was the common one, not a corner
+    assert exact >= 200  # 212 of 300 here: the note is the exception
+
+
+def test_integer_products_print_as_integers_and_no_minus_zero():
+    assert conv.printed_sum(torch.tensor([[1.0, -1.0], [0.0, 2.0]])) == (0, "2", True)
+    assert conv.number(-0.00001, ".3f") == "0.000" and conv.number(-0.5, ".1f") == "-0.5"

@@ -21,6 +21,11 @@ TEXT = {
     "window": "Input X with the window that makes Y[{i}, {j}]",
     "output": "Output Y — the outlined cell is explained below",
     "sum": "Sum of the products",
+    "sum_help": "The products as printed, added up: every product has as many decimals.",
+    "rounded": (
+        "The products are rounded to {d} decimals: as printed they add up to {added}; the exact "
+        "sum, Y[{i}, {j}], rounds to {cell}."
+    ),
     "cell": "Output Y[{i}, {j}]",
     "expr": "**Y[{i}, {j}]** = {expr}",
 }
@@ -126,14 +131,21 @@ def step_through_ui(
                 on_select=lambda: _on_output_click(key),
                 selection_mode="points",
             )
+        # The products with one number of decimals, and their sum as printed: a student adds
+        # the printed products and finds the printed sum (at 3 significant digits each they
+        # often did not: 0.016 against 0.0157).
+        d, added, exact = cplots.printed_sum(win.products)
+        cell = cplots.number(float(Y[i, j]), f".{d}f")
         fig_col, num_col = st.columns([4, 1], vertical_alignment="center")
         fig_col.plotly_chart(
-            cplots.step_figure(win.values, K, win.products),
+            cplots.step_figure(win.values, K, win.products, products_fmt=f".{d}f"),
             key=f"{key}_step_chart",
             config=cplots.CHART_CONFIG,
         )
-        num_col.metric(TEXT["sum"], f"{win.total + 0.0:.4g}")
-        num_col.metric(TEXT["cell"].format(i=i, j=j), f"{float(Y[i, j]) + 0.0:.4g}")
+        num_col.metric(TEXT["sum"], added, help=TEXT["sum_help"])
+        num_col.metric(TEXT["cell"].format(i=i, j=j), added if exact else cell)
+        if not exact:
+            st.caption(TEXT["rounded"].format(d=d, added=added, i=i, j=j, cell=cell))
         st.markdown(TEXT["expr"].format(i=i, j=j, expr=ops.sum_expression(win)))
 
     explain()

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import base64
 import io
+import math
+from decimal import Decimal
 
 import numpy as np
 import plotly.graph_objects as go
@@ -218,11 +220,13 @@ def panels_figure(panels, height: int = 280, fmt: str = ".3g") -> go.Figure:
     cheap to build and send; each panel is its own heatmap trace with its own colours.
 
     Args:
-        panels: (title, 2-D array, symmetric) per panel; symmetric maps are blue-white-red
-            around 0, the others grey (0 black, 1 or the maximum white).
+        panels: (title, 2-D array, symmetric) per panel, or (…, format) with the panel's own
+            number format; symmetric maps are blue-white-red around 0, the others grey (0
+            black, 1 or the maximum white).
     """
     traces, annotations, left, tallest = [], [], 0, 1
-    for title, A, symmetric in panels:
+    for title, A, symmetric, *own in panels:
+        panel_fmt = own[0] if own else fmt
         Z = _np(A).astype(np.float64)
         h, w = Z.shape
         tallest = max(tallest, h)
@@ -235,7 +239,7 @@ def panels_figure(panels, height: int = 280, fmt: str = ".3g") -> go.Figure:
             dict(
                 type="heatmap", z=Z, x=np.arange(w) + left, y=np.arange(h), showscale=False,
                 colorscale="RdBu_r" if symmetric else "gray",
-                text=np.vectorize(lambda v: format(v + 0.0, fmt))(Z), texttemplate="%{text}",
+                text=[[number(v, panel_fmt) for v in row] for row in Z], texttemplate="%{text}",
                 textfont=dict(size=15), hovertemplate="%{z:.4g}<extra></extra>", **limits,
             )
         )  # fmt: skip
@@ -253,10 +257,54 @@ def panels_figure(panels, height: int = 280, fmt: str = ".3g") -> go.Figure:
     return fast_figure(traces, layout)
 
 
-def step_figure(values, K, products, height: int = 280) -> go.Figure:
-    """The window, the kernel and their element-wise products side by side. d2l 7.2."""
-    panels = (("window of X", values, False), ("× kernel K", K, True), ("= X ⊙ K", products, True))
+def step_figure(values, K, products, height: int = 280, products_fmt: str = ".3g") -> go.Figure:
+    """The window, the kernel and their element-wise products side by side. d2l 7.2.
+
+    ``products_fmt``: e.g. ``f".{printed_sum(products)[0]}f"``, so that the printed products
+    add up to the printed sum.
+    """
+    panels = (
+        ("window of X", values, False),
+        ("× kernel K", K, True),
+        ("= X ⊙ K", products, True, products_fmt),
+    )
     return panels_figure(panels, height)
+
+
+def number(v: float, fmt: str) -> str:
+    """``format(v, fmt)`` without a minus on zero ("-0.000" is printed "0.000")."""
+    s = format(float(v) + 0.0, fmt)
+    return s[1:] if s.startswith("-") and float(s) == 0 else s
+
+
+def printed_sum(products, digits: int = 3, extra: int = 1) -> tuple[int, str, bool]:
+    """How to print a window's products so that a student can add them up. d2l 7.2.
+
+    At 3 significant digits each, printed products often did not add up to the printed sum
+    (0.016 against 0.0157). Here every product gets the same number of decimals: enough for
+    ``digits`` significant digits of the largest, and up to ``extra`` more while the rounded
+    products do not add up to the exact sum rounded alike (integers, as in the book, get 0).
+
+    Returns:
+        (decimals, the sum of the products as printed, exactly, with those decimals, whether
+        that equals the exact sum rounded to those decimals). When it does not (about one
+        window in three), the page says that the printed sum is of rounded products.
+    """
+    P = _np(products).astype(np.float64).ravel()
+    total = float(P.sum())
+    top = float(np.abs(P).max()) if P.size else 0.0
+    if P.size and np.array_equal(P, np.round(P)):
+        start = 0
+    elif top > 0:
+        start = max(0, digits - 1 - math.floor(math.log10(top)))
+    else:
+        start = digits
+    for d in range(start, start + extra + 1):
+        added = sum((Decimal(number(p, f".{d}f")) for p in P), Decimal(0))
+        shown = number(float(added), f".{d}f")  # exact: a sum of d-decimal numbers
+        if shown == number(total, f".{d}f"):
+            return d, shown, True
+    return d, shown, False
 
 
 def seed_demo_figure(X, Y, Z) -> go.Figure:
