@@ -115,8 +115,14 @@ def cmd_runs(args) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     if args.json:
+        import math
+
+        def value(v):  # pandas writes a missing number as NaN, which JSON does not have
+            return None if isinstance(v, float) and not math.isfinite(v) else v
+
         for row in df.to_dict(orient="records"):
-            print(json.dumps(row, default=str))
+            clean = {k: value(v) for k, v in row.items()}
+            print(json.dumps(clean, default=str, allow_nan=False))
     elif df.empty:
         print("No runs yet.")
     else:

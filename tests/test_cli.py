@@ -115,3 +115,31 @@ def test_import_reports_any_failure_of_one_file_and_imports_the_next(
     assert out.splitlines() == [f"imported run {run_id} (class demo, 3/3 epochs, finished)"]
     assert cli.main(["import", str(tmp_path / "good.safetensors")]) == 0  # all good: exit 0
     assert "already in the store" in capsys.readouterr().out
+
+
+def test_runs_json_is_json_with_null_for_missing_numbers(trained_run, tmp_path):
+    """Beside a finished run, a run without a finished epoch has no final accuracy: JSON null,
+    not NaN (issue 16)."""
+    from cnnviz.models import PRESETS
+    from cnnviz.runs import RunStore
+    from cnnviz.train import RunConfig
+
+    home = tmp_path / "home"
+    store = RunStore(home)
+    done, _ = store.import_run(trained_run[2], "finished.safetensors")
+    run_id = store.create(RunConfig(spec=PRESETS["LeNet"], num_epochs=1), name="new")
+    env = {**os.environ, "CNNVIZ_HOME": str(home), "PYTHONPATH": str(REPO)}
+    out = subprocess.run(
+        [sys.executable, "-m", "cnnviz", "runs", "--json"],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+
+    def not_json(name):
+        raise AssertionError(f"{name} is not JSON: {out.stdout}")
+
+    rows = [json.loads(line, parse_constant=not_json) for line in out.stdout.splitlines()]
+    row = next(r for r in rows if r["run_id"] == run_id)
+    assert row["name"] == "new" and row["final_val_acc"] is None
+    assert all(v is None or isinstance(v, str | int | float | bool) for v in row.values()), row
+    assert 0 < next(r for r in rows if r["run_id"] == done)["final_val_acc"] <= 1
