@@ -371,7 +371,9 @@ def change(page, it: Interaction, value: str, pid: int) -> dict:
     cpu, browser = cpu_ms(pid), browser_cpu_ms(SERVERS | {pid})
     act()
     try:
-        page.wait_for_function("() => window.__lat.final", timeout=CHANGE_TIMEOUT_S * 1000)
+        page.wait_for_function(
+            "() => window.__lat.final", polling=50, timeout=CHANGE_TIMEOUT_S * 1000
+        )
     except Exception as exc:  # noqa: BLE001 - say which change never showed, then stop
         raise SystemExit(f"{it.name}: the chart did not change after {value!r}: {exc}") from exc
     w = page.evaluate("() => window.__lat")
