@@ -6,46 +6,38 @@ import streamlit as st
 
 from ui import error_boundary, settings, sidebar_ui
 from ui.common import freeze_heap
+from ui.i18n import texts
 
 # The tab icon is a file served by this server: a :material/…: icon would be fetched from
 # Google's font server on every page load, and fail in an offline classroom.
 ICON = Path(__file__).parent / "ui" / "icon.png"
-st.set_page_config(page_title="cnnviz — d2l chapters 7–8", page_icon=str(ICON), layout="wide")
+NAV = texts("nav")  # titles in the session's language (the sidebar's switch, or ?lang=)
+st.set_page_config(page_title=NAV["app_title"], page_icon=str(ICON), layout="wide")
 settings()
 freeze_heap()  # keeps the collection Streamlit runs after each rerun cheap
 
 PAGES = {
     "": [
-        st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
+        st.Page("pages/home.py", title=NAV["home"], icon=":material/home:", default=True),
     ],
-    "Convolutions": [
-        st.Page("pages/why_conv.py", title="Why convolutions (7.1)", icon=":material/lightbulb:"),
+    NAV["sec_conv"]: [
+        st.Page("pages/why_conv.py", title=NAV["why_conv"], icon=":material/lightbulb:"),
+        st.Page("pages/cross_correlation.py", title=NAV["xcorr"], icon=":material/grid_on:"),
         st.Page(
-            "pages/cross_correlation.py", title="Cross-correlation (7.2)", icon=":material/grid_on:"
+            "pages/learn_kernel.py", title=NAV["learn_kernel"], icon=":material/model_training:"
         ),
-        st.Page(
-            "pages/learn_kernel.py", title="Learn a kernel (7.2)", icon=":material/model_training:"
-        ),
-        st.Page(
-            "pages/padding_stride.py",
-            title="Padding and stride (7.3)",
-            icon=":material/aspect_ratio:",
-        ),
-        st.Page("pages/channels.py", title="Channels (7.4)", icon=":material/layers:"),
-        st.Page("pages/pooling.py", title="Pooling (7.5)", icon=":material/compress:"),
+        st.Page("pages/padding_stride.py", title=NAV["padding"], icon=":material/aspect_ratio:"),
+        st.Page("pages/channels.py", title=NAV["channels"], icon=":material/layers:"),
+        st.Page("pages/pooling.py", title=NAV["pooling"], icon=":material/compress:"),
     ],
-    "Architectures": [
-        st.Page(
-            "pages/builder.py",
-            title="Architecture builder (7.6, 8.2, 8.6)",
-            icon=":material/account_tree:",
-        ),
+    NAV["sec_arch"]: [
+        st.Page("pages/builder.py", title=NAV["builder"], icon=":material/account_tree:"),
     ],
-    "Training": [
-        st.Page("pages/data.py", title="Fashion-MNIST data", icon=":material/checkroom:"),
-        st.Page("pages/training.py", title="Training runs", icon=":material/monitoring:"),
-        st.Page("pages/insight.py", title="What the network learned", icon=":material/psychology:"),
-        st.Page("pages/ablation.py", title="Ablation lab", icon=":material/compare:"),
+    NAV["sec_train"]: [
+        st.Page("pages/data.py", title=NAV["data"], icon=":material/checkroom:"),
+        st.Page("pages/training.py", title=NAV["training"], icon=":material/monitoring:"),
+        st.Page("pages/insight.py", title=NAV["insight"], icon=":material/psychology:"),
+        st.Page("pages/ablation.py", title=NAV["ablation"], icon=":material/compare:"),
     ],
 }
 

@@ -16,7 +16,7 @@ import streamlit as st
 
 from cnnviz import data as cdata
 from cnnviz.device import describe_device
-from ui import state
+from ui import i18n, state
 
 # A lesson widget's value lives in the URL (its key names the parameter): a reload keeps the
 # lesson as it was, and a teacher can prepare a link that opens it set up (as TensorFlow
@@ -25,6 +25,7 @@ SHARE = "query-params"
 log = logging.getLogger("cnnviz")
 
 DEFAULTS = {key.name: key.default for key in state.SETTINGS}  # declared in ui/state.py
+TEXT = i18n.texts("common")
 
 PRESENTER_CSS = """
 <style>
@@ -97,7 +98,7 @@ def freeze_heap() -> None:
                  state["modules"], (time.perf_counter() - t) * 1000)  # fmt: skip
 
 
-@st.cache_resource(show_spinner="Reading Fashion-MNIST…")
+@st.cache_resource(show_spinner=False)
 def _load_data_cached(folder: str) -> cdata.FashionMNIST:
     return cdata.load_fashion_mnist()
 
@@ -109,7 +110,8 @@ def load_data() -> cdata.FashionMNIST:
         cdata.DataNotFoundError: with the how-to message.
     """
     folder = cdata.locate()
-    return _load_data_cached(str(folder))
+    with st.spinner(TEXT["reading_data"]):  # shown only if it takes over half a second
+        return _load_data_cached(str(folder))
 
 
 def data_or_message() -> cdata.FashionMNIST | None:
@@ -117,10 +119,18 @@ def data_or_message() -> cdata.FashionMNIST | None:
     try:
         return load_data()
     except cdata.DataNotFoundError as exc:
-        st.warning(str(exc), icon=":material/inventory_2:")
+        st.warning(how_to(exc.tried), icon=":material/inventory_2:")
     except cdata.DataFormatError as exc:
-        st.error(f"Fashion-MNIST was found but a file is damaged: {exc}", icon=":material/error:")
+        st.error(TEXT["data_damaged"].format(error=exc), icon=":material/error:")
     return None
+
+
+def how_to(tried: list[str] | None = None) -> str:
+    """How to get Fashion-MNIST (and where cnnviz looked), in the page's language."""
+    text = TEXT["how_to"]
+    if tried:
+        text += f"\n{TEXT['looked_in']}\n" + "\n".join(f"  - {t}" for t in tried)
+    return text
 
 
 @st.cache_resource(show_spinner=False)
@@ -133,25 +143,40 @@ def font_size() -> int:
     return 20 if st.session_state.get("presenter_mode") else 14
 
 
+def language_ui() -> str:
+    """English / 한국어, kept in the address as ``?lang=`` (see ui/i18n.py)."""
+    ss = st.session_state
+    if ss.get(i18n.KEY) not in i18n.LANGS:  # a first run, or the chosen segment clicked off
+        ss[i18n.KEY] = i18n.current()
+    st.segmented_control(
+        TEXT["language"], list(i18n.LANGS), format_func=i18n.LANGS.get, key=i18n.KEY,
+        on_change=i18n.switch_language,
+    )  # fmt: skip
+    lang = ss[i18n.KEY] or i18n.DEFAULT
+    # ?lang= is written unless the page is in the language a bare visit would get anyway, so
+    # a reload or a copied link keeps it (after a page switch too, which drops it).
+    bare = i18n.browser_language() or i18n.DEFAULT
+    wanted = None if lang == i18n.DEFAULT == bare else lang
+    if wanted and st.query_params.get(i18n.KEY) != wanted:
+        st.query_params[i18n.KEY] = wanted
+    elif wanted is None and i18n.KEY in st.query_params:
+        del st.query_params[i18n.KEY]
+    return lang
+
+
 def sidebar_ui() -> None:
-    """The shared sidebar: device, dataset, presenter mode."""
+    """The shared sidebar: language, device, dataset, presenter mode."""
     s = settings()
     with st.sidebar:
-        st.caption(f"**Device:** {_device_label()}")
+        language_ui()
+        st.caption(TEXT["device"].format(device=_device_label()))
         found, line = cdata.dataset_status()
         if found:
-            st.caption(f"**Data:** :material/check_circle: {line}")
+            st.caption(TEXT["data_found"].format(line=line))
         else:
-            st.caption("**Data:** :material/warning: Fashion-MNIST not found — see the Data page")
-        st.toggle(
-            "Presenter mode",
-            key="presenter_mode",
-            help="Bigger fonts for a projector; collapse the sidebar with « for more room.",
-        )
-        st.caption(
-            ":material/link: A lesson's settings are in the page's address: a reload keeps "
-            "them, and a copied link opens the lesson set up the same way."
-        )
+            st.caption(TEXT["data_missing"])
+        st.toggle(TEXT["presenter"], key="presenter_mode", help=TEXT["presenter_help"])
+        st.caption(TEXT["link_note"])
         from ui.identity import cookie_ui, teacher_ui
 
         teacher_ui()  # who is who: the teacher's box, and a new browser's identity cookie
@@ -202,14 +227,12 @@ def page_header(title: str, lesson: str, intro: str) -> None:
 
 
 @contextlib.contextmanager
-def error_boundary(where: str = "this page"):
+def error_boundary(where: str | None = None):
     """Show any unexpected error as a short message instead of a traceback, and log it."""
     try:
         yield
     except Exception as exc:  # noqa: BLE001 - st.rerun/st.stop raise BaseExceptions and pass through
+        where = where or TEXT["this_page"]
         log.error("Unhandled error in %s:\n%s", where, traceback.format_exc())
-        st.error(
-            f"Something went wrong in {where}: {type(exc).__name__}: {md_escape(exc)}. "
-            "Your inputs are kept; change a setting or reload the page to try again.",
-            icon=":material/error:",
-        )
+        error = f"{type(exc).__name__}: {md_escape(exc)}"
+        st.error(TEXT["went_wrong"].format(where=where, error=error), icon=":material/error:")

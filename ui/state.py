@@ -72,6 +72,12 @@ DEVICE_CHOICE: Key[str] = Key(
     "device_choice", "auto", "The device the training pages default to: auto, cpu or cuda."
 )
 SETTINGS: tuple[Key[Any], ...] = (PRESENTER_MODE, DEVICE_CHOICE)
+LANG: Key[str | None] = Key(
+    "lang",
+    None,
+    "The interface language, 'en' or 'ko' (the sidebar's switch; mirrors ?lang=). None until "
+    "the sidebar first runs: ui/i18n.py then reads ?lang=. Not seeded by settings().",
+)
 
 # -- who is using this browser (ui/identity.py; every page that shows runs) --------------------
 USER: Key[Any] = Key(

@@ -1,0 +1,22 @@
+"""Strings every page shares: the sidebar, the dataset messages, the error boundary."""
+
+from cnnviz.data import HOW_TO
+
+TEXT = {
+    "language": "Language · 언어",
+    "device": "**Device:** {device}",
+    "data_found": "**Data:** :material/check_circle: {line}",
+    "data_missing": "**Data:** :material/warning: Fashion-MNIST not found — see the Data page",
+    "presenter": "Presenter mode",
+    "presenter_help": "Bigger fonts for a projector; collapse the sidebar with « for more room.",
+    "link_note": ":material/link: A lesson's settings are in the page's address: a reload keeps "
+    "them, and a copied link opens the lesson set up the same way.",
+    "reading_data": "Reading Fashion-MNIST…",
+    "how_to": HOW_TO,
+    "looked_in": "Looked in:",
+    "data_damaged": "Fashion-MNIST was found but a file is damaged: {error}",
+    "went_wrong": "Something went wrong in {where}: {error}. Your inputs are kept; change a "
+    "setting or reload the page to try again.",
+    "this_page": "this page",
+    "decoding": "Decoding the upload…",
+}

@@ -1,0 +1,10 @@
+"""The Korean catalog (한국어): the English catalog's sections and keys, one module per page."""
+
+from ui.locales.ko import common, data, home, nav
+
+CATALOG = {
+    "nav": nav.TEXT,
+    "common": common.TEXT,
+    "home": home.TEXT,
+    "data": data.TEXT,
+}

@@ -1,0 +1,29 @@
+"""모든 페이지가 함께 쓰는 문자열: 사이드바, 데이터셋 메시지, 오류 경계."""
+
+TEXT = {
+    "language": "Language · 언어",
+    "device": "**장치:** {device}",
+    "data_found": "**데이터:** :material/check_circle: {line}",
+    "data_missing": "**데이터:** :material/warning: Fashion-MNIST를 찾지 못했습니다 — 데이터 "
+    "페이지를 보세요",
+    "presenter": "발표 모드",
+    "presenter_help": "프로젝터용으로 글자를 키웁니다. « 로 사이드바를 접으면 화면이 더 "
+    "넓어집니다.",
+    "link_note": ":material/link: 수업의 설정은 페이지 주소에 담깁니다. 새로 고침해도 유지되고, "
+    "복사한 링크를 열면 같은 설정으로 수업이 열립니다.",
+    "reading_data": "Fashion-MNIST를 읽는 중…",
+    "how_to": "Fashion-MNIST를 찾지 못했습니다. cnnviz는 실제 데이터셋으로 학습하며 다음 위치에서 "
+    "찾습니다:\n1. 환경 변수 CNNVIZ_DATA가 가리키는 폴더 (네 개의 파일 "
+    "train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz], "
+    "t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz]);\n2. 데비안 패키지: sudo "
+    "apt-get install dataset-fashion-mnist (/usr/share/datasets/fashion-mnist 에 "
+    "설치됩니다);\n3. 이 컴퓨터가 인터넷에 연결될 때는 torchvision의 다운로드.\n"
+    "패키지를 설치한 뒤 (2단계, 또는 이를 대신 해 주는 `make run`) 페이지를 새로 "
+    "고치세요.",
+    "looked_in": "찾아본 곳:",
+    "data_damaged": "Fashion-MNIST를 찾았지만 파일이 손상되었습니다: {error}",
+    "went_wrong": "{where}에서 문제가 생겼습니다: {error}. 입력한 내용은 그대로 있습니다. 설정을 "
+    "바꾸거나 페이지를 새로 고쳐 다시 시도하세요.",
+    "this_page": "이 페이지",
+    "decoding": "업로드한 파일을 디코딩하는 중…",
+}
