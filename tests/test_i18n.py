@@ -19,7 +19,8 @@ EN, KO = CATALOGS["en"], CATALOGS["ko"]
 # libraries, file formats), units and abbreviations as the Korean d2l edition writes them.
 ALLOWED = {
     # networks, data, libraries, people, tools
-    "d2l", "idx1", "idx3", "lenet", "vgg", "resnet", "relu", "pytorch", "torch", "torchvision", "fashion", "mnist",
+    "d2l", "idx1", "idx3", "lenet", "vgg", "resnet", "relu", "pytorch", "torch", "torchvision",
+    "fashion", "mnist",
     "cnnviz", "grad", "cam", "sobel", "laplacian", "xavier", "sgd", "selvaraju", "adebayo",
     "lecun", "streamlit", "debian", "plotly", "tensorflow", "playground", "fcn", "mlp",
     "dive", "into", "deep", "learning", "sanity", "checks", "for", "saliency", "maps", "et",
