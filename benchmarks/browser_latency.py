@@ -344,14 +344,23 @@ SERVERS: set[int] = set()
 
 
 def change(page, it: Interaction, value: str, pid: int) -> dict:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     """Make one real change and return the page's timings (ms since the input event) and the
     server's CPU time for it (which a busy machine does not inflate as it does wall time)."""
     box = page.locator(f".st-key-{it.key}")
     box.scroll_into_view_if_needed()
     if it.kind == "select":
-        box.locator("[data-testid=stSelectbox]").click()
         option = page.get_by_role("option", name=value, exact=True)
-        option.wait_for()
+        for _ in range(3):  # a click during a redraw can miss the box: open it again
+            box.locator("[data-testid=stSelectbox]").click()
+            try:
+                option.wait_for(timeout=10_000)
+                break
+            except PlaywrightTimeout:
+                page.keyboard.press("Escape")
+        else:
+            raise SystemExit(f"{it.name}: the list of {it.key} did not open")
         act = option.click
     elif it.kind == "radio":
         act = box.get_by_text(value, exact=True).click

@@ -72,18 +72,26 @@ def builder_tour(page) -> None:
         bl.wait_idle(page)
 
 
-def one_round(t, page, reload: bool) -> int:
-    """Every interaction once on one client; returns the number of changes made."""
+def one_round(t, page, reload: bool, errors: list[str]) -> int:
+    """Every interaction once on one client; returns the number of changes made. A change
+    that fails (a click lost on a busy machine) is noted in ``errors`` and the client starts
+    again from a fresh page; the soak goes on (its subject is the server's memory)."""
     changes = 0
     if reload:
         bl.open_page(t, bl.INTERACTIONS[0])
     for it in bl.INTERACTIONS:
-        goto_page(page, it.path, it.chart)
-        for j in range(2):
-            bl.change(page, it, it.values[j % len(it.values)], t.proc.pid)
-            changes += 1
-        if it.path == "builder":
-            builder_tour(page)
+        try:
+            goto_page(page, it.path, it.chart)
+            for j in range(2):
+                bl.change(page, it, it.values[j % len(it.values)], t.proc.pid)
+                changes += 1
+            if it.path == "builder":
+                builder_tour(page)
+        except (Exception, SystemExit) as exc:  # noqa: BLE001 - noted, then a fresh page
+            if t.proc.poll() is not None:
+                raise SystemExit(f"{t.name}: the server exited") from exc
+            errors.append(f"{it.name}: {str(exc).splitlines()[0][:160]}")
+            bl.open_page(t, bl.INTERACTIONS[0])
     return changes
 
 
@@ -108,6 +116,7 @@ def main() -> None:
 
     samples: dict[str, list[tuple[float, float]]] = {t.name: [] for t in targets}
     changes = {t.name: 0 for t in targets}
+    errors: dict[str, list[str]] = {t.name: [] for t in targets}
     stop = threading.Event()
     try:
         for t in targets:
@@ -133,7 +142,7 @@ def main() -> None:
                     for page in pages[t.name]:
                         t.page = page
                         reload = k > 0 and k % args.reload_every == 0
-                        changes[t.name] += one_round(t, page, reload)
+                        changes[t.name] += one_round(t, page, reload, errors[t.name])
                         if time.monotonic() - t0 >= args.minutes * 60:
                             break
                 k += 1
@@ -154,6 +163,7 @@ def main() -> None:
             "rss_mb_max": round(max(mb for _, mb in s)),
             "end_vs_5_min": round(end / warm - 1, 4),
             "changes": changes[t.name],
+            "failed_changes": errors[t.name],
             "minutes": round(elapsed / 60, 1),
             "series_mb": [(round(sec), round(mb)) for sec, mb in s[:: max(1, 60 // SAMPLE_S)]],
         }
@@ -167,6 +177,9 @@ def main() -> None:
               f"{r['rss_mb_end']} MB at the end (max {r['rss_mb_max']}); end vs {WARM_MIN} min: "
               f"{delta:+.1f}% (goal within ±10%)")  # fmt: skip
         print("  per minute (s, MB): " + ", ".join(f"{a}:{b}" for a, b in r["series_mb"]))
+        if r["failed_changes"]:
+            print(f"  {len(r['failed_changes'])} changes failed (client restarted): "
+                  + "; ".join(r["failed_changes"][:5]))  # fmt: skip
 
 
 if __name__ == "__main__":
