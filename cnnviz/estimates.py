@@ -44,6 +44,15 @@ BASIS = {
     "live": "from this run's own speed so far",
 }
 SPEED_KEY = "speed:{host}:{device}"
+# How durations read; the pages pass their language's (ui/locales: the "time" section).
+SECONDS_WORDS = {
+    "unknown": "unknown",
+    "under_1s": "under 1 s",
+    "s": "{n} s",
+    "min": "{n} min",
+    "h": "{n:.1f} h",
+    "about": "about {t} ({span})",
+}
 
 
 @dataclass(frozen=True)
@@ -66,26 +75,27 @@ class Estimate:
             self.seconds + other.seconds, self.low + other.low, self.high + other.high, worst
         )
 
-    def text(self) -> str:
+    def text(self, words: dict = SECONDS_WORDS) -> str:
         """'about 40 s (30 s – 1 min)'."""
-        return f"about {format_seconds(self.seconds)} ({span(self.low, self.high)})"
+        t, s = format_seconds(self.seconds, words), span(self.low, self.high, words)
+        return words["about"].format(t=t, span=s)
 
 
-def format_seconds(seconds: float) -> str:
-    """'under 1 s', '40 s', '3 min', '2.5 h'."""
+def format_seconds(seconds: float, words: dict = SECONDS_WORDS) -> str:
+    """'under 1 s', '40 s', '3 min', '2.5 h' (``words``: how they read, SECONDS_WORDS)."""
     if not math.isfinite(seconds):
-        return "unknown"
+        return words["unknown"]
     if seconds < 1:
-        return "under 1 s"
+        return words["under_1s"]
     if seconds < 90:
-        return f"{round(seconds)} s"
+        return words["s"].format(n=round(seconds))
     if seconds < 5400:
-        return f"{round(seconds / 60)} min"
-    return f"{seconds / 3600:.1f} h"
+        return words["min"].format(n=round(seconds / 60))
+    return words["h"].format(n=seconds / 3600)
 
 
-def span(low: float, high: float) -> str:
-    a, b = format_seconds(low), format_seconds(high)
+def span(low: float, high: float, words: dict = SECONDS_WORDS) -> str:
+    a, b = format_seconds(low, words), format_seconds(high, words)
     return a if a == b else f"{a} – {b}"
 
 

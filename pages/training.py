@@ -24,14 +24,7 @@ from ui.training import (
     runs_table_ui,
 )
 
-INTRO = (
-    "Choose a network, press **Start training** and watch d2l's training loop at work: "
-    "every epoch adds a point to the loss and accuracy curves (the faint line is the running "
-    "training loss within an epoch). The run trains in the background: switch pages, reload, "
-    "or come back later — it is kept, with its curves and weights, in the run store."
-)
-
-page_header("Training runs", "6.6 (train_ch6), used in 7.6, 8.2, 8.6", INTRO)
+page_header(TEXT["title"], TEXT["lesson"], TEXT["intro"])
 s = settings()
 mgr = manager_or_message()
 if mgr is not None:

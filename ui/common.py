@@ -219,6 +219,32 @@ def md_escape(text: object) -> str:
     return "".join(out)
 
 
+TIME = i18n.texts("time")
+
+
+def duration(seconds: float) -> str:
+    """'40 s', '3 min' in the page's language (cnnviz.estimates.format_seconds)."""
+    from cnnviz.estimates import format_seconds
+
+    return format_seconds(seconds, TIME)
+
+
+def duration_span(low: float, high: float) -> str:
+    from cnnviz.estimates import span
+
+    return span(low, high, TIME)
+
+
+def estimate_text(est) -> str:
+    """'about 40 s (30 s – 1 min)' for an ``Estimate``, in the page's language."""
+    return est.text(TIME)
+
+
+def estimate_basis(est) -> str:
+    """What an ``Estimate`` is based on, in words."""
+    return TIME["basis"][est.basis]
+
+
 def page_header(title: str, lesson: str, intro: str) -> None:
     """Title, the d2l section it serves, and one paragraph on what the page teaches."""
     st.title(title)

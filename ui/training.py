@@ -14,7 +14,7 @@ from cnnviz import classroom as C
 from cnnviz import data as cdata
 from cnnviz.data import TEXT_LABELS
 from cnnviz.device import pick_device
-from cnnviz.estimates import BASIS, format_seconds, sizes, span
+from cnnviz.estimates import sizes
 from cnnviz.models import PRESETS
 from cnnviz.plots.base import PALETTE
 from cnnviz.plots.training import training_curves
@@ -22,115 +22,22 @@ from cnnviz.runfile import RunFileError
 from cnnviz.runs import LIVE, RunManager, StoreError
 from cnnviz.train import RunConfig
 from ui import state
-from ui.common import SHARE, data_or_message, font_size, md_escape
+from ui.common import (
+    SHARE,
+    data_or_message,
+    duration,
+    duration_span,
+    estimate_basis,
+    estimate_text,
+    font_size,
+    md_escape,
+)
+from ui.i18n import labels, message, texts
 from ui.identity import current_user
 from ui.learned import follow_newest, learned_arrays, learned_charts_ui
 from ui.runs import may_control, may_view, run_estimate, time_left, visible_runs
 
-TEXT = {
-    "source": "Model",
-    "source_preset": "A preset",
-    "source_builder": "The builder's current model",
-    "no_builder": "Design a model on the Architecture builder page first; until then, "
-    "pick a preset.",
-    "preset": "Preset",
-    "epochs": "Epochs (num_epochs)",
-    "lr": "Learning rate (lr)",
-    "lr_help": "Empty: d2l's lr for this model ({lr}).",
-    "batch": "Batch size",
-    "subset": "Training examples",
-    "subset_help": "Auto: the most examples (up to all 60,000) that keep an epoch near a "
-    "minute on this device (now: {n:,}).",
-    "subset_auto": "Auto",
-    "device": "Device",
-    "start": "Start training",
-    "stop": "Stop",
-    "estimate": "This run should take **{total}** on this {dev} ({span}): {e} epoch(s) of "
-    "{n:,} training and {v:,} validation examples, {basis}.",
-    "left": "About **{left}** left ({span}), {basis}.",
-    "starts_in": "It should start in {t}.",
-    "slow_start": "The book's LeNet uses sigmoid activations: with d2l's lr 0.1 its loss stays "
-    "near 2.30 and its accuracy near chance (10%) for its first few hundred batches, and then "
-    "falls. This run has only {k:,} batches, so its curve may look flat. The seed saw ReLU do "
-    "better: “with ReLU the loss falls sharply from the start and the accuracy rises fast” "
-    "(vanishing gradients). Train on more examples or epochs, or try it:",
-    "use_relu": "Use LeNet-ReLU",
-    "estimate_slow": "That is long for a class: choose fewer training examples, or a GPU.",
-    "sources": {"preset": "A preset", "builder": "The builder's current model"},
-    "practical": "What is practical on this machine",
-    "practical_body": (
-        "cnnviz keeps Fashion-MNIST as one tensor and slices batches from it, so small "
-        "networks train fast even on a laptop CPU:\n\n"
-        "| model | input | one full epoch (60,000 images) on a 2-core CPU | on a GPU |\n"
-        "|---|---|---|---|\n"
-        "| LeNet | 28×28 | a few seconds | about a second |\n"
-        "| VGG-small-56 | 56×56 | about 2 minutes | a few seconds |\n"
-        "| ResNet-18 | 96×96 | about 12 minutes | about 5 seconds |\n"
-        "| VGG-11 | 224×224 | hours | about a minute |\n\n"
-        "On a CPU, train the bigger networks on a subset (the *Auto* size keeps an epoch "
-        "near a minute): the curves show the same shapes, with lower accuracy. "
-        "The book trains each model for 10 epochs on all 60,000 images with SGD and batch "
-        "size 128; those are the defaults here."
-    ),
-    "no_data": "Training needs Fashion-MNIST; see the Fashion-MNIST data page.",
-    "run_title": "Run",
-    "no_runs": "No runs yet: choose a model above and press **Start training**.",
-    "your_runs": "Your runs first, then the runs pinned for the class.",
-    "queued": "Queued: number {pos} in line; it starts when the runs ahead of it end.",
-    "queued_unknown": "Queued: it starts when a worker is free.",
-    "not_yours": "This run belongs to {owner}: you can watch it, but only its owner or the "
-    "teacher can stop or delete it.",
-    "hidden": "Run {run_id} belongs to another student, and the teacher has turned off "
-    "opening other students' runs by link.",
-    "delete": "Delete this run",
-    "delete_confirm": "Delete **{name}**, its metrics and its weights? This cannot be undone.",
-    "delete_yes": "Yes, delete it",
-    "deleted": "Deleted run {name}.",
-    "pin": "Pin for the class",
-    "pin_help": "Pinned runs are listed for every student, and never lose their weights to the "
-    "retention rule or a quota.",
-    "owner_you": "you",
-    "owner_pinned": "pinned",
-    "owner_class": "the class",
-    "status": {
-        "queued": ":material/schedule: queued",
-        "running": ":material/play_circle: running",
-        "finished": ":material/check_circle: finished",
-        "stopped": ":material/stop_circle: stopped",
-        "failed": ":material/error: failed",
-        "interrupted": ":material/warning: interrupted",
-    },
-    "progress": "Epoch {e} of {n} · batch {b} of {nb} · running loss {loss:.3f}",
-    "progress_epochs": "Epochs done: {d} of {n}",
-    "all_runs": "All runs",
-    "show": "Show run",
-    "csv": "Metrics (CSV)",
-    "ckpt": "Weights (.safetensors)",
-    "store": "Runs are kept in `{root}` (set CNNVIZ_HOME to move them).",
-    "import": "Import a run",
-    "import_body": "Every run's **Weights (.safetensors)** file also carries the run itself: "
-    "its settings and every epoch's metrics. Upload one here to bring the run into this store "
-    "— for example one trained on a GPU machine with `python -m cnnviz train` (its file is in "
-    "that store's `checkpoints` folder). Up to {mb} MB here (LeNet, ResNet-18, the adjusted "
-    "VGG); larger files (VGG-small, VGG-11) on the machine that serves this page: "
-    "`python -m cnnviz import FILE`.",
-    "import_file": "A cnnviz weights file",
-    "importing": "Checking and importing {name}…",
-    "import_added": "Imported **{name}** ({e} of {n} epochs, {status}); it is shown above.",
-    "import_known": "**{name}** is already in this store; it is shown above.",
-    "learned": "What the first layer learned, epoch by epoch",
-    "learned_intro": "The first convolution's kernels (red positive, blue negative) and its "
-    "feature maps for one test image, after the activation, kept after every epoch: drag the "
-    "slider to scrub through training. Epoch 0 is the Xavier initialisation. cnnviz goes "
-    "further than the book here: d2l does not show what LeNet, VGG or ResNet learn.",
-    "learned_soon": "The first layer appears here as soon as the run starts.",
-    "learned_none": "This run has no epoch snapshots (it was trained before cnnviz kept them).",
-    "scrub": "After epoch",
-    "sample": "Test image",
-    "sample_help": "Index into the 10,000 Fashion-MNIST test images.",
-    "kernels": "First-layer kernels",
-    "maps": "First-layer feature maps of test image {i} ({label})",
-}
+TEXT = texts("training")  # ui/locales/*/training.py
 IMPORT_MB = 50  # = .streamlit/config.toml's maxUploadSize, which the server enforces
 SUBSETS = ["auto", 1000, 2000, 5000, 10000, 30000, 60000]
 AUTO_EPOCH_S = 60.0
@@ -162,7 +69,7 @@ def _start(mgr: RunManager) -> None:
         run_id = mgr.submit(config, name=name, preset=preset, user=current_user(),
                             estimate_s=run_estimate(mgr, config).seconds)  # fmt: skip
     except ValueError as exc:  # settings that cannot train, or a class limit (LimitError)
-        state.TRAIN_START_ERROR.set(str(exc))
+        state.TRAIN_START_ERROR.set(message(exc))
         return
     select_run(run_id)
 
@@ -210,7 +117,7 @@ def run_form_ui(mgr: RunManager, device_choice: str) -> None:
     reload or a shared link opens the form as it was set); Start submits the run."""
     c1, c2, c3 = st.columns([2, 1, 1])
     source = c1.radio(
-        TEXT["source"], list(TEXT["sources"]), format_func=TEXT["sources"].get,
+        TEXT["source"], list(TEXT["sources"]), format_func=labels("training", "sources"),
         horizontal=True, key="train_source", bind=SHARE,
     )  # fmt: skip
     if source == "builder" and state.BUILDER_SPEC.get() is None:
@@ -241,9 +148,9 @@ def run_form_ui(mgr: RunManager, device_choice: str) -> None:
     est = run_estimate(mgr, config)
     n, v = sizes(config)
     st.markdown(TEXT["estimate"].format(
-        total=format_seconds(est.seconds), span=span(est.low, est.high),
+        total=duration(est.seconds), span=duration_span(est.low, est.high),
         dev=pick_device(device)[0].type.upper(), n=n, v=v, e=config.num_epochs,
-        basis=BASIS[est.basis],
+        basis=estimate_basis(est),
     ))  # fmt: skip
     if est.seconds > 600:
         st.warning(TEXT["estimate_slow"], icon=":material/hourglass_top:")
@@ -330,12 +237,12 @@ def run_view_ui(mgr: RunManager, run_id: str) -> None:
             pos = mgr.queue_positions().get(run_id)
             text = TEXT["queued"].format(pos=pos) if pos else TEXT["queued_unknown"]
             if wait := time_left(mgr, rec):
-                text += " " + TEXT["starts_in"].format(t=wait.text())
+                text += " " + TEXT["starts_in"].format(t=estimate_text(wait))
             st.info(text, icon=":material/schedule:")
         elif rec.status == "running" and (left := time_left(mgr, rec)) is not None:
             st.caption(TEXT["left"].format(
-                left=format_seconds(left.seconds), span=span(left.low, left.high),
-                basis=BASIS[left.basis],
+                left=duration(left.seconds), span=duration_span(left.low, left.high),
+                basis=estimate_basis(left),
             ))  # fmt: skip
         if not controls:
             st.caption(TEXT["not_yours"].format(owner=owner_label))
@@ -347,11 +254,14 @@ def run_view_ui(mgr: RunManager, run_id: str) -> None:
         if done:
             last = metrics.iloc[-1]
             m1, m2, m3, m4 = st.columns(4)
-            m1.metric("val acc", f"{last['val_acc']:.3f}")
-            m2.metric("train acc", f"{last['train_acc']:.3f}")
-            m3.metric("train loss", f"{last['train_loss']:.3f}")
-            m4.metric("examples/s", f"{last['examples_per_s']:,.0f}")
-        fig = training_curves(metrics, n, mgr.progress_history(run_id), font_size=font_size())
+            m1.metric(TEXT["m_val_acc"], f"{last['val_acc']:.3f}")
+            m2.metric(TEXT["m_train_acc"], f"{last['train_acc']:.3f}")
+            m3.metric(TEXT["m_train_loss"], f"{last['train_loss']:.3f}")
+            m4.metric(TEXT["m_examples"], f"{last['examples_per_s']:,.0f}")
+        fig = training_curves(
+            metrics, n, mgr.progress_history(run_id), font_size=font_size(),
+            titles=(TEXT["chart_loss"], TEXT["chart_acc"]), epoch_title=TEXT["chart_epoch"],
+        )  # fmt: skip
         st.plotly_chart(fig, key="train_curves", config={"displaylogo": False})
         if rec.status in LIVE and controls:
             st.button(TEXT["stop"], icon=":material/stop:", key="train_stop",
@@ -375,7 +285,9 @@ def _owner_label(owner: tuple[str | None, bool], user: C.User) -> str:
         return TEXT["owner_class"]
     if uid == user.id:
         return TEXT["owner_you"]
-    return TEXT["owner_pinned"] if pinned and not user.is_teacher else f"student {uid[:4]}"
+    if pinned and not user.is_teacher:
+        return TEXT["owner_pinned"]
+    return TEXT["student"].format(uid=uid[:4])
 
 
 def _delete(mgr: RunManager, run_id: str) -> None:
@@ -437,23 +349,22 @@ def runs_table_ui(mgr: RunManager, run_id: str | None) -> None:
         return
     df = df.assign(owner=[
         TEXT["owner_you"] if u == user.id else TEXT["owner_class"] if u is None
-        else f"student {u[:4]}" + (" · pinned" if p else "")
+        else TEXT["student"].format(uid=u[:4]) + (TEXT["pinned_suffix"] if p else "")
         for u, p in zip(df["user"], df["pinned"], strict=True)
-    ])  # fmt: skip
+    ], status=df["status"].map(lambda v: TEXT["status_plain"].get(v, v)))  # fmt: skip
     cols = ["name", "owner", "status", "epochs_done", "num_epochs", "final_val_acc",
             "best_val_acc", "examples_per_s", "seconds", "size_mb", "device", "created",
             "run_id"]  # fmt: skip
     if not user.is_teacher:
         st.caption(TEXT["your_runs"])
+    names = TEXT["columns"]
+    numbers = {"final_val_acc": "%.3f", "best_val_acc": "%.3f", "examples_per_s": "%.0f",
+               "seconds": "%.1f", "size_mb": "%.1f"}  # fmt: skip
     st.dataframe(
         df[cols], hide_index=True, key="train_table",
         column_config={
-            "final_val_acc": st.column_config.NumberColumn("val acc", format="%.3f"),
-            "best_val_acc": st.column_config.NumberColumn("best val acc", format="%.3f"),
-            "examples_per_s": st.column_config.NumberColumn("examples/s", format="%.0f"),
-            "seconds": st.column_config.NumberColumn("seconds", format="%.1f"),
-            "size_mb": st.column_config.NumberColumn("MB on disk", format="%.1f"),
-            "epochs_done": "epochs", "num_epochs": "of",
+            c: st.column_config.NumberColumn(names[c], format=numbers[c]) if c in numbers
+            else names[c] for c in cols
         },
     )  # fmt: skip
     # Labels must not change while a run lives: the widget keeps its value as the label.
@@ -492,8 +403,8 @@ def learned_ui(mgr: RunManager, run_id: str) -> None:
         c2.number_input(TEXT["sample"], 0, 9_999, step=1, key="train_scrub_sample",
                         help=TEXT["sample_help"])
     )  # fmt: skip
-    shown = {"epoch 0 (init)": 0} if epoch else {}
-    shown[f"after epoch {epoch}" if epoch else "epoch 0 (init)"] = epoch
+    shown = {TEXT["epoch0"]: 0} if epoch else {}
+    shown[TEXT["after_epoch"].format(epoch=epoch) if epoch else TEXT["epoch0"]] = epoch
     got = {name: learned_arrays(mgr, run_id, sample, e) for name, e in shown.items()}
     got = {name: g for name, g in got.items() if g is not None}
     if not got:
@@ -544,13 +455,15 @@ def _import(mgr: RunManager, file) -> tuple[str, str | None]:
     try:
         run_id, added = mgr.store.import_run(file.getvalue(), file.name, current_user().id)
     except RunFileError as exc:
-        return md_escape(exc), None
+        return md_escape(message(exc)), None
     except Exception as exc:  # noqa: BLE001 - a disk or store error: say it, keep the page
-        return md_escape(f"{file.name} could not be imported ({type(exc).__name__}: {exc})."), None
+        error = f"{type(exc).__name__}: {exc}"
+        return md_escape(TEXT["import_failed"].format(name=file.name, error=error)), None
     rec = mgr.store.get(run_id)
     if not added:
         return TEXT["import_known"].format(name=md_escape(rec.name)), run_id
     text = TEXT["import_added"].format(
-        name=md_escape(rec.name), e=rec.epochs_done, n=rec.config.num_epochs, status=rec.status
-    )
+        name=md_escape(rec.name), e=rec.epochs_done, n=rec.config.num_epochs,
+        status=TEXT["status_plain"].get(rec.status, rec.status),
+    )  # fmt: skip
     return text, run_id

@@ -1,10 +1,12 @@
 """The English catalog: one module per page (or shared part), each a ``TEXT`` dict."""
 
-from ui.locales.en import common, data, home, nav
+from ui.locales.en import common, data, home, nav, time, training
 
 CATALOG = {
     "nav": nav.TEXT,
     "common": common.TEXT,
     "home": home.TEXT,
     "data": data.TEXT,
+    "time": time.TEXT,
+    "training": training.TEXT,
 }

@@ -1,10 +1,12 @@
 """The Korean catalog (한국어): the English catalog's sections and keys, one module per page."""
 
-from ui.locales.ko import common, data, home, nav
+from ui.locales.ko import common, data, home, nav, time, training
 
 CATALOG = {
     "nav": nav.TEXT,
     "common": common.TEXT,
     "home": home.TEXT,
     "data": data.TEXT,
+    "time": time.TEXT,
+    "training": training.TEXT,
 }
