@@ -25,6 +25,8 @@ import secrets
 import time
 from dataclasses import dataclass
 
+from cnnviz.errors import KeyedError
+
 STUDENT, TEACHER = "student", "teacher"
 ENV_SECRET = "CNNVIZ_TEACHER_SECRET"
 COOKIE = "cnnviz_id"
@@ -60,7 +62,7 @@ class Limits:
         )
 
 
-class LimitError(ValueError):
+class LimitError(KeyedError, ValueError):
     """A run a student may not start now; the message says why and what to do."""
 
 
@@ -154,20 +156,24 @@ def check_submit(
     if queued_by_user + n_runs > limits.max_queued_per_user:
         raise LimitError(
             f"You have {queued_by_user} run(s) waiting; a student may queue at most "
-            f"{limits.max_queued_per_user} at a time. Stop one, or wait for them to start."
-        )
+            f"{limits.max_queued_per_user} at a time. Stop one, or wait for them to start.",
+            "limit.user_queue", n=queued_by_user, most=limits.max_queued_per_user,
+        )  # fmt: skip
     if queued_total + n_runs > limits.max_queued:
         raise LimitError(
             f"The class queue is full ({queued_total} runs waiting, at most "
-            f"{limits.max_queued}). Try again when some have started."
-        )
+            f"{limits.max_queued}). Try again when some have started.",
+            "limit.class_queue", n=queued_total, most=limits.max_queued,
+        )  # fmt: skip
     if estimate_s is not None and estimate_s > limits.student_max_run_s:
         raise LimitError(
             f"This run would take about {estimate_s / 60:.0f} min on this {device.upper()} "
             f"(students may start runs of up to {limits.student_max_run_s / 60:.0f} min). "
             "Choose fewer training examples or epochs, or a smaller input; the teacher can "
-            "launch full-size runs."
-        )
+            "launch full-size runs.",
+            "limit.too_long", min=round(estimate_s / 60), device=device.upper(),
+            most=round(limits.student_max_run_s / 60),
+        )  # fmt: skip
 
 
 # -- disk ------------------------------------------------------------------------------------

@@ -16,6 +16,8 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
+from cnnviz.errors import KeyedError, KeyedText
+
 MAX_UPLOAD_BYTES = 25 * 1024 * 1024
 # Decoding is bounded before any pixel is decoded (the header gives the size): a 250 KB PNG
 # can hold 8000×8000 pixels. Refused: more than MAX_DECODE_PIXELS (PNG), a longer side more
@@ -39,7 +41,7 @@ ORIENTATION = {2: "FLIP_LEFT_RIGHT", 3: "ROTATE_180", 4: "FLIP_TOP_BOTTOM", 5: "
 log = logging.getLogger("cnnviz")
 
 
-class ImageError(ValueError):
+class ImageError(KeyedError, ValueError):
     """An upload cannot be used; the message says why, in words for the user."""
 
 
@@ -115,29 +117,37 @@ def _decode_bytes(img, full: tuple[int, int]) -> int:
 def _check_shape(fmt: str, w: int, h: int, label: str) -> None:
     """Refuse an empty, absurdly long or (PNG) too large picture, from its header alone."""
     if w < 1 or h < 1:
-        raise ImageError(f"“{label}” has no pixels ({w}×{h}).")
+        raise ImageError(f"“{label}” has no pixels ({w}×{h}).", "image.no_pixels", name=label,
+                         w=w, h=h)  # fmt: skip
     if max(w, h) > MAX_ASPECT * min(w, h):
+        ratio = f"{max(w, h) / min(w, h):,.0f}"
         raise ImageError(
-            f"“{label}” is {w}×{h} pixels, {max(w, h) / min(w, h):,.0f} times longer one way "
-            f"than the other; images up to {MAX_ASPECT}:1 are accepted. Please crop it."
-        )
+            f"“{label}” is {w}×{h} pixels, {ratio} times longer one way "
+            f"than the other; images up to {MAX_ASPECT}:1 are accepted. Please crop it.",
+            "image.aspect", name=label, w=w, h=h, ratio=ratio, most=MAX_ASPECT,
+        )  # fmt: skip
     if fmt == "PNG" and w * h > MAX_DECODE_PIXELS:
         raise ImageError(
             f"“{label}” is {w}×{h} pixels; PNGs over {MAX_DECODE_PIXELS // 10**6} "
-            "megapixels are not decoded. Please upload a smaller image."
-        )
+            "megapixels are not decoded. Please upload a smaller image.",
+            "image.png_pixels", name=label, w=w, h=h, most=MAX_DECODE_PIXELS // 10**6,
+        )  # fmt: skip
 
 
 def _check_memory(img, full: tuple[int, int], label: str) -> None:
     """Refuse what would take more than MAX_DECODE_BYTES to decode, before decoding it."""
     need = _decode_bytes(img, full)
     if need > MAX_DECODE_BYTES:
-        kind = f"a {img.mode} PNG" if img.format == "PNG" else "a progressive JPEG"
+        png = img.format == "PNG"
+        kind = f"a {img.mode} PNG" if png else "a progressive JPEG"
+        mb = f"{need / 2**20:,.0f}"
         raise ImageError(
             f"“{label}” is {kind} of {full[0]}×{full[1]} pixels: decoding it would take "
-            f"{need / 2**20:,.0f} MB (at most {MAX_DECODE_BYTES // 2**20} MB). Please upload "
-            "a smaller image (or, for a photo, a baseline JPEG)."
-        )
+            f"{mb} MB (at most {MAX_DECODE_BYTES // 2**20} MB). Please upload "
+            "a smaller image (or, for a photo, a baseline JPEG).",
+            "image.memory_png" if png else "image.memory_jpeg", name=label, mode=img.mode,
+            w=full[0], h=full[1], mb=mb, most=MAX_DECODE_BYTES // 2**20,
+        )  # fmt: skip
 
 
 def _orientation(img, notes: list[str]) -> int:
@@ -147,7 +157,8 @@ def _orientation(img, notes: list[str]) -> int:
     try:
         value = img.getexif().get(ExifTags.Base.Orientation, 1)
     except Exception:  # noqa: BLE001 - Pillow raises many kinds on a damaged EXIF block
-        notes.append("its EXIF data is damaged: its orientation was ignored")
+        notes.append(KeyedText("its EXIF data is damaged: its orientation was ignored",
+                               "note.exif_damaged"))  # fmt: skip
         return 1
     return value if value in ORIENTATION else 1
 
@@ -219,27 +230,32 @@ def load_upload(
 
     label = _label(name)
     if not data:
-        raise ImageError(f"“{label}” is empty.")
+        raise ImageError(f"“{label}” is empty.", "image.empty", name=label)
     if len(data) > MAX_UPLOAD_BYTES:
+        mb = f"{len(data) / 2**20:.0f}"
         raise ImageError(
-            f"“{label}” is {len(data) / 2**20:.0f} MB; uploads are limited to "
-            f"{MAX_UPLOAD_BYTES // 2**20} MB."
-        )
+            f"“{label}” is {mb} MB; uploads are limited to {MAX_UPLOAD_BYTES // 2**20} MB.",
+            "image.upload_size", name=label, mb=mb, most=MAX_UPLOAD_BYTES // 2**20,
+        )  # fmt: skip
     notes: list[str] = []
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             img = Image.open(io.BytesIO(bytes(data)))
             if img.format not in FORMATS:
-                raise ImageError(f"“{label}” is a {img.format} file; please upload a PNG or JPEG.")
+                raise ImageError(
+                    f"“{label}” is a {img.format} file; please upload a PNG or JPEG.",
+                    "image.format", name=label, format=img.format,
+                )  # fmt: skip
             w, h = img.size
             _check_shape(img.format, w, h, label)
             frames = getattr(img, "n_frames", 1)
             if frames > 1 and img.format == "MPO":
-                notes.append(f"a phone's multi-picture JPEG (MPO, {frames} pictures): the first "
-                             "is used")  # fmt: skip
+                notes.append(KeyedText(f"a phone's multi-picture JPEG (MPO, {frames} pictures): "
+                                       "the first is used", "note.mpo", n=frames))  # fmt: skip
             elif frames > 1:
-                notes.append(f"animated image with {frames} frames: the first is used")
+                notes.append(KeyedText(f"animated image with {frames} frames: the first is used",
+                                       "note.animated", n=frames))  # fmt: skip
             if frames > 1:
                 img.seek(0)
             if img.format in ("JPEG", "MPO") and max(w, h) > 2 * max_side:
@@ -251,32 +267,40 @@ def load_upload(
             alpha = "A" in img.getbands() or (img.mode == "P" and "transparency" in img.info)
             peak = None
             if img.mode in SIXTEEN_BIT:
-                notes.append("16-bit image: scaled to 0..1")
+                notes.append(KeyedText("16-bit image: scaled to 0..1", "note.16bit"))
                 big = img.mode.startswith("I;16") or (img.getextrema()[1] or 0) > 255
                 peak = 65535.0 if big else 255.0
             if alpha:
-                notes.append("transparent areas were put on a white background")
+                notes.append(KeyedText("transparent areas were put on a white background",
+                                       "note.alpha"))  # fmt: skip
             small = _shrink(img, fit_size(*img.size, max_side), color, alpha, peak)
             del img
     except ImageError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise ImageError(f"“{label}” is too large to decode safely ({exc}).") from None
+        raise ImageError(f"“{label}” is too large to decode safely ({exc}).", "image.bomb",
+                         name=label, detail=str(exc)) from None  # fmt: skip
     except UnidentifiedImageError:
-        raise ImageError(f"“{label}” is not an image cnnviz can read (PNG or JPEG).") from None
+        raise ImageError(f"“{label}” is not an image cnnviz can read (PNG or JPEG).",
+                         "image.unreadable", name=label) from None  # fmt: skip
     except MemoryError:
-        raise ImageError(f"“{label}” is too large to decode here.") from None
+        raise ImageError(f"“{label}” is too large to decode here.", "image.no_memory",
+                         name=label) from None  # fmt: skip
     except Exception as exc:  # noqa: BLE001 - OSError, SyntaxError, ValueError … from a bad file
+        detail = f"{type(exc).__name__}: {exc}"
         raise ImageError(
-            f"“{label}” looks damaged and could not be decoded ({type(exc).__name__}: {exc})."
-        ) from None
+            f"“{label}” looks damaged and could not be decoded ({detail}).", "image.damaged",
+            name=label, detail=detail,
+        ) from None  # fmt: skip
     if orientation != 1:
         small = small.transpose(getattr(Image.Transpose, ORIENTATION[orientation]))
-        notes.append(f"turned upright (its EXIF orientation is {orientation})")
+        notes.append(KeyedText(f"turned upright (its EXIF orientation is {orientation})",
+                               "note.upright", n=orientation))  # fmt: skip
         if orientation >= 5:
             w, h = h, w
     if max(w, h) > max_side:
-        notes.append(f"downscaled from {w}×{h} to fit {max_side}×{max_side}")
+        notes.append(KeyedText(f"downscaled from {w}×{h} to fit {max_side}×{max_side}",
+                               "note.downscaled", w=w, h=h, side=max_side))  # fmt: skip
     arr = np.asarray(small, dtype=np.float32)
     if peak is None:
         arr = arr / 255.0

@@ -171,3 +171,58 @@ def test_every_page_renders_in_korean(page):
     assert not at.exception, [e.value for e in at.exception]
     assert not [e.value for e in at.error if "문제가 생겼습니다" in e.value]  # the boundary
     assert at.title and HANGUL.search(at.title[0].value), (page, [t.value for t in at.title])
+
+
+# -- the library's messages by key ---------------------------------------------------------
+
+
+def keyed_errors():
+    """Real errors and notes of the library, each with its key."""
+    import io
+
+    from PIL import Image
+
+    from cnnviz import classroom as C
+    from cnnviz import images
+
+    out = []
+    for data, name in ((b"", "empty.png"), (b"not an image", "notes.png")):
+        with pytest.raises(images.ImageError) as got:
+            images.load_upload(data, name)
+        out.append(got.value)
+    buf = io.BytesIO()
+    Image.new("L", (4000, 40)).save(buf, "PNG")
+    with pytest.raises(images.ImageError) as got:
+        images.load_upload(buf.getvalue(), "long.png")
+    out.append(got.value)
+    buf = io.BytesIO()
+    Image.new("LA", (300, 200)).save(buf, "PNG")
+    out += images.load_upload(buf.getvalue(), "alpha.png", max_side=64).notes
+    student, limits = C.User("s1"), C.Limits()
+    for queued, total, seconds in ((4, 4, 1.0), (0, 60, 1.0), (0, 0, 3600.0)):
+        with pytest.raises(C.LimitError) as got:
+            C.check_submit(student, 1, queued, total, seconds, limits)
+        out.append(got.value)
+    return out
+
+
+def test_library_messages_have_keys_in_both_catalogs():
+    from ui.i18n import message
+
+    found = keyed_errors()
+    assert {e.key for e in found} >= {"image.empty", "image.aspect", "note.alpha"}
+    for exc in found:
+        assert exc.key in EN["errors"], exc.key
+        # The English catalog says what the library says (the CLI and logs print str(exc)).
+        assert EN["errors"][exc.key].format(**exc.params) == str(exc)
+        assert message(exc, "en") == str(exc)
+        korean = message(exc, "ko")
+        assert HANGUL.search(korean) and korean == KO["errors"][exc.key].format(**exc.params)
+
+
+def test_an_unknown_key_falls_back_to_english():
+    from cnnviz.errors import KeyedError
+    from ui.i18n import message
+
+    assert message(KeyedError("plain English", "no.such.key"), "ko") == "plain English"
+    assert message(ValueError("no key at all"), "ko") == "no key at all"

@@ -222,6 +222,11 @@ def md_escape(text: object) -> str:
 TIME = i18n.texts("time")
 
 
+def class_names() -> tuple[str, ...]:
+    """Fashion-MNIST's ten class names in the page's language (d2l's text labels in English)."""
+    return tuple(TEXT["classes"])
+
+
 def duration(seconds: float) -> str:
     """'40 s', '3 min' in the page's language (cnnviz.estimates.format_seconds)."""
     from cnnviz.estimates import format_seconds

@@ -110,11 +110,12 @@ def labels(section: str, key: str):
     return lambda option: text[key].get(option, str(option))
 
 
-def message(exc: BaseException) -> str:
-    """A library error's message in the current language: its ``key`` and ``params`` looked up
-    in the ``errors`` section (``cnnviz.errors.KeyedError``), else its English text."""
+def message(exc: object, lang: str | None = None) -> str:
+    """A library error's (or note's) message in the current language (or ``lang``): its
+    ``key`` and ``params`` looked up in the ``errors`` section (``cnnviz.errors.KeyedError``,
+    ``KeyedText``), else its English text."""
     key = getattr(exc, "key", None)
-    lang = current()
+    lang = lang or current()
     if key is None or lang == DEFAULT:
         return str(exc)
     template = CATALOGS[lang].get("errors", {}).get(key)

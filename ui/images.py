@@ -5,8 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from cnnviz import images
-from cnnviz.data import TEXT_LABELS
-from ui.common import SHARE, load_data, md_escape
+from ui.common import SHARE, class_names, data_or_message, md_escape
+from ui.i18n import labels, message, texts
+
+TEXT = texts("images")
 
 SOURCES = (
     "Stripes 6×8 (d2l 7.2)",
@@ -17,7 +19,12 @@ SOURCES = (
 )
 
 
-@st.cache_data(max_entries=16, show_spinner="Decoding the upload…")
+def display_name(name: str) -> str:
+    """A picked image's name as captions show it, in the page's language."""
+    return TEXT["names"].get(name, name)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
 def _decode(data: bytes, name: str, max_side: int, color: bool):
     return images.load_upload(data, name, max_side=max_side, color=color)
 
@@ -25,8 +32,8 @@ def _decode(data: bytes, name: str, max_side: int, color: bool):
 def _canvas_ui(key: str) -> images.LoadedImage | None:
     from streamlit_drawable_canvas import st_canvas  # only importable inside a running app
 
-    size = st.slider("Drawing resolution (pixels)", 8, 64, 28, key=f"{key}_draw_size")
-    stroke = st.slider("Brush width", 4, 40, 18, key=f"{key}_brush")
+    size = st.slider(TEXT["draw_size"], 8, 64, 28, key=f"{key}_draw_size")
+    stroke = st.slider(TEXT["brush"], 4, 40, 18, key=f"{key}_brush")
     result = st_canvas(
         stroke_width=stroke,
         stroke_color="#ffffff",
@@ -45,7 +52,7 @@ def _canvas_ui(key: str) -> images.LoadedImage | None:
         st.session_state[drawn_key] = X  # keep the drawing across reruns and source switches
     X = st.session_state.get(drawn_key)
     if X is None:
-        st.info("Draw on the black square with the mouse; the lesson uses your strokes.")
+        st.info(TEXT["draw_hint"])
         X = images.seed_stripes().unsqueeze(0)
         return images.LoadedImage(X, "stripes (until you draw)")
     return images.LoadedImage(X, "drawing")
@@ -53,19 +60,21 @@ def _canvas_ui(key: str) -> images.LoadedImage | None:
 
 def _upload_ui(key: str, max_side: int, color: bool) -> images.LoadedImage | None:
     file = st.file_uploader(
-        "PNG or JPEG", type=["png", "jpg", "jpeg"], key=f"{key}_upload",
+        TEXT["upload"], type=["png", "jpg", "jpeg"], key=f"{key}_upload",
         max_upload_size=images.MAX_UPLOAD_BYTES // 2**20,
     )  # fmt: skip
     if file is None:
-        st.info("Upload a PNG or JPEG; until then the stripes image is used.")
+        st.info(TEXT["upload_hint"])
         return images.LoadedImage(images.seed_stripes().unsqueeze(0), "stripes (no upload yet)")
     try:
-        loaded = _decode(file.getvalue(), file.name, max_side, color)
+        with st.spinner(texts("common")["decoding"]):
+            loaded = _decode(file.getvalue(), file.name, max_side, color)
     except images.ImageError as exc:
-        st.error(md_escape(exc), icon=":material/broken_image:")
+        st.error(md_escape(message(exc)), icon=":material/broken_image:")
         return None
     for note in loaded.notes:
-        st.info(md_escape(f"{file.name}: {note}."), icon=":material/info:")
+        text = TEXT["note"].format(name=file.name, note=message(note))
+        st.info(md_escape(text), icon=":material/info:")
     return loaded
 
 
@@ -80,25 +89,26 @@ def image_source_ui(
         max_side: uploads are downscaled to fit this.
         default: index into SOURCES of the initial choice.
     """
-    source = st.selectbox("Input image", SOURCES, index=default, key=f"{key}_source", bind=SHARE)
+    source = st.selectbox(
+        TEXT["source"], SOURCES, index=default, key=f"{key}_source", bind=SHARE,
+        format_func=labels("images", "sources"),
+    )  # fmt: skip
     if source == SOURCES[0]:
         loaded = images.LoadedImage(images.seed_stripes().unsqueeze(0), "stripes")
     elif source == SOURCES[1]:
         loaded = images.LoadedImage(images.seed_matrix().unsqueeze(0), "matrix 0..8")
     elif source == SOURCES[2]:
-        try:
-            data = load_data()
-        except Exception as exc:  # noqa: BLE001 - missing or damaged data: say so, keep going
-            st.warning(str(exc))
+        data = data_or_message()  # missing or damaged: said, and the lesson waits
+        if data is None:
             return None
         c1, c2 = st.columns(2)
         label = c1.selectbox(
-            "Class", range(10), format_func=lambda i: TEXT_LABELS[i], key=f"{key}_class",
+            TEXT["class"], range(10), format_func=lambda i: class_names()[i], key=f"{key}_class",
             bind=SHARE,
         )  # fmt: skip
-        index = c2.number_input("Sample", 0, 5999, 0, key=f"{key}_sample", bind=SHARE)
+        index = c2.number_input(TEXT["sample"], 0, 5999, 0, key=f"{key}_sample", bind=SHARE)
         X = images.fashion_sample(data.test_images, data.test_labels, label, int(index))
-        loaded = images.LoadedImage(X, f"{TEXT_LABELS[label]} #{index}")
+        loaded = images.LoadedImage(X, f"{class_names()[label]} #{index}")
     elif source == SOURCES[3]:
         loaded = _canvas_ui(key)
     else:

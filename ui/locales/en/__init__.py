@@ -1,6 +1,6 @@
 """The English catalog: one module per page (or shared part), each a ``TEXT`` dict."""
 
-from ui.locales.en import common, data, home, nav, time, training
+from ui.locales.en import common, data, errors, home, images, nav, time, training
 
 CATALOG = {
     "nav": nav.TEXT,
@@ -9,4 +9,6 @@ CATALOG = {
     "data": data.TEXT,
     "time": time.TEXT,
     "training": training.TEXT,
+    "errors": errors.TEXT,
+    "images": images.TEXT,
 }

@@ -1,6 +1,6 @@
 """Strings every page shares: the sidebar, the dataset messages, the error boundary."""
 
-from cnnviz.data import HOW_TO
+from cnnviz.data import HOW_TO, TEXT_LABELS
 
 TEXT = {
     "language": "Language · 언어",
@@ -19,4 +19,6 @@ TEXT = {
     "setting or reload the page to try again.",
     "this_page": "this page",
     "decoding": "Decoding the upload…",
+    # Fashion-MNIST's classes (d2l's text labels), as pages and charts name them
+    "classes": TEXT_LABELS,
 }

@@ -1,6 +1,6 @@
 """The Korean catalog (한국어): the English catalog's sections and keys, one module per page."""
 
-from ui.locales.ko import common, data, home, nav, time, training
+from ui.locales.ko import common, data, errors, home, images, nav, time, training
 
 CATALOG = {
     "nav": nav.TEXT,
@@ -9,4 +9,6 @@ CATALOG = {
     "data": data.TEXT,
     "time": time.TEXT,
     "training": training.TEXT,
+    "errors": errors.TEXT,
+    "images": images.TEXT,
 }

@@ -1,0 +1,38 @@
+"""The library's messages by key (cnnviz.errors.KeyedError, KeyedText): the English text the
+library itself writes (pages show ``str(exc)`` in English), kept here so every key has a
+Korean counterpart and the placeholders can be checked."""
+
+TEXT = {
+    "image.no_pixels": "“{name}” has no pixels ({w}×{h}).",
+    "image.aspect": "“{name}” is {w}×{h} pixels, {ratio} times longer one way than the other; "
+    "images up to {most}:1 are accepted. Please crop it.",
+    "image.png_pixels": "“{name}” is {w}×{h} pixels; PNGs over {most} megapixels are not decoded. "
+    "Please upload a smaller image.",
+    "image.memory_png": "“{name}” is a {mode} PNG of {w}×{h} pixels: decoding it would take {mb} "
+    "MB (at most {most} MB). Please upload a smaller image (or, for a photo, "
+    "a baseline JPEG).",
+    "image.memory_jpeg": "“{name}” is a progressive JPEG of {w}×{h} pixels: decoding it would "
+    "take {mb} MB (at most {most} MB). Please upload a smaller image (or, "
+    "for a photo, a baseline JPEG).",
+    "image.empty": "“{name}” is empty.",
+    "image.upload_size": "“{name}” is {mb} MB; uploads are limited to {most} MB.",
+    "image.format": "“{name}” is a {format} file; please upload a PNG or JPEG.",
+    "image.bomb": "“{name}” is too large to decode safely ({detail}).",
+    "image.unreadable": "“{name}” is not an image cnnviz can read (PNG or JPEG).",
+    "image.no_memory": "“{name}” is too large to decode here.",
+    "image.damaged": "“{name}” looks damaged and could not be decoded ({detail}).",
+    "note.exif_damaged": "its EXIF data is damaged: its orientation was ignored",
+    "note.mpo": "a phone's multi-picture JPEG (MPO, {n} pictures): the first is used",
+    "note.animated": "animated image with {n} frames: the first is used",
+    "note.16bit": "16-bit image: scaled to 0..1",
+    "note.alpha": "transparent areas were put on a white background",
+    "note.upright": "turned upright (its EXIF orientation is {n})",
+    "note.downscaled": "downscaled from {w}×{h} to fit {side}×{side}",
+    "limit.user_queue": "You have {n} run(s) waiting; a student may queue at most {most} at a "
+    "time. Stop one, or wait for them to start.",
+    "limit.class_queue": "The class queue is full ({n} runs waiting, at most {most}). Try again "
+    "when some have started.",
+    "limit.too_long": "This run would take about {min} min on this {device} (students may start "
+    "runs of up to {most} min). Choose fewer training examples or epochs, or a "
+    "smaller input; the teacher can launch full-size runs.",
+}

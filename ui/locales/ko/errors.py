@@ -1,0 +1,36 @@
+"""라이브러리 메시지의 한국어 번역 (키별; cnnviz.errors.KeyedError, KeyedText)."""
+
+TEXT = {
+    "image.no_pixels": "“{name}”에는 픽셀이 없습니다 ({w}×{h}).",
+    "image.aspect": "“{name}”은(는) {w}×{h} 픽셀로, 한쪽이 다른 쪽보다 {ratio}배 깁니다. 가로세로 "
+    "비율 {most}:1까지 받습니다. 이미지를 잘라 주세요.",
+    "image.png_pixels": "“{name}”은(는) {w}×{h} 픽셀입니다. {most}메가픽셀이 넘는 PNG는 "
+    "디코딩하지 않습니다. 더 작은 이미지를 올려 주세요.",
+    "image.memory_png": "“{name}”은(는) {w}×{h} 픽셀의 {mode} PNG입니다: 디코딩에 {mb} MB가 "
+    "필요합니다 (최대 {most} MB). 더 작은 이미지를 올려 주세요 (사진이라면 "
+    "베이스라인 JPEG도 됩니다).",
+    "image.memory_jpeg": "“{name}”은(는) {w}×{h} 픽셀의 프로그레시브 JPEG입니다: 디코딩에 {mb} "
+    "MB가 필요합니다 (최대 {most} MB). 더 작은 이미지를 올려 주세요 "
+    "(사진이라면 베이스라인 JPEG도 됩니다).",
+    "image.empty": "“{name}”은(는) 비어 있습니다.",
+    "image.upload_size": "“{name}”은(는) {mb} MB입니다. 업로드는 {most} MB까지입니다.",
+    "image.format": "“{name}”은(는) {format} 파일입니다. PNG나 JPEG를 올려 주세요.",
+    "image.bomb": "“{name}”은(는) 안전하게 디코딩하기에는 너무 큽니다 ({detail}).",
+    "image.unreadable": "“{name}”은(는) cnnviz가 읽을 수 있는 이미지 (PNG나 JPEG)가 아닙니다.",
+    "image.no_memory": "“{name}”은(는) 여기서 디코딩하기에는 너무 큽니다.",
+    "image.damaged": "“{name}”은(는) 손상된 것 같아 디코딩하지 못했습니다 ({detail}).",
+    "note.exif_damaged": "EXIF 데이터가 손상되어 방향 정보를 무시했습니다",
+    "note.mpo": "휴대폰의 다중 사진 JPEG (MPO, 사진 {n}장): 첫 번째 사진을 씁니다",
+    "note.animated": "프레임 {n}개짜리 움직이는 이미지: 첫 번째 프레임을 씁니다",
+    "note.16bit": "16비트 이미지: 0..1로 맞췄습니다",
+    "note.alpha": "투명한 부분은 흰 배경 위에 놓았습니다",
+    "note.upright": "바로 세웠습니다 (EXIF 방향 값 {n})",
+    "note.downscaled": "{w}×{h}에서 {side}×{side}에 맞게 줄였습니다",
+    "limit.user_queue": "대기 중인 실행이 {n}개 있습니다. 학생은 한 번에 {most}개까지 대기시킬 수 "
+    "있습니다. 하나를 중지하거나 시작될 때까지 기다리세요.",
+    "limit.class_queue": "반 전체 대기열이 가득 찼습니다 (대기 중 {n}개, 최대 {most}개). 몇 개가 "
+    "시작된 뒤에 다시 시도하세요.",
+    "limit.too_long": "이 실행은 이 {device}에서 약 {min}분 걸립니다 (학생은 {most}분까지의 "
+    "실행만 시작할 수 있습니다). 학습 예제나 에포크 수를 줄이거나 입력을 작게 "
+    "하세요. 전체 크기 실행은 교사가 시작할 수 있습니다.",
+}
