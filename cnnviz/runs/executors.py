@@ -62,6 +62,18 @@ class Executor(Protocol):
     def shutdown(self) -> None: ...
 
 
+def default_threads(slots: int) -> int:
+    """Torch threads per worker: ``$CNNVIZ_THREADS``, else the cores less one (left to the
+    web server, so pages stay quick while runs train), shared between the workers.
+
+    Measured on the 2-core dev machine with the web server busy: LeNet trained at ~2,500–3,000
+    examples/s on one thread and ~650–1,500 on two, which fought the server for the cores."""
+    raw = os.environ.get("CNNVIZ_THREADS", "")
+    if raw.isdigit() and int(raw) > 0:
+        return int(raw)
+    return max(1, ((os.cpu_count() or 2) - 1) // max(1, slots))
+
+
 def exit_reason(code: int | None) -> str:
     """Why a worker process ended, in words ("the worker process was killed (signal 9)")."""
     if code is None:
@@ -176,7 +188,8 @@ class ProcessExecutor:
     kind = "process"
 
     def __init__(self, root: Path, slots: int = 1, threads: int | None = None):
-        self.root, self.slots, self.threads = Path(root), max(1, int(slots)), threads
+        self.root, self.slots = Path(root), max(1, int(slots))
+        self.threads = threads or default_threads(self.slots)
         self._workers: list[_Worker] = []
         self._send_lock = threading.Lock()
         self._lock = threading.Lock()
@@ -188,6 +201,9 @@ class ProcessExecutor:
         ours, theirs = socket.socketpair()
         package_root = str(Path(__file__).resolve().parents[2])
         env = dict(os.environ)
+        # Idle OpenMP threads sleep instead of spinning: on a busy machine (the web server,
+        # browsers, another worker) spinning threads cost a run half its speed or more.
+        env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
         cmd = [sys.executable, "-m", "cnnviz.runs.worker", "--fd", str(theirs.fileno()),
                "--root", str(self.root)]  # fmt: skip

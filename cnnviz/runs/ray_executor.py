@@ -100,7 +100,7 @@ class RayExecutor:
         self.slots = max(1, int(slots)) if slots else 1
         self._want_slots = slots
         self.address = address if address is not None else os.environ.get(ENV_ADDRESS) or None
-        self.threads = threads
+        self.threads = threads or max(1, int(cpus_per_run))  # a run uses the CPUs it asked for
         self.cpus_per_run = cpus_per_run
         self.gpus_per_run = gpus_per_run
         if gpus_per_run is None and (raw := os.environ.get(ENV_GPUS)):
@@ -127,7 +127,10 @@ class RayExecutor:
                 package = str(Path(__file__).resolve().parents[1])
                 ray.init(
                     address=self.address,
-                    runtime_env={"py_modules": [package]},
+                    runtime_env={
+                        "py_modules": [package],
+                        "env_vars": {"OMP_WAIT_POLICY": "PASSIVE"},  # see executors.py
+                    },
                     logging_level=logging.WARNING,
                     include_dashboard=False,
                 )
