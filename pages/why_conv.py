@@ -9,54 +9,19 @@ from cnnviz.kernels import KERNEL_PRESETS, kernel_tensor
 from cnnviz.plots import lessons as plots
 from ui import image_source_ui, page_header
 from ui.common import SHARE, md_escape
+from ui.i18n import texts
+from ui.images import display_name
+from ui.kernels import kernel_label
 
-CONV_CHECK = "conv: equivariance error"
-DENSE_CHECK = "dense: equivariance error"
-TEXT = {
-    "title": "Why convolutions",
-    "intro": (
-        "A hidden layer for images could connect every pixel to every hidden unit. d2l 7.1 "
-        "shows why nobody does: the parameter count explodes, and the layer would have to learn "
-        "the same detector again at every position. A convolution shares one small kernel "
-        "across the image instead."
-    ),
-    "params": "1. Parameters: fully connected against convolution",
-    "params_help": (
-        "A layer mapping a c_in-channel h×w image to a c_out-channel h×w hidden image. "
-        "Fully connected: every output unit has a weight for every input value. "
-        "Convolution: one k×k kernel per (input, output) channel pair, shared everywhere."
-    ),
-    "shift": "2. Translation: the conv output moves with the input",
-    "shift_help": (
-        "Shift the image: the conv output is the old output, shifted by the same amount "
-        "(the image wraps around the border, so the check is exact; cnnviz's extension). "
-        "A fully connected layer with random weights has no such structure: its output "
-        "for the shifted image is unrelated to its old output."
-    ),
-    "sizes": "3. One conv net, inputs of any size",
-    "sizes_help": (
-        "This small net ends in global average pooling (nn.AdaptiveAvgPool2d(1)): whatever "
-        "the height and width, each of the 16 channels is averaged to one number, so the final "
-        "linear layer always gets 16 inputs. A head that flattens the feature maps instead "
-        "is tied to the size it was built for."
-    ),
-    "notes": (
-        "**Can a CNN take images of different sizes?** (the seed's question on 7.1)\n"
-        "- *Dynamic padding*: pad every image of a batch to the same size before the network.\n"
-        "- *Global average pooling*: after the last conv layer, average each channel over the "
-        "whole map, giving a fixed-length vector for any input size (shown above).\n"
-        "- *Fully convolutional networks (FCN)*: only conv layers, no dense layer; the output "
-        "grows with the input, as in image segmentation."
-    ),
-}
+TEXT = texts("why_conv")
 
 
 @st.cache_data(show_spinner=False)
-def _shapes_table(sizes: tuple[int, ...]):
-    return plots.shapes_table(lessons.gap_shapes(list(sizes)))
+def _shapes_table(sizes: tuple[int, ...], column: str):
+    return plots.shapes_table(lessons.gap_shapes(list(sizes)), column)
 
 
-page_header(TEXT["title"], "7.1", TEXT["intro"])
+page_header(TEXT["title"], TEXT["lesson"], TEXT["intro"])
 
 
 # Each part is a fragment: a change reruns and redraws that part only.
@@ -65,19 +30,22 @@ def parameter_counts() -> None:
     st.header(TEXT["params"])
     st.caption(TEXT["params_help"])
     c = st.columns(5)
-    height = c[0].number_input("Image height", 1, 100_000, 1000, key="why_height", bind=SHARE)
-    width = c[1].number_input("Image width", 1, 100_000, 1000, key="why_width", bind=SHARE)
-    c_in = c[2].number_input("Input channels", 1, 1024, 1, key="why_c_in", bind=SHARE)
-    c_out = c[3].number_input("Hidden channels", 1, 1024, 1, key="why_c_out", bind=SHARE)
-    kernel = c[4].number_input("Kernel size k", 1, 31, 3, key="why_kernel_size", bind=SHARE)
+    height = c[0].number_input(TEXT["height"], 1, 100_000, 1000, key="why_height", bind=SHARE)
+    width = c[1].number_input(TEXT["width"], 1, 100_000, 1000, key="why_width", bind=SHARE)
+    c_in = c[2].number_input(TEXT["c_in"], 1, 1024, 1, key="why_c_in", bind=SHARE)
+    c_out = c[3].number_input(TEXT["c_out"], 1, 1024, 1, key="why_c_out", bind=SHARE)
+    kernel = c[4].number_input(TEXT["kernel_size"], 1, 31, 3, key="why_kernel_size", bind=SHARE)
     pc = lessons.param_counts(int(height), int(width), int(c_in), int(c_out), int(kernel))
     m = st.columns(3)
-    m[0].metric("Fully connected parameters", f"{pc.fc:.3e}" if pc.fc >= 1e7 else f"{pc.fc:,}")
-    m[1].metric("Conv parameters", f"{pc.conv:,}")
-    m[2].metric("Ratio", f"{pc.ratio:.3g}×")
-    st.markdown(f"Fully connected (weights + biases): `{pc.fc_formula}`")
-    st.markdown(f"Convolution (weights + biases): `{pc.conv_formula}`")
-    st.plotly_chart(plots.param_bars(pc.fc, pc.conv), key="why_param_chart")
+    m[0].metric(TEXT["m_fc"], f"{pc.fc:.3e}" if pc.fc >= 1e7 else f"{pc.fc:,}")
+    m[1].metric(TEXT["m_conv"], f"{pc.conv:,}")
+    m[2].metric(TEXT["m_ratio"], f"{pc.ratio:.3g}×")
+    st.markdown(TEXT["fc_formula"].format(formula=pc.fc_formula))
+    st.markdown(TEXT["conv_formula"].format(formula=pc.conv_formula))
+    st.plotly_chart(
+        plots.param_bars(pc.fc, pc.conv, TEXT["bar_fc"], TEXT["bar_conv"], TEXT["bar_axis"]),
+        key="why_param_chart",
+    )
 
 
 @st.fragment
@@ -87,26 +55,28 @@ def translation() -> None:
     left, right = st.columns([1, 2])
     with left:
         loaded = image_source_ui("why", max_side=lessons.TRANSLATION_MAX_SIDE)
-        kname = st.selectbox("Kernel", list(KERNEL_PRESETS), index=2, key="why_kernel", bind=SHARE)
-        dy = st.slider("Shift down (rows)", -8, 8, 0, key="why_dy", bind=SHARE)
-        dx = st.slider("Shift right (columns)", -8, 8, 2, key="why_dx", bind=SHARE)
+        kname = st.selectbox(
+            TEXT["kernel"], list(KERNEL_PRESETS), index=2, key="why_kernel", bind=SHARE,
+            format_func=kernel_label,
+        )  # fmt: skip
+        dy = st.slider(TEXT["dy"], -8, 8, 0, key="why_dy", bind=SHARE)
+        dx = st.slider(TEXT["dx"], -8, 8, 2, key="why_dx", bind=SHARE)
     if loaded is not None:
         demo = lessons.translation_demo(loaded.X, kernel_tensor(kname), dy, dx)
         with right:
             m = st.columns(2)
-            m[0].metric(
-                CONV_CHECK, f"{demo.conv_error:.2g}", help="max |conv(shift X) − shift(conv X)|"
-            )
-            m[1].metric(DENSE_CHECK, f"{demo.dense_error:.3g}",
+            m[0].metric(TEXT["conv_check"], f"{demo.conv_error:.2g}",
+                        help="max |conv(shift X) − shift(conv X)|")  # fmt: skip
+            m[1].metric(TEXT["dense_check"], f"{demo.dense_error:.3g}",
                         help="max |dense(shift X) − shift(dense X)|")  # fmt: skip
-            st.caption(
-                f"Input {tuple(demo.X.shape)} ({md_escape(loaded.name)}); the dense layer holds "
-                f"{demo.X.numel() ** 2:,} weights. Its outputs reach {demo.dense_scale:.3g}."
-            )
+            st.caption(TEXT["input_caption"].format(
+                shape=tuple(demo.X.shape), name=md_escape(display_name(loaded.name)),
+                weights=demo.X.numel() ** 2, scale=demo.dense_scale,
+            ))  # fmt: skip
         grid = [demo.X, demo.X_shifted, demo.conv, demo.conv_of_shifted, demo.dense]
         grid.append(demo.dense_of_shifted)
-        titles = ["X", f"X shifted by ({dy}, {dx})", "conv(X)", "conv(shifted X)"]
-        titles += ["dense(X)", "dense(shifted X)"]
+        titles = ["X", TEXT["t_shifted"].format(dy=dy, dx=dx), "conv(X)", TEXT["t_conv_shifted"]]
+        titles += ["dense(X)", TEXT["t_dense_shifted"]]
         st.plotly_chart(
             plots.heatmap_row(grid, titles, cols=2, height=260, annotate=False),
             key="why_shift_chart",
@@ -118,18 +88,15 @@ def any_input_size() -> None:
     st.header(TEXT["sizes"])
     st.caption(TEXT["sizes_help"])
     sizes = st.multiselect(
-        "Input sizes (square)", [8, 16, 28, 32, 64, 96, 128, 224], [28, 64, 96], key="why_sizes"
+        TEXT["sizes_pick"], [8, 16, 28, 32, 64, 96, 128, 224], [28, 64, 96], key="why_sizes"
     )
     if not sizes:
-        st.warning("Pick at least one input size.")
+        st.warning(TEXT["sizes_none"])
     else:
-        st.dataframe(_shapes_table(tuple(sorted(sizes))), key="why_shapes")
+        st.dataframe(_shapes_table(tuple(sorted(sizes)), TEXT["size_column"]), key="why_shapes")
         first, other = sorted(sizes)[0], sorted(sizes)[-1]
         error = lessons.flatten_head_error(first, other if other != first else first + 4)
-        st.markdown(
-            f"A Flatten → Linear head built for {first}×{first} inputs, fed a larger image, "
-            f"fails in torch with: `{error}`"
-        )
+        st.markdown(TEXT["flatten_error"].format(n=first, error=error))
 
 
 # ---------------------------------------------------------------- 1. parameter counts

@@ -15,17 +15,16 @@ import torch
 from cnnviz.kernels import KERNEL_PRESETS
 from ui import state
 from ui.common import SHARE
+from ui.i18n import texts
 
 CUSTOM = "Custom…"
-TEXT = {
-    "preset": "Kernel",
-    "preset_help": "The book's [1, −1] edge detector, classic image filters, or your own.",
-    "rows": "Kernel rows",
-    "cols": "Kernel columns",
-    "grid_help": "Click a cell to type a number; the output updates when you leave the cell.",
-    "empty_cell": "Empty kernel cells count as 0.",
-}
+TEXT = texts("kernels")
 MAX_KERNEL_SIDE = 7
+
+
+def kernel_label(name: str) -> str:
+    """A kernel preset's name in the page's language (the option values stay English)."""
+    return TEXT["presets"].get(name, name)
 
 
 def _identity(kh: int, kw: int) -> list[list[float]]:
@@ -46,7 +45,7 @@ def kernel_editor_ui(key: str, default: str | None = None) -> torch.Tensor:
     index = names.index(default) if default in names else 0
     preset = st.selectbox(
         TEXT["preset"], names, index=index, key=f"{key}_kernel_preset",
-        help=TEXT["preset_help"], bind=SHARE,
+        help=TEXT["preset_help"], bind=SHARE, format_func=kernel_label,
     )  # fmt: skip
     if preset == CUSTOM:
         c1, c2 = st.columns(2)

@@ -32,7 +32,10 @@ def _layout(title: str | None, height: int | None, fixed: bool = False, **extra)
     )
 
 
-def param_bars(fc: int, conv: int, fc_label: str = "fully connected", conv_label: str = "conv"):
+def param_bars(
+    fc: int, conv: int, fc_label: str = "fully connected", conv_label: str = "conv",
+    axis_title: str = "parameters (log scale)",
+):  # fmt: skip
     """Two bars on a log scale: a dense layer's parameters against a conv layer's (d2l 7.1)."""
     bar = dict(
         type="bar",
@@ -44,7 +47,7 @@ def param_bars(fc: int, conv: int, fc_label: str = "fully connected", conv_label
         cliponaxis=False,
         hovertemplate="%{x}: %{y:,}<extra></extra>",
     )
-    yaxis = dict(type="log", title=dict(text="parameters (log scale)"), exponentformat="power")
+    yaxis = dict(type="log", title=dict(text=axis_title), exponentformat="power")
     return fast_figure([bar], _layout(None, 360, yaxis=yaxis))
 
 
@@ -196,11 +199,12 @@ def winners_figure(X, wins, title: str | None = None, height: int = 420) -> go.F
     return fast_figure(data, _layout(title, height, fixed=True, xaxis=xaxis, yaxis=yaxis))
 
 
-def shapes_table(rows: dict[int, list[tuple[str, tuple[int, ...]]]]):
-    """Layer shapes per input size as a pandas DataFrame: one row per layer, one column a size."""
+def shapes_table(rows: dict[int, list[tuple[str, tuple[int, ...]]]], column: str = "{s}×{s} input"):
+    """Layer shapes per input size as a pandas DataFrame: one row per layer, one column a size
+    (``column`` names it, from the size ``s``)."""
     import pandas as pd
 
     sizes = list(rows)
     names = [name for name, _ in rows[sizes[0]]]
-    data = {f"{s}×{s} input": ["×".join(map(str, shape)) for _, shape in rows[s]] for s in sizes}
+    data = {column.format(s=s): ["×".join(map(str, shape)) for _, shape in rows[s]] for s in sizes}
     return pd.DataFrame(data, index=names)

@@ -1,6 +1,6 @@
 """The English catalog: one module per page (or shared part), each a ``TEXT`` dict."""
 
-from ui.locales.en import common, data, errors, home, images, nav, time, training
+from ui.locales.en import common, data, errors, home, images, kernels, nav, time, training, why_conv
 
 CATALOG = {
     "nav": nav.TEXT,
@@ -11,4 +11,6 @@ CATALOG = {
     "training": training.TEXT,
     "errors": errors.TEXT,
     "images": images.TEXT,
+    "kernels": kernels.TEXT,
+    "why_conv": why_conv.TEXT,
 }

@@ -1,6 +1,6 @@
 """The Korean catalog (한국어): the English catalog's sections and keys, one module per page."""
 
-from ui.locales.ko import common, data, errors, home, images, nav, time, training
+from ui.locales.ko import common, data, errors, home, images, kernels, nav, time, training, why_conv
 
 CATALOG = {
     "nav": nav.TEXT,
@@ -11,4 +11,6 @@ CATALOG = {
     "training": training.TEXT,
     "errors": errors.TEXT,
     "images": images.TEXT,
+    "kernels": kernels.TEXT,
+    "why_conv": why_conv.TEXT,
 }
