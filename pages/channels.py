@@ -9,42 +9,20 @@ from cnnviz.kernels import KERNEL_PRESETS, kernel_tensor
 from cnnviz.plots import lessons as plots
 from ui import image_source_ui, page_header
 from ui.common import SHARE
+from ui.i18n import labels, texts
+from ui.images import display_name
+from ui.kernels import kernel_label
 
 MAX_SIDE = 128  # six maps of an upload stay quick to draw at this size
 CHANNELS = ("red", "green", "blue")
 BANKS = ("Seed: K, K + 1, K + 2 on the seed's X", "Kernel presets on your image")
-TEXT = {
-    "title": "Multiple input and output channels",
-    "intro": (
-        "A colour image has three channels. A conv layer gives each input channel its own "
-        "kernel slice and **adds** the results into one output map; several such kernels give "
-        "several output maps (channels). A 1×1 kernel mixes channels at each pixel and nothing "
-        "else: it is a fully connected layer applied at every pixel."
-    ),
-    "multi_in": "1. Multiple input channels: a kernel per channel, then the sum",
-    "multi_in_help": (
-        f"Uploads are downscaled to {MAX_SIDE} pixels on this page. Kernels of different sizes "
-        "are zero-padded at the bottom and right to the largest one, so the per-channel maps "
-        "line up (cnnviz's extension; the book uses equal sizes)."
-    ),
-    "loop_skipped": (
-        f"The teaching loop (d2l's Python loop) is run only up to {lessons.LOOP_LIMIT} window "
-        "operations per change, to stay quick; torch's result is checked at every size."
-    ),
-    "seed": "The seed's example (d2l 7.4), computed now",
-    "multi_out": "2. Multiple output channels: a bank of kernels",
-    "one": "3. A 1×1 convolution is a matrix product",
-    "one_help": (
-        "Reshape X to (c_i, h·w) and K to (c_o, c_i): Y = K·X, reshaped to (c_o, h, w), is "
-        "exactly the 1×1 convolution (d2l's corr2d_multi_in_out_1x1), with random kernel weights."
-    ),
-}
+TEXT = texts("channels")
 
-page_header(TEXT["title"], "7.4", TEXT["intro"])
+page_header(TEXT["title"], TEXT["lesson"], TEXT["intro"])
 
 # ---------------------------------------------------------------- 1. multiple input channels
 st.header(TEXT["multi_in"])
-st.caption(TEXT["multi_in_help"])
+st.caption(TEXT["multi_in_help"].format(max_side=MAX_SIDE))
 loaded = image_source_ui("chan", color=True, max_side=MAX_SIDE)
 if loaded is None:
     st.stop()
@@ -55,12 +33,15 @@ X = loaded.X
 @st.fragment
 def kernel_per_channel(X, name: str) -> None:
     cols = st.columns(4)
-    cols[0].image(images.to_png(X), caption=f"{name} {tuple(X.shape)}", width="stretch")
+    caption = f"{display_name(name)} {tuple(X.shape)}"
+    cols[0].image(images.to_png(X), caption=caption, width="stretch")
+    color = TEXT["channels"]
     defaults = ("Sobel x", "Sobel y", "Laplacian")
     names = [
         cols[i + 1].selectbox(
-            f"Kernel for {CHANNELS[i]}",
+            TEXT["kernel_for"].format(channel=color[CHANNELS[i]]),
             list(KERNEL_PRESETS),
+            format_func=kernel_label,
             index=list(KERNEL_PRESETS).index(defaults[i]),
             key=f"chan_kernel_{CHANNELS[i]}",
             bind=SHARE,
@@ -71,31 +52,35 @@ def kernel_per_channel(X, name: str) -> None:
     st.plotly_chart(
         plots.heatmap_row(
             list(X),
-            [f"{c} channel" for c in CHANNELS],
+            [TEXT["channel_title"].format(channel=color[c]) for c in CHANNELS],
             height=260,
             annotate=False,
             colorscales=["Reds", "Greens", "Blues"],
         ),  # fmt: skip
         key="chan_split_chart",
     )
-    titles = [f"{c} ⋆ {n}" for c, n in zip(CHANNELS, names, strict=True)] + ["sum"]
+    titles = [f"{color[c]} ⋆ {kernel_label(n)}" for c, n in zip(CHANNELS, names, strict=True)]
+    titles.append(TEXT["sum"])
     st.plotly_chart(
         plots.heatmap_row([*res.per_channel, res.total], titles, height=260, annotate=False),
         key="chan_sum_chart",
     )
     m = st.columns(3)
-    m[0].metric("Output shape", "×".join(map(str, res.total.shape)))
+    m[0].metric(TEXT["out_shape"], "×".join(map(str, res.total.shape)))
     m[1].metric("max |sum − F.conv2d|", f"{res.max_abs_diff:.2g}")
     loop = "–" if res.loop_diff is None else f"{res.loop_diff:.2g}"
-    m[2].metric("max |loop − F.conv2d|", loop, help="The teaching loop corr2d_multi_in.")
+    m[2].metric("max |loop − F.conv2d|", loop, help=TEXT["loop_help"])
     if res.loop_diff is None:
-        st.caption(TEXT["loop_skipped"])
+        st.caption(TEXT["loop_skipped"].format(limit=lessons.LOOP_LIMIT))
 
 
 @st.fragment
 def bank_of_kernels(X) -> None:
     st.header(TEXT["multi_out"])
-    bank = st.radio("Bank", BANKS, key="chan_bank", bind=SHARE, horizontal=True)
+    bank = st.radio(
+        TEXT["bank"], BANKS, key="chan_bank", bind=SHARE, horizontal=True,
+        format_func=labels("channels", "banks"),
+    )  # fmt: skip
     if bank == BANKS[0]:
         sX, K, Y = lessons.seed_multi_in_out()
         st.code(f"K = torch.stack((K, K + 1, K + 2), 0)  # {tuple(K.shape)}\n"
@@ -103,33 +88,31 @@ def bank_of_kernels(X) -> None:
         maps, titles = list(Y), ["K", "K + 1", "K + 2"]
     else:
         chosen = st.multiselect(
-            "Kernels (one output channel each)",
+            TEXT["bank_kernels"],
             list(KERNEL_PRESETS),
             ["Sobel x", "Sobel y", "Laplacian", "Sharpen"],
             key="chan_bank_kernels",
             bind=SHARE,
+            format_func=kernel_label,
         )
         Y = lessons.kernel_bank(X, [kernel_tensor(n) for n in chosen]) if chosen else None
-        st.caption(
-            f"Weight shape (c_o, c_i, k_h, k_w) = ({len(chosen)}, {X.shape[0]}, …): each slice "
-            "is the preset divided by c_i, so every map sees the channel average."
-        )
-        maps, titles = list(Y) if chosen else [], chosen
+        st.caption(TEXT["bank_caption"].format(c_o=len(chosen), c_i=X.shape[0]))
+        maps, titles = list(Y) if chosen else [], [kernel_label(n) for n in chosen]
     if maps:
-        st.metric("Output stack shape (c_o, h, w)", "×".join(map(str, Y.shape)))
+        st.metric(TEXT["stack_shape"], "×".join(map(str, Y.shape)))
         st.plotly_chart(
             plots.heatmap_row(maps, titles, cols=min(4, len(maps)), height=240),
             key="chan_bank_chart",
         )
     else:
-        st.warning("Pick at least one kernel.")
+        st.warning(TEXT["bank_none"])
 
 
 @st.fragment
 def one_by_one(X) -> None:
     st.header(TEXT["one"])
     st.caption(TEXT["one_help"])
-    c_o = st.slider("Output channels c_o", 1, 6, 2, key="chan_c_o", bind=SHARE)
+    c_o = st.slider(TEXT["c_o"], 1, 6, 2, key="chan_c_o", bind=SHARE)
     one = lessons.one_by_one(X, c_o)
     c_i, h, w = X.shape
     st.markdown(
@@ -137,11 +120,14 @@ def one_by_one(X) -> None:
         f"K.reshape({c_o}, {c_i}) · Y = K·X : {c_o}×{h * w} → Y.reshape({c_o}, {h}, {w})"
     )
     left, right = st.columns([1, 1])
-    left.dataframe(plots.matrix_frame(one.K_matrix, "out", "in"), key="chan_k_matrix")
+    left.dataframe(
+        plots.matrix_frame(one.K_matrix, TEXT["row_out"], TEXT["col_in"]), key="chan_k_matrix"
+    )
     m = right.columns(2)
     m[0].metric("max |matmul − F.conv2d|", f"{one.max_abs_diff:.2g}")
     m[1].metric("max |matmul − loop|", "–" if one.loop_diff is None else f"{one.loop_diff:.2g}",
-                help="The teaching loop corr2d_multi_in_out. " + TEXT["loop_skipped"])  # fmt: skip
+                help=TEXT["loop_help_1x1"] + " "
+                + TEXT["loop_skipped"].format(limit=lessons.LOOP_LIMIT))  # fmt: skip
     st.plotly_chart(
         plots.heatmap_row(
             list(one.Y_matmul), [f"Y[{o}]" for o in range(c_o)], 280, cols=min(c_o, 3), fmt=".2g"

@@ -153,7 +153,6 @@ PAGES = sorted(p.name for p in PAGES_DIR.glob("*.py"))
 NOT_YET = {
     "ablation.py",
     "builder.py",
-    "channels.py",
     "cross_correlation.py",
     "insight.py",
     "learn_kernel.py",

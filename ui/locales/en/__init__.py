@@ -1,6 +1,18 @@
 """The English catalog: one module per page (or shared part), each a ``TEXT`` dict."""
 
-from ui.locales.en import common, data, errors, home, images, kernels, nav, time, training, why_conv
+from ui.locales.en import (
+    channels,
+    common,
+    data,
+    errors,
+    home,
+    images,
+    kernels,
+    nav,
+    time,
+    training,
+    why_conv,
+)
 
 CATALOG = {
     "nav": nav.TEXT,
@@ -13,4 +25,5 @@ CATALOG = {
     "images": images.TEXT,
     "kernels": kernels.TEXT,
     "why_conv": why_conv.TEXT,
+    "channels": channels.TEXT,
 }

@@ -1,6 +1,18 @@
 """The Korean catalog (한국어): the English catalog's sections and keys, one module per page."""
 
-from ui.locales.ko import common, data, errors, home, images, kernels, nav, time, training, why_conv
+from ui.locales.ko import (
+    channels,
+    common,
+    data,
+    errors,
+    home,
+    images,
+    kernels,
+    nav,
+    time,
+    training,
+    why_conv,
+)
 
 CATALOG = {
     "nav": nav.TEXT,
@@ -13,4 +25,5 @@ CATALOG = {
     "images": images.TEXT,
     "kernels": kernels.TEXT,
     "why_conv": why_conv.TEXT,
+    "channels": channels.TEXT,
 }
