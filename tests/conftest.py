@@ -285,3 +285,22 @@ def plotly_array(value):
             a.reshape([int(n) for n in str(value["shape"]).split(",")]) if "shape" in value else a
         )
     return np.asarray(value)
+
+
+def tiny_config(**kw):
+    """A LeNet run of seconds (256 examples, 2 epochs): what the run-machinery tests train."""
+    from cnnviz.models import PRESETS
+    from cnnviz.train import RunConfig
+
+    base = {"spec": PRESETS["LeNet"], "num_epochs": 2, "limit": 256, "val_limit": 128}
+    return RunConfig(**{**base, **kw})
+
+
+def wait_for(cond, timeout: float = 120.0, step: float = 0.05) -> bool:
+    """Poll ``cond()`` until it holds; fail the test after ``timeout`` seconds."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if cond():
+            return True
+        time.sleep(step)
+    raise AssertionError("condition not reached")

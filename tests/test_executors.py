@@ -15,27 +15,15 @@ import pytest
 import torch
 
 from cnnviz.features import feature_maps
-from cnnviz.models import PRESETS, VGGSpec, build_model
+from cnnviz.models import VGGSpec, build_model
 from cnnviz.runs import RunManager, RunStore
 from cnnviz.runs.executors import ProcessExecutor, ThreadExecutor, exit_reason
 from cnnviz.train import RunConfig
+from conftest import tiny_config as tiny
+from conftest import wait_for
 
 REPO = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
-
-
-def tiny(**kw) -> RunConfig:
-    base = {"spec": PRESETS["LeNet"], "num_epochs": 2, "limit": 256, "val_limit": 128}
-    return RunConfig(**{**base, **kw})
-
-
-def wait_for(cond, timeout=120.0, step=0.02):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if cond():
-            return True
-        time.sleep(step)
-    raise AssertionError("condition not reached")
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ behind."""
 from __future__ import annotations
 
 import subprocess
-import time
 
 import pytest
 
@@ -13,6 +12,7 @@ from cnnviz.models import PRESETS
 from cnnviz.runs import RunManager, RunStore, get_manager
 from cnnviz.runs.executors import ThreadExecutor
 from cnnviz.train import RunConfig
+from conftest import wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("one_torch_thread")]
 RAY_PROCESSES = ("raylet", "gcs_server", "ray::", "plasma_store", "default_worker.py")
@@ -21,15 +21,6 @@ RAY_PROCESSES = ("raylet", "gcs_server", "ray::", "plasma_store", "default_worke
 def ray_processes() -> list[str]:
     out = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True).stdout
     return [line for line in out.splitlines() if any(p in line for p in RAY_PROCESSES)]
-
-
-def wait_for(cond, timeout=120.0, step=0.05):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if cond():
-            return True
-        time.sleep(step)
-    raise AssertionError("condition not reached")
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,8 @@ import torch
 from cnnviz import train as ctrain
 from cnnviz.models import PRESETS, build_model
 from cnnviz.runs import CheckpointError, RunManager, RunStore, StoreError, get_manager
-from cnnviz.train import RunConfig
+from conftest import tiny_config as tiny
+from conftest import wait_for
 
 REPO = Path(__file__).resolve().parents[1]
 LIST_COLUMNS = {
@@ -35,20 +36,6 @@ def manager(tmp_path):
     m = RunManager(RunStore(tmp_path / "store"), max_workers=1)
     yield m
     m.shutdown()
-
-
-def tiny(**kw) -> RunConfig:
-    base = {"spec": PRESETS["LeNet"], "num_epochs": 2, "limit": 256, "val_limit": 128}
-    return RunConfig(**{**base, **kw})
-
-
-def wait_for(cond, timeout=120.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if cond():
-            return True
-        time.sleep(0.05)
-    raise AssertionError("condition not reached")
 
 
 def test_run_is_stored_with_metrics_and_checkpoint(manager):

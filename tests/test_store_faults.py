@@ -18,25 +18,11 @@ from cnnviz.models import PRESETS
 from cnnviz.runs import RunActiveError, RunDamagedError, RunManager, RunStore
 from cnnviz.runs.executors import ThreadExecutor
 from cnnviz.runs.store import REAPED
-from cnnviz.train import RunConfig
-from conftest import app_test, assert_clean
+from conftest import app_test, assert_clean, wait_for
+from conftest import tiny_config as tiny
 
 REPO = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
-
-
-def tiny(**kw) -> RunConfig:
-    base = {"spec": PRESETS["LeNet"], "num_epochs": 2, "limit": 256, "val_limit": 128}
-    return RunConfig(**{**base, **kw})
-
-
-def wait_for(cond, timeout=120.0, step=0.02):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if cond():
-            return True
-        time.sleep(step)
-    raise AssertionError("condition not reached")
 
 
 def hold_write_lock(path: Path, seconds: float) -> subprocess.Popen:

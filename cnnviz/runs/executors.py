@@ -62,6 +62,25 @@ class Executor(Protocol):
     def shutdown(self) -> None: ...
 
 
+class _Books:
+    """What the thread and Ray executors keep alike: their runs (id → handle) and the runs that
+    ended since the dispatcher last asked."""
+
+    def _init_books(self) -> None:
+        self._lock = threading.Lock()
+        self._runs: dict[str, object] = {}
+        self._ended: list[Ended] = []
+
+    def poll(self) -> list[Ended]:
+        with self._lock:
+            ended, self._ended = self._ended, []
+        return ended
+
+    def alive(self) -> set[str]:
+        with self._lock:
+            return set(self._runs)
+
+
 def default_threads(slots: int) -> int:
     """Torch threads per worker: ``$CNNVIZ_THREADS``, else the cores less one (left to the
     web server, so pages stay quick while runs train), shared between the workers.
@@ -95,7 +114,7 @@ def exit_reason(code: int | None) -> str:
     return f"the worker process exited with code {code}"
 
 
-class ThreadExecutor:
+class ThreadExecutor(_Books):
     """Runs in threads of this process (tests; the CLI trains in its own process anyway)."""
 
     kind = "thread"
@@ -104,9 +123,7 @@ class ThreadExecutor:
         """``token``: the manager's, which stamps these runs as this process's (the manager
         sets it when left None)."""
         self.store, self.slots, self.token = store, max(1, int(slots)), token
-        self._runs: dict[str, tuple[threading.Thread, threading.Event]] = {}
-        self._ended: list[Ended] = []
-        self._lock = threading.Lock()
+        self._init_books()  # run id → (thread, stop event)
 
     def free_slots(self) -> int:
         with self._lock:
@@ -139,15 +156,6 @@ class ThreadExecutor:
             entry = self._runs.get(run_id)
         if entry is not None:
             entry[1].set()
-
-    def poll(self) -> list[Ended]:
-        with self._lock:
-            ended, self._ended = self._ended, []
-        return ended
-
-    def alive(self) -> set[str]:
-        with self._lock:
-            return set(self._runs)
 
     def shutdown(self) -> None:
         with self._lock:

@@ -31,7 +31,7 @@ from cnnviz.runs.execute import (
     run_events,
     torch_threads,
 )
-from cnnviz.runs.executors import SHUTDOWN_S, Ended
+from cnnviz.runs.executors import SHUTDOWN_S, Ended, _Books
 from cnnviz.runs.store import RunStore
 
 log = logging.getLogger("cnnviz.runs")
@@ -82,7 +82,7 @@ class RayRun:
                 self.stops.pop(run_id, None)
 
 
-class RayExecutor:
+class RayExecutor(_Books):
     """``slots`` warm :class:`RayRun` actors on a Ray cluster (connected in the background)."""
 
     kind = "ray"
@@ -105,12 +105,10 @@ class RayExecutor:
         self.gpus_per_run = gpus_per_run
         if gpus_per_run is None and (raw := os.environ.get(ENV_GPUS)):
             self.gpus_per_run = float(raw)
-        self._lock = threading.Lock()
+        self._init_books()  # run id → its actor
         self._idle: list = []  # actors ready for a run (scheduled, data read, warmed up)
         self._pending: dict = {}  # actors not placed or not warm yet → their readiness ref
         self._actors = 0
-        self._runs: dict[str, object] = {}  # run id → its actor
-        self._ended: list[Ended] = []
         self._threads: list[threading.Thread] = []
         self._started_ray = False
         self._closed = False
@@ -241,15 +239,6 @@ class RayExecutor:
             actor = self._runs.get(run_id)
         if actor is not None:
             actor.stop.remote(run_id)
-
-    def poll(self) -> list[Ended]:
-        with self._lock:
-            ended, self._ended = self._ended, []
-        return ended
-
-    def alive(self) -> set[str]:
-        with self._lock:
-            return set(self._runs)
 
     def shutdown(self) -> None:
         import ray
