@@ -29,6 +29,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from cnnviz.errors import KeyedError, KeyedText
 from cnnviz.ops import corr2d  # the book's loop on small images, F.conv2d on large ones
 
 # The seed's setting (d2l 7.2).
@@ -72,6 +73,10 @@ class StepRecord:
     message: str = ""
 
 
+class KernelError(KeyedError, ValueError):
+    """A kernel or training image that cannot be learned from; the message says why."""
+
+
 def as_kernel(K) -> torch.Tensor:
     """A kernel from a tensor or nested list as a float32 (h, w) tensor.
 
@@ -87,9 +92,10 @@ def as_kernel(K) -> torch.Tensor:
     if T.dim() != 2 or T.numel() == 0:
         raise ValueError(f"A kernel must be a 2-D grid of numbers, not shape {tuple(T.shape)}.")
     if max(T.shape) > MAX_KERNEL_SIDE:
-        raise ValueError(f"Kernels up to {MAX_KERNEL_SIDE}×{MAX_KERNEL_SIDE} can be learned here.")
+        raise KernelError(f"Kernels up to {MAX_KERNEL_SIDE}×{MAX_KERNEL_SIDE} can be learned here.",
+                          "kernel.too_big", side=MAX_KERNEL_SIDE)  # fmt: skip
     if not torch.isfinite(T).all():
-        raise ValueError("The kernel contains a NaN or an infinite value.")
+        raise KernelError("The kernel contains a NaN or an infinite value.", "kernel.not_finite")
     return T
 
 
@@ -102,19 +108,21 @@ def parse_kernel(raw) -> torch.Tensor:
     """
     if isinstance(raw, str):
         if len(raw) > MAX_KERNEL_TEXT:  # before splitting: a huge text would make huge lists
-            raise ValueError(
+            raise KernelError(
                 f"That is {len(raw):,} characters; a kernel of up to {MAX_KERNEL_SIDE}×"
-                f"{MAX_KERNEL_SIDE} numbers fits in {MAX_KERNEL_TEXT:,}."
-            )
+                f"{MAX_KERNEL_SIDE} numbers fits in {MAX_KERNEL_TEXT:,}.",
+                "kernel.too_long", n=len(raw), side=MAX_KERNEL_SIDE, most=MAX_KERNEL_TEXT,
+            )  # fmt: skip
         rows = [line.replace(",", " ").split() for line in raw.strip().splitlines() if line.strip()]
         if not rows:
-            raise ValueError("Type at least one row of numbers.")
+            raise KernelError("Type at least one row of numbers.", "kernel.empty")
         try:
             raw = [[float(v) for v in row] for row in rows]
         except ValueError as exc:
-            raise ValueError(f"Only numbers can go in a kernel ({exc}).") from exc
+            raise KernelError(f"Only numbers can go in a kernel ({exc}).", "kernel.not_numbers",
+                              detail=str(exc)) from exc  # fmt: skip
         if len({len(row) for row in raw}) != 1:
-            raise ValueError("Every kernel row needs the same number of values.")
+            raise KernelError("Every kernel row needs the same number of values.", "kernel.ragged")
     return as_kernel(raw)
 
 
@@ -209,73 +217,81 @@ def identifiability(X, kernel_shape: Sequence[int], K_target=None) -> Identifiab
     return Identifiability(**{**info.__dict__, "text": explain_identifiability(info)})
 
 
-def explain_identifiability(info: Identifiability) -> str:
+# How the explanations read; a page passes its language's (ui/locales: "learn_kernel").
+IDENT_WORDS = {
+    "span": "The image's {h}×{w} patches span **{rank} of {n}** kernel directions "
+    "(singular values of the patch matrix above {rtol}·σ_max).",
+    "flat": "The image is flat: no edge at all, so only the kernel's sum is visible.",
+    "rows_same": "Every row of the image is the same (it only has **vertical** edges): each "
+    "patch repeats down its rows, so only the kernel's **column sums** change the output. "
+    "The kernel's rows cannot be told apart.",
+    "cols_same": "Every column of the image is the same (it only has **horizontal** edges): "
+    "only the kernel's **row sums** change the output.",
+    "invisible": "{k} direction(s) are **invisible**: adding them to a kernel changes no "
+    "output pixel, so the loss cannot push the kernel along them. Gradient descent drives "
+    "the loss to 0 and still stops at a different kernel: the target's visible part plus "
+    "whatever the initialisation put in the invisible part.",
+    "not_identifiable": "Here **{share:.0%}** of the target's size lies in the invisible part: "
+    "it is **not identifiable** from this image. Use an image with edges in both directions "
+    "(a drawing, a photo, a Fashion-MNIST sample).",
+    "target_visible": "The target itself lies in the visible part, so starting from zeros it is "
+    "learned exactly; a random start keeps its invisible part.",
+    "all_visible": "Every direction is visible, so the target is identifiable. The slowest "
+    "direction is {condition:,.0f}× weaker than the strongest (σ_max²/σ_min²): plain gradient "
+    "descent needs roughly that many steps.",
+    "lr": "Stable learning rates for the summed loss: lr < 1/σ_max² = **{lr_limit:.3g}**; "
+    "fastest steady choice 1/(σ_max² + σ_min²) = {lr_suggested:.3g}.",
+}
+DIVERGE_WORDS = {
+    "diverged": "The run diverged at step {step}: {reason}. ",
+    "above": "The learning rate {lr:g} is above this image's stability limit 1/σ_max² = "
+    "{lr_limit:.3g}. Along the steepest direction every step overshoots the minimum and lands "
+    "{factor:.2f}× as far on the other side, so the error grows geometrically instead of "
+    "shrinking until the numbers overflow. Use lr below {lr_limit:.3g}.",
+    "lower": "Lower the learning rate and start again.",
+    "nan": "the loss became NaN or infinite",
+    "exploded": "the loss exploded from {first:.3g} to {loss:.3g}",
+    "overflow": "the kernel's values overflowed to infinity",
+}
+
+
+def explain_identifiability(info: Identifiability, words: dict = IDENT_WORDS) -> str:
     """Markdown: what the singular values say about learning this kernel from this image."""
     h, w = info.kernel_shape
     n = h * w
-    lines = [
-        f"The image's {h}×{w} patches span **{info.rank} of {n}** kernel directions "
-        f"(singular values of the patch matrix above {RANK_RTOL:g}·σ_max)."
-    ]
+    lines = [words["span"].format(h=h, w=w, rank=info.rank, n=n, rtol=f"{RANK_RTOL:g}")]
     if not info.varies_across and not info.varies_down:
-        lines.append("The image is flat: no edge at all, so only the kernel's sum is visible.")
+        lines.append(words["flat"])
     elif not info.varies_down and h > 1:
-        lines.append(
-            "Every row of the image is the same (it only has **vertical** edges): each patch "
-            "repeats down its rows, so only the kernel's **column sums** change the output. "
-            "The kernel's rows cannot be told apart."
-        )
+        lines.append(words["rows_same"])
     elif not info.varies_across and w > 1:
-        lines.append(
-            "Every column of the image is the same (it only has **horizontal** edges): only the "
-            "kernel's **row sums** change the output."
-        )
+        lines.append(words["cols_same"])
     if info.rank < n:
-        lines.append(
-            f"{n - info.rank} direction(s) are **invisible**: adding them to a kernel changes no "
-            "output pixel, so the loss cannot push the kernel along them. Gradient descent "
-            "drives the loss to 0 and still stops at a different kernel: the target's visible "
-            "part plus whatever the initialisation put in the invisible part."
-        )
+        lines.append(words["invisible"].format(k=n - info.rank))
         if info.reachable is not None:
             share = info.target_hidden
             if share > 1e-3:
-                lines.append(
-                    f"Here **{share:.0%}** of the target's size lies in the invisible part: it "
-                    "is **not identifiable** from this image. Use an image with edges in both "
-                    "directions (a drawing, a photo, a Fashion-MNIST sample)."
-                )
+                lines.append(words["not_identifiable"].format(share=share))
             else:
-                lines.append(
-                    "The target itself lies in the visible part, so starting from zeros it is "
-                    "learned exactly; a random start keeps its invisible part."
-                )
+                lines.append(words["target_visible"])
     else:
-        lines.append(
-            f"Every direction is visible, so the target is identifiable. The slowest direction "
-            f"is {info.condition:,.0f}× weaker than the strongest (σ_max²/σ_min²): plain "
-            f"gradient descent needs roughly that many steps."
-        )
-    lines.append(
-        f"Stable learning rates for the summed loss: lr < 1/σ_max² = **{info.lr_limit:.3g}**; "
-        f"fastest steady choice 1/(σ_max² + σ_min²) = {info.lr_suggested:.3g}."
-    )
+        lines.append(words["all_visible"].format(condition=info.condition))
+    lines.append(words["lr"].format(lr_limit=info.lr_limit, lr_suggested=info.lr_suggested))
     return "\n\n".join(lines)
 
 
-def explain_divergence(lr: float, lr_limit: float, step: int, reason: str) -> str:
-    """Why a run blew up, in words for the class."""
-    text = f"The run diverged at step {step}: {reason}. "
+def explain_divergence(
+    lr: float, lr_limit: float, step: int, reason: str, words: dict = DIVERGE_WORDS,
+    **values: float,
+) -> str:  # fmt: skip
+    """Why a run blew up, in words for the class. ``reason``: "nan", "exploded" (``values``:
+    first, loss) or "overflow"."""
+    text = words["diverged"].format(step=step, reason=words[reason].format(**values))
     if math.isfinite(lr_limit) and lr > lr_limit:
         factor = abs(1 - lr / lr_limit * 2)
-        text += (
-            f"The learning rate {lr:g} is above this image's stability limit 1/σ_max² = "
-            f"{lr_limit:.3g}. Along the steepest direction every step overshoots the minimum "
-            f"and lands {factor:.2f}× as far on the other side, so the error grows geometrically "
-            f"instead of shrinking until the numbers overflow. Use lr below {lr_limit:.3g}."
-        )
+        text += words["above"].format(lr=lr, lr_limit=lr_limit, factor=factor)
     else:
-        text += "Lower the learning rate and start again."
+        text += words["lower"]
     return text
 
 
@@ -318,7 +334,8 @@ class KernelLearner:
         kh, kw = self.K.shape
         H, W = self.X2.shape
         if H < kh or W < kw:
-            raise ValueError(f"The image ({H}×{W}) is smaller than the kernel ({kh}×{kw}).")
+            raise KernelError(f"The image ({H}×{W}) is smaller than the kernel ({kh}×{kw}).",
+                              "kernel.image_small", H=H, W=W, kh=kh, kw=kw)  # fmt: skip
         self.lr, self.init, self.reduction = float(lr), init, reduction
         self.explode_factor = explode_factor
         self.X = self.X2.reshape((1, 1, H, W))
@@ -353,18 +370,20 @@ class KernelLearner:
             self.first_loss = loss
         reason = ""
         if not (math.isfinite(loss) and math.isfinite(grad_norm)):
-            reason = "the loss became NaN or infinite"
+            reason = "nan"
         elif loss > self.explode_factor * max(self.first_loss, 1e-6):
-            reason = f"the loss exploded from {self.first_loss:.3g} to {loss:.3g}"
+            reason = "exploded"
         if not reason:
             conv2d.weight.data[:] -= self.lr * grad
             if not torch.isfinite(conv2d.weight).all():
-                reason = "the kernel's values overflowed to infinity"
+                reason = "overflow"
         K = self.kernel
         error = float((K - self.K).abs().max())
         if reason:
             self.diverged = True
-            msg = explain_divergence(self.lr, self.lr_limit, self.step_count, reason)
+            why = dict(lr=self.lr, lr_limit=self.lr_limit, step=self.step_count, reason=reason,
+                       first=self.first_loss, loss=loss)  # fmt: skip
+            msg = KeyedText(explain_divergence(**why), "learn.diverged", **why)
             return StepRecord(self.step_count, loss, K.tolist(), grad_norm, error, True, msg)
         return StepRecord(self.step_count, loss, K.tolist(), grad_norm, error)
 

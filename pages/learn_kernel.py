@@ -17,23 +17,10 @@ from cnnviz.plots.base import heatmap
 from ui import image_source_ui, page_header, settings
 from ui import kernel_learning as lk
 from ui.common import md_escape
+from ui.i18n import message, texts
+from ui.images import display_name
 
-TEXT = {
-    "title": "Learn a kernel by gradient descent",
-    "lesson": "7.2.4 Learning a Kernel",
-    "intro": (
-        "Can a network *find* the edge detector by itself? Start a convolution from random "
-        "numbers, show it the image **X** and the edges **Y = corr2d(X, K)** we want, and "
-        "let gradient descent shrink the squared error `(Y_hat − Y) ** 2` step by step "
-        "(`weight.data[:] -= lr * weight.grad`). Watch the loss fall and the kernel's numbers "
-        "move toward the target."
-    ),
-    "setup": "Setup",
-    "image": "Training image X",
-    "bad_input": "Fix the inputs above to train.",
-    "beyond": "cnnviz goes beyond the book here: other targets and images, the loss "
-    "reduction, divergence and identifiability.",
-}
+TEXT = texts("learn_kernel")
 
 settings()
 page_header(TEXT["title"], TEXT["lesson"], TEXT["intro"])
@@ -41,14 +28,18 @@ page_header(TEXT["title"], TEXT["lesson"], TEXT["intro"])
 left, right = st.columns([2, 3], gap="large")
 with left:
     st.subheader(TEXT["setup"])
-    st.button(lk.TEXT["faithful"], key="learn_faithful", icon=":material/menu_book:",
-              on_click=lk.faithful_settings, help=lk.TEXT["faithful_help"])  # fmt: skip
+    st.button(TEXT["faithful"], key="learn_faithful", icon=":material/menu_book:",
+              on_click=lk.faithful_settings,
+              help=TEXT["faithful_help"].format(seed=kl.FAITHFUL_SEED))  # fmt: skip
     K = lk.target_kernel_ui()
     loaded = image_source_ui("learn")
     cfg = lk.train_settings_ui()
     if loaded is not None:
         X = loaded.X.mean(0)
-        st.caption(f"{TEXT['image']}: {md_escape(loaded.name)}, {X.shape[0]}×{X.shape[1]}")
+        st.caption(TEXT["image_caption"].format(
+            label=TEXT["image"], name=md_escape(display_name(loaded.name)), h=X.shape[0],
+            w=X.shape[1],
+        ))  # fmt: skip
         shown = fit_side(X[None], 128)[0]  # a large upload is drawn smaller
         st.plotly_chart(heatmap(shown, height=220, fmt=".0f"), key="learn_image")
 
@@ -59,7 +50,7 @@ with right:
     try:
         runner = lk.ensure_runner(X, K, cfg)
     except ValueError as exc:  # e.g. an image smaller than the kernel
-        st.error(str(exc), icon=":material/error:")
+        st.error(message(exc), icon=":material/error:")
         st.stop()
     info = lk.identifiability_for(X, K)
     lk.controls_ui(runner)

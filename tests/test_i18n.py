@@ -36,7 +36,7 @@ ALLOWED = {
     "mb", "kb", "gb", "ms", "min", "px", "s", "h", "w", "x", "y", "k", "c", "i", "j", "n",
     "nn", "lr", "max", "avg", "mean", "sum", "abs", "log", "σ",
     # code: torch modules and the functions the pages write out (dense(X), conv(X))
-    "flatten", "linear", "dense",
+    "flatten", "linear", "dense", "nan", "kaiming", "uniform",
 }  # fmt: skip
 # Strings that are the same on purpose in both languages: the switch names both languages.
 SAME_IN_BOTH = {("common", "language")}
@@ -155,7 +155,6 @@ NOT_YET = {
     "builder.py",
     "cross_correlation.py",
     "insight.py",
-    "learn_kernel.py",
     "padding_stride.py",
     "pooling.py",
 }

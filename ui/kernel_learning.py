@@ -19,7 +19,9 @@ from cnnviz.kernels import KERNEL_PRESETS
 from cnnviz.plots import kernel_learning as kplots
 from ui import state
 from ui.common import SHARE, md_escape
+from ui.i18n import message, texts
 from ui.images import SOURCES
+from ui.kernels import kernel_label
 
 SEED_PRESET = "Edge [1, -1] (d2l)"
 FROM_XCORR = "The kernel from the Cross-correlation page"
@@ -31,40 +33,7 @@ PACES = {
     "10 steps/s": 10.0,
     "full speed": None,
 }
-REDUCTION_LABELS = {"sum": "sum (d2l)", "mean": "mean over output pixels"}
-TEXT = {
-    "faithful": "Faithful to the seed",
-    "faithful_help": "The book's setting: stripes, K = [1, −1], lr 0.03, 10 epochs, summed loss, "
-    "random init. The book's init was random and unseeded; seed "
-    f"{kl.FAITHFUL_SEED} is one we chose because its printout lands near the book's.",
-    "target": "Target kernel",
-    "custom": "Kernel rows, one per line (numbers separated by spaces or commas)",
-    "no_xcorr": "No kernel picked on the Cross-correlation page yet; using [1, −1].",
-    "lr": "Learning rate (lr)",
-    "epochs": "Epochs",
-    "seed": "Random seed",
-    "init": "Initial kernel",
-    "reduction": "Loss",
-    "pace": "Pace",
-    "suggest": "Use the suggested lr",
-    "above_limit": "lr = {lr:g} is above this image's stability limit {limit:.3g}: this run "
-    "will diverge. Press Start to watch it, or use the suggested lr {best:.3g}.",
-    "start_help": "Runs in the background up to the number of epochs; starts over once finished.",
-    "status": "Epoch **{n}** of {total} · loss **{loss:.4g}** · max |kernel − target| "
-    "**{err:.3g}**",
-    "idle": "Press **Start** to train, or **Step** for one gradient step.",
-    "running": "running…",
-    "book_vs": "The book's printout beside this run's (its init was random and unseeded)",
-    "book": "The book printed",
-    "ours": "This run printed",
-    "done": "Finished: the learned kernel beside the target.",
-    "initial": "Initial kernel (epoch 0)",
-    "target_caption": "Target kernel",
-    "now": "Kernel after epoch {n}",
-    "paths": "Each kernel value over the epochs (dotted: its target)",
-    "why": "Why the image needs edges in both directions",
-    "thread_error": "The run stopped on an error: {error}",
-}
+TEXT = texts("learn_kernel")  # with pages/learn_kernel.py
 
 
 def faithful_settings() -> None:
@@ -83,7 +52,10 @@ def faithful_settings() -> None:
 def target_kernel_ui():
     """The kernel to learn, as a float tensor, or None after showing what is wrong."""
     options = [*KERNEL_PRESETS, FROM_XCORR, CUSTOM]
-    choice = st.selectbox(TEXT["target"], options, key="learn_target", bind=SHARE)
+    choice = st.selectbox(
+        TEXT["target"], options, key="learn_target", bind=SHARE,
+        format_func=lambda o: TEXT["targets"].get(o) or kernel_label(o),
+    )  # fmt: skip
     if choice in KERNEL_PRESETS:
         return kl.as_kernel(KERNEL_PRESETS[choice])
     if choice == FROM_XCORR:
@@ -99,7 +71,7 @@ def target_kernel_ui():
     try:
         return kl.parse_kernel(raw)
     except ValueError as exc:
-        st.error(md_escape(exc), icon=":material/error:")  # quotes what was typed
+        st.error(md_escape(message(exc)), icon=":material/error:")  # quotes what was typed
         return None
 
 
@@ -116,13 +88,17 @@ def train_settings_ui() -> dict:
         TEXT["seed"], 0, 2**31 - 1, kl.FAITHFUL_SEED, key="learn_seed", bind=SHARE
     )
     init = c2.selectbox(
-        TEXT["init"], kl.INITS, format_func=kl.INIT_LABELS.get, key="learn_init", bind=SHARE
+        TEXT["init"], kl.INITS, format_func=lambda i: TEXT["inits"][i], key="learn_init",
+        bind=SHARE,
     )  # fmt: skip
     reduction = c1.radio(
-        TEXT["reduction"], kl.REDUCTIONS, format_func=REDUCTION_LABELS.get,
+        TEXT["reduction"], kl.REDUCTIONS, format_func=lambda r: TEXT["reductions"][r],
         key="learn_reduction", bind=SHARE,
     )  # fmt: skip
-    pace = c2.radio(TEXT["pace"], list(PACES), key="learn_pace", bind=SHARE)
+    pace = c2.radio(
+        TEXT["pace"], list(PACES), key="learn_pace", bind=SHARE,
+        format_func=lambda p: TEXT["paces"][p],
+    )  # fmt: skip
     return dict(lr=float(lr), epochs=int(epochs), seed=int(seed), init=init,
                 reduction=reduction, pace=PACES[pace])  # fmt: skip
 
@@ -172,14 +148,14 @@ def controls_ui(runner: kl.KernelRunner) -> None:
     """Start, Step, Stop, Reset: callbacks only record the request."""
     c = st.columns(4)
     running = runner.running
-    c[0].button("Start", key="learn_start", type="primary", icon=":material/play_arrow:",
+    c[0].button(TEXT["start"], key="learn_start", type="primary", icon=":material/play_arrow:",
                 on_click=_ask, args=("start",), disabled=running, help=TEXT["start_help"],
                 width="stretch")  # fmt: skip
-    c[1].button("Step", key="learn_step", icon=":material/skip_next:", on_click=_ask,
+    c[1].button(TEXT["step"], key="learn_step", icon=":material/skip_next:", on_click=_ask,
                 args=("step",), disabled=running, width="stretch")  # fmt: skip
-    c[2].button("Stop", key="learn_stop", icon=":material/stop:", on_click=_ask,
+    c[2].button(TEXT["stop"], key="learn_stop", icon=":material/stop:", on_click=_ask,
                 args=("stop",), disabled=not running, width="stretch")  # fmt: skip
-    c[3].button("Reset", key="learn_reset", icon=":material/restart_alt:", on_click=_ask,
+    c[3].button(TEXT["reset"], key="learn_reset", icon=":material/restart_alt:", on_click=_ask,
                 args=("reset",), width="stretch")  # fmt: skip
 
 
@@ -196,6 +172,14 @@ def lr_check_ui(runner: kl.KernelRunner, info: kl.Identifiability, cfg: dict) ->
                   args=(float(f"{best:.3g}"),))  # fmt: skip
 
 
+def _divergence(text: str) -> str:
+    """Why the run diverged, in the page's language (the learner wrote it in English)."""
+    why = getattr(text, "params", None)
+    if getattr(text, "key", None) != "learn.diverged" or not why:
+        return text
+    return kl.explain_divergence(**why, words=TEXT["diverge"])
+
+
 def _set_lr(value: float) -> None:
     st.session_state["learn_lr"] = value
 
@@ -204,7 +188,7 @@ def _book_table(records) -> pd.DataFrame:
     """The seed's printout (epochs 2…10 and the kernel) beside this run's."""
     printed = [r for r in records[: kl.SEED_NUM_EPOCHS] if r.step % kl.SEED_PRINT_EVERY == 0]
     kernel = records[kl.SEED_NUM_EPOCHS - 1].kernel[0]
-    rows = [f"epoch {r.step}, loss" for r in printed] + ["learned kernel"]
+    rows = [TEXT["book_row"].format(n=r.step) for r in printed] + [TEXT["book_kernel"]]
     book = [f"{v:.3f}" for v in kl.SEED_LOSSES] + [str(list(kl.SEED_LEARNED))]
     ours = [f"{r.loss:.3f}" for r in printed] + [f"[{kernel[0]:.4f}, {kernel[1]:.4f}]"]
     return pd.DataFrame({TEXT["book"]: book, TEXT["ours"]: ours}, index=rows)
@@ -236,8 +220,9 @@ def live_panel_ui(runner: kl.KernelRunner, K, epochs: int, faithful: bool) -> No
         if runner.error:
             st.error(TEXT["thread_error"].format(error=runner.error), icon=":material/error:")
         if last.diverged:
-            st.error(last.message, icon=":material/trending_up:")
-        st.plotly_chart(kplots.loss_figure(records), key="learn_loss_chart")
+            st.error(_divergence(last.message), icon=":material/trending_up:")
+        charts = TEXT["charts"]
+        st.plotly_chart(kplots.loss_figure(records, labels=charts), key="learn_loss_chart")
         if runner.running or len(records) < epochs and not last.diverged:
             c1, c2 = st.columns(2)
             c1.caption(TEXT["now"].format(n=last.step))
@@ -246,14 +231,16 @@ def live_panel_ui(runner: kl.KernelRunner, K, epochs: int, faithful: bool) -> No
             c2.caption(TEXT["target_caption"])
             c2.plotly_chart(kplots.kernel_figure(K.tolist(), scale, 240), key="learn_target_fig")
             st.caption(TEXT["paths"])
-            st.plotly_chart(kplots.kernel_paths_figure(records, K.tolist(), height=260),
+            st.plotly_chart(kplots.kernel_paths_figure(records, K.tolist(), 260, charts),
                             key="learn_paths")  # fmt: skip
             return
         if not last.diverged:
             st.success(TEXT["done"], icon=":material/check_circle:")
-        st.plotly_chart(kplots.compare_figure(last.kernel, K.tolist()), key="learn_compare")
+        st.plotly_chart(kplots.compare_figure(last.kernel, K.tolist(), labels=charts),
+                        key="learn_compare")  # fmt: skip
         st.caption(TEXT["paths"])
-        st.plotly_chart(kplots.kernel_paths_figure(records, K.tolist()), key="learn_paths")
+        st.plotly_chart(kplots.kernel_paths_figure(records, K.tolist(), labels=charts),
+                        key="learn_paths")  # fmt: skip
         if faithful and len(records) >= kl.SEED_NUM_EPOCHS:
             st.caption(TEXT["book_vs"])
             st.table(_book_table(records))
@@ -275,8 +262,9 @@ def identifiability_ui(info: kl.Identifiability) -> None:
     """The singular values of the patch matrix, and what they mean for this image."""
     with st.expander(TEXT["why"], expanded=info.rank < len(info.singular_values)):
         c1, c2 = st.columns([3, 2])
-        c1.markdown(info.text)
-        c2.plotly_chart(kplots.singular_values_figure(info, height=260), key="learn_spectrum")
+        c1.markdown(kl.explain_identifiability(info, TEXT["ident"]))
+        c2.plotly_chart(kplots.singular_values_figure(info, 260, TEXT["charts"]),
+                        key="learn_spectrum")  # fmt: skip
         if info.reachable is not None and info.target_hidden > 1e-3:
-            st.caption("The best this image allows from a zero start (the target's visible part):")
+            st.caption(TEXT["reachable"])
             st.plotly_chart(kplots.kernel_figure(info.reachable, height=200), key="learn_reach")

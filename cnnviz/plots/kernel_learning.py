@@ -11,6 +11,21 @@ from plotly.subplots import make_subplots
 from cnnviz.plots.base import PALETTE, base_layout, heatmap
 
 MAX_POINTS = 2000  # a longer history is thinned for the chart (every step is kept in the data)
+# The charts' words; a page passes its language's (ui/locales: "learn_kernel" "charts").
+LABELS = {
+    "loss": "loss",
+    "step": "step",
+    "diverged": "diverged",
+    "epoch_step": "epoch (one gradient step)",
+    "epoch": "epoch",
+    "kernel_value": "kernel value",
+    "singular_value": "singular value",
+    "learned": "learned",
+    "target": "target",
+    "difference": "learned − target",
+    "visible": "visible",
+    "invisible": "invisible",
+}
 
 
 def _thin(n: int) -> np.ndarray:
@@ -20,7 +35,7 @@ def _thin(n: int) -> np.ndarray:
     return idx
 
 
-def loss_figure(records: Sequence, height: int = 340) -> go.Figure:
+def loss_figure(records: Sequence, height: int = 340, labels: dict = LABELS) -> go.Figure:
     """The loss after each step, log scale; a diverged run ends with a red cross."""
     steps = np.array([r.step for r in records], dtype=float)
     losses = np.array([r.loss for r in records], dtype=float)
@@ -32,8 +47,8 @@ def loss_figure(records: Sequence, height: int = 340) -> go.Figure:
             y=np.where(finite, losses, np.nan)[idx],
             mode="lines+markers" if len(records) <= 60 else "lines",
             line=dict(color=PALETTE[0], width=3),
-            name="loss",
-            hovertemplate="step %{x}: loss %{y:.4g}<extra></extra>",
+            name=labels["loss"],
+            hovertemplate=f"{labels['step']} %{{x}}: {labels['loss']} %{{y:.4g}}<extra></extra>",
         )
     )
     if records and records[-1].diverged:
@@ -45,17 +60,17 @@ def loss_figure(records: Sequence, height: int = 340) -> go.Figure:
         )
         fig.add_trace(
             go.Scatter(
-                x=[last.step], y=[y], mode="markers", name="diverged",
+                x=[last.step], y=[y], mode="markers", name=labels["diverged"],
                 marker=dict(symbol="x", size=18, color=PALETTE[3]),
-                hovertemplate="diverged at step %{x}<extra></extra>",
+                hovertemplate=f"{labels['diverged']}: {labels['step']} %{{x}}<extra></extra>",
             )
         )  # fmt: skip
     positive = finite & (losses > 0)
     if positive.any():
-        fig.update_yaxes(title="loss", type="log", dtick=1, exponentformat="power")
+        fig.update_yaxes(title=labels["loss"], type="log", dtick=1, exponentformat="power")
     else:
-        fig.update_yaxes(title="loss")
-    fig.update_xaxes(title="epoch (one gradient step)", rangemode="tozero")
+        fig.update_yaxes(title=labels["loss"])
+    fig.update_xaxes(title=labels["epoch_step"], rangemode="tozero")
     fig.update_layout(showlegend=False)
     return base_layout(fig, None, height)
 
@@ -72,13 +87,13 @@ def kernel_figure(kernel, scale: float | None = None, height: int = 300) -> go.F
     return fig
 
 
-def compare_figure(learned, target, height: int = 300) -> go.Figure:
+def compare_figure(learned, target, height: int = 300, labels: dict = LABELS) -> go.Figure:
     """Learned kernel, target and their difference side by side, on one colour scale."""
     L = np.asarray(learned, dtype=float)
     T = np.asarray(target, dtype=float)
     D = L - T
     m = float(np.abs(np.concatenate([L.ravel(), T.ravel()])).max(initial=0)) or 1.0
-    titles = ("learned", "target", "learned − target")
+    titles = (labels["learned"], labels["target"], labels["difference"])
     fig = make_subplots(rows=1, cols=3, subplot_titles=titles, horizontal_spacing=0.05)
     for col, Z in enumerate((L, T, D), start=1):
         fig.add_trace(
@@ -97,7 +112,9 @@ def compare_figure(learned, target, height: int = 300) -> go.Figure:
     return fig
 
 
-def kernel_paths_figure(records: Sequence, target, height: int = 320) -> go.Figure:
+def kernel_paths_figure(
+    records: Sequence, target, height: int = 320, labels: dict = LABELS
+) -> go.Figure:
     """Each kernel entry over the steps, with its target value dashed: the values converge."""
     T = np.asarray(target, dtype=float)
     h, w = T.shape
@@ -111,31 +128,31 @@ def kernel_paths_figure(records: Sequence, target, height: int = 320) -> go.Figu
         fig.add_trace(
             go.Scatter(
                 x=steps, y=K[:, k], mode="lines", name=name, line=dict(color=color, width=2.5),
-                hovertemplate=name + " at step %{x}: %{y:.4f}<extra></extra>",
+                hovertemplate=f"{name}, {labels['step']} %{{x}}: %{{y:.4f}}<extra></extra>",
             )
         )  # fmt: skip
         fig.add_hline(y=float(T.flat[k]), line=dict(color=color, dash="dot", width=1))
-    fig.update_xaxes(title="epoch")
-    fig.update_yaxes(title="kernel value")
+    fig.update_xaxes(title=labels["epoch"])
+    fig.update_yaxes(title=labels["kernel_value"])
     # Up to four entries get a legend; more would crowd the plot (hover names each line).
     fig.update_layout(showlegend=h * w <= 4, legend=dict(orientation="h", y=-0.3))
     return base_layout(fig, None, height)
 
 
-def singular_values_figure(info, height: int = 300) -> go.Figure:
+def singular_values_figure(info, height: int = 300, labels: dict = LABELS) -> go.Figure:
     """The patch matrix's singular values: grey bars are directions the image cannot show."""
     sv = np.asarray(info.singular_values, dtype=float)
     smax = float(sv.max(initial=0)) or 1.0
     shown = np.maximum(sv, smax * 1e-6)
     colors = [PALETTE[0] if i < info.rank else "#bbbbbb" for i in range(len(sv))]
-    labels = [f"σ{i + 1}" for i in range(len(sv))]
+    names = [f"σ{i + 1}" for i in range(len(sv))]
     fig = go.Figure(
         go.Bar(
-            x=labels, y=shown, marker_color=colors,
-            customdata=[[float(v), "visible" if i < info.rank else "invisible"]
+            x=names, y=shown, marker_color=colors,
+            customdata=[[float(v), labels["visible" if i < info.rank else "invisible"]]
                         for i, v in enumerate(sv)],
             hovertemplate="%{x} = %{customdata[0]:.3g} (%{customdata[1]})<extra></extra>",
         )
     )  # fmt: skip
-    fig.update_yaxes(type="log", title="singular value", exponentformat="power")
+    fig.update_yaxes(type="log", title=labels["singular_value"], exponentformat="power")
     return base_layout(fig, None, height)

@@ -8,6 +8,7 @@ from ui.locales.en import (
     home,
     images,
     kernels,
+    learn_kernel,
     nav,
     time,
     training,
@@ -26,4 +27,5 @@ CATALOG = {
     "kernels": kernels.TEXT,
     "why_conv": why_conv.TEXT,
     "channels": channels.TEXT,
+    "learn_kernel": learn_kernel.TEXT,
 }

@@ -35,4 +35,12 @@ TEXT = {
     "limit.too_long": "This run would take about {min} min on this {device} (students may start "
     "runs of up to {most} min). Choose fewer training examples or epochs, or a "
     "smaller input; the teacher can launch full-size runs.",
+    "kernel.too_big": "Kernels up to {side}×{side} can be learned here.",
+    "kernel.not_finite": "The kernel contains a NaN or an infinite value.",
+    "kernel.too_long": "That is {n:,} characters; a kernel of up to {side}×{side} numbers fits in "
+    "{most:,}.",
+    "kernel.empty": "Type at least one row of numbers.",
+    "kernel.not_numbers": "Only numbers can go in a kernel ({detail}).",
+    "kernel.ragged": "Every kernel row needs the same number of values.",
+    "kernel.image_small": "The image ({H}×{W}) is smaller than the kernel ({kh}×{kw}).",
 }

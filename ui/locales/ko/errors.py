@@ -33,4 +33,11 @@ TEXT = {
     "limit.too_long": "이 실행은 이 {device}에서 약 {min}분 걸립니다 (학생은 {most}분까지의 "
     "실행만 시작할 수 있습니다). 학습 예제나 에포크 수를 줄이거나 입력을 작게 "
     "하세요. 전체 크기 실행은 교사가 시작할 수 있습니다.",
+    "kernel.too_big": "여기서는 {side}×{side}까지의 커널만 학습할 수 있습니다.",
+    "kernel.not_finite": "커널에 NaN이나 무한대 값이 있습니다.",
+    "kernel.too_long": "{n:,}자입니다. {side}×{side}까지의 커널은 {most:,}자 안에 들어갑니다.",
+    "kernel.empty": "숫자로 된 행을 하나 이상 입력하세요.",
+    "kernel.not_numbers": "커널에는 숫자만 넣을 수 있습니다 ({detail}).",
+    "kernel.ragged": "커널의 모든 행에 값의 개수가 같아야 합니다.",
+    "kernel.image_small": "이미지 ({H}×{W})가 커널 ({kh}×{kw})보다 작습니다.",
 }
