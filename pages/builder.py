@@ -5,41 +5,15 @@ an image, untrained or with a trained run's weights."""
 
 import streamlit as st
 
-from cnnviz.data import TEXT_LABELS
 from cnnviz.plots.models import display_name, feature_map_figure, shape_label
 from ui import builder as ui
 from ui import image_source_ui, page_header
+from ui.common import class_names
+from ui.i18n import texts
 
-TEXT = {
-    "title": "Architecture builder",
-    "intro": (
-        "LeNet, VGG and ResNet are stacks of the same few layers. Pick one of the book's "
-        "networks, change any field, and watch the output shape of every layer, the number "
-        "of parameters and the multiply-adds change. The table is d2l's `layer_summary`; "
-        "cnnviz adds parameters, multiply-adds, the diagram and the exported code."
-    ),
-    "form": "1. The network",
-    "shapes": "2. Shapes, parameters, multiply-adds",
-    "params": "parameters",
-    "macs": "multiply-adds per image",
-    "out": "output shape",
-    "detailed": "every layer (inside the blocks too)",
-    "code": "3. The PyTorch code",
-    "code_help": "The same network, d2l style: same layers, same state_dict keys as cnnviz's.",
-    "download": "Download builder_model.py",
-    "maps": "4. Feature maps: what each layer computes on an image",
-    "maps_toggle": "Compute feature maps",
-    "maps_help": "Runs one image through the network (VGG-11 at 224×224 takes a second on CPU).",
-    "weights": "Weights",
-    "untrained": "untrained (Xavier init, seed 0)",
-    "no_runs": "No finished training run of exactly this network yet — train one:",
-    "train_link": "Training runs",
-    "max_channels": "channels shown per layer",
-    "input": "The input, resized to {shape}",
-    "prediction": "Prediction: **{label}** ({p:.0%}) — {note}.",
-}
+TEXT = texts("builder")
 
-page_header(TEXT["title"], "7.6, 8.2, 8.6", TEXT["intro"])
+page_header(TEXT["title"], TEXT["lesson"], TEXT["intro"])
 
 # ---------------------------------------------------------------- 1. the form
 st.header(TEXT["form"])
@@ -59,7 +33,8 @@ st.plotly_chart(ui.diagram(spec), key="builder_diagram", width="stretch")
 detailed = st.toggle(TEXT["detailed"], False, key="builder_detailed")
 table = ui.summary_cached(spec, detailed) if detailed else summary
 st.dataframe(
-    table[["name", "layer", "output shape", "parameters", "multiply-adds"]],
+    table[list(TEXT["columns"])],
+    column_config=TEXT["columns"],
     hide_index=True,
     width="stretch",
     height="content" if len(table) <= 20 else 600,
@@ -100,18 +75,24 @@ with left:
     max_channels = st.slider(TEXT["max_channels"], 1, 32, 8, key="builder_max_channels")
 if loaded is None:
     st.stop()
-fmaps, batch, note = ui.feature_maps_cached(spec, loaded.X.numpy(), run_id, max_channels, detailed)
+with st.spinner(TEXT["running_image"]):
+    fmaps, batch, note = ui.feature_maps_cached(
+        spec, loaded.X.numpy(), run_id, max_channels, detailed
+    )
+note = TEXT[note].format(run_id=run_id)
 with right:
     st.caption(TEXT["input"].format(shape=shape_label(tuple(batch.unsqueeze(0).shape))))
     st.image(batch[0].numpy(), clamp=True, width=160)
     probs = fmaps[-1].maps.softmax(0)
-    labels = TEXT_LABELS if spec.num_classes == len(TEXT_LABELS) else None
+    labels = class_names() if spec.num_classes == len(class_names()) else None
     top = int(probs.argmax())
-    label = labels[top] if labels else f"class {top}"
+    label = labels[top] if labels else TEXT["class_n"].format(n=top)
     st.markdown(TEXT["prediction"].format(label=label, p=float(probs[top]), note=note))
 for i, fm in enumerate(fmaps):
-    title = f"**{display_name(fm.name, fm.layer)}** ({fm.layer} `{fm.name}`) → "
-    shown = f" — first {fm.maps.shape[0]} of {fm.num_channels} channels" if fm.is_image else ""
+    name = display_name(fm.name, fm.layer, TEXT["diagram"]["block"])
+    title = f"**{name}** ({fm.layer} `{fm.name}`) → "
+    shown = TEXT["fmap_channels"].format(k=fm.maps.shape[0], n=fm.num_channels)
+    shown = shown if fm.is_image else ""
     st.markdown(title + shape_label(fm.shape) + shown)
     last = i == len(fmaps) - 1
     st.plotly_chart(

@@ -41,7 +41,7 @@ ALLOWED = {
 # Strings that are the same on purpose in both languages: the switch names both languages.
 SAME_IN_BOTH = {("common", "language")}
 PRESET_NAMES = re.compile("|".join(sorted(map(re.escape, PRESETS), key=len, reverse=True)))
-CODE = re.compile(r"`[^`]*`|\{[^{}]*\}|:material/[a-z_]+:|\]\([^)]*\)|https?://\S+|/[\w/.-]+")
+CODE = re.compile(r"`[^`]*`|<[^>]+>|\{[^{}]*\}|:material/[a-z_]+:|\]\([^)]*\)|https?://\S+|/[\w/.-]+")
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 
@@ -152,7 +152,6 @@ PAGES = sorted(p.name for p in PAGES_DIR.glob("*.py"))
 
 NOT_YET = {
     "ablation.py",
-    "builder.py",
     "cross_correlation.py",
     "insight.py",
     "padding_stride.py",
@@ -197,6 +196,18 @@ def keyed_errors():
     buf = io.BytesIO()
     Image.new("LA", (300, 200)).save(buf, "PNG")
     out += images.load_upload(buf.getvalue(), "alpha.png", max_side=64).notes
+    import dataclasses
+
+    from cnnviz.models import PRESETS, SpecError, validate
+
+    for preset, change in (
+        ("VGG-11", dict(input_size=8)),  # a stage shrinks the map away (quotes a stage, a hint)
+        ("LeNet", dict(channels=(0, 16))),  # out of range (quotes a field's name)
+        ("VGG-11", dict(arch=((1, 64), (0, 128)))),  # an arch row
+    ):
+        with pytest.raises(SpecError) as got:
+            validate(dataclasses.replace(PRESETS[preset], **change))
+        out.append(got.value)
     student, limits = C.User("s1"), C.Limits()
     for queued, total, seconds in ((4, 4, 1.0), (0, 60, 1.0), (0, 0, 3600.0)):
         with pytest.raises(C.LimitError) as got:
@@ -209,14 +220,21 @@ def test_library_messages_have_keys_in_both_catalogs():
     from ui.i18n import message
 
     found = keyed_errors()
-    assert {e.key for e in found} >= {"image.empty", "image.aspect", "note.alpha"}
+    assert {e.key for e in found} >= {"image.empty", "image.aspect", "note.alpha", "spec.shrink"}
     for exc in found:
         assert exc.key in EN["errors"], exc.key
         # The English catalog says what the library says (the CLI and logs print str(exc)).
         assert EN["errors"][exc.key].format(**exc.params) == str(exc)
         assert message(exc, "en") == str(exc)
         korean = message(exc, "ko")
-        assert HANGUL.search(korean) and korean == KO["errors"][exc.key].format(**exc.params)
+        nested = {
+            k: message(v, "ko") if getattr(v, "key", None) else v for k, v in exc.params.items()
+        }
+        assert HANGUL.search(korean) and korean == KO["errors"][exc.key].format(**nested)
+        assert not any(
+            HANGUL.search(str(v)) is None and getattr(v, "key", None) and v in korean
+            for v in exc.params.values()
+        )  # quoted names and hints translated too
 
 
 def test_an_unknown_key_falls_back_to_english():

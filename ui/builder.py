@@ -34,34 +34,16 @@ from cnnviz.models import (
 from cnnviz.models.specs import ACTIVATIONS
 from cnnviz.plots.models import network_diagram
 from ui import state
+from ui.i18n import message, texts
 
 log = logging.getLogger("cnnviz")
 
 FAMILY_LABELS = {"lenet": "LeNet (7.6)", "vgg": "VGG (8.2)", "resnet": "ResNet (8.6)"}
-PRESET_NOTES = {
-    "LeNet": "d2l 7.6: LeNet-5 as LeCun built it, sigmoid and average pooling.",
-    "LeNet-ReLU": "The seed's exercise: LeNet with ReLU instead of sigmoid.",
-    "VGG-11": "d2l 8.2: VGG-11 at 224×224 — 128.8M parameters, mostly in the first FC layer.",
-    "VGG-small": "d2l 8.2 trains this VGG with a quarter of the channels at 224×224.",
-    "VGG-small-56": "The seed's experiment: the small VGG at 56×56 with one block fewer.",
-    "VGG-56-adjusted": "The seed's fix for 56×56: two convs per block, FC 2048, dropout 0.4.",
-    "ResNet-18": "d2l 8.6: ResNet-18 at 96×96.",
-    "ResNet-18-noBN": "The seed's ablation: ResNet-18 without batch normalisation.",
-    "ResNet-18-noskip": "The seed's ablation: ResNet-18 without skip connections.",
-}
 ARCH_COLUMNS = {
     "vgg": ("num_convs", "channels"),
     "resnet": ("num_residuals", "channels"),
 }
-TEXT = {
-    "family": "Family",
-    "preset": "Start from",
-    "arch": "arch: one row per {what}",
-    "arch_help": "Add or delete rows at the bottom of the table; every row halves the map size.",
-    "invalid": "This spec cannot be built — {error}",
-    "kept": "Still showing the last valid model ({name}).",
-    "store_error": "Trained runs could not be listed ({error}); only the untrained net is offered.",
-}
+TEXT = texts("builder")  # with pages/builder.py
 PAIRS = {"channels": ("c1", "c2"), "fc": ("fc1", "fc2")}  # LeNet's pairs: one widget each
 FAMILY_SPECS = {"lenet": LeNetSpec, "vgg": VGGSpec, "resnet": ResNetSpec}
 
@@ -126,7 +108,7 @@ def preset_ui() -> str:
     if ss.get(_k("preset")) not in presets_of(family):
         ss[_k("preset")] = presets_of(family)[0]
     name = c2.selectbox(TEXT["preset"], presets_of(family), key=_k("preset"), on_change=_on_preset)
-    st.caption(PRESET_NOTES.get(name, ""))
+    st.caption(TEXT["preset_notes"].get(name, ""))
     return family
 
 
@@ -135,7 +117,7 @@ def _arch_ui(family: str) -> tuple:
     ss = st.session_state
     what, channels = ARCH_COLUMNS[family]
     rows = ss.get(_k("arch_rows"), [list(r) for r in PRESETS[presets_of(family)[0]].arch])
-    label = "block" if family == "vgg" else "stage"
+    label = TEXT["arch_block"] if family == "vgg" else TEXT["arch_stage"]
     edited = st.data_editor(
         pd.DataFrame(rows, columns=[what, channels]),
         num_rows="dynamic",
@@ -144,7 +126,7 @@ def _arch_ui(family: str) -> tuple:
         key=f"builder_arch_{ss.get(_k('form_version'), 0)}",
         column_config={
             what: st.column_config.NumberColumn(what, step=1, format="%d"),
-            channels: st.column_config.NumberColumn(channels, step=1, format="%d"),
+            channels: st.column_config.NumberColumn(TEXT["channels_column"], step=1, format="%d"),
         },
     )
     st.caption(TEXT["arch"].format(what=label) + ". " + TEXT["arch_help"])
@@ -161,33 +143,31 @@ def _family_fields_ui(family: str) -> dict[str, object]:
     """The family's own widgets; returns their values by spec field."""
     if family == "lenet":
         c = st.columns(2)
-        activation = c[0].selectbox("activation", ACTIVATIONS, key=_k("activation"))
-        pool = c[1].radio("pool", ("avg", "max"), horizontal=True, key=_k("pool"))
+        activation = c[0].selectbox(TEXT["f_activation"], ACTIVATIONS, key=_k("activation"))
+        pool = c[1].radio(TEXT["f_pool"], ("avg", "max"), horizontal=True, key=_k("pool"))
         c = st.columns(4)
-        ch = (_num("conv1 channels", "c1", 1, 256, None, c[0]),
-              _num("conv2 channels", "c2", 1, 256, None, c[1]))  # fmt: skip
-        kernel = _num("kernel_size", "kernel_size", 1, 11, None, c[2])
-        padding = _num("padding (conv1)", "padding", 0, 5, None, c[3])
+        ch = (_num(TEXT["f_c1"], "c1", 1, 256, None, c[0]),
+              _num(TEXT["f_c2"], "c2", 1, 256, None, c[1]))  # fmt: skip
+        kernel = _num(TEXT["f_kernel_size"], "kernel_size", 1, 11, None, c[2])
+        padding = _num(TEXT["f_padding"], "padding", 0, 5, None, c[3])
         c = st.columns(2)
-        fc = (_num("fc1 width", "fc1", 1, 4096, None, c[0]),
-              _num("fc2 width", "fc2", 1, 4096, None, c[1]))  # fmt: skip
+        fc = (_num(TEXT["f_fc1"], "fc1", 1, 4096, None, c[0]),
+              _num(TEXT["f_fc2"], "fc2", 1, 4096, None, c[1]))  # fmt: skip
         return dict(activation=activation, pool=pool, channels=ch, kernel_size=kernel,
                     padding=padding, fc=fc)  # fmt: skip
     arch = _arch_ui(family)
     if family == "vgg":
         c = st.columns(3)
-        activation = c[0].selectbox("activation", ACTIVATIONS, key=_k("activation"))
-        fc = _num("FC width", "fc", 1, 16384, "d2l uses 4096", c[1])
-        dropout = c[2].slider("dropout", 0.0, 0.9, step=0.05, key=_k("dropout"))
+        activation = c[0].selectbox(TEXT["f_activation"], ACTIVATIONS, key=_k("activation"))
+        fc = _num(TEXT["f_fc"], "fc", 1, 16384, TEXT["f_fc_help"], c[1])
+        dropout = c[2].slider(TEXT["f_dropout"], 0.0, 0.9, step=0.05, key=_k("dropout"))
         return dict(arch=arch, activation=activation, fc=fc, dropout=dropout)
     c = st.columns(4)
-    bn = c[0].toggle("batch norm", key=_k("batch_norm"))
-    skip = c[1].toggle("skip connections", key=_k("skip"))
-    stem = c[2].selectbox(
-        "stem", ("d2l", "small"), key=_k("stem"),
-        help="d2l: 7×7 conv stride 2 + 3×3 max-pool stride 2 (÷4). small: one 3×3 conv.",
-    )  # fmt: skip
-    stem_channels = _num("stem channels", "stem_channels", 1, 512, None, c[3])
+    bn = c[0].toggle(TEXT["f_batch_norm"], key=_k("batch_norm"))
+    skip = c[1].toggle(TEXT["f_skip"], key=_k("skip"))
+    stem = c[2].selectbox(TEXT["f_stem"], ("d2l", "small"), key=_k("stem"),
+                          help=TEXT["f_stem_help"])  # fmt: skip
+    stem_channels = _num(TEXT["f_stem_channels"], "stem_channels", 1, 512, None, c[3])
     return dict(arch=arch, batch_norm=bn, skip=skip, stem=stem, stem_channels=stem_channels)
 
 
@@ -199,9 +179,13 @@ def form_ui(family: str) -> ModelSpec:
     """
     c = st.columns(3)
     common = dict(
-        in_channels=_num("in_channels", "in_channels", 1, 3, "1 = grey, 3 = colour", c[0]),
-        num_classes=_num("num_classes", "num_classes", 1, 1000, None, c[1]),
-        input_size=_num("input_size", "input_size", 4, 512, "height = width", c[2]),
+        in_channels=_num(
+            TEXT["f_in_channels"], "in_channels", 1, 3, TEXT["f_in_channels_help"], c[0]
+        ),
+        num_classes=_num(TEXT["f_num_classes"], "num_classes", 1, 1000, None, c[1]),
+        input_size=_num(
+            TEXT["f_input_size"], "input_size", 4, 512, TEXT["f_input_size_help"], c[2]
+        ),
     )
     fields = _family_fields_ui(family)
     lr = PRESETS[st.session_state[_k("preset")]].lr
@@ -216,7 +200,7 @@ def valid_spec_ui(candidate: ModelSpec) -> ModelSpec:
     try:
         spec = validate(candidate)
     except SpecError as exc:
-        st.error(TEXT["invalid"].format(error=exc), icon=":material/block:")
+        st.error(TEXT["invalid"].format(error=message(exc)), icon=":material/block:")
         spec = state.BUILDER_SPEC.get() or PRESETS[st.session_state[_k("preset")]]
         st.caption(TEXT["kept"].format(name=describe(spec)))
     state.BUILDER_SPEC.set(spec)
@@ -227,7 +211,7 @@ def describe(spec: ModelSpec) -> str:
     for name, preset in PRESETS.items():
         if preset == spec:
             return name
-    return f"custom {spec.family}, input {spec.input_size}×{spec.input_size}"
+    return TEXT["custom"].format(family=spec.family, n=spec.input_size)
 
 
 # Cached on the frozen spec itself: Streamlit hashes a dataclass by its fields (names and
@@ -247,7 +231,7 @@ def diagram(spec: ModelSpec):
     from st.cache_data through pickle, which rebuilds and validates it (~100 ms); built here
     it takes ~2 ms."""
     shape = (1, spec.in_channels, spec.input_size, spec.input_size)
-    return network_diagram(summary_cached(spec), shape)
+    return network_diagram(summary_cached(spec), shape, words=TEXT["diagram"])
 
 
 def finished_runs(spec: ModelSpec) -> dict[str, str]:
@@ -267,8 +251,11 @@ def finished_runs(spec: ModelSpec) -> dict[str, str]:
         for row in runs.itertuples(index=False):
             if same_network(store.get(row.run_id).config.spec, spec):
                 acc = row.final_val_acc
-                acc = f", val acc {acc:.1%}" if isinstance(acc, float) and acc == acc else ""
-                out[row.run_id] = f"{row.name} ({row.epochs_done} epochs{acc})"
+                ok = isinstance(acc, float) and acc == acc
+                acc = TEXT["run_acc"].format(acc=acc) if ok else ""
+                out[row.run_id] = TEXT["run_label"].format(
+                    name=row.name, n=row.epochs_done, acc=acc
+                )
         return out
     except Exception as exc:  # a broken store must not break the builder: logged and shown
         log.exception("listing runs for the builder failed")
@@ -282,7 +269,7 @@ def _load_checkpoint(run_id: str) -> dict | None:
     return RunStore().load_state_dict(run_id)
 
 
-@st.cache_data(max_entries=8, show_spinner="Running the image through the network…")
+@st.cache_data(max_entries=8, show_spinner=False)
 def feature_maps_cached(
     spec: ModelSpec, X: np.ndarray, run_id: str | None, max_channels: int, detailed: bool
 ):
@@ -292,13 +279,13 @@ def feature_maps_cached(
     RNG: another session's training or lesson cannot change what this page shows.
     """
     net = build_model(spec, generator=torch.Generator().manual_seed(0))
-    note = "untrained (d2l's Xavier init, seed 0)"
+    note = "note_untrained"  # a key of the page's TEXT: cached once for every language
     if run_id is not None:
         state_dict = _load_checkpoint(run_id)
         if state_dict is None:
-            note = "the run's checkpoint is missing: showing the untrained network"
+            note = "note_missing"
         else:
             net.load_state_dict(state_dict)
-            note = f"trained weights of run {run_id}"
+            note = "note_trained"
     batch = prepare_input(torch.from_numpy(X), spec.in_channels, spec.input_size)
     return feature_maps(net, batch, max_channels, detailed), batch[0], note

@@ -121,8 +121,12 @@ def message(exc: object, lang: str | None = None) -> str:
     template = CATALOGS[lang].get("errors", {}).get(key)
     if template is None:
         return str(exc)
+    params = {  # a quoted part with a key of its own (a layer's name, a hint) is translated too
+        name: message(value, lang) if getattr(value, "key", None) else value
+        for name, value in getattr(exc, "params", {}).items()
+    }
     try:
-        return template.format(**getattr(exc, "params", {}))
+        return template.format(**params)
     except (KeyError, IndexError, ValueError):  # a catalog slip must not hide the error
         return str(exc)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 
+from cnnviz.errors import KeyedError, KeyedText
 from cnnviz.models.specs import ACTIVATIONS, LeNetSpec, ModelSpec, ResNetSpec, VGGSpec
 from cnnviz.ops import out_size
 
@@ -22,29 +23,38 @@ MAX_PARAMETERS = 300_000_000  # VGG-11 at 224 has 128.8M; above this a laptop ru
 # A few widgets can ask for 4096×512×512 (4 GB for one image, times the batch when training).
 MAX_MAP_ELEMENTS = 2**24
 
+STEM = KeyedText("the stem's convolution", "stage.stem")
 
-class SpecError(ValueError):
+
+class SpecError(KeyedError, ValueError):
     """A spec that cannot be built: the message names the stage and the shapes involved."""
 
 
 def _int(name: str, value, low: int, high: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise SpecError(f"{name} must be a whole number, got {value!r}.")
+        raise SpecError(f"{name} must be a whole number, got {value!r}.", "spec.whole",
+                        name=name, value=repr(value))  # fmt: skip
     if not low <= value <= high:
-        raise SpecError(f"{name} must be between {low} and {high}, got {value}.")
+        raise SpecError(f"{name} must be between {low} and {high}, got {value}.", "spec.range",
+                        name=name, low=low, high=high, value=value)  # fmt: skip
     return value
 
 
 def _pairs(name: str, arch, what: str) -> tuple[tuple[int, int], ...]:
     if not isinstance(arch, tuple | list) or len(arch) == 0:
-        raise SpecError(f"{name} is empty: add at least one ({what}, channels) row.")
+        raise SpecError(f"{name} is empty: add at least one ({what}, channels) row.",
+                        "spec.arch_empty", name=name, what=what)  # fmt: skip
     if len(arch) > MAX_STAGES:
-        raise SpecError(f"{name} has {len(arch)} rows; at most {MAX_STAGES} are allowed.")
+        raise SpecError(f"{name} has {len(arch)} rows; at most {MAX_STAGES} are allowed.",
+                        "spec.arch_long", name=name, n=len(arch), most=MAX_STAGES)  # fmt: skip
     for i, row in enumerate(arch, start=1):
         if not isinstance(row, tuple | list) or len(row) != 2:
-            raise SpecError(f"{name} row {i} must be ({what}, channels), got {row!r}.")
-        _int(f"{name} row {i}: {what}", row[0], 1, MAX_REPEATS)
-        _int(f"{name} row {i}: channels", row[1], 1, MAX_CHANNELS)
+            raise SpecError(f"{name} row {i} must be ({what}, channels), got {row!r}.",
+                            "spec.arch_row", name=name, i=i, what=what, row=repr(row))  # fmt: skip
+        _int(KeyedText(f"{name} row {i}: {what}", "field.row", name=name, i=i, what=what),
+             row[0], 1, MAX_REPEATS)  # fmt: skip
+        _int(KeyedText(f"{name} row {i}: channels", "field.row_channels", name=name, i=i),
+             row[1], 1, MAX_CHANNELS)  # fmt: skip
     return tuple(tuple(r) for r in arch)
 
 
@@ -64,15 +74,18 @@ def _activation(spec) -> None:
 
 
 def _shrink(
-    stage: str, n: int, k: int, p: int, s: int, c: int, size: int, hint: str = "fewer stages"
-) -> int:
+    stage: str, n: int, k: int, p: int, s: int, c: int, size: int,
+    hint: str = KeyedText("fewer stages", "hint.stages"),
+) -> int:  # fmt: skip
     m = out_size(n, k, p, s)
     if m < 1:
+        m = max(m, 0)
         raise SpecError(
             f"{stage} (window {k}×{k}, padding {p}, stride {s}) gets a {c}×{n}×{n} map and "
-            f"would shrink it to {max(m, 0)}×{max(m, 0)} at input size {size}×{size}: use a "
-            f"larger input size or {hint}."
-        )
+            f"would shrink it to {m}×{m} at input size {size}×{size}: use a "
+            f"larger input size or {hint}.",
+            "spec.shrink", stage=stage, k=k, p=p, s=s, c=c, n=n, m=m, size=size, hint=hint,
+        )  # fmt: skip
     return m
 
 
@@ -84,14 +97,16 @@ def _lenet(spec: LeNetSpec) -> None:
         raise SpecError(f"channels must be two numbers (conv1, conv2), got {spec.channels!r}.")
     if not isinstance(spec.fc, tuple | list) or len(spec.fc) != 2:
         raise SpecError(f"fc must be two numbers (fc1, fc2), got {spec.fc!r}.")
-    c1 = _int("conv1 channels", spec.channels[0], 1, MAX_CHANNELS)
-    c2 = _int("conv2 channels", spec.channels[1], 1, MAX_CHANNELS)
+    c1 = _int(KeyedText("conv1 channels", "field.channels", layer="conv1"), spec.channels[0], 1,
+              MAX_CHANNELS)  # fmt: skip
+    c2 = _int(KeyedText("conv2 channels", "field.channels", layer="conv2"), spec.channels[1], 1,
+              MAX_CHANNELS)  # fmt: skip
     k = _int("kernel_size", spec.kernel_size, 1, 15)
     p = _int("padding", spec.padding, 0, 7)
-    _int("fc1 width", spec.fc[0], 1, MAX_FC)
-    _int("fc2 width", spec.fc[1], 1, MAX_FC)
+    _int(KeyedText("fc1 width", "field.width", layer="fc1"), spec.fc[0], 1, MAX_FC)
+    _int(KeyedText("fc2 width", "field.width", layer="fc2"), spec.fc[1], 1, MAX_FC)
     size = spec.input_size
-    hint = "a smaller kernel_size or more padding"
+    hint = KeyedText("a smaller kernel_size or more padding", "hint.lenet")
     n = _shrink("conv1", size, k, p, 1, spec.in_channels, size, hint)
     n = _shrink("pool1", n, 2, 0, 2, c1, size, hint)
     n = _shrink("conv2", n, k, 0, 1, c1, size, hint)
@@ -101,14 +116,15 @@ def _lenet(spec: LeNetSpec) -> None:
 def _vgg(spec: VGGSpec) -> None:
     _activation(spec)
     arch = _pairs("arch", spec.arch, "num_convs")
-    _int("fc width", spec.fc, 1, MAX_FC)
+    _int(KeyedText("fc width", "field.width", layer="fc"), spec.fc, 1, MAX_FC)
     d = spec.dropout
     if isinstance(d, bool) or not isinstance(d, int | float) or not 0 <= d < 1:
         raise SpecError(f"dropout must be at least 0 and below 1, got {d!r}.")
     n = spec.input_size
     for i, (_, out_channels) in enumerate(arch, start=1):
-        n = _shrink(f"VGG block {i}'s max-pool", n, 2, 0, 2, out_channels, spec.input_size,
-                    "fewer blocks (each halves the map)")  # fmt: skip
+        stage = KeyedText(f"VGG block {i}'s max-pool", "stage.vgg_pool", i=i)
+        hint = KeyedText("fewer blocks (each halves the map)", "hint.vgg")
+        n = _shrink(stage, n, 2, 0, 2, out_channels, spec.input_size, hint)
 
 
 def _resnet(spec: ResNetSpec) -> None:
@@ -172,19 +188,20 @@ def largest_map(spec: ModelSpec) -> tuple[int, str, tuple[int, int, int]]:
     elif isinstance(spec, VGGSpec):
         n = size
         for i, (_, c) in enumerate(spec.arch, start=1):
-            maps.append((f"VGG block {i}'s convolutions", (c, n, n)))
+            maps.append((KeyedText(f"VGG block {i}'s convolutions", "stage.vgg_convs", i=i),
+                         (c, n, n)))  # fmt: skip
             n //= 2
     else:
         if spec.stem == "d2l":
             n = out_size(size, 7, 3, 2)
-            maps.append(("the stem's convolution", (spec.stem_channels, n, n)))
+            maps.append((STEM, (spec.stem_channels, n, n)))
             n = out_size(n, 3, 1, 2)
         else:
             n = size
-            maps.append(("the stem's convolution", (spec.stem_channels, n, n)))
+            maps.append((STEM, (spec.stem_channels, n, n)))
         for i, (_, c) in enumerate(spec.arch):
             n = out_size(n, 3, 1, 2) if i else n
-            maps.append((f"ResNet stage {i + 1}", (c, n, n)))
+            maps.append((KeyedText(f"ResNet stage {i + 1}", "stage.resnet", i=i + 1), (c, n, n)))
     name, shape = max(maps, key=lambda m: math.prod(m[1]))
     return math.prod(shape), name, shape
 
@@ -203,15 +220,20 @@ def validate(spec: ModelSpec) -> ModelSpec:
     checks[type(spec)](spec)
     total = count_parameters(spec)
     if total > MAX_PARAMETERS:
+        millions, most = f"{total / 1e6:,.0f}", f"{MAX_PARAMETERS / 1e6:,.0f}"
         raise SpecError(
-            f"this network would have {total / 1e6:,.0f}M parameters "
-            f"(limit {MAX_PARAMETERS / 1e6:,.0f}M): reduce the widths or the input size."
-        )
+            f"this network would have {millions}M parameters "
+            f"(limit {most}M): reduce the widths or the input size.",
+            "spec.parameters", millions=millions, most=most,
+        )  # fmt: skip
     values, where, (c, h, w) = largest_map(spec)
     if values > MAX_MAP_ELEMENTS:
+        millions, gb = f"{values / 1e6:,.0f}", f"{values * 4 / 2**30:,.1f}"
+        most = f"{MAX_MAP_ELEMENTS / 1e6:,.1f}"
         raise SpecError(
-            f"{where} would make a {c}×{h}×{w} feature map: {values / 1e6:,.0f}M values "
-            f"({values * 4 / 2**30:,.1f} GB) for one image, over the limit of "
-            f"{MAX_MAP_ELEMENTS / 1e6:,.1f}M: use fewer channels or a smaller input size."
-        )
+            f"{where} would make a {c}×{h}×{w} feature map: {millions}M values "
+            f"({gb} GB) for one image, over the limit of "
+            f"{most}M: use fewer channels or a smaller input size.",
+            "spec.map", where=where, c=c, h=h, w=w, millions=millions, gb=gb, most=most,
+        )  # fmt: skip
     return spec

@@ -62,16 +62,26 @@ def shape_label(shape: tuple[int, ...]) -> str:
     return "×".join(str(s) for s in shape[1:])
 
 
-def display_name(name: str, layer: str) -> str:
+# The diagram's words; a page passes its language's (ui/locales: "builder" "diagram").
+DIAGRAM_WORDS = {
+    "kinds": KIND_NAMES,
+    "input": "input",
+    "block": "block {n}",
+    "hover": "{name}: {layer}<br>output {shape}<br>{params:,} parameters<br>{kind}",
+}
+
+
+def display_name(name: str, layer: str, block: str = DIAGRAM_WORDS["block"]) -> str:
     """What a box is called: d2l's block names (b1, last) or "block 3" for VGG blocks."""
     if layer == "Sequential":
-        return f"block {int(name) + 1}" if name.isdigit() else name
+        return block.format(n=int(name) + 1) if name.isdigit() else name
     return layer
 
 
 def network_diagram(
-    summary: pd.DataFrame, input_shape: tuple[int, ...], height: int = 330
-) -> go.Figure:
+    summary: pd.DataFrame, input_shape: tuple[int, ...], height: int = 330,
+    words: dict = DIAGRAM_WORDS,
+) -> go.Figure:  # fmt: skip
     """The layers of a summary as boxes left to right: box height ∝ the map's side, box width
     grows with the channels, and the output shape is written under each box."""
     shapes = [tuple(input_shape), *summary["shape"]]
@@ -99,16 +109,17 @@ def network_diagram(
         px, py = polygons.setdefault(kind, ([], []))
         px += [x - w / 2, x + w / 2, x + w / 2, x - w / 2, x - w / 2, None]
         py += [-h / 2, -h / 2, h / 2, h / 2, -h / 2, None]
-        label = "input" if layer == "input" else display_name(name, layer)
+        label = words["input"] if layer == "input" else display_name(name, layer, words["block"])
         stagger = 0.22 * (i % 2)  # alternate heights so neighbouring labels never overlap
         top_text.append(f"<b>{label}</b>")
         top_y.append(0.62 + stagger)
         bottom_text.append(shape_label(shape))
         bottom_y.append(-0.62 - stagger)
-        hover_text.append(
-            f"{name}: {layer}<br>output {list(shape)}<br>{n_params:,} parameters"
-            f"<br>{KIND_NAMES[kind]}"
-        )
+        hover_text.append(words["hover"].format(
+            name=label if layer == "input" else name, layer=label if layer == "input" else layer,
+            shape=list(shape),
+            params=n_params, kind=words["kinds"][kind],
+        ))  # fmt: skip
         xs.append(x)
     hidden = dict(hoverinfo="skip", showlegend=False)
     traces = [
@@ -119,7 +130,7 @@ def network_diagram(
         traces.append(
             dict(type="scatter", x=px, y=py, fill="toself", mode="lines",
                  fillcolor=KIND_COLORS[kind], line=dict(color="#333", width=1),
-                 name=KIND_NAMES[kind], hoverinfo="skip")
+                 name=words["kinds"][kind], hoverinfo="skip")
         )  # fmt: skip
     traces += [
         dict(type="scatter", x=xs, y=top_y, mode="text", text=top_text,

@@ -1,6 +1,7 @@
 """The English catalog: one module per page (or shared part), each a ``TEXT`` dict."""
 
 from ui.locales.en import (
+    builder,
     channels,
     common,
     data,
@@ -28,4 +29,5 @@ CATALOG = {
     "why_conv": why_conv.TEXT,
     "channels": channels.TEXT,
     "learn_kernel": learn_kernel.TEXT,
+    "builder": builder.TEXT,
 }

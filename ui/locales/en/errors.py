@@ -43,4 +43,27 @@ TEXT = {
     "kernel.not_numbers": "Only numbers can go in a kernel ({detail}).",
     "kernel.ragged": "Every kernel row needs the same number of values.",
     "kernel.image_small": "The image ({H}×{W}) is smaller than the kernel ({kh}×{kw}).",
+    "spec.whole": "{name} must be a whole number, got {value}.",
+    "spec.range": "{name} must be between {low} and {high}, got {value}.",
+    "spec.arch_empty": "{name} is empty: add at least one ({what}, channels) row.",
+    "spec.arch_long": "{name} has {n} rows; at most {most} are allowed.",
+    "spec.arch_row": "{name} row {i} must be ({what}, channels), got {row}.",
+    "spec.shrink": "{stage} (window {k}×{k}, padding {p}, stride {s}) gets a {c}×{n}×{n} map and "
+    "would shrink it to {m}×{m} at input size {size}×{size}: use a larger input "
+    "size or {hint}.",
+    "spec.parameters": "this network would have {millions}M parameters (limit {most}M): reduce "
+    "the widths or the input size.",
+    "spec.map": "{where} would make a {c}×{h}×{w} feature map: {millions}M values ({gb} GB) for "
+    "one image, over the limit of {most}M: use fewer channels or a smaller input size.",
+    "field.row": "{name} row {i}: {what}",
+    "field.row_channels": "{name} row {i}: channels",
+    "field.channels": "{layer} channels",
+    "field.width": "{layer} width",
+    "stage.vgg_pool": "VGG block {i}'s max-pool",
+    "stage.vgg_convs": "VGG block {i}'s convolutions",
+    "stage.stem": "the stem's convolution",
+    "stage.resnet": "ResNet stage {i}",
+    "hint.stages": "fewer stages",
+    "hint.lenet": "a smaller kernel_size or more padding",
+    "hint.vgg": "fewer blocks (each halves the map)",
 }

@@ -1,6 +1,7 @@
 """The Korean catalog (한국어): the English catalog's sections and keys, one module per page."""
 
 from ui.locales.ko import (
+    builder,
     channels,
     common,
     data,
@@ -28,4 +29,5 @@ CATALOG = {
     "why_conv": why_conv.TEXT,
     "channels": channels.TEXT,
     "learn_kernel": learn_kernel.TEXT,
+    "builder": builder.TEXT,
 }

@@ -40,4 +40,27 @@ TEXT = {
     "kernel.not_numbers": "커널에는 숫자만 넣을 수 있습니다 ({detail}).",
     "kernel.ragged": "커널의 모든 행에 값의 개수가 같아야 합니다.",
     "kernel.image_small": "이미지 ({H}×{W})가 커널 ({kh}×{kw})보다 작습니다.",
+    "spec.whole": "{name}은(는) 정수여야 합니다 (받은 값 {value}).",
+    "spec.range": "{name}은(는) {low}에서 {high} 사이여야 합니다 (받은 값 {value}).",
+    "spec.arch_empty": "{name}이(가) 비어 있습니다: ({what}, 채널 수) 행을 하나 이상 추가하세요.",
+    "spec.arch_long": "{name}에 행이 {n}개 있습니다. 최대 {most}개까지 됩니다.",
+    "spec.arch_row": "{name}의 {i}번째 행은 ({what}, 채널 수)여야 합니다 (받은 값 {row}).",
+    "spec.shrink": "{stage} (창 {k}×{k}, 패딩 {p}, 스트라이드 {s})은(는) {c}×{n}×{n} 맵을 받아 "
+    "입력 크기 {size}×{size}에서 {m}×{m}(으)로 줄이게 됩니다: 입력 크기를 키우거나 "
+    "{hint}.",
+    "spec.parameters": "이 네트워크는 파라미터가 {millions}M개가 됩니다 (한도 {most}M): 너비나 "
+    "입력 크기를 줄이세요.",
+    "spec.map": "{where}은(는) {c}×{h}×{w} 특성 맵을 만듭니다: 이미지 하나에 값 {millions}M개 "
+    "({gb} GB)로, 한도 {most}M을 넘습니다: 채널 수나 입력 크기를 줄이세요.",
+    "field.row": "{name}의 {i}번째 행: {what}",
+    "field.row_channels": "{name}의 {i}번째 행: 채널 수",
+    "field.channels": "{layer} 채널 수",
+    "field.width": "{layer} 너비",
+    "stage.vgg_pool": "VGG 블록 {i}의 최대 풀링",
+    "stage.vgg_convs": "VGG 블록 {i}의 합성곱",
+    "stage.stem": "스템의 합성곱",
+    "stage.resnet": "ResNet 단계 {i}",
+    "hint.stages": "단계를 줄이세요",
+    "hint.lenet": "kernel_size를 줄이거나 패딩을 늘리세요",
+    "hint.vgg": "블록을 줄이세요 (블록마다 맵이 절반이 됩니다)",
 }
