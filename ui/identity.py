@@ -18,9 +18,11 @@ import streamlit as st
 from cnnviz import classroom as C
 from cnnviz.runs import RunStore, StoreError, default_home
 from ui import state
+from ui.i18n import texts
 
 log = logging.getLogger("cnnviz")
 COOKIE_MAX_AGE_S = 365 * 86_400
+TEXT = texts("identity")
 
 
 @st.cache_resource(show_spinner=False)
@@ -94,7 +96,7 @@ def _unlock() -> None:
     got = store_and_key()
     if got is None or not C.check_secret(given, secret):
         time.sleep(0.5)  # a guess costs time
-        state.TEACHER_MESSAGE.set("That is not the teacher secret.")
+        state.TEACHER_MESSAGE.set(TEXT["wrong"])
         return
     got[0].set_user_role(user.id, C.TEACHER, C.secret_fingerprint(secret))
     state.USER.set(C.User(user.id, C.TEACHER))
@@ -120,28 +122,22 @@ def _set_share(store: RunStore) -> None:
 def teacher_ui() -> None:
     """The sidebar's teacher box: unlock with the secret, or (unlocked) the class settings."""
     user = current_user()
-    with st.expander("Teacher", icon=":material/school:", expanded=False):
+    with st.expander(TEXT["teacher"], icon=":material/school:", expanded=False):
         if user.is_teacher:
-            st.caption(
-                "Teacher mode: you can see, stop, delete and pin every run, and launch "
-                "full-size runs."
-            )
+            st.caption(TEXT["teacher_mode"])
             if (got := store_and_key()) is not None:
                 store = got[0]
                 st.session_state["teacher_share_links"] = share_links(store)
                 st.toggle(
-                    "Students may open others' runs by link", key="teacher_share_links",
+                    TEXT["share_links"], key="teacher_share_links",
                     on_change=_set_share, args=(store,),
                 )  # fmt: skip
-            st.button("Lock teacher mode", key="teacher_lock", on_click=_lock)
+            st.button(TEXT["lock"], key="teacher_lock", on_click=_lock)
             return
         if configured_secret() is None:
-            st.caption(
-                "No teacher secret is set on this server: set CNNVIZ_TEACHER_SECRET (or "
-                "`teacher_secret` under `[cnnviz]` in .streamlit/secrets.toml) and restart."
-            )
+            st.caption(TEXT["no_secret"])
             return
-        st.text_input("Teacher secret", type="password", key="teacher_secret_input")
-        st.button("Unlock", key="teacher_unlock", on_click=_unlock)
+        st.text_input(TEXT["secret"], type="password", key="teacher_secret_input")
+        st.button(TEXT["unlock"], key="teacher_unlock", on_click=_unlock)
         if message := state.TEACHER_MESSAGE.get():
             st.error(message)

@@ -7,6 +7,7 @@ from ui.locales.en import (
     data,
     errors,
     home,
+    identity,
     images,
     kernels,
     learn_kernel,
@@ -30,4 +31,5 @@ CATALOG = {
     "channels": channels.TEXT,
     "learn_kernel": learn_kernel.TEXT,
     "builder": builder.TEXT,
+    "identity": identity.TEXT,
 }
