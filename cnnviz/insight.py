@@ -31,6 +31,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from cnnviz.data import TEXT_LABELS
+from cnnviz.errors import KeyedError, KeyedText
 from cnnviz.train import EVAL_BATCH_28, to_input
 
 BLANK_RANGE = 2 / 255  # darkest and brightest pixel closer than two grey levels: a blank image
@@ -44,7 +45,7 @@ POOLS = (nn.MaxPool2d, nn.AvgPool2d, nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d)
 METHODS = ("gradcam", "gradient")
 
 
-class InsightError(ValueError):
+class InsightError(KeyedError, ValueError):
     """An image, a run or a request that cannot be answered; the message is for the user."""
 
 
@@ -76,24 +77,26 @@ def _grey(image) -> tuple[torch.Tensor, list[str]]:
             X = X[0]
         elif c in (3, 4):
             X = X[:3].mean(0)
-            steps.append("grey: the mean of the red, green and blue channels")
+            steps.append(KeyedText("grey: the mean of the red, green and blue channels",
+                                   "step.grey_rgb"))  # fmt: skip
             if c == 4:
-                steps.append("the alpha channel was ignored")
+                steps.append(KeyedText("the alpha channel was ignored", "step.alpha"))
         else:
             X = X.mean(0)
-            steps.append(f"grey: the mean of its {c} channels")
+            steps.append(KeyedText(f"grey: the mean of its {c} channels", "step.grey_n", c=c))
     else:
         raise InsightError(
             f"An image must be (channels, height, width) or (height, width); this one is "
             f"{tuple(X.shape)}."
         )
     if X.numel() == 0 or min(X.shape) < 2:
-        raise InsightError(f"The image is {tuple(X.shape)}: too small to classify.")
+        raise InsightError(f"The image is {tuple(X.shape)}: too small to classify.",
+                           "insight.too_small", shape=tuple(X.shape))  # fmt: skip
     if not torch.isfinite(X).all():
-        raise InsightError("The image has missing (NaN or infinite) pixels.")
+        raise InsightError("The image has missing (NaN or infinite) pixels.", "insight.not_finite")
     if float(X.min()) < 0 or float(X.max()) > 1:
         X = X.clamp(0, 1)
-        steps.append("clipped to 0…1")
+        steps.append(KeyedText("clipped to 0…1", "step.clipped"))
     return X, steps
 
 
@@ -109,7 +112,10 @@ def _frame(X: torch.Tensor) -> tuple[torch.Tensor, list[str]]:
     top = float(X.max())
     if bg > 0.02 or top < 0.98:
         X = ((X - bg) / max(top - bg, 1e-6)).clamp(0, 1)
-        steps.append(f"levels stretched: background {bg:.2f} → 0, brightest {top:.2f} → 1")
+        steps.append(KeyedText(
+            f"levels stretched: background {bg:.2f} → 0, brightest {top:.2f} → 1",
+            "step.levels", bg=bg, top=top,
+        ))  # fmt: skip
     H, W = X.shape
     rows = torch.nonzero((X > INK).any(1)).flatten()
     cols = torch.nonzero((X > INK).any(0)).flatten()
@@ -119,17 +125,19 @@ def _frame(X: torch.Tensor) -> tuple[torch.Tensor, list[str]]:
     h, w = r1 - r0, c1 - c0
     side = max(h, w)
     if (h, w) == (H, W) and H == W:
-        steps.append("framing: the item already fills the square frame")
+        steps.append(KeyedText("framing: the item already fills the square frame",
+                               "step.framed_already"))  # fmt: skip
         return X, steps
     crop = X[r0:r1, c0:c1]
     out = torch.zeros(side, side)
     top_pad, left_pad = (side - h) // 2, (side - w) // 2
     out[top_pad : top_pad + h, left_pad : left_pad + w] = crop
-    steps.append(
-        f"framed as Fashion-MNIST frames its items: cropped to the item ({_size_text(h, w)} at "
-        f"x {c0}, y {r0}) and centred on a black {_size_text(side, side)} square, so its longer "
-        "side fills the frame"
-    )
+    item, square = _size_text(h, w), _size_text(side, side)
+    steps.append(KeyedText(
+        f"framed as Fashion-MNIST frames its items: cropped to the item ({item} at "
+        f"x {c0}, y {r0}) and centred on a black {square} square, so its longer "
+        "side fills the frame", "step.framed", item=item, x=c0, y=r0, square=square,
+    ))  # fmt: skip
     return out, steps
 
 
@@ -162,17 +170,19 @@ def prepare(image, spec, *, fit: bool = True) -> tuple[torch.Tensor, list[str]]:
     if hi - lo < BLANK_RANGE:
         raise InsightError(
             f"The image is blank: every pixel is {lo:.2f}. Draw, upload or pick an item of "
-            "clothing first."
-        )
+            "clothing first.", "insight.blank", value=lo,
+        )  # fmt: skip
     light = float((_border(X) > LIGHT).float().mean())
     if light > 0.5:
         X = 1 - X
-        steps.append(
+        steps.append(KeyedText(
             f"inverted: light background → black ({light:.0%} of the border was light); "
-            "Fashion-MNIST shows light items on black"
-        )
+            "Fashion-MNIST shows light items on black", "step.inverted", share=light,
+        ))  # fmt: skip
     else:
-        steps.append("polarity kept: the background is already dark, as in Fashion-MNIST")
+        steps.append(KeyedText(
+            "polarity kept: the background is already dark, as in Fashion-MNIST", "step.polarity"
+        ))  # fmt: skip
     if fit:
         X, framed = _frame(X)
         steps += framed
@@ -184,17 +194,23 @@ def prepare(image, spec, *, fit: bool = True) -> tuple[torch.Tensor, list[str]]:
         X4 = F.interpolate(
             X4, size=(size, size), mode="bilinear", align_corners=False, antialias=shrink
         )
-        how = "bilinear, antialiased" if shrink else "bilinear, as training resizes"
-        stretched = ", stretching it to a square" if h != w else ""
-        steps.append(
-            f"resized {_size_text(h, w)} → {_size_text(size, size)} ({how}{stretched}): "
-            "the run's input size"
-        )
+        how = (
+            KeyedText("bilinear, antialiased", "step.how_shrink") if shrink
+            else KeyedText("bilinear, as training resizes", "step.how_grow")
+        )  # fmt: skip
+        stretched = KeyedText(", stretching it to a square", "step.stretched") if h != w else ""
+        old, new = _size_text(h, w), _size_text(size, size)
+        steps.append(KeyedText(
+            f"resized {old} → {new} ({how}{stretched}): the run's input size", "step.resized",
+            old=old, new=new, how=how, stretched=stretched,
+        ))  # fmt: skip
     else:
-        steps.append(f"kept at {_size_text(size, size)}, the run's input size")
+        new = _size_text(size, size)
+        steps.append(KeyedText(f"kept at {new}, the run's input size", "step.kept", new=new))
     if spec.in_channels != 1:
         X4 = X4.expand(-1, spec.in_channels, -1, -1)
-        steps.append(f"grey repeated on {spec.in_channels} channels")
+        steps.append(KeyedText(f"grey repeated on {spec.in_channels} channels", "step.repeated",
+                               c=spec.in_channels))  # fmt: skip
     return X4.clamp(0, 1).contiguous(), steps
 
 
@@ -249,8 +265,9 @@ def network_from_state(spec, state: dict[str, torch.Tensor]) -> nn.Module:
     except RuntimeError as exc:
         first = str(exc).splitlines()[0]
         raise InsightError(
-            f"The weights do not belong to the network this run describes ({first})."
-        ) from None
+            f"The weights do not belong to the network this run describes ({first}).",
+            "insight.mismatch", detail=first,
+        ) from None  # fmt: skip
     leftover = [n for n, t in [*net.named_parameters(), *net.named_buffers()] if t.is_meta]
     if leftover:
         raise InsightError(f"The weights lack {', '.join(leftover[:3])}.")
@@ -261,20 +278,24 @@ def _refuse(rec) -> None:
     """Raise the reason a stored run has no trained network to classify with, if it has none."""
     name, status, done, n = rec.name, rec.status, rec.epochs_done, rec.config.num_epochs
     if status == "queued":
-        raise InsightError(f"“{name}” is waiting to train: come back when it has finished.")
+        raise InsightError(f"“{name}” is waiting to train: come back when it has finished.",
+                           "insight.queued", name=name)  # fmt: skip
     if status == "running":
         raise InsightError(
             f"“{name}” is still training ({done} of {n} epochs done): its network can be "
-            "questioned once it has finished or been stopped."
-        )
+            "questioned once it has finished or been stopped.", "insight.running", name=name,
+            done=done, n=n,
+        )  # fmt: skip
     if done == 0:
         why = {
-            "stopped": "was stopped before its first epoch ended",
-            "failed": "failed before its first epoch ended",
-            "interrupted": "was interrupted before its first epoch ended",
-        }.get(status, "has no finished epoch")
+            "stopped": KeyedText("was stopped before its first epoch ended", "why.stopped"),
+            "failed": KeyedText("failed before its first epoch ended", "why.failed"),
+            "interrupted": KeyedText("was interrupted before its first epoch ended",
+                                     "why.interrupted"),
+        }.get(status, KeyedText("has no finished epoch", "why.none"))  # fmt: skip
         detail = f" ({rec.error})" if status == "failed" and rec.error else ""
-        raise InsightError(f"“{name}” {why}{detail}: it has no trained weights to classify with.")
+        raise InsightError(f"“{name}” {why}{detail}: it has no trained weights to classify with.",
+                           "insight.no_epoch", name=name, why=why, detail=detail)  # fmt: skip
 
 
 def load_run(store, run_id: str) -> LoadedRun:
@@ -302,8 +323,9 @@ def load_run(store, run_id: str) -> LoadedRun:
     except OSError:
         raise InsightError(
             f"“{rec.name}” has no weights file ({path.name} is missing): train it again or "
-            "import its .safetensors file on the Training runs page."
-        ) from None
+            "import its .safetensors file on the Training runs page.", "insight.no_file",
+            name=rec.name, file=path.name,
+        ) from None  # fmt: skip
     key = (str(store.root), run_id, rec.epochs_done, st.st_ino, st.st_mtime_ns, st.st_size)
     with _runs_lock:
         if key in _runs:
@@ -314,7 +336,8 @@ def load_run(store, run_id: str) -> LoadedRun:
     except CheckpointError as exc:
         raise InsightError(str(exc)) from None
     if state is None:
-        raise InsightError(f"“{rec.name}” has no weights file: train it again or import it.")
+        raise InsightError(f"“{rec.name}” has no weights file: train it again or import it.",
+                           "insight.no_weights", name=rec.name)  # fmt: skip
     spec = rec.config.spec
     loaded = LoadedRun(
         run_id, rec.name, rec.status, rec.epochs_done, rec.config.num_epochs,
@@ -491,20 +514,33 @@ def confusion_difference(cm_a: np.ndarray, cm_b: np.ndarray) -> np.ndarray:
     if not np.array_equal(a.sum(1), b.sum(1)):
         raise InsightError(
             f"The matrices count different test images ({int(a.sum()):,} and "
-            f"{int(b.sum()):,}): compare runs on the same images."
-        )
+            f"{int(b.sum()):,}): compare runs on the same images.", "insight.counts",
+            a=int(a.sum()), b=int(b.sum()),
+        )  # fmt: skip
     return b - a
 
 
+# How describe_difference reads; a page passes its language's (ui/locales: "insight").
+DIFFERENCE_WORDS = {
+    "fixes": "{b} fixes {pair} confusions: {k} fewer ({before} → {after})",
+    "confuses": "{b} confuses {pair} more: {k} more ({before} → {after})",
+    "more": "{b} gets {k:,} more of the {n:,} test images right than {a} ({acc_a} → {acc_b})",
+    "fewer": "{b} gets {k:,} fewer of the {n:,} test images right than {a} ({acc_a} → {acc_b})",
+    "largest": "the largest change in one class: {name}, {pa} → {pb} correct",
+}
+
+
 def describe_difference(
-    cm_a: np.ndarray, cm_b: np.ndarray, name_a: str = "A", name_b: str = "B", top: int = 3
-) -> list[str]:
+    cm_a: np.ndarray, cm_b: np.ndarray, name_a: str = "A", name_b: str = "B", top: int = 3,
+    words: dict = DIFFERENCE_WORDS, names: list[str] | None = None,
+) -> list[str]:  # fmt: skip
     """The biggest changes from run A to run B in words, biggest first:
     ``"ReLU fixes shirt↔t-shirt confusions: 120 fewer (345 → 225)"``, then the overall and the
-    largest per-class accuracy change."""
+    largest per-class accuracy change. ``words`` and ``names`` (the class names): how they
+    read."""
     diff = confusion_difference(cm_a, cm_b)
     a, b = np.asarray(cm_a), np.asarray(cm_b)
-    names = class_names(len(a))
+    names = list(names) if names is not None and len(names) >= len(a) else class_names(len(a))
     pairs = []
     for i in range(len(a)):
         for j in range(i + 1, len(a)):
@@ -513,27 +549,21 @@ def describe_difference(
                 pairs.append((abs(after - before), i, j, before, after))
     pairs.sort(key=lambda t: (-t[0], t[1], t[2]))
     lines = []
-    for _, i, j, before, after in pairs[:top]:
+    for k, i, j, before, after in pairs[:top]:
         pair = f"{names[i]}↔{names[j]}"
-        if after < before:
-            lines.append(f"{name_b} fixes {pair} confusions: {before - after} fewer "
-                         f"({before} → {after})")  # fmt: skip
-        else:
-            lines.append(f"{name_b} confuses {pair} more: {after - before} more "
-                         f"({before} → {after})")  # fmt: skip
+        verb = "fixes" if after < before else "confuses"
+        lines.append(words[verb].format(b=name_b, pair=pair, k=k, before=before, after=after))
     right = int(np.trace(diff))
     n = int(a.sum())
-    verb = "more" if right >= 0 else "fewer"
-    lines.append(
-        f"{name_b} gets {abs(right):,} {verb} of the {n:,} test images right than {name_a} "
-        f"({accuracy(a):.1%} → {accuracy(b):.1%})"
-    )
+    lines.append(words["more" if right >= 0 else "fewer"].format(
+        b=name_b, a=name_a, k=abs(right), n=n, acc_a=f"{accuracy(a):.1%}",
+        acc_b=f"{accuracy(b):.1%}",
+    ))  # fmt: skip
     pa, pb = per_class_accuracy(a), per_class_accuracy(b)
     change = np.nan_to_num(pb - pa)
     if len(change) and np.abs(change).max() > 0:
         k = int(np.abs(change).argmax())
-        lines.append(f"the largest change in one class: {names[k]}, {pa[k]:.0%} → {pb[k]:.0%} "
-                     "correct")  # fmt: skip
+        lines.append(words["largest"].format(name=names[k], pa=f"{pa[k]:.0%}", pb=f"{pb[k]:.0%}"))
     return lines
 
 

@@ -87,9 +87,16 @@ def test_every_string_is_a_string():
             assert isinstance(value, str), (lang, path, value)
 
 
+# English articles ("a shirt", "an ankle boot"): Korean has none, so it may leave them out.
+ENGLISH_ONLY_FIELDS = {"a", "a2"}
+
+
 def test_placeholders_match():
+    def named(text):
+        return [f for f in fields(text) if f not in ENGLISH_ONLY_FIELDS]
+
     for path, english in leaves(EN):
-        assert fields(at_path(KO, path)) == fields(english), path
+        assert named(at_path(KO, path)) == named(english), path
 
 
 def english_words(text: str) -> list[str]:
@@ -153,7 +160,6 @@ PAGES = sorted(p.name for p in PAGES_DIR.glob("*.py"))
 NOT_YET = {
     "ablation.py",
     "cross_correlation.py",
-    "insight.py",
     "padding_stride.py",
     "pooling.py",
 }

@@ -20,115 +20,18 @@ import streamlit as st
 
 from cnnviz import images
 from cnnviz import insight as I
-from cnnviz.data import TEXT_LABELS
-from cnnviz.estimates import format_seconds
 from cnnviz.plots import insight as P
 from cnnviz.plots.ablation import png_config
 from cnnviz.plots.base import PALETTE
 from cnnviz.runs import LIVE, RunManager
 from ui import state
-from ui.common import font_size, md_escape
+from ui.common import class_names, duration, font_size, md_escape
+from ui.i18n import labels, message, texts
 from ui.identity import current_user
 from ui.runs import evaluation_estimate, may_view, visible_runs
 
-TEXT = {
-    "title": "What the network learned",
-    "lesson": "beyond the book: questions to the networks of 7.6, 8.2 and 8.6",
-    "intro": (
-        "d2l trains LeNet, VGG and ResNet and reports their accuracy. Here you question a "
-        "trained network: draw a piece of clothing and watch it decide, see which classes it "
-        "confuses on the test images, browse its most confident mistakes, and see where in an "
-        "image it found the evidence for its answer. Put two runs side by side (the sigmoid "
-        "and the ReLU LeNet of the ablation lab) and watch them disagree."
-    ),
-    "run": "Run",
-    "compare": "Compare with a second run",
-    "run_b": "Second run",
-    "no_runs": "No runs yet: train one on the **Training runs** page (LeNet on the full data "
-    "set takes about a minute on a laptop), or start the LeNet pair in the **Ablation lab**, "
-    "then come back here.",
-    "only_one": "There is no other run to compare with yet.",
-    "wait_live": "This page picks the run up as soon as it finishes.",
-    "failed_note": "This run failed after epoch {e} ({error}); its weights are those of epoch {e}.",
-    "stopped_note": "This run was stopped during epoch {e1}: its weights include part of that "
-    "epoch, so its answers can differ a little from its curves.",
-    "classify": "Classify an image",
-    "source": "Image",
-    "sources": ("Test image", "Draw", "Upload"),
-    "test_index": "Test image (0–9,999)",
-    "test_caption": "Test image {i}: {a} **{label}**.",
-    "brush": "Brush width",
-    "draw_hint": "Draw a piece of clothing in white on the black square — a trouser, a "
-    "sneaker, a bag, a T-shirt — big, like Fashion-MNIST's items. The answer follows every "
-    "stroke; the bin icon below the square clears it.",
-    "upload": "A photo or drawing (PNG or JPEG)",
-    "upload_hint": "Upload a picture of one piece of clothing (a photo on a plain background "
-    "works best).",
-    "fit": "Frame like Fashion-MNIST",
-    "fit_help": "Crop to the item and centre it on a square, as Fashion-MNIST's items are "
-    "framed; off, the whole image is squeezed to the network's input.",
-    "prepared": "What the network sees",
-    "prepared_caption": "{n}×{n}, prepared as the training data was",
-    "steps": "How it was prepared:",
-    "says": "**{name}** says **{label}** ({p:.0%})",
-    "right": " — right",
-    "wrong": " — wrong: it is {a} **{label}**",
-    "probs": "Class probabilities",
-    "where": "Where it looked",
-    "method": "Map",
-    "methods": {"gradcam": "Grad-CAM", "gradient": "Input gradients"},
-    "for_class": "For the class",
-    "its_answer": "its answer",
-    "empty_map": "The map is empty: no part of the last stage raises the score of "
-    "**{label}** here.",
-    "where_title": "{name}: {label}",
-    "layer": "Grad-CAM explains the last convolutional stage, `{layer}` ({kind}: {c} channels "
-    "of {h}×{w}), upsampled to the input.",
-    "beyond": "What the map means (beyond the book)",
-    "beyond_body": (
-        "d2l does not explain single decisions; this goes beyond the book.\n\n"
-        "- **Grad-CAM** (Selvaraju et al., 2017) takes the last convolutional stage, weighs "
-        "each of its channels by how much it raises the chosen class's score (the mean "
-        "gradient), adds them up and keeps the positive part. It shows *where* the channels "
-        "that speak for the class fired. It is coarse: LeNet's last stage is 10×10, "
-        "ResNet-18's 3×3 at 96×96, so the map is blurred up to the image.\n"
-        "- **Input gradients** show which pixels would change the class's score most if they "
-        "changed a little. They are sharp but noisy, and they say what the score is "
-        "*sensitive* to, not what the network *found*.\n\n"
-        "What a map does not mean: that the network sees a sleeve or a sole the way we do, "
-        "that the other pixels do not matter, or that it marks the object's outline. Maps "
-        "can look plausible even for a network with random weights (Adebayo et al., 2018, "
-        "*Sanity checks for saliency maps*): compare with a run that learned little."
-    ),
-    "confusion": "Confusion matrix and per-class accuracy",
-    "confusion_intro": "Each row is a true class, each column the class the network "
-    "answered: the diagonal is right, everything else a confusion. Colours show where each "
-    "class's images went (the share of the row); the numbers are images.",
-    "evaluate": "Evaluate {name} on its {n:,} test images (about {t})",
-    "evaluating": "Evaluating **{name}** on {n:,} test images… ({s:.0f} s)",
-    "eval_failed": "Evaluating {name} failed: {error}",
-    "eval_caption": "**{name}**: {n:,} test images (those it was validated on), accuracy "
-    "**{acc:.1%}** — its final validation accuracy was {stored:.1%}.",
-    "eval_differs": " (the difference: weights saved after part of an unfinished epoch)",
-    "per_class": "Per-class accuracy",
-    "difference": "{b} against {a}, cell by cell",
-    "difference_caption": "On the first {n:,} test images, which both runs were validated "
-    "on. Blue: {b} does better (more right on the diagonal, fewer confusions off it); red: "
-    "worse. The numbers are {b} − {a} in images.",
-    "mistakes": "Its worst mistakes",
-    "mistakes_intro": "The test images the network got wrong with the most confidence. "
-    "**Open** one to see it in the classifier above, with its probabilities and where the "
-    "network looked.",
-    "whose": "Mistakes of",
-    "true": "True class",
-    "pred": "Taken for",
-    "any": "any class",
-    "count": "How many",
-    "none": "No such mistakes among its {n:,} test images.",
-    "open": "Open",
-    "opened": "Test image {i} is open in the classifier above.",
-    "need_eval": "The gallery appears when the evaluation above is done.",
-}
+TEXT = texts("insight")
+SOURCES = ("Test image", "Draw", "Upload")  # option values (shown in the page's language)
 CANVAS = 280
 AUTO_EVAL_S = 15.0  # evaluations estimated under this start at once; longer ones on request
 RESULTS_KEPT = 8
@@ -180,8 +83,15 @@ def _eval_key(mgr: RunManager, run: I.LoadedRun, n: int) -> tuple:
 
 def _label(row) -> str:
     acc = row.final_val_acc
-    acc = "" if acc is None or acc != acc else f" · val acc {acc:.1%}"  # None or NaN: no epoch
-    return f"{row.name} · {row.status}{acc} · {row.created} · {row.run_id}"
+    acc = "" if acc is None or acc != acc else TEXT["label_acc"].format(acc=acc)  # None, NaN
+    status = TEXT["status_plain"].get(row.status, row.status)
+    return TEXT["label"].format(name=row.name, status=status, acc=acc, created=row.created,
+                                run_id=row.run_id)  # fmt: skip
+
+
+def _charts() -> dict:
+    """The charts' words, with the class names, in the page's language."""
+    return dict(TEXT["charts"], classes=class_names())
 
 
 def _default_run(df, key: str, avoid: str | None = None) -> None:
@@ -207,7 +117,7 @@ def _load(mgr: RunManager, run_id: str) -> I.LoadedRun | None:
         run = I.load_run(mgr.store, run_id)
     except I.InsightError as exc:
         live = mgr.status(run_id) in LIVE
-        (st.info if live else st.warning)(md_escape(exc), icon=":material/info:")
+        (st.info if live else st.warning)(md_escape(message(exc)), icon=":material/info:")
         if live:
             st.caption(TEXT["wait_live"])
 
@@ -272,7 +182,7 @@ def colors(runs: list[I.LoadedRun]) -> dict[str, str]:
 # -- the classifier ------------------------------------------------------------------------------
 
 
-@st.cache_data(max_entries=8, show_spinner="Decoding the upload…")
+@st.cache_data(max_entries=8, show_spinner=False)
 def _decode(data: bytes, name: str) -> images.LoadedImage:
     return images.load_upload(data, name)
 
@@ -283,7 +193,7 @@ def _test_image_ui(data):
     i = int(st.number_input(TEXT["test_index"], 0, n - 1, step=1, key="insight_test_index"))
     truth = int(data.test_labels[i])
     st.image(P.upscale(data.test_images[i], 8), width=224)
-    label = TEXT_LABELS[truth]
+    label = class_names()[truth]
     st.markdown(TEXT["test_caption"].format(i=i, a=P.article(label), label=label))
     return data.test_images[i].float().div(255), truth
 
@@ -314,12 +224,13 @@ def _upload_ui():
         st.info(TEXT["upload_hint"], icon=":material/upload:")
         return None
     try:
-        loaded = _decode(file.getvalue(), file.name)
+        with st.spinner(texts("common")["decoding"]):
+            loaded = _decode(file.getvalue(), file.name)
     except images.ImageError as exc:
-        st.error(md_escape(exc), icon=":material/broken_image:")
+        st.error(md_escape(message(exc)), icon=":material/broken_image:")
         return None
     for note in loaded.notes:
-        st.caption(md_escape(f"{file.name}: {note}."))
+        st.caption(md_escape(TEXT["note"].format(name=file.name, note=message(note))))
     st.image(P.upscale(loaded.X, 1), width=224)
     return loaded.X
 
@@ -327,18 +238,19 @@ def _upload_ui():
 def _source_ui() -> str:
     """Test image, drawing or upload (across the page: it fits on a projector)."""
     ss = st.session_state
-    ss.setdefault("insight_source", TEXT["sources"][0])
-    source = st.segmented_control(TEXT["source"], TEXT["sources"], key="insight_source")
+    ss.setdefault("insight_source", SOURCES[0])
+    source = st.segmented_control(TEXT["source"], SOURCES, key="insight_source",
+                                  format_func=labels("insight", "sources"))  # fmt: skip
     if source is None:  # a second click on the chosen segment unselects it
-        ss["insight_source"] = source = TEXT["sources"][0]
+        ss["insight_source"] = source = SOURCES[0]
     return source
 
 
 def _input_ui(data, source: str):
     """(image, true class or None) from ``source``; image None when there is none."""
-    if source == TEXT["sources"][0]:
+    if source == SOURCES[0]:
         return _test_image_ui(data)
-    X = _canvas_ui() if source == TEXT["sources"][1] else _upload_ui()
+    X = _canvas_ui() if source == SOURCES[1] else _upload_ui()
     return X, None
 
 
@@ -349,14 +261,14 @@ def _classifier_body(data, runs: list[I.LoadedRun]) -> None:
     with left:
         image, truth = _input_ui(data, source)
     fit = False  # a test image is framed already: it meets the network as in validation
-    if source != TEXT["sources"][0]:
+    if source != SOURCES[0]:
         fit = mid.toggle(TEXT["fit"], value=True, key="insight_fit", help=TEXT["fit_help"])
     if image is None:
         return
     try:
         prepared = [I.prepare(image, r.spec, fit=fit) for r in runs]
     except I.InsightError as exc:
-        mid.info(md_escape(exc), icon=":material/image:")
+        mid.info(md_escape(message(exc)), icon=":material/image:")
         return
     shown = names(runs)
     with mid:
@@ -370,21 +282,22 @@ def _classifier_body(data, runs: list[I.LoadedRun]) -> None:
             st.image(P.upscale(X[0], max(1, 224 // size)), width=224,
                      caption=TEXT["prepared_caption"].format(n=size))  # fmt: skip
         st.markdown(TEXT["steps"])
-        st.markdown("\n".join(f"{i}. {s}" for i, s in enumerate(prepared[0][1], 1)))
+        st.markdown("\n".join(f"{i}. {message(s)}" for i, s in enumerate(prepared[0][1], 1)))
     probs = {
         name: I.predict(r, X) for name, r, (X, _) in zip(shown, runs, prepared, strict=True)
     }  # fmt: skip
     with right:
         for name, p in probs.items():
             top = int(p.argmax())
-            line = TEXT["says"].format(name=md_escape(name), label=TEXT_LABELS[top], p=p[top])
+            line = TEXT["says"].format(name=md_escape(name), label=class_names()[top], p=p[top])
             if truth is not None:
-                label = TEXT_LABELS[truth]
+                label = class_names()[truth]
                 wrong = TEXT["wrong"].format(a=P.article(label), label=label)
                 line += TEXT["right"] if top == truth else wrong
             st.markdown(line)
         st.plotly_chart(
-            P.probability_bars(probs, colors(runs), font_size=fs), key="insight_probs",
+            P.probability_bars(probs, colors(runs), font_size=fs, words=_charts()),
+            key="insight_probs",
             config=png_config("cnnviz_probabilities"), width="stretch",
         )  # fmt: skip
     _saliency_ui(runs, prepared, probs)
@@ -401,16 +314,16 @@ def _saliency_ui(runs, prepared, probs) -> None:
     ) or "gradcam"  # fmt: skip
     chosen = c2.selectbox(
         TEXT["for_class"], [-1, *range(10)], key="insight_class",
-        format_func=lambda k: TEXT["its_answer"] if k < 0 else TEXT_LABELS[k],
+        format_func=lambda k: TEXT["its_answer"] if k < 0 else class_names()[k],
     )  # fmt: skip
     cols = st.columns(max(len(runs), 2))
     for i, (col, name, r, (X, _)) in enumerate(zip(cols, probs, runs, prepared, strict=False)):
         target = int(probs[name].argmax()) if chosen < 0 else chosen
         m = I.saliency(r, X, target_class=target, method=method)
-        title = TEXT["where_title"].format(name=name, label=TEXT_LABELS[target])
+        title = TEXT["where_title"].format(name=name, label=class_names()[target])
         with col:
             st.plotly_chart(
-                P.saliency_overlay(X[0, 0], m, title, font_size=fs),
+                P.saliency_overlay(X[0, 0], m, title, font_size=fs, words=_charts()),
                 key=f"insight_saliency_{i}",
                 config=png_config("cnnviz_saliency"), width="stretch",
             )  # fmt: skip
@@ -419,7 +332,7 @@ def _saliency_ui(runs, prepared, probs) -> None:
                 st.caption(TEXT["layer"].format(layer=layer, kind=kind, c=shape[1], h=shape[2],
                                                 w=shape[3]))  # fmt: skip
             if float(m.max()) == 0:
-                st.caption(TEXT["empty_map"].format(label=TEXT_LABELS[target]))
+                st.caption(TEXT["empty_map"].format(label=class_names()[target]))
     with st.expander(TEXT["beyond"], icon=":material/lightbulb:"):
         st.markdown(TEXT["beyond_body"])
 
@@ -501,7 +414,7 @@ def evaluation_ui(mgr: RunManager, data, runs: list[I.LoadedRun]) -> list[I.Eval
         if got is None:
             st.button(
                 TEXT["evaluate"].format(name=md_escape(name), n=n,
-                                        t=format_seconds(_estimate(mgr, r, n))),
+                                        t=duration(_estimate(mgr, r, n))),
                 key=f"insight_eval_{r.run_id}", on_click=_start, args=(mgr, data, r),
                 icon=":material/play_arrow:",
             )  # fmt: skip
@@ -542,7 +455,8 @@ def _matrices_ui(mgr: RunManager, runs, evs: list[I.Evaluation]) -> None:
                 text += TEXT["eval_differs"]
             st.markdown(text)
             st.plotly_chart(
-                P.confusion_heatmap(ev.confusion, font_size=fs, color=cols[name]),
+                P.confusion_heatmap(ev.confusion, font_size=fs, color=cols[name],
+                                    words=_charts()),
                 key=f"insight_cm_{i}", config=png_config(f"cnnviz_confusion_{r.run_id}"),
                 width="stretch",
             )  # fmt: skip
@@ -551,7 +465,8 @@ def _matrices_ui(mgr: RunManager, runs, evs: list[I.Evaluation]) -> None:
     with target:
         st.markdown(f"**{TEXT['per_class']}**")
         st.plotly_chart(
-            P.per_class_accuracy_bars(per_class, cols, font_size=fs), key="insight_per_class",
+            P.per_class_accuracy_bars(per_class, cols, font_size=fs, words=_charts()),
+            key="insight_per_class",
             config=png_config("cnnviz_per_class_accuracy"), width="stretch",
         )  # fmt: skip
     if len(runs) == 2:
@@ -565,17 +480,20 @@ def _difference_ui(shown: list[str], evs: list[I.Evaluation]) -> None:
     try:
         cm_a, cm_b = (ev.confusion_on_first(n) for ev in evs)
     except I.InsightError as exc:  # a stored matrix over more images than the other run's
-        st.info(md_escape(exc), icon=":material/info:")
+        st.info(md_escape(message(exc)), icon=":material/info:")
         return
     c1, c2 = st.columns([3, 2])
     c1.plotly_chart(
-        P.difference_heatmap(cm_a, cm_b, a, b, font_size=font_size()), key="insight_diff",
+        P.difference_heatmap(cm_a, cm_b, a, b, font_size=font_size(), words=_charts()),
+        key="insight_diff",
         config=png_config("cnnviz_confusion_difference"), width="stretch",
     )  # fmt: skip
     with c2:
         a, b = md_escape(a), md_escape(b)  # shown as Markdown from here on
         st.caption(TEXT["difference_caption"].format(n=n, a=a, b=b))
-        st.markdown("\n".join(f"- {line}" for line in I.describe_difference(cm_a, cm_b, a, b)))
+        lines = I.describe_difference(cm_a, cm_b, a, b, words=TEXT["difference_words"],
+                                      names=class_names())  # fmt: skip
+        st.markdown("\n".join(f"- {line}" for line in lines))
 
 
 # -- the mistakes gallery ------------------------------------------------------------------------
@@ -583,7 +501,7 @@ def _difference_ui(shown: list[str], evs: list[I.Evaluation]) -> None:
 
 def _open(index: int) -> None:
     ss = st.session_state
-    ss["insight_source"] = TEXT["sources"][0]
+    ss["insight_source"] = SOURCES[0]
     ss["insight_test_index"] = int(index)
     ss["insight_opened"] = int(index)
 
@@ -603,7 +521,7 @@ def mistakes_ui(data, runs: list[I.LoadedRun], evs: list[I.Evaluation] | None) -
         which = c0.radio(TEXT["whose"], range(len(runs)), format_func=shown.__getitem__,
                          key="insight_mis_run", horizontal=True)  # fmt: skip
     options = [-1, *range(10)]
-    fmt = lambda k: TEXT["any"] if k < 0 else TEXT_LABELS[k]  # noqa: E731
+    fmt = lambda k: TEXT["any"] if k < 0 else class_names()[k]  # noqa: E731
     true = c1.selectbox(TEXT["true"], options, format_func=fmt, key="insight_mis_true")
     pred = c2.selectbox(TEXT["pred"], options, format_func=fmt, key="insight_mis_pred")
     k = c3.selectbox(TEXT["count"], [6, 12, 24, 48], index=1, key="insight_mis_count")
@@ -616,7 +534,7 @@ def mistakes_ui(data, runs: list[I.LoadedRun], evs: list[I.Evaluation] | None) -
     for start in range(0, len(found), per_row):
         row = st.columns(per_row)
         chunk = found[start : start + per_row]
-        tiles = P.gallery_tiles(data.test_images, chunk, scale=5)
+        tiles = P.gallery_tiles(data.test_images, chunk, scale=5, words=_charts())
         for col, m, (img, head, top3) in zip(row, chunk, tiles, strict=False):
             with col.container(border=True):
                 st.image(img, width="stretch")

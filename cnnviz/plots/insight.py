@@ -36,6 +36,36 @@ SALIENCY_SCALE = [
 # every font set part by part as plots.base.set_font_size does (presenter mode).
 
 
+# The charts' words; a page passes its language's (ui/locales: "insight" "charts"). "classes":
+# the class names (None: Fashion-MNIST's, "class k" beyond).
+WORDS = {
+    "classes": None,
+    "class_n": "class {k}",
+    "probability": "probability",
+    "predicted": "predicted class",
+    "true": "true class",
+    "share": "share<br>of the row",
+    "cm_hover": "true %{{y}} → predicted %{{x}}<br>%{{text}} images: %{{customdata[0]:.1%}} of "
+    "the %{{customdata[1]}} %{{y}} images",
+    "correct": "correct",
+    "correct_hover": "%{{x:.1%}} correct",
+    "better_in": "better in<br>{b}",
+    "worse": "worse",
+    "same": "same",
+    "better": "better",
+    "diff_hover": "true %{{y}} → predicted %{{x}}<br>{a}: %{{customdata[0]}}, {b}: "
+    "%{{customdata[1]}} (%{{text}})",
+    "weight": "weight",
+    "sal_hover": "row %{{y}}, column %{{x}}<br>map %{{z:.2f}}, pixel %{{customdata:.2f}}",
+    "head": "#{i}: {a} **{true}** taken for {a2} **{said}** ({p:.0%})",
+}
+
+
+def _names(k: int, words: dict) -> list[str]:
+    given = list(words.get("classes") or class_names(min(k, 10)))
+    return [given[i] if i < len(given) else words["class_n"].format(k=i) for i in range(k)]
+
+
 def _axis(font_size: int, title: str | None = None, **extra) -> dict:
     axis = dict(GRID, tickfont=dict(size=font_size), **extra)
     if title:
@@ -61,7 +91,7 @@ def _colors(runs, colors: dict[str, str] | None) -> dict[str, str]:
 
 def probability_bars(
     probs: dict[str, np.ndarray], colors: dict[str, str] | None = None, font_size: int = 14,
-    height: int | None = None,
+    height: int | None = None, words: dict = WORDS,
 ) -> go.Figure:  # fmt: skip
     """The class probabilities as horizontal bars, one group per class.
 
@@ -75,7 +105,7 @@ def probability_bars(
     """
     colors = _colors(probs, colors)
     k = max(len(np.asarray(p)) for p in probs.values())
-    names = class_names(k)
+    names = _names(k, words)
     single = len(probs) == 1
     traces = []
     for name, p in probs.items():
@@ -95,7 +125,8 @@ def probability_bars(
     per_class = len(probs) * (font_size + 8) + 10  # room for each run's bar and its label
     layout = _layout(
         font_size, height or max(340, 10 * per_class + 6 * font_size),
-        xaxis=_axis(font_size, "probability", range=[0, 1.15], tickformat=".0%", dtick=0.25),
+        xaxis=_axis(font_size, words["probability"], range=[0, 1.15], tickformat=".0%",
+                    dtick=0.25),
         yaxis=_axis(font_size, autorange="reversed", type="category"),
         barmode="group", bargap=0.2, bargroupgap=0.05, showlegend=not single,
         legend=_legend(font_size),
@@ -103,39 +134,39 @@ def probability_bars(
     return fast_figure(traces, layout)
 
 
-def _matrix_axes(font_size: int) -> dict:
+def _matrix_axes(font_size: int, words: dict) -> dict:
     return dict(
-        xaxis=_axis(font_size, "predicted class", type="category", tickangle=-40),
-        yaxis=_axis(font_size, "true class", type="category", autorange="reversed"),
+        xaxis=_axis(font_size, words["predicted"], type="category", tickangle=-40),
+        yaxis=_axis(font_size, words["true"], type="category", autorange="reversed"),
     )
 
 
 def confusion_heatmap(
-    cm: np.ndarray, font_size: int = 14, height: int | None = None, color: str = PALETTE[0]
-) -> go.Figure:
+    cm: np.ndarray, font_size: int = 14, height: int | None = None, color: str = PALETTE[0],
+    words: dict = WORDS,
+) -> go.Figure:  # fmt: skip
     """A confusion matrix (row = true class, column = predicted), coloured by the row's share
     (where each class's images went) and annotated with counts; hover gives both."""
     cm = np.asarray(cm)
     rates = row_normalised(cm)
-    names = class_names(len(cm))
+    names = _names(len(cm), words)
     rows = cm.sum(1)
     custom = np.dstack([rates, np.repeat(rows[:, None], len(cm), 1)])
     trace = dict(
         type="heatmap", z=rates, x=names, y=names, zmin=0, zmax=1,
         colorscale=[[0, "#ffffff"], [1, color]], text=cm, texttemplate="%{text}",
         customdata=custom, textfont=dict(size=max(font_size - 2, 10)), xgap=1, ygap=1,
-        colorbar=dict(title=dict(text="share<br>of the row", font=dict(size=font_size)),
+        colorbar=dict(title=dict(text=words["share"], font=dict(size=font_size)),
                       tickformat=".0%", tickfont=dict(size=font_size)),
-        hovertemplate="true %{y} → predicted %{x}<br>%{text} images: %{customdata[0]:.1%} "
-        "of the %{customdata[1]} %{y} images<extra></extra>",
+        hovertemplate=words["cm_hover"].format() + "<extra></extra>",
     )  # fmt: skip
-    layout = _layout(font_size, height or 420 + 8 * font_size, **_matrix_axes(font_size))
+    layout = _layout(font_size, height or 420 + 8 * font_size, **_matrix_axes(font_size, words))
     return fast_figure([trace], layout)
 
 
 def per_class_accuracy_bars(
     cms: dict[str, np.ndarray], colors: dict[str, str] | None = None, font_size: int = 14,
-    height: int | None = None,
+    height: int | None = None, words: dict = WORDS,
 ) -> go.Figure:  # fmt: skip
     """Each class's share of correct answers, one bar per run (grouped when comparing)."""
     colors = _colors(cms, colors)
@@ -143,15 +174,16 @@ def per_class_accuracy_bars(
     for name, cm in cms.items():
         acc = per_class_accuracy(cm)
         traces.append(dict(
-            type="bar", x=acc, y=class_names(len(acc)), orientation="h", name=plain(name),
+            type="bar", x=acc, y=_names(len(acc), words), orientation="h", name=plain(name),
             marker=dict(color=colors[name]), textfont=dict(size=font_size),
             text=[f"{v:.0%}" if np.isfinite(v) else "–" for v in acc],
             textposition="outside", cliponaxis=False, constraintext="none",
-            hovertemplate=f"{plain(name)}<br>%{{y}}: %{{x:.1%}} correct<extra></extra>",
+            hovertemplate=f"{plain(name)}<br>%{{y}}: {words['correct_hover'].format()}"
+            "<extra></extra>",
         ))  # fmt: skip
     layout = _layout(
         font_size, height or 420 + 8 * font_size,
-        xaxis=_axis(font_size, "correct", range=[0, 1.15], tickformat=".0%", dtick=0.25),
+        xaxis=_axis(font_size, words["correct"], range=[0, 1.15], tickformat=".0%", dtick=0.25),
         yaxis=_axis(font_size, autorange="reversed", type="category"),
         barmode="group", showlegend=len(cms) > 1, legend=_legend(font_size),
     )  # fmt: skip
@@ -160,7 +192,7 @@ def per_class_accuracy_bars(
 
 def difference_heatmap(
     cm_a: np.ndarray, cm_b: np.ndarray, name_a: str, name_b: str, font_size: int = 14,
-    height: int | None = None,
+    height: int | None = None, words: dict = WORDS,
 ) -> go.Figure:  # fmt: skip
     """Run B against run A, cell by cell, annotated with B − A in images.
 
@@ -168,7 +200,7 @@ def difference_heatmap(
     answers on the diagonal, fewer confusions off it), red where it does worse.
     """
     diff = confusion_difference(cm_a, cm_b)
-    names = class_names(len(diff))
+    names = _names(len(diff), words)
     worth = -diff.astype(np.float64)
     np.fill_diagonal(worth, np.diag(diff))
     m = float(np.abs(worth).max()) or 1.0
@@ -179,19 +211,20 @@ def difference_heatmap(
         type="heatmap", z=worth, x=names, y=names, zmin=-m, zmax=m, zmid=0, colorscale="RdBu",
         text=text, texttemplate="%{text}", customdata=custom, xgap=1, ygap=1,
         textfont=dict(size=max(font_size - 2, 10)),
-        colorbar=dict(title=dict(text=f"better in<br>{b}", font=dict(size=font_size)),
-                      tickvals=[-m, 0, m], ticktext=["worse", "same", "better"],
+        colorbar=dict(title=dict(text=words["better_in"].format(b=b), font=dict(size=font_size)),
+                      tickvals=[-m, 0, m],
+                      ticktext=[words["worse"], words["same"], words["better"]],
                       tickfont=dict(size=font_size)),
-        hovertemplate=f"true %{{y}} → predicted %{{x}}<br>{a}: %{{customdata[0]}}, "
-        f"{b}: %{{customdata[1]}} (%{{text}})<extra></extra>",
+        hovertemplate=words["diff_hover"].format(a=a, b=b) + "<extra></extra>",
     )  # fmt: skip
-    layout = _layout(font_size, height or 420 + 8 * font_size, **_matrix_axes(font_size))
+    layout = _layout(font_size, height or 420 + 8 * font_size, **_matrix_axes(font_size, words))
     return fast_figure([trace], layout)
 
 
 def saliency_overlay(
-    image, saliency, title: str | None = None, font_size: int = 14, height: int | None = None
-) -> go.Figure:
+    image, saliency, title: str | None = None, font_size: int = 14, height: int | None = None,
+    words: dict = WORDS,
+) -> go.Figure:  # fmt: skip
     """The prepared image in grey with the saliency map on top as a heatmap that is
     transparent where the map is 0 and opaque red where it is 1."""
     img = _np(image).astype(np.float64)
@@ -202,10 +235,9 @@ def saliency_overlay(
         dict(type="heatmap", z=img, colorscale="gray", zmin=0, zmax=1, showscale=False,
              hoverinfo="skip"),
         dict(type="heatmap", z=sal, zmin=0, zmax=1, colorscale=SALIENCY_SCALE, customdata=img,
-             colorbar=dict(title=dict(text="weight", font=dict(size=font_size)),
+             colorbar=dict(title=dict(text=words["weight"], font=dict(size=font_size)),
                            tickvals=[0, 0.5, 1], len=0.8, tickfont=dict(size=font_size)),
-             hovertemplate="row %{y}, column %{x}<br>map %{z:.2f}, pixel %{customdata:.2f}"
-             "<extra></extra>"),
+             hovertemplate=words["sal_hover"].format() + "<extra></extra>"),
     ]  # fmt: skip
     hidden = dict(visible=False, constrain="domain")
     layout = _layout(
@@ -234,25 +266,24 @@ def upscale(image, factor: int) -> np.ndarray:
     return np.repeat(np.repeat(a, factor, 0), factor, 1)
 
 
-def top3_text(m: Mistake, num_classes: int = 10) -> str:
+def top3_text(m: Mistake, num_classes: int = 10, words: dict = WORDS) -> str:
     """``"t-shirt 97% · shirt 2% · pullover 1%"``."""
-    names = class_names(max(num_classes, 1 + max(c for c, _ in m.top3)))
+    names = _names(max(num_classes, 1 + max(c for c, _ in m.top3)), words)
     return " · ".join(f"{names[c]} {p:.0%}" for c, p in m.top3)
 
 
 def gallery_tiles(
-    images_u8, mistakes: list[Mistake], scale: int = 4
+    images_u8, mistakes: list[Mistake], scale: int = 4, words: dict = WORDS
 ) -> list[tuple[np.ndarray, str, str]]:
     """One tile per mistake: (the test image enlarged, its headline, its top three)."""
-    names = class_names(10)
+    names = _names(10, words)
     tiles = []
     for m in mistakes:
-        true, said = _name(names, m.true), _name(names, m.predicted)
-        head = (
-            f"#{m.index}: {article(true)} **{true}** taken for {article(said)} **{said}** "
-            f"({m.confidence:.0%})"
+        true, said = _name(names, m.true, words), _name(names, m.predicted, words)
+        head = words["head"].format(
+            i=m.index, a=article(true), true=true, a2=article(said), said=said, p=m.confidence
         )
-        tiles.append((upscale(images_u8[m.index], scale), head, top3_text(m)))
+        tiles.append((upscale(images_u8[m.index], scale), head, top3_text(m, words=words)))
     return tiles
 
 
@@ -261,5 +292,5 @@ def article(noun: str) -> str:
     return "an" if noun[:1].lower() in "aeiou" else "a"
 
 
-def _name(names: list[str], k: int) -> str:
-    return names[k] if k < len(names) else f"class {k}"
+def _name(names: list[str], k: int, words: dict = WORDS) -> str:
+    return names[k] if k < len(names) else words["class_n"].format(k=k)

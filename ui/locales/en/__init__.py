@@ -9,6 +9,7 @@ from ui.locales.en import (
     home,
     identity,
     images,
+    insight,
     kernels,
     learn_kernel,
     nav,
@@ -32,4 +33,5 @@ CATALOG = {
     "learn_kernel": learn_kernel.TEXT,
     "builder": builder.TEXT,
     "identity": identity.TEXT,
+    "insight": insight.TEXT,
 }

@@ -66,4 +66,40 @@ TEXT = {
     "hint.stages": "fewer stages",
     "hint.lenet": "a smaller kernel_size or more padding",
     "hint.vgg": "fewer blocks (each halves the map)",
+    "insight.too_small": "The image is {shape}: too small to classify.",
+    "insight.not_finite": "The image has missing (NaN or infinite) pixels.",
+    "insight.blank": "The image is blank: every pixel is {value:.2f}. Draw, upload or pick an "
+    "item of clothing first.",
+    "insight.mismatch": "The weights do not belong to the network this run describes ({detail}).",
+    "insight.queued": "“{name}” is waiting to train: come back when it has finished.",
+    "insight.running": "“{name}” is still training ({done} of {n} epochs done): its network can "
+    "be questioned once it has finished or been stopped.",
+    "insight.no_epoch": "“{name}” {why}{detail}: it has no trained weights to classify with.",
+    "insight.no_file": "“{name}” has no weights file ({file} is missing): train it again or "
+    "import its .safetensors file on the Training runs page.",
+    "insight.no_weights": "“{name}” has no weights file: train it again or import it.",
+    "insight.counts": "The matrices count different test images ({a:,} and {b:,}): compare runs "
+    "on the same images.",
+    "why.stopped": "was stopped before its first epoch ended",
+    "why.failed": "failed before its first epoch ended",
+    "why.interrupted": "was interrupted before its first epoch ended",
+    "why.none": "has no finished epoch",
+    "step.grey_rgb": "grey: the mean of the red, green and blue channels",
+    "step.alpha": "the alpha channel was ignored",
+    "step.grey_n": "grey: the mean of its {c} channels",
+    "step.clipped": "clipped to 0…1",
+    "step.levels": "levels stretched: background {bg:.2f} → 0, brightest {top:.2f} → 1",
+    "step.framed_already": "framing: the item already fills the square frame",
+    "step.framed": "framed as Fashion-MNIST frames its items: cropped to the item ({item} at x "
+    "{x}, y {y}) and centred on a black {square} square, so its longer side fills "
+    "the frame",
+    "step.inverted": "inverted: light background → black ({share:.0%} of the border was light); "
+    "Fashion-MNIST shows light items on black",
+    "step.polarity": "polarity kept: the background is already dark, as in Fashion-MNIST",
+    "step.how_shrink": "bilinear, antialiased",
+    "step.how_grow": "bilinear, as training resizes",
+    "step.stretched": ", stretching it to a square",
+    "step.resized": "resized {old} → {new} ({how}{stretched}): the run's input size",
+    "step.kept": "kept at {new}, the run's input size",
+    "step.repeated": "grey repeated on {c} channels",
 }

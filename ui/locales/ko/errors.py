@@ -63,4 +63,40 @@ TEXT = {
     "hint.stages": "단계를 줄이세요",
     "hint.lenet": "kernel_size를 줄이거나 패딩을 늘리세요",
     "hint.vgg": "블록을 줄이세요 (블록마다 맵이 절반이 됩니다)",
+    "insight.too_small": "이미지가 {shape}입니다: 분류하기에는 너무 작습니다.",
+    "insight.not_finite": "이미지에 빠진 픽셀 (NaN이나 무한대)이 있습니다.",
+    "insight.blank": "이미지가 비어 있습니다: 모든 픽셀이 {value:.2f}입니다. 먼저 옷을 그리거나, "
+    "올리거나, 고르세요.",
+    "insight.mismatch": "가중치가 이 실행이 설명하는 네트워크의 것이 아닙니다 ({detail}).",
+    "insight.queued": "“{name}”은(는) 학습을 기다리고 있습니다: 끝난 뒤에 다시 오세요.",
+    "insight.running": "“{name}”은(는) 아직 학습 중입니다 ({n} 에포크 중 {done} 완료): 끝나거나 "
+    "중지된 뒤에 네트워크에게 물어볼 수 있습니다.",
+    "insight.no_epoch": "“{name}”은(는) {why}{detail}: 분류에 쓸 학습된 가중치가 없습니다.",
+    "insight.no_file": "“{name}”에는 가중치 파일이 없습니다 ({file}이(가) 없음): 다시 "
+    "학습시키거나, 학습 실행 페이지에서 그 .safetensors 파일을 가져오세요.",
+    "insight.no_weights": "“{name}”에는 가중치 파일이 없습니다: 다시 학습시키거나 가져오세요.",
+    "insight.counts": "두 행렬이 센 테스트 이미지 수가 다릅니다 ({a:,}장과 {b:,}장): 같은 "
+    "이미지로 실행을 비교하세요.",
+    "why.stopped": "첫 에포크가 끝나기 전에 중지되었습니다",
+    "why.failed": "첫 에포크가 끝나기 전에 실패했습니다",
+    "why.interrupted": "첫 에포크가 끝나기 전에 중단되었습니다",
+    "why.none": "끝난 에포크가 없습니다",
+    "step.grey_rgb": "회색조: 빨강, 초록, 파랑 채널의 평균",
+    "step.alpha": "알파 채널은 무시했습니다",
+    "step.grey_n": "회색조: {c}개 채널의 평균",
+    "step.clipped": "0…1로 잘랐습니다",
+    "step.levels": "밝기 범위를 늘렸습니다: 배경 {bg:.2f} → 0, 가장 밝은 곳 {top:.2f} → 1",
+    "step.framed_already": "맞추기: 물건이 이미 정사각형 틀을 채웁니다",
+    "step.framed": "Fashion-MNIST가 물건을 맞추듯 맞췄습니다: 물건에 맞춰 자르고 ({item}, 위치 x "
+    "{x}, y {y}) 검은 {square} 정사각형의 가운데에 놓아, 긴 쪽이 틀을 채우게 "
+    "했습니다",
+    "step.inverted": "반전: 밝은 배경 → 검정 (테두리의 {share:.0%}가 밝았습니다); Fashion-MNIST는 "
+    "검정 위의 밝은 물건을 보여 줍니다",
+    "step.polarity": "밝기 방향 유지: Fashion-MNIST처럼 배경이 이미 어둡습니다",
+    "step.how_shrink": "쌍선형, 안티에일리어싱",
+    "step.how_grow": "쌍선형, 학습 때처럼",
+    "step.stretched": ", 정사각형으로 늘림",
+    "step.resized": "{old} → {new}로 크기 조정 ({how}{stretched}): 실행의 입력 크기",
+    "step.kept": "{new} 그대로, 실행의 입력 크기",
+    "step.repeated": "회색조를 채널 {c}개에 반복했습니다",
 }
