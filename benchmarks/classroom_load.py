@@ -151,7 +151,9 @@ class Widget:
     kind: str  # the element's type: selectbox, radio, slider, checkbox, number_input, …
     field: str  # the WidgetState value field the frontend sends
     value: object
+    default: object
     element: object  # the element's proto (options, min/max/step, query_param_key, disabled)
+    fragment_id: str = ""  # set when the widget is inside an st.fragment: it reruns only that
 
     @property
     def key(self) -> str:
@@ -294,15 +296,15 @@ class Session:
         self.max_age = 2
         self.widgets: dict[str, Widget] = {}  # by id
         self.seen: set[str] = set()  # widget ids of the current full run
-        self.buttons: dict[str, bool] = {}  # button id → disabled, as last shown
+        self.buttons: dict[str, tuple[bool, str]] = {}  # id → (disabled, fragment id)
         self.cache = MessageCache()
         self.run: Run | None = None
         self.pending: list[Request] = []
         self.timers: dict[str, tuple[float, asyncio.Task]] = {}  # fragment id → (interval, task)
         self.polls: list[Result] = []  # the auto-rerun fragment runs (a live training view)
-        self.markdown: list[str] = []  # the markdown of the last run (status lines)
+        self.in_flight: set[asyncio.Task] = set()  # the polls' reruns (kept from the GC)
         self.closed: str = ""  # why the connection ended
-        self.cache_misses = 0
+        self.cache_hits = 0  # ref_hash messages resolved from the cache
 
     # -- connecting and sending
 
@@ -337,7 +339,9 @@ class Session:
         return next((w for w in self.widgets.values() if w.key == key), None)
 
     async def change(self, key: str, value: object) -> Result:
-        """Set one widget and rerun, sending every widget's state as the frontend does."""
+        """Set one widget and rerun, sending every widget's state as the frontend does: a
+        widget inside a fragment reruns only its fragment; one bound to the URL writes its
+        parameter (and removes it at the default)."""
         w = self.widget(key)
         if w is None:
             return Result(0.0, False, f"no widget {key}")
@@ -345,8 +349,12 @@ class Session:
         qpk = getattr(w.element, "query_param_key", "")
         if qpk:
             params = dict(urllib.parse.parse_qsl(self.query, keep_blank_values=True))
-            params[qpk] = w.url_value()
+            params.pop(qpk, None)
+            if w.value != w.default:
+                params[qpk] = w.url_value()
             self.query = urllib.parse.urlencode(params)
+        if w.fragment_id:
+            return await self._rerun("fragment", fragment_id=w.fragment_id, auto=False)
         return await self._rerun("full")
 
     async def click(self, key: str) -> Result:
@@ -354,13 +362,22 @@ class Session:
         w = next((i for i in self.buttons if i.endswith(f"-{key}")), None)
         if w is None:
             return Result(0.0, False, f"no button {key}")
-        if self.buttons[w]:
+        disabled, fid = self.buttons[w]
+        if disabled:
             return Result(0.0, False, f"button {key} is disabled")
         trigger = WidgetState(id=w, trigger_value=True)
+        if fid:
+            return await self._rerun("fragment", fragment_id=fid, auto=False, extra=[trigger])
         return await self._rerun("full", extra=[trigger])
 
     async def _rerun(
-        self, kind: str, fragment_id: str = "", first: bool = False, extra=(), t0=None
+        self,
+        kind: str,
+        fragment_id: str = "",
+        auto: bool = True,
+        first: bool = False,
+        extra=(),
+        t0=None,
     ) -> Result:
         if self.closed:
             return Result(0.0, False, "disconnected")
@@ -376,7 +393,7 @@ class Session:
                     w.to_proto(cs.widget_states.widgets.add())
             cs.widget_states.widgets.extend(extra)
         if fragment_id:
-            cs.fragment_id, cs.is_auto_rerun = fragment_id, True
+            cs.fragment_id, cs.is_auto_rerun = fragment_id, auto
         cs.cached_message_hashes.extend(self.cache.entries)
         info = cs.context_info
         info.timezone, info.timezone_offset, info.locale = "UTC", 0, "en-US"
@@ -414,6 +431,8 @@ class Session:
         for _, task in self.timers.values():
             task.cancel()
         self.timers.clear()
+        for task in list(self.in_flight):
+            task.cancel()
         if self.ws is not None:
             with contextlib.suppress(WebSocketException, OSError, TimeoutError):
                 await asyncio.wait_for(self.ws.close(), 10)
@@ -451,10 +470,10 @@ class Session:
         if msg.WhichOneof("type") == "ref_hash":
             cached = self.cache.get(msg.ref_hash)
             if cached is None:  # the frontend raises "Cached ForwardMsg MISS"
-                self.cache_misses += 1
                 if self.run is not None:
                     self.run.exceptions.append(f"cache miss {msg.ref_hash}")
                 return
+            self.cache_hits += 1
             ref = msg
             msg = ForwardMsg()
             msg.ParseFromString(cached)
@@ -472,14 +491,13 @@ class Session:
                     task.cancel()
                 self.timers.clear()
                 self.seen = set()
-                self.markdown = []
                 self.buttons = {}
         elif kind == "navigation":
             self.page_hash = msg.navigation.page_script_hash
         elif kind == "page_info_changed":
             self.query = msg.page_info_changed.query_string
         elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
-            self._element(msg.delta.new_element)
+            self._element(msg.delta.new_element, msg.delta.fragment_id)
         elif kind == "auto_rerun":
             self._start_timer(msg.auto_rerun.fragment_id, msg.auto_rerun.interval)
         elif kind == "stop_auto_rerun":
@@ -488,15 +506,12 @@ class Session:
         elif kind == "script_finished":
             self._finished(msg.script_finished, now)
 
-    def _element(self, element) -> None:
+    def _element(self, element, fragment_id: str) -> None:
         kind = element.WhichOneof("type")
         el = getattr(element, kind)
         if kind == "exception":
             if self.run is not None:
                 self.run.exceptions.append(f"{el.type}: {el.message}"[:300])
-            return
-        if kind == "markdown":
-            self.markdown.append(el.body)
             return
         wid = getattr(el, "id", "")
         if not wid:
@@ -504,7 +519,7 @@ class Session:
         if self.run is not None:
             self.run.keys.add(wid.rsplit("-", 1)[-1])
         if kind == "button":
-            self.buttons[wid] = el.disabled
+            self.buttons[wid] = (el.disabled, fragment_id)
             return
         read = _element_value(kind, el)
         if read is None:
@@ -518,7 +533,7 @@ class Session:
             current = old.value
         else:
             current = default
-        self.widgets[wid] = Widget(wid, kind, field_, current, el)
+        self.widgets[wid] = Widget(wid, kind, field_, current, default, el, fragment_id)
 
     def _finished(self, status: int, now: float) -> None:
         run, self.run = self.run, None
@@ -567,7 +582,9 @@ class Session:
         while True:
             await asyncio.sleep(interval)
             # setInterval does not wait for the previous rerun: neither does this.
-            asyncio.create_task(self._poll_once(fid))
+            task = asyncio.create_task(self._poll_once(fid))
+            self.in_flight.add(task)
+            task.add_done_callback(self.in_flight.discard)
 
     async def _poll_once(self, fid: str) -> None:
         res = await self._rerun("fragment", fragment_id=fid)
@@ -580,41 +597,30 @@ SITECUSTOMIZE = r'''
 """benchmarks/classroom_load.py --profile: cProfile in every thread of the Streamlit server.
 
 Each thread gets its own profiler, timed by the thread's CPU clock (so waiting for the GIL or
-a socket does not count); a thread's profile is merged when it ends (script threads: one or a
-few runs each), by bucket: "script" (ScriptRunner threads) or "threads" (others).
-The main thread (the event loop: websocket, serialisation) has one profiler for its life.
-SIGUSR1 starts the profile afresh (the benchmark sends it when its window starts); the
-profiles are written at exit (the benchmark stops the server with SIGINT).
+a socket does not count). When a thread ends (a script thread: one or a few runs) its profile
+is written to a file of its own, ``<bucket>-<window>-<n>.prof``, bucket "script"
+(ScriptRunner threads) or "threads" (others); nothing accumulates in the server, so its
+garbage collections walk no profiler data. The main thread (the event loop: websocket,
+serialisation) has one profiler, written at exit (the benchmark stops the server with
+SIGINT). SIGUSR1 starts a new window (the benchmark sends it when its window starts): threads
+that began before it, and the main thread's profile so far, belong to the old one.
 """
-import atexit, cProfile, os, pstats, signal, sys, threading, time
+import atexit, cProfile, itertools, os, signal, sys, threading, time
 
 _OUT = os.environ.pop("CNNVIZ_CLASSROOM_PROFILE", None)  # popped: run workers stay unprofiled
 if _OUT:
-    _lock = threading.Lock()
-    _acc = {}
-    _gen = [0]
+    _window = [0]
+    _count = itertools.count()
     _CPU = os.environ.pop("CNNVIZ_CLASSROOM_CLOCK", "cpu") == "cpu"
-    _CLOCK = time.thread_time if _CPU else None
 
     def _profiler():
-        return cProfile.Profile(_CLOCK) if _CLOCK else cProfile.Profile()
+        return cProfile.Profile(time.thread_time) if _CPU else cProfile.Profile()
 
     _main = [_profiler()]
-
-    def _merge(bucket, prof, gen):
-        stats = pstats.Stats(prof)
-        with _lock:
-            if gen != _gen[0]:
-                return  # began before the window
-            if bucket in _acc:
-                _acc[bucket].add(stats)
-            else:
-                _acc[bucket] = stats
-
     _orig = threading.Thread._bootstrap_inner
 
     def _bootstrap_inner(self):
-        gen = _gen[0]
+        window = _window[0]
         prof = _profiler()
         prof.enable()
         try:
@@ -622,29 +628,25 @@ if _OUT:
         finally:
             prof.disable()
             bucket = "script" if self.name.startswith("ScriptRunner") else "threads"
+            path = os.path.join(_OUT, f"{bucket}-{window}-{next(_count)}.prof")
             try:
-                _merge(bucket, prof, gen)
-            except Exception as exc:  # noqa: BLE001 - a lost profile must not stop the server
-                sys.stderr.write(f"classroom_load profile: {exc!r}\n")
+                prof.dump_stats(path)
+            except OSError as exc:  # a lost profile must not stop the server
+                sys.stderr.write(f"classroom_load profile: {exc!r}\\n")
 
     threading.Thread._bootstrap_inner = _bootstrap_inner
 
-    def _reset(signum, frame):
+    def _new_window(signum, frame):
         _main[0].disable()
-        with _lock:
-            _acc.clear()
-            _gen[0] += 1
+        _window[0] += 1
         _main[0] = _profiler()
         _main[0].enable()
 
     def _dump():
         _main[0].disable()
-        with _lock:
-            _acc["main"] = pstats.Stats(_main[0])
-            for bucket, stats in _acc.items():
-                stats.dump_stats(os.path.join(_OUT, bucket + ".prof"))
+        _main[0].dump_stats(os.path.join(_OUT, f"main-{_window[0]}-0.prof"))
 
-    signal.signal(signal.SIGUSR1, _reset)
+    signal.signal(signal.SIGUSR1, _new_window)
     atexit.register(_dump)
     _main[0].enable()
 '''
@@ -745,7 +747,7 @@ class Server:
              "--server.address", "127.0.0.1", "--server.port", str(self.port),
              "--server.headless", "true", "--browser.gatherUsageStats", "false",
              *self.args.server_arg],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            cwd=self.args.app_dir, env=env, stdout=log, stderr=subprocess.STDOUT,
             preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None,
         )  # fmt: skip
         deadline = time.time() + 120
@@ -824,6 +826,7 @@ class Level:
     browser: list[dict] = field(default_factory=list)
     browser_errors: list[str] = field(default_factory=list)
     reruns: int = 0  # script runs the protocol clients saw finish in the window
+    sessions: list[Session] = field(default_factory=list)
     in_window: bool = False
     lag_ms: list[float] = field(default_factory=list)
     samples: list[dict] = field(default_factory=list)
@@ -832,6 +835,12 @@ class Level:
     def count_run(self) -> None:
         if self.in_window:
             self.reruns += 1
+
+    def session(self, server: Server, args) -> Session:
+        """A new client session, counted in this level's runs and cache hits."""
+        s = Session(server.host, args.timeout, self.count_run)
+        self.sessions.append(s)
+        return s
 
 
 def next_value(w: Widget, lesson: Lesson, rng: random.Random) -> object:
@@ -867,7 +876,7 @@ async def student(
 ) -> None:
     """Open the lesson, wait for the window, then change its widget every ``--every`` s."""
     rng = random.Random(args.seed * 100_003 + i)
-    s = Session(server.host, args.timeout, level.count_run)
+    s = level.session(server, args)
     try:
         await asyncio.sleep(i * args.ramp / max(1, args.n))
         for _ in range(3):  # a browser reconnects; so does a student
@@ -876,7 +885,7 @@ async def student(
             if res.ok:
                 break
             await s.close()
-            s = Session(server.host, args.timeout, level.count_run)
+            s = level.session(server, args)
         await go.wait()
         t_next = time.perf_counter() + rng.uniform(0, args.every)
         while True:
@@ -886,7 +895,7 @@ async def student(
             if s.closed:  # the connection dropped: count it, open a new session
                 level.changes.append(Result(0.0, False, "disconnected"))
                 await s.close()
-                s = Session(server.host, args.timeout, level.count_run)
+                s = level.session(server, args)
                 level.opens.append(await _open(s, lesson.page))
             else:
                 w = s.widget(lesson.key)
@@ -923,7 +932,7 @@ async def trainer(
 ) -> None:
     """Open the Training page, set a short LeNet run, press Start; poll its view while it
     trains (the fragment's run_every), and start the next when it ends."""
-    s = Session(server.host, args.timeout, level.count_run)
+    s = level.session(server, args)
     try:
         res = await _open(s, "training")
         level.opens.append(res)
@@ -1156,12 +1165,13 @@ async def measure(n: int, lessons: list[Lesson], args) -> Level:
             await asyncio.gather(mon, return_exceptions=True)
         await asyncio.to_thread(server.stop)
         if args.profile and server.profile_dir:
-            level.meta["profile"] = read_profile(server.profile_dir)
+            merged = merge_profiles(server.profile_dir)
+            level.meta["profile"] = read_profile(merged)
             if args.profile_out:  # kept for pstats: script.prof, main.prof, threads.prof
                 keep = Path(args.profile_out) / f"n{n}"
                 keep.mkdir(parents=True, exist_ok=True)
-                for f in Path(server.profile_dir).glob("*.prof"):
-                    f.replace(keep / f.name)
+                for bucket, stats in merged.items():
+                    stats.dump_stats(str(keep / f"{bucket}.prof"))
         server.cleanup()
     m["workers_cpu_ms"] = round(_workers_cpu_ms(level.samples))
     return level
@@ -1196,15 +1206,30 @@ IDLE = {
 }
 
 
-def read_profile(folder: str, top: int = 30) -> dict:
+def merge_profiles(folder: str) -> dict[str, pstats.Stats]:
+    """The window's per-thread profiles merged by bucket (script, main, threads)."""
+    files: dict[str, list[Path]] = {}
+    last = max((int(p.stem.split("-")[1]) for p in Path(folder).glob("*.prof")), default=0)
+    for p in sorted(Path(folder).glob("*.prof")):
+        bucket, window, _ = p.stem.split("-")
+        if int(window) == last:
+            files.setdefault(bucket, []).append(p)
+    merged = {}
+    for bucket, paths in files.items():
+        stats = pstats.Stats(str(paths[0]), stream=io.StringIO())
+        for path in paths[1:]:
+            stats.add(str(path))
+        merged[bucket] = stats
+    return merged
+
+
+def read_profile(stats: dict[str, pstats.Stats], top: int = 30) -> dict:
     """The merged profiles as ms per script run: the script threads by cumulative time (the
     rerun path), and the script and main threads together by own time, waiting left out."""
     out: dict = {}
-    files = {p.stem: p for p in Path(folder).glob("*.prof")}
-    if "script" not in files:
-        out["error"] = f"no script-thread profile was written ({sorted(files)})"
+    if "script" not in stats:
+        out["error"] = f"no script-thread profile was written ({sorted(stats)})"
         return out
-    stats = {b: pstats.Stats(str(f), stream=io.StringIO()) for b, f in files.items()}
     runs = sum(
         nc for (path, _, name), (_, nc, *_rest) in stats["script"].stats.items()
         if name == "_run_script" and path.endswith("script_runner.py")
@@ -1306,6 +1331,7 @@ def summarise(level: Level, args) -> dict:
         ),  # fmt: skip
         "browser_errors": level.browser_errors[:5],
         "client_lag_p95_ms": round(p95(level.lag_ms), 1) if level.lag_ms else None,
+        "ref_hash_hits": sum(s.cache_hits for s in level.sessions),
         "bytes_per_change": round(statistics.median([r.bytes for r in level.changes if r.ok]))
         if ok else None,
         "messages_per_change": round(statistics.median([r.messages for r in level.changes
@@ -1451,6 +1477,10 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--env", action="append", default=[], help="NAME=VALUE for the server")
     ap.add_argument(
+        "--app-dir", type=Path, default=ROOT,
+        help="the checkout to serve (e.g. a `git archive` of one commit), with this venv",
+    )  # fmt: skip
+    ap.add_argument(
         "--server-arg",
         action="append",
         default=[],
@@ -1498,6 +1528,7 @@ def main() -> None:
         "browsers": args.browsers,
         "profile": args.profile,
         "env": args.env,
+        "app_dir": str(args.app_dir),
         "server_args": args.server_arg,
     }
     if args.save:
