@@ -21,6 +21,7 @@ import pandas as pd
 import torch
 from torch import nn
 
+from cnnviz.errors import KeyedError
 from cnnviz.features import first_layer_kernels, first_layer_maps  # noqa: F401 (A.*)
 from cnnviz.models import (
     PRESETS,
@@ -97,6 +98,10 @@ class AblationGroup:
 
 
 MODES = ("quick", "classroom", "full")
+
+
+class GridError(KeyedError, ValueError):
+    """A grid that cannot be run as asked; the message says why."""
 
 
 def _preset_group(key, title, lesson, question, finding, presets, full, classroom, quick):
@@ -236,7 +241,7 @@ def grid_group(base: str | ModelSpec, field: str, values) -> AblationGroup:
         raise ValueError(f"{type(spec).__name__} has no field {field!r} to vary.")
     values = list(dict.fromkeys(values))
     if len(values) < 2:
-        raise ValueError("Pick at least two values to compare.")
+        raise GridError("Pick at least two values to compare.", "ablation.two_values")
     name = preset or spec.family
     variants = tuple(
         Variant(f"{name} · {field}={v}", dataclasses.replace(spec, **{field: v}), preset)
@@ -425,7 +430,17 @@ def highlight(table: pd.DataFrame, color: str = "#d9f2d9"):
     return table.style.apply(style_column, subset=cols).format(fmt, na_rep="—")
 
 
-def summary_sentences(table: pd.DataFrame) -> list[str]:
+# How summary_sentences reads; a page passes its language's (ui/locales: "ablation").
+SUMMARY_WORDS = {
+    "acc": "best val acc {d:+.1f} points",
+    "loss": "final val loss {d:+.3f}",
+    "time": "{r:.2f}× the time",
+    "line": "**{variant}** vs {base}: {parts}",
+    "sep": ", ",
+}
+
+
+def summary_sentences(table: pd.DataFrame, words: dict = SUMMARY_WORDS) -> list[str]:
     """Plain-language differences against the baseline, e.g. 'ResNet-18-noBN: best val acc
     −4.2 points, 1.3× the time'."""
     if len(table) < 2:
@@ -436,13 +451,14 @@ def summary_sentences(table: pd.DataFrame) -> list[str]:
         parts = []
         if pd.notna(row["best val acc"]) and pd.notna(base["best val acc"]):
             d = 100 * (row["best val acc"] - base["best val acc"])
-            parts.append(f"best val acc {d:+.1f} points")
+            parts.append(words["acc"].format(d=d))
         if pd.notna(row["final val loss"]) and pd.notna(base["final val loss"]):
-            parts.append(f"final val loss {row['final val loss'] - base['final val loss']:+.3f}")
+            parts.append(words["loss"].format(d=row["final val loss"] - base["final val loss"]))
         if base["time (s)"] and row["time (s)"]:
-            parts.append(f"{row['time (s)'] / base['time (s)']:.2f}× the time")
+            parts.append(words["time"].format(r=row["time (s)"] / base["time (s)"]))
         if parts:
-            lines.append(f"**{row['variant']}** vs {base['variant']}: " + ", ".join(parts))
+            lines.append(words["line"].format(variant=row["variant"], base=base["variant"],
+                                              parts=words["sep"].join(parts)))  # fmt: skip
     return lines
 
 

@@ -63,7 +63,7 @@ with left:
     run_id = st.selectbox(
         TEXT["weights"],
         [None, *runs],
-        format_func=lambda r: TEXT["untrained"] if r is None else runs[r],
+        format_func=lambda r, untrained=TEXT["untrained"]: untrained if r is None else runs[r],
         key="builder_weights",
     )
     if not runs:

@@ -11,7 +11,7 @@ from ui import image_source_ui, page_header
 from ui.common import SHARE
 from ui.i18n import labels, texts
 from ui.images import display_name
-from ui.kernels import kernel_label
+from ui.kernels import kernel_label, kernel_labels
 
 MAX_SIDE = 128  # six maps of an upload stay quick to draw at this size
 CHANNELS = ("red", "green", "blue")
@@ -41,7 +41,7 @@ def kernel_per_channel(X, name: str) -> None:
         cols[i + 1].selectbox(
             TEXT["kernel_for"].format(channel=color[CHANNELS[i]]),
             list(KERNEL_PRESETS),
-            format_func=kernel_label,
+            format_func=kernel_labels(),
             index=list(KERNEL_PRESETS).index(defaults[i]),
             key=f"chan_kernel_{CHANNELS[i]}",
             bind=SHARE,
@@ -93,7 +93,7 @@ def bank_of_kernels(X) -> None:
             ["Sobel x", "Sobel y", "Laplacian", "Sharpen"],
             key="chan_bank_kernels",
             bind=SHARE,
-            format_func=kernel_label,
+            format_func=kernel_labels(),
         )
         Y = lessons.kernel_bank(X, [kernel_tensor(n) for n in chosen]) if chosen else None
         st.caption(TEXT["bank_caption"].format(c_o=len(chosen), c_i=X.shape[0]))

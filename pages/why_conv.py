@@ -11,7 +11,7 @@ from ui import image_source_ui, page_header
 from ui.common import SHARE, md_escape
 from ui.i18n import texts
 from ui.images import display_name
-from ui.kernels import kernel_label
+from ui.kernels import kernel_labels
 
 TEXT = texts("why_conv")
 
@@ -57,7 +57,7 @@ def translation() -> None:
         loaded = image_source_ui("why", max_side=lessons.TRANSLATION_MAX_SIDE)
         kname = st.selectbox(
             TEXT["kernel"], list(KERNEL_PRESETS), index=2, key="why_kernel", bind=SHARE,
-            format_func=kernel_label,
+            format_func=kernel_labels(),
         )  # fmt: skip
         dy = st.slider(TEXT["dy"], -8, 8, 0, key="why_dy", bind=SHARE)
         dx = st.slider(TEXT["dx"], -8, 8, 2, key="why_dx", bind=SHARE)

@@ -6,104 +6,25 @@ from __future__ import annotations
 import streamlit as st
 
 from cnnviz import ablation as A
-from cnnviz.data import TEXT_LABELS
 from cnnviz.device import cuda_available
-from cnnviz.estimates import BASIS
 from cnnviz.models import PRESETS
 from cnnviz.plots import ablation as P
 from cnnviz.runs import LIVE, RunManager, StoreError
 from ui import state
-from ui.common import font_size, load_data, md_escape
+from ui.common import (
+    class_names,
+    estimate_basis,
+    estimate_text,
+    font_size,
+    load_data,
+    md_escape,
+)
+from ui.i18n import labels, message, texts
 from ui.identity import current_user
 from ui.learned import follow_newest, learned_arrays, learned_charts_ui
 from ui.runs import group_estimate, may_control, may_view, run_estimate, visible_runs
 
-TEXT = {
-    "title": "Ablation lab",
-    "lesson": "7.6 LeNet · 8.2 VGG · 8.6 ResNet — and the seed's exercises",
-    "intro": (
-        "An **ablation** removes or changes one ingredient and keeps everything else. "
-        "Each group below is one of the seed's experiments: its variants are trained as "
-        "**paired runs** — same seed, same initialisation where the layers match, same data "
-        "order, same epochs, batch size and subset — so the curves differ only because of "
-        "the ablated part. cnnviz goes beyond the book here: the book trains one model at a "
-        "time; this page runs the whole comparison with one click."
-    ),
-    "controls": "Choose and launch a comparison",
-    "source": "Compare",
-    "sources": {
-        "builtin": "A built-in experiment",
-        "grid": "A grid over one field",
-        "store": "Runs from the store",
-    },
-    "group": "Experiment",
-    "mode": "Size",
-    "modes": {
-        "quick": "Quick look (seconds)",
-        "classroom": "CPU classroom (minutes, default here)",
-        "full": "Full size (the book's; for a GPU)",
-    },
-    "gpu_modes": {
-        "quick": "Quick look",
-        "classroom": "CPU classroom",
-        "full": "Full size (the book's, default on a GPU)",
-    },
-    "seed": "Seed (shared by every variant)",
-    "launch": "Run all {n} variants",
-    "estimate": "{label}. The whole group should take {t} on this {device}, its variants one "
-    "after another ({basis}).",
-    "full_on_cpu": (
-        "Full size means the book's settings (all 60,000 images, 10 epochs, full input "
-        "sizes): estimated **{t}** on this CPU. Run it where a GPU is present; in a CPU "
-        "classroom use the CPU classroom size."
-    ),
-    "question": "**Question.** {q}",
-    "finding": "**What the seed found (full size, GPU).** {f}",
-    "grid_base": "Model (preset)",
-    "grid_field": "Field to vary",
-    "grid_values": "Values (the first is the baseline)",
-    "store_runs": "Runs",
-    "store_group": "Or a whole group launched earlier",
-    "store_empty": "No runs stored yet: launch an experiment first (or train on the "
-    "Training page).",
-    "compare": "Compare the selected runs",
-    "empty": "Choose an experiment above and press **Run**: the curves appear here while the "
-    "variants train, one after another.",
-    "missing": "Runs from the link that are not in this run store: {ids}.",
-    "stop": "Stop the live runs",
-    "status_line": "{name}: {status}",
-    "progress": "epoch {e}/{n} · batch {b}/{nb}",
-    "headline": "Validation accuracy, every variant (one colour each, the same on every chart)",
-    "multiples": "Train and validation loss and accuracy",
-    "table": "Final metrics — the best value of each column is highlighted",
-    "differences": "Differences against the baseline ({base})",
-    "csv": "Metrics (CSV)",
-    "png_hint": "Save any chart as a PNG with the camera icon in its toolbar.",
-    "share": "Share this comparison: this address restores it (group, size and runs).",
-    "learned": "What each variant learned",
-    "learned_wait": "Kernels and feature maps appear for each variant once it has finished "
-    "an epoch.",
-    "kernels": "First-layer kernels (red positive, blue negative, each scaled to its own max)",
-    "maps": "First-layer feature maps of the same test image (after the activation)",
-    "sample": "Test image",
-    "scrub": "After epoch",
-    "scrub_help": "Scrub through training: every variant's first layer as it was after this "
-    "epoch (0: the shared initialisation, the same for paired variants).",
-    "failed": "{name} failed: {error}",
-    "confusion": "Which classes each variant confuses",
-    "confusion_intro": "Each variant's confusion matrix on its validation images, kept when "
-    "it finished (rows: the true class; colour: where that class's images went; numbers: "
-    "images). cnnviz goes beyond the book here: d2l reports only the accuracy.",
-    "confusion_wait": "The matrices appear here when the variants have finished.",
-    "confusion_missing": "{name} has no stored matrix (a run from an older cnnviz, or "
-    "imported): open it on [What the network learned](/insight?run={run_id}), which computes "
-    "it once.",
-    "per_class": "Per-class accuracy, every variant",
-    "difference": "Against the baseline",
-    "difference_pick": "Compare {base} with",
-    "difference_caption": "Blue: {other} does better than {base} (more right answers on the "
-    "diagonal, fewer confusions off it); red: worse.",
-}
+TEXT = texts("ablation")  # with pages/ablation.py
 STATUS_ICON = {
     "queued": ":material/hourglass_empty:",
     "running": ":material/play_circle:",
@@ -169,7 +90,7 @@ def _submit(mgr: RunManager, group: A.AblationGroup, url_group: str) -> None:
     try:
         ids = A.launch(mgr, group, mode, seed, user=current_user(), estimate_s=longest)
     except ValueError as exc:  # a class limit (LimitError) or settings that cannot train
-        state.ABL_ERROR.set(str(exc))
+        state.ABL_ERROR.set(message(exc))
         return
     state.ABL_ERROR.pop()
     state.ABL_RUN_IDS.set(ids)
@@ -187,7 +108,7 @@ def _launch_grid(mgr: RunManager) -> None:
     try:
         group = A.grid_group(st.session_state["abl_grid_base"], field, values)
     except ValueError as exc:
-        state.ABL_ERROR.set(str(exc))
+        state.ABL_ERROR.set(message(exc))
         return
     _submit(mgr, group, "grid")
 
@@ -204,34 +125,56 @@ def _pick_store_group(runs) -> None:
         st.session_state["abl_store_runs"] = list(runs.loc[runs["group"] == label, "run_id"])[::-1]
 
 
+def group_text(group: A.AblationGroup, what: str) -> str:
+    """A group's title, question or finding in the page's language (a grid's are made here)."""
+    if group.key in TEXT["groups"]:
+        return TEXT["groups"][group.key][what]
+    if group.key != "grid" or what == "finding":
+        return getattr(group, what)
+    v0 = group.variants[0]
+    name, field = v0.name.split(" · ")[0], v0.name.split(" · ")[-1].split("=")[0]
+    values = ", ".join(v.name.split("=", 1)[-1] for v in group.variants)
+    return TEXT[f"grid_{what}"].format(name=name, field=field, values=values)
+
+
+def setting_text(group: A.AblationGroup, mode: str, what: str) -> str:
+    """A size's label, note or measurement (a grid's are its family's)."""
+    key = group.key if group.key in TEXT["settings"] else group.variants[0].spec.family
+    if key in TEXT["settings"]:
+        return TEXT["settings"][key][mode][what]
+    return getattr(group.setting(mode), what)
+
+
 def _size_ui(group: A.AblationGroup, mgr: RunManager) -> None:
-    labels = TEXT["gpu_modes"] if cuda_available() else TEXT["modes"]
-    st.radio(TEXT["mode"], list(labels), format_func=labels.get, key="abl_mode", horizontal=True)
+    key = "gpu_modes" if cuda_available() else "modes"
+    st.radio(TEXT["mode"], list(TEXT[key]), format_func=labels("ablation", key), key="abl_mode",
+             horizontal=True)  # fmt: skip
     mode = st.session_state["abl_mode"]
     configs = A.group_configs(group, mode, int(st.session_state["abl_seed"]))
     device = "cuda" if cuda_available() else "cpu"
     est = group_estimate(mgr, configs)
-    t = est.text()
-    setting = group.setting(mode)
+    t = estimate_text(est)
     if mode == "full" and not cuda_available():
         st.warning(TEXT["full_on_cpu"].format(t=t), icon=":material/memory:")
     else:
         where = "GPU" if device == "cuda" else "CPU"
-        st.caption(TEXT["estimate"].format(label=setting.label, t=t, device=where,
-                                           basis=BASIS[est.basis]))  # fmt: skip
-    if setting.note:
-        st.caption(setting.note)
-    if setting.measured and device == "cpu":
-        st.caption(setting.measured)
+        label = setting_text(group, mode, "label")
+        st.caption(TEXT["estimate"].format(label=label, t=t, device=where,
+                                           basis=estimate_basis(est)))  # fmt: skip
+    if note := setting_text(group, mode, "note"):
+        st.caption(note)
+    if (measured := setting_text(group, mode, "measured")) and device == "cpu":
+        st.caption(measured)
 
 
 def _builtin_ui(mgr: RunManager) -> None:
+    titles = {key: group_text(group, "title") for key, group in A.GROUPS.items()}
     st.selectbox(
-        TEXT["group"], list(A.GROUPS), format_func=lambda k: A.GROUPS[k].title, key="abl_group"
-    )
+        TEXT["group"], list(A.GROUPS), format_func=titles.get, key="abl_group",
+    )  # fmt: skip
     group = A.GROUPS[st.session_state["abl_group"]]
-    st.markdown(TEXT["question"].format(q=group.question))
-    st.caption(TEXT["finding"].format(f=group.finding))
+    st.markdown(TEXT["question"].format(q=group_text(group, "question")))
+    st.caption(TEXT["finding"].format(f=group_text(group, "finding")))
     _size_ui(group, mgr)
     _launch_row_ui(group, "abl_launch", _launch_builtin, mgr)
 
@@ -267,7 +210,7 @@ def _grid_ui(mgr: RunManager) -> None:
     try:
         group = A.grid_group(st.session_state["abl_grid_base"], field, values)
     except ValueError as exc:
-        st.warning(md_escape(exc), icon=":material/info:")
+        st.warning(md_escape(message(exc)), icon=":material/info:")
         return
     _size_ui(group, mgr)
     _launch_row_ui(group, "abl_grid_launch", _launch_grid, mgr)
@@ -278,9 +221,12 @@ def _store_ui(mgr: RunManager) -> None:
     if runs.empty:
         st.info(TEXT["store_empty"], icon=":material/inventory_2:")
         return
-    labels = {
-        r.run_id: f"{r.name} · {r.status} · {r.created} · {r.run_id}" for r in runs.itertuples()
-    }
+    status = TEXT["status_plain"]
+    names = {
+        r.run_id: TEXT["store_label"].format(name=r.name, status=status.get(r.status, r.status),
+                                             created=r.created, run_id=r.run_id)
+        for r in runs.itertuples()
+    }  # fmt: skip
     groups = [g for g in dict.fromkeys(runs["group"].dropna()) if g]
     if groups:
         st.selectbox(
@@ -291,7 +237,7 @@ def _store_ui(mgr: RunManager) -> None:
             on_change=_pick_store_group,
             args=(runs,),
         )
-    st.multiselect(TEXT["store_runs"], list(labels), format_func=labels.get, key="abl_store_runs")
+    st.multiselect(TEXT["store_runs"], list(names), format_func=names.get, key="abl_store_runs")
     st.button(TEXT["compare"], key="abl_compare", on_click=_compare_store)
 
 
@@ -299,7 +245,10 @@ def controls_ui(mgr: RunManager) -> None:
     """Choose a built-in group, a grid or stored runs, and launch it."""
     _defaults()
     st.segmented_control(
-        TEXT["source"], list(TEXT["sources"]), format_func=TEXT["sources"].get, key="abl_source"
+        TEXT["source"],
+        list(TEXT["sources"]),
+        format_func=labels("ablation", "sources"),
+        key="abl_source",
     )
     source = st.session_state.get("abl_source") or "builtin"
     {"builtin": _builtin_ui, "grid": _grid_ui, "store": _store_ui}[source](mgr)
@@ -330,7 +279,7 @@ def _status_ui(mgr: RunManager, variants: dict, colors: dict) -> None:
     cols = st.columns(len(variants))
     for col, (name, rec) in zip(cols, variants.items(), strict=True):
         status = mgr.status(rec.run_id)
-        line = f"{STATUS_ICON.get(status, '')} {status}"
+        line = f"{STATUS_ICON.get(status, '')} {TEXT['status_plain'].get(status, status)}"
         col.markdown(
             f"<span style='color:{colors[name]};font-weight:700'>■ {md_escape(name)}</span>",
             unsafe_allow_html=True,
@@ -341,7 +290,8 @@ def _status_ui(mgr: RunManager, variants: dict, colors: dict) -> None:
             text = TEXT["progress"].format(e=p["epoch"], n=n, b=p["batch"], nb=p["num_batches"])
             col.progress(min(1.0, done), text=f"{line} · {text}")
         else:
-            col.caption(f"{line} · {mgr.store.get(rec.run_id).epochs_done}/{n} epochs")
+            done = mgr.store.get(rec.run_id).epochs_done
+            col.caption(TEXT["epochs_caption"].format(line=line, done=done, n=n))
         if status == "failed":
             error = mgr.store.get(rec.run_id).error
             col.error(TEXT["failed"].format(name=md_escape(name), error=md_escape(error)))
@@ -374,19 +324,22 @@ def _comparison_body(mgr: RunManager, run_ids: list[str]) -> None:
     fs = font_size()
     st.markdown(f"**{TEXT['headline']}**")
     st.plotly_chart(
-        P.overlay_figure(long, colors, "val_acc", num_epochs, font_size=fs + 2),
+        P.overlay_figure(long, colors, "val_acc", num_epochs, font_size=fs + 2,
+                         labels=TEXT["charts"]),
         key="abl_overlay", config=P.png_config("ablation_val_acc"), width="stretch",
     )  # fmt: skip
     st.markdown(f"**{TEXT['multiples']}**")
     st.plotly_chart(
-        P.small_multiples(long, colors, num_epochs, font_size=fs),
+        P.small_multiples(long, colors, num_epochs, font_size=fs, labels=TEXT["charts"]),
         key="abl_multiples", config=P.png_config("ablation_curves"), width="stretch",
     )  # fmt: skip
     params = A.params_by_variant({name: r.config.spec for name, r in variants.items()})
     table = A.comparison_table(metrics, params)
     st.markdown(f"**{TEXT['table']}**")
-    st.dataframe(A.highlight(table), hide_index=True, key="abl_table", width="stretch")
-    if lines := A.summary_sentences(table.assign(variant=table["variant"].map(md_escape))):
+    st.dataframe(A.highlight(table), hide_index=True, key="abl_table", width="stretch",
+                 column_config=TEXT["columns"])  # fmt: skip
+    escaped = table.assign(variant=table["variant"].map(md_escape))
+    if lines := A.summary_sentences(escaped, TEXT["summary"]):
         st.markdown(TEXT["differences"].format(base=md_escape(table["variant"].iloc[0])))
         st.markdown("\n".join(f"- {line}" for line in lines))
     c1, c2 = st.columns([1, 3])
@@ -437,9 +390,10 @@ def learned_ui(mgr: RunManager, run_ids: list[str]) -> None:
         return
     sample = st.number_input(
         TEXT["sample"], 0, 9_999, step=1, key="abl_sample",
-        help="Index into the 10,000 Fashion-MNIST test images.",
+        help=TEXT["sample_help"],
     )  # fmt: skip
-    st.caption(f"Test image {sample}: {TEXT_LABELS[int(load_data().test_labels[sample])]}")
+    label = class_names()[int(load_data().test_labels[sample])]
+    st.caption(TEXT["sample_caption"].format(i=sample, label=label))
     epoch = scrub_ui(mgr, [r.run_id for r in done.values()])
     got = {
         name: learned_arrays(
@@ -466,6 +420,7 @@ def confusion_ui(mgr: RunManager, run_ids: list[str]) -> None:
     from cnnviz.plots import insight as PI
 
     variants = _variants(mgr, run_ids)
+    words = dict(texts("insight")["charts"], classes=class_names())  # the insight page's words
     st.subheader(TEXT["confusion"])
     st.caption(TEXT["confusion_intro"])
     cms = {}
@@ -490,13 +445,13 @@ def confusion_ui(mgr: RunManager, run_ids: list[str]) -> None:
             acc = float(np.trace(cm) / max(cm.sum(), 1))
             st.markdown(f"**{md_escape(name)}** · {acc:.1%}")
             st.plotly_chart(
-                PI.confusion_heatmap(cm, font_size=fs, color=colors[name]),
+                PI.confusion_heatmap(cm, font_size=fs, color=colors[name], words=words),
                 key=f"abl_cm_{i}", config=P.png_config(f"ablation_confusion_{i}"),
                 width="stretch",
             )  # fmt: skip
     st.markdown(f"**{TEXT['per_class']}**")
     st.plotly_chart(
-        PI.per_class_accuracy_bars(cms, colors, font_size=fs),
+        PI.per_class_accuracy_bars(cms, colors, font_size=fs, words=words),
         key="abl_per_class", config=P.png_config("ablation_per_class"), width="stretch",
     )  # fmt: skip
     names = list(cms)
@@ -508,10 +463,13 @@ def confusion_ui(mgr: RunManager, run_ids: list[str]) -> None:
         TEXT["difference_pick"].format(base=md_escape(base)), names[1:], key="abl_diff_with"
     )
     try:
-        lines = I.describe_difference(cms[base], cms[other], base, other)
-        fig = PI.difference_heatmap(cms[base], cms[other], base, other, font_size=fs)
+        lines = I.describe_difference(cms[base], cms[other], base, other,
+                                      words=texts("insight")["difference_words"],
+                                      names=class_names())  # fmt: skip
+        fig = PI.difference_heatmap(cms[base], cms[other], base, other, font_size=fs,
+                                    words=words)  # fmt: skip
     except I.InsightError as exc:  # different validation sets: said, not drawn
-        st.warning(md_escape(exc), icon=":material/info:")
+        st.warning(md_escape(message(exc)), icon=":material/info:")
         return
     c1, c2 = st.columns([3, 2])
     c1.plotly_chart(fig, key="abl_difference", config=P.png_config("ablation_difference"),

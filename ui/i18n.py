@@ -105,9 +105,14 @@ def texts(section: str) -> Section:
 
 def labels(section: str, key: str):
     """A ``format_func`` for a choice widget whose options are the keys of the catalog's
-    ``section[key]`` mapping (unknown options show as themselves)."""
-    text = texts(section)
-    return lambda option: text[key].get(option, str(option))
+    ``section[key]`` mapping (unknown options show as themselves).
+
+    The labels are those of the language at the call: a ``format_func`` is also called outside
+    the script run (AppTest formats a widget's value in the test's thread), where the session's
+    language cannot be read. Every ``format_func`` of a translated widget is such a closure.
+    """
+    names = texts(section)[key]
+    return lambda option: names.get(option, str(option))
 
 
 def message(exc: object, lang: str | None = None) -> str:

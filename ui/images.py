@@ -103,7 +103,7 @@ def image_source_ui(
             return None
         c1, c2 = st.columns(2)
         label = c1.selectbox(
-            TEXT["class"], range(10), format_func=lambda i: class_names()[i], key=f"{key}_class",
+            TEXT["class"], range(10), format_func=class_names().__getitem__, key=f"{key}_class",
             bind=SHARE,
         )  # fmt: skip
         index = c2.number_input(TEXT["sample"], 0, 5999, 0, key=f"{key}_sample", bind=SHARE)

@@ -314,7 +314,7 @@ def _saliency_ui(runs, prepared, probs) -> None:
     ) or "gradcam"  # fmt: skip
     chosen = c2.selectbox(
         TEXT["for_class"], [-1, *range(10)], key="insight_class",
-        format_func=lambda k: TEXT["its_answer"] if k < 0 else class_names()[k],
+        format_func=dict([(-1, TEXT["its_answer"]), *enumerate(class_names())]).get,
     )  # fmt: skip
     cols = st.columns(max(len(runs), 2))
     for i, (col, name, r, (X, _)) in enumerate(zip(cols, probs, runs, prepared, strict=False)):
@@ -521,7 +521,7 @@ def mistakes_ui(data, runs: list[I.LoadedRun], evs: list[I.Evaluation] | None) -
         which = c0.radio(TEXT["whose"], range(len(runs)), format_func=shown.__getitem__,
                          key="insight_mis_run", horizontal=True)  # fmt: skip
     options = [-1, *range(10)]
-    fmt = lambda k: TEXT["any"] if k < 0 else class_names()[k]  # noqa: E731
+    fmt = dict([(-1, TEXT["any"]), *enumerate(class_names())]).get
     true = c1.selectbox(TEXT["true"], options, format_func=fmt, key="insight_mis_true")
     pred = c2.selectbox(TEXT["pred"], options, format_func=fmt, key="insight_mis_pred")
     k = c3.selectbox(TEXT["count"], [6, 12, 24, 48], index=1, key="insight_mis_count")

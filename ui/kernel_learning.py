@@ -21,7 +21,7 @@ from ui import state
 from ui.common import SHARE, md_escape
 from ui.i18n import message, texts
 from ui.images import SOURCES
-from ui.kernels import kernel_label
+from ui.kernels import kernel_labels
 
 SEED_PRESET = "Edge [1, -1] (d2l)"
 FROM_XCORR = "The kernel from the Cross-correlation page"
@@ -49,12 +49,18 @@ def faithful_settings() -> None:
     state.LEARN_ACTION.set("reset")
 
 
+def _target_labels():
+    """The targets' names in the page's language (a closure: see ui.i18n.labels)."""
+    names = {**{k: kernel_labels()(k) for k in KERNEL_PRESETS}, **TEXT["targets"]}
+    return lambda option: names.get(option, option)
+
+
 def target_kernel_ui():
     """The kernel to learn, as a float tensor, or None after showing what is wrong."""
     options = [*KERNEL_PRESETS, FROM_XCORR, CUSTOM]
     choice = st.selectbox(
         TEXT["target"], options, key="learn_target", bind=SHARE,
-        format_func=lambda o: TEXT["targets"].get(o) or kernel_label(o),
+        format_func=_target_labels(),
     )  # fmt: skip
     if choice in KERNEL_PRESETS:
         return kl.as_kernel(KERNEL_PRESETS[choice])
@@ -88,16 +94,16 @@ def train_settings_ui() -> dict:
         TEXT["seed"], 0, 2**31 - 1, kl.FAITHFUL_SEED, key="learn_seed", bind=SHARE
     )
     init = c2.selectbox(
-        TEXT["init"], kl.INITS, format_func=lambda i: TEXT["inits"][i], key="learn_init",
+        TEXT["init"], kl.INITS, format_func=TEXT["inits"].get, key="learn_init",
         bind=SHARE,
     )  # fmt: skip
     reduction = c1.radio(
-        TEXT["reduction"], kl.REDUCTIONS, format_func=lambda r: TEXT["reductions"][r],
+        TEXT["reduction"], kl.REDUCTIONS, format_func=TEXT["reductions"].get,
         key="learn_reduction", bind=SHARE,
     )  # fmt: skip
     pace = c2.radio(
         TEXT["pace"], list(PACES), key="learn_pace", bind=SHARE,
-        format_func=lambda p: TEXT["paces"][p],
+        format_func=TEXT["paces"].get,
     )  # fmt: skip
     return dict(lr=float(lr), epochs=int(epochs), seed=int(seed), init=init,
                 reduction=reduction, pace=PACES[pace])  # fmt: skip

@@ -27,6 +27,13 @@ def kernel_label(name: str) -> str:
     return TEXT["presets"].get(name, name)
 
 
+def kernel_labels():
+    """``kernel_label`` as a ``format_func``: a closure over this run's language (see
+    ui.i18n.labels)."""
+    names = TEXT["presets"]
+    return lambda name: names.get(name, name)
+
+
 def _identity(kh: int, kw: int) -> list[list[float]]:
     K = [[0.0] * kw for _ in range(kh)]
     K[kh // 2][kw // 2] = 1.0
@@ -45,7 +52,7 @@ def kernel_editor_ui(key: str, default: str | None = None) -> torch.Tensor:
     index = names.index(default) if default in names else 0
     preset = st.selectbox(
         TEXT["preset"], names, index=index, key=f"{key}_kernel_preset",
-        help=TEXT["preset_help"], bind=SHARE, format_func=kernel_label,
+        help=TEXT["preset_help"], bind=SHARE, format_func=kernel_labels(),
     )  # fmt: skip
     if preset == CUSTOM:
         c1, c2 = st.columns(2)

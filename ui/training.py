@@ -142,7 +142,7 @@ def run_form_ui(mgr: RunManager, device_choice: str) -> None:
     c3.selectbox(
         TEXT["subset"], SUBSETS, key="train_subset", bind=SHARE,
         help=TEXT["subset_help"].format(n=auto_limit(mgr, spec, device)),
-        format_func=lambda n: TEXT["subset_auto"] if n == "auto" else f"{n:,}",
+        format_func=lambda n, auto=TEXT["subset_auto"]: auto if n == "auto" else f"{n:,}",
     )  # fmt: skip
     config = _config(mgr, spec)
     est = run_estimate(mgr, config)

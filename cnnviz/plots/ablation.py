@@ -17,6 +17,8 @@ from cnnviz.plots.base import PALETTE, base_layout, plain, set_font_size
 DASH = {"train": "dot", "val": "solid"}
 PANELS = (("train_loss", "train loss"), ("val_loss", "val loss"),
           ("train_acc", "train accuracy"), ("val_acc", "validation accuracy"))  # fmt: skip
+# The charts' words; a page passes its language's (ui/locales: "ablation" "charts").
+LABELS = {**dict(PANELS), "epoch": "epoch"}
 
 
 def variant_colors(names) -> dict[str, str]:
@@ -44,20 +46,21 @@ def overlay_figure(
     num_epochs: int | None = None,
     height: int = 420,
     font_size: int = 16,
+    labels: dict = LABELS,
 ) -> go.Figure:
     """Every variant's curve of one metric on one chart (the headline of a comparison)."""
     fig = go.Figure()
-    label = dict(PANELS)[metric]
+    label, epoch = labels[metric], labels["epoch"]
     for name, color in colors.items():
         d = long[(long["variant"] == name) & (long["metric"] == metric)]
         fig.add_trace(
             go.Scatter(
                 x=d["epoch"], y=d["value"], mode="lines+markers", name=plain(name),
                 line=dict(color=color, width=4), marker=dict(size=10),
-                hovertemplate=f"{plain(name)}<br>epoch %{{x}}: %{{y:.3f}}<extra></extra>",
+                hovertemplate=f"{plain(name)}<br>{epoch} %{{x}}: %{{y:.3f}}<extra></extra>",
             )
         )  # fmt: skip
-    fig.update_xaxes(title_text="epoch", range=[0.8, _axis_top(long, num_epochs)], dtick=1)
+    fig.update_xaxes(title_text=epoch, range=[0.8, _axis_top(long, num_epochs)], dtick=1)
     fig.update_yaxes(title_text=label)
     if metric.endswith("acc"):
         fig.update_yaxes(range=[0, 1.02], tickformat=".0%")
@@ -76,10 +79,12 @@ def small_multiples(
     num_epochs: int | None = None,
     height: int = 560,
     font_size: int = 14,
+    labels: dict = LABELS,
 ) -> go.Figure:
     """Train/val loss and accuracy in a 2×2 grid, one line per variant, one shared legend."""
+    epoch = labels["epoch"]
     fig = make_subplots(
-        rows=2, cols=2, subplot_titles=[t for _, t in PANELS],
+        rows=2, cols=2, subplot_titles=[labels[m] for m, _ in PANELS],
         vertical_spacing=0.14, horizontal_spacing=0.08,
     )  # fmt: skip
     for k, (metric, _) in enumerate(PANELS):
@@ -92,13 +97,13 @@ def small_multiples(
                     legendgroup=plain(name), showlegend=k == 0,
                     line=dict(color=color, width=3, dash=DASH[metric.split("_")[0]]),
                     marker=dict(size=7),
-                    hovertemplate=f"{plain(name)}<br>epoch %{{x}}: %{{y:.3f}}<extra></extra>",
+                    hovertemplate=f"{plain(name)}<br>{epoch} %{{x}}: %{{y:.3f}}<extra></extra>",
                 ),
                 row=row + 1, col=col + 1,
             )  # fmt: skip
     top = _axis_top(long, num_epochs)
     fig.update_xaxes(range=[0.8, top], dtick=1)
-    fig.update_xaxes(title_text="epoch", row=2)
+    fig.update_xaxes(title_text=epoch, row=2)
     for col in (1, 2):
         fig.update_yaxes(rangemode="tozero", row=1, col=col)
         fig.update_yaxes(range=[0, 1.02], tickformat=".0%", row=2, col=col)

@@ -1,6 +1,7 @@
 """The English catalog: one module per page (or shared part), each a ``TEXT`` dict."""
 
 from ui.locales.en import (
+    ablation,
     builder,
     channels,
     common,
@@ -34,4 +35,5 @@ CATALOG = {
     "builder": builder.TEXT,
     "identity": identity.TEXT,
     "insight": insight.TEXT,
+    "ablation": ablation.TEXT,
 }

@@ -102,4 +102,6 @@ TEXT = {
     "step.resized": "resized {old} → {new} ({how}{stretched}): the run's input size",
     "step.kept": "kept at {new}, the run's input size",
     "step.repeated": "grey repeated on {c} channels",
+    # cnnviz.ablation.GridError
+    "ablation.two_values": "Pick at least two values to compare.",
 }

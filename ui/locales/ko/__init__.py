@@ -1,6 +1,7 @@
 """The Korean catalog (한국어): the English catalog's sections and keys, one module per page."""
 
 from ui.locales.ko import (
+    ablation,
     builder,
     channels,
     common,
@@ -34,4 +35,5 @@ CATALOG = {
     "builder": builder.TEXT,
     "identity": identity.TEXT,
     "insight": insight.TEXT,
+    "ablation": ablation.TEXT,
 }

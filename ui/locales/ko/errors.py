@@ -99,4 +99,5 @@ TEXT = {
     "step.resized": "{old} → {new}로 크기 조정 ({how}{stretched}): 실행의 입력 크기",
     "step.kept": "{new} 그대로, 실행의 입력 크기",
     "step.repeated": "회색조를 채널 {c}개에 반복했습니다",
+    "ablation.two_values": "비교할 값을 두 개 이상 고르세요.",
 }
