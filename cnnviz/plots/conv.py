@@ -257,16 +257,23 @@ def panels_figure(panels, height: int = 280, fmt: str = ".3g") -> go.Figure:
     return fast_figure(traces, layout)
 
 
-def step_figure(values, K, products, height: int = 280, products_fmt: str = ".3g") -> go.Figure:
+STEP_TITLES = ("window of X", "× kernel K", "= X ⊙ K")  # a page passes its language's
+SEED_TITLES = ("X: 6×8 stripes", "Y = corr2d(X, [1, −1])", "corr2d(X.t(), [1, −1]) = 0")
+
+
+def step_figure(
+    values, K, products, height: int = 280, products_fmt: str = ".3g",
+    titles: tuple[str, str, str] = STEP_TITLES,
+) -> go.Figure:  # fmt: skip
     """The window, the kernel and their element-wise products side by side. d2l 7.2.
 
     ``products_fmt``: e.g. ``f".{printed_sum(products)[0]}f"``, so that the printed products
     add up to the printed sum.
     """
     panels = (
-        ("window of X", values, False),
-        ("× kernel K", K, True),
-        ("= X ⊙ K", products, True, products_fmt),
+        (titles[0], values, False),
+        (titles[1], K, True),
+        (titles[2], products, True, products_fmt),
     )
     return panels_figure(panels, height)
 
@@ -307,12 +314,12 @@ def printed_sum(products, digits: int = 3, extra: int = 1) -> tuple[int, str, bo
     return d, shown, False
 
 
-def seed_demo_figure(X, Y, Z) -> go.Figure:
+def seed_demo_figure(X, Y, Z, titles: tuple[str, str, str] = SEED_TITLES) -> go.Figure:
     """d2l 7.2's demonstration: stripes X, corr2d(X, [1, −1]) and corr2d(Xᵀ, [1, −1]) = 0."""
     panels = (
-        ("X: 6×8 stripes", X, False),
-        ("Y = corr2d(X, [1, −1])", Y, True),
-        ("corr2d(X.t(), [1, −1]) = 0", Z, True),
+        (titles[0], X, False),
+        (titles[1], Y, True),
+        (titles[2], Z, True),
     )
     return panels_figure(panels, height=360, fmt="g")
 
