@@ -6,7 +6,7 @@ re-render; and the time from Start to the first curve point with a warm worker.
 One server (``streamlit run app.py``, the default process executor) with its own run store.
 Browser A opens the Training page, waits for the worker to be warm, then per round:
 
-* **first point**: a short run started on the page (1 epoch, 1,000 examples); the time from the
+* **first point**: a short run started on the page (1 epoch, 10,000 examples); the time from the
   click on Start until the page shows the run's first progress (the curve's first point and
   the "Epoch 1 of … · batch" line arrive in the same rerun), measured in Python around the
   click (so it includes Playwright's own round trip of a few ms);
@@ -41,7 +41,12 @@ import browser_latency as BL  # noqa: E402
 from cnnviz.runs import RunStore  # noqa: E402
 
 XCORR = next(i for i in BL.INTERACTIONS if i.name == "xcorr_preset")
-PROGRESS_JS = "() => document.body.innerText.includes(' · batch ')"
+# The run's first progress (its curve's first point comes in the same rerun), or its end if
+# it was over before the page looked.
+PROGRESS_JS = (
+    "() => document.body.innerText.includes(' · batch ') || "
+    "/Epochs done: [1-9]/.test(document.body.innerText)"
+)
 
 
 def set_form(page, epochs: int, subset: str) -> None:
@@ -83,6 +88,18 @@ def wait_run(store: RunStore, run_id: str, timeout: float = 1800) -> float:
     return statistics.mean(m["examples_per_s"] for m in store.metrics_rows(run_id))
 
 
+def warm_worker(store: RunStore, timeout: float = 300) -> None:
+    """Wait until the worker process is warm: it stores its speed test when it is ready."""
+    from cnnviz.estimates import SPEED_KEY
+    from cnnviz.runs import HOST
+
+    deadline = time.time() + timeout
+    while store.setting(SPEED_KEY.format(host=HOST, device="cpu")) is None:
+        if time.time() > deadline:
+            raise SystemExit("the worker process did not get warm")
+        time.sleep(0.2)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rounds", type=int, default=2)
@@ -111,11 +128,11 @@ def main() -> None:
             training = f"{server.url}/training"
             a.goto(training)
             BL.wait_idle(a)
-            a.wait_for_timeout(20_000)  # the worker process reads the data and warms up
+            warm_worker(store)
             for r in range(args.rounds):
                 a.goto(training)
                 BL.wait_idle(a)
-                set_form(a, 1, "1,000")
+                set_form(a, 1, "10,000")
                 run_id, first = start_run(a, store)
                 firsts.append(first)
                 wait_run(store, run_id)
