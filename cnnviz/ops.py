@@ -28,6 +28,8 @@ from dataclasses import astuple, dataclass
 import torch
 from torch.nn import functional as F
 
+from cnnviz.errors import KeyedText
+
 LOOP_MAX_CELLS = 64 * 64
 
 Pair = int | tuple[int, int]
@@ -147,15 +149,23 @@ def _basic_problems(g: Geometry) -> list[str]:
     return [m for fields, fails, message in rules for m in _explain(g, fields, fails, message)]
 
 
+AXES = {"height": KeyedText("height", "axis.height"), "width": KeyedText("width", "axis.width"),
+        "": KeyedText("size", "axis.size")}  # fmt: skip
+
+
 def _too_big(axis: str, n: int, k: int, p: int, s: int, d: int) -> str:
     span = d * (k - 1) + 1
-    dil = f" (dilated by {d}: it spans {span} cells)" if d > 1 else ""
-    what = axis or "size"
-    return (
+    dil = (
+        KeyedText(f" (dilated by {d}: it spans {span} cells)", "ops.dilated", d=d, span=span)
+        if d > 1 else ""
+    )  # fmt: skip
+    what = AXES[axis]
+    return KeyedText(
         f"The kernel {what} {k}{dil} is larger than the padded input {what} "
         f"{n} + 2·{p} = {n + 2 * p}: not even one window fits, so the output would be empty. "
-        "Use a smaller kernel or dilation, or more padding."
-    )
+        "Use a smaller kernel or dilation, or more padding.",
+        "ops.too_big", what=what, k=k, dil=dil, n=n, p=p, total=n + 2 * p,
+    )  # fmt: skip
 
 
 def _empty_output(g: Geometry, ceil_mode: bool = False) -> list[str]:
@@ -167,15 +177,18 @@ def _empty_output(g: Geometry, ceil_mode: bool = False) -> list[str]:
 def _pool_padding(axis: str, k: int, p: int) -> str:
     of = f" ({axis})" if axis else ""
     window = f"pooling window's {axis}" if axis else "pooling window"
-    return (
+    text = (
         f"padding{of} = {p} is more than half of the {window} ({k} // 2 = {k // 2}): PyTorch "
         "requires padding ≤ kernel_size / 2, because otherwise a window could hold nothing "
         "but padding."
     )
+    key = "ops.pool_padding_axis" if axis else "ops.pool_padding"
+    return KeyedText(text, key, axis=AXES[axis], p=p, k=k, half=k // 2)
 
 
-AVG_NO_DILATION = (
-    "Average pooling has no dilation in PyTorch (nn.AvgPool2d, F.avg_pool2d): set dilation to 1."
+AVG_NO_DILATION = KeyedText(
+    "Average pooling has no dilation in PyTorch (nn.AvgPool2d, F.avg_pool2d): set dilation to 1.",
+    "ops.avg_dilation",
 )
 
 

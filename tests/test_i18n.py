@@ -41,7 +41,9 @@ ALLOWED = {
 # Strings that are the same on purpose in both languages: the switch names both languages.
 SAME_IN_BOTH = {("common", "language")}
 PRESET_NAMES = re.compile("|".join(sorted(map(re.escape, PRESETS), key=len, reverse=True)))
-CODE = re.compile(r"`[^`]*`|<[^>]+>|\{[^{}]*\}|:material/[a-z_]+:|\]\([^)]*\)|https?://\S+|/[\w/.-]+")
+CODE = re.compile(
+    r"`[^`]*`|<[^>]+>|\{[^{}]*\}|:material/[a-z_]+:|\]\([^)]*\)|https?://\S+|/[\w/.-]+"
+)
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 
@@ -213,6 +215,10 @@ def keyed_errors():
         with pytest.raises(SpecError) as got:
             validate(dataclasses.replace(PRESETS[preset], **change))
         out.append(got.value)
+    from cnnviz import ops
+
+    out += ops.check_conv_shape((4, 6), (5, 3), dilation_hw=(1, 2))  # one axis, dilated
+    out += ops.check_pool_shape((8, 8), 3, padding_hw=2, dilation_hw=2, mode="avg")
     student, limits = C.User("s1"), C.Limits()
     for queued, total, seconds in ((4, 4, 1.0), (0, 60, 1.0), (0, 0, 3600.0)):
         with pytest.raises(C.LimitError) as got:

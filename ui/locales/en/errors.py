@@ -102,6 +102,20 @@ TEXT = {
     "step.resized": "resized {old} → {new} ({how}{stretched}): the run's input size",
     "step.kept": "kept at {new}, the run's input size",
     "step.repeated": "grey repeated on {c} channels",
-    # cnnviz.ablation.GridError
     "ablation.two_values": "Pick at least two values to compare.",
+    "ops.too_big": "The kernel {what} {k}{dil} is larger than the padded input {what} {n} + 2·{p} "
+    "= {total}: not even one window fits, so the output would be empty. Use a "
+    "smaller kernel or dilation, or more padding.",
+    "ops.dilated": " (dilated by {d}: it spans {span} cells)",
+    "ops.pool_padding": "padding = {p} is more than half of the pooling window ({k} // 2 = "
+    "{half}): PyTorch requires padding ≤ kernel_size / 2, because otherwise a "
+    "window could hold nothing but padding.",
+    "ops.pool_padding_axis": "padding ({axis}) = {p} is more than half of the pooling window's "
+    "{axis} ({k} // 2 = {half}): PyTorch requires padding ≤ kernel_size "
+    "/ 2, because otherwise a window could hold nothing but padding.",
+    "ops.avg_dilation": "Average pooling has no dilation in PyTorch (nn.AvgPool2d, F.avg_pool2d): "
+    "set dilation to 1.",
+    "axis.height": "height",
+    "axis.width": "width",
+    "axis.size": "size",
 }

@@ -100,4 +100,19 @@ TEXT = {
     "step.kept": "{new} 그대로, 실행의 입력 크기",
     "step.repeated": "회색조를 채널 {c}개에 반복했습니다",
     "ablation.two_values": "비교할 값을 두 개 이상 고르세요.",
+    "ops.too_big": "커널 {what} {k}{dil}이(가) 패딩한 입력 {what} {n} + 2·{p} = {total}보다 "
+    "큽니다: 창이 하나도 들어가지 않아 출력이 비게 됩니다. 커널이나 팽창을 "
+    "줄이거나, 패딩을 늘리세요.",
+    "ops.dilated": " ({d}만큼 팽창: {span}칸에 걸침)",
+    "ops.pool_padding": "패딩 = {p}이(가) 풀링 창의 절반 ({k} // 2 = {half})보다 큽니다: "
+    "PyTorch는 패딩 ≤ kernel_size / 2를 요구합니다. 그렇지 않으면 창 하나가 "
+    "패딩만 담을 수 있기 때문입니다.",
+    "ops.pool_padding_axis": "패딩 ({axis}) = {p}이(가) 풀링 창의 {axis} 절반 ({k} // 2 = "
+    "{half})보다 큽니다: PyTorch는 패딩 ≤ kernel_size / 2를 요구합니다. "
+    "그렇지 않으면 창 하나가 패딩만 담을 수 있기 때문입니다.",
+    "ops.avg_dilation": "PyTorch의 평균 풀링에는 팽창이 없습니다 (nn.AvgPool2d, F.avg_pool2d): "
+    "팽창을 1로 두세요.",
+    "axis.height": "높이",
+    "axis.width": "너비",
+    "axis.size": "크기",
 }
