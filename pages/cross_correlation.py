@@ -16,40 +16,11 @@ from cnnviz.plots import conv as cplots
 from ui import image_source_ui, page_header, settings
 from ui.common import SHARE, md_escape
 from ui.conv import corr2d_cached, step_through_ui
+from ui.i18n import message, texts
+from ui.images import display_name
 from ui.kernels import kernel_editor_ui
 
-TEXT = {
-    "title": "Cross-correlation",
-    "lesson": "7.2 Convolutions for Images",
-    "intro": (
-        "A convolutional layer really computes a **cross-correlation**: the kernel `K` slides "
-        "over the input `X`, and each output `Y[i, j]` is the sum of `X`'s window times `K`, "
-        "element by element. Pick an image and a kernel; the output follows at once."
-    ),
-    "transpose": "Transpose the input (X.t())",
-    "transpose_help": "The book's check: on the transposed stripes, [1, −1] gives all zeros.",
-    "input_size": "Input X",
-    "kernel_size": "Kernel K",
-    "output_size": "Output Y",
-    "mean_abs": "Mean |Y|",
-    "shape_note": (
-        "Output size = (n_h − k_h + 1) × (n_w − k_w + 1): "
-        "{n_h} − {k_h} + 1 = {o_h}, {n_w} − {k_w} + 1 = {o_w}."
-    ),
-    "fast_note": (
-        "This output has {cells:,} cells: it is computed with `F.conv2d` (same numbers) instead "
-        "of the book's Python loop, which would take too long for a live page."
-    ),
-    "step": "Step through one output cell",
-    "demo": "The book's demonstration: edges in the 6×8 stripes",
-    "demo_text": (
-        "`K = [1, −1]` gives 1 where the image goes from white to black, −1 from black to white, "
-        "0 elsewhere: a vertical-edge detector. On `X.t()` the stripes lie horizontally and "
-        "the same kernel sees no change along any row: every output is 0. "
-        "(Try it above: choose the stripes and switch *Transpose the input*.)"
-    ),
-    "bad_kernel": "This kernel does not fit the image: {why}",
-}
+TEXT = texts("xcorr")
 
 settings()
 page_header(TEXT["title"], TEXT["lesson"], TEXT["intro"])
@@ -75,14 +46,15 @@ def lesson() -> None:
         X = X.t().contiguous()
     problems = ops.check_conv_shape(tuple(X.shape), tuple(K.shape))
     if problems:
-        st.error(TEXT["bad_kernel"].format(why=" ".join(problems)), icon=":material/error:")
+        why = " ".join(map(message, problems))
+        st.error(TEXT["bad_kernel"].format(why=why), icon=":material/error:")
         return
 
     Y_np = corr2d_cached(X.numpy(), K.numpy())
     Y = cplots.as_tensor(Y_np)
     (n_h, n_w), (k_h, k_w), (o_h, o_w) = X.shape, K.shape, Y.shape
     m1, m2, m3, m4 = st.columns(4)
-    m1.metric(TEXT["input_size"], f"{n_h}×{n_w}", help=md_escape(loaded.name))
+    m1.metric(TEXT["input_size"], f"{n_h}×{n_w}", help=md_escape(display_name(loaded.name)))
     m2.metric(TEXT["kernel_size"], f"{k_h}×{k_w}")
     m3.metric(TEXT["output_size"], f"{o_h}×{o_w}")
     m4.metric(TEXT["mean_abs"], f"{float(abs(Y_np).mean()):.4f}")
@@ -98,11 +70,13 @@ lesson()
 
 
 @st.cache_resource(show_spinner=False)  # a constant figure, never changed: shared, not copied
-def _seed_demo():
+def _seed_demo(titles: tuple[str, str, str]):
     X, K = seed_stripes(), kernel_tensor("Edge [1, -1] (d2l)")
-    return cplots.seed_demo_figure(X, ops.corr2d(X, K), ops.corr2d(X.t(), K))
+    return cplots.seed_demo_figure(X, ops.corr2d(X, K), ops.corr2d(X.t(), K), titles)
 
 
 st.subheader(TEXT["demo"])
 st.markdown(TEXT["demo_text"])
-st.plotly_chart(_seed_demo(), key="xcorr_demo_chart", config=cplots.CHART_CONFIG)
+st.plotly_chart(
+    _seed_demo(tuple(TEXT["seed_titles"])), key="xcorr_demo_chart", config=cplots.CHART_CONFIG
+)

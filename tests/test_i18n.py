@@ -33,7 +33,7 @@ ALLOWED = {
     "apt", "get", "install", "usr", "share", "datasets", "idx", "ubyte", "gz", "train",
     "images", "labels", "t10k", "dataset", "ko", "en", "lang", "http", "https",
     # units and short symbols
-    "mb", "kb", "gb", "ms", "min", "px", "p", "s", "h", "w", "x", "y", "k", "c", "i", "j", "n",
+    "mb", "kb", "gb", "ms", "min", "px", "p", "s", "h", "w", "x", "y", "k", "c", "i", "j", "n", "t",
     "nn", "lr", "max", "avg", "mean", "sum", "abs", "log", "σ",
     # code: torch modules and the functions the pages write out (dense(X), conv(X))
     "flatten", "linear", "dense", "nan", "kaiming", "uniform",
@@ -160,7 +160,6 @@ PAGES = sorted(p.name for p in PAGES_DIR.glob("*.py"))
 
 
 NOT_YET = {
-    "cross_correlation.py",
     "padding_stride.py",
     "pooling.py",
 }

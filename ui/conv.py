@@ -4,6 +4,8 @@ cached results of ``cnnviz.ops`` and the step-through that explains one output c
 
 from __future__ import annotations
 
+import unicodedata
+
 import numpy as np
 import streamlit as st
 import torch
@@ -11,24 +13,10 @@ import torch
 from cnnviz import ops
 from cnnviz.plots import conv as cplots
 from ui.common import SHARE
+from ui.i18n import texts
 
 PLAY_SECONDS = 0.8
-TEXT = {
-    "row": "Output row i",
-    "col": "Output column j",
-    "play": "Play (step through every output cell)",
-    "click": "Click a cell of the output to explain it, or type its row and column.",
-    "window": "Input X with the window that makes Y[{i}, {j}]",
-    "output": "Output Y — the outlined cell is explained below",
-    "sum": "Sum of the products",
-    "sum_help": "The products as printed, added up: every product has as many decimals.",
-    "rounded": (
-        "The products are rounded to {d} decimals: as printed they add up to {added}; the exact "
-        "sum, Y[{i}, {j}], rounds to {cell}."
-    ),
-    "cell": "Output Y[{i}, {j}]",
-    "expr": "**Y[{i}, {j}]** = {expr}",
-}
+TEXT = texts("conv")
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -138,7 +126,13 @@ def step_through_ui(
         cell = cplots.number(float(Y[i, j]), f".{d}f")
         fig_col, num_col = st.columns([4, 1], vertical_alignment="center")
         fig_col.plotly_chart(
-            cplots.step_figure(win.values, K, win.products, products_fmt=f".{d}f"),
+            cplots.step_figure(
+                win.values,
+                K,
+                win.products,
+                products_fmt=f".{d}f",
+                titles=tuple(TEXT["step_titles"]),
+            ),
             key=f"{key}_step_chart",
             config=cplots.CHART_CONFIG,
         )
@@ -160,20 +154,28 @@ SEED_EXAMPLES = {
     "kernel (3, 5), padding (0, 1), stride (3, 4) → 2×2": ((3, 5), (0, 1), (3, 4)),
 }
 AXIS_SLIDERS = (
-    # name, label, min, max, default
-    ("kernel", "Kernel", 1, 9, 3),
-    ("padding", "Padding", 0, 6, 1),
-    ("stride", "Stride", 1, 6, 1),
-    ("dilation", "Dilation", 1, 4, 1),
+    # name (its label: TEXT["sliders"]), min, max, default
+    ("kernel", 1, 9, 3),
+    ("padding", 0, 6, 1),
+    ("stride", 1, 6, 1),
+    ("dilation", 1, 4, 1),
 )
+
+
+def _width(text: str) -> int:
+    """Columns ``text`` takes in a monospace block (Hangul takes two)."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 def formula_text(line_h: str, line_w: str) -> str:
     """``ops.shape_formula``'s two lines as a narrow block: each result on its own line."""
+    names = (TEXT["height"], TEXT["width"])
+    pad = max(map(_width, names))
     parts = []
-    for axis, line in (("height", line_h), ("width ", line_w)):
+    for axis, line in zip(names, (line_h, line_w), strict=True):
         formula, result = line.split(" = ", 1)
-        parts += [f"{axis} = {formula}", f"{' ' * len(axis)} = {result}"]
+        axis += " " * (pad - _width(axis))
+        parts += [f"{axis} = {formula}", f"{' ' * pad} = {result}"]
     return "\n".join(parts)
 
 
@@ -203,9 +205,10 @@ def conv_settings_ui(key: str) -> dict[str, tuple[int, int]]:
     """
     out = {}
     head = st.columns([2, 3, 3])
-    head[1].markdown("**height**")
-    head[2].markdown("**width**")
-    for name, label, lo, hi, default in AXIS_SLIDERS:
+    head[1].markdown(f"**{TEXT['height']}**")
+    head[2].markdown(f"**{TEXT['width']}**")
+    for name, lo, hi, default in AXIS_SLIDERS:
+        label = TEXT["sliders"][name]
         row = st.columns([2, 3, 3], vertical_alignment="center")
         row[0].markdown(label)
         pair = []

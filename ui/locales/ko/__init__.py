@@ -5,6 +5,7 @@ from ui.locales.ko import (
     builder,
     channels,
     common,
+    conv,
     data,
     errors,
     home,
@@ -17,6 +18,7 @@ from ui.locales.ko import (
     time,
     training,
     why_conv,
+    xcorr,
 )
 
 CATALOG = {
@@ -36,4 +38,6 @@ CATALOG = {
     "identity": identity.TEXT,
     "insight": insight.TEXT,
     "ablation": ablation.TEXT,
+    "conv": conv.TEXT,
+    "xcorr": xcorr.TEXT,
 }
