@@ -22,36 +22,9 @@ from ui.conv import (
     load_seed_example,
     map_figure,
 )
+from ui.i18n import labels, message, texts
 
-TEXT = {
-    "title": "Padding and stride",
-    "lesson": "7.3 Padding and Stride",
-    "intro": (
-        "Each output cell needs a whole window of the input, so a convolution shrinks its "
-        "input. **Padding** adds rows and columns of zeros around it; a **stride** skips "
-        "positions; **dilation** (beyond the book, as in `nn.Conv2d`) spreads the kernel out. "
-        "For each axis the output length is the formula below."
-    ),
-    "example": "Load one of the book's examples",
-    "example_help": "The four `nn.LazyConv2d` examples of d2l 7.3 on an 8×8 input.",
-    "use_image": "Use an image instead of a blank grid",
-    "in_h": "Input height",
-    "in_w": "Input width",
-    "formula": "The formula, with your numbers",
-    "formula_note": (
-        "out = ⌊(n + 2p − d·(k − 1) − 1) / s⌋ + 1 per axis. With dilation d = 1 this is the "
-        "book's ⌊(n − k + 2p + s) / s⌋; the book writes p_h for the *total* padding (here 2p)."
-    ),
-    "ours": "Formula gives",
-    "torch": "torch: nn.Conv2d(X).shape[2:]",
-    "agree": "The formula and torch agree.",
-    "invalid": "This setting does not work: {why}",
-    "torch_says": "torch refuses it too: “{msg}”",
-    "drawing": "The padded input (orange = padding zeros) and the kernel's footprint",
-    "position": "Window position (output cell, in the book's loop order)",
-    "output": "Output {h}×{w}: the outlined cell is the window's",
-    "kernel_note": "The kernel here is a box average of its size: this page is about shapes.",
-}
+TEXT = texts("padding")
 
 settings()
 page_header(TEXT["title"], TEXT["lesson"], TEXT["intro"])
@@ -68,6 +41,7 @@ def lesson() -> None:
         st.selectbox(
             TEXT["example"], [CUSTOM_EXAMPLE, *SEED_EXAMPLES], key="pad_example",
             on_change=load_seed_example, args=("pad",), help=TEXT["example_help"],
+            format_func=labels("conv", "examples"),
         )  # fmt: skip
         s = conv_settings_ui("pad")
         if st.toggle(TEXT["use_image"], key="pad_use_image", bind=SHARE):
@@ -92,17 +66,18 @@ def lesson() -> None:
         st.caption(TEXT["formula_note"])
         m1, m2 = st.columns(2)
         if problems:
-            m1.metric(TEXT["ours"], "invalid")
+            m1.metric(TEXT["ours"], TEXT["invalid_metric"])
         else:
             m1.metric(TEXT["ours"], "{}×{}".format(*ops.conv_output_shape(*args)))
         try:
             m2.metric(TEXT["torch"], "[{}, {}]".format(*ops.torch_output_shape(*args)))
             torch_msg = None
         except ValueError as exc:
-            m2.metric(TEXT["torch"], "error")
+            m2.metric(TEXT["torch"], TEXT["error_metric"])
             torch_msg = str(exc)
         if problems:
-            st.warning(TEXT["invalid"].format(why=" ".join(problems)), icon=":material/block:")
+            why = " ".join(map(message, problems))
+            st.warning(TEXT["invalid"].format(why=why), icon=":material/block:")
             if torch_msg:
                 st.caption(TEXT["torch_says"].format(msg=torch_msg))
         else:

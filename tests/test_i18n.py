@@ -33,7 +33,8 @@ ALLOWED = {
     "apt", "get", "install", "usr", "share", "datasets", "idx", "ubyte", "gz", "train",
     "images", "labels", "t10k", "dataset", "ko", "en", "lang", "http", "https",
     # units and short symbols
-    "mb", "kb", "gb", "ms", "min", "px", "p", "s", "h", "w", "x", "y", "k", "c", "i", "j", "n", "t",
+    "mb", "kb", "gb", "ms", "min", "px", "p", "s", "h", "w", "x", "y", "k", "c", "i", "j", "n",
+    "t", "d", "out",
     "nn", "lr", "max", "avg", "mean", "sum", "abs", "log", "σ",
     # code: torch modules and the functions the pages write out (dense(X), conv(X))
     "flatten", "linear", "dense", "nan", "kaiming", "uniform",
@@ -43,6 +44,7 @@ SAME_IN_BOTH = {("common", "language")}
 PRESET_NAMES = re.compile("|".join(sorted(map(re.escape, PRESETS), key=len, reverse=True)))
 CODE = re.compile(
     r"`[^`]*`|<[^>]+>|\{[^{}]*\}|:material/[a-z_]+:|\]\([^)]*\)|https?://\S+|/[\w/.-]+"
+    r"|\S*\.[A-Za-z_]\S*"  # dotted code: nn.Conv2d(X).shape[2:], X.t(), .safetensors
 )
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
@@ -160,7 +162,6 @@ PAGES = sorted(p.name for p in PAGES_DIR.glob("*.py"))
 
 
 NOT_YET = {
-    "padding_stride.py",
     "pooling.py",
 }
 

@@ -15,6 +15,7 @@ from ui.locales.en import (
     kernels,
     learn_kernel,
     nav,
+    padding,
     time,
     training,
     why_conv,
@@ -40,4 +41,5 @@ CATALOG = {
     "ablation": ablation.TEXT,
     "conv": conv.TEXT,
     "xcorr": xcorr.TEXT,
+    "padding": padding.TEXT,
 }
