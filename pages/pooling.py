@@ -12,41 +12,28 @@ from cnnviz.kernels import KERNEL_PRESETS, kernel_tensor
 from cnnviz.plots import lessons as plots
 from ui import image_source_ui, page_header
 from ui.common import SHARE, md_escape
+from ui.i18n import labels, message, texts
+from ui.images import display_name
+from ui.kernels import kernel_labels
 
 INPUTS = ("arange(16) 4×4 (d2l 7.5)", "Image picker")
 SHIFT_INPUT, SHIFT_FINGERPRINT = "pool_shift_input", "pool_shift_input_id"  # section 2 → 3
-TEXT = {
-    "title": "Pooling",
-    "intro": (
-        "A pooling window slides like a kernel but has no weights: it takes the maximum or the "
-        "mean of what it covers. It shrinks the maps and makes the layer care less about "
-        "exactly where a feature is. Pooling acts on each channel separately (the last two "
-        "dimensions only)."
-    ),
-    "seed": "1. The seed's outputs, computed now",
-    "table": "nn.MaxPool2d's parameters (the seed's takeaway)",
-    "try": "2. Every parameter, and which pixel won",
-    "no_indices": "Turn on return_indices to see which input pixel won each window.",
-    "shift": "3. Pooling tolerates small shifts; convolution does not",
-    "mean_help": "mean |change| over the map, divided by the largest |value| of the original",
-    "shift_help": (
-        "The image moves right by a few pixels (the border column repeats). The conv output "
-        "moves with it, so most of its cells change. After max pooling (stride 1, as in d2l's "
-        "pool2d) a window's maximum often just moves inside the window, and the cell keeps "
-        "its value."
-    ),
-}
+TEXT = texts("pooling")
 
-page_header(TEXT["title"], "7.5", TEXT["intro"])
+page_header(TEXT["title"], TEXT["lesson"], TEXT["intro"])
 
 # ---------------------------------------------------------------- 1. seed
 st.header(TEXT["seed"])
 cols = st.columns(2)
+names = TEXT["seed_names"]
 for k, (name, (code, Y)) in enumerate(lessons.seed_pool_examples().items()):
-    cols[k % 2].code(f"# {name}\n{code}\n{Y!r}", "python")
+    cols[k % 2].code(f"# {names.get(name, name)}\n{code}\n{Y!r}", "python")
 st.subheader(TEXT["table"])
+defaults, meanings = TEXT["param_defaults"], TEXT["param_meanings"]
+params = [(p, defaults.get(d, d), meanings.get(p, m)) for p, d, m in lessons.MAXPOOL_PARAMS]
 st.dataframe(
-    pd.DataFrame(lessons.MAXPOOL_PARAMS, columns=["parameter", "default", "meaning"]),
+    pd.DataFrame(params, columns=list(TEXT["columns"])),
+    column_config=TEXT["columns"],
     hide_index=True,
     key="pool_params_table",
 )
@@ -70,22 +57,21 @@ def interactive_pooling() -> None:
     st.header(TEXT["try"])
     left, right = st.columns([1, 2])
     with left:
-        kind = st.radio("Input", INPUTS, key="pool_input", bind=SHARE, horizontal=True)
+        kind = st.radio(TEXT["input"], INPUTS, key="pool_input", bind=SHARE, horizontal=True,
+                        format_func=labels("pooling", "inputs"))  # fmt: skip
         if kind == INPUTS[0]:
             X, label = lessons.seed_pool_input(), "arange(16)"
         else:
             loaded = image_source_ui("pool", max_side=64)
-            X, label = (loaded.X[0], loaded.name) if loaded is not None else (None, "")
-        mode = st.radio("Mode", ("max", "avg"), key="pool_mode", bind=SHARE, horizontal=True)
-        k = st.slider("kernel_size", 1, 7, 3, key="pool_kernel_size", bind=SHARE)
-        same = st.checkbox(
-            "stride = kernel_size (torch's default)", False, key="pool_stride_default", bind=SHARE
-        )
-        stride = st.slider("stride", 1, 7, 2, key="pool_stride", bind=SHARE, disabled=same)
-        padding = st.slider("padding", 0, 3, 1, key="pool_padding", bind=SHARE)
-        dilation = st.slider("dilation", 1, 3, 1, key="pool_dilation", bind=SHARE)
-        ceil_mode = st.toggle("ceil_mode", False, key="pool_ceil_mode", bind=SHARE)
-        want_idx = st.toggle("return_indices", True, key="pool_return_indices", bind=SHARE)
+            X, label = (loaded.X[0], display_name(loaded.name)) if loaded else (None, "")
+        mode = st.radio(TEXT["mode"], ("max", "avg"), key="pool_mode", bind=SHARE, horizontal=True)
+        k = st.slider(TEXT["kernel_size"], 1, 7, 3, key="pool_kernel_size", bind=SHARE)
+        same = st.checkbox(TEXT["stride_default"], False, key="pool_stride_default", bind=SHARE)
+        stride = st.slider(TEXT["stride"], 1, 7, 2, key="pool_stride", bind=SHARE, disabled=same)
+        padding = st.slider(TEXT["padding"], 0, 3, 1, key="pool_padding", bind=SHARE)
+        dilation = st.slider(TEXT["dilation"], 1, 3, 1, key="pool_dilation", bind=SHARE)
+        ceil_mode = st.toggle(TEXT["ceil_mode"], False, key="pool_ceil_mode", bind=SHARE)
+        want_idx = st.toggle(TEXT["return_indices"], True, key="pool_return_indices", bind=SHARE)
     if X is None:  # a bad upload: its message is shown; section 3 waits for a good input
         st.session_state.pop(SHIFT_INPUT, None)
         return
@@ -95,29 +81,30 @@ def interactive_pooling() -> None:
         st.code(f"# X: {label} {tuple(X.shape)}\nY = {s.code(want_idx)}(X)", "python")
         problems = lessons.pool_problems(*X.shape, s)
         for problem in problems:
-            st.error(problem, icon=":material/block:")
+            st.error(message(problem), icon=":material/block:")
         if not problems:
             res = lessons.pool(X, s)
             lines = ops.shape_formula(X.shape, k, padding, s.step, dilation, ceil_mode)
             st.code(f"h: {lines[0]}\nw: {lines[1]}", None)
             m = st.columns(3)
-            m[0].metric("Output shape", "×".join(map(str, res.Y.shape)))
-            m[1].metric("Output sum", f"{float(res.Y.sum()):.4g}")
+            m[0].metric(TEXT["out_shape"], "×".join(map(str, res.Y.shape)))
+            m[1].metric(TEXT["out_sum"], f"{float(res.Y.sum()):.4g}")
             loop = "–" if res.loop_diff is None else f"{res.loop_diff:.2g}"
-            m[2].metric("max |loop − torch|", loop, help="d2l's pool2d loop (cnnviz.ops) vs torch")
+            m[2].metric("max |loop − torch|", loop, help=TEXT["loop_help"])
             c1, c2 = st.columns(2)
             if mode == "max" and want_idx:
                 c1.plotly_chart(
-                    plots.winners_figure(X, res.wins, "input: winners outlined"), key="pool_winners"
+                    plots.winners_figure(X, res.wins, TEXT["winners"]), key="pool_winners"
                 )
             else:
-                c1.plotly_chart(plots.heatmap_row([X], ["input"], 420), key="pool_input_chart")
+                c1.plotly_chart(plots.heatmap_row([X], [TEXT["input_title"]], 420),
+                                key="pool_input_chart")  # fmt: skip
                 if mode == "max":
                     c1.info(TEXT["no_indices"], icon=":material/info:")
-            out = plots.heatmap_row([res.Y], [f"{mode} pool output"], 420)
+            out = plots.heatmap_row([res.Y], [TEXT["output_title"].format(mode=mode)], 420)
             c2.plotly_chart(out, key="pool_output")
             if mode == "max" and want_idx and res.indices.numel() <= 64:
-                st.code(f"indices (flat positions in the {X.shape[1]}-wide input)\n{res.indices!r}")
+                st.code(f"{TEXT['indices'].format(w=X.shape[1])}\n{res.indices!r}")
 
 
 interactive_pooling()
@@ -130,25 +117,26 @@ def shift_tolerance() -> None:
     st.caption(TEXT["shift_help"])
     X, label = st.session_state[SHIFT_INPUT]
     if min(X.shape) < 8:
-        X, label = images.seed_stripes(), "stripes 6×8 (the 4×4 input is too small here)"
+        X, label = images.seed_stripes(), TEXT["too_small_input"]
     c = st.columns(3)
-    kname = c[0].selectbox("Kernel", list(KERNEL_PRESETS), key="pool_shift_kernel", bind=SHARE)
-    dx = c[1].slider("Shift right by (pixels)", -3, 3, 1, key="pool_shift", bind=SHARE)
-    size = c[2].slider("Max-pool window", 2, 4, 2, key="pool_shift_size", bind=SHARE)
+    kname = c[0].selectbox(TEXT["kernel"], list(KERNEL_PRESETS), key="pool_shift_kernel",
+                           bind=SHARE, format_func=kernel_labels())  # fmt: skip
+    dx = c[1].slider(TEXT["shift_by"], -3, 3, 1, key="pool_shift", bind=SHARE)
+    size = c[2].slider(TEXT["window"], 2, 4, 2, key="pool_shift_size", bind=SHARE)
     K = kernel_tensor(kname)
     if min(X.shape) < max(K.shape) + size - 1:
-        st.warning("This input is too small for that kernel and window.")
+        st.warning(TEXT["too_small"])
         return
     tol = lessons.shift_tolerance(X, K, dx, size)
-    st.caption(f"Input: {md_escape(label)}")
+    st.caption(TEXT["input_caption"].format(label=md_escape(label)))
     m = st.columns(4)
-    m[0].metric("conv: cells changed", f"{tol.conv_changed:.0%}")
-    m[1].metric("pooled: cells changed", f"{tol.pooled_changed:.0%}", help="max-pooled conv output")
-    m[2].metric("conv: mean change", f"{tol.conv_change:.3f}", help=TEXT["mean_help"])
-    m[3].metric("pooled: mean change", f"{tol.pooled_change:.3f}", help=TEXT["mean_help"])
+    m[0].metric(TEXT["conv_changed"], f"{tol.conv_changed:.0%}")
+    m[1].metric(TEXT["pooled_changed"], f"{tol.pooled_changed:.0%}", help=TEXT["pooled_help"])
+    m[2].metric(TEXT["conv_change"], f"{tol.conv_change:.3f}", help=TEXT["mean_help"])
+    m[3].metric(TEXT["pooled_change"], f"{tol.pooled_change:.3f}", help=TEXT["mean_help"])
     maps = [tol.conv, tol.conv_shifted, tol.pooled, tol.pooled_shifted]
-    titles = ["conv(X)", f"conv(X shifted {dx})", "maxpool(conv(X))"]
-    titles.append(f"maxpool(conv(X shifted {dx}))")
+    titles = ["conv(X)", TEXT["t_shifted"].format(dx=dx), "maxpool(conv(X))"]
+    titles.append(TEXT["t_pool_shifted"].format(dx=dx))
     st.plotly_chart(
         plots.heatmap_row(maps, titles, cols=2, height=280, shared_scale=True, symmetric=True),
         key="pool_shift_chart",

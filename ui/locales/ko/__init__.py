@@ -16,6 +16,7 @@ from ui.locales.ko import (
     learn_kernel,
     nav,
     padding,
+    pooling,
     time,
     training,
     why_conv,
@@ -42,4 +43,5 @@ CATALOG = {
     "conv": conv.TEXT,
     "xcorr": xcorr.TEXT,
     "padding": padding.TEXT,
+    "pooling": pooling.TEXT,
 }
