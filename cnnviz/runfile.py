@@ -30,6 +30,7 @@ import torch
 
 from cnnviz import config as run_config
 from cnnviz.config import RunConfig
+from cnnviz.errors import KeyedError
 
 RUN_KEY = "cnnviz_run"
 EPOCHS_KEY = "cnnviz_epochs"  # the run's snapshots file (safetensors), base64
@@ -76,7 +77,7 @@ DTYPES = {
 }  # fmt: skip
 
 
-class RunFileError(ValueError):
+class RunFileError(KeyedError, ValueError):
     """The file cannot be imported as a run; the message says why, for the person holding it."""
 
 
@@ -212,10 +213,12 @@ def _header(data: bytes, name: str) -> tuple[dict, dict[str, str]]:
         raise RunFileError(f"{not_st} (got {type(data).__name__}, not bytes).")
     data = bytes(data) if not isinstance(data, bytes) else data
     if len(data) < 8:
-        raise RunFileError(f"{not_st} (it is {len(data)} bytes long).")
+        raise RunFileError(f"{not_st} (it is {len(data)} bytes long).", "runfile.short",
+                           name=_label(name), n=len(data))  # fmt: skip
     (n,) = struct.unpack("<Q", data[:8])
     if n > min(MAX_HEADER_BYTES, len(data) - 8):
-        raise RunFileError(f"{not_st} (its header length does not fit the file).")
+        raise RunFileError(f"{not_st} (its header length does not fit the file).",
+                           "runfile.header_length", name=_label(name))  # fmt: skip
     raw = data[8 : 8 + n]
     values = raw.count(b",") + raw.count(b"[") + raw.count(b"{")
     if values > MAX_HEADER_VALUES:
@@ -227,7 +230,8 @@ def _header(data: bytes, name: str) -> tuple[dict, dict[str, str]]:
     except RecursionError:
         raise RunFileError(f"{not_st} (its header is nested too deeply).") from None
     except (UnicodeDecodeError, ValueError) as exc:
-        raise RunFileError(f"{not_st} (its header is not valid JSON: {exc}).") from None
+        raise RunFileError(f"{not_st} (its header is not valid JSON: {exc}).", "runfile.not_json",
+                           name=_label(name), detail=str(exc)) from None  # fmt: skip
     if not isinstance(header, dict):
         raise RunFileError(f"{not_st} (its header is not a JSON object).")
     meta = header.pop("__metadata__", None)
@@ -393,8 +397,9 @@ def _description(meta: dict[str, str], name: str) -> dict:
         if version > FILE_VERSION:
             raise RunFileError(
                 f"“{label}” comes from a newer cnnviz (run file version {_quote(version)}); "
-                "update cnnviz to import it."
-            )
+                "update cnnviz to import it.", "runfile.newer", name=label,
+                version=_quote(version),
+            )  # fmt: skip
         run_id = d.get("run_id")
         if not isinstance(run_id, str) or not RUN_ID.fullmatch(run_id):
             raise ValueError(
@@ -423,7 +428,13 @@ def _description(meta: dict[str, str], name: str) -> dict:
             f"“{label}” has a damaged run description (nested too deeply)."
         ) from None
     except (ValueError, TypeError, KeyError, OverflowError) as exc:  # SpecError is a ValueError
-        raise RunFileError(f"“{label}” has a damaged run description ({_clip(exc)}).") from None
+        detail = _clip(exc)
+        raise RunFileError(
+            f"“{label}” has a damaged run description ({detail}).",
+            "runfile.description",
+            name=label,
+            detail=detail,
+        ) from None
 
 
 def _clip(exc: BaseException) -> str:
@@ -538,8 +549,8 @@ def _read(data: bytes, name: str) -> RunFile:
         raise RunFileError(
             f"“{label}” holds weights but no cnnviz run: only files from the Training page's "
             "“Weights (.safetensors)” button (or a run store's checkpoints folder) can be "
-            "imported."
-        )
+            "imported.", "runfile.no_run", name=label,
+        )  # fmt: skip
     other = sum(
         len(k) + len(v) for k, v in meta.items() if k not in (RUN_KEY, EPOCHS_KEY, ANALYSIS_KEY)
     )
@@ -557,15 +568,18 @@ def _read(data: bytes, name: str) -> RunFile:
         raise RunFileError(
             f"The weights in “{label}” do not fit the {config.spec.family} network it describes "
             f"({len(missing)} missing, {len(extra)} unexpected, {len(wrong)} of the wrong "
-            f"shape or type; first: {_quote(first)})."
-        )
+            f"shape or type; first: {_quote(first)}).", "runfile.mismatch", name=label,
+            family=config.spec.family, missing=len(missing), extra=len(extra),
+            wrong=len(wrong), first=_quote(first),
+        )  # fmt: skip
     end = max((e["data_offsets"][1] for e in entries.values()), default=0)
     n = struct.unpack("<Q", data[:8])[0]
     if 8 + n + end > len(data):
+        short = 8 + n + end - len(data)
         raise RunFileError(
-            f"The weights in “{label}” end {8 + n + end - len(data):,} bytes after the file "
-            "does: it is cut short."
-        )
+            f"The weights in “{label}” end {short:,} bytes after the file does: it is cut short.",
+            "runfile.cut_short", name=label, n=short,
+        )  # fmt: skip
     try:
         tensors = load(bytes(data))
     except Exception as exc:  # noqa: BLE001 - SafetensorError: inconsistent data
