@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages cnnviz needs, only those missing; prints how-to when not root.
 set -euo pipefail
-pkgs=(dataset-fashion-mnist chromium chromium-driver fonts-dejavu-core)
+# fonts-nanum: Hangul for the Korean interface in Chromium and in charts saved as PNG (10 MB)
+pkgs=(dataset-fashion-mnist chromium chromium-driver fonts-dejavu-core fonts-nanum)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

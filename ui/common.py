@@ -15,7 +15,6 @@ import traceback
 import streamlit as st
 
 from cnnviz import data as cdata
-from cnnviz.device import describe_device
 from ui import i18n, state
 
 # A lesson widget's value lives in the URL (its key names the parameter): a reload keeps the
@@ -134,8 +133,20 @@ def how_to(tried: list[str] | None = None) -> str:
 
 
 @st.cache_resource(show_spinner=False)
+def _device_info() -> tuple[str | None, int]:
+    """(the GPU's name or None, the CPU's torch threads), found once per server."""
+    import torch
+
+    from cnnviz.device import cuda_available
+
+    name = torch.cuda.get_device_name(0) if cuda_available() else None
+    return name, torch.get_num_threads()
+
+
 def _device_label() -> str:
-    return describe_device()
+    """``cnnviz.device.describe_device`` in the page's language."""
+    gpu, threads = _device_info()
+    return TEXT["gpu"].format(name=gpu) if gpu else TEXT["cpu"].format(n=threads)
 
 
 def font_size() -> int:

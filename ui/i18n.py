@@ -33,9 +33,9 @@ KEY = state.LANG.name  # the sidebar's widget, and the address's ?lang=
 # Widgets with translated option labels that are not bound to the address (bound ones are
 # found through it): re-assigned on a switch so they keep their choice.
 UNBOUND_CHOICES = (
-    "abl_source", "abl_mode", "abl_group", "abl_grid_field", "insight_source",
-    "insight_method", "insight_class", "insight_mis_true", "insight_mis_pred",
-    "builder_family", "builder_weights",
+    "abl_source", "abl_mode", "abl_group", "abl_store_runs", "insight_run", "insight_run_b",
+    "insight_source", "insight_method", "insight_class", "insight_mis_true", "insight_mis_pred",
+    "builder_weights", "pad_example",
 )  # fmt: skip
 
 

@@ -261,6 +261,7 @@ def run_view_ui(mgr: RunManager, run_id: str) -> None:
         fig = training_curves(
             metrics, n, mgr.progress_history(run_id), font_size=font_size(),
             titles=(TEXT["chart_loss"], TEXT["chart_acc"]), epoch_title=TEXT["chart_epoch"],
+            names=TEXT["curves"],
         )  # fmt: skip
         st.plotly_chart(fig, key="train_curves", config={"displaylogo": False})
         if rec.status in LIVE and controls:

@@ -34,6 +34,7 @@ def training_curves(
     font_size: int | None = None,
     titles: tuple[str, str] = ("loss", "accuracy"),
     epoch_title: str = "epoch",
+    names: dict[str, str] | None = None,
 ) -> go.Figure:
     """Loss (left) and accuracy (right) against epochs, x fixed to [0, num_epochs].
     ``font_size`` enlarges every text (presenter mode).
@@ -43,24 +44,28 @@ def training_curves(
         num_epochs: the run's planned epochs, so the axis does not jump while it grows.
         history: (fractional epoch, running train loss) points from within epochs.
         titles, epoch_title: the two charts' titles and the x axis's (the page's language).
+        names: the curves' names by metric (SERIES' keys, and "running" for the faint line).
     """
+    names = names or {}
     traces = []
     if history:
         xs, ys = zip(*history, strict=True)
         traces.append(dict(
-            type="scatter", x=list(xs), y=list(ys), mode="lines", name="train loss (running)",
+            type="scatter", x=list(xs), y=list(ys), mode="lines",
+            name=names.get("running", "train loss (running)"),
             line=dict(color=PALETTE[0], width=1), opacity=0.45, xaxis="x", yaxis="y",
-            hovertemplate="epoch %{x:.2f}: %{y:.3f}<extra></extra>",
+            hovertemplate=f"{epoch_title} %{{x:.2f}}: %{{y:.3f}}<extra></extra>",
         ))  # fmt: skip
     for col, (key, (label, color, dash)) in enumerate(SERIES.items()):
         if key not in metrics:
             continue
+        label = names.get(key, label)
         axis = ("x", "y") if col < 2 else ("x2", "y2")
         traces.append(dict(
             type="scatter", x=metrics["epoch"].tolist(), y=metrics[key].tolist(),
             mode="lines+markers", name=label, line=dict(color=color, dash=dash, width=3),
             marker=dict(size=8), xaxis=axis[0], yaxis=axis[1],
-            hovertemplate=f"{label}, epoch %{{x}}: %{{y:.3f}}<extra></extra>",
+            hovertemplate=f"{label}, {epoch_title} %{{x}}: %{{y:.3f}}<extra></extra>",
         ))  # fmt: skip
     top = max(num_epochs or 0, int(metrics["epoch"].max()) if len(metrics) else 1, 1)
     size = font_size or FONT["size"]

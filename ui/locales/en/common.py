@@ -21,4 +21,6 @@ TEXT = {
     "decoding": "Decoding the upload…",
     # Fashion-MNIST's classes (d2l's text labels), as pages and charts name them
     "classes": TEXT_LABELS,
+    "gpu": "GPU: {name}",
+    "cpu": "CPU ({n} threads), no GPU",
 }

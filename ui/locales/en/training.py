@@ -146,4 +146,11 @@ TEXT = {
     "epoch0": "epoch 0 (init)",
     "after_epoch": "after epoch {epoch}",
     "import_failed": "{name} could not be imported ({error}).",
+    "curves": {
+        "running": "train loss (running)",
+        "train_loss": "train loss",
+        "val_loss": "val loss",
+        "train_acc": "train acc",
+        "val_acc": "val acc",
+    },
 }

@@ -146,4 +146,11 @@ TEXT = {
     "epoch0": "에포크 0 (초기화)",
     "after_epoch": "에포크 {epoch} 뒤",
     "import_failed": "{name}을(를) 가져오지 못했습니다 ({error}).",
+    "curves": {
+        "running": "학습 손실 (진행 중)",
+        "train_loss": "학습 손실",
+        "val_loss": "검증 손실",
+        "train_acc": "학습 정확도",
+        "val_acc": "검증 정확도",
+    },
 }
