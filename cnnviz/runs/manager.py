@@ -241,7 +241,7 @@ class RunManager:
             run_id = Q.next_run(queued, running, served, max_running_per_user=cap)
             if run_id is None:
                 return  # everyone waiting already has a run training
-            if run_id is None or not self.store.claim(run_id, self.token):
+            if not self.store.claim(run_id, self.token):
                 continue  # stopped meanwhile: look again
             try:
                 config = self.store.get(run_id).config
