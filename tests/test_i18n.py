@@ -210,6 +210,12 @@ def keyed_errors():
             validate(dataclasses.replace(PRESETS[preset], **change))
         out.append(got.value)
     from cnnviz import ops
+    from cnnviz.runfile import RunFileError, read_run_file
+
+    for data in (b"tiny", b"\x89PNG\r\n\x1a\n" + bytes(64)):  # short; a PNG's header length
+        with pytest.raises(RunFileError) as got:
+            read_run_file(data, "upload.safetensors")
+        out.append(got.value)
 
     out += ops.check_conv_shape((4, 6), (5, 3), dilation_hw=(1, 2))  # one axis, dilated
     out += ops.check_pool_shape((8, 8), 3, padding_hw=2, dilation_hw=2, mode="avg")
@@ -225,7 +231,10 @@ def test_library_messages_have_keys_in_both_catalogs():
     from ui.i18n import message
 
     found = keyed_errors()
-    assert {e.key for e in found} >= {"image.empty", "image.aspect", "note.alpha", "spec.shrink"}
+    assert {e.key for e in found} >= {
+        "image.empty", "image.aspect", "note.alpha", "spec.shrink", "runfile.short",
+        "runfile.header_length", "ops.too_big", "limit.too_long",
+    }  # fmt: skip
     for exc in found:
         assert exc.key in EN["errors"], exc.key
         # The English catalog says what the library says (the CLI and logs print str(exc)).

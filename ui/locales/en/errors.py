@@ -118,4 +118,20 @@ TEXT = {
     "axis.height": "height",
     "axis.width": "width",
     "axis.size": "size",
+    "runfile.short": "“{name}” is not a safetensors file (it is {n} bytes long).",
+    "runfile.header_length": "“{name}” is not a safetensors file (its header length does not fit "
+    "the file).",
+    "runfile.not_json": "“{name}” is not a safetensors file (its header is not valid JSON: "
+    "{detail}).",
+    "runfile.newer": "“{name}” comes from a newer cnnviz (run file version {version}); update "
+    "cnnviz to import it.",
+    "runfile.description": "“{name}” has a damaged run description ({detail}).",
+    "runfile.no_run": "“{name}” holds weights but no cnnviz run: only files from the Training "
+    "page's “Weights (.safetensors)” button (or a run store's checkpoints "
+    "folder) can be imported.",
+    "runfile.mismatch": "The weights in “{name}” do not fit the {family} network it describes "
+    "({missing} missing, {extra} unexpected, {wrong} of the wrong shape or "
+    "type; first: {first}).",
+    "runfile.cut_short": "The weights in “{name}” end {n:,} bytes after the file does: it is cut "
+    "short.",
 }

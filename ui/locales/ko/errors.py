@@ -115,4 +115,20 @@ TEXT = {
     "axis.height": "높이",
     "axis.width": "너비",
     "axis.size": "크기",
+    "runfile.short": "“{name}”은(는) safetensors 파일이 아닙니다 (길이가 {n}바이트입니다).",
+    "runfile.header_length": "“{name}”은(는) safetensors 파일이 아닙니다 (헤더 길이가 파일에 맞지 "
+    "않습니다).",
+    "runfile.not_json": "“{name}”은(는) safetensors 파일이 아닙니다 (헤더가 올바른 JSON이 "
+    "아닙니다: {detail}).",
+    "runfile.newer": "“{name}”은(는) 더 새로운 cnnviz에서 왔습니다 (실행 파일 버전 {version}). "
+    "가져오려면 cnnviz를 업데이트하세요.",
+    "runfile.description": "“{name}”의 실행 설명이 손상되었습니다 ({detail}).",
+    "runfile.no_run": "“{name}”에는 가중치는 있지만 cnnviz 실행이 없습니다: 학습 실행 페이지의 "
+    "“가중치 (.safetensors)” 버튼으로 받은 파일 (또는 실행 저장소의 `checkpoints` "
+    "폴더에 있는 파일)만 가져올 수 있습니다.",
+    "runfile.mismatch": "“{name}”의 가중치가 그 파일이 설명하는 {family} 네트워크에 맞지 않습니다 "
+    "(빠짐 {missing}개, 예상 밖 {extra}개, 모양이나 형식이 틀림 {wrong}개; 첫 "
+    "번째: {first}).",
+    "runfile.cut_short": "“{name}”의 가중치가 파일 끝보다 {n:,}바이트 뒤에서 끝납니다: 파일이 "
+    "잘렸습니다.",
 }
