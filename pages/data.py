@@ -3,10 +3,9 @@
 import streamlit as st
 import torch
 
-from cnnviz.data import TEXT_LABELS
 from cnnviz.plots import image_montage
 from ui import data_or_message, page_header
-from ui.common import SHARE
+from ui.common import SHARE, class_names
 from ui.i18n import labels, texts
 
 TEXT = texts("data")
@@ -25,7 +24,7 @@ if data is not None:
     picks = [torch.nonzero(labels == c).flatten()[:per_class] for c in range(10)]
     grid = torch.cat([images[p] for p in picks])
     st.plotly_chart(
-        image_montage(grid, 10, per_class, [f"{c} {t}" for c, t in enumerate(TEXT_LABELS)]),
+        image_montage(grid, 10, per_class, [f"{c} {t}" for c, t in enumerate(class_names())]),
         key="data_montage",
     )
     counts = torch.bincount(labels, minlength=10).tolist()

@@ -233,11 +233,13 @@ def _store_ui(mgr: RunManager) -> None:
             TEXT["store_group"],
             groups,
             index=None,
+            placeholder=TEXT["pick_one"],
             key="abl_store_group",
             on_change=_pick_store_group,
             args=(runs,),
         )
-    st.multiselect(TEXT["store_runs"], list(names), format_func=names.get, key="abl_store_runs")
+    st.multiselect(TEXT["store_runs"], list(names), format_func=names.get, key="abl_store_runs",
+                   placeholder=TEXT["pick_some"])  # fmt: skip
     st.button(TEXT["compare"], key="abl_compare", on_click=_compare_store)
 
 

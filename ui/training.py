@@ -12,7 +12,6 @@ import streamlit as st
 
 from cnnviz import classroom as C
 from cnnviz import data as cdata
-from cnnviz.data import TEXT_LABELS
 from cnnviz.device import pick_device
 from cnnviz.estimates import sizes
 from cnnviz.models import PRESETS
@@ -24,6 +23,7 @@ from cnnviz.train import RunConfig
 from ui import state
 from ui.common import (
     SHARE,
+    class_names,
     data_or_message,
     duration,
     duration_span,
@@ -412,7 +412,7 @@ def learned_ui(mgr: RunManager, run_id: str) -> None:
         st.info(TEXT["learned_none"], icon=":material/history:")
         return
     colors = {name: "#888888" if e == 0 else PALETTE[0] for name, e in shown.items()}
-    label = TEXT_LABELS[int(data.test_labels[sample])]
+    label = class_names()[int(data.test_labels[sample])]
     learned_charts_ui(
         got, colors, "train", TEXT["kernels"], TEXT["maps"].format(i=sample, label=label),
         png=(f"cnnviz-{run_id}-kernels", f"cnnviz-{run_id}-maps"),
