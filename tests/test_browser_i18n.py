@@ -188,3 +188,21 @@ def test_an_imported_run_in_korean(own_server, web, trained_run):
     web.screenshot("i18n_ko_ablation_run_presenter")
     assert not _overflow(web), _overflow(web)
     web.assert_clean()
+
+
+def test_a_korean_browser_opens_a_bare_address_in_korean(server, browser):
+    """navigator.language ko-KR: a bare address opens in Korean (and says so in the address);
+    a link with settings but no ?lang= was made in English and stays English."""
+    from conftest import PageWatch
+
+    context = browser.new_context(locale="ko-KR", viewport={"width": 1400, "height": 1000})
+    try:
+        web = PageWatch(context.new_page())
+        _open(web, f"{server}/pooling")
+        web.page.get_by_role("heading", name="풀링").first.wait_for(timeout=60_000)
+        assert _params(web).get("lang") == "ko"
+        web.goto(f"{server}/pooling?pool_kernel_size=4")
+        web.page.get_by_role("heading", name="Pooling").first.wait_for(timeout=60_000)
+        web.assert_clean()
+    finally:
+        context.close()
