@@ -93,6 +93,7 @@ def bank_of_kernels(X) -> None:
             ["Sobel x", "Sobel y", "Laplacian", "Sharpen"],
             key="chan_bank_kernels",
             bind=SHARE,
+            placeholder=texts("common")["pick_some"],
             format_func=kernel_labels(),
         )
         Y = lessons.kernel_bank(X, [kernel_tensor(n) for n in chosen]) if chosen else None

@@ -88,7 +88,11 @@ def any_input_size() -> None:
     st.header(TEXT["sizes"])
     st.caption(TEXT["sizes_help"])
     sizes = st.multiselect(
-        TEXT["sizes_pick"], [8, 16, 28, 32, 64, 96, 128, 224], [28, 64, 96], key="why_sizes"
+        TEXT["sizes_pick"],
+        [8, 16, 28, 32, 64, 96, 128, 224],
+        [28, 64, 96],
+        key="why_sizes",
+        placeholder=texts("common")["pick_some"],
     )
     if not sizes:
         st.warning(TEXT["sizes_none"])

@@ -204,7 +204,11 @@ def _grid_ui(mgr: RunManager) -> None:
     field = st.session_state["abl_grid_field"]
     options = list(A.GRID_FIELDS[field]["values"])
     c3.multiselect(
-        TEXT["grid_values"], options, default=options[:2], key=f"abl_grid_values_{field}"
+        TEXT["grid_values"],
+        options,
+        default=options[:2],
+        key=f"abl_grid_values_{field}",
+        placeholder=texts("common")["pick_some"],
     )
     values = st.session_state.get(f"abl_grid_values_{field}", [])
     try:
@@ -233,13 +237,13 @@ def _store_ui(mgr: RunManager) -> None:
             TEXT["store_group"],
             groups,
             index=None,
-            placeholder=TEXT["pick_one"],
+            placeholder=texts("common")["pick_one"],
             key="abl_store_group",
             on_change=_pick_store_group,
             args=(runs,),
         )
     st.multiselect(TEXT["store_runs"], list(names), format_func=names.get, key="abl_store_runs",
-                   placeholder=TEXT["pick_some"])  # fmt: skip
+                   placeholder=texts("common")["pick_some"])  # fmt: skip
     st.button(TEXT["compare"], key="abl_compare", on_click=_compare_store)
 
 

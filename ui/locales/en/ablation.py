@@ -123,6 +123,4 @@ TEXT = {
     },
     "summary": dict(A.SUMMARY_WORDS),
     "charts": dict(P.LABELS),
-    "pick_one": "Choose an option",
-    "pick_some": "Choose options",
 }

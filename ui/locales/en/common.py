@@ -23,4 +23,7 @@ TEXT = {
     "classes": TEXT_LABELS,
     "gpu": "GPU: {name}",
     "cpu": "CPU ({n} threads), no GPU",
+    # placeholders of an empty choice (Streamlit's own are English)
+    "pick_one": "Choose an option",
+    "pick_some": "Choose options",
 }

@@ -198,6 +198,4 @@ TEXT = {
         "val_acc": "검증 정확도",
         "epoch": "에포크",
     },
-    "pick_one": "하나 고르세요",
-    "pick_some": "고르세요",
 }

@@ -40,4 +40,7 @@ TEXT = {
     ),
     "gpu": "GPU: {name}",
     "cpu": "CPU (스레드 {n}개), GPU 없음",
+    # placeholders of an empty choice (Streamlit's own are English)
+    "pick_one": "하나 고르세요",
+    "pick_some": "고르세요",
 }
