@@ -42,10 +42,13 @@ def app_test(page: str):
     return AppTest.from_file(str(PAGES_DIR / page), default_timeout=APPTEST_TIMEOUT)
 
 
+WENT_WRONG = ("Something went wrong", "문제가 생겼습니다")  # the error boundary, both languages
+
+
 def assert_clean(at) -> None:
     """No exception element and no error-boundary message on the page."""
     assert not at.exception, [e.value for e in at.exception]
-    errors = [e.value for e in at.error if "Something went wrong" in e.value]
+    errors = [e.value for e in at.error if any(w in e.value for w in WENT_WRONG)]
     assert not errors, errors
 
 
@@ -239,8 +242,9 @@ class PageWatch:
     def assert_clean(self) -> None:
         exc = self.page.locator('[data-testid="stException"]')
         assert exc.count() == 0, exc.first.inner_text()
-        boundary = self.page.get_by_text("Something went wrong")
-        assert boundary.count() == 0, boundary.first.inner_text()
+        for words in WENT_WRONG:
+            boundary = self.page.get_by_text(words)
+            assert boundary.count() == 0, boundary.first.inner_text()
         assert not self.console_errors, self.console_errors
         assert not self.bad_responses, self.bad_responses
 
