@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: run test setup debian lint bench
+.PHONY: run test setup debian lint bench bench-long
 
 run: setup
 	$(VENV)/bin/streamlit run app.py --server.port $(PORT) --browser.gatherUsageStats false
@@ -36,3 +36,12 @@ bench: setup
 	$(PY) benchmarks/whole_run_bench.py --epochs 3
 	$(PY) benchmarks/import_bench.py
 	$(PY) benchmarks/image_memory_bench.py
+	$(PY) benchmarks/insight_bench.py
+	$(PY) benchmarks/estimate_bench.py
+	$(PY) benchmarks/browser_latency.py
+	$(PY) benchmarks/watched_bench.py
+
+# An hour and more: the 30-minute memory soak and the classroom load at 1-100 students.
+bench-long: setup
+	$(PY) benchmarks/memory_soak.py --minutes 30
+	$(PY) benchmarks/classroom_load.py
