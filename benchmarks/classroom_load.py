@@ -3,14 +3,18 @@
 Issue 17's load benchmark. For each ``--students`` N it starts a fresh server (``python -m
 streamlit run app.py`` on a free loopback port, with its own ``CNNVIZ_HOME`` temp folder), opens
 N sessions that speak the browser's protocol (no rendering), and has each student change a
-widget every ``--every`` seconds for ``--minutes``. It measures what the server can carry:
+widget every ``--every`` seconds for ``--minutes``. A fresh server per N, not one server with
+sessions added: each N starts from the same warm baseline for memory per session, and the
+sessions of the previous N (Streamlit keeps a closed session a while for a reconnect) are not
+in its memory or CPU. It measures what the server can carry:
 
 * **rerun latency**: from sending a widget change to the ``script_finished`` message of the
   rerun it caused, as the client sees it (median, p95, max over every change of the window);
 * **server CPU**: the server process's CPU time over the window (``/proc/<pid>/stat``, every
   thread), as a share of one core and divided by the script runs of the window (CPU-ms per
-  rerun). The run workers (the default executor trains in worker processes, children of the
-  server) are counted apart;
+  rerun: every run, the students' changes, the trainers' polls and full reruns, the Chromium
+  pages' changes). The run workers (the default executor trains in worker processes, children
+  of the server) are counted apart;
 * **server memory**: RSS (``/proc/<pid>/status``) on start, after one warm-up visit, with every
   session open, at the end, and after the sessions closed; MB per session = (RSS with the
   sessions open − RSS after the warm-up) / sessions; RSS is sampled every 5 s to show it flat.
@@ -32,8 +36,10 @@ What a simulated student does, message by message (Streamlit 1.67, ``BackMsg``/`
    does (aged per run, evicted after ``max_cached_message_age`` runs) and their hashes sent
    with every rerun, so the server answers with ``ref_hash`` messages, which are resolved.
 4. A change is a ``rerun_script`` with the page hash, the query string (a widget bound to the
-   URL updates its parameter, as the frontend does) and the state of every widget the page
-   shows, with the changed value; a button click adds a ``trigger_value``.
+   URL updates its parameter, and removes it at its default, as the frontend does) and the
+   state of every widget the page shows, with the changed value; a button click adds a
+   ``trigger_value``. A widget inside an ``st.fragment`` (its delta's ``fragment_id``) reruns
+   only that fragment, as in the browser.
 5. ``auto_rerun`` messages (an ``st.fragment(run_every=…)``) start a timer that sends a
    fragment rerun (``fragment_id``, ``is_auto_rerun``) every interval, as the frontend's
    ``setInterval`` does; a full run's ``new_session`` and ``stop_auto_rerun`` cancel them.
@@ -45,6 +51,12 @@ if the rerun shows an exception, or if the lesson's chart is not in the rerun's 
 Students are closed-loop: each waits for its rerun before scheduling the next change (a
 person waits for the page), at ``--every`` × (1 ± ``--jitter``) seconds, starting at a random
 offset within the first interval, so they do not all click at once.
+
+Not simulated: the static files of a page load (the JavaScript bundle, served by the same
+server), components' iframes (the identity cookie's script: each simulated session is a new
+visitor), and chart selections. The clients run in this process, one asyncio loop; its lag
+is reported (``client lag``): when it is tens of ms, the load generator itself was short of
+CPU and the latencies include some of that.
 
 ``--trainers K`` more sessions (on top of the N students) open the Training page, set a short
 LeNet run in the form (``--train-subset``, ``--train-epochs``) and press Start, then poll the
@@ -60,18 +72,23 @@ CPUs, so the server's core is its own. A shared machine still runs other work th
 report gives the load average and how busy the server's CPUs were with other processes.
 
 ``--profile`` runs the server with a ``sitecustomize`` that profiles every thread with
-cProfile (the profile is reset when the window starts and written when the server is stopped
-with SIGINT) and prints where a rerun's time goes: the script threads (router, sidebar, page,
-figures, Streamlit's post-script collection) by cumulative time, per rerun, and the server's
-other threads (the event loop: websocket, serialisation) by own time. cProfile slows Python
-code down about 1.5–2×: read the shares, not the latencies, of a profiled run.
+cProfile, timed by each thread's CPU clock (``--profile-clock wall`` for elapsed time), from
+the start of the window to the server's exit on SIGINT, and prints where a rerun's time goes:
+the script threads (router, sidebar, page, figures, Streamlit's post-script collection) by
+cumulative time per rerun, and the script and event-loop threads by own time.
+``--profile-out DIR`` keeps the merged ``.prof`` files for ``pstats``. cProfile makes this
+Python code about 3× slower (114 profiled ms against 33 CPU-ms per rerun here): read the
+shares, not the latencies, of a profiled run, and profile a load the server is not saturated
+by (N = 30).
+
+``--app-dir DIR`` serves another checkout with this venv (a ``git archive`` of one commit, so
+edits made in the working tree during a long run do not reach the server).
 
     .venv/bin/python benchmarks/classroom_load.py                           # 1 10 30 100, 2 min
-    .venv/bin/python benchmarks/classroom_load.py --students 100 --trainers 2 --server-cpus 0
+    .venv/bin/python benchmarks/classroom_load.py --server-cpus 0 --trainers 2 --browsers 2
     .venv/bin/python benchmarks/classroom_load.py --students 30 --lessons xcorr pad pool
-    .venv/bin/python benchmarks/classroom_load.py --students 10 --browsers 2 --minutes 1
-    .venv/bin/python benchmarks/classroom_load.py --students 30 --profile --minutes 1
-    .venv/bin/python benchmarks/classroom_load.py --students 100 --minutes 30 --json > soak.json
+    .venv/bin/python benchmarks/classroom_load.py --students 30 --profile --server-cpus 0
+    .venv/bin/python benchmarks/classroom_load.py --students 100 --minutes 30 --save soak.json
 
 Goal (issue 17, this 2-core machine): 100 students each changing a widget every 10 s with p95
 ≤ 250 ms while two student runs train; the largest N with p95 ≤ 500 ms; server memory ≤ 1.5 GB
