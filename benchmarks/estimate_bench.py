@@ -6,7 +6,9 @@ beside the time from submitting the run to its last epoch being stored (what a u
 
 * LeNet on 10,000 examples, 2 epochs, and on the full data, 2 epochs;
 * the ablation lab's quick LeNet group (sigmoid vs ReLU, 2,000 examples, 2 epochs each);
-* the same LeNet 10,000 run again, now estimated from the store's record of the first.
+* the same LeNet 10,000 run again, now estimated from the store's record of the first;
+* two groups of larger networks, scaled from the speed test by their multiply-adds: the quick
+  VGG group (56, 16 and 16 px) and the classroom ResNet group (three ResNet-18s at 32×32).
 
 The first estimates come from the speed test alone (an empty store knows no earlier runs).
 Goal: every estimate within 1.5× of the measured time.
@@ -58,7 +60,8 @@ def main() -> None:
         time.sleep(0.2)
     speeds = speeds_from(store.setting(key), "cpu")
     print(f"speed test: LeNet {speeds.train:,.0f} training, {speeds.eval:,.0f} evaluation "
-          "examples/s", flush=True)  # fmt: skip
+          f"examples/s; multiply-add scale {speeds.train_scale:.2f} training, "
+          f"{speeds.eval_scale:.2f} evaluation; {store.setting(key)}", flush=True)  # fmt: skip
     lenet = PRESETS["LeNet"]
     cases = [
         ("LeNet, 10,000 examples, 2 epochs",
@@ -69,6 +72,9 @@ def main() -> None:
          A.group_configs("lenet", "quick", device="cpu")),
         ("LeNet, 10,000 examples, again (from the store's history)",
          [RunConfig(lenet, 2, limit=10_000, val_limit=2_500, device="cpu")]),
+        ("Ablation lab: quick VGG group (3 runs)", A.group_configs("vgg", "quick", device="cpu")),
+        ("Ablation lab: classroom ResNet group (3 runs, 32×32)",
+         A.group_configs("resnet", "classroom", device="cpu")),
     ]  # fmt: skip
     rows = []
     for label, configs in cases:
@@ -77,6 +83,9 @@ def main() -> None:
         low, high = sum(e.low for e in ests), sum(e.high for e in ests)
         ids = m.submit_many([(c, label, None, None) for c in configs])
         measured = wait_all(m, ids)
+        for rid in ids:  # what the store recorded per epoch (tests/test_estimates.py's data)
+            print("  epochs:", [{k: round(r[k], 2) for k in ("examples_per_s", "seconds")}
+                                for r in store.metrics_rows(rid)])  # fmt: skip
         ratio = est / measured
         rows.append({"case": label, "estimate_s": est, "low_s": low, "high_s": high,
                      "measured_s": measured, "ratio": ratio, "basis": ests[0].basis})  # fmt: skip

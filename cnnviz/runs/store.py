@@ -730,7 +730,7 @@ class RunStore:
         of a new run learns from. Dicts with examples_per_s, seconds, n_train, n_val."""
         from cnnviz.models import spec_to_dict
 
-        want = spec_to_dict(config.spec)
+        want = json.loads(json.dumps(spec_to_dict(config.spec)))  # as stored: lists, not tuples
         rows = self._q(
             "SELECT r.config, m.examples_per_s, m.seconds FROM runs r"
             " JOIN metrics m ON m.run_id = r.run_id"
