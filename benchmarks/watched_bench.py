@@ -41,11 +41,11 @@ import browser_latency as BL  # noqa: E402
 from cnnviz.runs import RunStore  # noqa: E402
 
 XCORR = next(i for i in BL.INTERACTIONS if i.name == "xcorr_preset")
-# The run's first progress (its curve's first point comes in the same rerun), or its end if
-# it was over before the page looked.
+# The new run's first progress (its curve's first point comes in the same rerun), or its end
+# if it was over before the page looked: the view shows the run's id, then either.
 PROGRESS_JS = (
-    "() => document.body.innerText.includes(' · batch ') || "
-    "/Epochs done: [1-9]/.test(document.body.innerText)"
+    "(rid) => { const t = document.body.innerText; return t.includes(rid) && "
+    "(t.includes(' · batch ') || /Epochs done: [1-9]/.test(t)); }"
 )
 
 
@@ -65,15 +65,14 @@ def start_run(page, store: RunStore) -> tuple[str, float]:
     before = set(store.list_runs()["run_id"])
     t0 = time.perf_counter()
     page.locator(".st-key-train_start button").click()
-    page.wait_for_function(PROGRESS_JS, timeout=120_000, polling="raf")
-    first = time.perf_counter() - t0
     deadline = time.time() + 30
-    while time.time() < deadline:
-        new = set(store.list_runs()["run_id"]) - before
-        if new:
-            return new.pop(), first
-        time.sleep(0.05)
-    raise SystemExit("the started run did not appear in the store")
+    while not (new := set(store.list_runs()["run_id"]) - before):
+        if time.time() > deadline:
+            raise SystemExit("the started run did not appear in the store")
+        time.sleep(0.01)
+    run_id = new.pop()
+    page.wait_for_function(PROGRESS_JS, arg=run_id, timeout=30_000, polling="raf")
+    return run_id, time.perf_counter() - t0
 
 
 def wait_run(store: RunStore, run_id: str, timeout: float = 1800) -> float:

@@ -112,3 +112,35 @@ def test_run_streams_and_survives_switch_and_reload(own_server, web):
     assert header.startswith(b"{")  # safetensors: an 8-byte length, then a JSON header
     web.assert_clean()
     print(f"observed epochs: first {first[0]}, grown {grown[0]}, back {back[0]}, reload {again[0]}")
+
+    # A second run: Start shows it, and the page stays on it (the browser's stale value of the
+    # previous run's picker once flipped the page back to the first run and forth).
+    epochs.fill("1")
+    epochs.press("Enter")
+    web.wait_idle()
+    p.get_by_role("button", name="Start training").click()
+    second = wait_until(web, lambda s: s[1] not in ("", run_id), timeout=60)[1]
+    shown = set()
+    for _ in range(25):
+        try:
+            shown.add(state(web)[1])
+        except Exception:  # noqa: BLE001 - the fragment is redrawing: look again
+            pass
+        p.wait_for_timeout(120)
+    assert shown == {second}, shown
+    assert f"run={second}" in p.url
+    # The picker still opens the first run.
+    wait_until(web, lambda s: s[1] == second and s[0] == 1, timeout=120)
+    web.wait_idle()
+    option = p.get_by_role("option").filter(has_text=run_id)
+    for _ in range(5):  # a rerun as the run ends can close the list just opened: open it again
+        p.locator(f".st-key-train_show_{second} [data-testid=stSelectbox]").click()
+        try:
+            option.wait_for(timeout=5_000)
+            break
+        except Exception:  # noqa: BLE001 - closed by a rerun: try again
+            web.wait_idle()
+    option.click()
+    back_to_first = wait_until(web, lambda s: s[1] == run_id, timeout=60)
+    assert back_to_first[0] == EPOCHS and f"run={run_id}" in p.url
+    web.assert_clean()

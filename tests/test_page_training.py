@@ -62,7 +62,7 @@ def test_start_a_run_and_watch_it_finish():
     body = texts(at)
     assert "Epochs done: 2 of 2" in body and "finished" in body
     assert len(at.get("plotly_chart")) == 3  # curves, first-layer kernels, feature maps
-    assert at.selectbox(key="train_show").value == run_id
+    assert at.selectbox(key=f"train_show_{run_id}").value == run_id
     df = at.dataframe[0].value
     assert list(df["run_id"]) == [run_id] and df["epochs_done"].iloc[0] == 2
     assert mgr.store.get(run_id).config.limit == 1000
@@ -105,7 +105,7 @@ def test_reconnects_through_the_url_and_uses_the_builder_model():
     assert at.session_state["train_run_id"] == old
     at.radio(key="train_source").set_value("builder").run()
     assert "builder_spec" in at.session_state
-    assert "VGG" not in at.selectbox(key="train_show").value  # still showing the old run
+    assert "VGG" not in at.selectbox(key=f"train_show_{old}").value  # still showing the old run
     # Without a URL or session, the page falls back to this user's newest run ...
     fresh = app_test("training.py")
     fresh.session_state["cnnviz_user"] = me

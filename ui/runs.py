@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from cnnviz import classroom as C
+from cnnviz import data as cdata
 from cnnviz.runs import RunManager, StoreError, default_home, get_manager
 from ui.identity import share_links
 
@@ -38,6 +39,25 @@ def warm_up_in_background() -> bool:
     return True
 
 
+@st.cache_resource(show_spinner=False)
+def preload_in_background() -> bool:
+    """Once per server, when a runs page first opens: a daemon thread reads Fashion-MNIST
+    (shared with :func:`ui.common.load_data`) and imports what a run's first-layer view
+    needs, so the rerun after the first Start (which shows that view) does not pay ~2 s for
+    them before the live curve's refresh can begin."""
+
+    def run():
+        try:
+            cdata.load_fashion_mnist()
+            import cnnviz.ablation
+            import cnnviz.features  # noqa: F401
+        except (cdata.DataNotFoundError, cdata.DataFormatError, OSError):
+            pass  # the page says what is wrong when it needs the data
+
+    threading.Thread(target=run, name="cnnviz-preload", daemon=True).start()
+    return True
+
+
 def manager_or_message() -> RunManager | None:
     """The process-wide run manager, or None after a clear message (e.g. an old store)."""
     try:
@@ -47,6 +67,7 @@ def manager_or_message() -> RunManager | None:
         return None
     if mgr.executor.kind == "thread":
         warm_up_in_background()
+    preload_in_background()
     if error := getattr(mgr.executor, "error", None):  # Ray could not be reached
         st.error(error, icon=":material/cloud_off:")
     return mgr

@@ -102,9 +102,19 @@ def _use_relu() -> None:
     st.session_state["train_preset"] = "LeNet-ReLU"
 
 
-def _show_changed(run_ids: list[str]) -> None:
-    if st.session_state.get("train_show") in run_ids:
-        select_run(st.session_state["train_show"])
+def show_key(run_id: str | None) -> str:
+    """The run picker's key, one per shown run. After Start the server shows the new run, but
+    the browser can still send the previous picker's value on the next rerun (the page flipped
+    back to the previous run, then forth): with a key per run, that stale value names a
+    picker no longer shown, and :func:`_show_changed` ignores it."""
+    return f"train_show_{run_id}" if run_id else "train_show"
+
+
+def _show_changed(key: str, run_ids: list[str]) -> None:
+    if key != show_key(state.TRAIN_RUN_ID.get()):
+        return  # the picker of a run no longer shown
+    if (picked := st.session_state.get(key)) in run_ids:
+        select_run(picked)
 
 
 def select_run(run_id: str) -> None:
@@ -370,11 +380,11 @@ def runs_table_ui(mgr: RunManager, run_id: str | None) -> None:
     )  # fmt: skip
     # Labels must not change while a run lives: the widget keeps its value as the label.
     labels = {r.run_id: f"{r.name} · {r.created} · {r.run_id}" for r in df.itertuples()}
-    if run_id in labels:
-        st.session_state["train_show"] = run_id
+    ids = list(labels)
+    key = show_key(run_id if run_id in labels else None)
     st.selectbox(
-        TEXT["show"], list(labels), format_func=labels.get, key="train_show",
-        on_change=_show_changed, args=(list(labels),),
+        TEXT["show"], ids, index=ids.index(run_id) if run_id in labels else 0,
+        format_func=labels.get, key=key, on_change=_show_changed, args=(key, ids),
     )  # fmt: skip
     st.caption(TEXT["store"].format(root=mgr.store.root))
 
