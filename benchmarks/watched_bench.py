@@ -21,12 +21,22 @@ Rounds alternate unwatched and watched, so a machine whose speed drifts slows bo
 ratio is per round. Goals: watched ≥ 90% of unwatched; B's median re-render ≤ 300 ms; the first
 point ≤ 1 s after Start.
 
+By default everything shares the machine's cores: the server, the run's worker process and
+both Chromium pages (on a 2-core machine the browsers then take CPU from the run, which the
+students' own laptops would not). ``--separate`` gives the worker a core of its own: this
+benchmark, Chromium and the server are pinned to the first CPU, the worker process (found
+among the server's children) to the others; it models a class, where the browsers run
+elsewhere and the server's cores are shared only by the server and its runs.
+
     .venv/bin/python benchmarks/watched_bench.py [--rounds 2] [--epochs 2] [--threads N]
+    .venv/bin/python benchmarks/watched_bench.py --separate
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import statistics
 import sys
 import time
@@ -99,13 +109,45 @@ def warm_worker(store: RunStore, timeout: float = 300) -> None:
         time.sleep(0.2)
 
 
+def workers(server_pid: int) -> list[int]:
+    """The run worker processes below the server."""
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmd = (entry / "cmdline").read_bytes().split(b"\0")
+                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(stat[1]) == server_pid and b"cnnviz.runs.worker" in cmd:
+                out.append(int(entry.name))
+    return out
+
+
+def pin(pid: int, cpus: set[int]) -> None:
+    """Every thread of ``pid`` to ``cpus``."""
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError):
+            os.sched_setaffinity(int(task.name), cpus)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--epochs", type=int, default=2, help="epochs of the full-data run")
     ap.add_argument("--every", type=float, default=2.0, help="seconds between B's changes")
     ap.add_argument("--threads", type=int, default=None, help="CNNVIZ_THREADS for the worker")
+    ap.add_argument(
+        "--separate",
+        action="store_true",
+        help="the worker on CPUs of its own; the server and Chromium on the first",
+    )
     args = ap.parse_args()
+    cpus = sorted(os.sched_getaffinity(0))
+    if args.separate:
+        if len(cpus) < 2:
+            raise SystemExit("--separate needs two CPUs or more")
+        os.sched_setaffinity(0, {cpus[0]})  # the server and Chromium, started below, inherit it
     from playwright.sync_api import sync_playwright
 
     env = {"CNNVIZ_EXECUTOR": "process", "CNNVIZ_WORKERS": "1"}
@@ -115,6 +157,7 @@ def main() -> None:
     BL.start_server(server)
     store = RunStore(Path(server.home.name))
     rows, firsts, latencies = [], [], []
+    values, i = XCORR.values, 0  # i runs on across rounds: each change differs from the last
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=BL.CHROMIUM, args=BL.CHROMIUM_ARGS)
@@ -128,6 +171,9 @@ def main() -> None:
             a.goto(training)
             BL.wait_idle(a)
             warm_worker(store)
+            if args.separate:
+                for pid in workers(server.proc.pid):
+                    pin(pid, set(cpus[1:]))
             for r in range(args.rounds):
                 a.goto(training)
                 BL.wait_idle(a)
@@ -145,7 +191,6 @@ def main() -> None:
                         a.goto("about:blank")
                         speed = wait_run(store, run_id)
                     else:
-                        values, i = XCORR.values, 0
                         while store.status(run_id) in ("queued", "running"):
                             t = time.perf_counter()
                             s = BL.change(b, XCORR, values[i % len(values)], server.proc.pid)
@@ -160,6 +205,8 @@ def main() -> None:
     finally:
         BL.stop_server(server)
 
+    layout = "worker on its own CPUs" if args.separate else "everything shares the CPUs"
+    print(f"\n{len(cpus)} CPUs, {layout}; load average {os.getloadavg()[0]:.2f} at the end")
     print("\n| round | unwatched (ex/s) | watched (ex/s) | watched / unwatched |")
     print("|---|---|---|---|")
     ratios = []
