@@ -2,6 +2,7 @@
 
 from cnnviz import ablation as A
 from cnnviz.plots import ablation as P
+from ui.locales.en.common import STATUS_PLAIN
 
 TEXT = {
     "title": "Ablation lab",
@@ -88,14 +89,7 @@ TEXT = {
     "sample_help": "Index into the 10,000 Fashion-MNIST test images.",
     "sample_caption": "Test image {i}: {label}",
     "epochs_caption": "{line} · {done}/{n} epochs",
-    "status_plain": {
-        "queued": "queued",
-        "running": "running",
-        "finished": "finished",
-        "stopped": "stopped",
-        "failed": "failed",
-        "interrupted": "interrupted",
-    },
+    "status_plain": STATUS_PLAIN,
     "store_label": "{name} · {status} · {created} · {run_id}",
     "groups": {
         key: {"title": g.title, "question": g.question, "finding": g.finding}

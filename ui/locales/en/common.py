@@ -2,6 +2,16 @@
 
 from cnnviz.data import HOW_TO, TEXT_LABELS
 
+# A run's status in a sentence or a table (the Training page, the lab, the insight page).
+STATUS_PLAIN = {
+    "queued": "queued",
+    "running": "running",
+    "finished": "finished",
+    "stopped": "stopped",
+    "failed": "failed",
+    "interrupted": "interrupted",
+}
+
 TEXT = {
     "language": "Language · 언어",
     "device": "**Device:** {device}",

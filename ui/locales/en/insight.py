@@ -2,6 +2,7 @@
 
 from cnnviz.insight import DIFFERENCE_WORDS
 from cnnviz.plots.insight import WORDS
+from ui.locales.en.common import STATUS_PLAIN
 
 TEXT = {
     "title": "What the network learned",
@@ -107,14 +108,7 @@ TEXT = {
     "label": "{name} · {status}{acc} · {created} · {run_id}",
     "label_acc": " · val acc {acc:.1%}",
     "note": "{name}: {note}.",
-    "status_plain": {
-        "queued": "queued",
-        "running": "running",
-        "finished": "finished",
-        "stopped": "stopped",
-        "failed": "failed",
-        "interrupted": "interrupted",
-    },
+    "status_plain": STATUS_PLAIN,
     "charts": {k: v for k, v in WORDS.items() if k != "classes"},
     "difference_words": dict(DIFFERENCE_WORDS),
 }

@@ -1,5 +1,7 @@
 """Training runs: the run form, the live run, the runs table, imports, the first layer."""
 
+from ui.locales.en.common import STATUS_PLAIN
+
 TEXT = {
     "title": "Training runs",
     "lesson": "6.6 (train_ch6), used in 7.6, 8.2, 8.6",
@@ -111,14 +113,7 @@ TEXT = {
     "sample_help": "Index into the 10,000 Fashion-MNIST test images.",
     "kernels": "First-layer kernels",
     "maps": "First-layer feature maps of test image {i} ({label})",
-    "status_plain": {
-        "queued": "queued",
-        "running": "running",
-        "finished": "finished",
-        "stopped": "stopped",
-        "failed": "failed",
-        "interrupted": "interrupted",
-    },
+    "status_plain": STATUS_PLAIN,
     "m_val_acc": "val acc",
     "m_train_acc": "train acc",
     "m_train_loss": "train loss",

@@ -1,5 +1,7 @@
 """어블레이션 실험실 (d2l 7.6, 8.2, 8.6과 원본 노트의 연습): 페이지와 ui/ablation.py."""
 
+from ui.locales.ko.common import STATUS_PLAIN
+
 TEXT = {
     "title": "어블레이션 실험실",
     "lesson": "7.6 LeNet · 8.2 VGG · 8.6 ResNet — 그리고 원본 노트의 연습",
@@ -83,14 +85,7 @@ TEXT = {
     "sample_help": "Fashion-MNIST 테스트 이미지 10,000장 중 번호.",
     "sample_caption": "테스트 이미지 {i}: {label}",
     "epochs_caption": "{line} · {done}/{n} 에포크",
-    "status_plain": {
-        "queued": "대기 중",
-        "running": "실행 중",
-        "finished": "완료",
-        "stopped": "중지됨",
-        "failed": "실패",
-        "interrupted": "중단됨",
-    },
+    "status_plain": STATUS_PLAIN,
     "store_label": "{name} · {status} · {created} · {run_id}",
     "groups": {
         "lenet": {

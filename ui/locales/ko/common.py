@@ -1,5 +1,15 @@
 """모든 페이지가 함께 쓰는 문자열: 사이드바, 데이터셋 메시지, 오류 경계."""
 
+# A run's status in a sentence or a table (the Training page, the lab, the insight page).
+STATUS_PLAIN = {
+    "queued": "대기 중",
+    "running": "실행 중",
+    "finished": "완료",
+    "stopped": "중지됨",
+    "failed": "실패",
+    "interrupted": "중단됨",
+}
+
 TEXT = {
     "language": "Language · 언어",
     "device": "**장치:** {device}",

@@ -1,5 +1,7 @@
 """네트워크가 배운 것 (책 너머): 페이지와 ui/insight.py."""
 
+from ui.locales.ko.common import STATUS_PLAIN
+
 TEXT = {
     "title": "네트워크가 배운 것",
     "lesson": "책 너머: 7.6, 8.2, 8.6의 네트워크에게 묻기",
@@ -102,14 +104,7 @@ TEXT = {
     "label": "{name} · {status}{acc} · {created} · {run_id}",
     "label_acc": " · 검증 정확도 {acc:.1%}",
     "note": "{name}: {note}.",
-    "status_plain": {
-        "queued": "대기 중",
-        "running": "실행 중",
-        "finished": "완료",
-        "stopped": "중지됨",
-        "failed": "실패",
-        "interrupted": "중단됨",
-    },
+    "status_plain": STATUS_PLAIN,
     "charts": {
         "class_n": "클래스 {k}",
         "probability": "확률",

@@ -1,5 +1,7 @@
 """학습 실행: 실행 양식, 실시간 실행, 실행 표, 가져오기, 첫 번째 층."""
 
+from ui.locales.ko.common import STATUS_PLAIN
+
 TEXT = {
     "title": "학습 실행",
     "lesson": "6.6 (train_ch6), 7.6, 8.2, 8.6에서 사용",
@@ -111,14 +113,7 @@ TEXT = {
     "sample_help": "Fashion-MNIST 테스트 이미지 10,000장 중 번호.",
     "kernels": "첫 번째 층의 커널",
     "maps": "테스트 이미지 {i} ({label})에 대한 첫 번째 층의 특성 맵",
-    "status_plain": {
-        "queued": "대기 중",
-        "running": "실행 중",
-        "finished": "완료",
-        "stopped": "중지됨",
-        "failed": "실패",
-        "interrupted": "중단됨",
-    },
+    "status_plain": STATUS_PLAIN,
     "m_val_acc": "검증 정확도",
     "m_train_acc": "학습 정확도",
     "m_train_loss": "학습 손실",
