@@ -211,6 +211,20 @@ class PageWatch:
         if response.status >= 400 and not benign:
             self.bad_responses.append(f"{response.status} {response.url}")
 
+    def pick(self, key: str, option, tries: int = 5) -> None:
+        """Choose ``option`` (its text, or a part of it) in the selectbox with widget ``key``.
+        A rerun arriving just then (a live run's refresh, the first visit's second run) can
+        close the list that was opened: open it again."""
+        choice = self.page.get_by_role("option").filter(has_text=option)
+        for _ in range(tries):
+            self.page.locator(f".st-key-{key} [data-testid=stSelectbox]").click()
+            try:
+                choice.first.wait_for(timeout=5_000)
+                break
+            except Exception:  # noqa: BLE001 - closed by a rerun: wait, then open it again
+                self.wait_idle()
+        choice.first.click()
+
     def wait_idle(self, timeout: float = 60_000) -> None:
         """Wait until Streamlit has run the script and stays idle.
 

@@ -132,15 +132,8 @@ def test_run_streams_and_survives_switch_and_reload(own_server, web):
     # The picker still opens the first run.
     wait_until(web, lambda s: s[1] == second and s[0] == 1, timeout=120)
     web.wait_idle()
-    option = p.get_by_role("option").filter(has_text=run_id)
-    for _ in range(5):  # a rerun as the run ends can close the list just opened: open it again
-        p.locator(f".st-key-train_show_{second} [data-testid=stSelectbox]").click()
-        try:
-            option.wait_for(timeout=5_000)
-            break
-        except Exception:  # noqa: BLE001 - closed by a rerun: try again
-            web.wait_idle()
-    option.click()
-    back_to_first = wait_until(web, lambda s: s[1] == run_id, timeout=60)
-    assert back_to_first[0] == EPOCHS and f"run={run_id}" in p.url
+    web.pick(f"train_show_{second}", run_id)
+    # (the caption and the title are redrawn one after the other: wait for both)
+    wait_until(web, lambda s: s[1] == run_id and s[0] == EPOCHS, timeout=60)
+    assert f"run={run_id}" in p.url
     web.assert_clean()
