@@ -6,6 +6,35 @@ key out (English is shown) but tests/test_i18n.py asks for every key. To add a l
 the README ("Languages").
 """
 
-from ui.locales import en, ko
+from importlib import import_module
 
-CATALOGS = {"en": en.CATALOG, "ko": ko.CATALOG}
+# One module per section in every language's folder, each with a ``TEXT`` dict.
+SECTIONS = (
+    "nav",
+    "common",
+    "home",
+    "data",
+    "time",
+    "training",
+    "errors",
+    "images",
+    "kernels",
+    "why_conv",
+    "channels",
+    "learn_kernel",
+    "builder",
+    "identity",
+    "insight",
+    "ablation",
+    "conv",
+    "xcorr",
+    "padding",
+    "pooling",
+)
+
+
+def _catalog(lang: str) -> dict[str, dict]:
+    return {s: import_module(f"ui.locales.{lang}.{s}").TEXT for s in SECTIONS}
+
+
+CATALOGS = {lang: _catalog(lang) for lang in ("en", "ko")}
