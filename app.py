@@ -18,26 +18,28 @@ freeze_heap()  # keeps the collection Streamlit runs after each rerun cheap
 
 PAGES = {
     "": [
-        st.Page("pages/home.py", title=NAV["home"], icon=":material/home:", default=True),
+        st.Page("app_pages/home.py", title=NAV["home"], icon=":material/home:", default=True),
     ],
     NAV["sec_conv"]: [
-        st.Page("pages/why_conv.py", title=NAV["why_conv"], icon=":material/lightbulb:"),
-        st.Page("pages/cross_correlation.py", title=NAV["xcorr"], icon=":material/grid_on:"),
+        st.Page("app_pages/why_conv.py", title=NAV["why_conv"], icon=":material/lightbulb:"),
+        st.Page("app_pages/cross_correlation.py", title=NAV["xcorr"], icon=":material/grid_on:"),
         st.Page(
-            "pages/learn_kernel.py", title=NAV["learn_kernel"], icon=":material/model_training:"
+            "app_pages/learn_kernel.py", title=NAV["learn_kernel"], icon=":material/model_training:"
         ),
-        st.Page("pages/padding_stride.py", title=NAV["padding"], icon=":material/aspect_ratio:"),
-        st.Page("pages/channels.py", title=NAV["channels"], icon=":material/layers:"),
-        st.Page("pages/pooling.py", title=NAV["pooling"], icon=":material/compress:"),
+        st.Page(
+            "app_pages/padding_stride.py", title=NAV["padding"], icon=":material/aspect_ratio:"
+        ),
+        st.Page("app_pages/channels.py", title=NAV["channels"], icon=":material/layers:"),
+        st.Page("app_pages/pooling.py", title=NAV["pooling"], icon=":material/compress:"),
     ],
     NAV["sec_arch"]: [
-        st.Page("pages/builder.py", title=NAV["builder"], icon=":material/account_tree:"),
+        st.Page("app_pages/builder.py", title=NAV["builder"], icon=":material/account_tree:"),
     ],
     NAV["sec_train"]: [
-        st.Page("pages/data.py", title=NAV["data"], icon=":material/checkroom:"),
-        st.Page("pages/training.py", title=NAV["training"], icon=":material/monitoring:"),
-        st.Page("pages/insight.py", title=NAV["insight"], icon=":material/psychology:"),
-        st.Page("pages/ablation.py", title=NAV["ablation"], icon=":material/compare:"),
+        st.Page("app_pages/data.py", title=NAV["data"], icon=":material/checkroom:"),
+        st.Page("app_pages/training.py", title=NAV["training"], icon=":material/monitoring:"),
+        st.Page("app_pages/insight.py", title=NAV["insight"], icon=":material/psychology:"),
+        st.Page("app_pages/ablation.py", title=NAV["ablation"], icon=":material/compare:"),
     ],
 }
 

@@ -3,7 +3,7 @@
 Two measurements per preset at its default input size:
 - library: ``layer_summary`` (meta device), ``to_code`` and the diagram for a spec never seen
   before (what a widget change costs when nothing is cached);
-- page: one AppTest rerun of pages/builder.py after changing ``num_classes`` to a value not
+- page: one AppTest rerun of app_pages/builder.py after changing ``num_classes`` to a value not
   seen before (the whole script, cache misses included; AppTest adds its own overhead, so
   the browser sees less). Median of ``--repeats`` changes.
 
@@ -42,7 +42,7 @@ def library_ms(spec, repeats: int) -> float:
 def page_ms(repeats: int) -> dict[str, float]:
     from streamlit.testing.v1 import AppTest
 
-    at = AppTest.from_file(str(REPO / "pages" / "builder.py"), default_timeout=120).run()
+    at = AppTest.from_file(str(REPO / "app_pages" / "builder.py"), default_timeout=120).run()
     out = {}
     counter = 200
     for name, spec in PRESETS.items():

@@ -14,7 +14,7 @@ Per preset (weights from a seeded init: the time does not depend on what was lea
   validation pass; picking the stored mistakes costs well under 0.1 s). Large networks are
   timed on ``--images`` test images and scaled to 10,000 (marked "≈").
 
-With ``--page``: one whole rerun of pages/insight.py in AppTest (the script, with the matrix,
+With ``--page``: one whole rerun of app_pages/insight.py in AppTest (the script, with the matrix,
 the gallery and the classifier drawn) after a new test image is chosen, on a stored LeNet run.
 In the browser only the classifier fragment reruns on a stroke, which costs less. With
 ``--browser``: strokes drawn with the mouse in Chromium, timed from releasing the button to the
@@ -143,7 +143,7 @@ def page_ms(home: Path, repeats: int) -> float:
     from streamlit.testing.v1 import AppTest
 
     os.environ["CNNVIZ_HOME"] = str(home)
-    at = AppTest.from_file(str(REPO / "pages" / "insight.py"), default_timeout=120).run()
+    at = AppTest.from_file(str(REPO / "app_pages" / "insight.py"), default_timeout=120).run()
     for _ in range(100):  # until the background evaluation is drawn
         if any((c.proto.id or "").endswith("insight_cm_0") for c in at.get("plotly_chart")):
             break

@@ -35,7 +35,7 @@ PAGES = {  # page → (slider key, values cycled through)
 def page_ms(page: str, key: str, values: list[int], repeats: int) -> float:
     from streamlit.testing.v1 import AppTest
 
-    at = AppTest.from_file(str(REPO / "pages" / page), default_timeout=120).run()
+    at = AppTest.from_file(str(REPO / "app_pages" / page), default_timeout=120).run()
     times = []
     for i in range(repeats):
         at.slider(key=key).set_value(values[i % len(values)])

@@ -49,7 +49,7 @@ def _upload_512(key, color=False, max_side=512, default=0):
 def _app(page: str):
     from streamlit.testing.v1 import AppTest
 
-    return AppTest.from_file(str(ROOT / "pages" / page), default_timeout=120)
+    return AppTest.from_file(str(ROOT / "app_pages" / page), default_timeout=120)
 
 
 def _time(at, change, values) -> tuple[list[float], list[float]]:

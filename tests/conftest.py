@@ -19,7 +19,7 @@ settings.register_profile("cnnviz", derandomize=True)
 settings.load_profile("cnnviz")
 
 REPO = Path(__file__).resolve().parents[1]
-PAGES_DIR = REPO / "pages"
+PAGES_DIR = REPO / "app_pages"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",

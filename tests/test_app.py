@@ -12,7 +12,7 @@ def test_router_lists_every_page_file():
         for node in ast.walk(tree)
         if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "Page"
     }
-    files = {f"pages/{p.name}" for p in PAGES_DIR.glob("*.py")}
+    files = {f"app_pages/{p.name}" for p in PAGES_DIR.glob("*.py")}
     assert listed == files
 
 

@@ -30,9 +30,6 @@ def _shoot(web, name: str) -> None:
 
 
 def _open(web, url: str) -> None:
-    # A fresh server answers a deep link before app.py has run st.navigation (Streamlit then
-    # serves pages/ the old way): open the app's root first, as a student would.
-    web.goto(url.rsplit("/", 1)[0] + "/")
     web.goto(url)
 
 

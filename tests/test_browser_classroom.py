@@ -15,7 +15,6 @@ RUN = re.compile(r"· ([0-9a-f]{10}) ·")
 
 
 def open_training(web: PageWatch, url: str) -> None:
-    web.goto(url)  # a fresh server serves deep links through the router after one visit
     web.goto(f"{url}/training")
 
 

@@ -18,7 +18,6 @@ PAGES = {  # path → its Korean title
 
 def _open(web, url: str) -> None:
     web.page.set_default_timeout(90_000)  # the 2-core CI box can be busy
-    web.goto(url.split("?")[0].rsplit("/", 1)[0])  # a fresh server: the router first
     web.goto(url)
 
 

@@ -20,7 +20,6 @@ def upload(web, name: str, data: bytes) -> None:
 def test_import_a_run_file(own_server, web, trained_run):
     _, run_id, data = trained_run
     p = web.page
-    web.goto(own_server)  # the router first (see test_browser_training)
     web.goto(f"{own_server}/training")
     p.get_by_text("No runs yet").first.wait_for()
     p.get_by_text("Import a run").click()

@@ -66,7 +66,6 @@ def _probs_change(web, before, timeout=60_000):
 
 
 def _open(web, url: str) -> None:
-    web.goto(url + "/")  # a fresh server serves a deep link only after the router has run
     web.goto(url + "/insight")
 
 

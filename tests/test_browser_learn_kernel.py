@@ -15,11 +15,8 @@ MAIN_TEXT = "document.querySelector('[data-testid=\"stMain\"]').innerText"
 
 
 def _open(web, server) -> None:
-    """Through the router's sidebar (on a fresh server a direct /learn_kernel skips app.py)."""
     web.page.set_viewport_size({"width": 1400, "height": 2400})  # the app scrolls inside
-    web.goto(server)
-    web.page.get_by_role("link", name=re.compile(r"Learn a kernel")).click()
-    web.wait_idle()
+    web.goto(f"{server}/learn_kernel")
     web.page.wait_for_selector("h1:has-text('Learn a kernel')", timeout=60_000)
     web.wait_idle()
 

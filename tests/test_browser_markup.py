@@ -59,7 +59,6 @@ def test_hostile_names_render_as_text(own_server, web, tmp_path):
     failed, finished = make_runs(tmp_path / "home")
     dialogs = []
     web.page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    web.goto(own_server)  # the router first (see test_browser_training)
     web.goto(f"{own_server}/training?run={failed}")
     web.page.get_by_text("Epochs done: 2 of 2").first.wait_for(timeout=120_000)
     assert_plain_text(web, [NAME, ERROR, NOTICE])

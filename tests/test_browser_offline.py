@@ -47,8 +47,6 @@ def _load(browser, url: str) -> tuple[list[str], str]:
 
 
 def test_no_page_load_asks_another_host(server, browser):
-    # A fresh server serves a first sub-page request without the router: open the root first.
-    _load(browser, server)
     outside = {}
     for path in _page_paths(server, browser):
         urls, icon = _load(browser, server + path)

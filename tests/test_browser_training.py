@@ -45,9 +45,6 @@ def wait_until(web: PageWatch, cond, timeout: float = 240.0):
 
 def test_run_streams_and_survives_switch_and_reload(own_server, web):
     p = web.page
-    # A fresh server runs a deep URL's page without the router until the router has run
-    # once (Streamlit's pages/ fallback): open the home page first.
-    web.goto(own_server)
     web.goto(f"{own_server}/training")
     web.assert_clean()
     epochs = p.get_by_label("Epochs (num_epochs)")

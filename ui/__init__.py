@@ -13,9 +13,6 @@ from ui.common import (
     sidebar_ui,
 )
 from ui.images import image_source_ui
-from ui.router import ensure_router
-
-ensure_router()
 
 __all__ = [
     "data_or_message",

@@ -24,7 +24,7 @@ from ui.identity import current_user
 from ui.learned import follow_newest, learned_arrays, learned_charts_ui
 from ui.runs import group_estimate, may_control, may_view, run_estimate, visible_runs
 
-TEXT = texts("ablation")  # with pages/ablation.py
+TEXT = texts("ablation")  # with app_pages/ablation.py
 STATUS_ICON = {
     "queued": ":material/hourglass_empty:",
     "running": ":material/play_circle:",

@@ -43,7 +43,7 @@ ARCH_COLUMNS = {
     "vgg": ("num_convs", "channels"),
     "resnet": ("num_residuals", "channels"),
 }
-TEXT = texts("builder")  # with pages/builder.py
+TEXT = texts("builder")  # with app_pages/builder.py
 PAIRS = {"channels": ("c1", "c2"), "fc": ("fc1", "fc2")}  # LeNet's pairs: one widget each
 FAMILY_SPECS = {"lenet": LeNetSpec, "vgg": VGGSpec, "resnet": ResNetSpec}
 

@@ -33,7 +33,7 @@ PACES = {
     "10 steps/s": 10.0,
     "full speed": None,
 }
-TEXT = texts("learn_kernel")  # with pages/learn_kernel.py
+TEXT = texts("learn_kernel")  # with app_pages/learn_kernel.py
 
 
 def faithful_settings() -> None:

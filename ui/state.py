@@ -95,7 +95,7 @@ TEACHER_MESSAGE: Key[str | None] = Key(
     "teacher_message", None, "Why the last unlock failed (set in the callback, shown by the box)."
 )
 
-# -- Training page (ui/training.py, pages/training.py) ------------------------------------------
+# -- Training page (ui/training.py, app_pages/training.py) ---------------------------------------
 TRAIN_RUN_ID: Key[str | None] = Key(
     "train_run_id", None, "The run the Training page shows; mirrors ?run= in the address."
 )
@@ -116,7 +116,7 @@ TRAIN_IMPORT_RESULT: Key[tuple[str | None, str, str | None]] = Key(
     "The last import: (uploaded file id, message, run id or None when it failed).",
 )
 
-# -- Ablation lab (ui/ablation.py, pages/ablation.py) -----------------------------------------
+# -- Ablation lab (ui/ablation.py, app_pages/ablation.py) --------------------------------------
 ABL_RUN_IDS: Key[list[str]] = Key(
     "abl_run_ids", [], "The runs the lab compares, in variant order; mirrors ?runs=."
 )

@@ -69,7 +69,9 @@ with left:
     if not runs:
         st.caption(TEXT["no_runs"])
     try:
-        st.page_link("pages/training.py", label=TEXT["train_link"], icon=":material/monitoring:")
+        st.page_link(
+            "app_pages/training.py", label=TEXT["train_link"], icon=":material/monitoring:"
+        )
     except Exception:  # noqa: BLE001 - page run on its own (no navigation): plain link
         st.markdown(f"[{TEXT['train_link']}](/training)")
     max_channels = st.slider(TEXT["max_channels"], 1, 32, 8, key="builder_max_channels")
