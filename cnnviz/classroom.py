@@ -11,20 +11,22 @@ Plain data and functions, no Streamlit: the pages ask them, the tests call them.
   ``.streamlit/secrets.toml``; never in a URL). A student controls (stops, deletes) only their
   own runs; the teacher controls every run, pins runs for the class, and is exempt from the
   limits below.
-- **Limits** (:class:`Limits`, from the environment): runs training at once per student, runs
-  queued per student and in all, the longest run a student may start on this machine, disk per
-  student and per store, and how long an old student run keeps its weights.
+- **Limits** (:class:`Limits`, from the environment through :mod:`cnnviz.config`): runs
+  training at once per student, runs queued per student and in all, the longest run a student
+  may start on this machine, disk per student and per store, and how long an old student run
+  keeps its weights. None of them may be 0: a class where no student's run could ever start is
+  refused.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
+from cnnviz.config import SETTINGS, setting
 from cnnviz.errors import KeyedError
 
 STUDENT, TEACHER = "student", "teacher"
@@ -33,33 +35,44 @@ COOKIE = "cnnviz_id"
 MB = 2**20
 
 
-def _env_int(name: str, default: int) -> int:
-    raw = os.environ.get(name, "").strip()
-    return int(raw) if raw.isdigit() else default
+def _default(name: str) -> int:
+    return SETTINGS[f"CNNVIZ_{name.upper()}"].default
 
 
 @dataclass(frozen=True)
 class Limits:
     """What one student may do at once. Every value can be set by an environment variable
-    (``CNNVIZ_`` + the upper-case name, e.g. ``CNNVIZ_MAX_QUEUED_PER_USER=6``)."""
+    (``CNNVIZ_`` + the upper-case name, e.g. ``CNNVIZ_MAX_QUEUED_PER_USER=6``); the defaults
+    and ranges are those of :data:`cnnviz.config.SETTINGS`.
 
-    max_running_per_user: int = 1
-    max_queued_per_user: int = 4  # a whole ablation group (3 variants) and one more
-    max_queued: int = 60
-    student_max_run_s: int = 20 * 60  # on this machine, by the run's estimate
-    user_quota_mb: int = 2_000
-    store_quota_mb: int = 50_000
-    retention_days: int = 14  # a student run's weights older than this go (metrics stay)
+    Raises:
+        ValueError: a value outside its range (0 running runs per student: no student's run
+            would ever start).
+    """
+
+    max_running_per_user: int = _default("max_running_per_user")
+    max_queued_per_user: int = _default("max_queued_per_user")  # an ablation group and one more
+    max_queued: int = _default("max_queued")
+    student_max_run_s: int = _default("student_max_run_s")  # on this machine, by the estimate
+    user_quota_mb: int = _default("user_quota_mb")
+    store_quota_mb: int = _default("store_quota_mb")
+    retention_days: int = _default("retention_days")  # older student weights go (metrics stay)
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            s, value = SETTINGS[f"CNNVIZ_{f.name.upper()}"], getattr(self, f.name)
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ValueError(f"{f.name} must be a whole number, not {value!r}")
+            if not s.low <= value <= s.high:
+                raise ValueError(
+                    f"{f.name} must be from {s.low:,} to {s.high:,} ({s.help}), not {value:,}"
+                )
 
     @classmethod
     def from_env(cls) -> Limits:
-        defaults = cls()
-        return cls(
-            **{
-                name: _env_int(f"CNNVIZ_{name.upper()}", getattr(defaults, name))
-                for name in cls.__dataclass_fields__
-            }
-        )
+        """From ``CNNVIZ_MAX_RUNNING_PER_USER`` etc.; a bad value is logged once and its
+        default used (:func:`cnnviz.config.setting`)."""
+        return cls(**{f.name: setting(f"CNNVIZ_{f.name.upper()}") for f in fields(cls)})
 
 
 class LimitError(KeyedError, ValueError):
@@ -108,7 +121,7 @@ def verify(cookie: str | None, key: bytes) -> str | None:
 def teacher_secret(secrets_section: dict | None = None) -> str | None:
     """The configured teacher secret: ``$CNNVIZ_TEACHER_SECRET``, else ``teacher_secret`` in
     the ``[cnnviz]`` section of Streamlit's secrets; None when no teacher role is set up."""
-    value = os.environ.get(ENV_SECRET) or (secrets_section or {}).get("teacher_secret")
+    value = setting(ENV_SECRET) or (secrets_section or {}).get("teacher_secret")
     return str(value) if value else None
 
 

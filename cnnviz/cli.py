@@ -117,11 +117,13 @@ def cmd_runs(args) -> int:
     if args.json:
         import math
 
-        def value(v):  # pandas writes a missing number as NaN, which JSON does not have
+        from cnnviz.frames import records
+
+        def value(v):  # a missing value is None (JSON null); JSON has no infinity either
             return None if isinstance(v, float) and not math.isfinite(v) else v
 
-        for row in df.to_dict(orient="records"):
-            clean = {k: value(v) for k, v in row.items()}
+        for row in records(df):
+            clean = {k: value(v) for k, v in zip(df.columns, row, strict=True)}
             print(json.dumps(clean, default=str, allow_nan=False))
     elif df.empty:
         print("No runs yet.")

@@ -16,7 +16,6 @@ Sources, in order:
 from __future__ import annotations
 
 import gzip
-import os
 import socket
 import threading
 import time
@@ -24,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
+
+from cnnviz.config import setting
 
 ENV_DIR = "CNNVIZ_DATA"
 ENV_SYSTEM_DIR = "CNNVIZ_SYSTEM_DATA"
@@ -154,7 +155,7 @@ def _network_allows(host: str = "ossci-datasets.s3.amazonaws.com", timeout: floa
 
 def _try_download(tried: list[str]) -> Path | None:
     global _download_failed_at
-    if os.environ.get(ENV_DOWNLOAD, "1") == "0":
+    if not setting(ENV_DOWNLOAD):
         tried.append("download: turned off by CNNVIZ_DOWNLOAD=0")
         return None
     if time.monotonic() - _download_failed_at < 600:
@@ -181,9 +182,9 @@ def _try_download(tried: list[str]) -> Path | None:
 def candidate_folders() -> list[tuple[str, Path]]:
     """The local folders searched, in order, with what each one is."""
     found = []
-    if os.environ.get(ENV_DIR):
-        found.append((f"${ENV_DIR}", Path(os.environ[ENV_DIR]).expanduser()))
-    found.append(("Debian package", Path(os.environ.get(ENV_SYSTEM_DIR, DEBIAN_DIR))))
+    if folder := setting(ENV_DIR):
+        found.append((f"${ENV_DIR}", Path(folder)))
+    found.append(("Debian package", Path(setting(ENV_SYSTEM_DIR) or DEBIAN_DIR)))
     return found
 
 

@@ -17,7 +17,6 @@ CLI, a test) decides what to do with them.
 from __future__ import annotations
 
 import functools
-import os
 import threading
 import time
 from collections.abc import Iterator
@@ -202,7 +201,9 @@ def train(
 def cuda_graphs_enabled() -> bool:
     """CUDA graphs are opt-in (``CNNVIZ_CUDA_GRAPHS=1``) until ``benchmarks/device_check.sh``
     has passed on a real GPU; benchmarks compare both."""
-    return os.environ.get(ENV_CUDA_GRAPHS, "0") == "1"
+    from cnnviz.config import setting
+
+    return bool(setting(ENV_CUDA_GRAPHS))
 
 
 class _Step:

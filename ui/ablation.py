@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from cnnviz import ablation as A
+from cnnviz import frames as F
 from cnnviz.device import cuda_available
 from cnnviz.models import PRESETS
 from cnnviz.plots import ablation as P
@@ -227,11 +228,11 @@ def _store_ui(mgr: RunManager) -> None:
         return
     status = TEXT["status_plain"]
     names = {
-        r.run_id: TEXT["store_label"].format(name=r.name, status=status.get(r.status, r.status),
-                                             created=r.created, run_id=r.run_id)
-        for r in runs.itertuples()
+        r.run_id: TEXT["store_label"].format(name=r.name, created=r.created, run_id=r.run_id,
+                                             status=status.get(r.status, r.status or ""))
+        for r in F.records(runs)  # plain values: a missing text is None, never NaN
     }  # fmt: skip
-    groups = [g for g in dict.fromkeys(runs["group"].dropna()) if g]
+    groups = [g for g in dict.fromkeys(F.column(runs, "group")) if g]
     if groups:
         st.selectbox(
             TEXT["store_group"],

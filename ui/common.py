@@ -6,7 +6,6 @@ import contextlib
 import gc
 import importlib
 import logging
-import os
 import sys
 import threading
 import time
@@ -78,7 +77,9 @@ def freeze_heap() -> None:
     torch._dynamo, another ~135k objects). It collects first, so no garbage is frozen.
     ``CNNVIZ_GC_FREEZE=0`` turns it off.
     """
-    if os.environ.get("CNNVIZ_GC_FREEZE", "1") == "0":
+    from cnnviz.config import setting
+
+    if not setting("CNNVIZ_GC_FREEZE"):
         return
     state = _frozen_at()
     if len(sys.modules) == state["modules"]:

@@ -18,6 +18,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import pandas as pd
 import streamlit as st
 
+from cnnviz import frames as F
 from cnnviz import images
 from cnnviz import insight as I
 from cnnviz.plots import insight as P
@@ -82,9 +83,9 @@ def _eval_key(mgr: RunManager, run: I.LoadedRun, n: int) -> tuple:
 
 
 def _label(row) -> str:
-    acc = row.final_val_acc
-    acc = "" if acc is None or acc != acc else TEXT["label_acc"].format(acc=acc)  # None, NaN
-    status = TEXT["status_plain"].get(row.status, row.status)
+    acc = row.final_val_acc  # a plain row (cnnviz.frames.records): None when missing
+    acc = "" if acc is None else TEXT["label_acc"].format(acc=acc)
+    status = TEXT["status_plain"].get(row.status, row.status or "")
     return TEXT["label"].format(name=row.name, status=status, acc=acc, created=row.created,
                                 run_id=row.run_id)  # fmt: skip
 
@@ -103,9 +104,9 @@ def _default_run(df, key: str, avoid: str | None = None) -> None:
     usable = df[(df["epochs_done"] > 0) & ~df["status"].isin(LIVE) & (df["run_id"] != avoid)]
     wanted = [st.query_params.get("run"), state.TRAIN_RUN_ID.get()] if avoid is None else []
     if avoid is not None:
-        group = df.loc[df["run_id"] == avoid, "group"]
-        if len(group) and group.iloc[0]:
-            wanted += list(usable.loc[usable["group"] == group.iloc[0], "run_id"])
+        group = next((r.group for r in F.records(df) if r.run_id == avoid), None)
+        if group:  # None (never NaN) for a run without a group
+            wanted += list(usable.loc[usable["group"] == group, "run_id"])
     wanted += list(usable["run_id"]) + [i for i in ids if i != avoid]
     ss[key] = next(i for i in wanted if i in ids)
 
@@ -149,7 +150,7 @@ def pick_runs_ui(mgr: RunManager) -> list[I.LoadedRun]:
     if df.empty:
         st.info(TEXT["no_runs"], icon=":material/monitoring:")
         return []
-    labels = {r.run_id: _label(r) for r in df.itertuples()}
+    labels = {r.run_id: _label(r) for r in F.records(df)}
     _default_run(df, "insight_run")
     run_id = st.selectbox(TEXT["run"], list(labels), format_func=labels.get, key="insight_run")
     st.query_params["run"] = run_id

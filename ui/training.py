@@ -12,6 +12,7 @@ import streamlit as st
 
 from cnnviz import classroom as C
 from cnnviz import data as cdata
+from cnnviz import frames as F
 from cnnviz.device import pick_device
 from cnnviz.estimates import sizes
 from cnnviz.models import PRESETS
@@ -197,7 +198,7 @@ def current_run_id(mgr: RunManager) -> str | None:
         mine = df[df["user"] == user.id]
         live = mine[mine["status"].isin(LIVE)]
         pick = live if len(live) else mine
-        run_id = str(pick["run_id"].iloc[0]) if len(pick) else None
+        run_id = F.records(pick)[0].run_id if len(pick) else None
         state.TRAIN_RUN_ID.set(run_id)
     if run_id:
         # Always written: st.navigation may have dropped it from the browser's URL while the
@@ -378,6 +379,7 @@ def runs_table_ui(mgr: RunManager, run_id: str | None) -> None:
             else names[c] for c in cols
         },
     )  # fmt: skip
+    rows = F.records(df)  # plain values: an ownerless run's user is None, never NaN
     # Labels must not change while a run lives: the widget keeps its value as the label.
     labels = {r.run_id: f"{r.name} · {r.created} · {r.run_id}" for r in df.itertuples()}
     ids = list(labels)

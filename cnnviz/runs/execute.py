@@ -43,9 +43,11 @@ def torch_threads(threads: int | None = None) -> None:
     """Set torch's CPU threads for training: ``threads``, else ``$CNNVIZ_THREADS``."""
     import torch
 
-    value = threads if threads is not None else os.environ.get(ENV_THREADS, "")
-    if str(value).isdigit() and int(value) > 0:
-        torch.set_num_threads(int(value))
+    from cnnviz.config import setting
+
+    value = threads if threads is not None else setting(ENV_THREADS)
+    if isinstance(value, int) and value > 0:
+        torch.set_num_threads(value)
 
 
 def run_events(config: RunConfig, stop_event: threading.Event, data=None) -> Iterator[dict]:

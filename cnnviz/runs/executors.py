@@ -28,7 +28,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Protocol
 
-from cnnviz.config import RunConfig
+from cnnviz.config import RunConfig, setting
 from cnnviz.runs.execute import execute
 from cnnviz.runs.store import RunStore
 
@@ -87,9 +87,8 @@ def default_threads(slots: int) -> int:
 
     Measured on the 2-core dev machine with the web server busy: LeNet trained at ~2,500–3,000
     examples/s on one thread and ~650–1,500 on two, which fought the server for the cores."""
-    raw = os.environ.get("CNNVIZ_THREADS", "")
-    if raw.isdigit() and int(raw) > 0:
-        return int(raw)
+    if threads := setting("CNNVIZ_THREADS"):
+        return threads
     return max(1, ((os.cpu_count() or 2) - 1) // max(1, slots))
 
 

@@ -9,7 +9,6 @@ reason. Everything a page shows is read from the store, so any process can show 
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 import uuid
@@ -17,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from cnnviz.classroom import Limits, User, check_submit, runs_to_trim
-from cnnviz.config import RunConfig
+from cnnviz.config import RunConfig, check_environment, setting
 from cnnviz.runs import queue as Q
 from cnnviz.runs.execute import execute
 from cnnviz.runs.executors import Ended, Executor, ProcessExecutor, ThreadExecutor
@@ -272,17 +271,13 @@ def make_executor(store: RunStore) -> Executor:
     processes), ``thread``, or ``ray`` (``$CNNVIZ_RAY_ADDRESS``, else a local Ray started on
     demand). ``$CNNVIZ_WORKERS`` runs train at once (default 1: on a CPU, parallel runs only
     share the same cores)."""
-    kind = (os.environ.get(ENV_EXECUTOR) or "process").strip().lower()
-    raw = os.environ.get(ENV_WORKERS, "")
-    workers = int(raw) if raw.isdigit() and int(raw) > 0 else None
+    kind, workers = setting(ENV_EXECUTOR), setting(ENV_WORKERS)
     if kind == "thread":
         return ThreadExecutor(store, workers or 1)
     if kind == "ray":
         from cnnviz.runs.ray_executor import RayExecutor
 
         return RayExecutor(store, slots=workers)
-    if kind != "process":
-        log.warning("%s=%r is not process, thread or ray: using process", ENV_EXECUTOR, kind)
     return ProcessExecutor(store.root, workers or 1)
 
 
@@ -293,6 +288,7 @@ _managers_lock = threading.Lock()
 def get_manager() -> RunManager:
     """The process-wide manager over ``RunStore(default_home())`` (one per store folder), on
     the executor ``$CNNVIZ_EXECUTOR`` names (see :func:`make_executor`)."""
+    check_environment()  # each refused setting and unknown CNNVIZ_ name: one log line
     home = default_home().resolve()
     with _managers_lock:
         if home not in _managers:

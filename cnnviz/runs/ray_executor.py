@@ -22,7 +22,7 @@ import os
 import threading
 from pathlib import Path
 
-from cnnviz.config import RunConfig
+from cnnviz.config import RunConfig, setting
 from cnnviz.runs.execute import (
     StoreWriter,
     beat_loop,
@@ -99,12 +99,12 @@ class RayExecutor(_Books):
         self.store = store
         self.slots = max(1, int(slots)) if slots else 1
         self._want_slots = slots
-        self.address = address if address is not None else os.environ.get(ENV_ADDRESS) or None
+        self.address = address if address is not None else setting(ENV_ADDRESS)
         self.threads = threads or max(1, int(cpus_per_run))  # a run uses the CPUs it asked for
         self.cpus_per_run = cpus_per_run
         self.gpus_per_run = gpus_per_run
-        if gpus_per_run is None and (raw := os.environ.get(ENV_GPUS)):
-            self.gpus_per_run = float(raw)
+        if gpus_per_run is None:
+            self.gpus_per_run = setting(ENV_GPUS)
         self._init_books()  # run id → its actor
         self._idle: list = []  # actors ready for a run (scheduled, data read, warmed up)
         self._pending: dict = {}  # actors not placed or not warm yet → their readiness ref

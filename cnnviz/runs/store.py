@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import torch
 
-from cnnviz.config import RunConfig
+from cnnviz.config import RunConfig, setting
 from cnnviz.runfile import (
     ANALYSIS_KEY,
     EPOCHS_KEY,
@@ -82,7 +82,7 @@ class RunDamagedError(StoreError):
 
 def default_home() -> Path:
     """``$CNNVIZ_HOME``, else ``~/.local/share/cnnviz`` (outside the source tree)."""
-    env = os.environ.get(ENV_HOME)
+    env = setting(ENV_HOME)
     if env:
         return Path(env).expanduser()
     return Path.home() / ".local" / "share" / "cnnviz"

@@ -1,0 +1,57 @@
+"""Rows of a DataFrame as plain Python, with every missing value as ``None``.
+
+pandas 3 stores text columns with a string dtype: the ``None`` of an ownerless run's ``user``
+comes back as ``float('nan')``, which ``value is None`` misses (and ``nan[:4]`` raises). Numbers
+come back as NumPy scalars, and a missing number as NaN. Code that reads single values out of a
+listing (``RunStore.list_runs()``) goes through :func:`plain` or :func:`records`, so a missing
+value is always ``None`` and a present one always a Python ``str``, ``int``, ``float`` or ``bool``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import namedtuple
+from typing import Any
+
+import numpy as np
+
+
+def missing(value: Any) -> bool:
+    """Whether a cell holds no value: None, NaN (float or NumPy), ``pd.NA``, ``pd.NaT``."""
+    if value is None:
+        return True
+    if isinstance(value, float | np.floating):
+        return math.isnan(value)
+    try:
+        import pandas as pd
+
+        return value is pd.NA or value is pd.NaT
+    except ImportError:  # pragma: no cover - pandas is a dependency
+        return False
+
+
+def plain(value: Any) -> Any:
+    """One cell as plain Python: a missing value → None, a NumPy scalar → its Python value."""
+    if missing(value):
+        return None
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def text(value: Any) -> str | None:
+    """A text cell: None when missing, else ``str``."""
+    value = plain(value)
+    return None if value is None else str(value)
+
+
+def records(df) -> list:
+    """The frame's rows as named tuples of plain values (``row.user`` is None, never NaN).
+    Columns that are not identifiers are renamed positionally (``_3``), as ``namedtuple`` does."""
+    Row = namedtuple("Row", [str(c) for c in df.columns], rename=True)  # noqa: PYI024
+    return [Row(*(plain(v) for v in values)) for values in df.itertuples(index=False, name=None)]
+
+
+def column(df, name: str) -> list:
+    """One column as a list of plain values (missing → None)."""
+    return [plain(v) for v in df[name].tolist()]

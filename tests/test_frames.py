@@ -1,0 +1,142 @@
+"""Reading single values out of DataFrames: a missing value is always None, never NaN.
+
+pandas 3 turns the ``None`` of a text column into NaN, which ``value is None`` misses; every
+read of a listing goes through ``cnnviz.frames``. Tested as a class: every column of the runs
+listing × every way a value can be missing, then a store where every optional column is empty
+in some row read by every reader (the pages, the command line).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sqlite3
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cnnviz import frames as F
+from cnnviz.runs import RunStore
+from conftest import tiny_config
+
+pytestmark = pytest.mark.unit
+
+MISSING = [None, float("nan"), np.nan, np.float32("nan"), np.float64("nan"), pd.NA, pd.NaT]
+PRESENT = [
+    ("abc", "abc"), ("", ""), (0, 0), (np.int64(7), 7), (np.float32(0.5), 0.5),
+    (np.float64(1.25), 1.25), (np.bool_(True), True), (False, False), (0.0, 0.0),
+]  # fmt: skip
+EPOCH = {"epoch": 1, "train_loss": 1.0, "train_acc": 0.5, "val_loss": 1.0, "val_acc": 0.5,
+         "examples_per_s": 100.0, "seconds": 1.0}  # fmt: skip
+# The runs listing's columns with the type a present value has.
+LISTING = {
+    "run_id": str, "name": str, "group": str, "status": str, "family": str, "preset": str,
+    "epochs_done": int, "num_epochs": int, "best_val_acc": float, "final_val_acc": float,
+    "seconds": float, "created": str, "device": str, "error": str, "examples_per_s": float,
+    "user": str, "pinned": bool, "size_mb": float,
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("value", MISSING, ids=repr)
+def test_every_missing_value_is_none(value):
+    assert F.missing(value)
+    assert F.plain(value) is None
+    assert F.text(value) is None
+
+
+@pytest.mark.parametrize(("value", "want"), PRESENT, ids=repr)
+def test_a_present_value_is_plain_python(value, want):
+    assert not F.missing(value)
+    got = F.plain(value)
+    assert got == want and type(got) is type(want)
+
+
+def _listing_row(**over) -> list:
+    row = {
+        "run_id": "r0", "name": "n", "group": "g", "status": "finished", "family": "lenet",
+        "preset": "LeNet", "epochs_done": 1, "num_epochs": 2, "best_val_acc": 0.5,
+        "final_val_acc": 0.4, "seconds": 1.0, "created": "2026-01-01 10:00", "device": "cpu",
+        "error": "e", "examples_per_s": 10.0, "user": "u" * 16, "pinned": False, "size_mb": 0.1,
+    }  # fmt: skip
+    return [over.get(c, row[c]) for c in LISTING]
+
+
+@pytest.mark.parametrize("col", [c for c in LISTING if c not in ("run_id", "pinned")])
+@pytest.mark.parametrize("value", MISSING, ids=repr)
+def test_a_listing_with_a_missing_value_in_any_column(col, value):
+    """One row complete, one with ``col`` missing, as pandas 3 stores them: the row reads as
+    None in that column, and every other value (both rows) as its plain Python type."""
+    df = pd.DataFrame(
+        [_listing_row(), _listing_row(run_id="r1", **{col: value})], columns=list(LISTING)
+    )
+    full, holed = F.records(df)
+    assert getattr(holed, col) is None
+    assert F.column(df, col)[1] is None
+    for row in (full, holed):
+        for c, kind in LISTING.items():
+            v = getattr(row, c)
+            if v is None:
+                assert row is holed and c == col
+            elif kind is int and c == col:  # a hole makes pandas store the counts as floats
+                assert isinstance(v, int | float) and float(v).is_integer()
+            else:
+                assert type(v) is kind, (c, v)
+
+
+def test_column_names_that_are_not_identifiers_are_kept_in_order():
+    df = pd.DataFrame([[1, None, "x"]], columns=["a b", "class", "c"])
+    (row,) = F.records(df)
+    assert tuple(row) == (1, None, "x")
+
+
+def _store_with_holes() -> tuple[RunStore, dict[str, str]]:
+    """A store as a teacher prepares a class: a CLI run (no owner, no group, no preset), an
+    imported-like run without a device, two students' runs (one pinned, one failed), and a
+    queued run with no epochs."""
+    store = RunStore()
+    ids = {}
+    ids["cli"] = store.create(tiny_config(), name="cli run", status="finished")
+    store.add_epoch(ids["cli"], EPOCH)
+    ids["ann"] = store.create(tiny_config(), name="ann", group="g", preset="LeNet",
+                              status="finished", user="a" * 16)  # fmt: skip
+    ids["bob"] = store.create(tiny_config(), name="bob", status="failed", user="b" * 16)
+    store.set_pinned(ids["bob"], True)
+    ids["queued"] = store.create(tiny_config(), name="waiting", user="a" * 16)
+    _raw(store, "UPDATE runs SET grp=NULL, preset=NULL, device=NULL, error=NULL WHERE run_id=?",
+         ids["cli"])  # fmt: skip
+    return store, ids
+
+
+def _raw(store: RunStore, sql: str, *args) -> None:
+    """Write what the store's own API never writes (NULLs where a value is optional)."""
+    db = sqlite3.connect(store.path, timeout=30)
+    try:
+        db.execute(sql, args)
+        db.commit()
+    finally:
+        db.close()
+
+
+def test_the_listing_of_a_mixed_store_reads_as_plain_values():
+    store, ids = _store_with_holes()
+    rows = {r.run_id: r for r in F.records(store.list_runs())}
+    assert set(rows) == set(ids.values())
+    cli = rows[ids["cli"]]
+    assert cli.user is None and cli.group is None and cli.preset is None and cli.device is None
+    assert rows[ids["queued"]].final_val_acc is None and rows[ids["queued"]].best_val_acc is None
+    assert rows[ids["ann"]].user == "a" * 16 and rows[ids["bob"]].pinned is True
+
+
+def test_the_command_lines_json_listing_has_null_for_missing_values(capsys):
+    from cnnviz.cli import main
+
+    _, ids = _store_with_holes()
+    assert main(["runs", "--json"]) == 0
+    rows = {r["run_id"]: r for r in map(json.loads, capsys.readouterr().out.splitlines())}
+    cli = rows[ids["cli"]]
+    assert cli["user"] is None and cli["group"] is None and cli["device"] is None
+    assert rows[ids["queued"]]["final_val_acc"] is None
+    assert all(
+        not isinstance(v, float) or math.isfinite(v) for r in rows.values() for v in r.values()
+    )

@@ -1,0 +1,48 @@
+"""Every page that lists runs, for every kind of visitor, over a store as a teacher prepares a
+class: a CLI run with no owner (and no group, preset or device) beside students' runs. pandas 3
+reads the ownerless run's user as NaN; no page may trip on it."""
+
+from __future__ import annotations
+
+import pytest
+
+from cnnviz.classroom import TEACHER, User
+from conftest import app_test, assert_clean
+from test_frames import _store_with_holes
+
+pytestmark = pytest.mark.apptest
+
+ANN, NEWCOMER, TEACHER_USER = User("a" * 16), User("n" * 16), User("t" * 16, TEACHER)
+VISITORS = {"owner": ANN, "newcomer": NEWCOMER, "teacher": TEACHER_USER}
+PAGES = ["training.py", "insight.py", "ablation.py", "builder.py"]
+
+
+@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("who", list(VISITORS))
+def test_a_mixed_store_renders_for_every_visitor(page, who):
+    _, ids = _store_with_holes()
+    at = app_test(page)
+    at.session_state["cnnviz_user"] = VISITORS[who]
+    at.run()
+    assert_clean(at)
+    if page == "training.py":
+        (table,) = [d.value for d in at.dataframe]
+        owners = dict(zip(table["run_id"], table["owner"], strict=True))
+        assert owners[ids["cli"]] == "the class"  # the ownerless run, for everyone
+        if who == "owner":
+            assert owners[ids["ann"]] == "you"
+        if who != "teacher":
+            assert ids["bob"] in owners  # pinned for the class
+        else:
+            assert set(owners) == set(ids.values())
+
+
+@pytest.mark.parametrize("who", list(VISITORS))
+def test_the_lab_lists_the_ownerless_run_and_the_insight_page_offers_it(who):
+    _, ids = _store_with_holes()
+    at = app_test("insight.py")
+    at.session_state["cnnviz_user"] = VISITORS[who]
+    at.query_params["run"] = ids["cli"]
+    at.run()
+    assert_clean(at)
+    assert at.selectbox(key="insight_run").value == ids["cli"]
