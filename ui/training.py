@@ -359,11 +359,12 @@ def runs_table_ui(mgr: RunManager, run_id: str | None) -> None:
     df = visible_runs(mgr, user)
     if df.empty:
         return
+    rows = F.records(df)  # plain values: an ownerless run's user is None, never NaN
     df = df.assign(owner=[
-        TEXT["owner_you"] if u == user.id else TEXT["owner_class"] if u is None
-        else TEXT["student"].format(uid=u[:4]) + (TEXT["pinned_suffix"] if p else "")
-        for u, p in zip(df["user"], df["pinned"], strict=True)
-    ], status=df["status"].map(lambda v: TEXT["status_plain"].get(v, v)))  # fmt: skip
+        TEXT["owner_you"] if r.user == user.id else TEXT["owner_class"] if r.user is None
+        else TEXT["student"].format(uid=r.user[:4]) + (TEXT["pinned_suffix"] if r.pinned else "")
+        for r in rows
+    ], status=[TEXT["status_plain"].get(r.status, r.status or "") for r in rows])  # fmt: skip
     cols = ["name", "owner", "status", "epochs_done", "num_epochs", "final_val_acc",
             "best_val_acc", "examples_per_s", "seconds", "size_mb", "device", "created",
             "run_id"]  # fmt: skip
@@ -379,9 +380,8 @@ def runs_table_ui(mgr: RunManager, run_id: str | None) -> None:
             else names[c] for c in cols
         },
     )  # fmt: skip
-    rows = F.records(df)  # plain values: an ownerless run's user is None, never NaN
     # Labels must not change while a run lives: the widget keeps its value as the label.
-    labels = {r.run_id: f"{r.name} · {r.created} · {r.run_id}" for r in df.itertuples()}
+    labels = {r.run_id: f"{r.name} · {r.created} · {r.run_id}" for r in rows}
     ids = list(labels)
     key = show_key(run_id if run_id in labels else None)
     st.selectbox(
