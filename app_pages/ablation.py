@@ -16,6 +16,7 @@ from ui.ablation import (
     controls_ui,
     learned_ui,
     restore_from_url,
+    shown_runs,
 )
 from ui.common import md_escape
 from ui.runs import manager_or_message
@@ -31,10 +32,10 @@ if mgr is not None:
     else:
         with st.container(border=True):
             controls_ui(mgr)
+    run_ids = shown_runs(mgr)  # only those this user may see
     if missing := state.ABL_MISSING.pop():
         ids = md_escape(", ".join(missing))  # from the address: anyone's text
         st.warning(TEXT["missing"].format(ids=ids), icon=":material/link_off:")
-    run_ids = state.ABL_RUN_IDS.get()
     if run_ids:
         comparison_ui(mgr, run_ids)
         confusion_ui(mgr, run_ids)

@@ -66,6 +66,7 @@ with left:
         format_func=lambda r, untrained=TEXT["untrained"]: untrained if r is None else runs[r],
         key="builder_weights",
     )
+    run_id = run_id if run_id in runs else None  # only a run this user may see (never a sent id)
     if not runs:
         st.caption(TEXT["no_runs"])
     try:

@@ -95,6 +95,9 @@ class User:
         return "teacher" if self.is_teacher else f"student {self.id[:4]}"
 
 
+OPERATOR = User("operator", TEACHER)  # whoever runs the command line on the server itself
+
+
 # -- identity ------------------------------------------------------------------------------
 
 

@@ -13,6 +13,8 @@ import argparse
 import json
 import sys
 
+from cnnviz.classroom import OPERATOR
+
 TRAIN_HELP = "Train a preset on Fashion-MNIST (d2l defaults: SGD, batch 128, 10 epochs)."
 
 
@@ -107,10 +109,10 @@ def cmd_train(args) -> int:
 
 
 def cmd_runs(args) -> int:
-    from cnnviz.runs import RunStore, StoreError
+    from cnnviz.runs import StoreError
 
     try:
-        df = RunStore().list_runs()
+        df = _service().list_runs(OPERATOR)
     except StoreError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -138,13 +140,23 @@ def _one_line(text: object) -> str:
     return " ".join(str(text).split())
 
 
+def _service(store=None):
+    """The store through the run service, acting as this machine's operator (the teacher's
+    rights: every run; imports belong to the class)."""
+    from cnnviz.runs import RunStore
+    from cnnviz.runs.service import RunService
+
+    return RunService(None, store=store if store is not None else RunStore())
+
+
 def _import_one(store, name: str) -> str:
     """Import one file; returns the line that reports it. Raises whatever went wrong."""
     from pathlib import Path
 
     path = Path(name)
-    run_id, added = store.import_run(path.read_bytes(), path.name)
-    rec = store.get(run_id)
+    svc = _service(store)
+    run_id, added = svc.import_run(OPERATOR, path.read_bytes(), path.name)
+    rec = svc.get(OPERATOR, run_id)
     verb = "imported" if added else "already in the store:"
     return (f"{verb} run {run_id} ({_one_line(rec.name)}, {rec.epochs_done}/"
             f"{rec.config.num_epochs} epochs, {rec.status})")  # fmt: skip

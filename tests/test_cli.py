@@ -99,10 +99,10 @@ def test_import_reports_any_failure_of_one_file_and_imports_the_next(
     _, run_id, data = trained_run
     real = RunStore.import_run
 
-    def flaky(self, content, name="upload"):
+    def flaky(self, content, name="upload", *args, **kwargs):
         if name.startswith("boom"):
             raise RuntimeError("the disk\nis on fire")
-        return real(self, content, name)
+        return real(self, content, name, *args, **kwargs)
 
     monkeypatch.setattr(RunStore, "import_run", flaky)
     for name in ("boom.safetensors", "good.safetensors"):

@@ -86,8 +86,17 @@ def test_with_shared_links_off_another_students_run_stays_hidden():
     assert bobs in set(at.dataframe[0].value["run_id"])
 
 
-def test_the_teacher_may_stop_pin_and_delete_any_run():
+def as_teacher(monkeypatch, store) -> None:
+    """TEACHER_USER unlocked the role with the server's secret (the store keeps it)."""
+    from cnnviz.classroom import secret_fingerprint
+
+    monkeypatch.setenv("CNNVIZ_TEACHER_SECRET", "open sesame")
+    store.set_user_role(TEACHER_USER.id, TEACHER, secret_fingerprint("open sesame"))
+
+
+def test_the_teacher_may_stop_pin_and_delete_any_run(monkeypatch):
     mgr = get_manager()
+    as_teacher(monkeypatch, mgr.store)
     anns = running(mgr, ANN)
     at = page_as(TEACHER_USER, anns)
     assert_clean(at)

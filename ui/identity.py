@@ -17,8 +17,9 @@ import streamlit as st
 
 from cnnviz import classroom as C
 from cnnviz.runs import RunStore, StoreError, default_home
+from cnnviz.runs.service import RunAccessError, RunService
 from ui import state
-from ui.i18n import texts
+from ui.i18n import message, texts
 
 log = logging.getLogger("cnnviz")
 COOKIE_MAX_AGE_S = 365 * 86_400
@@ -103,6 +104,15 @@ def _unlock() -> None:
     state.TEACHER_MESSAGE.set(None)
 
 
+def still_teacher(user: C.User) -> bool:
+    """Whether the store still gives ``user`` the teacher role (read again before every
+    privileged action: a Lock in another browser holds at once)."""
+    got = store_and_key()
+    if got is None:
+        return False
+    return got[0].user_role(user.id, _fingerprint()) == C.TEACHER
+
+
 def _lock() -> None:
     user = current_user()
     if (got := store_and_key()) is not None:
@@ -110,13 +120,17 @@ def _lock() -> None:
     state.USER.set(C.User(user.id, C.STUDENT))
 
 
-def share_links(store: RunStore) -> bool:
-    """Whether students may open other students' runs by link (the teacher's switch)."""
-    return store.setting("share_links", "1") == "1"
+def _class_settings(store: RunStore) -> RunService:
+    return RunService(None, role_check=still_teacher, store=store)
 
 
 def _set_share(store: RunStore) -> None:
-    store.set_setting("share_links", "1" if st.session_state["teacher_share_links"] else "0")
+    on = bool(st.session_state["teacher_share_links"])
+    try:
+        _class_settings(store).set_share_links(current_user(), on)
+    except RunAccessError as exc:  # locked in another browser meanwhile
+        state.USER.set(C.User(current_user().id, C.STUDENT))
+        state.TEACHER_MESSAGE.set(message(exc))
 
 
 def teacher_ui() -> None:
@@ -127,7 +141,7 @@ def teacher_ui() -> None:
             st.caption(TEXT["teacher_mode"])
             if (got := store_and_key()) is not None:
                 store = got[0]
-                st.session_state["teacher_share_links"] = share_links(store)
+                st.session_state["teacher_share_links"] = _class_settings(store).share_links()
                 st.toggle(
                     TEXT["share_links"], key="teacher_share_links",
                     on_change=_set_share, args=(store,),

@@ -24,12 +24,14 @@ from cnnviz import insight as I
 from cnnviz.plots import insight as P
 from cnnviz.plots.ablation import png_config
 from cnnviz.plots.base import PALETTE
-from cnnviz.runs import LIVE, RunManager
+from cnnviz.run_times import evaluation_estimate
+from cnnviz.runs import LIVE, RunManager, StoreError
+from cnnviz.runs.service import RunAccessError
 from ui import state
 from ui.common import class_names, duration, font_size, md_escape
 from ui.i18n import labels, message, texts
 from ui.identity import current_user
-from ui.runs import evaluation_estimate, may_view, visible_runs
+from ui.runs import service
 
 TEXT = texts("insight")
 SOURCES = ("Test image", "Draw", "Upload")  # option values (shown in the page's language)
@@ -114,8 +116,13 @@ def _default_run(df, key: str, avoid: str | None = None) -> None:
 def _load(mgr: RunManager, run_id: str) -> I.LoadedRun | None:
     """The run's network, or None after saying why not (and, for a live run, polling until it
     ends)."""
+    svc, user = service(mgr), current_user()
     try:
+        rec = svc.get(user, run_id)  # the id comes from the browser: checked
         run = I.load_run(mgr.store, run_id)
+    except (RunAccessError, StoreError) as exc:
+        st.warning(md_escape(message(exc)), icon=":material/lock:")
+        return None
     except I.InsightError as exc:
         live = mgr.status(run_id) in LIVE
         (st.info if live else st.warning)(md_escape(message(exc)), icon=":material/info:")
@@ -129,7 +136,6 @@ def _load(mgr: RunManager, run_id: str) -> I.LoadedRun | None:
 
             wait()
         return None
-    rec = mgr.store.get(run_id)
     if rec.status == "failed":
         st.warning(TEXT["failed_note"].format(e=rec.epochs_done, error=md_escape(rec.error)))
     elif rec.status == "stopped" and rec.epochs_done < rec.config.num_epochs:
@@ -140,13 +146,11 @@ def _load(mgr: RunManager, run_id: str) -> I.LoadedRun | None:
 def pick_runs_ui(mgr: RunManager) -> list[I.LoadedRun]:
     """The run (and optionally a second one) to question, with their networks loaded; [] after
     a message when there is none that can answer."""
-    user = current_user()
-    df = visible_runs(mgr, user)  # a student sees their own runs and the class's
+    svc, user = service(mgr), current_user()
+    df = svc.list_runs(user)  # a student sees their own runs and the class's
     linked = st.query_params.get("run")  # a run shared by link, when the teacher allows it
-    if linked and linked not in set(df["run_id"]) and mgr.store.exists(linked):
-        if may_view(mgr, user, linked):
-            all_runs = mgr.store.list_runs()
-            df = pd.concat([df, all_runs[all_runs["run_id"] == linked]])
+    if linked and linked not in set(df["run_id"]) and svc.may_view(user, linked):
+        df = pd.concat([df, svc.listed(user, linked)])
     if df.empty:
         st.info(TEXT["no_runs"], icon=":material/monitoring:")
         return []
@@ -356,17 +360,31 @@ def _estimate(mgr: RunManager, run: I.LoadedRun, n: int) -> float:
     return evaluation_estimate(mgr, run.spec, n)
 
 
-def _stored(mgr: RunManager, run: I.LoadedRun, n: int) -> I.Evaluation | None:
-    """The run's stored evaluation if it describes these weights on these ``n`` images."""
-    stored = mgr.store.load_analysis(run.run_id)
-    if not stored or stored.get("num_images") != n:
-        return None
-    if stored.get("epochs_done", run.epochs_done) != run.epochs_done:
-        return None  # older weights (an interrupted run trained on)
+def _checked(mgr: RunManager, run: I.LoadedRun) -> tuple[I.Evaluation | None, int, str | None]:
+    """(the run's stored evaluation, checked in full, or None; the epochs it describes; why
+    it was not usable when it was damaged, else None)."""
+    stored = service(mgr).analysis(current_user(), run.run_id)
+    if stored is None:
+        return None, run.epochs_done, None
     try:
-        return I.Evaluation.from_stored(stored)
-    except I.InsightError:
-        return None  # damaged: computed again
+        ev = I.Evaluation.from_stored(stored, run.spec.num_classes)
+    except I.InsightError as exc:
+        return None, run.epochs_done, message(exc)
+    return ev, stored.get("epochs_done", run.epochs_done), None  # checked: a whole number
+
+
+def _stored(mgr: RunManager, run: I.LoadedRun, n: int, name: str) -> I.Evaluation | None:
+    """The run's stored evaluation if it describes these weights on these ``n`` images. A
+    damaged one is said, not used, and computed again (then replaced)."""
+    ev, epochs, damage = _checked(mgr, run)
+    if damage is not None:
+        st.warning(TEXT["eval_damaged"].format(name=md_escape(name), error=md_escape(damage)),
+                   icon=":material/report:")  # fmt: skip
+    if ev is None or ev.num_images != n:
+        return None
+    if epochs != run.epochs_done:
+        return None  # older weights (an interrupted run trained on)
+    return ev
 
 
 def _start(mgr: RunManager, data, run: I.LoadedRun) -> None:
@@ -404,7 +422,9 @@ def evaluation_ui(mgr: RunManager, data, runs: list[I.LoadedRun]) -> list[I.Eval
     pending = False
     for name, r in zip(names(runs), runs, strict=True):
         n = _val_count(r, data)
-        if (stored := _stored(mgr, r, n)) is not None:  # the worker kept it when the run ended
+        if (
+            stored := _stored(mgr, r, n, name)
+        ) is not None:  # the worker kept it when the run ended
             results.append(stored)
             continue
         key = _eval_key(mgr, r, n)
@@ -432,8 +452,9 @@ def evaluation_ui(mgr: RunManager, data, runs: list[I.LoadedRun]) -> list[I.Eval
             results.append(None)
         else:
             ev = fut.result()
-            if mgr.store.load_analysis(r.run_id) is None:  # computed once, kept for next time
-                mgr.store.save_analysis(r.run_id, {**ev.to_stored(), "epochs_done": r.epochs_done})
+            svc, user = service(mgr), current_user()
+            if _checked(mgr, r)[0] is None:  # computed once, kept (a damaged one replaced)
+                svc.save_analysis(user, r.run_id, {**ev.to_stored(), "epochs_done": r.epochs_done})
             results.append(ev)
     st.session_state["insight_eval_pending"] = pending
     st.fragment(_status_body, run_every=0.5 if pending else None)(mgr, data, runs)
@@ -448,7 +469,7 @@ def _matrices_ui(mgr: RunManager, runs, evs: list[I.Evaluation]) -> None:
     grid = st.columns(len(runs)) if len(runs) > 1 else st.columns([3, 2])
     for i, (name, r, ev) in enumerate(zip(shown, runs, evs, strict=True)):
         with grid[i]:
-            rows = mgr.store.metrics_rows(r.run_id)
+            rows = service(mgr).metrics_rows(current_user(), r.run_id)
             stored = rows[-1]["val_acc"] if rows else float("nan")
             text = TEXT["eval_caption"].format(name=md_escape(name), n=ev.num_images,
                                                acc=ev.accuracy, stored=stored)  # fmt: skip

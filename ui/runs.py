@@ -1,18 +1,17 @@
-"""Runs as the pages see them: the server's manager (or a message), which runs this user may
-see and control, and how long a run will take here."""
+"""Runs as the pages see them: the server's manager (or a message) and its run service, which
+decides what this user may see and do (the pages only render what it returns)."""
 
 from __future__ import annotations
 
 import logging
 import threading
 
-import pandas as pd
 import streamlit as st
 
-from cnnviz import classroom as C
 from cnnviz import data as cdata
 from cnnviz.runs import RunManager, StoreError, default_home, get_manager
-from ui.identity import share_links
+from cnnviz.runs.service import RunService
+from ui.identity import still_teacher, store_and_key
 
 log = logging.getLogger("cnnviz")
 
@@ -73,87 +72,14 @@ def manager_or_message() -> RunManager | None:
     return mgr
 
 
-def visible_runs(mgr: RunManager, user: C.User):
-    """The runs table as this user may see it: every run for the teacher; for a student their
-    own runs first, then those pinned for the class and the class's own (CLI, imports)."""
-    df = mgr.store.list_runs()
-    if user.is_teacher:
-        return df
-    mine = df[df["user"] == user.id]
-    shared = df[(df["user"] != user.id) & (df["pinned"] | df["user"].isna())]
-    return pd.concat([mine, shared])
+def service(mgr: RunManager) -> RunService:
+    """The runs through the classroom's rules (:mod:`cnnviz.runs.service`), with a teacher's
+    role re-read from the store before each privileged action."""
+    return RunService(mgr, role_check=still_teacher)
 
 
-def may_view(mgr: RunManager, user: C.User, run_id: str) -> bool:
-    owner, pinned = mgr.store.owner(run_id)
-    return C.can_view(user, owner, pinned, share_links(mgr.store))
-
-
-def may_control(mgr: RunManager, user: C.User, run_id: str) -> bool:
-    try:
-        return C.can_control(user, mgr.store.owner(run_id)[0])
-    except KeyError:
-        return False
-
-
-def _speeds(mgr: RunManager, device: str):
-    from cnnviz.estimates import SPEED_KEY, speeds_from
-    from cnnviz.runs import HOST
-
-    return speeds_from(mgr.store.setting(SPEED_KEY.format(host=HOST, device=device)), device)
-
-
-def run_estimate(mgr: RunManager, config):
-    """How long ``config`` will take here (an ``Estimate``): from earlier runs of the same
-    network on this machine, else from the workers' speed test, else built-in numbers."""
-    from cnnviz.device import pick_device
-    from cnnviz.estimates import estimate_run
-
-    device = pick_device(config.device)[0].type
-    return estimate_run(config, device, _speeds(mgr, device), mgr.store.history(config, device))
-
-
-def evaluation_estimate(mgr: RunManager, spec, n: int) -> float:
-    """Seconds to evaluate ``n`` test images with ``spec``'s network here, on the CPU (where
-    the page computes a missing confusion matrix)."""
-    from cnnviz.estimates import evaluation_seconds
-
-    return evaluation_seconds(spec, n, _speeds(mgr, "cpu"))
-
-
-def group_estimate(mgr: RunManager, configs):
-    """The same for an ablation group, its runs one after another."""
-    from cnnviz.ablation import estimate_group
-    from cnnviz.device import pick_device
-
-    device = pick_device(configs[0].device)[0].type
-    return estimate_group(
-        configs, device, _speeds(mgr, device), lambda c: mgr.store.history(c, device)
-    )
-
-
-def time_left(mgr: RunManager, rec):
-    """What is left of a live run (an ``Estimate``): measured by the run itself once it
-    trains; for a queued run, the wait for the runs ahead of it as well."""
-    from functools import reduce
-
-    from cnnviz.estimates import live_estimate
-
-    def left(r):
-        return live_estimate(
-            r.config, r.started, mgr.store.metrics_rows(r.run_id),
-            mgr.store.stored_progress(r.run_id), run_estimate(mgr, r.config),
-        )  # fmt: skip
-
-    if rec.status == "running":
-        return left(rec)
-    order = mgr.queue_positions()
-    ahead = [rid for rid, pos in order.items() if pos < order.get(rec.run_id, 0)]
-    running = mgr.store.live_runs(mgr.token)
-    parts = [left(mgr.store.get(rid)) for rid in running if mgr.status(rid) == "running"]
-    parts += [run_estimate(mgr, mgr.store.get(rid).config) for rid in ahead]
-    if not parts:
-        return None
-    wait = reduce(lambda a, b: a + b, parts)
-    slots = max(1, mgr.executor.slots)
-    return type(wait)(wait.seconds / slots, wait.low / slots, wait.high / slots, wait.basis)
+def reader() -> RunService | None:
+    """The runs for reading only, through the server's one store connection (no manager, so no
+    workers: the builder's weights picker); None when the store cannot be opened."""
+    got = store_and_key()
+    return None if got is None else RunService(None, role_check=still_teacher, store=got[0])

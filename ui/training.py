@@ -8,6 +8,8 @@ newest live run.
 
 from __future__ import annotations
 
+import uuid
+
 import streamlit as st
 
 from cnnviz import classroom as C
@@ -18,8 +20,10 @@ from cnnviz.estimates import sizes
 from cnnviz.models import PRESETS
 from cnnviz.plots.base import PALETTE
 from cnnviz.plots.training import training_curves
+from cnnviz.run_times import run_estimate, time_left
 from cnnviz.runfile import RunFileError
-from cnnviz.runs import LIVE, RunManager, StoreError
+from cnnviz.runs import LIVE, RunManager, RunNotFoundError, StoreError
+from cnnviz.runs.service import RunAccessError
 from cnnviz.train import RunConfig
 from ui import state
 from ui.common import (
@@ -36,7 +40,7 @@ from ui.common import (
 from ui.i18n import labels, message, texts
 from ui.identity import current_user
 from ui.learned import follow_newest, learned_arrays, learned_charts_ui
-from ui.runs import may_control, may_view, run_estimate, time_left, visible_runs
+from ui.runs import service
 
 TEXT = texts("training")  # ui/locales/*/training.py
 IMPORT_MB = 50  # = .streamlit/config.toml's maxUploadSize, which the server enforces
@@ -62,16 +66,32 @@ def auto_limit(mgr: RunManager, spec, device: str) -> int:
     return fits[-1] if fits else SUBSETS[1]
 
 
-def _start(mgr: RunManager) -> None:
+PRESS_TOKEN = "train_press_token"
+
+
+def press_token() -> str:
+    """The token the form's next Start submits with its run: made when the form is drawn,
+    bound to the button drawn with it, and renewed once a press has queued its run. The same
+    press arriving twice (a replayed trigger) carries the same token, and the store gives
+    back the run it queued instead of queueing another."""
+    if PRESS_TOKEN not in st.session_state:
+        st.session_state[PRESS_TOKEN] = uuid.uuid4().hex
+    return st.session_state[PRESS_TOKEN]
+
+
+def _start(mgr: RunManager, token: str | None = None) -> None:
     # Read the widgets here, not through bound args: those date from the previous run.
     spec, preset, name = _chosen_model()
     config = _config(mgr, spec)
     try:
         run_id = mgr.submit(config, name=name, preset=preset, user=current_user(),
-                            estimate_s=run_estimate(mgr, config).seconds)  # fmt: skip
+                            estimate_s=run_estimate(mgr, config).seconds,
+                            submit_token=token)  # fmt: skip
     except ValueError as exc:  # settings that cannot train, or a class limit (LimitError)
         state.TRAIN_START_ERROR.set(message(exc))
         return
+    if st.session_state.get(PRESS_TOKEN) == token:
+        del st.session_state[PRESS_TOKEN]  # this press is spent: the next one gets a new token
     select_run(run_id)
 
 
@@ -176,7 +196,7 @@ def run_form_ui(mgr: RunManager, device_choice: str) -> None:
         st.warning(TEXT["no_data"], icon=":material/inventory_2:")
     st.button(
         TEXT["start"], type="primary", icon=":material/play_arrow:", key="train_start",
-        disabled=not found, on_click=_start, args=(mgr,),
+        disabled=not found, on_click=_start, args=(mgr, press_token()),
     )  # fmt: skip
     if err := state.TRAIN_START_ERROR.pop():
         st.error(md_escape(err), icon=":material/block:")
@@ -185,16 +205,19 @@ def run_form_ui(mgr: RunManager, device_choice: str) -> None:
 def current_run_id(mgr: RunManager) -> str | None:
     """``?run=<id>`` (if this user may see it), else the session's run, else this user's newest
     live run, else their newest run. Never someone else's run unless a link names it."""
-    store, user = mgr.store, current_user()
+    svc, user = service(mgr), current_user()
     qp = st.query_params.get("run")
-    if qp and qp != state.TRAIN_RUN_ID.get() and store.exists(qp):
-        if may_view(mgr, user, qp):
+    if qp and qp != state.TRAIN_RUN_ID.get():
+        try:
+            svc.get(user, qp)
             state.TRAIN_RUN_ID.set(qp)
-        else:
-            st.warning(TEXT["hidden"].format(run_id=md_escape(qp)), icon=":material/lock:")
+        except RunAccessError as exc:  # its id is a stored run's (lowercase hex): no markup
+            st.warning(message(exc), icon=":material/lock:")
+        except StoreError:  # no such run (or a damaged row): the page goes on without it
+            pass
     run_id = state.TRAIN_RUN_ID.get()
-    if not run_id or not store.exists(run_id):
-        df = store.list_runs()
+    if not run_id or not svc.exists(user, run_id):
+        df = svc.list_runs(user)
         mine = df[df["user"] == user.id]
         live = mine[mine["status"].isin(LIVE)]
         pick = live if len(live) else mine
@@ -212,30 +235,38 @@ def current_run_id(mgr: RunManager) -> str | None:
 def readable_run(mgr: RunManager, run_id: str) -> bool:
     """Whether the run can be shown; if not (a damaged row), the page says why instead."""
     try:
-        mgr.store.get(run_id)
-    except StoreError as exc:
-        st.error(md_escape(exc), icon=":material/database:")
+        service(mgr).get(current_user(), run_id)
+    except (StoreError, RunAccessError) as exc:
+        st.error(md_escape(message(exc)), icon=":material/database:")
         return False
     return True
 
 
 def run_view_ui(mgr: RunManager, run_id: str) -> None:
     """Status, progress bar and curves of one run, refreshed every second while it is live."""
-    was_live = mgr.status(run_id) in LIVE
-    user = current_user()
-    controls = may_control(mgr, user, run_id)
-    owner_label = _owner_label(mgr.store.owner(run_id), user)
+    svc, user = service(mgr), current_user()
+    was_live = svc.status(user, run_id) in LIVE
+    controls = svc.may_control(user, run_id)
+    owner_label = _owner_label(svc.owner(user, run_id), user)
     # Until the first point arrives, look four times a second (it comes within a second of
     # Start from a warm worker); then once a second, which leaves the cores to training.
-    waiting = was_live and mgr.progress(run_id) is None and not mgr.store.get(run_id).epochs_done
+    waiting = (
+        was_live and svc.progress(user, run_id) is None and not svc.get(user, run_id).epochs_done
+    )
 
     @st.fragment(run_every=(0.25 if waiting else 1.0) if was_live else None)
     def view():
-        rec = mgr.store.get(run_id)
-        metrics = mgr.store.metrics(run_id)
+        try:
+            rec = svc.get(user, run_id)
+        except RunNotFoundError:  # deleted in another browser: the next full run says so
+            st.rerun()
+        except RunAccessError as exc:  # the teacher closed shared links meanwhile
+            st.warning(md_escape(message(exc)), icon=":material/lock:")
+            return
+        metrics = svc.metrics(user, run_id)
         n, done = rec.config.num_epochs, len(metrics)
         st.markdown(f"**{md_escape(rec.name)}** · `{run_id}` · {TEXT['status'][rec.status]}")
-        prog = mgr.progress(run_id) if rec.status == "running" else None
+        prog = svc.progress(user, run_id) if rec.status == "running" else None
         frac, text = done / n, None
         if prog and prog["epoch"] > done:
             frac += prog["batch"] / prog["num_batches"] / n
@@ -270,7 +301,7 @@ def run_view_ui(mgr: RunManager, run_id: str) -> None:
             m3.metric(TEXT["m_train_loss"], f"{last['train_loss']:.3f}")
             m4.metric(TEXT["m_examples"], f"{last['examples_per_s']:,.0f}")
         fig = training_curves(
-            metrics, n, mgr.progress_history(run_id), font_size=font_size(),
+            metrics, n, svc.points(user, run_id), font_size=font_size(),
             titles=(TEXT["chart_loss"], TEXT["chart_acc"]), epoch_title=TEXT["chart_epoch"],
             names=TEXT["curves"],
         )  # fmt: skip
@@ -287,8 +318,10 @@ def run_view_ui(mgr: RunManager, run_id: str) -> None:
 
 
 def _stop(mgr: RunManager, run_id: str) -> None:
-    if may_control(mgr, current_user(), run_id):  # checked again: a crafted request
-        mgr.stop(run_id)
+    try:  # the service checks again: a crafted request, or a role revoked meanwhile
+        service(mgr).stop(current_user(), run_id)
+    except (RunAccessError, RunNotFoundError) as exc:
+        state.TRAIN_START_ERROR.set(message(exc))
 
 
 def _owner_label(owner: tuple[str | None, bool], user: C.User) -> str:
@@ -303,33 +336,37 @@ def _owner_label(owner: tuple[str | None, bool], user: C.User) -> str:
 
 
 def _delete(mgr: RunManager, run_id: str) -> None:
-    user = current_user()
-    if not may_control(mgr, user, run_id):
+    svc, user = service(mgr), current_user()
+    try:
+        name = svc.get(user, run_id).name
+        svc.delete(user, run_id)  # a live run is stopped first
+    except (RunAccessError, RunNotFoundError) as exc:
+        state.TRAIN_START_ERROR.set(message(exc))
         return
-    name = mgr.store.get(run_id).name
-    mgr.delete(run_id)  # a live run is stopped first
     state.TRAIN_RUN_ID.set(None)
     st.query_params.pop("run", None)
     st.toast(TEXT["deleted"].format(name=md_escape(name)), icon=":material/delete:")
 
 
 def _pin(mgr: RunManager, run_id: str) -> None:
-    if current_user().is_teacher:
-        mgr.store.set_pinned(run_id, st.session_state[f"train_pin_{run_id}"])
+    try:
+        service(mgr).pin(current_user(), run_id, st.session_state[f"train_pin_{run_id}"])
+    except (RunAccessError, RunNotFoundError) as exc:
+        state.TRAIN_START_ERROR.set(message(exc))
 
 
 def run_actions_ui(mgr: RunManager, run_id: str) -> None:
     """Delete (the owner or the teacher) and pin for the class (the teacher)."""
-    user = current_user()
-    if not may_control(mgr, user, run_id):
+    svc, user = service(mgr), current_user()
+    if not svc.may_control(user, run_id):
         return
     row = st.container(horizontal=True)
-    if user.is_teacher:
-        st.session_state[f"train_pin_{run_id}"] = mgr.store.owner(run_id)[1]
+    if svc.may_pin(user):
+        st.session_state[f"train_pin_{run_id}"] = svc.owner(user, run_id)[1]
         row.toggle(TEXT["pin"], key=f"train_pin_{run_id}", help=TEXT["pin_help"],
                    on_change=_pin, args=(mgr, run_id))  # fmt: skip
     with row.popover(TEXT["delete"], icon=":material/delete:"):
-        st.markdown(TEXT["delete_confirm"].format(name=md_escape(mgr.store.get(run_id).name)))
+        st.markdown(TEXT["delete_confirm"].format(name=md_escape(svc.get(user, run_id).name)))
         st.button(TEXT["delete_yes"], key="train_delete", type="primary",
                   on_click=_delete, args=(mgr, run_id))  # fmt: skip
 
@@ -337,18 +374,19 @@ def run_actions_ui(mgr: RunManager, run_id: str) -> None:
 def downloads_ui(mgr: RunManager, run_id: str) -> None:
     """The metrics as CSV and the weights as safetensors, both made only when clicked (a
     static file would be replaced on every rerun, racing the browser's check of its URL)."""
-    path = mgr.store.checkpoint_path(run_id)
+    svc, user = service(mgr), current_user()
     row = st.container(horizontal=True)  # buttons as wide as their labels (presenter mode)
     row.download_button(
-        TEXT["csv"], lambda: mgr.store.metrics(run_id).to_csv(index=False),
+        TEXT["csv"], lambda: svc.metrics_csv(user, run_id),
         f"cnnviz-{run_id}-metrics.csv", "text/csv",
         key="train_dl_csv", icon=":material/download:", on_click="ignore",
-        disabled=mgr.store.get(run_id).epochs_done == 0,
+        disabled=svc.get(user, run_id).epochs_done == 0,
     )  # fmt: skip
     row.download_button(
-        TEXT["ckpt"], lambda: path.read_bytes(), f"cnnviz-{run_id}.safetensors",
-        "application/octet-stream", key="train_dl_ckpt", icon=":material/download:",
-        on_click="ignore", disabled=not path.exists(),
+        TEXT["ckpt"], lambda: svc.checkpoint_bytes(user, run_id) or b"",
+        f"cnnviz-{run_id}.safetensors", "application/octet-stream", key="train_dl_ckpt",
+        icon=":material/download:", on_click="ignore",
+        disabled=not svc.has_checkpoint(user, run_id),
     )  # fmt: skip
 
 
@@ -356,7 +394,7 @@ def runs_table_ui(mgr: RunManager, run_id: str | None) -> None:
     """The runs this user may see (their own first; the teacher sees all, with owners), and a
     picker to show another one. Nothing when there are none: the page already says so."""
     user = current_user()
-    df = visible_runs(mgr, user)
+    df = service(mgr).list_runs(user)
     if df.empty:
         return
     rows = F.records(df)  # plain values: an ownerless run's user is None, never NaN
@@ -395,7 +433,7 @@ def learned_ui(mgr: RunManager, run_id: str) -> None:
     """Scrub the first layer's kernels and feature maps through training (epoch 0 = init)."""
     st.subheader(TEXT["learned"])
     st.caption(TEXT["learned_intro"])
-    epochs = mgr.store.snapshot_epochs(run_id)
+    epochs = service(mgr).snapshot_epochs(current_user(), run_id)
     if not epochs:
         live = mgr.status(run_id) in LIVE
         st.info(TEXT["learned_soon" if live else "learned_none"], icon=":material/history:")
@@ -465,14 +503,15 @@ def import_ui(mgr: RunManager) -> None:
 
 def _import(mgr: RunManager, file) -> tuple[str, str | None]:
     """(message, run_id), run_id None when the file was refused; never raises."""
+    svc, user = service(mgr), current_user()
     try:
-        run_id, added = mgr.store.import_run(file.getvalue(), file.name, current_user().id)
+        run_id, added = svc.import_run(user, file.getvalue(), file.name)
     except RunFileError as exc:
         return md_escape(message(exc)), None
     except Exception as exc:  # noqa: BLE001 - a disk or store error: say it, keep the page
         error = f"{type(exc).__name__}: {exc}"
         return md_escape(TEXT["import_failed"].format(name=file.name, error=error)), None
-    rec = mgr.store.get(run_id)
+    rec = svc.get(user, run_id)
     if not added:
         return TEXT["import_known"].format(name=md_escape(rec.name)), run_id
     text = TEXT["import_added"].format(

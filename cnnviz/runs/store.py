@@ -80,6 +80,16 @@ class RunDamagedError(StoreError):
     """A stored run's description cannot be read (a damaged or foreign row)."""
 
 
+class RunNotFoundError(StoreError, KeyError):
+    """No run with this id in the store (a ``KeyError`` too, for callers that look up)."""
+
+    __str__ = StoreError.__str__  # the message as written, not quoted as a KeyError's
+
+    def __init__(self, run_id: str, root: Path | str = ""):
+        super().__init__(f"No run {run_id!r} in {root}" if root else f"No run {run_id!r}")
+        self.run_id = run_id
+
+
 def default_home() -> Path:
     """``$CNNVIZ_HOME``, else ``~/.local/share/cnnviz`` (outside the source tree)."""
     env = setting(ENV_HOME)
@@ -546,7 +556,7 @@ class RunStore:
             (now, run_id),
         )
         if not rows:
-            raise KeyError(run_id)  # deleted meanwhile: the run should end
+            raise RunNotFoundError(run_id)  # deleted meanwhile: the run should end
         stop, status = rows[0]
         return bool(stop) or status not in LIVE
 
@@ -692,7 +702,7 @@ class RunStore:
         """(the user who owns the run, whether it is pinned)."""
         rows = self._q("SELECT user_id, pinned FROM runs WHERE run_id=?", (run_id,))
         if not rows:
-            raise KeyError(f"No run {run_id!r} in {self.root}")
+            raise RunNotFoundError(run_id, self.root)
         return rows[0][0], bool(rows[0][1])
 
     def disk_usage(self) -> list[dict]:
@@ -774,7 +784,12 @@ class RunStore:
 
     # -- import -----------------------------------------------------------------------------
     def import_run(
-        self, data: bytes, name: str = "upload", user: str | None = None
+        self,
+        data: bytes,
+        name: str = "upload",
+        user: str | None = None,
+        run_id: str | None = None,
+        run=None,
     ) -> tuple[str, bool]:
         """Add the run a checkpoint file describes (:mod:`cnnviz.runfile`): its metrics, its
         weights and its first-layer snapshots (if the file has none, epoch 0, the seeded init,
@@ -782,6 +797,12 @@ class RunStore:
         "interrupted". Two imports of one file at once (a class importing the teacher's file)
         add it once: the check and the writes are one transaction, and a failed import removes
         only the files it wrote itself.
+
+        Args:
+            user: who the imported run belongs to (None: the class).
+            run_id: the id to import it under (default: the file's own), e.g. an importer's
+                own copy of a run that is here under another owner.
+            run: the file already read (:func:`cnnviz.runfile.read_run_file`).
 
         Returns:
             (run_id, added): added is False when the store already holds this run.
@@ -793,8 +814,8 @@ class RunStore:
         from cnnviz.runfile import read_run_file
         from cnnviz.train import build_net
 
-        run = read_run_file(data, name)
-        rid, config = run.run_id, run.config
+        run = run if run is not None else read_run_file(data, name)
+        rid, config = run_id or run.run_id, run.config
         if self.exists(rid):
             return rid, False
         status = run.status if run.status in FINAL else "interrupted"
@@ -856,7 +877,8 @@ class RunStore:
             for epoch, state in rebuilt.items():
                 write(snaps, lambda e=epoch, s=state: self.files.save_snapshot(rid, e, s))
             ckpt = self.checkpoint_path(rid)
-            if status == run.status and run.snapshots is not None and group == run.group:
+            same = rid == run.run_id and status == run.status and group == run.group
+            if same and run.snapshots is not None:
                 write(ckpt, lambda: self.files.write_bytes(ckpt, data))  # checked, current
             else:  # the description changes: written anew (inside the transaction: it reads
                 # the new row through this connection)
@@ -1044,7 +1066,7 @@ class RunStore:
         """The run with this id.
 
         Raises:
-            KeyError: no such run.
+            RunNotFoundError: no such run (a ``KeyError``).
             RunDamagedError: the stored description cannot be read.
         """
         rows = self._q(
@@ -1053,7 +1075,7 @@ class RunStore:
             (run_id,),
         )
         if not rows:
-            raise KeyError(f"No run {run_id!r} in {self.root}")
+            raise RunNotFoundError(run_id, self.root)
         r = rows[0]
         try:
             config = RunConfig.from_dict(json.loads(r[4]))
@@ -1073,7 +1095,7 @@ class RunStore:
     def status(self, run_id: str) -> str:
         rows = self._q("SELECT status FROM runs WHERE run_id=?", (run_id,))
         if not rows:
-            raise KeyError(f"No run {run_id!r} in {self.root}")
+            raise RunNotFoundError(run_id, self.root)
         return rows[0][0]
 
     def stored_progress(self, run_id: str) -> dict | None:

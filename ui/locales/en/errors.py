@@ -78,6 +78,8 @@ TEXT = {
     "insight.no_file": "“{name}” has no weights file ({file} is missing): train it again or "
     "import its .safetensors file on the Training runs page.",
     "insight.no_weights": "“{name}” has no weights file: train it again or import it.",
+    "insight.damaged_evaluation": "The stored evaluation is damaged ({detail}).",
+    "insight.eval_version": "Unknown evaluation version {version}.",
     "insight.counts": "The matrices count different test images ({a:,} and {b:,}): compare runs "
     "on the same images.",
     "why.stopped": "was stopped before its first epoch ended",
@@ -102,6 +104,7 @@ TEXT = {
     "step.resized": "resized {old} → {new} ({how}{stretched}): the run's input size",
     "step.kept": "kept at {new}, the run's input size",
     "step.repeated": "grey repeated on {c} channels",
+    "ablation.seeds": "Repeat each variant 1 to {most} times (seeds), not {got}.",
     "ablation.two_values": "Pick at least two values to compare.",
     "ops.too_big": "The kernel {what} {k}{dil} is larger than the padded input {what} {n} + 2·{p} "
     "= {total}: not even one window fits, so the output would be empty. Use a "
@@ -134,4 +137,9 @@ TEXT = {
     "type; first: {first}).",
     "runfile.cut_short": "The weights in “{name}” end {n:,} bytes after the file does: it is cut "
     "short.",
+    "access.hidden": "Run {run_id} belongs to another student, and the teacher has turned off "
+    "opening other students' runs by link.",
+    "access.control": "Run {run_id} is another student's: only its owner or the teacher may "
+    "stop or delete it.",
+    "access.teacher": "Only the teacher may do this.",
 }

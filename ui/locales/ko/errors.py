@@ -75,6 +75,8 @@ TEXT = {
     "insight.no_file": "“{name}”에는 가중치 파일이 없습니다 ({file}이(가) 없음): 다시 "
     "학습시키거나, 학습 실행 페이지에서 그 .safetensors 파일을 가져오세요.",
     "insight.no_weights": "“{name}”에는 가중치 파일이 없습니다: 다시 학습시키거나 가져오세요.",
+    "insight.damaged_evaluation": "저장된 평가가 손상되었습니다 ({detail}).",
+    "insight.eval_version": "알 수 없는 평가 버전 {version}입니다.",
     "insight.counts": "두 행렬이 센 테스트 이미지 수가 다릅니다 ({a:,}장과 {b:,}장): 같은 "
     "이미지로 실행을 비교하세요.",
     "why.stopped": "첫 에포크가 끝나기 전에 중지되었습니다",
@@ -99,6 +101,8 @@ TEXT = {
     "step.resized": "{old} → {new}로 크기 조정 ({how}{stretched}): 실행의 입력 크기",
     "step.kept": "{new} 그대로, 실행의 입력 크기",
     "step.repeated": "회색조를 채널 {c}개에 반복했습니다",
+    "ablation.seeds": "각 변형은 1번에서 {most}번까지 되풀이할 수 있습니다 (시드 수): "
+    "{got}은(는) 안 됩니다.",
     "ablation.two_values": "비교할 값을 두 개 이상 고르세요.",
     "ops.too_big": "커널 {what} {k}{dil}이(가) 패딩한 입력 {what} {n} + 2·{p} = {total}보다 "
     "큽니다: 창이 하나도 들어가지 않아 출력이 비게 됩니다. 커널이나 팽창을 "
@@ -131,4 +135,9 @@ TEXT = {
     "번째: {first}).",
     "runfile.cut_short": "“{name}”의 가중치가 파일 끝보다 {n:,}바이트 뒤에서 끝납니다: 파일이 "
     "잘렸습니다.",
+    "access.hidden": "실행 {run_id}은(는) 다른 학생의 것이고, 교사가 링크로 다른 학생의 실행을 "
+    "여는 기능을 꺼 두었습니다.",
+    "access.control": "실행 {run_id}은(는) 다른 학생의 것입니다: 중지하거나 삭제하는 것은 "
+    "주인이나 교사만 할 수 있습니다.",
+    "access.teacher": "교사만 할 수 있습니다.",
 }

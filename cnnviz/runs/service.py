@@ -1,0 +1,285 @@
+"""The runs as one user may see and touch them: every read and every action names the acting
+user, and the classroom's rules (:mod:`cnnviz.classroom`) are checked here, once, for every
+caller (the pages, the builder's weights picker, the ablation lab, the insight page, the CLI).
+
+- **View.** The teacher sees every run. A student sees their own runs, the runs pinned for the
+  class and the class's own (no owner: the CLI, a teacher's import); another student's run
+  only by its id, and only while the teacher allows opening runs by link.
+- **Control.** A run's owner and the teacher may stop and delete it; only the teacher pins.
+- **Import.** A file whose run is already here under an owner the importer may not see is
+  imported as the importer's own copy, under an id of its own: the other run is never shown.
+
+A refused call raises :class:`RunAccessError` (a keyed error: pages show it in their language).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from cnnviz import classroom as C
+from cnnviz.errors import KeyedError
+from cnnviz.runs.store import LIVE, RunNotFoundError, RunRecord
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import torch
+
+    from cnnviz.runs.manager import RunManager
+    from cnnviz.runs.store import RunStore
+
+SHARE_LINKS = "share_links"  # the teacher's switch: students may open others' runs by link
+
+
+class RunAccessError(KeyedError, PermissionError):
+    """The acting user may not see or change this run; the message says which and why."""
+
+
+class RunService:
+    """The run manager's runs through the classroom's rules.
+
+    Args:
+        manager: the server's (or the CLI's) run manager (None: reading and the class
+            settings only, on ``store``).
+        role_check: ``role_check(user)`` re-reads a user's role from where it is kept (the
+            store) before a teacher's privileged action: a role revoked in another browser
+            holds at once. Default: the role the caller passes is trusted (the CLI).
+    """
+
+    def __init__(self, manager: RunManager | None, role_check=None, store: RunStore | None = None):
+        self.manager = manager
+        self.store = store if store is not None else manager.store
+        self.role_check = role_check
+
+    # -- the rules ----------------------------------------------------------------------------
+    def share_links(self) -> bool:
+        """Whether students may open other students' runs by link (the teacher's switch)."""
+        return self.store.setting(SHARE_LINKS, "1") == "1"
+
+    def set_share_links(self, user: C.User, on: bool) -> None:
+        self._teacher(user)
+        self.store.set_setting(SHARE_LINKS, "1" if on else "0")
+
+    def _role(self, user: C.User) -> C.User:
+        """``user`` with the role the store holds now (only a teacher's is re-read)."""
+        if user.is_teacher and self.role_check is not None and not self.role_check(user):
+            return C.User(user.id, C.STUDENT)
+        return user
+
+    def _owner(self, run_id: str) -> tuple[str | None, bool]:
+        return self.store.owner(run_id)  # RunNotFoundError when there is none
+
+    def may_view(self, user: C.User, run_id: str) -> bool:
+        try:
+            owner, pinned = self._owner(run_id)
+        except RunNotFoundError:
+            return False
+        return C.can_view(user, owner, pinned, self.share_links())
+
+    def _listed(self, user: C.User, run_id: str) -> bool:
+        """Whether the run is in ``user``'s own list (not merely open to them by link)."""
+        owner, pinned = self._owner(run_id)
+        return user.is_teacher or owner in (None, user.id) or pinned
+
+    def may_control(self, user: C.User, run_id: str) -> bool:
+        """Stop or delete: its owner, or the teacher (re-read from the store)."""
+        try:
+            owner = self._owner(run_id)[0]
+        except RunNotFoundError:
+            return False
+        if owner is not None and owner == user.id:
+            return True
+        return C.can_control(self._role(user), owner)
+
+    def may_pin(self, user: C.User) -> bool:
+        return self._role(user).is_teacher
+
+    def _check_view(self, user: C.User, run_id: str) -> None:
+        if not self.may_view(user, run_id):
+            if not self.store.exists(run_id):
+                raise RunNotFoundError(run_id)
+            raise RunAccessError(
+                f"Run {run_id} belongs to another student, and the teacher has turned off "
+                "opening other students' runs by link.",
+                "access.hidden", run_id=run_id,
+            )  # fmt: skip
+
+    def _check_control(self, user: C.User, run_id: str) -> None:
+        self._check_view(user, run_id)
+        if not self.may_control(user, run_id):
+            raise RunAccessError(
+                f"Run {run_id} is another student's: only its owner or the teacher may stop "
+                "or delete it.",
+                "access.control", run_id=run_id,
+            )  # fmt: skip
+
+    def _teacher(self, user: C.User) -> None:
+        if not self._role(user).is_teacher:
+            raise RunAccessError("Only the teacher may do this.", "access.teacher")
+
+    # -- reading ------------------------------------------------------------------------------
+    def list_runs(self, user: C.User) -> pd.DataFrame:
+        """The runs table as ``user`` may see it: every run for the teacher; for a student
+        their own runs first, then those pinned for the class and the class's own."""
+        import pandas as pd
+
+        df = self.store.list_runs()
+        if user.is_teacher:
+            return df
+        mine = df[df["user"] == user.id]
+        shared = df[(df["user"] != user.id) & (df["pinned"] | df["user"].isna())]
+        return pd.concat([mine, shared])
+
+    def listed(self, user: C.User, run_id: str) -> pd.DataFrame:
+        """The table row of one run ``user`` may see (e.g. opened by link)."""
+        self._check_view(user, run_id)
+        df = self.store.list_runs()
+        return df[df["run_id"] == run_id]
+
+    def exists(self, user: C.User, run_id: str) -> bool:
+        """Whether there is a run with this id that ``user`` may see."""
+        return self.may_view(user, run_id)
+
+    def get(self, user: C.User, run_id: str) -> RunRecord:
+        self._check_view(user, run_id)
+        return self.store.get(run_id)
+
+    def status(self, user: C.User, run_id: str) -> str:
+        self._check_view(user, run_id)
+        return self.store.status(run_id)
+
+    def owner(self, user: C.User, run_id: str) -> tuple[str | None, bool]:
+        self._check_view(user, run_id)
+        return self._owner(run_id)
+
+    def metrics(self, user: C.User, run_id: str) -> pd.DataFrame:
+        self._check_view(user, run_id)
+        return self.store.metrics(run_id)
+
+    def metrics_rows(self, user: C.User, run_id: str) -> list[dict]:
+        self._check_view(user, run_id)
+        return self.store.metrics_rows(run_id)
+
+    def metrics_csv(self, user: C.User, run_id: str) -> str:
+        """The run's metrics as CSV (the download)."""
+        return self.metrics(user, run_id).to_csv(index=False)
+
+    def points(self, user: C.User, run_id: str) -> list[tuple[float, float]]:
+        self._check_view(user, run_id)
+        return self.store.points(run_id)
+
+    def progress(self, user: C.User, run_id: str) -> dict | None:
+        self._check_view(user, run_id)
+        return self.store.stored_progress(run_id)
+
+    def has_checkpoint(self, user: C.User, run_id: str) -> bool:
+        self._check_view(user, run_id)
+        return self.store.checkpoint_path(run_id).exists()
+
+    def checkpoint_bytes(self, user: C.User, run_id: str) -> bytes | None:
+        """The run file (its weights with the run described in it), or None without one."""
+        self._check_view(user, run_id)
+        try:
+            return self.store.checkpoint_path(run_id).read_bytes()
+        except FileNotFoundError:
+            return None
+
+    export = checkpoint_bytes  # the checkpoint is the portable run file
+
+    def state_dict(self, user: C.User, run_id: str) -> dict[str, torch.Tensor] | None:
+        self._check_view(user, run_id)
+        return self.store.load_state_dict(run_id)
+
+    def snapshot_epochs(self, user: C.User, run_id: str) -> list[int]:
+        self._check_view(user, run_id)
+        return self.store.snapshot_epochs(run_id)
+
+    def load_snapshot(self, user: C.User, run_id: str, epoch: int):
+        self._check_view(user, run_id)
+        return self.store.load_snapshot(run_id, epoch)
+
+    def compare(self, user: C.User, run_ids: Iterable[str]) -> list[RunRecord]:
+        """The runs of a comparison, in order; refused as a whole when one is not ``user``'s to
+        see (ids come from the browser: none is trusted)."""
+        ids = list(dict.fromkeys(run_ids))
+        for rid in ids:
+            self._check_view(user, rid)
+        return [self.store.get(rid) for rid in ids]
+
+    def analysis(self, user: C.User, run_id: str) -> dict | None:
+        """What the network learned (confusion matrix, mistakes), if computed."""
+        self._check_view(user, run_id)
+        return self.store.load_analysis(run_id)
+
+    def save_analysis(self, user: C.User, run_id: str, data: dict) -> None:
+        """Keep an analysis computed for a run ``user`` may see (derived from its weights)."""
+        self._check_view(user, run_id)
+        self.store.save_analysis(run_id, data)
+
+    def finished_like(self, user: C.User, family: str, same) -> list[dict]:
+        """Finished runs of ``family`` that ``user`` may see and whose network ``same(spec)``
+        accepts, as table rows (dicts): the builder's trained-weights picker."""
+        from cnnviz.runs.store import RunDamagedError
+
+        df = self.list_runs(user)
+        if df.empty:
+            return []
+        df = df[(df["status"] == "finished") & (df["family"] == family)]
+        out = []
+        for row in df.to_dict(orient="records"):
+            try:
+                spec = self.store.get(row["run_id"]).config.spec
+            except (RunNotFoundError, RunDamagedError):
+                continue
+            if same(spec):
+                out.append(row)
+        return out
+
+    # -- acting -------------------------------------------------------------------------------
+    def stop(self, user: C.User, run_id: str) -> None:
+        self._check_control(user, run_id)
+        self.manager.stop(run_id)
+
+    def stop_live(self, user: C.User, run_ids: Iterable[str]) -> list[str]:
+        """Stop those of ``run_ids`` that are live and ``user``'s to stop; returns them."""
+        stopped = []
+        for rid in run_ids:
+            if self.may_control(user, rid) and self.store.status(rid) in LIVE:
+                self.manager.stop(rid)
+                stopped.append(rid)
+        return stopped
+
+    def delete(self, user: C.User, run_id: str, timeout: float = 10.0) -> None:
+        self._check_control(user, run_id)
+        self.manager.delete(run_id, timeout)
+
+    def pin(self, user: C.User, run_id: str, pinned: bool) -> None:
+        self._check_view(user, run_id)
+        self._teacher(user)
+        self.store.set_pinned(run_id, pinned)
+
+    def import_run(self, user: C.User, data: bytes, name: str = "upload") -> tuple[str, bool]:
+        """Import a run file as ``user``'s run (see :meth:`RunStore.import_run`); returns
+        (run_id, added). When the file's run is already here and ``user`` may see it, that run
+        (added False). When it is here but not in ``user``'s list (another student's, even one
+        open by link), the file comes in as
+        ``user``'s own copy under an id of its own (one per file and user): nothing of the
+        other run is shown, and importing the file again finds the copy.
+
+        Raises:
+            RunFileError: the file is not a cnnviz run, or is damaged; nothing was written.
+        """
+        from cnnviz.runfile import read_run_file
+
+        owner = None if user.id == C.OPERATOR.id else user.id
+        run = read_run_file(data, name)
+        if self.store.exists(run.run_id) and not self._listed(user, run.run_id):
+            copy = hashlib.sha256(f"{run.run_id}:{user.id}".encode()).hexdigest()[:10]
+            return self.store.import_run(data, name, owner, run_id=copy, run=run)
+        return self.store.import_run(data, name, owner, run=run)
+
+    def submit(self, user: C.User, entries, estimate_s: float | None = None) -> list[str]:
+        """Queue runs (config, name, group, preset) as ``user``'s, held to the class limits
+        (a teacher's role re-read first)."""
+        return self.manager.submit_many(entries, self._role(user), estimate_s)
