@@ -17,10 +17,12 @@ import math
 import time
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import torch
 from torch import nn
 
+from cnnviz import stats
 from cnnviz.errors import KeyedError
 from cnnviz.features import first_layer_kernels, first_layer_maps  # noqa: F401 (A.*)
 from cnnviz.models import (
@@ -98,6 +100,7 @@ class AblationGroup:
 
 
 MODES = ("quick", "classroom", "full")
+MAX_SEEDS = 10  # repeats of each variant the lab offers
 
 
 class GridError(KeyedError, ValueError):
@@ -261,12 +264,50 @@ def grid_group(base: str | ModelSpec, field: str, values) -> AblationGroup:
     )
 
 
+def check_seeds(seeds: int) -> int:
+    """``seeds`` as an int from 1 to :data:`MAX_SEEDS`, or a :class:`GridError` saying why."""
+    try:
+        k = int(seeds)
+    except (TypeError, ValueError):
+        k = 0
+    if k != seeds or not 1 <= k <= MAX_SEEDS:
+        raise GridError(
+            f"Repeat each variant 1 to {MAX_SEEDS} times (seeds), not {seeds!r}.",
+            "ablation.seeds", most=MAX_SEEDS, got=str(seeds),
+        )  # fmt: skip
+    return k
+
+
+def group_plan(
+    group: AblationGroup | str,
+    mode: str = "classroom",
+    seed: int = 0,
+    seeds: int = 1,
+    **kwargs,
+) -> list[tuple[Variant, int, object]]:
+    """(variant, seed, ``RunConfig``) of every run of a group repeated over ``seeds`` seeds:
+    ``seed``, ``seed + 1``, … — interleaved, seed by seed (the first seed of every variant
+    first), so a group stopped half-way still holds whole seeds to compare. Seed s of every
+    variant shares s's data order and, where the layers match, s's initial weights.
+    ``kwargs`` go to :func:`group_configs`."""
+    group = GROUPS[group] if isinstance(group, str) else group
+    k = check_seeds(seeds)
+    base = group_configs(group, mode, seed, **kwargs)
+    return [
+        (v, seed + i, dataclasses.replace(c, seed=seed + i))
+        for i in range(k)
+        for v, c in zip(group.variants, base, strict=True)
+    ]
+
+
 def group_configs(
     group: AblationGroup | str,
     mode: str = "classroom",
     seed: int = 0,
     scale: float | None = None,
     device: str = "auto",
+    *,
+    seeds: int = 1,
     **overrides,
 ) -> list:
     """Paired ``RunConfig`` s, one per variant, differing only in the ablated spec fields.
@@ -277,11 +318,16 @@ def group_configs(
         seed: shared by every run: same init seed and same data order.
         scale: overrides the setting's input-size scale (tests use a small one).
         device: "auto", "cpu" or "cuda".
+        seeds: more than 1 repeats the group over seeds ``seed``, ``seed + 1``, … in the order
+            of :func:`group_plan` (every variant of a seed, then the next seed).
         **overrides: RunConfig fields (num_epochs, limit, val_limit, batch_size) for all runs.
     """
     from cnnviz.train import RunConfig
 
     group = GROUPS[group] if isinstance(group, str) else group
+    if seeds != 1:
+        plan = group_plan(group, mode, seed, seeds, scale=scale, device=device, **overrides)
+        return [c for _, _, c in plan]
     s = group.setting(mode)
     common = dict(
         num_epochs=s.num_epochs,
@@ -510,11 +556,12 @@ def load_network(spec: ModelSpec, state_dict: dict[str, torch.Tensor]) -> nn.Mod
 # -- launching -------------------------------------------------------------------------------
 
 
-def group_label(group: AblationGroup, mode: str, seed: int) -> str:
+def group_label(group: AblationGroup, mode: str, seed: int, seeds: int = 1) -> str:
     """The ``group`` string stored with each run, so the store can list the group later."""
     stamp = time.strftime("%H:%M:%S")
     size = {"full": "full size", "classroom": "CPU classroom", "quick": "quick look"}[mode]
-    return f"{group.title} · {size} · seed {seed} · {stamp}"
+    which = f"seed {seed}" if seeds == 1 else f"seeds {seed}–{seed + seeds - 1}"
+    return f"{group.title} · {size} · {which} · {stamp}"
 
 
 def launch(
@@ -524,18 +571,291 @@ def launch(
     seed: int = 0,
     user=None,
     estimate_s: float | None = None,
+    seeds: int = 1,
+    submit_token: str | None = None,
     **kwargs,
 ) -> list[str]:
     """Submit every variant of ``group`` as paired runs, all or none; returns their run ids.
 
-    ``manager`` is a ``cnnviz.runs.RunManager``; ``user`` (a ``cnnviz.classroom.User``) is
-    held to the class limits with the group counted as that student's runs (``estimate_s``:
-    the longest variant here); ``kwargs`` go to :func:`group_configs`.
+    With ``seeds`` > 1 every variant runs once per seed, in the interleaved order of
+    :func:`group_plan` (the queue starts them in that order). ``manager`` is a
+    ``cnnviz.runs.RunManager``; ``user`` (a ``cnnviz.classroom.User``) is held to the class
+    limits with the group counted as that student's runs (``estimate_s``: the longest run
+    here; ``submit_token``: one per press of the launch button, see
+    ``RunManager.submit_many``); ``kwargs`` go to :func:`group_configs`.
     """
     group = GROUPS[group] if isinstance(group, str) else group
-    configs = group_configs(group, mode, seed, **kwargs)
-    label = group_label(group, mode, seed)
-    entries = [
-        (config, v.name, label, v.preset) for v, config in zip(group.variants, configs, strict=True)
+    plan = group_plan(group, mode, seed, seeds, **kwargs)
+    label = group_label(group, mode, seed, len(plan) // len(group.variants))
+    entries = [(config, v.name, label, v.preset) for v, _, config in plan]
+    return manager.submit_many(
+        entries, user, estimate_s, seeds=check_seeds(seeds), submit_token=submit_token
+    )
+
+
+# -- repeats: several seeds per variant ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SeedRun:
+    """One run of a variant: its seed, its per-epoch metrics and how many epochs it was
+    meant to train (a run with fewer is still training, or was stopped)."""
+
+    seed: int
+    metrics: pd.DataFrame
+    num_epochs: int
+    run_id: str = ""
+
+    @property
+    def epochs(self) -> int:
+        return 0 if self.metrics is None else len(self.metrics)
+
+    @property
+    def complete(self) -> bool:
+        return self.epochs > 0 and self.epochs >= self.num_epochs
+
+
+def variant_runs(records) -> dict[str, list]:
+    """Runs (store records: name, group, config.seed, run_id) → variant name → its runs,
+    seed by seed. Runs of one name *and* one group are the seeds of one variant; a second run
+    of the same name and seed, or one from another group, becomes a variant of its own
+    (named with its id's start). A group stored before seeds existed has one run per name:
+    k = 1 for every variant."""
+    out: dict[str, list] = {}
+    group_of: dict[str, object] = {}
+    for rec in records:
+        name = rec.name
+        if name in out and (
+            group_of[name] != rec.group or any(r.config.seed == rec.config.seed for r in out[name])
+        ):
+            name = f"{rec.name} ({rec.run_id[:4]})"
+        out.setdefault(name, []).append(rec)
+        group_of.setdefault(name, rec.group)
+    return {name: sorted(recs, key=lambda r: r.config.seed) for name, recs in out.items()}
+
+
+def counted(runs: list[SeedRun]) -> list[SeedRun]:
+    """The runs whose numbers a variant's summary uses: the complete ones, or while none is
+    complete yet, those with at least one epoch (the live view of the first seed)."""
+    done = [r for r in runs if r.complete]
+    return done or [r for r in runs if r.epochs > 0]
+
+
+def seeds_long(runs_by_variant: dict[str, list[SeedRun]]) -> pd.DataFrame:
+    """:func:`long_metrics` of every run, with its ``seed`` and ``run_id``."""
+    frames = []
+    for name, runs in runs_by_variant.items():
+        for r in runs:
+            f = long_metrics({name: r.metrics})
+            if len(f):
+                frames.append(f.assign(seed=r.seed, run_id=r.run_id))
+    if not frames:
+        return pd.DataFrame(
+            columns=["variant", "epoch", "metric", "value", "split", "kind", "seed", "run_id"]
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def curve_bands(runs_by_variant: dict[str, list[SeedRun]]) -> pd.DataFrame:
+    """Per variant, metric and epoch: n, mean, sd, min and max over the seeds that reached that
+    epoch (``stats.bands``)."""
+    long = seeds_long(runs_by_variant)
+    return stats.bands(long, ["variant", "metric", "split", "kind", "epoch"])
+
+
+SPREAD_COLUMNS = ("best val acc", "final val acc", "final train loss", "final val loss",
+                  "time (s)")  # fmt: skip
+
+
+def seed_comparison(
+    runs_by_variant: dict[str, list[SeedRun]], params: dict[str, int] | None = None
+) -> pd.DataFrame:
+    """:func:`comparison_table` over seeds: one row per variant with the mean of each metric
+    over its counted runs (:func:`counted`), a ``… sd`` column beside each, ``seeds`` (runs
+    counted) and ``of`` (runs in all). One run per variant gives the plain table (sd NaN)."""
+    params = params or {}
+    rows = []
+    for name, runs in runs_by_variant.items():
+        use = counted(runs)
+        per_run = comparison_table({str(i): r.metrics for i, r in enumerate(use)})
+        row = {"variant": name, "seeds": len(use), "of": len(runs),
+               "epochs": int(per_run["epochs"].max()) if len(use) else 0}  # fmt: skip
+        for col in SPREAD_COLUMNS:
+            s = stats.spread(per_run[col]) if len(use) else stats.spread([])
+            row[col], row[f"{col} sd"] = s.mean, s.sd
+        reach = pd.to_numeric(per_run.get(f"epoch to {TARGET_ACC:.0%}"), errors="coerce")
+        hit = stats.spread(reach.dropna()) if len(use) else stats.spread([])
+        if hit.n == 0:
+            row[f"epoch to {TARGET_ACC:.0%}"] = NOT_REACHED
+        elif hit.n == len(use):
+            row[f"epoch to {TARGET_ACC:.0%}"] = f"{hit.mean:g}"
+        else:
+            row[f"epoch to {TARGET_ACC:.0%}"] = f"{hit.mean:g} ({hit.n}/{len(use)})"
+        row["parameters"] = int(params[name]) if name in params else None
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _mean_sd(value: float, sd: float, fmt: str, scale: float = 1.0) -> str:
+    if pd.isna(value):
+        return "—"
+    text = fmt.format(value * scale)
+    return text if pd.isna(sd) else f"{text} ± {fmt.format(sd * scale)}"
+
+
+def seed_display(table: pd.DataFrame) -> pd.DataFrame:
+    """The table of :func:`seed_comparison` as text: "84.1 ± 0.9" (percent for accuracies,
+    the ± part only with two seeds or more), ``seeds`` as counted/all."""
+    out = pd.DataFrame({"variant": table["variant"]})
+    pairs = zip(table["seeds"], table["of"], strict=True)
+    out["seeds"] = [f"{n}/{k}" if n != k else str(n) for n, k in pairs]
+    out["epochs"] = table["epochs"]
+    fmts = {"best val acc": ("{:.1f}", 100.0), "final val acc": ("{:.1f}", 100.0),
+            "final train loss": ("{:.3f}", 1.0), "final val loss": ("{:.3f}", 1.0),
+            "time (s)": ("{:.0f}", 1.0)}  # fmt: skip
+    for col, (fmt, scale) in fmts.items():
+        cells = [_mean_sd(v, sd, fmt, scale) for v, sd in zip(table[col], table[f"{col} sd"],
+                                                               strict=True)]  # fmt: skip
+        out[col] = [c + " %" if scale == 100.0 and c != "—" else c for c in cells]
+    out[f"epoch to {TARGET_ACC:.0%}"] = table[f"epoch to {TARGET_ACC:.0%}"]
+    out["parameters"] = [("—" if pd.isna(p) else f"{int(p):,}") for p in table["parameters"]]
+    return out
+
+
+def seed_highlight(table: pd.DataFrame, color: str = "#d9f2d9"):
+    """:func:`seed_display` as a Styler: the winner of each metric (by its mean) in bold on
+    green."""
+    wins = winners(table)
+    shown = seed_display(table)
+
+    def style_column(col: pd.Series) -> list[str]:
+        best = wins.get(col.name)
+        return [
+            f"background-color: {color}; font-weight: 700" if best == v else ""
+            for v in shown["variant"]
+        ]
+
+    cols = [c for c in shown.columns if c in wins]
+    return shown.style.apply(style_column, subset=cols)
+
+
+PAIR_METRIC = "final val acc"
+
+
+def pair_table(
+    runs_by_variant: dict[str, list[SeedRun]],
+    metric: str = PAIR_METRIC,
+    level: float = stats.LEVEL,
+) -> pd.DataFrame:
+    """Every pair of variants (each later one against each earlier one, the baseline's pairs
+    first): ``metric`` of b − a paired by seed over the seeds complete in both, as
+    ``stats.paired_interval`` gives it (n, mean, sd, low, high)."""
+    col = {"final val acc": "val_acc", "final val loss": "val_loss",
+           "final train loss": "train_loss"}[metric]  # fmt: skip
+    finals = {
+        name: {r.seed: float(r.metrics[col].iloc[-1]) for r in runs if r.complete}
+        for name, runs in runs_by_variant.items()
+    }
+    names = list(runs_by_variant)
+    rows = []
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            iv = stats.paired_interval(finals[a], finals[b], level)
+            rows.append({"a": a, "b": b, "n": iv.n, "mean": iv.mean, "sd": iv.sd,
+                         "low": iv.low, "high": iv.high, "level": level,
+                         "excludes zero": iv.excludes_zero})  # fmt: skip
+    return pd.DataFrame(
+        rows, columns=["a", "b", "n", "mean", "sd", "low", "high", "level", "excludes zero"]
+    )
+
+
+def _interval(row) -> stats.Interval:
+    return stats.Interval(int(row["n"]), row["mean"], row["sd"], row["low"], row["high"],
+                          row["level"])  # fmt: skip
+
+
+def verdicts(pairs: pd.DataFrame, words: dict = stats.VERDICT_WORDS) -> list[str]:
+    """The sentence of every pair with at least ``stats.MIN_SEEDS_VERDICT`` seeds (see
+    ``stats.verdict``): accuracy differences in points."""
+    lines = []
+    for _, row in pairs.iterrows():
+        if line := stats.verdict(_interval(row), row["a"], row["b"], words):
+            lines.append(line)
+    return lines
+
+
+def pair_display(pairs: pd.DataFrame, scale: float = 100.0) -> pd.DataFrame:
+    """The pairs as text: the difference and its interval in points ("+57.0 [52.9, 61.1]")."""
+    out = pd.DataFrame({"a": pairs["a"], "b": pairs["b"], "seeds": pairs["n"]})
+
+    def cell(row, key):
+        return "—" if pd.isna(row[key]) else stats.signed(row[key] * scale)
+
+    out["b − a"] = [cell(r, "mean") for _, r in pairs.iterrows()]
+    out["95% CI"] = [
+        "—"
+        if pd.isna(r["low"])
+        else f"[{stats.signed(r['low'] * scale)}, {stats.signed(r['high'] * scale)}]"
+        for _, r in pairs.iterrows()
     ]
-    return manager.submit_many(entries, user, estimate_s)
+    return out
+
+
+def seeds_csv(runs_by_variant: dict[str, list[SeedRun]]) -> str:
+    """Every run's per-epoch metrics as one CSV: variant, seed, run_id, then the metrics."""
+    frames = [
+        r.metrics.assign(variant=name, seed=r.seed, run_id=r.run_id)[
+            ["variant", "seed", "run_id", *r.metrics.columns]
+        ]
+        for name, runs in runs_by_variant.items()
+        for r in runs
+        if r.metrics is not None and not r.metrics.empty
+    ]
+    if not frames:
+        return "variant,seed,run_id,epoch\n"
+    return pd.concat(frames, ignore_index=True).to_csv(index=False)
+
+
+def bands_csv(runs_by_variant: dict[str, list[SeedRun]]) -> str:
+    """The curves' mean and spread as CSV: variant, metric, epoch, n, mean, sd, min, max."""
+    b = curve_bands(runs_by_variant)
+    return b[["variant", "metric", "epoch", "n", "mean", "sd", "min", "max"]].to_csv(index=False)
+
+
+def comparison_json(
+    runs_by_variant: dict[str, list[SeedRun]],
+    params: dict[str, int] | None = None,
+    words: dict = stats.VERDICT_WORDS,
+) -> dict:
+    """The final comparison as plain data (the CLI's ``--json``): per variant the mean and sd
+    of each metric, per pair the difference and its interval, and the sentences."""
+
+    def clean(v):
+        if isinstance(v, float) and not math.isfinite(v):
+            return None
+        return v.item() if hasattr(v, "item") else v
+
+    table = seed_comparison(runs_by_variant, params)
+    pairs = pair_table(runs_by_variant)
+    return {
+        "variants": [{k: clean(v) for k, v in row.items()} for row in table.to_dict("records")],
+        "pairs": [{k: clean(v) for k, v in row.items()} for row in pairs.to_dict("records")],
+        "verdicts": verdicts(pairs, words),
+        "method": f"paired t interval ({stats.LEVEL:.0%}) of {PAIR_METRIC}, paired by seed",
+    }
+
+
+def mean_confusion(cms: list) -> np.ndarray:
+    """The average of several runs' confusion matrices, in whole images: each cell the mean
+    over the runs, rounded by largest remainder within its row so every row still sums to
+    its class's (mean) number of images — what an average seed got right and confused."""
+    stack = np.stack([np.asarray(cm, dtype=np.float64) for cm in cms])
+    mean = stack.mean(0)
+    floor = np.floor(mean)
+    out = floor.astype(np.int64)
+    for i, row in enumerate(mean):
+        short = int(round(row.sum())) - int(floor[i].sum())
+        if short > 0:
+            order = np.argsort(-(row - floor[i]), kind="stable")[:short]
+            out[i, order] += 1
+    return out

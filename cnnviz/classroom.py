@@ -160,20 +160,24 @@ def check_submit(
     estimate_s: float | None,
     limits: Limits,
     device: str = "cpu",
+    seeds: int = 1,
 ) -> None:
     """Raise :class:`LimitError` when ``user`` may not queue ``n_runs`` more runs now.
 
     Args:
         queued_by_user / queued_total: runs waiting now (the user's, everyone's).
         estimate_s: the longest of the new runs, estimated on this machine (None: unknown).
+        seeds: the new runs are a group repeated over this many seeds: the student's cap is
+            that many times the usual one (the class's cap stays).
     """
     if user.is_teacher:
         return
-    if queued_by_user + n_runs > limits.max_queued_per_user:
+    most = limits.max_queued_per_user * max(1, int(seeds))
+    if queued_by_user + n_runs > most:
         raise LimitError(
             f"You have {queued_by_user} run(s) waiting; a student may queue at most "
-            f"{limits.max_queued_per_user} at a time. Stop one, or wait for them to start.",
-            "limit.user_queue", n=queued_by_user, most=limits.max_queued_per_user,
+            f"{most} at a time. Stop one, or wait for them to start.",
+            "limit.user_queue", n=queued_by_user, most=most,
         )  # fmt: skip
     if queued_total + n_runs > limits.max_queued:
         raise LimitError(

@@ -12,13 +12,83 @@ import plotly.graph_objects as go
 import torch
 from plotly.subplots import make_subplots
 
+from cnnviz import stats
 from cnnviz.plots.base import PALETTE, base_layout, plain, set_font_size
 
 DASH = {"train": "dot", "val": "solid"}
 PANELS = (("train_loss", "train loss"), ("val_loss", "val loss"),
           ("train_acc", "train accuracy"), ("val_acc", "validation accuracy"))  # fmt: skip
 # The charts' words; a page passes its language's (ui/locales: "ablation" "charts").
-LABELS = {**dict(PANELS), "epoch": "epoch"}
+LABELS = {**dict(PANELS), "epoch": "epoch", "sd": "±1 sd", "range": "min–max",
+          "seed": "seed", "seeds": "seeds", "mean": "mean"}  # fmt: skip
+BANDS = ("sd", "range")  # the band around a mean curve: ±1 sd, or the smallest to the largest
+BAND_OPACITY = 0.2
+RUN_OPACITY = 0.35
+
+
+def _curve_traces(
+    d: pd.DataFrame,
+    name: str,
+    color: str,
+    labels: dict,
+    width: float,
+    marker: int,
+    dash: str = "solid",
+    band: str = "sd",
+    runs: bool = False,
+    legend: bool = True,
+) -> list[go.Scatter]:
+    """One variant's curve of one metric. With one seed: its line. With several (a ``seed``
+    column): the band (±1 sd or min–max over the seeds at each epoch), the seeds' own runs
+    faintly when ``runs``, and the mean line on top (the one in the legend)."""
+    epoch, shown = labels["epoch"], plain(name)
+    seeds = d["seed"].nunique() if "seed" in d else 1
+    if seeds <= 1:
+        return [
+            go.Scatter(
+                x=d["epoch"], y=d["value"], mode="lines+markers", name=shown,
+                legendgroup=shown, showlegend=legend,
+                line=dict(color=color, width=width, dash=dash), marker=dict(size=marker),
+                hovertemplate=f"{shown}<br>{epoch} %{{x}}: %{{y:.3f}}<extra></extra>",
+            )
+        ]  # fmt: skip
+    if band not in BANDS:
+        raise ValueError(f"band must be one of {', '.join(BANDS)}, not {band!r}")
+    b = stats.bands(d, ["epoch"]).sort_values("epoch")
+    sd = b["sd"].fillna(0.0)
+    lo, hi = (b["mean"] - sd, b["mean"] + sd) if band == "sd" else (b["min"], b["max"])
+    traces = [
+        go.Scatter(x=b["epoch"], y=hi, mode="lines", line=dict(width=0, color=color),
+                   name=f"{shown} {labels[band]}", legendgroup=shown, showlegend=False,
+                   hoverinfo="skip"),
+        go.Scatter(x=b["epoch"], y=lo, mode="lines", line=dict(width=0, color=color),
+                   fill="tonexty", fillcolor=color, opacity=BAND_OPACITY,
+                   name=f"{shown} {labels[band]}", legendgroup=shown, showlegend=False,
+                   hoverinfo="skip"),
+    ]  # fmt: skip
+    if runs:
+        for seed, r in d.groupby("seed", sort=True):
+            r = r.sort_values("epoch")
+            traces.append(
+                go.Scatter(
+                    x=r["epoch"], y=r["value"], mode="lines", opacity=RUN_OPACITY,
+                    name=f"{shown} · {labels['seed']} {seed}", legendgroup=shown,
+                    showlegend=False, line=dict(color=color, width=1.5, dash=dash),
+                    hovertemplate=f"{shown} · {labels['seed']} {seed}<br>{epoch} %{{x}}: "
+                    "%{y:.3f}<extra></extra>",
+                )
+            )  # fmt: skip
+    custom = np.stack([sd.to_numpy(), b["n"].to_numpy(dtype=float)], axis=-1)
+    traces.append(
+        go.Scatter(
+            x=b["epoch"], y=b["mean"], mode="lines+markers", name=shown, legendgroup=shown,
+            showlegend=legend, line=dict(color=color, width=width, dash=dash),
+            marker=dict(size=marker), customdata=custom,
+            hovertemplate=f"{shown}<br>{epoch} %{{x}}: {labels['mean']} %{{y:.3f}} ± "
+            f"%{{customdata[0]:.3f}} (%{{customdata[1]:.0f}} {labels['seeds']})<extra></extra>",
+        )
+    )  # fmt: skip
+    return traces
 
 
 def variant_colors(names) -> dict[str, str]:
@@ -47,19 +117,22 @@ def overlay_figure(
     height: int = 420,
     font_size: int = 16,
     labels: dict = LABELS,
+    band: str = "sd",
+    runs: bool = False,
 ) -> go.Figure:
-    """Every variant's curve of one metric on one chart (the headline of a comparison)."""
+    """Every variant's curve of one metric on one chart (the headline of a comparison).
+
+    ``long`` as :func:`cnnviz.ablation.long_metrics` makes it; with a ``seed`` column (several
+    runs per variant, :func:`cnnviz.ablation.seeds_long`) each variant is its mean over the
+    seeds in a band (``band``: "sd" ±1 sd, "range" min–max), its runs faintly when ``runs``.
+    """
+    labels = {**LABELS, **labels}
     fig = go.Figure()
     label, epoch = labels[metric], labels["epoch"]
     for name, color in colors.items():
         d = long[(long["variant"] == name) & (long["metric"] == metric)]
-        fig.add_trace(
-            go.Scatter(
-                x=d["epoch"], y=d["value"], mode="lines+markers", name=plain(name),
-                line=dict(color=color, width=4), marker=dict(size=10),
-                hovertemplate=f"{plain(name)}<br>{epoch} %{{x}}: %{{y:.3f}}<extra></extra>",
-            )
-        )  # fmt: skip
+        for trace in _curve_traces(d, name, color, labels, 4, 10, band=band, runs=runs):
+            fig.add_trace(trace)
     fig.update_xaxes(title_text=epoch, range=[0.8, _axis_top(long, num_epochs)], dtick=1)
     fig.update_yaxes(title_text=label)
     if metric.endswith("acc"):
@@ -80,8 +153,12 @@ def small_multiples(
     height: int = 560,
     font_size: int = 14,
     labels: dict = LABELS,
+    band: str = "sd",
+    runs: bool = False,
 ) -> go.Figure:
-    """Train/val loss and accuracy in a 2×2 grid, one line per variant, one shared legend."""
+    """Train/val loss and accuracy in a 2×2 grid, one line per variant, one shared legend
+    (several seeds per variant: mean, band and runs as in :func:`overlay_figure`)."""
+    labels = {**LABELS, **labels}
     epoch = labels["epoch"]
     fig = make_subplots(
         rows=2, cols=2, subplot_titles=[labels[m] for m, _ in PANELS],
@@ -91,16 +168,9 @@ def small_multiples(
         row, col = divmod(k, 2)
         for name, color in colors.items():
             d = long[(long["variant"] == name) & (long["metric"] == metric)]
-            fig.add_trace(
-                go.Scatter(
-                    x=d["epoch"], y=d["value"], mode="lines+markers", name=plain(name),
-                    legendgroup=plain(name), showlegend=k == 0,
-                    line=dict(color=color, width=3, dash=DASH[metric.split("_")[0]]),
-                    marker=dict(size=7),
-                    hovertemplate=f"{plain(name)}<br>{epoch} %{{x}}: %{{y:.3f}}<extra></extra>",
-                ),
-                row=row + 1, col=col + 1,
-            )  # fmt: skip
+            dash = DASH[metric.split("_")[0]]
+            for trace in _curve_traces(d, name, color, labels, 3, 7, dash, band, runs, k == 0):
+                fig.add_trace(trace, row=row + 1, col=col + 1)
     top = _axis_top(long, num_epochs)
     fig.update_xaxes(range=[0.8, top], dtick=1)
     fig.update_xaxes(title_text=epoch, row=2)

@@ -83,12 +83,15 @@ class RunManager:
         entries: list[tuple[RunConfig, str | None, str | None, str | None]],
         user: User | str | None = None,
         estimate_s: float | None = None,
+        submit_token: str | None = None,
+        seeds: int = 1,
     ) -> list[str]:
         """Queue several runs at once (an ablation group counts as one student's runs): all of
         them, or none with the reason. ``entries``: (config, name, group, preset).
 
         A :class:`~cnnviz.classroom.User` is held to the class limits (queue caps, the longest
-        run a student may start: ``estimate_s`` is the longest of these runs here); a plain id
+        run a student may start: ``estimate_s`` is the longest of these runs here; a group
+        repeated over ``seeds`` seeds may queue that many times a student's cap); a plain id
         or None (the CLI, scripts) is not."""
         for config, *_ in entries:
             config.validate()
@@ -100,7 +103,8 @@ class RunManager:
             device = "cuda" if "cuda" in kinds else "cpu"
 
             def check(mine: int, total: int) -> None:
-                check_submit(user, len(entries), mine, total, estimate_s, self.limits, device)
+                check_submit(user, len(entries), mine, total, estimate_s, self.limits, device,
+                             seeds=seeds)  # fmt: skip
 
         uid = user.id if isinstance(user, User) else user
         ids = self.store.create_many(entries, self.token, uid, check)

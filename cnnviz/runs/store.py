@@ -435,7 +435,10 @@ class RunStore:
                     (user,),
                 ).fetchone()
                 check(int(mine), int(total))
-            for run_id, (config, name, group, preset) in zip(ids, entries, strict=True):
+            for i, (run_id, (config, name, group, preset)) in enumerate(
+                zip(ids, entries, strict=True)
+            ):
+                created = now + i * 1e-4  # the queue takes one person's runs oldest first
                 db.execute(
                     "INSERT INTO runs (run_id, name, grp, preset, family, status, config,"
                     " num_epochs, created, owner_host, owner_pid, owner_token, heartbeat,"
@@ -443,7 +446,7 @@ class RunStore:
                     (
                         run_id, label(name) or preset or config.spec.family, label(group),
                         preset, config.spec.family, json.dumps(config.to_dict()),
-                        config.num_epochs, now, HOST, os.getpid(), owner_token, now, user,
+                        config.num_epochs, created, HOST, os.getpid(), owner_token, now, user,
                     ),
                 )  # fmt: skip
             return ids
