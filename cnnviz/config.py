@@ -17,7 +17,7 @@ import math
 import os
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 from cnnviz.models import ModelSpec, spec_from_dict, spec_to_dict
@@ -53,7 +53,7 @@ class RunConfig:
         device: "auto", "cpu" or "cuda".
     """
 
-    spec: ModelSpec
+    spec: ModelSpec | None = None  # required: None is refused with a clear message
     num_epochs: int = 10
     lr: float | None = None
     batch_size: int = 128
@@ -61,6 +61,16 @@ class RunConfig:
     val_limit: int | None = None
     seed: int = 0
     device: str = "auto"
+
+    def __post_init__(self) -> None:
+        from cnnviz.models import LeNetSpec, ResNetSpec, VGGSpec
+
+        if not isinstance(self.spec, LeNetSpec | VGGSpec | ResNetSpec):
+            what = "none" if self.spec is None else f"a {type(self.spec).__name__}"
+            raise ValueError(
+                f"A run needs a network (a LeNet, VGG or ResNet spec from cnnviz.models); "
+                f"it was given {what}."
+            )
 
     @property
     def effective_lr(self) -> float:
@@ -81,10 +91,23 @@ class RunConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> RunConfig:
+        """The inverse of :meth:`to_dict`.
+
+        Raises:
+            ValueError: no spec, an unreadable spec, or settings this version does not know.
+        """
+        if not isinstance(d, dict):
+            raise ValueError(f"a run's settings are a dict, not {type(d).__name__}")
         d = dict(d)
-        spec = d.pop("spec")
+        spec = d.pop("spec", None)
         if isinstance(spec, dict):
-            spec = spec_from_dict(spec)
+            try:
+                spec = spec_from_dict(spec)
+            except (KeyError, TypeError) as exc:
+                raise ValueError(f"the run's network cannot be read ({exc!r})") from None
+        unknown = sorted(set(d) - {f.name for f in fields(cls)})
+        if unknown:
+            raise ValueError(f"unknown run settings: {', '.join(map(str, unknown))}")
         return cls(spec=spec, **d)
 
     def validate(self) -> None:

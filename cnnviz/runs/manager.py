@@ -14,13 +14,17 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cnnviz.classroom import Limits, User, check_submit, runs_to_trim
 from cnnviz.config import RunConfig, check_environment, setting
 from cnnviz.runs import queue as Q
 from cnnviz.runs.execute import execute
 from cnnviz.runs.executors import Ended, Executor, ProcessExecutor, ThreadExecutor
-from cnnviz.runs.store import _LIVE_TOKENS, LIVE, RunStore, StoreError, default_home
+from cnnviz.runs.store import _LIVE_TOKENS, HOST, LIVE, RunStore, StoreError, default_home
+
+if TYPE_CHECKING:
+    from cnnviz.estimates import Estimate
 
 log = logging.getLogger("cnnviz.runs")
 ENV_EXECUTOR = "CNNVIZ_EXECUTOR"  # process (default), thread or ray
@@ -69,14 +73,19 @@ class RunManager:
         preset: str | None = None,
         user: User | str | None = None,
         estimate_s: float | None = None,
+        submit_token: str | None = None,
     ) -> str:
         """Store the run as queued and wake the dispatcher; returns its id.
+
+        ``submit_token``: one per press of a Start button; a second submit with the same
+        token (the same press, sent twice) returns the run the first one queued.
 
         Raises:
             ValueError: the config cannot train (the message says why).
             LimitError: ``user`` (a :class:`~cnnviz.classroom.User`) may not queue it now.
         """
-        return self.submit_many([(config, name, group, preset)], user, estimate_s)[0]
+        entries = [(config, name, group, preset)]
+        return self.submit_many(entries, user, estimate_s, submit_token=submit_token)[0]
 
     def submit_many(
         self,
@@ -87,13 +96,18 @@ class RunManager:
         seeds: int = 1,
     ) -> list[str]:
         """Queue several runs at once (an ablation group counts as one student's runs): all of
-        them, or none with the reason. ``entries``: (config, name, group, preset).
+        them, or none with the reason. ``entries``: (config, name, group, preset), queued in
+        this order (the queue starts one person's runs oldest first).
 
         A :class:`~cnnviz.classroom.User` is held to the class limits (queue caps, the longest
         run a student may start: ``estimate_s`` is the longest of these runs here; a group
         repeated over ``seeds`` seeds may queue that many times a student's cap); a plain id
         or None (the CLI, scripts) is not."""
+        if not entries:
+            raise ValueError("nothing to queue: no runs were given")
         for config, *_ in entries:
+            if not isinstance(config, RunConfig):
+                raise ValueError(f"a run is described by a RunConfig, not {type(config).__name__}")
             config.validate()
         check = None
         if isinstance(user, User):
@@ -101,13 +115,16 @@ class RunManager:
 
             kinds = {pick_device(c.device)[0].type for c, *_ in entries}
             device = "cuda" if "cuda" in kinds else "cpu"
+            if not user.is_teacher and not Q.is_seconds(estimate_s):
+                # the longest run a student may start holds whether the caller estimated or not
+                estimate_s = max(self.estimate(c).seconds for c, *_ in entries)
 
             def check(mine: int, total: int) -> None:
                 check_submit(user, len(entries), mine, total, estimate_s, self.limits, device,
                              seeds=seeds)  # fmt: skip
 
         uid = user.id if isinstance(user, User) else user
-        ids = self.store.create_many(entries, self.token, uid, check)
+        ids = self.store.create_many(entries, self.token, uid, check, submit_token)
         self.kick()
         return ids
 
@@ -167,6 +184,72 @@ class RunManager:
         """Each queued run's place in line (1 = next)."""
         running, served = self.store.user_load()
         return Q.positions(self.store.queued(self.token), running, served)
+
+    # -- how long ---------------------------------------------------------------------------
+    def estimate(self, config: RunConfig) -> Estimate:
+        """How long ``config`` will take here: from earlier runs of the same network on this
+        machine, else from the workers' speed test, else built-in numbers."""
+        from cnnviz.device import pick_device
+        from cnnviz.estimates import SPEED_KEY, estimate_run, speeds_from
+
+        device = pick_device(config.device)[0].type
+        speeds = speeds_from(self.store.setting(SPEED_KEY.format(host=HOST, device=device)), device)
+        return estimate_run(config, device, speeds, self.store.history(config, device))
+
+    def time_left(self, run_id: str) -> Estimate | None:
+        """What is left of a live run: measured by the run itself once it trains. For a queued
+        run, the wait until it starts: what is left of the runs training now (each frees its
+        slot when it ends), then the runs ahead of it in line, each for its estimate, on the
+        slots as they free (:func:`cnnviz.runs.queue.start_wait`). None for an ended run."""
+        from cnnviz.estimates import RANGES, Estimate
+
+        rec = self.store.get(run_id)
+        if rec.status == "running":
+            return self._left(rec)
+        order = self.queue_positions()
+        if rec.status != "queued" or run_id not in order:
+            return None
+        ahead = sorted((pos, rid) for rid, pos in order.items() if pos < order[run_id])
+        training = []
+        for rid in sorted(self.executor.alive()):
+            try:
+                r = self.store.get(rid)
+            except (KeyError, StoreError):  # deleted or damaged meanwhile: holds no slot
+                continue
+            if r.status == "running":
+                training.append(r)
+        parts = [self._left(r) for r in training]
+        own = [p for r, p in zip(training, parts, strict=True) if r.user == rec.user]
+        capped = rec.user is not None and len(own) >= self.limits.max_running_per_user
+        estimates: dict[str, Estimate] = {}
+        for _, rid in ahead:
+            config = self.store.get(rid).config
+            key = repr(config)
+            if key not in estimates:
+                estimates[key] = self.estimate(config)
+            parts.append(estimates[key])
+        ahead_parts = parts[len(training) :]
+        if not parts:
+            return None
+
+        def wait(field: str) -> float:
+            return Q.start_wait(
+                [getattr(p, field) for p in parts[: len(training)]],
+                [getattr(p, field) for p in ahead_parts],
+                self.executor.slots,
+                min(getattr(p, field) for p in own) if capped else 0.0,
+            )
+
+        basis = max((p.basis for p in parts), key=list(RANGES).index)
+        return Estimate(wait("seconds"), wait("low"), wait("high"), basis)
+
+    def _left(self, rec) -> Estimate:
+        from cnnviz.estimates import live_estimate
+
+        return live_estimate(
+            rec.config, rec.started, self.store.metrics_rows(rec.run_id),
+            self.store.stored_progress(rec.run_id), self.estimate(rec.config),
+        )  # fmt: skip
 
     # -- the CLI: a run in the calling thread -----------------------------------------------
     def run_here(

@@ -8,7 +8,9 @@ oldest goes first.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import heapq
+import math
+from collections.abc import Iterable, Mapping, Sequence
 
 
 def next_run(
@@ -47,19 +49,57 @@ def positions(
     running: Mapping[str | None, int],
     last_served: Mapping[str | None, float],
 ) -> dict[str, int]:
-    """Each queued run's place in line (1 = next), by playing :func:`next_run` forward with
-    every cap lifted (what the order will be as slots free up)."""
-    waiting = list(queued)
-    served = dict(last_served)
-    clock = max([0.0, *served.values()])
+    """Each queued run's place in line (1 = next): :func:`next_run` played forward with every
+    cap lifted (what the order will be as slots free up). O(n log n): each person's runs in
+    order, and a heap of people by when they were last served (3,000 runs: milliseconds)."""
+    mine: dict[str | None, list[tuple[float, str]]] = {}
+    for run_id, user, created in queued:
+        mine.setdefault(user, []).append((created, run_id))
+    heap = []
+    for user, runs in mine.items():
+        runs.sort(reverse=True)  # oldest last: popped first
+        created, run_id = runs[-1]
+        # (0: not served here yet, when last served, its oldest run): run ids are unique, so
+        # the tuple never compares two users (None and a str)
+        heap.append((0, last_served.get(user, float("-inf")), created, run_id, user))
+    heapq.heapify(heap)
     order: dict[str, int] = {}
-    while waiting:
-        rid = next_run(waiting, running, served, None)
-        if rid is None:
-            break
-        user = next(u for r, u, _ in waiting if r == rid)
-        clock += 1.0
-        served[user] = clock
-        order[rid] = len(order) + 1
-        waiting = [w for w in waiting if w[0] != rid]
+    while heap:
+        *_, run_id, user = heapq.heappop(heap)
+        mine[user].pop()
+        order[run_id] = len(order) + 1
+        if mine[user]:  # served now, after everyone served before: to the back of the line
+            created, nxt = mine[user][-1]
+            heapq.heappush(heap, (1, len(order), created, nxt, user))
     return order
+
+
+def start_wait(
+    running_left: Sequence[float],
+    ahead: Sequence[float],
+    slots: int,
+    not_before: float = 0.0,
+) -> float:
+    """Seconds until a queued run starts.
+
+    Each slot frees when its run ends (``running_left``: what is left of the runs training
+    now; a slot without a run is free now); the runs ahead in line (``ahead``: their
+    estimates, in order) take the slots as they free; the run starts on the next free slot,
+    and not before ``not_before`` (when its owner, at their cap of running runs, has one
+    finished). Negative or non-finite times count as 0.
+    """
+
+    def seconds(x: float) -> float:
+        return x if is_seconds(x) else 0.0
+
+    n = max(1, int(slots), len(running_left))
+    free = sorted(seconds(t) for t in running_left) + [0.0] * (n - len(running_left))
+    heapq.heapify(free)
+    for estimate in ahead:
+        heapq.heapreplace(free, free[0] + seconds(estimate))
+    return max(free[0], seconds(not_before))
+
+
+def is_seconds(x) -> bool:
+    """A time in seconds: a finite number of at least 0 (not a bool, NaN or a string)."""
+    return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x) and x >= 0

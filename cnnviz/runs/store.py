@@ -175,7 +175,12 @@ CREATE TABLE IF NOT EXISTS users (
     created REAL NOT NULL,
     last_seen REAL NOT NULL
 );
+ALTER TABLE runs ADD COLUMN submit_token TEXT;
 """
+# One press of Start, one run: the token a submission carries is unique among the runs (an
+# older cnnviz leaves the column empty, and NULLs never collide).
+SUBMIT_INDEX = "CREATE UNIQUE INDEX IF NOT EXISTS runs_by_submit ON runs(submit_token)"
+MAX_SUBMIT_TOKEN = 64
 RUN_COLUMNS = (
     "run_id, name, grp, status, config, created, error, preset, notice, device, user_id, pinned,"
     " started"
@@ -292,7 +297,7 @@ class RunStore:
 
     def _complete(self) -> bool:
         tables = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master")}
-        return {"runs", "metrics", "points", "analysis", "users"} <= tables
+        return {"runs", "metrics", "points", "analysis", "users", "runs_by_submit"} <= tables
 
     def _version(self) -> int | None:
         """The schema version, None for an empty database; refuses a foreign one."""
@@ -332,6 +337,7 @@ class RunStore:
         for stmt in MIGRATE_TO_2.split(";"):
             if "ADD COLUMN" in stmt and stmt.split()[5] not in columns:
                 self._db.execute(stmt)
+        self._db.execute(SUBMIT_INDEX)
 
     # -- SQL with retries -------------------------------------------------------------------
     def _retry(self, fn: Callable[[], T], budget: float | None = None) -> T:
@@ -420,14 +426,41 @@ class RunStore:
         owner_token: str | None,
         user: str | None = None,
         check: Callable[[int, int], None] | None = None,
+        submit_token: str | None = None,
     ) -> list[str]:
         """Queue several runs (config, name, group, preset) in one transaction; ``check(mine,
         total)`` sees the runs already waiting (the user's, everyone's) and may raise to refuse
-        them all — two browsers of one student cannot both slip under a cap."""
+        them all — two browsers of one student cannot both slip under a cap.
+
+        ``submit_token`` (one per press of a button): when this user's runs already carry it,
+        nothing is added and their ids come back; so one press queues its runs once, however
+        often it arrives."""
         now = time.time()
         ids = [uuid.uuid4().hex[:10] for _ in entries]
+        tokens = [None] * len(entries)
+        if submit_token is not None:
+            if (
+                not isinstance(submit_token, str)
+                or not 0 < len(submit_token) <= MAX_SUBMIT_TOKEN
+                or not submit_token.isprintable()
+            ):
+                raise ValueError(
+                    f"a submission token is 1 to {MAX_SUBMIT_TOKEN} printable characters"
+                )
+            # scoped to the user: a token another person sent never finds (or blocks) theirs
+            tokens = [f"{user or ''}/{submit_token}/{i}" for i in range(len(entries))]
 
         def body(db):
+            if submit_token is not None:
+                marks = ",".join("?" * len(tokens))
+                found = dict(
+                    db.execute(
+                        f"SELECT submit_token, run_id FROM runs WHERE submit_token IN ({marks})",
+                        tokens,
+                    ).fetchall()
+                )
+                if found:  # this press was queued already: its runs, in their order
+                    return [found[t] for t in tokens if t in found]
             if check is not None:
                 total, mine = db.execute(
                     "SELECT COUNT(*), COALESCE(SUM(user_id IS ?), 0) FROM runs"
@@ -449,6 +482,10 @@ class RunStore:
                         config.num_epochs, created, HOST, os.getpid(), owner_token, now, user,
                     ),
                 )  # fmt: skip
+            if submit_token is not None:  # in the same transaction: unique, or none of them
+                db.executemany(
+                    "UPDATE runs SET submit_token=? WHERE run_id=?", zip(tokens, ids, strict=True)
+                )
             return ids
 
         return self._transaction(body)
