@@ -3,6 +3,8 @@ what each variant learned, the shareable URL. The math lives in ``cnnviz.ablatio
 
 from __future__ import annotations
 
+import uuid
+
 import streamlit as st
 
 from cnnviz import ablation as A
@@ -95,26 +97,43 @@ def _defaults() -> None:
 # -- launching -------------------------------------------------------------------------------
 
 
-def _submit(mgr: RunManager, group: A.AblationGroup, url_group: str) -> None:
+PRESS_TOKEN = "abl_press_token"
+
+
+def _press_token() -> str:
+    """The token the next launch submits with its runs: made when the button is drawn, bound
+    to it, renewed once a press has queued its group (the same press twice: one group)."""
+    if PRESS_TOKEN not in st.session_state:
+        st.session_state[PRESS_TOKEN] = uuid.uuid4().hex
+    return st.session_state[PRESS_TOKEN]
+
+
+def _submit(
+    mgr: RunManager, group: A.AblationGroup, url_group: str, token: str | None = None
+) -> None:
     mode, seed = st.session_state["abl_mode"], int(st.session_state["abl_seed"])
     configs = A.group_configs(group, mode, seed)
     longest = max(run_estimate(mgr, c).seconds for c in configs)
     try:
-        ids = A.launch(mgr, group, mode, seed, user=current_user(), estimate_s=longest)
+        ids = A.launch(
+            mgr, group, mode, seed, user=current_user(), estimate_s=longest, submit_token=token
+        )
     except ValueError as exc:  # a class limit (LimitError) or settings that cannot train
         state.ABL_ERROR.set(message(exc))
         return
+    if st.session_state.get(PRESS_TOKEN) == token:
+        del st.session_state[PRESS_TOKEN]  # this press is spent: the next one gets a new token
     state.ABL_ERROR.pop()
     state.ABL_RUN_IDS.set(ids)
     _set_url(url_group, mode, ids, seed)
 
 
-def _launch_builtin(mgr: RunManager) -> None:
+def _launch_builtin(mgr: RunManager, token: str | None = None) -> None:
     key = st.session_state["abl_group"]
-    _submit(mgr, A.GROUPS[key], key)
+    _submit(mgr, A.GROUPS[key], key, token)
 
 
-def _launch_grid(mgr: RunManager) -> None:
+def _launch_grid(mgr: RunManager, token: str | None = None) -> None:
     field = st.session_state["abl_grid_field"]
     values = st.session_state.get(f"abl_grid_values_{field}", [])
     try:
@@ -122,7 +141,7 @@ def _launch_grid(mgr: RunManager) -> None:
     except ValueError as exc:
         state.ABL_ERROR.set(message(exc))
         return
-    _submit(mgr, group, "grid")
+    _submit(mgr, group, "grid", token)
 
 
 def _compare_store() -> None:
@@ -201,7 +220,7 @@ def _launch_row_ui(group, key: str, on_click, mgr: RunManager) -> None:
         type="primary",
         icon=":material/play_arrow:",
         on_click=on_click,
-        args=(mgr,),
+        args=(mgr, _press_token()),
     )
 
 

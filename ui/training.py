@@ -8,6 +8,8 @@ newest live run.
 
 from __future__ import annotations
 
+import uuid
+
 import streamlit as st
 
 from cnnviz import classroom as C
@@ -64,16 +66,32 @@ def auto_limit(mgr: RunManager, spec, device: str) -> int:
     return fits[-1] if fits else SUBSETS[1]
 
 
-def _start(mgr: RunManager) -> None:
+PRESS_TOKEN = "train_press_token"
+
+
+def press_token() -> str:
+    """The token the form's next Start submits with its run: made when the form is drawn,
+    bound to the button drawn with it, and renewed once a press has queued its run. The same
+    press arriving twice (a replayed trigger) carries the same token, and the store gives
+    back the run it queued instead of queueing another."""
+    if PRESS_TOKEN not in st.session_state:
+        st.session_state[PRESS_TOKEN] = uuid.uuid4().hex
+    return st.session_state[PRESS_TOKEN]
+
+
+def _start(mgr: RunManager, token: str | None = None) -> None:
     # Read the widgets here, not through bound args: those date from the previous run.
     spec, preset, name = _chosen_model()
     config = _config(mgr, spec)
     try:
         run_id = mgr.submit(config, name=name, preset=preset, user=current_user(),
-                            estimate_s=run_estimate(mgr, config).seconds)  # fmt: skip
+                            estimate_s=run_estimate(mgr, config).seconds,
+                            submit_token=token)  # fmt: skip
     except ValueError as exc:  # settings that cannot train, or a class limit (LimitError)
         state.TRAIN_START_ERROR.set(message(exc))
         return
+    if st.session_state.get(PRESS_TOKEN) == token:
+        del st.session_state[PRESS_TOKEN]  # this press is spent: the next one gets a new token
     select_run(run_id)
 
 
@@ -178,7 +196,7 @@ def run_form_ui(mgr: RunManager, device_choice: str) -> None:
         st.warning(TEXT["no_data"], icon=":material/inventory_2:")
     st.button(
         TEXT["start"], type="primary", icon=":material/play_arrow:", key="train_start",
-        disabled=not found, on_click=_start, args=(mgr,),
+        disabled=not found, on_click=_start, args=(mgr, press_token()),
     )  # fmt: skip
     if err := state.TRAIN_START_ERROR.pop():
         st.error(md_escape(err), icon=":material/block:")
