@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,16 +26,8 @@ from torch import nn
 from cnnviz import stats
 from cnnviz.errors import KeyedError
 from cnnviz.features import first_layer_kernels, first_layer_maps  # noqa: F401 (A.*)
-from cnnviz.models import (
-    PRESETS,
-    LeNetSpec,
-    ModelSpec,
-    ResNetSpec,
-    VGGSpec,
-    build_model,
-    count_parameters,
-)
-from cnnviz.models.specs import ACTIVATIONS
+from cnnviz.models import PRESETS, ModelSpec, build_model, count_parameters, family_of
+from cnnviz.models.registry import COMMON_TOGGLES, REGISTRY
 
 TARGET_ACC = 0.85  # "the epoch that reaches 85 % validation accuracy"
 NOT_REACHED = "—"
@@ -198,31 +191,60 @@ GROUPS: dict[str, AblationGroup] = {
     )
 }
 
-# Fields a custom grid may vary, with the values offered and the families they apply to.
-GRID_FIELDS: dict[str, dict] = {
-    "activation": {"values": ACTIVATIONS, "families": ("lenet", "vgg")},
-    "batch_norm": {"values": (True, False), "families": ("resnet",)},
-    "skip": {"values": (True, False), "families": ("resnet",)},
-    "lr": {"values": (0.001, 0.01, 0.03, 0.1, 0.3), "families": ("lenet", "vgg", "resnet")},
-    "input_size": {"values": (28, 32, 48, 56, 96, 112, 224), "families": ("vgg", "resnet")},
-}
+class _GridFields(Mapping):
+    """Fields a custom grid may vary: {field: {"values", "families"}}, read live from every
+    registered family's ``toggles`` (and the registry's common ones, such as ``lr``)."""
+
+    def _table(self) -> dict[str, dict]:
+        table: dict[str, dict] = {}
+        for family in REGISTRY.values():
+            for field, values in {**family.toggles, **COMMON_TOGGLES}.items():
+                entry = table.setdefault(field, {"values": tuple(values), "families": ()})
+                entry["families"] += (family.name,)
+        last = [*COMMON_TOGGLES, "input_size"]  # the network's own fields first
+        return dict(sorted(table.items(), key=lambda kv: last.index(kv[0]) if kv[0] in last
+                           else -1))  # fmt: skip
+
+    def __getitem__(self, field: str) -> dict:
+        return self._table()[field]
+
+    def __iter__(self):
+        return iter(self._table())
+
+    def __len__(self) -> int:
+        return len(self._table())
+
+
+GRID_FIELDS: Mapping[str, dict] = _GridFields()
 
 
 def min_input_size(spec: ModelSpec) -> int:
     """The smallest input a spec's network accepts (every VGG pool halves it; d2l 7.3)."""
-    if isinstance(spec, VGGSpec):
-        return 2 ** len(spec.arch)
-    if isinstance(spec, ResNetSpec):
-        return 16
-    return spec.input_size
+    return family_of(spec).smallest_input(spec)
 
 
 def scale_spec(spec: ModelSpec, scale: float) -> ModelSpec:
     """``spec`` with its input size multiplied by ``scale`` (LeNet keeps its 28×28)."""
-    if scale == 1.0 or isinstance(spec, LeNetSpec):
+    if scale == 1.0 or not family_of(spec).scalable:
         return spec
     size = max(min_input_size(spec), int(round(spec.input_size * scale)))
     return dataclasses.replace(spec, input_size=size)
+
+
+def _default_sizes(spec: ModelSpec) -> AblationGroup:
+    """Sizes for a family without a group of its own: the book's full size, a classroom size
+    at about 32×32 and a quick look at about 16×16 (LeNet-like families keep their input)."""
+    side = spec.input_size if not family_of(spec).scalable else None
+    classroom = 1.0 if side else min(1.0, 32 / spec.input_size)
+    quick = 1.0 if side else min(1.0, 16 / spec.input_size)
+    return AblationGroup(
+        "grid", "", family_of(spec).lesson, "", "", (),
+        Setting("Full size (book): 60,000 images, 10 epochs, batch 128", 10),
+        Setting("CPU classroom: about 32×32 inputs, 6,000 images, 3 epochs", 3, limit=6_000,
+                val_limit=1_000, scale=classroom),
+        Setting("Quick look: about 16×16 inputs, 256 images, 1 epoch", 1, limit=256,
+                val_limit=128, scale=quick, note=QUICK_NOTE),
+    )  # fmt: skip
 
 
 def grid_group(base: str | ModelSpec, field: str, values) -> AblationGroup:
@@ -250,7 +272,8 @@ def grid_group(base: str | ModelSpec, field: str, values) -> AblationGroup:
         Variant(f"{name} · {field}={v}", dataclasses.replace(spec, **{field: v}), preset)
         for v in values
     )
-    template = GROUPS[spec.family]  # the family's built-in group lends its settings
+    # The family's built-in group lends its settings (sizes measured for that family).
+    template = GROUPS.get(spec.family) or _default_sizes(spec)
     return AblationGroup(
         key="grid",
         title=f"{name}: {field} ∈ {{{', '.join(str(v) for v in values)}}}",

@@ -1,10 +1,12 @@
-"""Widgets and cached views for the architecture builder page (d2l 7.6, 8.2, 8.6).
+"""Widgets and cached views for the architecture builder page (d2l chapters 7 and 8).
 
-The form's widgets are filled from a preset through session state (an ``on_change`` callback),
-so a preset switch rewrites every field; the arch table's key carries a version number so the
-data editor restarts from the preset's rows. Each rerun makes one frozen spec from the widgets
-and hands it on: heavy work is cached on that spec itself (the summary runs on PyTorch's meta
-device, feature maps only when asked for).
+The form is drawn from the chosen family's declared widgets (``Family.fields`` in
+cnnviz/models/families/), so this module knows no family by name. The widgets are filled from
+a preset through session state (an ``on_change`` callback), so a preset switch rewrites every
+field; a table's key carries a version number so the data editor restarts from the preset's
+rows. Each rerun makes one frozen spec from the widgets and hands it on: heavy work is cached
+on that spec itself (the summary runs on PyTorch's meta device, feature maps only when asked
+for).
 """
 
 from __future__ import annotations
@@ -20,36 +22,42 @@ import torch
 from cnnviz.features import feature_maps, prepare_input
 from cnnviz.models import (
     PRESETS,
-    LeNetSpec,
+    REGISTRY,
+    Family,
+    Field,
     ModelSpec,
-    ResNetSpec,
     SpecError,
-    VGGSpec,
     build_model,
+    family_of,
     layer_summary,
     same_network,
     to_code,
     validate,
 )
-from cnnviz.models.specs import ACTIVATIONS
 from cnnviz.plots.models import network_diagram
 from ui import state
-from ui.i18n import message, texts
+from ui.i18n import current, message, texts
 
 log = logging.getLogger("cnnviz")
 
-FAMILY_LABELS = {"lenet": "LeNet (7.6)", "vgg": "VGG (8.2)", "resnet": "ResNet (8.6)"}
-ARCH_COLUMNS = {
-    "vgg": ("num_convs", "channels"),
-    "resnet": ("num_residuals", "channels"),
-}
 TEXT = texts("builder")  # with app_pages/builder.py
-PAIRS = {"channels": ("c1", "c2"), "fc": ("fc1", "fc2")}  # LeNet's pairs: one widget each
-FAMILY_SPECS = {"lenet": LeNetSpec, "vgg": VGGSpec, "resnet": ResNetSpec}
+FIRST_PRESET = "LeNet"
+
+
+def words(family: Family, part: str) -> dict:
+    """A part of a family's words ("fields", "help", "columns", "presets") in the page's
+    language, English where the language lacks a key (cnnviz/models/families/)."""
+    english = family.words["en"].get(part, {})
+    return {**english, **family.words.get(current(), {}).get(part, {})}
+
+
+def family_label(name: str) -> str:
+    family = REGISTRY[name]
+    return family.words.get(current(), family.words["en"]).get("label", family.label())
 
 
 def presets_of(family: str) -> list[str]:
-    return [name for name, spec in PRESETS.items() if spec.family == family]
+    return list(REGISTRY[family].presets)
 
 
 def _k(name: str) -> str:
@@ -57,27 +65,20 @@ def _k(name: str) -> str:
 
 
 def form_values(spec: ModelSpec) -> dict[str, object]:
-    """The form's widget values for a spec, by widget name (``arch`` and ``lr`` have none)."""
-    values = {}
-    for field in dataclasses.fields(spec):
-        value = getattr(spec, field.name)
-        if field.name in ("arch", "lr"):
-            continue
-        if isinstance(value, tuple):
-            values.update(zip(PAIRS[field.name], value, strict=True))
-        else:
-            values[field.name] = float(value) if field.name == "dropout" else value
-    return values
+    """The form's widget values for a spec, by widget name (tables as lists of rows)."""
+    return {f.name: f.value_of(spec) for f in family_of(spec).fields}
 
 
 def load_spec_into_form(spec: ModelSpec) -> None:
-    """Write a spec's values into the form's widget keys (the widgets read them)."""
+    """Write a spec's values into the form's widget keys (the widgets read them); a table's
+    rows go to ``builder_<name>_rows`` and its editor restarts (a new version in its key)."""
     ss = st.session_state
-    for name, value in form_values(spec).items():
-        ss[_k(name)] = value
-    if not isinstance(spec, LeNetSpec):
-        ss[_k("arch_rows")] = [list(r) for r in spec.arch]
-        ss[_k("form_version")] = ss.get(_k("form_version"), 0) + 1
+    for f in family_of(spec).fields:
+        value = f.value_of(spec)
+        ss[_k(f"{f.name}_rows" if f.kind == "rows" else f.name)] = value
+    for name in ("in_channels", "num_classes", "input_size"):
+        ss[_k(name)] = getattr(spec, name)
+    ss[_k("form_version")] = ss.get(_k("form_version"), 0) + 1
 
 
 def _on_preset() -> None:
@@ -92,91 +93,108 @@ def _on_family() -> None:
 def preset_ui() -> str:
     """Family and preset pickers; returns the family. First run loads the first preset."""
     ss = st.session_state
-    if _k("family") not in ss:
-        ss[_k("family")] = "lenet"
-        ss[_k("preset")] = "LeNet"
-        load_spec_into_form(PRESETS["LeNet"])
-    c1, c2 = st.columns([1, 1])
+    if _k("family") not in ss or ss[_k("family")] not in REGISTRY:
+        ss[_k("family")] = PRESETS[FIRST_PRESET].family
+        ss[_k("preset")] = FIRST_PRESET
+        load_spec_into_form(PRESETS[FIRST_PRESET])
+    c1, c2 = st.columns([2, 1])
     family = c1.radio(
         TEXT["family"],
-        list(FAMILY_LABELS),
-        format_func=FAMILY_LABELS.get,
+        list(REGISTRY),
+        format_func=lambda name: family_label(name) if name in REGISTRY else name,
         horizontal=True,
         key=_k("family"),
         on_change=_on_family,
     )
     if ss.get(_k("preset")) not in presets_of(family):
         ss[_k("preset")] = presets_of(family)[0]
+        load_spec_into_form(PRESETS[ss[_k("preset")]])
     name = c2.selectbox(TEXT["preset"], presets_of(family), key=_k("preset"), on_change=_on_preset)
-    st.caption(TEXT["preset_notes"].get(name, ""))
+    st.caption(words(REGISTRY[family], "presets").get(name, ""))
     return family
 
 
-def _arch_ui(family: str) -> tuple:
-    """The arch table (a data editor over ``builder_arch_rows``); returns the rows as tuples."""
+def _rows_ui(family: Family, f: Field) -> object:
+    """A table widget (a data editor over ``builder_<name>_rows``); returns the spec value."""
     ss = st.session_state
-    what, channels = ARCH_COLUMNS[family]
-    rows = ss.get(_k("arch_rows"), [list(r) for r in PRESETS[presets_of(family)[0]].arch])
-    label = TEXT["arch_block"] if family == "vgg" else TEXT["arch_stage"]
+    rows = ss.get(_k(f"{f.name}_rows"))
+    if rows is None or any(len(r) != len(f.columns) for r in rows):
+        rows = f.value_of(PRESETS[presets_of(family.name)[0]])
+    headers = words(family, "columns")
     edited = st.data_editor(
-        pd.DataFrame(rows, columns=[what, channels]),
+        pd.DataFrame(rows, columns=list(f.columns)),
         num_rows="dynamic",
         hide_index=True,
         width="stretch",
-        key=f"builder_arch_{ss.get(_k('form_version'), 0)}",
+        key=f"builder_{f.name}_{ss.get(_k('form_version'), 0)}",
         column_config={
-            what: st.column_config.NumberColumn(what, step=1, format="%d"),
-            channels: st.column_config.NumberColumn(TEXT["channels_column"], step=1, format="%d"),
+            c: st.column_config.NumberColumn(headers.get(c, c), step=1, format="%d")
+            for c in f.columns
         },
     )
-    st.caption(TEXT["arch"].format(what=label) + ". " + TEXT["arch_help"])
-    return tuple(
+    help_text = words(family, "help").get(f.name)
+    caption = words(family, "fields").get(f.name, f.name)
+    st.caption(caption + (". " + help_text if help_text else ""))
+    rows = tuple(
         tuple(None if pd.isna(v) else int(v) for v in row) for row in edited.itertuples(index=False)
     )
+    return f.spec_value(rows)
+
+
+def _widget(family: Family, f: Field, col) -> object:
+    """One declared widget in column ``col``; returns its value."""
+    label = words(family, "fields").get(f.name, f.name)
+    help_text = words(family, "help").get(f.name)
+    key = _k(f.name)
+    if f.kind == "int":
+        return col.number_input(label, int(f.low), int(f.high), step=int(f.step or 1), key=key,
+                                help=help_text)  # fmt: skip
+    if f.kind == "slider":
+        return col.slider(label, float(f.low), float(f.high), step=float(f.step or 0.05),
+                          key=key, help=help_text)  # fmt: skip
+    if f.kind == "select":
+        return col.selectbox(label, f.options, key=key, help=help_text)
+    if f.kind == "radio":
+        return col.radio(label, f.options, horizontal=True, key=key, help=help_text)
+    return col.toggle(label, key=key, help=help_text)
+
+
+def _family_fields_ui(family: Family) -> dict[str, object]:
+    """The family's declared widgets, a line of columns per ``Field.line`` (tables on their
+    own); returns the values by spec field (a tuple field gathered from its elements)."""
+    values: dict[str, object] = {}
+    parts: dict[str, dict[int, object]] = {}
+    lines: dict[int, list[Field]] = {}
+    for f in family.fields:
+        if f.kind == "rows":
+            values[f.spec_field] = _rows_ui(family, f)
+        else:
+            lines.setdefault(f.line, []).append(f)
+    for line in sorted(lines):
+        cols = st.columns(max(len(lines[line]), 2))
+        for f, col in zip(lines[line], cols, strict=False):
+            value = _widget(family, f, col)
+            if f.index is None:
+                values[f.spec_field] = value
+            else:
+                parts.setdefault(f.spec_field, {})[f.index] = value
+    for name, elements in parts.items():
+        values[name] = tuple(elements[i] for i in sorted(elements))
+    return values
 
 
 def _num(label: str, key: str, low: int, high: int, help: str | None = None, col=None):
     return (col or st).number_input(label, low, high, step=1, key=_k(key), help=help)
 
 
-def _family_fields_ui(family: str) -> dict[str, object]:
-    """The family's own widgets; returns their values by spec field."""
-    if family == "lenet":
-        c = st.columns(2)
-        activation = c[0].selectbox(TEXT["f_activation"], ACTIVATIONS, key=_k("activation"))
-        pool = c[1].radio(TEXT["f_pool"], ("avg", "max"), horizontal=True, key=_k("pool"))
-        c = st.columns(4)
-        ch = (_num(TEXT["f_c1"], "c1", 1, 256, None, c[0]),
-              _num(TEXT["f_c2"], "c2", 1, 256, None, c[1]))  # fmt: skip
-        kernel = _num(TEXT["f_kernel_size"], "kernel_size", 1, 11, None, c[2])
-        padding = _num(TEXT["f_padding"], "padding", 0, 5, None, c[3])
-        c = st.columns(2)
-        fc = (_num(TEXT["f_fc1"], "fc1", 1, 4096, None, c[0]),
-              _num(TEXT["f_fc2"], "fc2", 1, 4096, None, c[1]))  # fmt: skip
-        return dict(activation=activation, pool=pool, channels=ch, kernel_size=kernel,
-                    padding=padding, fc=fc)  # fmt: skip
-    arch = _arch_ui(family)
-    if family == "vgg":
-        c = st.columns(3)
-        activation = c[0].selectbox(TEXT["f_activation"], ACTIVATIONS, key=_k("activation"))
-        fc = _num(TEXT["f_fc"], "fc", 1, 16384, TEXT["f_fc_help"], c[1])
-        dropout = c[2].slider(TEXT["f_dropout"], 0.0, 0.9, step=0.05, key=_k("dropout"))
-        return dict(arch=arch, activation=activation, fc=fc, dropout=dropout)
-    c = st.columns(4)
-    bn = c[0].toggle(TEXT["f_batch_norm"], key=_k("batch_norm"))
-    skip = c[1].toggle(TEXT["f_skip"], key=_k("skip"))
-    stem = c[2].selectbox(TEXT["f_stem"], ("d2l", "small"), key=_k("stem"),
-                          help=TEXT["f_stem_help"])  # fmt: skip
-    stem_channels = _num(TEXT["f_stem_channels"], "stem_channels", 1, 512, None, c[3])
-    return dict(arch=arch, batch_norm=bn, skip=skip, stem=stem, stem_channels=stem_channels)
-
-
 def form_ui(family: str) -> ModelSpec:
     """Every field of the family's spec as a widget; returns the (unvalidated) spec.
 
     The spec is made once per rerun, straight from the widgets. ``lr`` has no widget: it is
-    the book's rate of the preset the form started from (a training setting, see specs.py).
+    the book's rate of the preset the form started from (a training setting, see specs.py);
+    a field without a widget keeps the preset's value.
     """
+    fam = REGISTRY[family]
     c = st.columns(3)
     common = dict(
         in_channels=_num(
@@ -187,9 +205,9 @@ def form_ui(family: str) -> ModelSpec:
             TEXT["f_input_size"], "input_size", 4, 512, TEXT["f_input_size_help"], c[2]
         ),
     )
-    fields = _family_fields_ui(family)
-    lr = PRESETS[st.session_state[_k("preset")]].lr
-    return FAMILY_SPECS[family](**common, **fields, lr=lr)
+    fields = _family_fields_ui(fam)
+    preset = PRESETS[st.session_state[_k("preset")]]
+    return dataclasses.replace(preset, **common, **fields)
 
 
 def valid_spec_ui(candidate: ModelSpec) -> ModelSpec:

@@ -1,5 +1,7 @@
-"""Model specs, presets and builders for LeNet (d2l 7.6), VGG (8.2) and ResNet (8.6)."""
+"""Model specs, presets and builders for the networks of d2l chapters 7 and 8, one family
+per module in ``cnnviz/models/families/``, all found through ``cnnviz.models.registry``."""
 
+from cnnviz.models import families  # noqa: F401, I001 (registers the built-in families first)
 from cnnviz.models.build import build_model, init_cnn
 from cnnviz.models.codegen import to_code
 from cnnviz.models.specs import (
@@ -14,11 +16,15 @@ from cnnviz.models.specs import (
     spec_to_dict,
 )
 from cnnviz.models.summary import d2l_lines, default_input_shape, layer_summary, totals
+from cnnviz.models.registry import REGISTRY, Family, Field, family_of, register, registered
 from cnnviz.models.validate import SpecError, count_parameters, validate
 
 __all__ = [
     "FAMILIES",
     "PRESETS",
+    "REGISTRY",
+    "Family",
+    "Field",
     "LeNetSpec",
     "ModelSpec",
     "ResNetSpec",
@@ -28,8 +34,11 @@ __all__ = [
     "count_parameters",
     "d2l_lines",
     "default_input_shape",
+    "family_of",
     "init_cnn",
     "layer_summary",
+    "register",
+    "registered",
     "same_network",
     "spec_from_dict",
     "spec_to_dict",

@@ -13,7 +13,8 @@ import torch
 from torch import nn
 
 from cnnviz.models.build import build_model
-from cnnviz.models.specs import LeNetSpec, ModelSpec, ResNetSpec, VGGSpec
+from cnnviz.models.registry import is_spec
+from cnnviz.models.specs import ModelSpec
 
 if TYPE_CHECKING:  # pandas is imported where a table is built: training needs none
     import pandas as pd
@@ -65,7 +66,7 @@ def layer_summary(
     Raises:
         SpecError: for a spec that cannot be built.
     """
-    if isinstance(spec_or_net, LeNetSpec | VGGSpec | ResNetSpec):
+    if is_spec(spec_or_net):
         spec = spec_or_net
         net = build_model(spec, device="meta")
         input_shape = input_shape or default_input_shape(spec)

@@ -8,6 +8,8 @@ the README ("Languages").
 
 from importlib import import_module
 
+import cnnviz.models  # noqa: F401 (registers the families whose words are gathered below)
+
 # One module per section in every language's folder, each with a ``TEXT`` dict.
 SECTIONS = (
     "nav",
@@ -34,7 +36,17 @@ SECTIONS = (
 
 
 def _catalog(lang: str) -> dict[str, dict]:
-    return {s: import_module(f"ui.locales.{lang}.{s}").TEXT for s in SECTIONS}
+    catalog = {s: import_module(f"ui.locales.{lang}.{s}").TEXT for s in SECTIONS}
+    # Each network family keeps its words in its own module (cnnviz/models/families/): its
+    # name, widget labels and help, preset notes under "families", its messages in "errors".
+    from cnnviz.models.registry import REGISTRY
+
+    catalog["families"] = {}
+    for name, family in REGISTRY.items():
+        words = family.words.get(lang, {})
+        catalog["families"][name] = {k: v for k, v in words.items() if k != "errors"}
+        catalog["errors"] = {**catalog["errors"], **words.get("errors", {})}
+    return catalog
 
 
 CATALOGS = {lang: _catalog(lang) for lang in ("en", "ko")}

@@ -55,6 +55,12 @@ TEXT = {
     "the widths or the input size.",
     "spec.map": "{where} would make a {c}×{h}×{w} feature map: {millions}M values ({gb} GB) for "
     "one image, over the limit of {most}M: use fewer channels or a smaller input size.",
+    "spec.fraction": "{name} must be at least 0 and below {high}, got {value}.",
+    "spec.choice": "{name} must be one of {choices}, got {value}.",
+    "spec.bool": "{name} must be True or False, got {value}.",
+    "spec.tuple": "{name} must be {count} {what}, got {value}.",
+    "spec.rows_empty": "{name} is empty: add at least one row.",
+    "spec.rows_row": "{name} row {i} must be ({what}), got {row}.",
     "field.row": "{name} row {i}: {what}",
     "field.row_channels": "{name} row {i}: channels",
     "field.channels": "{layer} channels",

@@ -52,6 +52,12 @@ TEXT = {
     "입력 크기를 줄이세요.",
     "spec.map": "{where}은(는) {c}×{h}×{w} 특성 맵을 만듭니다: 이미지 하나에 값 {millions}M개 "
     "({gb} GB)로, 한도 {most}M을 넘습니다: 채널 수나 입력 크기를 줄이세요.",
+    "spec.fraction": "{name}은(는) 0 이상 {high} 미만이어야 합니다 (받은 값 {value}).",
+    "spec.choice": "{name}은(는) {choices} 중 하나여야 합니다 (받은 값 {value}).",
+    "spec.bool": "{name}은(는) `True`나 `False`여야 합니다 (받은 값 {value}).",
+    "spec.tuple": "{name}은(는) {what} {count}개여야 합니다 (받은 값 {value}).",
+    "spec.rows_empty": "{name}이(가) 비어 있습니다: 행을 하나 이상 추가하세요.",
+    "spec.rows_row": "{name}의 {i}번째 행은 ({what})여야 합니다 (받은 값 {row}).",
     "field.row": "{name}의 {i}번째 행: {what}",
     "field.row_channels": "{name}의 {i}번째 행: 채널 수",
     "field.channels": "{layer} 채널 수",
