@@ -5,7 +5,12 @@ The plain loop is d2l's ``train_ch6`` over a DataLoader of torchvision's Fashion
 ``get_dataloader_workers()`` (4); same model, init, batch size and lr. It runs in a fresh
 interpreter each round, so nothing cnnviz's trainer did in this process affects it.
 Both train the same number of batches; examples/s counts training only. A third number, the
-training step alone on one ready-made batch, is the ceiling any data path can reach.
+training step alone on one ready-made batch, is the ceiling any data path can reach. Beside
+them, ``python -m cnnviz train`` in fresh processes, its run stored and not (``--no-store``):
+the stored run is the path every run takes, and it must keep up with the step alone.
+
+    .venv/bin/python benchmarks/train_bench.py [--batches 100] [--repeats 3] [--threads N]
+        [--no-memory]
 
     .venv/bin/python benchmarks/train_bench.py [--batches 100] [--repeats 3] [--threads N]
         [--no-memory]
@@ -17,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import json
 import os
 import shutil
 import statistics
@@ -210,6 +216,24 @@ def plain_in_fresh_process(
     return float(out.stdout.strip().splitlines()[-1])
 
 
+def cli_in_fresh_process(
+    name: str, batches: int, device: str, threads: int | None = None, store: bool = True
+) -> float:
+    """``python -m cnnviz train`` as a user runs it, the run stored (as every app and CLI run
+    is) in a store of its own, or ``--no-store``: the second epoch's training examples/s (the
+    first pays the process's warm-up, as :func:`cnnviz_loop` skips it too)."""
+    with tempfile.TemporaryDirectory() as home:
+        out = subprocess.run(
+            [sys.executable, "-m", "cnnviz", "train", "--preset", name, "--epochs", "2",
+             "--limit", str(128 * batches), "--val-limit", "256", "--device", device, "--json"]
+            + (["--threads", str(threads)] if threads else [])
+            + ([] if store else ["--no-store"]),
+            cwd=REPO, env={**os.environ, "CNNVIZ_HOME": home},
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+    return json.loads(out.stdout.strip().splitlines()[-1])["examples_per_s"]
+
+
 def compare(
     name: str,
     root: Path,
@@ -219,22 +243,42 @@ def compare(
     repeats: int,
     threads: int | None = None,
 ) -> None:
-    """Alternate the loops ``repeats`` times; print each round and the medians."""
+    """Alternate the loops ``repeats`` times; print each round, the medians and the ratios
+    (each a median of the rounds' own ratios, so a drifting machine slows both sides alike).
+
+    Beside the plain loop, cnnviz's loop in this process and the training step alone: the CLI
+    in fresh processes, the run stored (the path every app and CLI run takes) and not. The
+    stored CLI run should stay within 0.9x of the step alone: a stored run once trained at
+    half the speed of an unstored one (the CLI started a worker process beside itself)."""
     spec = PRESETS[name]
-    plains, ours, ceilings, ratios = [], [], [], []
+    rows: dict[str, list[float]] = {k: [] for k in ("plain", "cnnviz", "step", "cli", "cli_no")}
     for i in range(repeats):
-        plains.append(plain_in_fresh_process(name, root, batches, device, workers, threads))
-        ours.append(cnnviz_loop(spec, batches, device))
-        ceilings.append(ceiling_loop(spec, batches, device))
-        ratios.append(ours[-1] / plains[-1])
-        print(f"  {device} {name} round {i + 1}: plain {plains[-1]:,.0f} ex/s, "
-              f"cnnviz {ours[-1]:,.0f} ex/s ({ratios[-1]:.2f}x), "
-              f"step alone {ceilings[-1]:,.0f} ex/s", flush=True)  # fmt: skip
+        rows["plain"].append(plain_in_fresh_process(name, root, batches, device, workers, threads))
+        rows["cnnviz"].append(cnnviz_loop(spec, batches, device))
+        rows["cli"].append(cli_in_fresh_process(name, batches, device, threads))
+        rows["step"].append(ceiling_loop(spec, batches, device))
+        rows["cli_no"].append(cli_in_fresh_process(name, batches, device, threads, store=False))
+        r = {k: v[-1] for k, v in rows.items()}
+        print(f"  {device} {name} round {i + 1}: plain {r['plain']:,.0f} ex/s, "
+              f"cnnviz {r['cnnviz']:,.0f} ex/s ({r['cnnviz'] / r['plain']:.2f}x), "
+              f"step alone {r['step']:,.0f} ex/s, CLI stored {r['cli']:,.0f} ex/s "
+              f"({r['cli'] / r['step']:.2f}x the step), CLI --no-store {r['cli_no']:,.0f} ex/s",
+              flush=True)  # fmt: skip
     med = statistics.median
-    print(f"{device:4} {name:10} plain d2l loop {med(plains):9,.0f} ex/s | cnnviz "
-          f"{med(ours):9,.0f} ex/s | speedup {med(ratios):4.2f}x | training step alone "
-          f"{med(ceilings):9,.0f} ex/s = {med(ceilings) / med(plains):.2f}x plain "
+
+    def ratio(a: str, b: str) -> float:
+        return med(x / y for x, y in zip(rows[a], rows[b], strict=True))
+
+    m = {k: med(v) for k, v in rows.items()}
+    print(f"{device:4} {name:10} plain d2l loop {m['plain']:9,.0f} ex/s | cnnviz "
+          f"{m['cnnviz']:9,.0f} ex/s | speedup {ratio('cnnviz', 'plain'):4.2f}x | training step "
+          f"alone {m['step']:9,.0f} ex/s = {ratio('step', 'plain'):.2f}x plain "
           f"(medians of {repeats} rounds)", flush=True)  # fmt: skip
+    print(f"{device:4} {name:10} CLI, stored {m['cli']:9,.0f} ex/s | CLI --no-store "
+          f"{m['cli_no']:9,.0f} ex/s | stored / step alone {ratio('cli', 'step'):.2f}x "
+          f"(goal >= 0.9x) | stored / unstored {ratio('cli', 'cli_no'):.2f}x | stored / "
+          f"cnnviz in process {ratio('cli', 'cnnviz'):.2f}x | stored / plain "
+          f"{ratio('cli', 'plain'):.2f}x", flush=True)  # fmt: skip
 
 
 def main() -> None:

@@ -60,10 +60,15 @@ def cmd_train(args) -> int:
     import torch
 
     from cnnviz.models import PRESETS
+    from cnnviz.runs.execute import own_process_threads
     from cnnviz.train import RunConfig, TrainingError, train
 
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    if args.threads is not None and args.threads < 1:
+        print(f"error: --threads must be 1 or more, not {args.threads}", file=sys.stderr)
+        return 2
+    # The run has this process to itself (no web server here): every core it is given.
+    threads = own_process_threads(args.threads)
+    torch.set_num_threads(threads)
     config = RunConfig(
         spec=PRESETS[args.preset],
         num_epochs=args.epochs,
@@ -82,11 +87,18 @@ def cmd_train(args) -> int:
     if args.no_store:
         run_id, records = None, train(config)
     else:
-        from cnnviz.runs import get_manager
+        # The store alone, no run manager: a manager would start a worker process beside
+        # this one, which took a core from the run (see run_here).
+        from cnnviz.runs import RunStore, StoreError
+        from cnnviz.runs.execute import run_here
 
-        manager = get_manager()
-        run_id, records = manager.run_here(config, args.name, args.group, args.preset)
-        print(f"run {run_id} in {manager.store.root}", file=sys.stderr, flush=True)
+        try:
+            store = RunStore()
+            run_id, records = run_here(store, config, args.name, args.group, args.preset, threads)
+        except StoreError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        print(f"run {run_id} in {store.root}", file=sys.stderr, flush=True)
     status = 0
     try:
         for rec in records:
@@ -102,7 +114,7 @@ def cmd_train(args) -> int:
         return 1
     except KeyboardInterrupt:
         if run_id is not None:
-            manager.store.set_status(run_id, "stopped")
+            store.set_status(run_id, "stopped")
         print("stopped", file=sys.stderr)
         return 130
     return status

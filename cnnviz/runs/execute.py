@@ -21,6 +21,7 @@ import os
 import socket
 import threading
 import time
+import uuid
 from collections import deque
 from collections.abc import Callable, Iterator
 
@@ -48,6 +49,23 @@ def torch_threads(threads: int | None = None) -> None:
     value = threads if threads is not None else setting(ENV_THREADS)
     if isinstance(value, int) and value > 0:
         torch.set_num_threads(value)
+
+
+def cores_given() -> int:
+    """The CPUs this process may run on: its affinity (``taskset``, a container's cpuset), which
+    can be fewer than the machine has."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # no affinity on this platform
+        return os.cpu_count() or 1
+
+
+def own_process_threads(threads: int | None = None) -> int:
+    """Torch threads for a run that has its process to itself (the CLI: no web server to leave
+    a core for): ``threads``, else ``$CNNVIZ_THREADS``, else every core given to the process."""
+    from cnnviz.config import setting
+
+    return threads or setting(ENV_THREADS) or cores_given()
 
 
 def run_events(config: RunConfig, stop_event: threading.Event, data=None) -> Iterator[dict]:
@@ -222,15 +240,17 @@ def execute(
     should_stop: Callable[[], bool] | None = None,
     data=None,
     token: str | None = None,
+    threads: int | None = None,
 ) -> Iterator[dict]:
     """Train ``config`` as run ``run_id`` in this process, storing every event as it comes, and
     yield the records a caller shows (progress, notice, epoch, done, failed).
 
     The run beats its own heartbeat and polls its stop flag (and ``should_stop()``) from a
     thread of its own, so Stop takes effect within a second and a dead process stops beating.
+    Torch trains on ``threads`` (else ``$CNNVIZ_THREADS``, else as the process was set up).
     Errors end the run as "failed" with a message; nothing is raised.
     """
-    torch_threads()
+    torch_threads(threads)
     stop_event, done = threading.Event(), threading.Event()
     writer = StoreWriter(store, run_id, token)
     beat = threading.Thread(
@@ -249,6 +269,33 @@ def execute(
         writer.flush(final=True)
         done.set()
         beat.join(timeout=5)
+
+
+def run_here(
+    store: RunStore,
+    config: RunConfig,
+    name: str | None = None,
+    group: str | None = None,
+    preset: str | None = None,
+    threads: int | None = None,
+) -> tuple[str, Iterator[dict]]:
+    """A run trained in the calling thread (the CLI): (run_id, records), stored and
+    heart-beaten like a worker's run, and stoppable from the page through the store.
+
+    No run manager is made: a manager's dispatcher starts its executor's worker process at
+    once, and that worker (reading the dataset, warming up, timing its speed test: ~8 CPU
+    seconds) took a core from the run it was never going to train.
+
+    Raises:
+        ValueError: the config cannot train (the message says why).
+    """
+    from cnnviz.runs.store import _LIVE_TOKENS
+
+    config.validate()
+    token = uuid.uuid4().hex
+    _LIVE_TOKENS.add(token)  # this process trains the run: the store's reaper asks the token
+    run_id = store.create(config, name, group, preset, owner_token=token, status="running")
+    return run_id, execute(store, run_id, config, token=token, threads=threads)
 
 
 # -- events across hosts (Ray): tensors travel as safetensors bytes ---------------------------
