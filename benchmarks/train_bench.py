@@ -12,9 +12,6 @@ the stored run is the path every run takes, and it must keep up with the step al
     .venv/bin/python benchmarks/train_bench.py [--batches 100] [--repeats 3] [--threads N]
         [--no-memory]
 
-    .venv/bin/python benchmarks/train_bench.py [--batches 100] [--repeats 3] [--threads N]
-        [--no-memory]
-
 On a machine with CUDA it also measures LeNet and ResNet-18 at 96 on the GPU.
 """
 
