@@ -471,7 +471,7 @@ def test_launch_queues_the_seeds_interleaved_as_the_owners_runs(tmp_path):
         def __init__(self):
             self.store = RunStore(tmp_path)
 
-        def submit_many(self, entries, user, estimate_s, seeds=1):
+        def submit_many(self, entries, user, estimate_s, seeds=1, **_):
             def check(mine, total):
                 C.check_submit(user, len(entries), mine, total, estimate_s, C.Limits(),
                                seeds=seeds)  # fmt: skip

@@ -6,8 +6,12 @@ from __future__ import annotations
 import json
 import time
 
+import pytest
+
 from cnnviz.runs import LIVE, get_manager
 from conftest import app_test, assert_clean, plotly_array
+
+pytestmark = pytest.mark.apptest
 
 
 def _traces(at, key: str) -> list[dict]:
@@ -121,3 +125,81 @@ def test_unknown_runs_in_the_url_are_reported():
     at.run()
     assert_clean(at)
     assert "nosuchrun1" in " ".join(w.value for w in at.warning)
+
+
+def _texts(at) -> str:
+    return " ".join(m.value for m in [*at.markdown, *at.caption, *at.info]).replace("\\", "")
+
+
+def test_three_seeds_give_bands_a_table_with_spread_and_a_verdict():
+    """A 3-seed quick LeNet group: 6 runs queued seed by seed, bands around the means, mean ±
+    sd in the table, the pairs' interval and the verdict sentence, then the same in Korean."""
+    at = app_test("ablation.py").run()
+    at.selectbox(key="abl_group").set_value("lenet")
+    at.radio(key="abl_mode").set_value("quick").run()
+    at.number_input(key="abl_seeds").set_value(3).run()
+    assert at.button(key="abl_launch").label == "Run all 2 variants × 3 seeds (6 runs)"
+    assert "its 6 runs one after another" in " ".join(c.value for c in at.caption)
+    at.button(key="abl_launch").click().run()
+    assert_clean(at)
+    run_ids = at.session_state["abl_run_ids"]
+    mgr = get_manager()
+    recs = [mgr.store.get(r) for r in run_ids]
+    assert [(r.name, r.config.seed) for r in recs] == [
+        ("LeNet", 0), ("LeNet-ReLU", 0), ("LeNet", 1), ("LeNet-ReLU", 1),
+        ("LeNet", 2), ("LeNet-ReLU", 2),
+    ]  # fmt: skip
+    assert at.query_params["seeds"] == "3"
+    at = _poll(at, run_ids, timeout=300)
+    assert_clean(at)
+    names = [t.get("name") for t in _traces(at, "abl_overlay")]
+    assert names == ["LeNet ±1 sd", "LeNet ±1 sd", "LeNet", "LeNet-ReLU ±1 sd",
+                     "LeNet-ReLU ±1 sd", "LeNet-ReLU"]  # fmt: skip
+    assert _traces(at, "abl_overlay")[1]["fill"] == "tonexty"
+    table = at.dataframe[0].value
+    assert list(table["seeds"]) == ["3", "3"]
+    assert all(" ± " in v and v.endswith("%") for v in table["final val acc"])
+    pairs = at.dataframe[1].value
+    assert list(pairs["seeds"]) == [3] and pairs["95% CI"][0].startswith("[")
+    words = _texts(at)
+    assert "beats" in words or "no difference beyond seed noise" in words
+    assert "paired t interval" in words and "What it does not claim" in words
+    assert "average over its finished seeds (3)" in words
+    # min–max bands and every seed's own run
+    at.segmented_control(key="abl_band").set_value("range").run()
+    at.toggle(key="abl_show_runs").set_value(True).run()
+    assert_clean(at)
+    names = [t.get("name") for t in _traces(at, "abl_overlay")]
+    assert names.count("LeNet min–max") == 2 and sum("seed" in n for n in names) == 6
+    # the exports carry the seeds: every run's epochs, and the mean and spread
+    assert at.session_state["abl_band"] == "range"
+
+    ko = app_test("ablation.py")
+    ko.query_params["lang"] = "ko"
+    ko.query_params.update({"group": "lenet", "mode": "quick", "runs": ",".join(run_ids)})
+    ko.run()
+    assert_clean(ko)
+    words = _texts(ko)
+    assert "시드 잡음" in words and "짝지은 t 구간" in words
+    assert [t.get("name") for t in _traces(ko, "abl_overlay")][0] == "LeNet ±1 표준편차"
+
+
+def test_one_seed_says_why_there_is_no_interval():
+    """A group stored before seeds existed (one run per variant) shows as k = 1."""
+    from cnnviz import ablation as A
+
+    mgr = get_manager()
+    configs = A.group_configs("lenet", "quick", 0, num_epochs=1, limit=128, val_limit=64)
+    entries = [(c, v.name, "old group · seed 0", v.preset)
+               for v, c in zip(A.GROUPS["lenet"].variants, configs, strict=True)]  # fmt: skip
+    ids = mgr.submit_many(entries)
+    for rid in ids:
+        assert mgr.wait(rid, 120) == "finished"
+    at = app_test("ablation.py")
+    at.query_params.update({"group": "store", "mode": "quick", "runs": ",".join(ids)})
+    at.run()
+    assert_clean(at)
+    assert list(at.dataframe[0].value["seeds"]) == ["1", "1"]
+    assert "One seed per variant, so no interval" in _texts(at)
+    assert not any(" ± " in v for v in at.dataframe[0].value["final val acc"])
+    assert [t.get("name") for t in _traces(at, "abl_overlay")] == ["LeNet", "LeNet-ReLU"]

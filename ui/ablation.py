@@ -43,10 +43,14 @@ STATUS_ICON = {
 # -- state and URL ---------------------------------------------------------------------------
 
 
-def _set_url(group: str, mode: str, run_ids: list[str], seed: int | None = None) -> None:
+def _set_url(
+    group: str, mode: str, run_ids: list[str], seed: int | None = None, seeds: int = 1
+) -> None:
     params = {"group": group, "mode": mode, "runs": ",".join(run_ids)}
     if seed is not None:
         params["seed"] = str(seed)
+    if seeds > 1:
+        params["seeds"] = str(seeds)
     st.query_params.from_dict(params)
 
 
@@ -66,6 +70,8 @@ def restore_from_url(mgr: RunManager) -> None:
         st.session_state["abl_mode"] = mode
     if (seed := qp.get("seed", "")).isdigit():
         st.session_state["abl_seed"] = int(seed)
+    if (seeds := qp.get("seeds", "")).isdigit() and 1 <= int(seeds) <= A.MAX_SEEDS:
+        st.session_state["abl_seeds"] = int(seeds)
     ids = [i for i in qp.get("runs", "").split(",") if i]
     if ids:
         state.ABL_RUN_IDS.set(ids)  # each checked by shown_runs before anything is shown
@@ -90,6 +96,7 @@ def _defaults() -> None:
     ss.setdefault("abl_group", "lenet")
     ss.setdefault("abl_mode", "full" if cuda_available() else "classroom")
     ss.setdefault("abl_seed", 0)
+    ss.setdefault("abl_seeds", 1)
     ss.setdefault("abl_grid_base", "LeNet")
     state.ABL_RUN_IDS.setdefault()
 
@@ -112,12 +119,12 @@ def _submit(
     mgr: RunManager, group: A.AblationGroup, url_group: str, token: str | None = None
 ) -> None:
     mode, seed = st.session_state["abl_mode"], int(st.session_state["abl_seed"])
-    configs = A.group_configs(group, mode, seed)
-    longest = max(run_estimate(mgr, c).seconds for c in configs)
+    seeds = int(st.session_state.get("abl_seeds") or 1)
     try:
-        ids = A.launch(
-            mgr, group, mode, seed, user=current_user(), estimate_s=longest, submit_token=token
-        )
+        configs = A.group_configs(group, mode, seed, seeds=seeds)
+        longest = max(run_estimate(mgr, c).seconds for c in configs)
+        ids = A.launch(mgr, group, mode, seed, user=current_user(), estimate_s=longest,
+                       seeds=seeds, submit_token=token)  # fmt: skip
     except ValueError as exc:  # a class limit (LimitError) or settings that cannot train
         state.ABL_ERROR.set(message(exc))
         return
@@ -125,7 +132,7 @@ def _submit(
         del st.session_state[PRESS_TOKEN]  # this press is spent: the next one gets a new token
     state.ABL_ERROR.pop()
     state.ABL_RUN_IDS.set(ids)
-    _set_url(url_group, mode, ids, seed)
+    _set_url(url_group, mode, ids, seed, seeds)
 
 
 def _launch_builtin(mgr: RunManager, token: str | None = None) -> None:
@@ -181,7 +188,8 @@ def _size_ui(group: A.AblationGroup, mgr: RunManager) -> None:
     st.radio(TEXT["mode"], list(TEXT[key]), format_func=labels("ablation", key), key="abl_mode",
              horizontal=True)  # fmt: skip
     mode = st.session_state["abl_mode"]
-    configs = A.group_configs(group, mode, int(st.session_state["abl_seed"]))
+    seeds = int(st.session_state.get("abl_seeds") or 1)
+    configs = A.group_configs(group, mode, int(st.session_state["abl_seed"]), seeds=seeds)
     device = "cuda" if cuda_available() else "cpu"
     est = group_estimate(mgr, configs)
     t = estimate_text(est)
@@ -190,7 +198,7 @@ def _size_ui(group: A.AblationGroup, mgr: RunManager) -> None:
     else:
         where = "GPU" if device == "cuda" else "CPU"
         label = setting_text(group, mode, "label")
-        st.caption(TEXT["estimate"].format(label=label, t=t, device=where,
+        st.caption(TEXT["estimate"].format(label=label, t=t, device=where, runs=len(configs),
                                            basis=estimate_basis(est)))  # fmt: skip
     if note := setting_text(group, mode, "note"):
         st.caption(note)
@@ -211,11 +219,15 @@ def _builtin_ui(mgr: RunManager) -> None:
 
 
 def _launch_row_ui(group, key: str, on_click, mgr: RunManager) -> None:
-    """The shared seed and the button that launches every variant of ``group``."""
-    c1, c2 = st.columns([1, 2])
+    """The shared seed, the number of seeds and the button that launches every variant of
+    ``group`` once per seed."""
+    c1, c2, c3 = st.columns([1, 1, 2], vertical_alignment="bottom")
     c1.number_input(TEXT["seed"], 0, 10_000, step=1, key="abl_seed")
-    c2.button(
-        TEXT["launch"].format(n=len(group.variants)),
+    c2.number_input(TEXT["seeds"], 1, A.MAX_SEEDS, step=1, key="abl_seeds",
+                    help=TEXT["seeds_help"])  # fmt: skip
+    n, k = len(group.variants), int(st.session_state.get("abl_seeds") or 1)
+    c3.button(
+        TEXT["launch"].format(n=n) if k == 1 else TEXT["launch_seeds"].format(n=n, k=k, runs=n * k),
         key=key,
         type="primary",
         icon=":material/play_arrow:",
@@ -296,43 +308,78 @@ def controls_ui(mgr: RunManager) -> None:
 # -- the comparison --------------------------------------------------------------------------
 
 
-def _variants(mgr: RunManager, run_ids: list[str]) -> dict[str, object]:
-    """Unique display name → run record, in the order of the run ids."""
-    out: dict[str, object] = {}
+def _fetch(mgr: RunManager, run_ids: list[str]) -> list:
+    """The run records of ``run_ids`` this user may see, in order (a damaged row is said)."""
+    out = []
     svc, user = service(mgr), current_user()
     for rid in run_ids:
         try:
-            rec = svc.get(user, rid)
+            out.append(svc.get(user, rid))
         except (RunNotFoundError, RunAccessError):  # deleted, or not this user's to see
             continue
         except StoreError as exc:  # a damaged row: said, and left out of the comparison
             st.warning(md_escape(exc), icon=":material/database:")
-            continue
-        name = rec.name if rec.name not in out else f"{rec.name} ({rid[:4]})"
-        out[name] = rec
     return out
 
 
-def _status_ui(mgr: RunManager, variants: dict, colors: dict) -> None:
+def _variant_runs(mgr: RunManager, run_ids: list[str]) -> dict[str, list]:
+    """Variant name → its runs, seed by seed (``cnnviz.ablation.variant_runs``: one run per
+    variant for a group launched with one seed, or stored before seeds existed)."""
+    return A.variant_runs(_fetch(mgr, run_ids))
+
+
+def _variants(mgr: RunManager, run_ids: list[str]) -> dict[str, object]:
+    """Unique display name → the run of its first seed, in the order of the run ids."""
+    return {name: recs[0] for name, recs in _variant_runs(mgr, run_ids).items()}
+
+
+def _status_ui(mgr: RunManager, variants: dict[str, list], colors: dict) -> None:
     cols = st.columns(len(variants))
-    for col, (name, rec) in zip(cols, variants.items(), strict=True):
-        status = mgr.status(rec.run_id)
-        line = f"{STATUS_ICON.get(status, '')} {TEXT['status_plain'].get(status, status)}"
+    for col, (name, recs) in zip(cols, variants.items(), strict=True):
         col.markdown(
             f"<span style='color:{colors[name]};font-weight:700'>■ {md_escape(name)}</span>",
             unsafe_allow_html=True,
         )
-        n = rec.config.num_epochs
-        if status == "running" and (p := mgr.progress(rec.run_id)):
-            done = (p["epoch"] - 1 + p["batch"] / p["num_batches"]) / n
-            text = TEXT["progress"].format(e=p["epoch"], n=n, b=p["batch"], nb=p["num_batches"])
-            col.progress(min(1.0, done), text=f"{line} · {text}")
+        if len(recs) == 1:
+            _run_status(mgr, col, name, recs[0])
         else:
-            done = mgr.store.get(rec.run_id).epochs_done
-            col.caption(TEXT["epochs_caption"].format(line=line, done=done, n=n))
-        if status == "failed":
-            error = mgr.store.get(rec.run_id).error
-            col.error(TEXT["failed"].format(name=md_escape(name), error=md_escape(error)))
+            _seeds_status(mgr, col, name, recs)
+
+
+def _run_status(mgr: RunManager, col, name: str, rec) -> None:
+    status = mgr.status(rec.run_id)
+    line = f"{STATUS_ICON.get(status, '')} {TEXT['status_plain'].get(status, status)}"
+    n = rec.config.num_epochs
+    if status == "running" and (p := mgr.progress(rec.run_id)):
+        done = (p["epoch"] - 1 + p["batch"] / p["num_batches"]) / n
+        text = TEXT["progress"].format(e=p["epoch"], n=n, b=p["batch"], nb=p["num_batches"])
+        col.progress(min(1.0, done), text=f"{line} · {text}")
+    else:
+        done = mgr.store.get(rec.run_id).epochs_done
+        col.caption(TEXT["epochs_caption"].format(line=line, done=done, n=n))
+    if status == "failed":
+        error = mgr.store.get(rec.run_id).error
+        col.error(TEXT["failed"].format(name=md_escape(name), error=md_escape(error)))
+
+
+def _seeds_status(mgr: RunManager, col, name: str, recs: list) -> None:
+    """A variant of several seeds: how many have finished, the one training now, failures."""
+    statuses = {r.run_id: mgr.status(r.run_id) for r in recs}
+    done = sum(s == "finished" for s in statuses.values())
+    icon = STATUS_ICON["finished" if done == len(recs) else "running"]
+    col.caption(f"{icon} " + TEXT["seeds_status"].format(done=done, k=len(recs)))
+    for r in recs:
+        status = statuses[r.run_id]
+        if status == "running" and (p := mgr.progress(r.run_id)):
+            n = r.config.num_epochs
+            frac = (p["epoch"] - 1 + p["batch"] / p["num_batches"]) / n
+            text = TEXT["seed_progress"].format(seed=r.config.seed, e=p["epoch"], n=n,
+                                                b=p["batch"], nb=p["num_batches"])  # fmt: skip
+            col.progress(min(1.0, frac), text=text)
+        elif status == "failed":
+            error = mgr.store.get(r.run_id).error
+            label = f"{name} · {TEXT['charts']['seed']} {r.config.seed}"
+            col.error(TEXT["failed"].format(name=md_escape(label), error=md_escape(error)))
 
 
 def _stop_all(mgr: RunManager, run_ids: list[str]) -> None:
@@ -340,51 +387,105 @@ def _stop_all(mgr: RunManager, run_ids: list[str]) -> None:
     service(mgr).stop_live(current_user(), run_ids)
 
 
-def _comparison_body(mgr: RunManager, run_ids: list[str]) -> None:
-    variants = _variants(mgr, run_ids)
-    if not variants:
-        return
-    colors = P.variant_colors(variants)
-    live = any(mgr.status(r.run_id) in LIVE for r in variants.values())
-    first = next(iter(variants.values()))
-    st.subheader(md_escape(first.group) if first.group else TEXT["headline"])
-    _status_ui(mgr, variants, colors)
-    svc, user = service(mgr), current_user()
-    if live and any(svc.may_control(user, r.run_id) for r in variants.values()):
-        st.button(TEXT["stop"], key="abl_stop", icon=":material/stop:",
-                  on_click=_stop_all, args=(mgr, run_ids))  # fmt: skip
-    metrics = {name: svc.metrics(user, r.run_id) for name, r in variants.items()}
-    num_epochs = max(r.config.num_epochs for r in variants.values())
-    long = A.long_metrics(metrics)
+def _curves_ui(long, colors: dict, num_epochs: int, several: bool) -> None:
+    """The headline chart and the small multiples; with several seeds per variant, a band
+    around each mean (±1 sd or min–max) and, on demand, every seed's own run."""
+    band, runs = "sd", False
+    if several:
+        c1, c2 = st.columns([2, 1], vertical_alignment="bottom")
+        band = c1.segmented_control(TEXT["band"], list(TEXT["bands"]), key="abl_band",
+                                    format_func=labels("ablation", "bands"),
+                                    default="sd") or "sd"  # fmt: skip
+        runs = c2.toggle(TEXT["show_runs"], key="abl_show_runs", help=TEXT["show_runs_help"])
     fs = font_size()
+    words = TEXT["charts"]
     st.markdown(f"**{TEXT['headline']}**")
     st.plotly_chart(
-        P.overlay_figure(long, colors, "val_acc", num_epochs, font_size=fs + 2,
-                         labels=TEXT["charts"]),
+        P.overlay_figure(long, colors, "val_acc", num_epochs, font_size=fs + 2, labels=words,
+                         band=band, runs=runs),
         key="abl_overlay", config=P.png_config("ablation_val_acc"), width="stretch",
     )  # fmt: skip
     st.markdown(f"**{TEXT['multiples']}**")
     st.plotly_chart(
-        P.small_multiples(long, colors, num_epochs, font_size=fs, labels=TEXT["charts"]),
+        P.small_multiples(long, colors, num_epochs, font_size=fs, labels=words, band=band,
+                          runs=runs),
         key="abl_multiples", config=P.png_config("ablation_curves"), width="stretch",
     )  # fmt: skip
-    params = A.params_by_variant({name: r.config.spec for name, r in variants.items()})
-    table = A.comparison_table(metrics, params)
-    st.markdown(f"**{TEXT['table']}**")
-    st.dataframe(A.highlight(table), hide_index=True, key="abl_table", width="stretch",
+
+
+def _noise_ui(runs: dict[str, list[A.SeedRun]]) -> None:
+    """Per pair of variants: the difference paired by seed, its 95% interval, the verdict
+    sentence (3 seeds or more), the method and what it does not claim."""
+    pairs = A.pair_table(runs)
+    st.markdown(f"**{TEXT['noise']}**")
+    most = int(pairs["n"].max()) if len(pairs) else 0
+    k = max(len(r) for r in runs.values())
+    if k == 1:
+        st.info(TEXT["one_seed"], icon=":material/casino:")
+        return
+    if most < 2:
+        st.caption(TEXT["pairs_wait"])
+        return
+    shown = A.pair_display(pairs)
+    st.dataframe(shown, hide_index=True, key="abl_pairs", width="stretch",
+                 column_config=TEXT["pair_columns"])  # fmt: skip
+    if lines := A.verdicts(pairs.assign(a=pairs["a"].map(md_escape), b=pairs["b"].map(md_escape)),
+                           TEXT["verdict"]):  # fmt: skip
+        with st.container(key="abl_verdict"):
+            st.markdown("\n".join(f"- **{line}**" for line in lines))
+    if most < 3:
+        st.caption(TEXT["two_seeds"])
+    st.caption(TEXT["method"])
+    st.caption(TEXT["not_claimed"])
+
+
+def _comparison_body(mgr: RunManager, run_ids: list[str]) -> None:
+    variants = _variant_runs(mgr, run_ids)
+    if not variants:
+        return
+    colors = P.variant_colors(variants)
+    every = [r for recs in variants.values() for r in recs]
+    live = any(mgr.status(r.run_id) in LIVE for r in every)
+    first = every[0]
+    st.subheader(md_escape(first.group) if first.group else TEXT["headline"])
+    _status_ui(mgr, variants, colors)
+    svc, user = service(mgr), current_user()
+    if live and any(svc.may_control(user, r.run_id) for r in every):
+        st.button(TEXT["stop"], key="abl_stop", icon=":material/stop:",
+                  on_click=_stop_all, args=(mgr, run_ids))  # fmt: skip
+    runs = {
+        name: [A.SeedRun(r.config.seed, svc.metrics(user, r.run_id), r.config.num_epochs,
+                         r.run_id) for r in recs]
+        for name, recs in variants.items()
+    }  # fmt: skip
+    several = any(len(r) > 1 for r in runs.values())
+    num_epochs = max(r.config.num_epochs for r in every)
+    _curves_ui(A.seeds_long(runs), colors, num_epochs, several)
+    params = A.params_by_variant({name: recs[0].config.spec for name, recs in variants.items()})
+    table = A.seed_comparison(runs, params)
+    st.markdown(f"**{TEXT['table_seeds' if several else 'table']}**")
+    st.dataframe(A.seed_highlight(table), hide_index=True, key="abl_table", width="stretch",
                  column_config=TEXT["columns"])  # fmt: skip
-    escaped = table.assign(variant=table["variant"].map(md_escape))
-    if lines := A.summary_sentences(escaped, TEXT["summary"]):
-        st.markdown(TEXT["differences"].format(base=md_escape(table["variant"].iloc[0])))
-        st.markdown("\n".join(f"- {line}" for line in lines))
-    c1, c2 = st.columns([1, 3])
+    if not several:
+        escaped = table.assign(variant=table["variant"].map(md_escape))
+        if lines := A.summary_sentences(escaped, TEXT["summary"]):
+            st.markdown(TEXT["differences"].format(base=md_escape(table["variant"].iloc[0])))
+            st.markdown("\n".join(f"- {line}" for line in lines))
+    if len(runs) > 1:
+        _noise_ui(runs)
+    c1, c2, c3 = st.columns([1, 1, 2])
     # The CSV is made when clicked: a static file would change with every poll, and the
     # browser's check of the previous file's URL would find it already deleted (a 404).
     c1.download_button(
-        TEXT["csv"], lambda: A.metrics_csv(metrics), file_name="ablation_metrics.csv",
+        TEXT["csv"], lambda: A.seeds_csv(runs), file_name="ablation_metrics.csv",
         mime="text/csv", key="abl_csv", icon=":material/download:", on_click="ignore",
     )  # fmt: skip
-    c2.caption(TEXT["png_hint"] + " " + TEXT["share"])
+    if several:
+        c2.download_button(
+            TEXT["csv_bands"], lambda: A.bands_csv(runs), file_name="ablation_mean_spread.csv",
+            mime="text/csv", key="abl_csv_bands", icon=":material/download:", on_click="ignore",
+        )  # fmt: skip
+    c3.caption(TEXT["png_hint"] + " " + TEXT["share"])
     was_live = state.ABL_WAS_LIVE.get()
     state.ABL_WAS_LIVE.set(live)
     if was_live and not live:
@@ -454,22 +555,39 @@ def confusion_ui(mgr: RunManager, run_ids: list[str]) -> None:
     from cnnviz import insight as I
     from cnnviz.plots import insight as PI
 
-    variants = _variants(mgr, run_ids)
+    variants = _variant_runs(mgr, run_ids)
     words = dict(texts("insight")["charts"], classes=class_names())  # the insight page's words
     st.subheader(TEXT["confusion"])
     st.caption(TEXT["confusion_intro"])
-    cms = {}
-    for name, rec in variants.items():
-        if mgr.status(rec.run_id) in LIVE:
-            continue
-        stored = service(mgr).analysis(current_user(), rec.run_id)
-        try:
-            cms[name] = I.Evaluation.from_stored(stored).confusion if stored else None
-        except I.InsightError:
-            cms[name] = None
-        if cms[name] is None:
-            st.caption(TEXT["confusion_missing"].format(name=md_escape(name), run_id=rec.run_id))
-    cms = {name: cm for name, cm in cms.items() if cm is not None}
+    got: dict[str, list] = {}
+    for name, recs in variants.items():
+        for rec in recs:
+            if mgr.status(rec.run_id) in LIVE:
+                continue
+            stored = service(mgr).analysis(current_user(), rec.run_id)
+            try:  # checked in full: a damaged one is said and not drawn
+                cm = (
+                    None
+                    if stored is None
+                    else I.Evaluation.from_stored(stored, rec.config.spec.num_classes).confusion
+                )
+            except I.InsightError as exc:
+                st.caption(
+                    TEXT["confusion_damaged"].format(
+                        name=md_escape(name), run_id=rec.run_id, error=md_escape(message(exc))
+                    )
+                )
+                continue
+            if cm is None:
+                st.caption(
+                    TEXT["confusion_missing"].format(name=md_escape(name), run_id=rec.run_id)
+                )
+            else:
+                got.setdefault(name, []).append(cm)
+    # several seeds: the average seed's matrix (whole images, each row keeps its count)
+    cms = {name: A.mean_confusion(found) for name, found in got.items()}
+    if any(len(found) > 1 for found in got.values()):
+        st.caption(TEXT["confusion_seeds"].format(n=max(len(f) for f in got.values())))
     if not cms:
         st.info(TEXT["confusion_wait"], icon=":material/hourglass_empty:")
         return

@@ -34,7 +34,13 @@ TEXT = {
     },
     "seed": "Seed (shared by every variant)",
     "launch": "Run all {n} variants",
-    "estimate": "{label}. The whole group should take {t} on this {device}, its variants one "
+    "launch_seeds": "Run all {n} variants × {k} seeds ({runs} runs)",
+    "seeds": "Seeds (runs per variant)",
+    "seeds_help": "Repeat every variant with the seeds s, s + 1, …: seed s of every variant "
+    "shares s's data order and, where the layers match, s's initial weights. The runs go seed "
+    "by seed (the first seed of every variant first). With 3 seeds or more the page says "
+    "whether a difference is bigger than seed noise.",
+    "estimate": "{label}. The whole group should take {t} on this {device}, its {runs} runs one "
     "after another ({basis}).",
     "full_on_cpu": "Full size means the book's settings (all 60,000 images, 10 epochs, full input "
     "sizes): estimated **{t}** on this CPU. Run it where a GPU is present; in a "
@@ -58,6 +64,48 @@ TEXT = {
     "headline": "Validation accuracy, every variant (one colour each, the same on every chart)",
     "multiples": "Train and validation loss and accuracy",
     "table": "Final metrics — the best value of each column is highlighted",
+    "table_seeds": "Final metrics — mean ± sd over the seeds of each variant (accuracies in %; "
+    "the best mean of each column is highlighted)",
+    "band": "Band around each mean",
+    "bands": {"sd": "±1 sd", "range": "min–max"},
+    "show_runs": "Show each seed's run",
+    "show_runs_help": "Each seed's own curve, faintly, behind its variant's mean.",
+    "seeds_status": "{done}/{k} seeds finished",
+    "seed_progress": "seed {seed}: epoch {e}/{n} · batch {b}/{nb}",
+    "noise": "Is the difference bigger than seed noise?",
+    "pair_columns": {
+        "a": "A",
+        "b": "B",
+        "seeds": "seeds",
+        "b − a": "B − A (points)",
+        "95% CI": "95% interval (points)",
+    },
+    "verdict": {
+        "far": "{winner} beats {loser} by {d} ± {h} points ({n} seeds): far beyond seed noise",
+        "beyond": "{winner} beats {loser} by {d} ± {h} points ({n} seeds): beyond seed noise, "
+        "though not by much",
+        "none": "{a} vs {b}: no difference beyond seed noise ({d} ± {h} points, {n} seeds)",
+    },
+    "one_seed": "One seed per variant, so no interval: a single run per variant cannot tell a "
+    "real difference from the luck of one seed (another seed may swap the order). Set "
+    "**Seeds** to 3 or more to get a verdict.",
+    "two_seeds": "With 2 seeds the interval is shown, but it is very wide (the t value for one "
+    "degree of freedom is 12.7); a verdict needs at least 3 seeds.",
+    "pairs_wait": "The comparison appears when the same seed has finished in both variants of a "
+    "pair.",
+    "method": "**Method.** Final validation accuracy, B minus A, seed by seed (seed s of A "
+    "against seed s of B: same data order and initial weights). The mean of these "
+    "differences ± the half-width of a 95% paired t interval (mean ± t · sd / √n, "
+    "n − 1 degrees of freedom). *Beyond seed noise*: the interval leaves out 0; *far "
+    "beyond*: the difference is more than twice the half-width.",
+    "not_claimed": "**What it does not claim.** The seeds vary only the initial weights, the "
+    "data order and dropout: the verdict says nothing about other data, sizes, "
+    "epochs or learning rates. It assumes the per-seed differences scatter like "
+    "independent, roughly normal draws, and it does not correct for comparing "
+    "several pairs at once (one in twenty 95% intervals misses by chance).",
+    "csv_bands": "Mean and spread (CSV)",
+    "confusion_seeds": "Each variant's matrix is the average over its finished seeds ({n}): every "
+    "cell the mean count, rounded so each row keeps its number of images.",
     "differences": "Differences against the baseline ({base})",
     "csv": "Metrics (CSV)",
     "png_hint": "Save any chart as a PNG with the camera icon in its toolbar.",
@@ -78,6 +126,8 @@ TEXT = {
     "numbers: images). cnnviz goes beyond the book here: d2l reports only the "
     "accuracy.",
     "confusion_wait": "The matrices appear here when the variants have finished.",
+    "confusion_damaged": "The stored matrix of {name} was damaged and is not shown ({error}); "
+    "open it on [What the network learned](/insight?run={run_id}), which computes it again.",
     "confusion_missing": "{name} has no stored matrix (a run from an older cnnviz, or imported): "
     "open it on [What the network learned](/insight?run={run_id}), which "
     "computes it once.",
@@ -112,6 +162,7 @@ TEXT = {
         "final train loss": "final train loss",
         "final val loss": "final val loss",
         "epoch to 85%": "epoch to 85%",
+        "seeds": "seeds",
         "time (s)": "time (s)",
         "parameters": "parameters",
     },
