@@ -41,7 +41,149 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--json", action="store_true", help="one JSON line per run")
     i = sub.add_parser("import", help="Add runs to the store from their weights files.")
     i.add_argument("files", nargs="+", metavar="FILE", help="a cnnviz .safetensors file")
+    _ablation_parser(sub)
     return p
+
+
+# -- ablation: a built-in group over seeds, headless -----------------------------------------
+
+ABLATION_HELP = (
+    "Run a built-in ablation group (lenet, vgg, resnet) over one or more seeds, one run after "
+    "another, and print every run's epochs and the final comparison (mean ± sd per variant, "
+    "the difference of each pair with its 95%% interval paired by seed, the verdict)."
+)
+
+
+def _ablation_parser(sub) -> None:
+    a = sub.add_parser("ablation", help=ABLATION_HELP, description=ABLATION_HELP)
+    a.add_argument("group", help="lenet, vgg or resnet (the lab's built-in experiments)")
+    sizes = "the lab's sizes: quick (seconds), classroom (minutes), full (the book's)"
+    a.add_argument("--size", choices=["quick", "classroom", "full"], default="quick", help=sizes)
+    a.add_argument("--seeds", type=int, default=1, help="runs per variant, 1 to 10")
+    a.add_argument("--seed", type=int, default=0, help="the first seed (then seed + 1, …)")
+    a.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    a.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    a.add_argument("--json", action="store_true",
+                   help="one JSON line per epoch, then one with the comparison")  # fmt: skip
+    a.add_argument("--no-store", action="store_true", help="do not record the runs")
+
+
+def _print_ablation_epoch(rec: dict, args, variant: str, seed: int, run_id, n: int) -> None:
+    if args.json:
+        line = {"kind": "epoch", "variant": variant, "seed": seed, "run_id": run_id}
+        line.update({k: v for k, v in rec.items() if k != "kind"})
+        print(json.dumps(line), flush=True)
+    else:
+        print(
+            f"{variant} · seed {seed} · epoch {rec['epoch']}/{n}: loss {rec['train_loss']:.3f}, "
+            f"val acc {rec['val_acc']:.3f}, {rec['seconds']:.1f} s",
+            flush=True,
+        )
+
+
+def _print_comparison(args, key: str, runs: dict, params: dict, run_ids: list[str]) -> None:
+    from cnnviz import ablation as A
+
+    lab = f"/ablation?group={key}&mode={args.size}&runs={','.join(run_ids)}"
+    if args.seeds > 1:
+        lab += f"&seeds={args.seeds}"
+    result = A.comparison_json(runs, params)
+    if args.json:
+        head = {"kind": "comparison", "group": key, "size": args.size, "seeds": args.seeds}
+        print(json.dumps({**head, **result, "run_ids": run_ids,
+                          "lab": lab if run_ids else None}), flush=True)  # fmt: skip
+        return
+    print()
+    print(A.seed_display(A.seed_comparison(runs, params)).to_string(index=False))
+    pairs = A.pair_table(runs)
+    if len(pairs):
+        print()
+        print(A.pair_display(pairs).to_string(index=False))
+    lines = result["verdicts"]
+    if lines:
+        print()
+        print("\n".join(lines))
+    elif args.seeds == 1:
+        print("\none seed per variant: no interval (use --seeds 3 or more for a verdict)")
+    print(f"\nmethod: {result['method']}")
+    if run_ids:
+        print(f"in the lab: {lab}")
+
+
+def cmd_ablation(args) -> int:
+    """A built-in group × ``--seeds`` seeds, in the lab's interleaved order (every variant of
+    a seed, then the next seed), trained here one run after another."""
+    import pandas as pd
+    import torch
+
+    from cnnviz import ablation as A
+    from cnnviz.runs.execute import own_process_threads
+    from cnnviz.train import TrainingError, train
+
+    if args.group not in A.GROUPS:
+        print(f"error: unknown group {args.group!r}; choose {', '.join(A.GROUPS)}",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    if args.threads is not None and args.threads < 1:
+        print(f"error: --threads must be 1 or more, not {args.threads}", file=sys.stderr)
+        return 2
+    group = A.GROUPS[args.group]
+    try:
+        plan = A.group_plan(group, args.size, args.seed, args.seeds, device=args.device)
+        for _, _, config in plan:
+            config.validate()
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    threads = own_process_threads(args.threads)
+    torch.set_num_threads(threads)
+    store = None
+    if not args.no_store:
+        from cnnviz.runs import RunStore, StoreError
+
+        try:
+            store = RunStore()
+        except StoreError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        print(f"store: {store.root}", file=sys.stderr, flush=True)
+    from cnnviz.runs.execute import run_here
+
+    label = A.group_label(group, args.size, args.seed, args.seeds)
+    runs: dict[str, list] = {v.name: [] for v in group.variants}
+    run_ids: list[str] = []
+    status, run_id = 0, None
+    try:
+        for v, seed, config in plan:
+            if store is None:
+                run_id, records = None, train(config)
+            else:
+                run_id, records = run_here(store, config, v.name, label, v.preset, threads)
+                run_ids.append(run_id)
+            rows = []
+            for rec in records:
+                if rec["kind"] == "epoch":
+                    rows.append({k: val for k, val in rec.items() if k != "kind"})
+                    _print_ablation_epoch(rec, args, v.name, seed, run_id, config.num_epochs)
+                elif rec["kind"] == "notice":
+                    print(f"notice: {rec['message']}", file=sys.stderr, flush=True)
+                elif rec["kind"] == "failed":
+                    print(f"error: {v.name} · seed {seed}: {rec['message']}", file=sys.stderr,
+                          flush=True)  # fmt: skip
+                    status = 1
+            runs[v.name].append(A.SeedRun(seed, pd.DataFrame(rows), config.num_epochs,
+                                          run_id or ""))  # fmt: skip
+    except TrainingError as exc:  # only without the store (execute turns it into "failed")
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        if store is not None and run_id is not None:
+            store.set_status(run_id, "stopped")
+        print("stopped", file=sys.stderr)
+        return 130
+    params = A.params_by_variant({v.name: c.spec for v, _, c in plan[: len(group.variants)]})
+    _print_comparison(args, args.group, runs, params, run_ids)
+    return status
 
 
 def _print_epoch(rec: dict, args, num_epochs: int) -> None:
@@ -204,5 +346,6 @@ def cmd_import(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    commands = {"train": cmd_train, "runs": cmd_runs, "import": cmd_import}
+    commands = {"train": cmd_train, "runs": cmd_runs, "import": cmd_import,
+                "ablation": cmd_ablation}  # fmt: skip
     return commands[args.command](args)

@@ -4,6 +4,7 @@ comparison math on metrics frames, the figures, and what each trained network le
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -78,6 +79,7 @@ def test_grid_group_varies_one_field():
         A.grid_group("VGG-small", "activation", ["relu", "relu"])
 
 
+@pytest.mark.slow  # trains for seconds
 @pytest.mark.parametrize("key", list(A.GROUPS))
 def test_each_group_trains_on_a_tiny_subset(key, data):
     """Every built-in group, 1 epoch on 128 images, inputs shrunk: the comparison data."""
@@ -500,3 +502,59 @@ def test_launch_queues_the_seeds_interleaved_as_the_owners_runs(tmp_path):
     # … but not a single seed's group on top of 12 waiting runs
     with pytest.raises(C.LimitError, match="at most 4"):
         A.launch(mgr, "lenet", "quick", user=student, estimate_s=10)
+
+
+def test_cli_runs_a_group_over_seeds_without_streamlit(tmp_path):
+    """`python -m cnnviz ablation lenet --size quick --seeds 2 --json`: every run's epochs in
+    the lab's interleaved order, then the comparison; the runs are in the store as one group,
+    and nothing imports Streamlit."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from cnnviz.cli import main\n"
+        "status = main(['ablation', 'lenet', '--size', 'quick', '--seeds', '2', '--json',"
+        " '--threads', '1'])\n"
+        "print('STREAMLIT', 'streamlit' in sys.modules)\n"
+        "sys.exit(status)\n"
+    )
+    env = {**os.environ, "CNNVIZ_HOME": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         timeout=600, cwd=Path(__file__).resolve().parents[1])  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[-1] == "STREAMLIT False"
+    epochs = [json.loads(line) for line in lines[:-2]]
+    assert [(e["variant"], e["seed"], e["epoch"]) for e in epochs] == [
+        (v, s, e) for s in (0, 1) for v in ("LeNet", "LeNet-ReLU") for e in (1, 2)
+    ]
+    result = json.loads(lines[-2])
+    assert result["kind"] == "comparison" and result["seeds"] == 2
+    assert [v["variant"] for v in result["variants"]] == ["LeNet", "LeNet-ReLU"]
+    assert all(v["seeds"] == 2 and v["final val acc sd"] is not None for v in result["variants"])
+    (pair,) = result["pairs"]
+    assert pair["n"] == 2 and pair["low"] < pair["mean"] < pair["high"]
+    finals = {(e["variant"], e["seed"]): e["val_acc"] for e in epochs if e["epoch"] == 2}
+    diffs = [finals["LeNet-ReLU", s] - finals["LeNet", s] for s in (0, 1)]
+    assert pair["mean"] == pytest.approx(sum(diffs) / 2)
+    assert result["verdicts"] == []  # 2 seeds: an interval, no sentence
+    assert "paired t interval" in result["method"]
+    from cnnviz.runs import RunStore
+
+    runs = RunStore(tmp_path).list_runs()
+    assert set(runs["run_id"]) == set(result["run_ids"]) and runs["group"].nunique() == 1
+    assert "seeds=2" in result["lab"] and ",".join(result["run_ids"]) in result["lab"]
+
+
+def test_cli_refuses_bad_ablation_arguments(capsys):
+    from cnnviz.cli import main
+
+    assert main(["ablation", "alexnet"]) == 2
+    assert "unknown group 'alexnet'; choose lenet, vgg, resnet" in capsys.readouterr().err
+    assert main(["ablation", "lenet", "--seeds", "11"]) == 2
+    assert "1 to 10" in capsys.readouterr().err
+    assert main(["ablation", "lenet", "--threads", "0"]) == 2
+    assert "--threads must be 1 or more" in capsys.readouterr().err
