@@ -20,6 +20,7 @@ Everything here returns plain data (numpy arrays, tuples, dicts) and never impor
 
 from __future__ import annotations
 
+import math
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -726,14 +727,15 @@ class Evaluation:
         }
 
     @classmethod
-    def from_stored(cls, stored: dict) -> Evaluation:
-        """Back from :func:`evaluate_run`'s dict (as JSON read it).
+    def from_stored(cls, stored: dict, num_classes: int | None = None) -> Evaluation:
+        """Back from :func:`evaluate_run`'s dict (as JSON read it), checked in full (see
+        :func:`stored_evaluation`); ``num_classes``: the run's network's.
 
         Raises:
-            InsightError: a dict of another version, or damaged.
+            InsightError: a dict of another version, or damaged (and nothing else).
         """
-        cm, kept = evaluation_from_stored(stored)
-        return cls(cm, float(stored.get("seconds", 0.0)), kept=tuple(kept))
+        cm, kept, seconds = stored_evaluation(stored, num_classes)
+        return cls(cm, seconds, kept=tuple(kept))
 
 
 def evaluate(model, images_u8: torch.Tensor, labels, spec=None,
@@ -791,23 +793,173 @@ def evaluate_run(net: nn.Module, data, config) -> dict:
     return evaluate(net, data.test_images[:n], data.test_labels[:n], config.spec).to_stored()
 
 
-def evaluation_from_stored(stored: dict) -> tuple[np.ndarray, list[Mistake]]:
-    """(confusion matrix, mistakes) back from :func:`evaluate_run`'s dict (as JSON read it).
+MAX_STORED_CLASSES = 1000  # the builder's largest num_classes
+MAX_STORED_IMAGES = 10_000  # Fashion-MNIST's test set: every evaluation is over part of it
+MAX_STORED_SECONDS = 10**7  # far beyond any evaluation; a bound, so a page can print it
+TOP_SLACK = 1e-4  # stored probabilities are rounded to 5 digits
+
+
+def _damaged(detail: str) -> InsightError:
+    return InsightError(
+        f"The stored evaluation is damaged ({detail}).", "insight.damaged_evaluation",
+        detail=detail,
+    )  # fmt: skip
+
+
+def _int_field(where: str, value, low: int, high: int) -> int:
+    """An integer (not a bool, not a float) in [low, high]."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise _damaged(f"{where} must be a whole number, got {_short(value)}")
+    if not low <= value <= high:
+        raise _damaged(f"{where} must be from {low:,} to {high:,}, got {_short(value)}")
+    return int(value)
+
+
+def _real_field(where: str, value, low: float, high: float) -> float:
+    """A finite number (not a bool) in [low, high]."""
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        raise _damaged(f"{where} must be a number, got {_short(value)}")
+    try:
+        x = float(value)
+    except OverflowError:  # an integer too large for a float
+        raise _damaged(f"{where} must be from {low:g} to {high:g}, got {_short(value)}") from None
+    if not math.isfinite(x) or not low <= x <= high:
+        raise _damaged(f"{where} must be from {low:g} to {high:g}, got {_short(value)}")
+    return x
+
+
+def _short(value) -> str:
+    """A value quoted in a message, cut short (a crafted one may be megabytes)."""
+    text = repr(value) if isinstance(value, str) else type(value).__name__
+    if isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool):
+        text = str(value) if len(str(value)) <= 40 else f"a {len(str(value))}-digit number"
+    elif isinstance(value, bool) or value is None:
+        text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
+def _list_field(where: str, value, low: int, high: int) -> list:
+    if not isinstance(value, list | tuple):
+        raise _damaged(f"{where} must be a list, got {_short(value)}")
+    if not low <= len(value) <= high:
+        raise _damaged(f"{where} must have {low:,} to {high:,} entries, got {len(value):,}")
+    return list(value)
+
+
+def _stored_mistake(i: int, d, k: int, n: int) -> Mistake:
+    where = f"mistakes[{i}]"
+    if not isinstance(d, dict):
+        raise _damaged(f"{where} must be a record, got {_short(d)}")
+    for name in ("index", "true", "predicted", "confidence", "top3"):
+        if name not in d:
+            raise _damaged(f"{where} has no {name}")
+    index = _int_field(f"{where}.index", d["index"], 0, n - 1)
+    true = _int_field(f"{where}.true", d["true"], 0, k - 1)
+    predicted = _int_field(f"{where}.predicted", d["predicted"], 0, k - 1)
+    if true == predicted:
+        raise _damaged(f"{where} is not a mistake (true and predicted class are both {true})")
+    confidence = _real_field(f"{where}.confidence", d["confidence"], 0.0, 1.0)
+    entries = _list_field(f"{where}.top3", d["top3"], min(3, k), min(3, k))
+    top3 = []
+    for j, pair in enumerate(entries):
+        pair = _list_field(f"{where}.top3[{j}]", pair, 2, 2)
+        c = _int_field(f"{where}.top3[{j}] class", pair[0], 0, k - 1)
+        top3.append((c, _real_field(f"{where}.top3[{j}] probability", pair[1], 0.0, 1.0)))
+    classes = [c for c, _ in top3]
+    if len(set(classes)) != len(classes):
+        raise _damaged(f"{where}.top3 repeats a class")
+    ps = [p for _, p in top3]
+    if (
+        any(a < b - TOP_SLACK for a, b in zip(ps, ps[1:], strict=False))
+        or sum(ps) > 1 + 3 * TOP_SLACK
+    ):
+        raise _damaged(f"{where}.top3 is not a ranking of probabilities")
+    if classes[0] != predicted or abs(ps[0] - confidence) > TOP_SLACK:
+        raise _damaged(f"{where}.top3 does not start with the predicted class and its confidence")
+    return Mistake(index, true, predicted, confidence, tuple(top3))
+
+
+def stored_evaluation(
+    stored, num_classes: int | None = None
+) -> tuple[np.ndarray, list[Mistake], float]:
+    """(confusion matrix, mistakes as stored (most confident first), seconds) back from
+    :func:`evaluate_run`'s dict (as JSON read it), checked as strictly as every other stored
+    field, so nothing a page draws from it can be wrong, crash or allocate much:
+
+    - ``version`` 1; a square matrix of 1 to :data:`MAX_STORED_CLASSES` classes
+      (``num_classes`` when given) of whole non-negative counts summing to ``num_images``
+      (1 to :data:`MAX_STORED_IMAGES`); ``accuracy``, when present, its trace over its sum;
+    - at most :data:`STORED_WORST` + :data:`STORED_PER_CLASS` per class mistakes, each at a
+      distinct index below ``num_images``, true ≠ predicted class numbers in range, a
+      confidence in [0, 1] that heads a top-3 of distinct classes in falling order, and no more
+      of one (true, predicted) pair than the matrix counts;
+    - ``seconds`` a finite number from 0 to :data:`MAX_STORED_SECONDS`; ``epochs_done``, when
+      present, a whole number ≥ 0.
 
     Raises:
-        InsightError: a dict of another version or shape.
+        InsightError: and only it, for anything else (any type, any value).
     """
     try:
-        if stored.get("version") != 1:
-            raise InsightError(f"Unknown evaluation version {stored.get('version')!r}.")
-        cm = np.asarray(stored["confusion"], dtype=np.int64)
-        if cm.ndim != 2 or cm.shape[0] != cm.shape[1]:
-            raise InsightError(f"A confusion matrix must be square, got {cm.shape}.")
-        return cm, [Mistake.from_dict(m) for m in stored["mistakes"]]
-    except (KeyError, TypeError, ValueError) as exc:
-        if isinstance(exc, InsightError):
-            raise
-        raise InsightError(f"The stored evaluation is damaged ({exc}).") from None
+        return _stored_evaluation(stored, num_classes)
+    except InsightError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a defect not foreseen above is still "damaged"
+        raise _damaged(f"{type(exc).__name__}: {_short(str(exc))}") from None
+
+
+def _stored_evaluation(stored, num_classes):
+    if not isinstance(stored, dict):
+        raise _damaged(f"it must be a record, got {_short(stored)}")
+    version = stored.get("version")
+    if isinstance(version, bool) or version != 1:
+        raise InsightError(f"Unknown evaluation version {_short(version)}.",
+                           "insight.eval_version", version=_short(version))  # fmt: skip
+    for name in ("num_images", "confusion", "mistakes"):
+        if name not in stored:
+            raise _damaged(f"it has no {name}")
+    n = _int_field("num_images", stored["num_images"], 1, MAX_STORED_IMAGES)
+    high = MAX_STORED_CLASSES if num_classes is None else num_classes
+    low = 1 if num_classes is None else num_classes
+    rows = _list_field("confusion", stored["confusion"], low, high)
+    k = len(rows)
+    cm = np.zeros((k, k), dtype=np.int64)
+    for t, row in enumerate(rows):
+        row = _list_field(f"confusion[{t}]", row, k, k)
+        for p, count in enumerate(row):
+            cm[t, p] = _int_field(f"confusion[{t}][{p}]", count, 0, n)
+    if int(cm.sum()) != n:
+        raise _damaged(f"the matrix counts {int(cm.sum()):,} images, num_images says {n:,}")
+    if "accuracy" in stored:
+        acc = _real_field("accuracy", stored["accuracy"], 0.0, 1.0)
+        if abs(acc - accuracy(cm)) > 1e-6:
+            raise _damaged(f"accuracy {acc:.4f} is not the matrix's {accuracy(cm):.4f}")
+    entries = _list_field("mistakes", stored["mistakes"], 0, STORED_WORST + STORED_PER_CLASS * k)
+    mistakes = [_stored_mistake(i, d, k, n) for i, d in enumerate(entries)]
+    if len({m.index for m in mistakes}) != len(mistakes):
+        raise _damaged("mistakes repeat a test image")
+    cells: dict[tuple[int, int], int] = {}
+    for m in mistakes:
+        cells[m.true, m.predicted] = cells.get((m.true, m.predicted), 0) + 1
+    for (t, p), count in cells.items():
+        if count > cm[t, p]:
+            raise _damaged(f"{count} mistakes of class {t} as {p}, the matrix counts {cm[t, p]}")
+    seconds = _real_field("seconds", stored.get("seconds", 0.0), 0.0, MAX_STORED_SECONDS)
+    if "epochs_done" in stored:
+        _int_field("epochs_done", stored["epochs_done"], 0, 10**6)
+    return cm, mistakes, seconds
+
+
+def evaluation_from_stored(
+    stored, num_classes: int | None = None
+) -> tuple[np.ndarray, list[Mistake]]:
+    """(confusion matrix, mistakes) back from :func:`evaluate_run`'s dict: see
+    :func:`stored_evaluation`, which also gives the seconds.
+
+    Raises:
+        InsightError: and only it, for any damage.
+    """
+    cm, mistakes, _ = stored_evaluation(stored, num_classes)
+    return cm, mistakes
 
 
 # -- where it looked -----------------------------------------------------------------------------

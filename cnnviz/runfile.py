@@ -87,7 +87,7 @@ class RunFile:
 
     ``snapshots_dropped`` says why the file's epoch snapshots were not kept (None when they
     were, or when it had none); then ``snapshots`` is None and the store rebuilds epoch 0 and
-    the last epoch.
+    the last epoch. ``analysis_dropped`` likewise for its evaluation (a page computes it again).
     """
 
     run_id: str
@@ -103,6 +103,7 @@ class RunFile:
     snapshots: bytes | None = None  # a snapshots file, or None (then rebuilt on import)
     snapshots_dropped: str | None = None
     analysis: dict | None = None  # the final evaluation (cnnviz.insight.evaluate_run)
+    analysis_dropped: str | None = None  # why the file's evaluation was not kept
 
 
 def _finite(value) -> float | None:
@@ -591,23 +592,38 @@ def _read(data: bytes, name: str) -> RunFile:
         if tuple(tensors[k].shape) != shape or DTYPES.get(tensors[k].dtype) != dtype:
             raise RunFileError(f"The weights in “{label}” are damaged (tensor {_quote(k)}).")
     snapshots, dropped = _snapshots(meta, expected, stage, config.num_epochs)
+    analysis, analysis_dropped = _analysis(meta, config, len(run["metrics"]))
     return RunFile(
         **run, tensors=tensors, snapshots=snapshots, snapshots_dropped=dropped,
-        analysis=_analysis(meta, config),
+        analysis=analysis, analysis_dropped=analysis_dropped,
     )  # fmt: skip
 
 
-def _analysis(meta: dict[str, str], config) -> dict | None:
-    """The file's final evaluation if it reads as one (cnnviz.insight's stored form) for this
-    run's classes, else None: a damaged one costs only the matrix, which a page recomputes."""
-    raw = meta.get(ANALYSIS_KEY)
-    if not isinstance(raw, str) or len(raw) > MAX_ANALYSIS_CHARS:
-        return None
-    try:
-        from cnnviz.insight import evaluation_from_stored
+TEST_IMAGES = 10_000  # Fashion-MNIST's test set: a run validates on its first val_limit
 
+
+def _analysis(meta: dict[str, str], config, epochs: int) -> tuple[dict | None, str | None]:
+    """(the file's final evaluation, None) if it reads as one (cnnviz.insight's stored form,
+    checked in full) for this run's classes and validation images, else (None, why): a damaged
+    one costs only the evaluation, which a page computes again."""
+    raw = meta.get(ANALYSIS_KEY)
+    if raw is None:
+        return None, None
+    if not isinstance(raw, str) or len(raw) > MAX_ANALYSIS_CHARS:
+        return None, f"its evaluation is larger than {MAX_ANALYSIS_CHARS:,} characters"
+    from cnnviz.insight import InsightError, stored_evaluation
+
+    try:
         stored = json.loads(raw)
-        cm, _ = evaluation_from_stored(stored)
-    except Exception:  # noqa: BLE001 - any damage: no stored matrix, the import goes on
-        return None
-    return stored if cm.shape == (config.spec.num_classes,) * 2 else None
+        stored_evaluation(stored, config.spec.num_classes)
+    except (ValueError, RecursionError) as exc:  # bad or too deep JSON, or an InsightError
+        detail = str(exc.params.get("detail", exc)) if isinstance(exc, InsightError) else None
+        detail = (detail or "not JSON")[:MAX_QUOTE_CHARS]
+        return None, f"its evaluation is damaged: {detail}"
+    want = min(TEST_IMAGES, config.val_limit or TEST_IMAGES)
+    if stored["num_images"] != want:
+        return None, (f"its evaluation counts {stored['num_images']:,} images, the run "
+                      f"validates on {want:,}")  # fmt: skip
+    if stored.get("epochs_done", epochs) > epochs:
+        return None, f"its evaluation is of epoch {stored['epochs_done']}, the run has {epochs}"
+    return stored, None

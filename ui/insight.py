@@ -360,17 +360,31 @@ def _estimate(mgr: RunManager, run: I.LoadedRun, n: int) -> float:
     return evaluation_estimate(mgr, run.spec, n)
 
 
-def _stored(mgr: RunManager, run: I.LoadedRun, n: int) -> I.Evaluation | None:
-    """The run's stored evaluation if it describes these weights on these ``n`` images."""
+def _checked(mgr: RunManager, run: I.LoadedRun) -> tuple[I.Evaluation | None, int, str | None]:
+    """(the run's stored evaluation, checked in full, or None; the epochs it describes; why
+    it was not usable when it was damaged, else None)."""
     stored = service(mgr).analysis(current_user(), run.run_id)
-    if not stored or stored.get("num_images") != n:
-        return None
-    if stored.get("epochs_done", run.epochs_done) != run.epochs_done:
-        return None  # older weights (an interrupted run trained on)
+    if stored is None:
+        return None, run.epochs_done, None
     try:
-        return I.Evaluation.from_stored(stored)
-    except I.InsightError:
-        return None  # damaged: computed again
+        ev = I.Evaluation.from_stored(stored, run.spec.num_classes)
+    except I.InsightError as exc:
+        return None, run.epochs_done, message(exc)
+    return ev, stored.get("epochs_done", run.epochs_done), None  # checked: a whole number
+
+
+def _stored(mgr: RunManager, run: I.LoadedRun, n: int, name: str) -> I.Evaluation | None:
+    """The run's stored evaluation if it describes these weights on these ``n`` images. A
+    damaged one is said, not used, and computed again (then replaced)."""
+    ev, epochs, damage = _checked(mgr, run)
+    if damage is not None:
+        st.warning(TEXT["eval_damaged"].format(name=md_escape(name), error=md_escape(damage)),
+                   icon=":material/report:")  # fmt: skip
+    if ev is None or ev.num_images != n:
+        return None
+    if epochs != run.epochs_done:
+        return None  # older weights (an interrupted run trained on)
+    return ev
 
 
 def _start(mgr: RunManager, data, run: I.LoadedRun) -> None:
@@ -408,7 +422,8 @@ def evaluation_ui(mgr: RunManager, data, runs: list[I.LoadedRun]) -> list[I.Eval
     pending = False
     for name, r in zip(names(runs), runs, strict=True):
         n = _val_count(r, data)
-        if (stored := _stored(mgr, r, n)) is not None:  # the worker kept it when the run ended
+        # the worker kept it when the run ended
+        if (stored := _stored(mgr, r, n, name)) is not None:
             results.append(stored)
             continue
         key = _eval_key(mgr, r, n)
@@ -437,7 +452,7 @@ def evaluation_ui(mgr: RunManager, data, runs: list[I.LoadedRun]) -> list[I.Eval
         else:
             ev = fut.result()
             svc, user = service(mgr), current_user()
-            if svc.analysis(user, r.run_id) is None:  # computed once, kept for next time
+            if _checked(mgr, r)[0] is None:  # computed once, kept (a damaged one replaced)
                 svc.save_analysis(user, r.run_id, {**ev.to_stored(), "epochs_done": r.epochs_done})
             results.append(ev)
     st.session_state["insight_eval_pending"] = pending

@@ -869,6 +869,8 @@ class RunStore:
         notice = f"Imported from {label(name)}."
         if run.snapshots_dropped:
             notice += f" Its epoch snapshots were not kept ({run.snapshots_dropped})."
+        if run.analysis_dropped:
+            notice += f" Its evaluation was not kept ({run.analysis_dropped})."
         rebuilt = {}  # without snapshots in the file: the seeded init and the last epoch
         if run.snapshots is None:
             net = build_net(config)  # seconds for VGG-11: only when needed

@@ -83,6 +83,8 @@ TEXT = {
     "class's images went (the share of the row); the numbers are images.",
     "evaluate": "Evaluate {name} on its {n:,} test images (about {t})",
     "evaluating": "Evaluating **{name}** on {n:,} test images… ({s:.0f} s)",
+    "eval_damaged": "The stored evaluation of {name} was damaged and is not used ({error}); "
+    "it is computed again from the weights.",
     "eval_failed": "Evaluating {name} failed: {error}",
     "eval_caption": "**{name}**: {n:,} test images (those it was validated on), accuracy "
     "**{acc:.1%}** — its final validation accuracy was {stored:.1%}.",
