@@ -285,7 +285,10 @@ def _store_ui(mgr: RunManager) -> None:
             on_change=_pick_store_group,
             args=(runs,),
         )
-    st.multiselect(TEXT["store_runs"], list(names), format_func=names.get, key="abl_store_runs",
+    # A value the browser sent that is not offered (a rewritten message) shows as itself: the
+    # comparison then checks it like any id (shown_runs).
+    st.multiselect(TEXT["store_runs"], list(names), format_func=lambda i: names.get(i, str(i)),
+                   key="abl_store_runs",
                    placeholder=texts("common")["pick_some"])  # fmt: skip
     st.button(TEXT["compare"], key="abl_compare", on_click=_compare_store)
 
