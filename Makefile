@@ -1,9 +1,13 @@
 # The two commands: `make run` (set up and open the app) and `make test` (set up and test).
+# `make check` is the quick one while working: ruff, then the unit and AppTest tiers.
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
+# The tiers are pytest markers (pyproject.toml): a test may carry a second one (a slow test in a
+# module of unit tests), so the quick check leaves slow and browser tests out explicitly.
+QUICK := (unit or apptest) and not (slow or browser)
 
-.PHONY: run test setup debian lint bench bench-long
+.PHONY: run test check setup debian lint bench bench-long
 
 run: setup
 	$(VENV)/bin/streamlit run app.py --server.port $(PORT) --browser.gatherUsageStats false
@@ -11,16 +15,24 @@ run: setup
 test: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest --durations=15 $(PYTEST_ARGS)
+
+check: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) -m pytest -q -m "$(QUICK)" $(PYTEST_ARGS)
 
 setup: debian $(VENV)/.installed
 
 debian:
 	@bash scripts/debian-packages.sh
 
-$(VENV)/.installed: requirements.txt
+# requirements.txt pins every package, setuptools included, so the project itself installs
+# (editable: cnnviz, ui and cnnviz_testing import from anywhere) with no download.
+$(VENV)/.installed: requirements.txt pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q -r requirements.txt
+	$(PY) -m pip install -q --no-deps --no-build-isolation -e .
 	touch $@
 
 lint: setup

@@ -10,13 +10,10 @@ from __future__ import annotations
 
 import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from cnnviz import ablation as A  # noqa: E402
-from cnnviz.device import describe_device  # noqa: E402
-from cnnviz.runs import get_manager  # noqa: E402
+from cnnviz import ablation as A
+from cnnviz.device import describe_device
+from cnnviz.runs import get_manager
 
 
 def main(key: str = "resnet", mode: str = "classroom") -> None:

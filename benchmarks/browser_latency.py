@@ -41,7 +41,7 @@ variable), e.g.::
 
     --target "name=gc" --target "name=nogc arg=--runner.postScriptGC=false"
 
-Goals (issue 16; one browser, idle server): Cross-correlation preset, Padding-and-stride slider
+Goals (one browser, idle server): Cross-correlation preset, Padding-and-stride slider
 and Pooling mode median ≤ 250 ms and p95 ≤ 400 ms; the builder's preset change ≤ 500 ms.
 """
 
@@ -51,23 +51,15 @@ import argparse
 import json
 import os
 import shlex
-import socket
 import statistics
-import subprocess
-import sys
-import tempfile
-import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [  # as tests/conftest.py launches it
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-dev-shm-usage",
-]  # fmt: skip
+from cnnviz_testing import REPO as ROOT
+from cnnviz_testing.browser import CHROMIUM, VIEWPORT, launch_chromium, wait_idle
+from cnnviz_testing.procs import cpu_ms, descendants_cpu_ms, rss_mb
+from cnnviz_testing.server import StreamlitServer
+
 SETTLE_MS = 500
 CHANGE_TIMEOUT_S = 60
 WARMUP = 2
@@ -185,12 +177,6 @@ INIT_JS = r"""
 })();
 """
 
-IDLE_JS = (
-    "() => document.querySelector('[data-testid=stApp][data-test-script-state=notRunning]')"
-    " !== null && document.querySelector('[data-testid=stMain] [data-testid=stElementContainer]')"
-    " !== null"
-)
-
 
 @dataclass
 class Target:
@@ -200,9 +186,8 @@ class Target:
     dir: Path = ROOT
     args: list[str] = field(default_factory=list)
     env: dict[str, str] = field(default_factory=dict)
-    proc: subprocess.Popen | None = None
+    server: StreamlitServer | None = None
     url: str = ""
-    home: tempfile.TemporaryDirectory | None = None
     page: object = None
 
     @classmethod
@@ -223,121 +208,39 @@ class Target:
                 raise SystemExit(f"--target: unknown field {k!r} in {spec!r}")
         return t
 
+    @property
+    def proc(self):
+        return self.server.proc if self.server is not None else None
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    @property
+    def home(self) -> Path:
+        return self.server.home
 
 
 def start_server(t: Target) -> None:
-    """``streamlit run app.py`` on a free loopback port with its own run store."""
-    t.home = tempfile.TemporaryDirectory(prefix="cnnviz_latency_")
-    port = _free_port()
-    env = {**os.environ, "CNNVIZ_HOME": t.home.name, "PYTHONUNBUFFERED": "1", **t.env}
-    log = open(Path(t.home.name) / "server.log", "w")  # noqa: SIM115 - lives with the server
-    t.proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py",
-         "--server.address", "127.0.0.1", "--server.port", str(port),
-         "--server.headless", "true", "--browser.gatherUsageStats", "false", *t.args],
-        cwd=t.dir, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    t.url = f"http://127.0.0.1:{port}"
-    SERVERS.add(t.proc.pid)
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        if t.proc.poll() is not None:
-            raise SystemExit(f"{t.name}: streamlit exited:\n{_log(t)}")
-        try:
-            with urllib.request.urlopen(t.url + "/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise SystemExit(f"{t.name}: streamlit did not start:\n{_log(t)}")
-
-
-def _log(t: Target) -> str:
-    return (Path(t.home.name) / "server.log").read_text()[-3000:] if t.home else ""
+    """The harness's server for this target, with its own run store."""
+    t.server = StreamlitServer(env=t.env, args=t.args, app_dir=t.dir).start()
+    t.url = t.server.url
+    SERVERS.add(t.server.pid)
 
 
 def stop_server(t: Target) -> None:
-    if t.proc is not None:
-        t.proc.terminate()
-        try:
-            t.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            t.proc.kill()
-            t.proc.wait()
-    if t.home is not None:
-        t.home.cleanup()
-
-
-def rss_mb(pid: int) -> float:
-    """Resident memory of a process from /proc (psutil is not installed)."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def wait_idle(page, timeout_s: float = 90) -> None:
-    """Streamlit has run the script, drawn the main area, and is still idle a moment later
-    (a fresh server's first run ends in a rerun: ui/router.py)."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        page.wait_for_timeout(200)
-        left = max(1_000, (deadline - time.monotonic()) * 1000)
-        page.wait_for_function(IDLE_JS, timeout=left)
-        page.wait_for_timeout(300)
-        if page.evaluate(IDLE_JS) or time.monotonic() > deadline:
-            return
+    if t.server is not None:
+        t.server.stop()
 
 
 def open_page(t: Target, it: Interaction) -> None:
     page = t.page
-    page.goto(t.url)  # a fresh server serves a sub-page first without the router
-    wait_idle(page)
     page.goto(f"{t.url}/{it.path}")
-    wait_idle(page)
+    wait_idle(page, 90_000)
     page.wait_for_selector(f".st-key-{it.chart} .js-plotly-plot")  # Plotly's code loads lazily
-    page.wait_for_timeout(300)
-
-
-def cpu_ms(pid: int) -> float:
-    """User + system CPU time of a process so far (/proc/<pid>/stat), in ms."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
-
-
-def _proc_table() -> dict[int, tuple[int, float]]:
-    """{pid: (parent pid, CPU ms so far)} of every process we can read."""
-    out, tick = {}, 1000 / os.sysconf("SC_CLK_TCK")
-    for d in Path("/proc").iterdir():
-        if d.name.isdigit():
-            try:
-                f = (d / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue  # ended meanwhile
-            out[int(d.name)] = (int(f[1]), (int(f[11]) + int(f[12])) * tick)
-    return out
+    wait_idle(page, 90_000)
 
 
 def browser_cpu_ms(servers: set[int]) -> float:
     """CPU time so far of this benchmark's children (Playwright's driver and Chromium's
     processes), servers excluded: the browser's share, which machine load does not inflate."""
-    table = _proc_table()
-    kids: dict[int, list[int]] = {}
-    for pid, (ppid, _) in table.items():
-        kids.setdefault(ppid, []).append(pid)
-    total, todo = 0.0, list(kids.get(os.getpid(), []))
-    while todo:
-        pid = todo.pop()
-        if pid in servers:
-            continue
-        total += table[pid][1]
-        todo += kids.get(pid, [])
-    return total
+    return descendants_cpu_ms(os.getpid(), exclude=servers)
 
 
 SERVERS: set[int] = set()
@@ -383,7 +286,7 @@ def change(page, it: Interaction, value: str, pid: int) -> dict:
         page.wait_for_function(
             "() => window.__lat.final", polling=50, timeout=CHANGE_TIMEOUT_S * 1000
         )
-    except Exception as exc:  # noqa: BLE001 - say which change never showed, then stop
+    except PlaywrightTimeout as exc:  # say which change never showed, then stop
         raise SystemExit(f"{it.name}: the chart did not change after {value!r}: {exc}") from exc
     w = page.evaluate("() => window.__lat")
     start = w["start"]
@@ -432,9 +335,6 @@ def main() -> None:
     if not chosen:
         raise SystemExit(f"--only: none of {args.only} is an interaction")
     targets = [Target.parse(s) for s in args.target] or [Target()]
-    if not Path(CHROMIUM).exists():
-        raise SystemExit("Debian's chromium is not installed (make test installs it).")
-
     from playwright.sync_api import sync_playwright
 
     results: dict[str, dict[str, dict]] = {t.name: {} for t in targets}
@@ -443,9 +343,9 @@ def main() -> None:
         for t in targets:
             start_server(t)
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            browser = launch_chromium(p)
             for t in targets:
-                ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+                ctx = browser.new_context(viewport=VIEWPORT)
                 ctx.add_init_script(INIT_JS)
                 t.page = ctx.new_page()
                 t.page.set_default_timeout(90_000)

@@ -13,18 +13,16 @@ Run: ``.venv/bin/python benchmarks/builder_bench.py [--repeats 5]``
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import statistics
-import sys
 import time
 from pathlib import Path
 
+from cnnviz.models import PRESETS, default_input_shape, family_of, layer_summary, to_code
+from cnnviz.models.summary import diagram_rows
+from cnnviz.plots.models import network_diagram
+
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
-import dataclasses  # noqa: E402
-
-from cnnviz.models import PRESETS, default_input_shape, layer_summary, to_code  # noqa: E402
-from cnnviz.plots.models import network_diagram  # noqa: E402
 
 
 def library_ms(spec, repeats: int) -> float:
@@ -34,18 +32,20 @@ def library_ms(spec, repeats: int) -> float:
         t = time.perf_counter()
         summary = layer_summary(fresh)
         to_code(fresh)
-        network_diagram(summary, default_input_shape(fresh))
+        rows = diagram_rows(fresh) if family_of(fresh).branching else summary
+        network_diagram(rows, default_input_shape(fresh))
         times.append(time.perf_counter() - t)
     return 1000 * statistics.median(times)
 
 
-def page_ms(repeats: int) -> dict[str, float]:
+def page_ms(repeats: int, names: list[str]) -> dict[str, float]:
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(REPO / "app_pages" / "builder.py"), default_timeout=120).run()
     out = {}
     counter = 200
-    for name, spec in PRESETS.items():
+    for name in names:
+        spec = PRESETS[name]
         at.radio(key="builder_family").set_value(spec.family).run()
         at.selectbox(key="builder_preset").set_value(name).run()
         times = []
@@ -63,12 +63,20 @@ def page_ms(repeats: int) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument(
+        "--presets",
+        nargs="*",
+        default=list(PRESETS),
+        choices=list(PRESETS),
+        help="the presets to time (default: every preset of every family)",
+    )
     args = parser.parse_args()
     for spec in PRESETS.values():  # warm up torch and the meta device
         layer_summary(spec)
-    pages = page_ms(args.repeats)
+    pages = page_ms(args.repeats, args.presets)
     print(f"{'preset':<18}{'input':>9}{'library ms':>12}{'page rerun ms':>15}")
-    for name, spec in PRESETS.items():
+    for name in args.presets:
+        spec = PRESETS[name]
         size = f"{spec.input_size}×{spec.input_size}"
         lib = library_ms(spec, args.repeats)
         print(f"{name:<18}{size:>9}{lib:>12.0f}{pages[name]:>15.0f}")

@@ -1,6 +1,6 @@
 """A classroom on one server: N simulated students speaking Streamlit's own websocket protocol.
 
-Issue 17's load benchmark. For each ``--students`` N it starts a fresh server (``python -m
+The load benchmark of a class. For each ``--students`` N it starts a fresh server (``python -m
 streamlit run app.py`` on a free loopback port, with its own ``CNNVIZ_HOME`` temp folder), opens
 N sessions that speak the browser's protocol (no rendering), and has each student change a
 widget every ``--every`` seconds for ``--minutes``. A fresh server per N, not one server with
@@ -19,35 +19,12 @@ in its memory or CPU. It measures what the server can carry:
   session open, at the end, and after the sessions closed; MB per session = (RSS with the
   sessions open − RSS after the warm-up) / sessions; RSS is sampled every 5 s to show it flat.
 
-What a simulated student does, message by message (Streamlit 1.67, ``BackMsg``/``ForwardMsg``):
-
-1. ``GET /_stcore/health`` (the frontend's ping, which sets the ``_streamlit_xsrf`` cookie),
-   then a websocket to ``/_stcore/stream`` with the subprotocols the frontend sends
-   (``streamlit``, the XSRF token, no session id), its ``Origin`` and cookie, and
-   permessage-deflate offered as a browser does.
-2. The first ``BackMsg.rerun_script``: ``page_name`` from the URL path, the query string, an
-   empty ``page_script_hash`` and no widget states, plus the ``context_info`` a browser sends.
-3. It reads the run's ``ForwardMsg``\\ s: ``new_session`` (run id, ``max_cached_message_age``),
-   ``navigation`` (the page's script hash, sent with every later rerun), ``page_info_changed``
-   (the query string the app wrote), ``delta``\\ s and ``script_finished``. Widgets are learnt
-   from the deltas: their ``id`` (``$$ID-<hash>-<key>``), their kind and value as the frontend
-   keeps it (the element's value when ``set_value`` is set, else the value it already holds,
-   else the default). Cacheable messages are kept as the frontend's ``ForwardMessageCache``
-   does (aged per run, evicted after ``max_cached_message_age`` runs) and their hashes sent
-   with every rerun, so the server answers with ``ref_hash`` messages, which are resolved.
-4. A change is a ``rerun_script`` with the page hash, the query string (a widget bound to the
-   URL updates its parameter, and removes it at its default, as the frontend does) and the
-   state of every widget the page shows, with the changed value; a button click adds a
-   ``trigger_value``. A widget inside an ``st.fragment`` (its delta's ``fragment_id``) reruns
-   only that fragment, as in the browser.
-5. ``auto_rerun`` messages (an ``st.fragment(run_every=…)``) start a timer that sends a
-   fragment rerun (``fragment_id``, ``is_auto_rerun``) every interval, as the frontend's
-   ``setInterval`` does; a full run's ``new_session`` and ``stop_auto_rerun`` cancel them.
-
-A change is done at the first ``script_finished`` that is not ``FINISHED_EARLY_FOR_RERUN``
-(a page's own ``st.rerun`` adds its second run) of a run that started after the change was
-sent. It counts as an error if it takes longer than ``--timeout``, if the connection drops,
-if the rerun shows an exception, or if the lesson's chart is not in the rerun's deltas.
+What a simulated student does, message by message, is :mod:`cnnviz_testing.protocol`'s
+``Session``: the frontend's handshake, ``rerun_script`` messages with every widget's state, the
+frontend's message cache, fragment reruns and their ``run_every`` timers. A change is done at
+the first ``script_finished`` of a run that started after it was sent (not one stopped early
+for a rerun). It counts as an error if it takes longer than ``--timeout``, if the connection
+drops, if the rerun shows an exception, or if the lesson's chart is not in the rerun's deltas.
 Students are closed-loop: each waits for its rerun before scheduling the next change (a
 person waits for the page), at ``--every`` × (1 ± ``--jitter``) seconds, starting at a random
 offset within the first interval, so they do not all click at once.
@@ -90,7 +67,7 @@ edits made in the working tree during a long run do not reach the server).
     .venv/bin/python benchmarks/classroom_load.py --students 30 --profile --server-cpus 0
     .venv/bin/python benchmarks/classroom_load.py --students 100 --minutes 30 --save soak.json
 
-Goal (issue 17, this 2-core machine): 100 students each changing a widget every 10 s with p95
+Goal (this 2-core machine): 100 students each changing a widget every 10 s with p95
 ≤ 250 ms while two student runs train; the largest N with p95 ≤ 500 ms; server memory ≤ 1.5 GB
 + 5 MB per session and flat over 30 minutes.
 """
@@ -99,7 +76,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import io
 import json
 import os
@@ -107,31 +83,21 @@ import pstats
 import random
 import signal
 import statistics
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 import traceback
-import urllib.parse
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+import browser_latency as bl  # the browser path (this folder is on sys.path when run)
+from websockets.exceptions import WebSocketException
 
-import browser_latency as bl  # noqa: E402 - the browser path, shared with issue 16's benchmark
-from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: E402
-from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
-from streamlit.proto.NumberInput_pb2 import NumberInput  # noqa: E402
-from streamlit.proto.WidgetStates_pb2 import WidgetState  # noqa: E402
-from websockets.asyncio.client import connect  # noqa: E402
-from websockets.exceptions import WebSocketException  # noqa: E402
+from cnnviz_testing import REPO as ROOT
+from cnnviz_testing.procs import cpu_busy, cpu_ms, pin, rss_mb
+from cnnviz_testing.protocol import Result, Session, Widget, another_value
+from cnnviz_testing.server import StreamlitServer
 
-ROOT = Path(__file__).resolve().parents[1]
-EARLY = ForwardMsg.FINISHED_EARLY_FOR_RERUN
-FULL_OK = ForwardMsg.FINISHED_SUCCESSFULLY
-FRAGMENT_OK = ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY
 OPEN_TIMEOUT_S = 180  # a fresh server's first visit imports torch, pandas and plotly
 SAMPLE_S = 5  # RSS and CPU sampling interval
 STOP_WAIT_S = 30  # SIGINT → exit (the profile is written on exit)
@@ -155,457 +121,6 @@ LESSONS = {
     "pad": Lesson("pad", "padding_stride", "pad_kernel_h", "pad_output_chart", "pad_slider"),
     "pool": Lesson("pool", "pooling", "pool_mode", "pool_output", "pool_mode"),
 }  # fmt: skip
-
-
-# -- the protocol client ------------------------------------------------------------------------
-
-
-@dataclass
-class Widget:
-    """One widget as the frontend's WidgetStateManager holds it: id, kind and current value."""
-
-    id: str
-    kind: str  # the element's type: selectbox, radio, slider, checkbox, number_input, …
-    field: str  # the WidgetState value field the frontend sends
-    value: object
-    default: object
-    element: object  # the element's proto (options, min/max/step, query_param_key, disabled)
-    fragment_id: str = ""  # set when the widget is inside an st.fragment: it reruns only that
-
-    @property
-    def key(self) -> str:
-        return self.id.rsplit("-", 1)[-1] if self.id.startswith("$$ID-") else self.id
-
-    def to_proto(self, state: WidgetState) -> None:
-        state.id = self.id
-        if self.field in ("double_array_value", "string_array_value"):
-            getattr(state, self.field).data.extend(self.value)
-        else:
-            setattr(state, self.field, self.value)
-
-    def url_value(self) -> str:
-        """The widget's value as the frontend writes it into a bound query parameter."""
-        if isinstance(self.value, bool):
-            return "true" if self.value else "false"
-        if isinstance(self.value, list):
-            return ",".join(_num(v) for v in self.value)
-        return _num(self.value)
-
-
-def _num(v: object) -> str:
-    return str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
-
-
-def _element_value(kind: str, el) -> tuple[str, object, object] | None:
-    """(value field, value if ``set_value``, default) of a widget element, as the frontend reads
-    them; None for elements whose state the frontend sends only on interaction (buttons,
-    charts' selections, uploads), which the server keeps from the previous run."""
-    if kind == "checkbox":
-        return "bool_value", el.value, el.default
-    if kind in ("selectbox", "radio"):
-        value = el.raw_value if el.HasField("raw_value") else None
-        default = el.options[el.default] if el.HasField("default") else None
-        return "string_value", value, default
-    if kind == "slider":
-        if el.options:  # select_slider: option labels
-            default = [el.options[int(i)] for i in el.default]
-            return "string_array_value", list(el.raw_value), default
-        return "double_array_value", list(el.value), list(el.default)
-    if kind == "number_input":
-        field_ = "int_value" if el.data_type == NumberInput.INT else "double_value"
-        cast = int if field_ == "int_value" else float
-        value = cast(el.value) if el.HasField("value") else None
-        default = cast(el.default) if el.HasField("default") else None
-        return field_, value, default
-    if kind in ("text_input", "text_area"):
-        value = el.value if el.HasField("value") else None
-        default = el.default if el.HasField("default") else None
-        return "string_value", value, default
-    if kind == "multiselect":
-        return "string_array_value", list(el.raw_values), [el.options[i] for i in el.default]
-    if kind == "button_group":
-        default = [el.options[i].content for i in el.default if 0 <= i < len(el.options)]
-        return "string_array_value", list(el.raw_values), default
-    return None
-
-
-class MessageCache:
-    """The frontend's ForwardMessageCache: cacheable messages by hash, aged per script run."""
-
-    def __init__(self) -> None:
-        self.entries: dict[str, list] = {}  # hash → [raw bytes, run count when last used, fid]
-        self.runs = 0
-
-    def keep(self, msg: ForwardMsg, raw: bytes) -> None:
-        if msg.metadata.cacheable and msg.hash:
-            entry = self.entries.get(msg.hash)
-            if entry is None:
-                self.entries[msg.hash] = [raw, self.runs, msg.delta.fragment_id]
-            else:
-                entry[1] = self.runs
-
-    def get(self, hash_: str) -> bytes | None:
-        entry = self.entries.get(hash_)
-        if entry is None:
-            return None
-        entry[1] = self.runs
-        return entry[0]
-
-    def run_finished(self, max_age: int, fragment_ids: list[str]) -> None:
-        """After a run (not one stopped for a rerun), drop what no run used for max_age runs;
-        a fragment run ages only that fragment's messages."""
-        self.runs += 1
-        for h, (_, used, fid) in list(self.entries.items()):
-            if fragment_ids and (not fid or fid not in fragment_ids):
-                continue
-            if self.runs - used > max_age:
-                del self.entries[h]
-
-
-@dataclass
-class Request:
-    """A rerun this client asked for, and what came back for it."""
-
-    kind: str  # "full" or "fragment"
-    sent: float
-    fragment_id: str = ""
-    done: asyncio.Future = field(default_factory=lambda: asyncio.get_running_loop().create_future())
-
-
-@dataclass
-class Run:
-    """A script run of this session, from its ``new_session`` to its ``script_finished``."""
-
-    id: str
-    started: float
-    fragment_ids: list[str]
-    keys: set[str] = field(default_factory=set)  # keyed elements the run sent
-    exceptions: list[str] = field(default_factory=list)
-    messages: int = 0
-    bytes: int = 0
-
-
-@dataclass
-class Result:
-    """One rerun as the client saw it."""
-
-    ms: float
-    ok: bool
-    error: str = ""  # timeout, disconnected, exception, no chart, cache miss, compile error
-    messages: int = 0
-    bytes: int = 0
-    keys: frozenset[str] = frozenset()
-
-
-class Session:
-    """One browser tab, at the protocol level: a websocket, its widgets, its message cache."""
-
-    def __init__(self, host: str, timeout_s: float, on_run_finished=None) -> None:
-        self.host = host  # 127.0.0.1:PORT
-        self.timeout_s = timeout_s
-        self.on_run_finished = on_run_finished  # called with (status, fragment run?) per run
-        self.ws = None
-        self.reader: asyncio.Task | None = None
-        self.session_id = ""
-        self.page = ""
-        self.page_hash = ""
-        self.query = ""
-        self.max_age = 2
-        self.widgets: dict[str, Widget] = {}  # by id
-        self.seen: set[str] = set()  # widget ids of the current full run
-        self.buttons: dict[str, tuple[bool, str]] = {}  # id → (disabled, fragment id)
-        self.cache = MessageCache()
-        self.run: Run | None = None
-        self.pending: list[Request] = []
-        self.timers: dict[str, tuple[float, asyncio.Task]] = {}  # fragment id → (interval, task)
-        self.polls: list[Result] = []  # the auto-rerun fragment runs (a live training view)
-        self.in_flight: set[asyncio.Task] = set()  # the polls' reruns (kept from the GC)
-        self.closed: str = ""  # why the connection ended
-        self.cache_hits = 0  # ref_hash messages resolved from the cache
-
-    # -- connecting and sending
-
-    async def open(self, page: str, query: str = "") -> Result:
-        """Connect as the frontend does and run ``page``; returns the first load's timing."""
-        self.page, self.query = page, query
-        t0 = time.perf_counter()
-        xsrf = await asyncio.to_thread(self._xsrf_cookie)
-        headers = {"Origin": f"http://{self.host}"}
-        if xsrf:
-            headers["Cookie"] = f"_streamlit_xsrf={xsrf}"
-        self.ws = await connect(
-            f"ws://{self.host}/_stcore/stream",
-            subprotocols=["streamlit", xsrf or "PLACEHOLDER_AUTH_TOKEN"],
-            additional_headers=headers,
-            max_size=None,
-            ping_interval=None,  # browsers do not ping; the server's pings are answered
-            open_timeout=self.timeout_s,
-        )
-        self.reader = asyncio.create_task(self._read())
-        return await self._rerun("full", first=True, t0=t0)
-
-    def _xsrf_cookie(self) -> str:
-        with urllib.request.urlopen(f"http://{self.host}/_stcore/health", timeout=30) as r:
-            for header in r.headers.get_all("Set-Cookie") or []:
-                name, _, rest = header.partition("=")
-                if name.strip() == "_streamlit_xsrf":
-                    return rest.split(";", 1)[0]
-        return ""
-
-    def widget(self, key: str) -> Widget | None:
-        return next((w for w in self.widgets.values() if w.key == key), None)
-
-    async def change(self, key: str, value: object) -> Result:
-        """Set one widget and rerun, sending every widget's state as the frontend does: a
-        widget inside a fragment reruns only its fragment; one bound to the URL writes its
-        parameter (and removes it at the default)."""
-        w = self.widget(key)
-        if w is None:
-            return Result(0.0, False, f"no widget {key}")
-        w.value = value
-        qpk = getattr(w.element, "query_param_key", "")
-        if qpk:
-            params = dict(urllib.parse.parse_qsl(self.query, keep_blank_values=True))
-            params.pop(qpk, None)
-            if w.value != w.default:
-                params[qpk] = w.url_value()
-            self.query = urllib.parse.urlencode(params)
-        if w.fragment_id:
-            return await self._rerun("fragment", fragment_id=w.fragment_id, auto=False)
-        return await self._rerun("full")
-
-    async def click(self, key: str) -> Result:
-        """Press a button: every widget's state plus the button's trigger value."""
-        w = next((i for i in self.buttons if i.endswith(f"-{key}")), None)
-        if w is None:
-            return Result(0.0, False, f"no button {key}")
-        disabled, fid = self.buttons[w]
-        if disabled:
-            return Result(0.0, False, f"button {key} is disabled")
-        trigger = WidgetState(id=w, trigger_value=True)
-        if fid:
-            return await self._rerun("fragment", fragment_id=fid, auto=False, extra=[trigger])
-        return await self._rerun("full", extra=[trigger])
-
-    async def _rerun(
-        self,
-        kind: str,
-        fragment_id: str = "",
-        auto: bool = True,
-        first: bool = False,
-        extra=(),
-        t0=None,
-    ) -> Result:
-        if self.closed:
-            return Result(0.0, False, "disconnected")
-        msg = BackMsg()
-        cs = msg.rerun_script
-        cs.query_string = self.query
-        if first:
-            cs.page_name = self.page
-        else:
-            cs.page_script_hash = self.page_hash
-            for w in self.widgets.values():
-                if w.value is not None:
-                    w.to_proto(cs.widget_states.widgets.add())
-            cs.widget_states.widgets.extend(extra)
-        if fragment_id:
-            cs.fragment_id, cs.is_auto_rerun = fragment_id, auto
-        cs.cached_message_hashes.extend(self.cache.entries)
-        info = cs.context_info
-        info.timezone, info.timezone_offset, info.locale = "UTC", 0, "en-US"
-        info.url = f"http://{self.host}/{self.page}" + (f"?{self.query}" if self.query else "")
-        info.is_embedded, info.color_scheme = False, "light"
-        req = Request(kind, time.perf_counter() if t0 is None else t0, fragment_id)
-        self.pending.append(req)
-        try:
-            await self.ws.send(msg.SerializeToString())
-            return await asyncio.wait_for(asyncio.shield(req.done), self.timeout_s)
-        except TimeoutError:
-            return Result((time.perf_counter() - req.sent) * 1000, False, "timeout")
-        except (WebSocketException, OSError):
-            return Result((time.perf_counter() - req.sent) * 1000, False, "disconnected")
-        finally:
-            if req in self.pending:
-                self.pending.remove(req)
-
-    async def idle(self, settle_s: float = 0.5, timeout_s: float = 60) -> bool:
-        """Wait until no script run has been in progress for ``settle_s`` (a page that reruns
-        itself, as the training view does when its run ends, has finished doing so)."""
-        t_end = time.perf_counter() + timeout_s
-        quiet_since = None
-        while time.perf_counter() < t_end and not self.closed:
-            if self.run is None:
-                quiet_since = quiet_since or time.perf_counter()
-                if time.perf_counter() - quiet_since >= settle_s:
-                    return True
-            else:
-                quiet_since = None
-            await asyncio.sleep(0.05)
-        return False
-
-    async def close(self) -> None:
-        for _, task in self.timers.values():
-            task.cancel()
-        self.timers.clear()
-        for task in list(self.in_flight):
-            task.cancel()
-        if self.ws is not None:
-            with contextlib.suppress(WebSocketException, OSError, TimeoutError):
-                await asyncio.wait_for(self.ws.close(), 10)
-        if self.reader is not None:
-            self.reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError, WebSocketException, OSError):
-                await self.reader
-        self.closed = self.closed or "closed"
-
-    # -- receiving
-
-    async def _read(self) -> None:
-        try:
-            async for raw in self.ws:
-                msg = ForwardMsg()
-                msg.ParseFromString(raw)
-                self._handle(msg, raw)
-            self.closed = "closed by the server"
-        except (WebSocketException, OSError) as exc:
-            self.closed = f"connection lost: {exc!r}"
-        finally:
-            for _, task in self.timers.values():
-                task.cancel()
-            for req in self.pending:
-                if not req.done.done():
-                    req.done.set_result(
-                        Result((time.perf_counter() - req.sent) * 1000, False, "disconnected")
-                    )
-
-    def _handle(self, msg: ForwardMsg, raw: bytes) -> None:
-        now = time.perf_counter()
-        if self.run is not None:
-            self.run.messages += 1
-            self.run.bytes += len(raw)
-        if msg.WhichOneof("type") == "ref_hash":
-            cached = self.cache.get(msg.ref_hash)
-            if cached is None:  # the frontend raises "Cached ForwardMsg MISS"
-                if self.run is not None:
-                    self.run.exceptions.append(f"cache miss {msg.ref_hash}")
-                return
-            self.cache_hits += 1
-            ref = msg
-            msg = ForwardMsg()
-            msg.ParseFromString(cached)
-            msg.metadata.CopyFrom(ref.metadata)
-        else:
-            self.cache.keep(msg, raw)
-        kind = msg.WhichOneof("type")
-        if kind == "new_session":
-            fids = list(msg.metadata.run.fragment_ids)
-            self.run = Run(msg.metadata.run.script_run_id, now, fids)
-            self.max_age = msg.new_session.config.max_cached_message_age or self.max_age
-            self.session_id = self.session_id or msg.new_session.initialize.session_id
-            if not fids:  # a full run: the frontend clears its auto-rerun timers and elements
-                for _, task in self.timers.values():
-                    task.cancel()
-                self.timers.clear()
-                self.seen = set()
-                self.buttons = {}
-        elif kind == "navigation":
-            self.page_hash = msg.navigation.page_script_hash
-        elif kind == "page_info_changed":
-            self.query = msg.page_info_changed.query_string
-        elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
-            self._element(msg.delta.new_element, msg.delta.fragment_id)
-        elif kind == "auto_rerun":
-            self._start_timer(msg.auto_rerun.fragment_id, msg.auto_rerun.interval)
-        elif kind == "stop_auto_rerun":
-            for fid in msg.stop_auto_rerun.fragment_ids:
-                self._stop_timer(fid)
-        elif kind == "script_finished":
-            self._finished(msg.script_finished, now)
-
-    def _element(self, element, fragment_id: str) -> None:
-        kind = element.WhichOneof("type")
-        el = getattr(element, kind)
-        if kind == "exception":
-            if self.run is not None:
-                self.run.exceptions.append(f"{el.type}: {el.message}"[:300])
-            return
-        wid = getattr(el, "id", "")
-        if not wid:
-            return
-        if self.run is not None:
-            self.run.keys.add(wid.rsplit("-", 1)[-1])
-        if kind == "button":
-            self.buttons[wid] = (el.disabled, fragment_id)
-            return
-        read = _element_value(kind, el)
-        if read is None:
-            return
-        field_, value, default = read
-        self.seen.add(wid)
-        old = self.widgets.get(wid)
-        if getattr(el, "set_value", False):
-            current = value
-        elif old is not None:
-            current = old.value
-        else:
-            current = default
-        self.widgets[wid] = Widget(wid, kind, field_, current, default, el, fragment_id)
-
-    def _finished(self, status: int, now: float) -> None:
-        run, self.run = self.run, None
-        if run is None:
-            return
-        if self.on_run_finished is not None:
-            self.on_run_finished()
-        if status == EARLY:
-            return
-        self.cache.run_finished(self.max_age, run.fragment_ids)
-        if status == FULL_OK and not run.fragment_ids:  # the frontend drops unseen widgets
-            self.widgets = {k: w for k, w in self.widgets.items() if k in self.seen}
-        for req in list(self.pending):
-            if req.done.done() or run.started < req.sent:
-                continue
-            fits = (req.kind == "full" and not run.fragment_ids) or (
-                req.kind == "fragment"
-                and (not run.fragment_ids or req.fragment_id in run.fragment_ids)
-            )
-            if not fits:
-                continue
-            error = ""
-            if status not in (FULL_OK, FRAGMENT_OK):
-                error = "compile error"
-            elif run.exceptions:
-                error = "exception: " + run.exceptions[0]
-            req.done.set_result(Result(
-                (now - req.sent) * 1000, not error, error, run.messages, run.bytes,
-                frozenset(run.keys),
-            ))  # fmt: skip
-
-    # -- a fragment's run_every, as the frontend's setInterval
-
-    def _start_timer(self, fid: str, interval: float) -> None:
-        if fid in self.timers and self.timers[fid][0] == interval:
-            return
-        self._stop_timer(fid)
-        self.timers[fid] = (interval, asyncio.create_task(self._poll(fid, interval)))
-
-    def _stop_timer(self, fid: str) -> None:
-        entry = self.timers.pop(fid, None)
-        if entry is not None:
-            entry[1].cancel()
-
-    async def _poll(self, fid: str, interval: float) -> None:
-        while True:
-            await asyncio.sleep(interval)
-            # setInterval does not wait for the previous rerun: neither does this.
-            task = asyncio.create_task(self._poll_once(fid))
-            self.in_flight.add(task)
-            task.add_done_callback(self.in_flight.discard)
-
-    async def _poll_once(self, fid: str) -> None:
-        res = await self._rerun("fragment", fragment_id=fid)
-        self.polls.append(res)
 
 
 # -- the server ---------------------------------------------------------------------------------
@@ -669,161 +184,52 @@ if _OUT:
 '''
 
 
-def _proc_stat(pid: int) -> list[str]:
-    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-
-
-def _cpu_ms(pid: int) -> float | None:
-    """User + system CPU of one process (every thread), in ms; None once it is gone."""
-    try:
-        f = _proc_stat(pid)
-    except (FileNotFoundError, ProcessLookupError):
-        return None
-    return (int(f[11]) + int(f[12])) * 1000 / os.sysconf("SC_CLK_TCK")
-
-
-def _rss_mb(pid: int) -> float | None:
-    try:
-        return bl.rss_mb(pid)
-    except (FileNotFoundError, ProcessLookupError):
-        return None
-
-
-def _descendants(pid: int) -> list[int]:
-    """Every live process below ``pid`` (the run workers and what they start)."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            ppid = int(_proc_stat(int(entry.name))[1])
-        except (FileNotFoundError, ProcessLookupError, IndexError, ValueError):
-            continue
-        children.setdefault(ppid, []).append(int(entry.name))
-    out, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            out.append(child)
-            todo.append(child)
-    return out
-
-
-def _cpu_busy(cpus: list[int]) -> tuple[float, float]:
-    """(busy, total) jiffies of these CPUs from /proc/stat, for how busy a core was."""
-    busy = total = 0.0
-    for line in Path("/proc/stat").read_text().splitlines():
-        name, *vals = line.split()
-        if name.startswith("cpu") and name[3:].isdigit() and int(name[3:]) in cpus:
-            v = [int(x) for x in vals[:8]]
-            idle = v[3] + v[4]
-            busy += sum(v) - idle
-            total += sum(v)
-    return busy, total
-
-
-def _pin(pid: int, cpus: set[int]) -> None:
-    """Move every thread of a process to ``cpus`` (threads created later inherit it)."""
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        with contextlib.suppress(ProcessLookupError, PermissionError, OSError):
-            os.sched_setaffinity(int(task.name), cpus)
-
-
-class Server:
-    """``streamlit run app.py`` on a free loopback port, its own run store, optionally pinned."""
+class Server(StreamlitServer):
+    """The harness's server with this benchmark's options: ``CNNVIZ_WORKERS`` for the
+    trainers, ``--env``/``--server-arg``/``--app-dir``, the profiler, CPU pinning."""
 
     def __init__(self, args) -> None:
-        self.args = args
-        self.home = tempfile.TemporaryDirectory(prefix="cnnviz_classroom_")
-        self.port = bl._free_port()
-        self.host = f"127.0.0.1:{self.port}"
-        self.proc: subprocess.Popen | None = None
+        env = {"CNNVIZ_WORKERS": str(max(1, args.trainers))}
+        env.update(item.partition("=")[::2] for item in args.env)
+        cpus = set(args.server_cpus) if args.server_cpus else None
+        super().__init__(env=env, args=args.server_arg, app_dir=args.app_dir, cpus=cpus)
+        self.profile = args.profile
         self.profile_dir: str | None = None
         self.known_children: set[int] = set()
-        self.cpus = set(args.server_cpus) if args.server_cpus else None
-        self.other_cpus = (set(range(os.cpu_count() or 1)) - self.cpus) if self.cpus else None
-
-    def start(self) -> None:
-        env = {**os.environ, "CNNVIZ_HOME": self.home.name, "PYTHONUNBUFFERED": "1"}
-        env["CNNVIZ_WORKERS"] = str(max(1, self.args.trainers))
-        for item in self.args.env:
-            name, _, value = item.partition("=")
-            env[name] = value
-        if self.args.profile:
-            site = Path(self.home.name) / "site"
+        self.other_cpus = (set(range(os.cpu_count() or 1)) - cpus) if cpus else None
+        if args.profile:
+            site = self.home / "site"
             site.mkdir()
             (site / "sitecustomize.py").write_text(SITECUSTOMIZE)
-            self.profile_dir = str(Path(self.home.name) / "profile")
+            self.profile_dir = str(self.home / "profile")
             Path(self.profile_dir).mkdir()
-            env["PYTHONPATH"] = f"{site}{os.pathsep}{env.get('PYTHONPATH', '')}"
-            env["CNNVIZ_CLASSROOM_PROFILE"] = self.profile_dir
-            env["CNNVIZ_CLASSROOM_CLOCK"] = self.args.profile_clock
-        cpus = self.cpus
-        log = open(Path(self.home.name) / "server.log", "w")  # noqa: SIM115 - lives with the server
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py",
-             "--server.address", "127.0.0.1", "--server.port", str(self.port),
-             "--server.headless", "true", "--browser.gatherUsageStats", "false",
-             *self.args.server_arg],
-            cwd=self.args.app_dir, env=env, stdout=log, stderr=subprocess.STDOUT,
-            preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None,
-        )  # fmt: skip
-        deadline = time.time() + 120
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"streamlit exited:\n{self.log()}")
-            try:
-                with urllib.request.urlopen(f"http://{self.host}/_stcore/health", timeout=2):
-                    return
-            except OSError:
-                time.sleep(0.3)
-        raise RuntimeError(f"streamlit did not start:\n{self.log()}")
-
-    def log(self) -> str:
-        path = Path(self.home.name) / "server.log"
-        return path.read_text()[-3000:] if path.exists() else ""
-
-    @property
-    def pid(self) -> int:
-        return self.proc.pid
+            self.env["PYTHONPATH"] = f"{site}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"
+            self.env["CNNVIZ_CLASSROOM_PROFILE"] = self.profile_dir
+            self.env["CNNVIZ_CLASSROOM_CLOCK"] = args.profile_clock
 
     def children(self) -> list[int]:
         """The server's descendants; newly seen ones are moved off the server's CPUs."""
-        kids = _descendants(self.pid)
+        kids = super().children()
         for k in kids:
             if k not in self.known_children and self.other_cpus:
-                _pin(k, self.other_cpus)
+                pin(k, self.other_cpus)
             self.known_children.add(k)
         return kids
 
     def reset_profile(self) -> None:
-        if self.args.profile and self.proc.poll() is None:
+        if self.profile and self.proc.poll() is None:
             os.kill(self.pid, signal.SIGUSR1)
 
     def stop(self) -> None:
-        """SIGINT (Streamlit shuts down and the profile is written), then harder; then any run
-        worker the server left behind, by its pid."""
-        if self.proc is None:
-            return
-        kids = set(self.known_children) | set(_descendants(self.pid))
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-            try:
-                self.proc.wait(STOP_WAIT_S)
-            except subprocess.TimeoutExpired:
-                self.proc.terminate()
-                try:
-                    self.proc.wait(10)
-                except subprocess.TimeoutExpired:
-                    self.proc.kill()
-                    self.proc.wait()
-        for pid in kids:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
-                if self.home.name.encode() in cmd or b"cnnviz" in cmd:
-                    os.kill(pid, signal.SIGKILL)
+        """SIGINT first: Streamlit shuts down and the profile is written on exit. The profile
+        folder is read before :meth:`cleanup` removes the run store."""
+        if self._tmp is not None:
+            tmp, self._tmp = self._tmp, None  # kept until cleanup()
+            super().stop(interrupt_wait_s=STOP_WAIT_S)
+            self._tmp = tmp
 
     def cleanup(self) -> None:
-        self.home.cleanup()
+        super().stop()
 
 
 # -- students, trainers, browsers ----------------------------------------------------------------
@@ -858,28 +264,6 @@ class Level:
         s = Session(server.host, args.timeout, self.count_run)
         self.sessions.append(s)
         return s
-
-
-def next_value(w: Widget, lesson: Lesson, rng: random.Random) -> object:
-    """A different value for the lesson's widget, as a student would pick it."""
-    el = w.element
-    if w.kind in ("selectbox", "radio"):
-        options = [o for o in el.options if o != w.value and o not in lesson.avoid]
-        return rng.choice(options)
-    if w.kind == "slider" and w.field == "double_array_value":
-        v, step = w.value[0], el.step or 1
-        up = v + step <= el.max and (v - step < el.min or rng.random() < 0.5)
-        return [v + step if up else v - step]
-    if w.kind == "checkbox":
-        return not w.value
-    if w.kind == "number_input":
-        step = el.step or 1
-        v = w.value if w.value is not None else el.min
-        up = (not el.has_max or v + step <= el.max) and (
-            (el.has_min and v - step < el.min) or rng.random() < 0.5
-        )
-        return type(v)(v + step if up else v - step)
-    raise ValueError(f"{lesson.key}: a {w.kind} widget is not one a student changes here")
 
 
 async def student(
@@ -919,7 +303,7 @@ async def student(
                 if w is None:
                     res = Result(0.0, False, f"no widget {lesson.key}")
                 else:
-                    res = await s.change(lesson.key, next_value(w, lesson, rng))
+                    res = await s.change(lesson.key, another_value(w, rng, lesson.avoid))
                     if res.ok and lesson.chart not in res.keys:
                         res.ok, res.error = False, f"no chart {lesson.chart}"
                 level.changes.append(res)
@@ -1066,14 +450,14 @@ async def monitor(server: Server, level: Level, stop: asyncio.Event) -> None:
             kids = server.children()
             level.samples.append({
                 "t_s": round(now - t0, 1),
-                "rss_mb": _rss_mb(server.pid),
-                "workers_rss_mb": round(sum(_rss_mb(k) or 0 for k in kids), 1),
-                "workers_cpu_ms": {k: _cpu_ms(k) for k in kids},
+                "rss_mb": rss_mb(server.pid),
+                "workers_rss_mb": round(sum(rss_mb(k) or 0 for k in kids), 1),
+                "workers_cpu_ms": {k: cpu_ms(k) for k in kids},
                 "in_window": level.in_window,
             })  # fmt: skip
 
 
-def _workers_cpu_ms(samples: list[dict]) -> float:
+def _workerscpu_ms(samples: list[dict]) -> float:
     """CPU the run workers used within the window: per worker, last − first sample."""
     first: dict[int, float] = {}
     last: dict[int, float] = {}
@@ -1100,7 +484,7 @@ async def measure(n: int, lessons: list[Lesson], args) -> Level:
         _log(f"N={n}: starting the server on {server.host}")
         server.start()
         m = level.meta
-        m["rss_start_mb"] = _rss_mb(server.pid)
+        m["rss_start_mb"] = rss_mb(server.pid)
         # A warm-up visit: the first visit imports and caches what every page needs.
         for page in {lesson.page for lesson in lessons} | (
             {"training"} if args.trainers else set()
@@ -1113,7 +497,7 @@ async def measure(n: int, lessons: list[Lesson], args) -> Level:
                                    f"{server.log()}")  # fmt: skip
             m.setdefault("warmup_ms", {})[page] = round(res.ms)
         await asyncio.sleep(2)
-        m["rss_warm_mb"] = _rss_mb(server.pid)
+        m["rss_warm_mb"] = rss_mb(server.pid)
         mon = asyncio.create_task(monitor(server, level, stop_monitor))
         if args.browsers:
             b_thread = threading.Thread(
@@ -1140,13 +524,13 @@ async def measure(n: int, lessons: list[Lesson], args) -> Level:
             await asyncio.to_thread(b_ready.wait, 600)
         await asyncio.sleep(3)  # trainers' first reruns, the sessions settle
         m["open_s"] = round(time.perf_counter() - t_open, 1)
-        m["rss_open_mb"] = _rss_mb(server.pid)
+        m["rss_open_mb"] = rss_mb(server.pid)
         m["sessions"] = sessions
         # The window.
         server.reset_profile()
         server.children()
-        cpu0, t0 = _cpu_ms(server.pid), time.perf_counter()
-        busy0 = _cpu_busy(sorted(server.cpus)) if server.cpus else None
+        cpu0, t0 = cpu_ms(server.pid), time.perf_counter()
+        busy0 = cpu_busy(sorted(server.cpus)) if server.cpus else None
         m["load_avg_start"] = [round(x, 2) for x in os.getloadavg()]
         level.in_window = True
         stop_at[0] = t0 + window_s
@@ -1156,10 +540,10 @@ async def measure(n: int, lessons: list[Lesson], args) -> Level:
         await asyncio.sleep(window_s)
         level.in_window = False
         b_done.set()
-        cpu1, t1 = _cpu_ms(server.pid), time.perf_counter()
-        busy1 = _cpu_busy(sorted(server.cpus)) if server.cpus else None
+        cpu1, t1 = cpu_ms(server.pid), time.perf_counter()
+        busy1 = cpu_busy(sorted(server.cpus)) if server.cpus else None
         m["load_avg_end"] = [round(x, 2) for x in os.getloadavg()]
-        m["rss_end_mb"] = _rss_mb(server.pid)
+        m["rss_end_mb"] = rss_mb(server.pid)
         m["window_s"] = round(t1 - t0, 1)
         m["server_cpu_ms"] = round(cpu1 - cpu0)
         if busy0 and busy1:
@@ -1173,7 +557,7 @@ async def measure(n: int, lessons: list[Lesson], args) -> Level:
         if b_thread is not None:
             await asyncio.to_thread(b_thread.join, 120)
         await asyncio.sleep(5)
-        m["rss_closed_mb"] = _rss_mb(server.pid)
+        m["rss_closed_mb"] = rss_mb(server.pid)
     finally:
         b_done.set()
         b_go.set()
@@ -1190,7 +574,7 @@ async def measure(n: int, lessons: list[Lesson], args) -> Level:
                 for bucket, stats in merged.items():
                     stats.dump_stats(str(keep / f"{bucket}.prof"))
         server.cleanup()
-    m["workers_cpu_ms"] = round(_workers_cpu_ms(level.samples))
+    m["workers_cpu_ms"] = round(_workerscpu_ms(level.samples))
     return level
 
 
@@ -1521,7 +905,7 @@ def main() -> None:
                              f"0–{(os.cpu_count() or 1) - 1}")  # fmt: skip
         # This process (and the Chromium it starts) leaves the server's CPUs to the server.
         others = set(range(os.cpu_count() or 1)) - set(args.server_cpus)
-        _pin(os.getpid(), others)
+        pin(os.getpid(), others)
     lessons = [LESSONS[name] for name in args.lessons]
     rows = []
     for n in args.students:

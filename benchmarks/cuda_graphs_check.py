@@ -1,4 +1,4 @@
-"""CUDA graphs in cnnviz's trainer (issue 6): same accuracy, how much faster.
+"""CUDA graphs in cnnviz's trainer: same accuracy, how much faster.
 
 Trains each model twice from the same seed, once with the step replayed from a CUDA graph
 (``CNNVIZ_CUDA_GRAPHS=1``: opt-in until this check has passed on a real GPU) and once eagerly
@@ -20,12 +20,11 @@ import os
 import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+from cnnviz.data import load_fashion_mnist
+from cnnviz.models import PRESETS
+from cnnviz.train import ENV_CUDA_GRAPHS, RunConfig, train
 
-from cnnviz.data import load_fashion_mnist  # noqa: E402
-from cnnviz.models import PRESETS  # noqa: E402
-from cnnviz.train import ENV_CUDA_GRAPHS, RunConfig, train  # noqa: E402
+REPO = Path(__file__).resolve().parents[1]
 
 
 def one_run(cfg: RunConfig, data, graphs: bool) -> list[dict]:

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Issue 6's GPU checks and measurements as one prepared run on a lent GPU machine (about
+# The GPU checks and measurements (benchmarks/train_bench.py, whole_run_bench.py and
+# cuda_graphs_check.py) as one prepared run on a lent GPU machine (about
 # 7 minutes on an H100; its python3 has torch, torchvision, safetensors and pandas, no Streamlit):
 #   here, once:    scripts/stage-device-data.sh
 #   on the device: command "bash benchmarks/device_check.sh", carry [".device"], timeout_s 600

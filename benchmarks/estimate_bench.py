@@ -1,4 +1,4 @@
-"""Do the time estimates hold? (issue 16) Estimate against measured, on this machine.
+"""Do the time estimates hold? Estimate against measured, on this machine.
 
 A fresh run store and the app's own executor (one warm worker process, which runs its speed
 test when it starts). For each case the estimate the page would show at Start is printed
@@ -20,20 +20,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from cnnviz import ablation as A
+from cnnviz.estimates import SPEED_KEY, estimate_run, speeds_from
+from cnnviz.models import PRESETS
+from cnnviz.runs import HOST, RunManager, RunStore
+from cnnviz.runs.executors import ProcessExecutor
+from cnnviz.train import RunConfig
 
-from cnnviz import ablation as A  # noqa: E402
-from cnnviz.estimates import SPEED_KEY, estimate_run, speeds_from  # noqa: E402
-from cnnviz.models import PRESETS  # noqa: E402
-from cnnviz.runs import HOST, RunManager, RunStore  # noqa: E402
-from cnnviz.runs.executors import ProcessExecutor  # noqa: E402
-from cnnviz.train import RunConfig  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def wait_all(m: RunManager, ids: list[str]) -> float:

@@ -24,7 +24,6 @@ REPO = Path(__file__).resolve().parents[1]
 
 CHILD = """
 import json, os, sys, threading, time
-sys.path.insert(0, {repo!r})
 from cnnviz import images
 PAGE = os.sysconf("SC_PAGE_SIZE")
 def rss():

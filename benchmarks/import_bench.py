@@ -20,11 +20,9 @@ import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
 
 CHILD = """
 import json, os, sys, threading, time
-sys.path.insert(0, {repo!r})
 from cnnviz.runs import RunStore
 PAGE = os.sysconf("SC_PAGE_SIZE")
 def rss():

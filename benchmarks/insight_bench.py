@@ -30,21 +30,19 @@ from __future__ import annotations
 import argparse
 import io
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
+import torch
+
+from cnnviz import images
+from cnnviz import insight as I
+from cnnviz.data import load_fashion_mnist
+from cnnviz.models import PRESETS, build_model
+from cnnviz.plots import insight as P
+
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
-import torch  # noqa: E402
-
-from cnnviz import images  # noqa: E402
-from cnnviz import insight as I  # noqa: E402
-from cnnviz.data import load_fashion_mnist  # noqa: E402
-from cnnviz.models import PRESETS, build_model  # noqa: E402
-from cnnviz.plots import insight as P  # noqa: E402
 
 
 def drawing_png(seed: int) -> bytes:
@@ -163,47 +161,43 @@ def browser_ms(home: Path, repeats: int) -> list[float]:
     """In Debian's Chromium (as the tests launch it): strokes drawn with the mouse on the
     canvas; for each, milliseconds from releasing the button to the probability chart showing
     new numbers (Plotly has taken the new figure)."""
-    sys.path.insert(0, str(REPO / "tests"))
     from playwright.sync_api import sync_playwright
 
-    from conftest import CHROMIUM, CHROMIUM_ARGS, PageWatch, start_server, stop_server
+    from cnnviz_testing.browser import VIEWPORT, PageWatch, launch_chromium
+    from cnnviz_testing.server import StreamlitServer
 
     read = (
         "() => { const g = document.querySelector('.st-key-insight_probs .js-plotly-plot');"
         " return g ? JSON.stringify(g._fullData.map(t => Array.from(t.x))) : null; }"
     )
     changed = f"(before) => {{ const now = ({read})(); return now !== null && now !== before; }}"
-    proc, url, log = start_server({"CNNVIZ_HOME": str(home)}, home / "server.log")
     times = []
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
-            web = PageWatch(page)
-            web.goto(url + "/")
-            web.goto(url + "/insight")
-            page.locator(".st-key-insight_source").get_by_role("radio", name="Draw").click()
-            canvas = page.locator("canvas.upper-canvas").first
-            canvas.wait_for(timeout=60_000)
+    with StreamlitServer(home) as server, sync_playwright() as p:
+        url = server.url
+        browser = launch_chromium(p)
+        page = browser.new_context(viewport=VIEWPORT).new_page()
+        web = PageWatch(page)
+        web.goto(url + "/insight")
+        page.locator(".st-key-insight_source").get_by_role("radio", name="Draw").click()
+        canvas = page.locator("canvas.upper-canvas").first
+        canvas.wait_for(timeout=60_000)
+        web.wait_idle()
+        box = canvas.bounding_box()
+        for i in range(repeats + 1):  # the first stroke warms up
+            before = page.evaluate(read)
+            x = box["x"] + box["width"] * (0.2 + 0.6 * (i % 7) / 7)
+            y0, y1 = box["y"] + box["height"] * 0.3, box["y"] + box["height"] * 0.9
+            page.mouse.move(x, y0)
+            page.mouse.down()
+            for k in range(1, 9):
+                page.mouse.move(x + 3 * k, y0 + (y1 - y0) * k / 8)
+            t = time.perf_counter()
+            page.mouse.up()
+            page.wait_for_function(changed, arg=before, timeout=60_000)
+            if i:
+                times.append(1000 * (time.perf_counter() - t))
             web.wait_idle()
-            box = canvas.bounding_box()
-            for i in range(repeats + 1):  # the first stroke warms up
-                before = page.evaluate(read)
-                x = box["x"] + box["width"] * (0.2 + 0.6 * (i % 7) / 7)
-                y0, y1 = box["y"] + box["height"] * 0.3, box["y"] + box["height"] * 0.9
-                page.mouse.move(x, y0)
-                page.mouse.down()
-                for k in range(1, 9):
-                    page.mouse.move(x + 3 * k, y0 + (y1 - y0) * k / 8)
-                t = time.perf_counter()
-                page.mouse.up()
-                page.wait_for_function(changed, arg=before, timeout=60_000)
-                if i:
-                    times.append(1000 * (time.perf_counter() - t))
-                web.wait_idle()
-            browser.close()
-    finally:
-        stop_server(proc, log)
+        browser.close()
     return times
 
 

@@ -5,15 +5,12 @@ Run: .venv/bin/python benchmarks/kernel_learning_bench.py [steps]
 
 import sys
 import time
-from pathlib import Path
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from cnnviz import kernel_learning as kl  # noqa: E402
-from cnnviz.images import seed_stripes  # noqa: E402
-from cnnviz.kernels import kernel_tensor  # noqa: E402
+from cnnviz import kernel_learning as kl
+from cnnviz.images import seed_stripes
+from cnnviz.kernels import kernel_tensor
 
 
 def bench(name, X, K, steps):

@@ -12,18 +12,16 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import time
 from pathlib import Path
 
+import torch
+
+from cnnviz import lessons
+from cnnviz.kernels import kernel_tensor
+from cnnviz.plots import lessons as plots
+
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
-import torch  # noqa: E402
-
-from cnnviz import lessons  # noqa: E402
-from cnnviz.kernels import kernel_tensor  # noqa: E402
-from cnnviz.plots import lessons as plots  # noqa: E402
 
 PAGES = {  # page → (slider key, values cycled through)
     "why_conv.py": ("why_dx", [1, 2, 3, -1, -2]),

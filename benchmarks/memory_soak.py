@@ -12,7 +12,7 @@ every 10 s.
     .venv/bin/python benchmarks/memory_soak.py                    # 30 minutes, 2 clients
     .venv/bin/python benchmarks/memory_soak.py --minutes 6 --json
 
-Goal (issue 16): RSS at the end within 10% of RSS after 5 minutes. ``--target`` works as in
+Goal: RSS at the end within 10% of RSS after 5 minutes. ``--target`` works as in
 browser_latency.py; several targets are driven in turn by the same clients.
 """
 
@@ -21,14 +21,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
-import threading
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+import browser_latency as bl  # this folder is on sys.path when run
 
-import browser_latency as bl  # noqa: E402
+from cnnviz_testing.browser import VIEWPORT, launch_chromium, wait_idle
+from cnnviz_testing.procs import RssSampler
 
 SAMPLE_S = 10
 WARM_MIN = 5
@@ -48,28 +46,20 @@ BUILDER_TOUR = (  # family radio label, preset: every builder figure kind
 )
 
 
-def sampler(targets, samples: dict, stop: threading.Event, t0: float) -> None:
-    while not stop.is_set():
-        for t in targets:
-            if t.proc is not None and t.proc.poll() is None:
-                samples[t.name].append((time.monotonic() - t0, bl.rss_mb(t.proc.pid)))
-        stop.wait(SAMPLE_S)
-
-
 def goto_page(page, path: str, chart: str) -> None:
     page.locator("[data-testid=stSidebarNav]").get_by_role("link", name=NAV[path]).click()
     page.wait_for_url(f"**/{path}*")
-    bl.wait_idle(page)
+    wait_idle(page, 90_000)
     page.wait_for_selector(f".st-key-{chart} .js-plotly-plot")
 
 
 def builder_tour(page) -> None:
     for family, preset in BUILDER_TOUR:
         page.locator(".st-key-builder_family").get_by_text(family, exact=True).click()
-        bl.wait_idle(page)
+        wait_idle(page, 90_000)
         page.locator(".st-key-builder_preset [data-testid=stSelectbox]").click()
         page.get_by_role("option", name=preset, exact=True).click()
-        bl.wait_idle(page)
+        wait_idle(page, 90_000)
 
 
 def one_round(t, page, reload: bool, errors: list[str]) -> int:
@@ -114,23 +104,22 @@ def main() -> None:
     targets = [bl.Target.parse(s) for s in args.target] or [bl.Target()]
     from playwright.sync_api import sync_playwright
 
-    samples: dict[str, list[tuple[float, float]]] = {t.name: [] for t in targets}
     changes = {t.name: 0 for t in targets}
     errors: dict[str, list[str]] = {t.name: [] for t in targets}
-    stop = threading.Event()
     try:
         for t in targets:
             bl.start_server(t)
-        t0 = time.monotonic()
-        watcher = threading.Thread(target=sampler, args=(targets, samples, stop, t0))
-        watcher.start()
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=bl.CHROMIUM, args=bl.CHROMIUM_ARGS)
+        with (
+            RssSampler({t.name: t.proc.pid for t in targets}, SAMPLE_S) as sampler,
+            sync_playwright() as p,
+        ):
+            t0 = sampler.t0
+            browser = launch_chromium(p)
             pages = {}
             for t in targets:
                 pages[t.name] = []
                 for _ in range(args.clients):
-                    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+                    ctx = browser.new_context(viewport=VIEWPORT)
                     ctx.add_init_script(bl.INIT_JS)
                     t.page = ctx.new_page()
                     t.page.set_default_timeout(120_000)
@@ -147,9 +136,9 @@ def main() -> None:
                             break
                 k += 1
             browser.close()
-        elapsed = time.monotonic() - t0
+            elapsed = time.monotonic() - t0
+        samples = sampler.samples
     finally:
-        stop.set()
         for t in targets:
             bl.stop_server(t)
     report = {}

@@ -18,13 +18,10 @@ from __future__ import annotations
 import argparse
 import io
 import pstats
-import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import browser_latency as bl  # noqa: E402
+import browser_latency as bl
 
 SITECUSTOMIZE = """
 import cProfile, os, time

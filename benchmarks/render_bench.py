@@ -8,24 +8,22 @@ upload files.
 
     .venv/bin/python benchmarks/render_bench.py
 
-Targets (issue #3): under 150 ms for a 28×28 input, under 300 ms for a 512×512 upload.
+Targets: under 150 ms for a 28×28 input, under 300 ms for a 512×512 upload.
 """
 
 from __future__ import annotations
 
 import os
 import statistics
-import sys
 import time
 from pathlib import Path
 
 import torch
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+import ui
+from cnnviz.images import LoadedImage
 
-import ui  # noqa: E402
-from cnnviz.images import LoadedImage  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 REPEATS = 7
 TARGET_MS = {"28×28": 150, "512×512": 300}

@@ -1,4 +1,4 @@
-"""Training speed and app memory (issue 6): cnnviz's trainer against a plain d2l-style loop.
+"""Training speed and app memory: cnnviz's trainer against a plain d2l-style loop.
 
 The plain loop is d2l's ``train_ch6`` over a DataLoader of torchvision's FashionMNIST with
 ``ToTensor`` (and ``Resize`` for bigger inputs), ``num_workers`` as d2l's
@@ -27,18 +27,16 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 import torch
 from torch import nn
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+from cnnviz.data import DEBIAN_DIR, locate
+from cnnviz.models import PRESETS, build_model
+from cnnviz.train import RunConfig, train
 
-from cnnviz.data import DEBIAN_DIR, locate  # noqa: E402
-from cnnviz.models import PRESETS, build_model  # noqa: E402
-from cnnviz.train import RunConfig, train  # noqa: E402
+REPO = Path(__file__).resolve().parents[1]
 
 
 def stage_torchvision_root(tmp: Path) -> Path:
@@ -138,65 +136,26 @@ def ceiling_loop(spec, batches: int, device: str) -> float:
     return 128 * batches / (time.perf_counter() - t0)
 
 
-def rss_mb(pid: int) -> float:
-    total = 0
-    pids = [pid]
-    try:
-        out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
-        pids += [int(p) for p in out.stdout.split()]
-    except OSError:
-        pass
-    for p in pids:
-        for line in Path(f"/proc/{p}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                total += int(line.split()[1])
-    return total / 1024
-
-
 def idle_memory() -> float:
-    """Start the app headless, open the data page in Chromium (loads the dataset), read RSS."""
-    import socket
-
+    """Start the app headless, open the data page in Chromium (loads the dataset), read the RSS
+    of the server and what it started."""
     from playwright.sync_api import sync_playwright
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    home = tempfile.mkdtemp(prefix="cnnviz_bench_home")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
-         "--server.port", str(port), "--server.headless", "true",
-         "--browser.gatherUsageStats", "false"],
-        cwd=REPO, env={**os.environ, "CNNVIZ_HOME": home},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(url + "/_stcore/health", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.3)
-        with sync_playwright() as p:
-            b = p.chromium.launch(
-                executable_path="/usr/bin/chromium", args=["--headless", "--no-sandbox"]
-            )
-            page = b.new_page()
-            page.goto(url)
-            page.wait_for_selector('[data-testid="stSidebar"]', timeout=120_000)
-            for path in ("data", "training"):
-                page.goto(f"{url}/{path}")
-                page.wait_for_selector("h1", timeout=120_000)
-                page.wait_for_timeout(3000)
-            time.sleep(5)
-            mb = rss_mb(proc.pid)
-            b.close()
-        return mb
-    finally:
-        proc.terminate()
-        proc.wait(10)
-        shutil.rmtree(home, ignore_errors=True)
+    from cnnviz_testing.browser import launch_chromium, wait_idle
+    from cnnviz_testing.procs import tree_rss_mb
+    from cnnviz_testing.server import StreamlitServer
+
+    with StreamlitServer() as server, sync_playwright() as p:
+        b = launch_chromium(p)
+        page = b.new_page()
+        for path in ("data", "training"):
+            page.goto(f"{server.url}/{path}")
+            page.wait_for_selector("h1", timeout=120_000)
+            wait_idle(page, 120_000)
+        time.sleep(5)  # the server's memory after its work settles
+        mb = tree_rss_mb(server.pid)
+        b.close()
+    return mb
 
 
 def plain_in_fresh_process(

@@ -1,4 +1,4 @@
-"""Does watching a run slow it down? (issue 11) A LeNet run on the full data, trained by the
+"""Does watching a run slow it down? A LeNet run on the full data, trained by the
 app's worker process, watched on the Training page in Chromium, against the same run with no
 page open; meanwhile a second browser changes the Cross-correlation kernel preset and times its
 re-render; and the time from Start to the first curve point with a warm worker.
@@ -29,26 +29,22 @@ among the server's children) to the others; it models a class, where the browser
 elsewhere and the server's cores are shared only by the server and its runs.
 
     .venv/bin/python benchmarks/watched_bench.py [--rounds 2] [--epochs 2] [--threads N]
+        [--subset 60,000]
     .venv/bin/python benchmarks/watched_bench.py --separate
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import statistics
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
+import browser_latency as BL  # this folder is on sys.path when run
 
-import browser_latency as BL  # noqa: E402
-
-from cnnviz.runs import RunStore  # noqa: E402
+from cnnviz.runs import RunStore
+from cnnviz_testing.browser import VIEWPORT, launch_chromium, wait_idle
+from cnnviz_testing.procs import children_running, pin
 
 XCORR = next(i for i in BL.INTERACTIONS if i.name == "xcorr_preset")
 # The new run's first progress (its curve's first point comes in the same rerun), or its end
@@ -64,10 +60,10 @@ def set_form(page, epochs: int, subset: str) -> None:
     box = page.locator(".st-key-train_epochs input")
     box.fill(str(epochs))
     box.press("Enter")
-    BL.wait_idle(page)
+    wait_idle(page, 90_000)
     page.locator(".st-key-train_subset [data-testid=stSelectbox]").click()
     page.get_by_role("option", name=subset, exact=True).click()
-    BL.wait_idle(page)
+    wait_idle(page, 90_000)
 
 
 def start_run(page, store: RunStore) -> tuple[str, float]:
@@ -109,32 +105,16 @@ def warm_worker(store: RunStore, timeout: float = 300) -> None:
         time.sleep(0.2)
 
 
-def workers(server_pid: int) -> list[int]:
-    """The run worker processes below the server."""
-    out = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                cmd = (entry / "cmdline").read_bytes().split(b"\0")
-                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(stat[1]) == server_pid and b"cnnviz.runs.worker" in cmd:
-                out.append(int(entry.name))
-    return out
-
-
-def pin(pid: int, cpus: set[int]) -> None:
-    """Every thread of ``pid`` to ``cpus``."""
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        with contextlib.suppress(OSError):
-            os.sched_setaffinity(int(task.name), cpus)
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--epochs", type=int, default=2, help="epochs of the full-data run")
+    ap.add_argument(
+        "--subset",
+        default="60,000",
+        choices=["10,000", "30,000", "60,000"],
+        help="training examples of the timed runs (fewer: a shorter benchmark on a busy machine)",
+    )
     ap.add_argument("--every", type=float, default=2.0, help="seconds between B's changes")
     ap.add_argument("--threads", type=int, default=None, help="CNNVIZ_THREADS for the worker")
     ap.add_argument(
@@ -155,28 +135,28 @@ def main() -> None:
         env["CNNVIZ_THREADS"] = str(args.threads)
     server = BL.Target(name="watched", env=env)
     BL.start_server(server)
-    store = RunStore(Path(server.home.name))
+    store = RunStore(server.home)
     rows, firsts, latencies = [], [], []
     values, i = XCORR.values, 0  # i runs on across rounds: each change differs from the last
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=BL.CHROMIUM, args=BL.CHROMIUM_ARGS)
-            a = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
-            b_ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+            browser = launch_chromium(p)
+            a = browser.new_context(viewport=VIEWPORT).new_page()
+            b_ctx = browser.new_context(viewport=VIEWPORT)
             b_ctx.add_init_script(BL.INIT_JS)
             b = b_ctx.new_page()
             server.page = b
             BL.open_page(server, XCORR)
             training = f"{server.url}/training"
             a.goto(training)
-            BL.wait_idle(a)
+            wait_idle(a, 90_000)
             warm_worker(store)
             if args.separate:
-                for pid in workers(server.proc.pid):
+                for pid in children_running(server.proc.pid, b"cnnviz.runs.worker"):
                     pin(pid, set(cpus[1:]))
             for r in range(args.rounds):
                 a.goto(training)
-                BL.wait_idle(a)
+                wait_idle(a, 90_000)
                 set_form(a, 1, "10,000")
                 run_id, first = start_run(a, store)
                 firsts.append(first)
@@ -184,8 +164,8 @@ def main() -> None:
                 print(f"round {r + 1}: first point {first * 1000:.0f} ms", flush=True)
                 for watched in (False, True):
                     a.goto(training)
-                    BL.wait_idle(a)
-                    set_form(a, args.epochs, "60,000")
+                    wait_idle(a, 90_000)
+                    set_form(a, args.epochs, args.subset)
                     run_id, _ = start_run(a, store)
                     if not watched:
                         a.goto("about:blank")

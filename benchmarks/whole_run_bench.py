@@ -1,4 +1,4 @@
-"""What a user waits for (issue 6): a whole run, from Start to its last epoch, and the moment
+"""What a user waits for: a whole run, from Start to its last epoch, and the moment
 its first point reaches the chart — cnnviz's trainer against d2l's ``train_ch6``.
 
 The plain run is d2l's loop: a DataLoader over torchvision's FashionMNIST with ``ToTensor``
@@ -28,12 +28,10 @@ from pathlib import Path
 import torch
 from torch import nn
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "benchmarks"))
+from cnnviz.models import PRESETS, build_model
+from cnnviz.train import RunConfig, subset_indices, train
 
-from cnnviz.models import PRESETS, build_model  # noqa: E402
-from cnnviz.train import RunConfig, subset_indices, train  # noqa: E402
+REPO = Path(__file__).resolve().parents[1]
 
 
 def plain_run(name: str, root: Path, epochs: int, device: str, limit: int | None) -> dict:

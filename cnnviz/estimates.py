@@ -1,4 +1,4 @@
-"""How long a run will take here, said as a range, and updated while it trains (issue 16).
+"""How long a run will take here, said as a range, and updated while it trains.
 
 Three sources, best first:
 

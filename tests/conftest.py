@@ -2,47 +2,54 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
+
+from cnnviz_testing import REPO
+from cnnviz_testing.browser import (  # re-exported: the browser tests import them from here
+    CHROMIUM,
+    VIEWPORT,
+    WENT_WRONG,
+    PageWatch,
+    launch_chromium,
+)
+from cnnviz_testing.server import StreamlitServer
 
 # Property tests explore a fixed sequence of examples: a CI run is reproducible, and a failure
 # found once is found again. (The examples still cover what random ones would.)
 settings.register_profile("cnnviz", derandomize=True)
 settings.load_profile("cnnviz")
 
-REPO = Path(__file__).resolve().parents[1]
+TIERS = ("unit", "apptest", "browser", "slow")  # pyproject.toml describes each; `make check` runs
+# the first two
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects: an unmarked test is never just skipped
+def pytest_collection_modifyitems(config, items):
+    """Every test belongs to a tier: a test without one would run in `make test` only, and
+    nobody would see it in the quick check. Fail the run on one (by module pytestmark)."""
+    unmarked = [i.nodeid for i in items if not any(i.get_closest_marker(t) for t in TIERS)]
+    if unmarked:
+        listed = "\n  ".join(unmarked[:20])
+        raise pytest.UsageError(
+            f"{len(unmarked)} test(s) carry no tier marker ({', '.join(TIERS)}); add e.g. "
+            f"`pytestmark = pytest.mark.unit` to the module:\n  {listed}"
+        )
+
+
 PAGES_DIR = REPO / "app_pages"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
 APPTEST_TIMEOUT = 120
 
 
 def app_test(page: str):
-    """An AppTest of one page file, run on its own as STYLE.md asks."""
+    """An AppTest of one page file, run on its own (without app.py's router and sidebar), so
+    a test sees what the page itself draws."""
     from streamlit.testing.v1 import AppTest
 
     return AppTest.from_file(str(PAGES_DIR / page), default_timeout=APPTEST_TIMEOUT)
-
-
-WENT_WRONG = ("Something went wrong", "문제가 생겼습니다")  # the error boundary, both languages
 
 
 def assert_clean(at) -> None:
@@ -115,55 +122,26 @@ def no_data(tmp_path, monkeypatch):
     return empty
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def start_server(env_extra: dict[str, str], log_path: Path):
-    port = _free_port()
-    env = {**os.environ, "CNNVIZ_EXECUTOR": "process", **env_extra, "PYTHONUNBUFFERED": "1"}
-    log = open(log_path, "w")  # noqa: SIM115 - closed by stop_server
-    proc = subprocess.Popen(
-        [
-            sys.executable, "-m", "streamlit", "run", "app.py",
-            "--server.address", "127.0.0.1", "--server.port", str(port),
-            "--server.headless", "true", "--browser.gatherUsageStats", "false",
-        ],
-        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 90
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited: {log_path.read_text()}")
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return proc, url, log
-        except OSError:
-            time.sleep(0.3)
-    proc.kill()
-    raise RuntimeError(f"streamlit did not start: {log_path.read_text()}")
+    """A server of the harness with the tests' defaults (run workers as processes, the run
+    store in ``env_extra["CNNVIZ_HOME"]``): (process, base URL, the server for
+    :func:`stop_server`)."""
+    env = {"CNNVIZ_EXECUTOR": "process", **env_extra}
+    server = StreamlitServer(env_extra.get("CNNVIZ_HOME"), env=env, log_path=log_path).start()
+    return server.proc, server.url, server
 
 
-def stop_server(proc, log) -> None:
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+def stop_server(proc, server: StreamlitServer) -> None:
+    server.stop()
 
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory):
     """The app served on a free loopback port with its own run store; yields the base URL."""
     home = tmp_path_factory.mktemp("server_home")
-    proc, url, log = start_server({"CNNVIZ_HOME": str(home)}, home / "server.log")
+    _, url, server = start_server({"CNNVIZ_HOME": str(home)}, home / "server.log")
     yield url
-    stop_server(proc, log)
+    server.stop()
 
 
 @pytest.fixture
@@ -171,9 +149,9 @@ def own_server(tmp_path):
     """A server of its own: an empty store (no other test's runs queued ahead) and one torch
     thread for training, which keeps a busy 2-core machine from thrashing."""
     env = {"CNNVIZ_HOME": str(tmp_path / "home"), "CNNVIZ_THREADS": "1"}
-    proc, url, log = start_server(env, tmp_path / "server.log")
+    _, url, server = start_server(env, tmp_path / "server.log")
     yield url
-    stop_server(proc, log)
+    server.stop()
 
 
 @pytest.fixture(scope="session")
@@ -183,108 +161,14 @@ def browser():
     if not Path(CHROMIUM).exists():
         pytest.fail("Debian's chromium is not installed: run `make test` (it installs it).")
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        b = launch_chromium(p)
         yield b
         b.close()
 
 
-class PageWatch:
-    """A Playwright page plus the console errors it logged."""
-
-    def __init__(self, page):
-        self.page = page
-        self.console_errors: list[str] = []
-        self.bad_responses: list[str] = []
-        page.on("console", self._on_console)
-        page.on("response", self._on_response)
-        page.on("pageerror", lambda e: self.console_errors.append(f"pageerror: {e}"))
-
-    def _on_console(self, msg):
-        # A failed request is logged as "Failed to load resource"; _on_response judges it.
-        if msg.type == "error" and not msg.text.startswith("Failed to load resource"):
-            self.console_errors.append(msg.text)
-
-    def _on_response(self, response):
-        # Opened at /<page>, Streamlit's frontend first probes /<page>/_stcore/… for a base
-        # path and falls back to /_stcore/… on a 404: those probes are expected.
-        benign = response.url.endswith(("/_stcore/health", "/_stcore/host-config"))
-        if response.status >= 400 and not benign:
-            self.bad_responses.append(f"{response.status} {response.url}")
-
-    def pick(self, key: str, option, tries: int = 5) -> None:
-        """Choose ``option`` (its text, or a part of it) in the selectbox with widget ``key``.
-        A rerun arriving just then (a live run's refresh, the first visit's second run) can
-        close the list that was opened: open it again."""
-        choice = self.page.get_by_role("option").filter(has_text=option)
-        for _ in range(tries):
-            self.page.locator(f".st-key-{key} [data-testid=stSelectbox]").click()
-            try:
-                choice.first.wait_for(timeout=5_000)
-                break
-            except Exception:  # noqa: BLE001 - closed by a rerun: wait, then open it again
-                self.wait_idle()
-        choice.first.click()
-
-    def wait_idle(self, timeout: float = 60_000) -> None:
-        """Wait until Streamlit has run the script and stays idle.
-
-        A fresh server's first run ends in a rerun (ui/router.py), so one glimpse of
-        "notRunning" can come between the two runs, before anything is drawn: idle counts only
-        when the main area has content and the state still reads idle a moment later.
-        """
-        p = self.page
-        p.wait_for_selector('[data-testid="stApp"]', timeout=timeout)
-        idle = (
-            "() => document.querySelector("
-            "'[data-testid=stApp][data-test-script-state=notRunning]') !== null && "
-            "document.querySelector('[data-testid=stMain] [data-testid=stElementContainer]')"
-            " !== null"
-        )
-        deadline = time.monotonic() + timeout / 1000
-        while True:
-            p.wait_for_timeout(300)
-            left = max(1_000, (deadline - time.monotonic()) * 1000)
-            p.wait_for_function(idle, timeout=left)
-            p.wait_for_timeout(400)
-            if p.evaluate(idle) or time.monotonic() > deadline:
-                return
-
-    def goto(self, url: str) -> None:
-        self.page.goto(url)
-        self.wait_idle()
-
-    def assert_clean(self) -> None:
-        exc = self.page.locator('[data-testid="stException"]')
-        assert exc.count() == 0, exc.first.inner_text()
-        for words in WENT_WRONG:
-            boundary = self.page.get_by_text(words)
-            assert boundary.count() == 0, boundary.first.inner_text()
-        assert not self.console_errors, self.console_errors
-        assert not self.bad_responses, self.bad_responses
-
-    def screenshot(self, name: str) -> Path:
-        out = REPO / "screenshots"
-        out.mkdir(exist_ok=True)
-        path = out / f"{name}.png"
-        # Streamlit scrolls inside its own container, so full_page alone shows one viewport:
-        # grow the viewport to the content's height for the shot, then restore it.
-        size = self.page.viewport_size
-        height = self.page.evaluate(
-            "() => Math.max(...[...document.querySelectorAll('[data-testid=stMain], "
-            "[data-testid=stMainBlockContainer]')].map(e => e.scrollHeight), 0)"
-        )
-        if size and height > size["height"]:
-            self.page.set_viewport_size({"width": size["width"], "height": min(height + 80, 8000)})
-            self.page.wait_for_timeout(400)
-        self.page.screenshot(path=str(path), full_page=True)
-        if size:
-            self.page.set_viewport_size(size)
-        return path
-
-
 @pytest.fixture
 def web(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context = browser.new_context(viewport=VIEWPORT)
     page = context.new_page()
     watch = PageWatch(page)
     yield watch

@@ -2,7 +2,11 @@
 
 import ast
 
+import pytest
+
 from conftest import PAGES_DIR, REPO, app_test, assert_clean
+
+pytestmark = pytest.mark.apptest
 
 
 def test_router_lists_every_page_file():

@@ -25,7 +25,7 @@ def _shoot(web, name: str) -> None:
     """A screenshot of the whole page: Streamlit scrolls inside its own container, so the
     viewport is made tall enough instead."""
     web.page.set_viewport_size({"width": 1400, "height": 2600})
-    web.page.wait_for_timeout(500)
+    web.wait_charts()
     web.screenshot(name)
 
 

@@ -66,7 +66,11 @@ def test_stop_halts_a_long_run_and_divergence_shows(server, web):
     page.wait_for_function(f"!({MAIN_TEXT}).includes('running…')", timeout=60_000)
     web.wait_idle()
     stopped = _epoch(page)
-    page.wait_for_timeout(1500)
+    # Stopped, as the page shows it: Start is offered again and Stop is not (the live panel
+    # stops polling), and the count stays where it was.
+    page.locator(".st-key-learn_start button:enabled").wait_for(timeout=30_000)
+    assert page.locator(".st-key-learn_stop button").is_disabled()
+    web.wait_idle()
     assert 3 <= _epoch(page) == stopped < 5000
     assert "running" not in page.locator('[data-testid="stMain"]').inner_text()
 

@@ -24,7 +24,7 @@ def test_whole_page_screenshot(server, web, path):
     web.page.set_viewport_size(TALL)
     _open(web, f"{server}/{path}")
     web.page.wait_for_selector(".js-plotly-plot", timeout=60_000)
-    web.page.wait_for_timeout(800)  # let Plotly finish drawing
+    web.wait_charts()
     assert web.page.locator(".js-plotly-plot").count() >= 2
     web.screenshot(f"lessons_{path}")
     web.assert_clean()
@@ -44,8 +44,7 @@ def test_channels_rgb_upload(server, web, tmp_path):
     web.wait_idle()
     web.page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(path))
     web.page.wait_for_selector("text=rgb.png", timeout=60_000)
-    web.wait_idle()
-    web.page.wait_for_timeout(800)
+    web.wait_charts()
     text = _main_text(web)
     assert "(3, 60, 90)" in text
     assert "58×88" in text  # 3×3 kernels on 60×90

@@ -40,7 +40,8 @@ def _load(browser, url: str) -> tuple[list[str], str]:
     page.on("websocket", lambda ws: urls.append(ws.url))
     watch = PageWatch(page)
     watch.goto(url)
-    page.wait_for_timeout(1500)  # lazily loaded parts (charts, fonts) and the favicon
+    watch.wait_charts()  # Plotly's code and the charts' fonts load lazily
+    page.wait_for_load_state("networkidle")  # and the favicon: nothing more in flight
     icon = page.evaluate("() => document.querySelector(\"link[rel='shortcut icon']\")?.href")
     context.close()
     return urls, icon or ""

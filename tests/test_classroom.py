@@ -25,6 +25,8 @@ from cnnviz.runs.executors import Ended
 from cnnviz.runs.queue import next_run, positions
 from cnnviz.train import RunConfig
 
+pytestmark = pytest.mark.unit
+
 CFG = RunConfig(PRESETS["LeNet"], num_epochs=1, limit=256, val_limit=128)
 ANN, BOB = User("a" * 16), User("b" * 16)
 

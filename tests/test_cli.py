@@ -8,6 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow
+
 REPO = Path(__file__).resolve().parents[1]
 
 # Runs ``python -m cnnviz`` twice in one interpreter and reports which UI-side packages were
@@ -119,7 +123,7 @@ def test_import_reports_any_failure_of_one_file_and_imports_the_next(
 
 def test_runs_json_is_json_with_null_for_missing_numbers(trained_run, tmp_path):
     """Beside a finished run, a run without a finished epoch has no final accuracy: JSON null,
-    not NaN (issue 16)."""
+    not NaN."""
     from cnnviz.models import PRESETS
     from cnnviz.runs import RunStore
     from cnnviz.train import RunConfig

@@ -13,6 +13,8 @@ from cnnviz.models import PRESETS
 from cnnviz.runs import RunStore
 from cnnviz.train import RunConfig
 
+pytestmark = pytest.mark.unit
+
 LENET = PRESETS["LeNet"]
 # Recorded on the 2-core dev machine on 2026-11-28 (benchmarks/estimate_bench.py: one warm
 # worker process, one torch thread): the worker's speed test as it stored it, then what each

@@ -1,4 +1,4 @@
-"""The interface in English and Korean (issue 15): the catalogs agree key by key, the Korean
+"""The interface in English and Korean: the catalogs agree key by key, the Korean
 one is Korean (code, names and units aside), placeholders match, the glossary's terms are kept,
 every page renders in Korean, and a library error shows in the page's language."""
 
@@ -13,6 +13,8 @@ from cnnviz.models import PRESETS
 from conftest import PAGES_DIR, app_test
 from ui.locales import CATALOGS
 from ui.locales.glossary import GLOSSARY
+
+pytestmark = pytest.mark.apptest
 
 EN, KO = CATALOGS["en"], CATALOGS["ko"]
 

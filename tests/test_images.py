@@ -20,6 +20,8 @@ from PIL import Image, ImageOps
 from cnnviz import images
 from cnnviz.images import ImageError, canvas_image, from_canvas, load_upload
 
+pytestmark = pytest.mark.unit
+
 
 def encode(img: Image.Image, fmt: str = "PNG", **kwargs) -> bytes:
     buf = io.BytesIO()

@@ -19,7 +19,7 @@ from cnnviz.plots import insight as P
 from cnnviz.runs import RunManager, RunStore
 from cnnviz.train import RunConfig, build_net, to_input
 
-pytestmark = pytest.mark.usefixtures("one_torch_thread")
+pytestmark = [pytest.mark.unit, pytest.mark.usefixtures("one_torch_thread")]
 
 
 @pytest.fixture(scope="module")

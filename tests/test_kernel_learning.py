@@ -12,6 +12,8 @@ from cnnviz.data import load_fashion_mnist
 from cnnviz.kernels import kernel_tensor
 from cnnviz.plots import kernel_learning as kplots
 
+pytestmark = pytest.mark.unit
+
 
 def test_faithful_run_learns_the_seed_kernel():
     result = kl.faithful_run()
@@ -67,6 +69,7 @@ def test_the_learner_draws_from_its_own_generator(init):
     assert torch.equal(learner.kernel, conv2d.weight.data[0, 0])
 
 
+@pytest.mark.slow  # trains for seconds
 def test_learns_sobel_x_from_a_fashion_mnist_sample():
     data = load_fashion_mnist()
     X = images.fashion_sample(data.test_images, data.test_labels, 5, 0)  # a sandal
@@ -79,6 +82,7 @@ def test_learns_sobel_x_from_a_fashion_mnist_sample():
     assert np.allclose(records[-1].kernel, K.numpy(), atol=0.05), records[-1].kernel
 
 
+@pytest.mark.slow  # trains for seconds
 def test_drawn_like_image_and_mean_loss_learn_sobel_x():
     # A drawn-like image: a ring, edges in every direction.
     yy, xx = torch.meshgrid(torch.arange(28.0), torch.arange(28.0), indexing="ij")
@@ -93,6 +97,7 @@ def test_drawn_like_image_and_mean_loss_learn_sobel_x():
     assert records[-1].error < 0.05, records[-1].kernel
 
 
+@pytest.mark.slow  # trains for seconds
 def test_stripes_cannot_teach_sobel_x():
     K = kernel_tensor("Sobel x")
     info = kl.identifiability(images.seed_stripes(), K.shape, K)

@@ -9,6 +9,8 @@ from cnnviz import images, lessons, ops
 from cnnviz.kernels import KERNEL_PRESETS, kernel_tensor
 from cnnviz.plots import lessons as plots
 
+pytestmark = pytest.mark.unit
+
 # ---------------------------------------------------------------- 7.1
 
 

@@ -23,6 +23,8 @@ from cnnviz.train import RunConfig, build_net
 from conftest import app_test, assert_clean
 from ui.common import md_escape
 
+pytestmark = pytest.mark.apptest
+
 NAME = "<img src=x onerror=alert(1)> [link](https://evil.example/) **b** :material/home: $x$"
 NAME_2 = (
     "![pic](https://evil.example/p.png) <a href='https://evil.example/a'>a</a> www.evil.example"

@@ -20,6 +20,8 @@ from cnnviz import lessons
 from cnnviz.models import PRESETS, LeNetSpec, ResNetSpec, SpecError, VGGSpec, build_model, validate
 from cnnviz.models.validate import MAX_MAP_ELEMENTS, largest_map
 
+pytestmark = pytest.mark.unit
+
 
 def measured_largest_map(spec) -> int:
     """The largest output of any layer for one image, from a forward pass on the meta device."""

@@ -26,6 +26,8 @@ from cnnviz.models import (
     validate,
 )
 
+pytestmark = pytest.mark.unit
+
 # The seed's printed tables (d2l 7.6, 8.2, 8.6), layer name and torch.Size as printed.
 SEED_LENET = [
     ("Conv2d", [1, 6, 28, 28]), ("Sigmoid", [1, 6, 28, 28]), ("AvgPool2d", [1, 6, 14, 14]),

@@ -14,6 +14,8 @@ from torch.nn import functional as F
 from cnnviz import ops
 from cnnviz.images import seed_matrix, seed_stripes
 
+pytestmark = pytest.mark.unit
+
 # ---------------------------------------------------------------- the seed's printed outputs
 
 

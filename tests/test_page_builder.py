@@ -7,6 +7,8 @@ import pytest
 from cnnviz.models import PRESETS, count_parameters
 from conftest import app_test, assert_clean, metrics
 
+pytestmark = pytest.mark.apptest
+
 
 @pytest.fixture
 def at():

@@ -13,14 +13,12 @@ from cnnviz.classroom import TEACHER, User
 from cnnviz.models import PRESETS
 from cnnviz.runs import get_manager
 from cnnviz.train import RunConfig
-from conftest import APPTEST_TIMEOUT, REPO, app_test, assert_clean
+from conftest import APPTEST_TIMEOUT, app_test, assert_clean
 
-pytestmark = pytest.mark.usefixtures("one_torch_thread")
+pytestmark = [pytest.mark.apptest, pytest.mark.usefixtures("one_torch_thread")]
 ANN, BOB = User("a" * 16), User("b" * 16)
 TEACHER_USER = User("t" * 16, TEACHER)
-SIDEBAR = f"""
-import sys
-sys.path.insert(0, {str(REPO)!r})
+SIDEBAR = """
 from ui.common import sidebar_ui
 sidebar_ui()
 """

@@ -19,7 +19,7 @@ from conftest import app_test, assert_clean
 from conftest import plotly_array as arr
 from ui.common import md_escape
 
-pytestmark = pytest.mark.usefixtures("one_torch_thread")
+pytestmark = [pytest.mark.apptest, pytest.mark.usefixtures("one_torch_thread")]
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,11 @@
 
 import time
 
+import pytest
+
 from conftest import app_test, assert_clean
+
+pytestmark = pytest.mark.apptest
 
 
 def _status(at) -> str:

@@ -7,6 +7,8 @@ import pytest
 from conftest import app_test, assert_clean, metrics
 from ui.conv import SEED_EXAMPLES
 
+pytestmark = pytest.mark.apptest
+
 
 def _shapes(at) -> tuple[str, str]:
     m = metrics(at)

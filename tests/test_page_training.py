@@ -13,7 +13,7 @@ from cnnviz.runs import RunStore, default_home, get_manager
 from cnnviz.train import RunConfig
 from conftest import app_test, assert_clean
 
-pytestmark = pytest.mark.usefixtures("one_torch_thread")
+pytestmark = [pytest.mark.apptest, pytest.mark.usefixtures("one_torch_thread")]
 
 
 def texts(at) -> str:

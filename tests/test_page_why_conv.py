@@ -1,6 +1,10 @@
 """AppTest of the why-convolutions page (d2l 7.1) through its keyed widgets."""
 
+import pytest
+
 from conftest import app_test, assert_clean, metrics
+
+pytestmark = pytest.mark.apptest
 
 
 def test_megapixel_default_and_arithmetic():

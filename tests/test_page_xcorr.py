@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from conftest import app_test, assert_clean, metrics
+
+pytestmark = pytest.mark.apptest
 
 
 def _cell(at) -> tuple[str, str, str]:
@@ -105,8 +109,8 @@ def _printed_products(at) -> list[str]:
 
 
 def test_printed_products_add_up_to_the_printed_sum():
-    """Issue 16: at 3 significant digits each, the products of a Fashion-MNIST window summed to
-    0.016 while the sum read 0.0157. Now they are printed with the sum's decimals, enough that
+    """At 3 significant digits each, the products of a Fashion-MNIST window once summed to
+    0.016 while the sum read 0.0157. They are printed with the sum's decimals, enough that
     the printed products add up to the printed sum (and the output cell reads the same)."""
     at = app_test("cross_correlation.py").run()
     at.selectbox(key="xcorr_source").set_value("Fashion-MNIST sample")

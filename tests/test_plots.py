@@ -15,6 +15,8 @@ from cnnviz.models import PRESETS, layer_summary
 from cnnviz.plots import conv, kernel_learning, models
 from cnnviz.plots import lessons as lplots
 
+pytestmark = pytest.mark.unit
+
 
 def _figures():
     g = torch.Generator().manual_seed(0)

@@ -11,6 +11,8 @@ import pytest
 
 from cnnviz.plots.training import training_curves
 
+pytestmark = pytest.mark.unit
+
 METRICS = pd.DataFrame({
     "epoch": [1, 2, 3], "train_loss": [2.3, 1.1, 0.7], "train_acc": [0.1, 0.6, 0.75],
     "val_loss": [2.2, 1.0, 0.8], "val_acc": [0.12, 0.62, 0.71],

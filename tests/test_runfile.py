@@ -18,7 +18,7 @@ from cnnviz.runs import RunStore
 from cnnviz.train import RunConfig
 
 REPO = Path(__file__).resolve().parents[1]
-pytestmark = pytest.mark.usefixtures("one_torch_thread")
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("one_torch_thread")]
 
 
 TINY = RunConfig(PRESETS["LeNet"], num_epochs=3, limit=256, val_limit=128)  # as trained_run

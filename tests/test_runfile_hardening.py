@@ -25,7 +25,7 @@ from cnnviz.runfile import EPOCHS_KEY, RUN_KEY, RunFile, RunFileError, read_run_
 from cnnviz.runs import RunStore
 from cnnviz.train import RunConfig
 
-pytestmark = pytest.mark.usefixtures("one_torch_thread")
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("one_torch_thread")]
 FUZZ = settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

@@ -28,7 +28,7 @@ LIST_COLUMNS = {
 }  # fmt: skip
 
 
-pytestmark = pytest.mark.usefixtures("one_torch_thread")
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("one_torch_thread")]
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from conftest import app_test, assert_clean, wait_for
 from conftest import tiny_config as tiny
 
 REPO = Path(__file__).resolve().parents[1]
-pytestmark = pytest.mark.usefixtures("one_torch_thread")
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("one_torch_thread")]
 
 
 def hold_write_lock(path: Path, seconds: float) -> subprocess.Popen:

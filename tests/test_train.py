@@ -27,7 +27,7 @@ EPOCH_KEYS = {
 }  # fmt: skip
 
 
-pytestmark = pytest.mark.usefixtures("one_torch_thread")
+pytestmark = [pytest.mark.unit, pytest.mark.usefixtures("one_torch_thread")]
 
 
 def tiny(**kw) -> RunConfig:

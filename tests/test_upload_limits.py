@@ -24,6 +24,7 @@ def server_limit_mb() -> int:
         return tomllib.load(f)["server"]["maxUploadSize"]
 
 
+@pytest.mark.unit  # the library alone
 def test_every_uploader_limit_is_within_the_servers():
     from ui.training import IMPORT_MB, TEXT
 

@@ -1,0 +1,163 @@
+"""Debian's Chromium through Playwright, and waiting on what a Streamlit page shows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cnnviz_testing import REPO
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+VIEWPORT = {"width": 1400, "height": 1000}
+WENT_WRONG = ("Something went wrong", "문제가 생겼습니다")  # the error boundary, both languages
+SETTLE_MS = 400  # idle this long in a row: the run's own st.rerun would have started by then
+
+# Streamlit has run the script (the app's state reads notRunning) and drawn the main area; it
+# counts once it has held for SETTLE_MS, measured on the page's clock, so the moment between
+# a run and the rerun it asks for is not taken for the end.
+IDLE_JS = """(settle) => {
+  const idle = document.querySelector('[data-testid=stApp][data-test-script-state=notRunning]')
+    !== null && document.querySelector('[data-testid=stMain] [data-testid=stElementContainer]')
+    !== null;
+  const now = performance.now();
+  if (!idle) { window.__cnnvizIdleSince = null; return false; }
+  if (window.__cnnvizIdleSince == null) window.__cnnvizIdleSince = now;
+  return now - window.__cnnvizIdleSince >= settle;
+}"""
+
+
+# Every Plotly chart of the page is drawn (its graph div has a layout and an SVG), and the
+# charts' count and sizes have held for SETTLE_MS (Streamlit re-plots a chart once it knows its
+# width).
+CHARTS_JS = """(settle) => {
+  const charts = [...document.querySelectorAll('[data-testid=stPlotlyChart]')];
+  const drawn = charts.every(c => {
+    const g = c.querySelector('.js-plotly-plot');
+    return g && g._fullLayout && g.querySelector('.main-svg');
+  });
+  const sig = charts.map(c => {
+    const r = c.getBoundingClientRect();
+    return `${Math.round(r.width)}x${Math.round(r.height)}`;
+  }).join(',');
+  const now = performance.now();
+  if (!drawn || sig !== window.__cnnvizCharts) {
+    window.__cnnvizCharts = sig;
+    window.__cnnvizChartsSince = now;
+    return false;
+  }
+  return now - window.__cnnvizChartsSince >= settle;
+}"""
+
+
+def launch_chromium(playwright):
+    """Debian's Chromium (Playwright's own browser builds are not installed)."""
+    if not Path(CHROMIUM).exists():
+        raise RuntimeError("Debian's chromium is not installed: run `make setup` (it installs it).")
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+
+def wait_idle(page, timeout_ms: float = 60_000) -> None:
+    """Wait until Streamlit has run the script, drawn the page and stayed idle for SETTLE_MS."""
+    page.wait_for_selector('[data-testid="stApp"]', timeout=timeout_ms)
+    page.evaluate("() => { window.__cnnvizIdleSince = null; }")
+    page.wait_for_function(IDLE_JS, arg=SETTLE_MS, timeout=timeout_ms, polling=50)
+
+
+def wait_charts(page, timeout_ms: float = 60_000) -> None:
+    """Wait until Streamlit is idle and every Plotly chart on the page is drawn at its size."""
+    wait_idle(page, timeout_ms)
+    page.evaluate("() => { window.__cnnvizCharts = null; }")
+    page.wait_for_function(CHARTS_JS, arg=SETTLE_MS, timeout=timeout_ms, polling=50)
+
+
+def next_frame(page) -> None:
+    """Wait until the browser has drawn two more frames (a layout change has been painted)."""
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+
+
+class PageWatch:
+    """A Playwright page plus the console errors and failed responses it logged."""
+
+    def __init__(self, page):
+        self.page = page
+        self.console_errors: list[str] = []
+        self.bad_responses: list[str] = []
+        page.on("console", self._on_console)
+        page.on("response", self._on_response)
+        page.on("pageerror", lambda e: self.console_errors.append(f"pageerror: {e}"))
+
+    def _on_console(self, msg):
+        # A failed request is logged as "Failed to load resource"; _on_response judges it.
+        if msg.type == "error" and not msg.text.startswith("Failed to load resource"):
+            self.console_errors.append(msg.text)
+
+    def _on_response(self, response):
+        # Opened at /<page>, Streamlit's frontend first probes /<page>/_stcore/… for a base
+        # path and falls back to /_stcore/… on a 404: those probes are expected.
+        benign = response.url.endswith(("/_stcore/health", "/_stcore/host-config"))
+        if response.status >= 400 and not benign:
+            self.bad_responses.append(f"{response.status} {response.url}")
+
+    def pick(self, key: str, option, tries: int = 5) -> None:
+        """Choose ``option`` (its text, or a part of it) in the selectbox with widget ``key``.
+        A rerun arriving just then (a live run's refresh) can close the list that was
+        opened: open it again."""
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+        choice = self.page.get_by_role("option").filter(has_text=option)
+        for _ in range(tries):
+            self.page.locator(f".st-key-{key} [data-testid=stSelectbox]").click()
+            try:
+                choice.first.wait_for(timeout=5_000)
+                break
+            except PlaywrightTimeout:  # closed by a rerun: wait, then open it again
+                self.wait_idle()
+        choice.first.click()
+
+    def wait_idle(self, timeout: float = 60_000) -> None:
+        wait_idle(self.page, timeout)
+
+    def wait_charts(self, timeout: float = 60_000) -> None:
+        wait_charts(self.page, timeout)
+
+    def goto(self, url: str) -> None:
+        self.page.goto(url)
+        self.wait_idle()
+
+    def assert_clean(self) -> None:
+        exc = self.page.locator('[data-testid="stException"]')
+        assert exc.count() == 0, exc.first.inner_text()
+        for words in WENT_WRONG:
+            boundary = self.page.get_by_text(words)
+            assert boundary.count() == 0, boundary.first.inner_text()
+        assert not self.console_errors, self.console_errors
+        assert not self.bad_responses, self.bad_responses
+
+    def screenshot(self, name: str) -> Path:
+        out = REPO / "screenshots"
+        out.mkdir(exist_ok=True)
+        path = out / f"{name}.png"
+        # Streamlit scrolls inside its own container, so full_page alone shows one viewport:
+        # grow the viewport to the content's height for the shot, then restore it.
+        size = self.page.viewport_size
+        height = self.page.evaluate(
+            "() => Math.max(...[...document.querySelectorAll('[data-testid=stMain], "
+            "[data-testid=stMainBlockContainer]')].map(e => e.scrollHeight), 0)"
+        )
+        if size and height > size["height"]:
+            self.page.set_viewport_size({"width": size["width"], "height": min(height + 80, 8000)})
+            wait_charts(self.page)
+        self.page.screenshot(path=str(path), full_page=True)
+        if size:
+            self.page.set_viewport_size(size)
+        return path
