@@ -446,7 +446,10 @@ def test_figures_show_mean_band_and_runs():
     # the band (upper edge, then the filled lower edge) under the mean; one seed: its line
     assert names == ["LeNet ±1 sd", "LeNet ±1 sd", "LeNet", "LeNet-ReLU"]
     upper, lower, mean = fig.data[:3]
-    assert lower.fill == "tonexty" and lower.fillcolor == colors["LeNet"]
+    assert lower.fill == "tonexty" and lower.fillcolor == P.translucent(colors["LeNet"], 0.2)
+    assert P.translucent("#1f77b4", 0.2) == "rgba(31, 119, 180, 0.2)"
+    assert P.translucent("#fff", 0.5) == "rgba(255, 255, 255, 0.5)"
+    assert P.translucent("rgb(1, 2, 3)", 0.2) == "rgba(1, 2, 3, 0.2)"
     assert list(mean.y) == pytest.approx([0.3, 0.6])
     sd = [0.1, math.sqrt(((0.4 - 0.6) ** 2 + 0 + (0.8 - 0.6) ** 2) / 2)]
     assert list(upper.y) == pytest.approx([0.3 + sd[0], 0.6 + sd[1]])
@@ -504,6 +507,7 @@ def test_launch_queues_the_seeds_interleaved_as_the_owners_runs(tmp_path):
         A.launch(mgr, "lenet", "quick", user=student, estimate_s=10)
 
 
+@pytest.mark.slow  # trains a group in a subprocess
 def test_cli_runs_a_group_over_seeds_without_streamlit(tmp_path):
     """`python -m cnnviz ablation lenet --size quick --seeds 2 --json`: every run's epochs in
     the lab's interleaved order, then the comparison; the runs are in the store as one group,

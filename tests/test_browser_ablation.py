@@ -66,3 +66,58 @@ def test_launch_group_shows_every_variant(server, web):
         timeout=60_000,
     )
     other.close()
+
+
+# Plotly draws a trace's fill as a path.js-fill (a band: the filled lower edge of a mean's band)
+BAND_JS = """() => [...document.querySelectorAll('.st-key-abl_overlay g.trace path.js-fill')]
+    .filter(p => (p.getAttribute('d') || '').length > 10).length"""
+
+
+def test_three_seeds_bands_and_verdict_in_both_languages(server, web):
+    """A 3-seed quick LeNet group launched from the lab: the bands around the means appear
+    while the seeds are still training, then the verdict sentence; the same page in Korean."""
+    page = web.page
+    page.goto(f"{server}/ablation?lang=en")
+    web.wait_idle(timeout=180_000)
+    page.get_by_text("Quick look (seconds)").click()
+    web.wait_idle(timeout=120_000)
+    seeds = page.locator(".st-key-abl_seeds input")
+    seeds.fill("3")
+    seeds.press("Tab")
+    launch = page.get_by_role("button", name="Run all 2 variants × 3 seeds (6 runs)")
+    launch.wait_for(timeout=60_000)
+    assert "its 6 runs one after another" in page.inner_text("body")
+    launch.click()
+    # A band needs two seeds of a variant: it is drawn while the later seeds still train.
+    page.wait_for_function(BAND_JS + " > 0", timeout=600_000)
+    finished = page.inner_text("body").count("3/3 seeds finished")
+    assert finished < 2, "the bands came only after every seed had finished"
+    web.screenshot("ablation_seeds_live")
+    verdict = page.locator(".st-key-abl_verdict")
+    verdict.wait_for(timeout=900_000)
+    page.wait_for_function(
+        "() => document.body.innerText.split('3/3 seeds finished').length - 1 >= 2",
+        timeout=300_000,
+    )
+    web.wait_charts(timeout=120_000)
+    text = verdict.inner_text()
+    assert "beyond seed noise" in text and "3 seeds)" in text, text
+    assert page.evaluate(BAND_JS) == 2  # one band per variant in the headline chart
+    body = page.inner_text("body")
+    assert "paired t interval" in body and "What it does not claim" in body
+    assert "seeds=3" in page.url and "runs=" in page.url
+    web.screenshot("ablation_seeds_en")
+    web.assert_clean()
+
+    # the same comparison in Korean, from its address
+    page.goto(page.url + "&lang=ko")
+    web.wait_idle(timeout=120_000)
+    verdict = page.locator(".st-key-abl_verdict")
+    verdict.wait_for(timeout=120_000)
+    text = verdict.inner_text()
+    assert "시드 잡음" in text and "시드 3개" in text, text
+    page.wait_for_function(BAND_JS + " === 2", timeout=60_000)
+    assert "짝지은 t 구간" in page.inner_text("body")
+    web.wait_charts(timeout=120_000)
+    web.screenshot("ablation_seeds_ko")
+    web.assert_clean()

@@ -26,6 +26,23 @@ BAND_OPACITY = 0.2
 RUN_OPACITY = 0.35
 
 
+def translucent(color: str, alpha: float) -> str:
+    """``color`` (#rgb, #rrggbb or rgb(…)) as an rgba(…) of opacity ``alpha``: a band's fill,
+    through which the grid and the other variants' lines stay visible. Other colour forms come
+    back as they are."""
+    c = color.strip()
+    if c.startswith("#") and len(c) in (4, 7):
+        c = c if len(c) == 7 else "#" + "".join(ch * 2 for ch in c[1:])
+        try:
+            r, g, b = (int(c[i : i + 2], 16) for i in (1, 3, 5))
+        except ValueError:
+            return color
+        return f"rgba({r}, {g}, {b}, {alpha})"
+    if c.startswith("rgb(") and c.endswith(")"):
+        return f"rgba({c[4:-1]}, {alpha})"
+    return color
+
+
 def _curve_traces(
     d: pd.DataFrame,
     name: str,
@@ -62,7 +79,7 @@ def _curve_traces(
                    name=f"{shown} {labels[band]}", legendgroup=shown, showlegend=False,
                    hoverinfo="skip"),
         go.Scatter(x=b["epoch"], y=lo, mode="lines", line=dict(width=0, color=color),
-                   fill="tonexty", fillcolor=color, opacity=BAND_OPACITY,
+                   fill="tonexty", fillcolor=translucent(color, BAND_OPACITY),
                    name=f"{shown} {labels[band]}", legendgroup=shown, showlegend=False,
                    hoverinfo="skip"),
     ]  # fmt: skip
