@@ -8,14 +8,18 @@ from cnnviz import images, lessons
 from cnnviz.kernels import KERNEL_PRESETS, kernel_tensor
 from cnnviz.plots import lessons as plots
 from ui import image_source_ui, page_header
-from ui.common import SHARE
-from ui.i18n import labels, texts
+from ui.common import SHARE, keyed_choice
+from ui.i18n import texts
 from ui.images import display_name
 from ui.kernels import kernel_label, kernel_labels
 
 MAX_SIDE = 128  # six maps of an upload stay quick to draw at this size
 CHANNELS = ("red", "green", "blue")
-BANKS = ("Seed: K, K + 1, K + 2 on the seed's X", "Kernel presets on your image")
+BANKS = ("seed", "presets")  # stable keys in the URL; the catalog's "banks" label them
+OLD_BANKS = {  # what links made before the keys hold instead
+    "Seed: K, K + 1, K + 2 on the seed's X": "seed",
+    "Kernel presets on your image": "presets",
+}
 TEXT = texts("channels")
 
 page_header(TEXT["title"], TEXT["lesson"], TEXT["intro"])
@@ -77,9 +81,9 @@ def kernel_per_channel(X, name: str) -> None:
 @st.fragment
 def bank_of_kernels(X) -> None:
     st.header(TEXT["multi_out"])
-    bank = st.radio(
-        TEXT["bank"], BANKS, key="chan_bank", bind=SHARE, horizontal=True,
-        format_func=labels("channels", "banks"),
+    bank = keyed_choice(
+        st.radio, TEXT["bank"], BANKS, key="chan_bank", labels_of=("channels", "banks"),
+        old=OLD_BANKS, horizontal=True,
     )  # fmt: skip
     if bank == BANKS[0]:
         sX, K, Y = lessons.seed_multi_in_out()

@@ -11,12 +11,13 @@ from cnnviz import images, lessons, ops
 from cnnviz.kernels import KERNEL_PRESETS, kernel_tensor
 from cnnviz.plots import lessons as plots
 from ui import image_source_ui, page_header
-from ui.common import SHARE, md_escape
-from ui.i18n import labels, message, texts
+from ui.common import SHARE, keyed_choice, md_escape
+from ui.i18n import message, texts
 from ui.images import display_name
 from ui.kernels import kernel_labels
 
-INPUTS = ("arange(16) 4×4 (d2l 7.5)", "Image picker")
+INPUTS = ("arange", "picker")  # stable keys in the URL; the catalog's "inputs" label them
+OLD_INPUTS = {"arange(16) 4×4 (d2l 7.5)": "arange", "Image picker": "picker"}  # older links
 SHIFT_INPUT, SHIFT_FINGERPRINT = "pool_shift_input", "pool_shift_input_id"  # section 2 → 3
 TEXT = texts("pooling")
 
@@ -57,8 +58,15 @@ def interactive_pooling() -> None:
     st.header(TEXT["try"])
     left, right = st.columns([1, 2])
     with left:
-        kind = st.radio(TEXT["input"], INPUTS, key="pool_input", bind=SHARE, horizontal=True,
-                        format_func=labels("pooling", "inputs"))  # fmt: skip
+        kind = keyed_choice(
+            st.radio,
+            TEXT["input"],
+            INPUTS,
+            key="pool_input",
+            labels_of=("pooling", "inputs"),
+            old=OLD_INPUTS,
+            horizontal=True,
+        )
         if kind == INPUTS[0]:
             X, label = lessons.seed_pool_input(), "arange(16)"
         else:

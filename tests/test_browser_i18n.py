@@ -1,4 +1,4 @@
-"""The interface in Korean, in real Chromium (issue 15): Hangul has a font, three pages in
+"""The interface in Korean, in real Chromium: Hangul has a font, three pages in
 Korean (and in presenter mode) fit the window, and switching the language keeps a lesson's
 settings, in its widgets and in its address, across a reload too."""
 
@@ -60,13 +60,12 @@ def test_korean_pages_fit_and_presenter_mode(server, web, path):
     _open(web, f"{server}/{path}?lang=ko")
     page = web.page
     page.get_by_role("heading", name=PAGES[path]).first.wait_for(timeout=60_000)
-    page.wait_for_timeout(800)  # let Plotly finish drawing
+    web.wait_charts()
     assert "lang=ko" in page.url
     web.screenshot(f"i18n_ko_{path}")
     assert not _overflow(web), _overflow(web)
     page.locator(".st-key-presenter_mode").get_by_text("발표 모드").click()
-    web.wait_idle()
-    page.wait_for_timeout(800)
+    web.wait_charts()
     web.screenshot(f"i18n_ko_{path}_presenter")
     assert not _overflow(web), _overflow(web)
     web.assert_clean()
@@ -85,7 +84,7 @@ def test_switching_language_keeps_the_lessons_settings(server, web):
     page.get_by_text("Y = nn.AvgPool2d(4, stride=2)(X)").wait_for(timeout=60_000)
     before = _params(web)
     picked = page.locator(".st-key-pool_input").get_by_role("radio", name="이미지 선택기")
-    assert before["pool_input"] == "Image picker"
+    assert before["pool_input"] == "picker"  # the old link's English label, as its key
 
     _switch(web, "한국어")
     page.get_by_role("heading", name="풀링").first.wait_for(timeout=60_000)
@@ -93,7 +92,7 @@ def test_switching_language_keeps_the_lessons_settings(server, web):
     assert after["lang"] == "ko"
     for key in ("pool_mode", "pool_kernel_size", "pool_padding", "pool_sample"):
         assert after[key] == before[key], key
-    assert after["pool_input"] == "이미지 선택기"  # the same choice, its Korean label
+    assert after["pool_input"] == "picker"  # the same choice: its key, in every language
     assert after["pool_source"] == "Fashion-MNIST 샘플"
     page.get_by_text("Y = nn.AvgPool2d(4, stride=2)(X)").wait_for()  # the widgets kept them
     assert page.get_by_role("slider", name="창 크기").input_value() == "4"
@@ -169,8 +168,7 @@ def test_an_imported_run_in_korean(own_server, web, trained_run):
     kernels = page.get_by_test_id("stPlotlyChart").nth(1)
     assert "에포크 0 (초기화)" in kernels.inner_text()
     page.locator(".st-key-presenter_mode").get_by_text("발표 모드").click()
-    web.wait_idle()
-    page.wait_for_timeout(800)
+    web.wait_charts()
     web.screenshot("i18n_ko_training_run_presenter")
     assert not _overflow(web), _overflow(web)
 
@@ -178,12 +176,11 @@ def test_an_imported_run_in_korean(own_server, web, trained_run):
     page.get_by_text("최종 지표").first.wait_for(timeout=60_000)
     charts = page.get_by_test_id("stPlotlyChart")
     charts.nth(1).locator(".scatterlayer path.point").first.wait_for(timeout=60_000)
-    page.wait_for_timeout(1500)  # let Plotly finish drawing
+    web.wait_charts()
     assert "검증 정확도" in charts.nth(0).inner_text()  # the headline's axis
     assert "학습 손실" in charts.nth(1).inner_text()  # the small multiples' titles
     page.locator(".st-key-presenter_mode").get_by_text("발표 모드").click()
-    web.wait_idle()
-    page.wait_for_timeout(1500)
+    web.wait_charts()
     web.screenshot("i18n_ko_ablation_run_presenter")
     assert not _overflow(web), _overflow(web)
     web.assert_clean()

@@ -1,6 +1,10 @@
 """AppTest of the pooling page (d2l 7.5) through its keyed widgets."""
 
+import pytest
+
 from conftest import app_test, assert_clean, codes, metrics
+
+pytestmark = pytest.mark.apptest
 
 
 def test_seed_outputs_and_parameter_table():
@@ -65,7 +69,7 @@ def test_shift_tolerance_numbers():
     at.slider(key="pool_shift").set_value(0).run()
     m = metrics(at)
     assert m["conv: cells changed"] == "0%" and m["pooled: cells changed"] == "0%"
-    at.radio(key="pool_input").set_value("Image picker").run()
+    at.radio(key="pool_input").set_value("picker").run()
     at.selectbox(key="pool_source").set_value("Fashion-MNIST sample").run()
     at.slider(key="pool_shift").set_value(1).run()
     assert_clean(at)
@@ -74,3 +78,18 @@ def test_shift_tolerance_numbers():
     pooled = int(m["pooled: cells changed"].rstrip("%"))
     assert pooled < conv
     assert m["Output shape"] == "14×14"  # 28×28, kernel 3, stride 2, padding 1
+
+
+@pytest.mark.parametrize(
+    ("old", "key"), [("arange(16) 4×4 (d2l 7.5)", "arange"), ("Image picker", "picker")]
+)
+def test_an_old_link_with_the_english_label_opens_the_same_input(old, key):
+    """Links saved when the option values were English sentences still open that input."""
+    at = app_test("pooling.py")
+    at.query_params["pool_input"] = old
+    at.run()
+    assert_clean(at)
+    assert at.radio(key="pool_input").value == key
+    # The address names it by its key (no parameter at all for the default).
+    assert at.query_params.get("pool_input") in ([key], key, None if key == "arange" else key)
+    assert any(s.key == "pool_source" for s in at.selectbox) == (key == "picker")

@@ -22,6 +22,48 @@ from ui import i18n, state
 SHARE = "query-params"
 log = logging.getLogger("cnnviz")
 
+
+def keyed_choice(
+    widget,
+    label: str,
+    options,
+    *,
+    key: str,
+    labels_of: tuple[str, str],
+    old: dict[str, str] | None = None,
+    **kwargs,
+):
+    """A radio or selectbox whose choice lives in the address by its stable key (``?key=seed``),
+    in every language, while it shows the catalog's label (``labels_of``: section, mapping).
+
+    Streamlit's own binding writes the label shown, which changes with the language and with
+    any edit of the text. Here the address is read on the session's first run of the widget:
+    a stable key, a label of any language, or one of ``old`` (the values links were made with
+    before the keys: old value → key) all open that option; anything else, the default. After
+    the widget, the address holds the key (nothing at the default)."""
+    options = list(options)
+    ss = st.session_state
+    if key not in ss and (asked := st.query_params.get(key)) is not None:
+        by_label = {
+            text: option
+            for lang in i18n.LANGS
+            for option, text in i18n.CATALOGS[lang]
+            .get(labels_of[0], {})
+            .get(labels_of[1], {})
+            .items()
+        }
+        chosen = asked if asked in options else (old or {}).get(asked, by_label.get(asked))
+        if chosen in options:
+            ss[key] = chosen
+    value = widget(label, options, key=key, format_func=i18n.labels(*labels_of), **kwargs)
+    if value == options[0]:
+        if key in st.query_params:
+            del st.query_params[key]
+    elif st.query_params.get(key) != value:
+        st.query_params[key] = value
+    return value
+
+
 DEFAULTS = {key.name: key.default for key in state.SETTINGS}  # declared in ui/state.py
 TEXT = i18n.texts("common")
 

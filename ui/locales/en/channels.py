@@ -33,8 +33,8 @@ TEXT = {
     "loop_help": "The teaching loop corr2d_multi_in.",
     "bank": "Bank",
     "banks": {
-        "Seed: K, K + 1, K + 2 on the seed's X": "Seed: K, K + 1, K + 2 on the seed's X",
-        "Kernel presets on your image": "Kernel presets on your image",
+        "seed": "Seed: K, K + 1, K + 2 on the seed's X",
+        "presets": "Kernel presets on your image",
     },
     "bank_kernels": "Kernels (one output channel each)",
     "bank_caption": "Weight shape (c_o, c_i, k_h, k_w) = ({c_o}, {c_i}, …): each slice is the "

@@ -34,8 +34,8 @@ TEXT = {
     },
     "input": "Input",
     "inputs": {
-        "arange(16) 4×4 (d2l 7.5)": "arange(16) 4×4 (d2l 7.5)",
-        "Image picker": "Image picker",
+        "arange": "arange(16) 4×4 (d2l 7.5)",
+        "picker": "Image picker",
     },
     "mode": "Mode",
     "kernel_size": "kernel_size",

@@ -31,8 +31,8 @@ TEXT = {
     "loop_help": "가르치기 위한 루프 corr2d_multi_in.",
     "bank": "커널 묶음",
     "banks": {
-        "Seed: K, K + 1, K + 2 on the seed's X": "원본 노트: 원본 노트의 X에 K, K + 1, K + 2",
-        "Kernel presets on your image": "내 이미지에 커널 프리셋",
+        "seed": "원본 노트: 원본 노트의 X에 K, K + 1, K + 2",
+        "presets": "내 이미지에 커널 프리셋",
     },
     "bank_kernels": "커널 (각각 출력 채널 하나)",
     "bank_caption": "가중치 모양 (c_o, c_i, k_h, k_w) = ({c_o}, {c_i}, …): 각 조각은 프리셋을 "

@@ -38,8 +38,8 @@ TEXT = {
     },
     "input": "입력",
     "inputs": {
-        "arange(16) 4×4 (d2l 7.5)": "arange(16) 4×4 (d2l 7.5)",
-        "Image picker": "이미지 선택기",
+        "arange": "arange(16) 4×4 (d2l 7.5)",
+        "picker": "이미지 선택기",
     },
     "mode": "방식",
     "kernel_size": "창 크기 (`kernel_size`)",
