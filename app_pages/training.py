@@ -9,6 +9,7 @@ Xavier init, d2l's lr per model, 10 epochs.
 
 import streamlit as st
 
+from cnnviz.runs.execute import thread_plan
 from ui import page_header, settings
 from ui.runs import manager_or_message
 from ui.training import (
@@ -32,6 +33,8 @@ if mgr is not None:
         run_form_ui(mgr, s["device_choice"])
         with st.expander(TEXT["practical"], icon=":material/speed:"):
             st.markdown(TEXT["practical_body"])
+            plan = thread_plan(mgr.executor)  # how many threads a run gets here, and why
+            st.markdown(TEXT["threads"][plan["why"]].format(**plan))
 
     st.subheader(TEXT["run_title"])
     run_id = current_run_id(mgr)

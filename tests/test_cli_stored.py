@@ -93,3 +93,47 @@ def test_threads_below_one_is_a_message(bad, capsys):
     err = capsys.readouterr().err
     assert f"--threads must be 1 or more, not {bad}" in err and "Traceback" not in err
     assert RunStore().list_runs().empty  # nothing was started
+
+
+# -- how many threads a run gets, and why (the Training page's "what is practical" panel) ---
+
+
+@pytest.mark.parametrize(
+    ("cores", "slots", "threads", "why"),
+    [(1, 1, 1, "one_core"), (2, 1, 1, "two_cores"), (2, 2, 1, "two_cores"),
+     (16, 1, 15, "spare"), (16, 3, 5, "spare")],
+)  # fmt: skip
+def test_a_worker_gets_the_cores_the_server_does_not_need(
+    cores, slots, threads, why, monkeypatch, tmp_path
+):
+    from cnnviz.runs import executors
+
+    monkeypatch.delenv("CNNVIZ_THREADS", raising=False)
+    monkeypatch.setattr(E, "cores_given", lambda: cores)
+    monkeypatch.setattr(executors, "cores_given", lambda: cores)
+    ex = executors.ProcessExecutor(tmp_path, slots)  # starts no worker until it is polled
+    assert ex.threads == executors.default_threads(slots) == threads
+    plan = E.thread_plan(ex)
+    assert plan == {"threads": threads, "cores": cores, "workers": slots, "why": why}
+
+
+def test_the_plan_names_what_set_the_threads(monkeypatch):
+    from types import SimpleNamespace
+
+    monkeypatch.setenv("CNNVIZ_THREADS", "3")
+    assert E.thread_plan(SimpleNamespace(kind="process", threads=3, slots=1))["why"] == "set"
+    assert E.thread_plan(SimpleNamespace(kind="ray", threads=4, slots=2)) == {
+        "threads": 4, "cores": E.cores_given(), "workers": 2, "why": "cluster"}  # fmt: skip
+    monkeypatch.delenv("CNNVIZ_THREADS")
+    here = E.thread_plan(SimpleNamespace(kind="thread", slots=1))
+    assert here["why"] == "here" and here["threads"] == torch.get_num_threads() == 1
+
+
+def test_every_plan_has_its_words_in_both_languages():
+    from ui.locales import CATALOGS
+
+    plan = {"threads": 2, "cores": 4, "workers": 1}
+    for why in ("one_core", "two_cores", "spare", "set", "here", "cluster"):
+        for lang in ("en", "ko"):
+            text = CATALOGS[lang]["training"]["threads"][why].format(**plan)
+            assert "{" not in text and ("**2**" in text or why in ("one_core", "two_cores"))

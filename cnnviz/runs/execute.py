@@ -68,6 +68,32 @@ def own_process_threads(threads: int | None = None) -> int:
     return threads or setting(ENV_THREADS) or cores_given()
 
 
+def thread_plan(executor) -> dict:
+    """How many torch threads a run of ``executor`` trains on here, and why (the Training page
+    says it): ``{"threads", "cores", "workers", "why"}``. ``why`` is ``"set"``
+    (``$CNNVIZ_THREADS``), ``"cluster"`` (Ray: the CPUs a run asks the cluster for), ``"here"``
+    (runs in threads of the server: its torch threads), or for worker processes ``"one_core"``
+    (the run shares the only core with the server), ``"two_cores"`` (one for the run, one for
+    the server: measured, see ``benchmarks/watched_bench.py``) or ``"spare"`` (the cores less
+    the server's one, shared by the workers)."""
+    from cnnviz.config import setting
+
+    cores, kind = cores_given(), getattr(executor, "kind", "process")
+    workers = int(getattr(executor, "slots", 1) or 1)
+    threads = getattr(executor, "threads", None)
+    if kind == "ray":
+        why = "cluster"
+    elif kind == "thread":
+        import torch
+
+        threads, why = setting(ENV_THREADS) or torch.get_num_threads(), "here"
+    elif setting(ENV_THREADS):
+        why = "set"
+    else:
+        why = "one_core" if cores == 1 else "two_cores" if cores == 2 else "spare"
+    return {"threads": int(threads or 1), "cores": cores, "workers": workers, "why": why}
+
+
 def run_events(config: RunConfig, stop_event: threading.Event, data=None) -> Iterator[dict]:
     """Train ``config`` and yield what a store must keep, in order:
 

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Protocol
 
 from cnnviz.config import RunConfig, setting
-from cnnviz.runs.execute import execute
+from cnnviz.runs.execute import cores_given, execute
 from cnnviz.runs.store import RunStore
 
 log = logging.getLogger("cnnviz.runs")
@@ -82,14 +82,18 @@ class _Books:
 
 
 def default_threads(slots: int) -> int:
-    """Torch threads per worker: ``$CNNVIZ_THREADS``, else the cores less one (left to the
-    web server, so pages stay quick while runs train), shared between the workers.
+    """Torch threads per worker: ``$CNNVIZ_THREADS``, else the cores this process is given
+    less one (left to the web server, so pages stay quick while runs train), shared between
+    the workers: on 16 cores one worker trains on 15.
 
-    Measured on the 2-core dev machine with the web server busy: LeNet trained at ~2,500–3,000
-    examples/s on one thread and ~650–1,500 on two, which fought the server for the cores."""
+    On two cores that is one thread, measured (``benchmarks/watched_bench.py``, the worker on
+    one thread and on two, alternating): on both cores a LeNet run trained 60–75% faster, but
+    the pages answered about a third more slowly while it trained, and a watched run kept less
+    of its unwatched speed (66% against 72%, on a busy machine). The CLI, with no server to
+    leave a core for, trains on every core (:func:`cnnviz.runs.execute.own_process_threads`)."""
     if threads := setting("CNNVIZ_THREADS"):
         return threads
-    return max(1, ((os.cpu_count() or 2) - 1) // max(1, slots))
+    return max(1, (cores_given() - 1) // max(1, slots))
 
 
 def exit_reason(code: int | None) -> str:

@@ -54,6 +54,26 @@ TEXT = {
     "*Auto* size keeps an epoch near a minute): the curves show the same "
     "shapes, with lower accuracy. The book trains each model for 10 epochs on "
     "all 60,000 images with SGD and batch size 128; those are the defaults here.",
+    "threads": {
+        "one_core": "**Threads here:** a run trains on **1** thread. This machine gives cnnviz "
+        "one core, so the run and the web server share it, and pages answer more slowly while "
+        "a run trains.",
+        "two_cores": "**Threads here:** a run trains on **{threads}** thread, on one of this "
+        "machine's {cores} cores; the web server keeps the other. Measured on a 2-core "
+        "machine: on both cores a run trained faster (LeNet +60–75%), but the pages answered "
+        "about a third more slowly while it trained and a watched run kept less of its speed "
+        "(66% instead of 72% of an unwatched one, on a busy machine). In a class the pages "
+        "come first; `CNNVIZ_THREADS=2` gives a run both cores when nobody watches.",
+        "spare": "**Threads here:** a run trains on **{threads}** threads. This machine gives "
+        "cnnviz {cores} cores: one stays with the web server, so pages stay quick, and the "
+        "others train, shared by the runs that train at once (up to {workers}).",
+        "set": "**Threads here:** a run trains on **{threads}** threads, as `CNNVIZ_THREADS` "
+        "sets (this machine gives cnnviz {cores} cores).",
+        "here": "**Threads here:** runs train inside the web server's own process (the thread "
+        "executor), on its **{threads}** threads.",
+        "cluster": "**Threads here:** runs train on the Ray cluster, each on the **{threads}** "
+        "CPUs it asks the cluster for.",
+    },
     "no_data": "Training needs Fashion-MNIST; see the Fashion-MNIST data page.",
     "run_title": "Run",
     "no_runs": "No runs yet: choose a model above and press **Start training**.",
