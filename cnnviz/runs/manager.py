@@ -12,14 +12,12 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cnnviz.classroom import Limits, User, check_submit, runs_to_trim
 from cnnviz.config import RunConfig, check_environment, setting
 from cnnviz.runs import queue as Q
-from cnnviz.runs.execute import execute
 from cnnviz.runs.executors import Ended, Executor, ProcessExecutor, ThreadExecutor
 from cnnviz.runs.store import _LIVE_TOKENS, HOST, LIVE, RunStore, StoreError, default_home
 
@@ -250,22 +248,6 @@ class RunManager:
             rec.config, rec.started, self.store.metrics_rows(rec.run_id),
             self.store.stored_progress(rec.run_id), self.estimate(rec.config),
         )  # fmt: skip
-
-    # -- the CLI: a run in the calling thread -----------------------------------------------
-    def run_here(
-        self,
-        config: RunConfig,
-        name: str | None = None,
-        group: str | None = None,
-        preset: str | None = None,
-    ) -> tuple[str, Iterator[dict]]:
-        """Run in the calling thread (the CLI): (run_id, records), stored and heart-beaten like
-        a worker's run, and stoppable from the page through the store."""
-        config.validate()
-        run_id = self.store.create(
-            config, name, group, preset, owner_token=self.token, status="running"
-        )
-        return run_id, execute(self.store, run_id, config, token=self.token)
 
     # -- the dispatcher ---------------------------------------------------------------------
     def _ensure_dispatcher(self) -> None:
