@@ -56,13 +56,24 @@ class Artifacts:
 
     # -- writing ----------------------------------------------------------------------------
     def _tmp(self, path: Path) -> Path:
+        self.ensure_folder()
         return path.with_name(f"{path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp")
+
+    def ensure_folder(self) -> None:
+        """Make the folder again when it went missing (someone cleaned up, a disk was
+        remounted): every later write would fail otherwise, until a restart. What was in it is
+        gone; the runs that lost their files say so when they are opened."""
+        if self.folder.is_dir():
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        log.warning("the checkpoints folder %s was missing; it was made again", self.folder)
 
     def write_bytes(self, path: Path, data: bytes) -> None:
         """``data`` as ``path``, atomically (a crash never leaves half a file)."""
         tmp = self._tmp(path)
         try:
             tmp.write_bytes(data)
+            tmp.chmod(0o600)  # the store is this account's only
             os.replace(tmp, path)
         finally:
             tmp.unlink(missing_ok=True)
@@ -74,6 +85,7 @@ class Artifacts:
         tmp = self._tmp(path)
         try:
             save_file(tensors, str(tmp), metadata={"run_id": run_id, "format": "pt", **metadata})
+            tmp.chmod(0o600)
             os.replace(tmp, path)
         finally:
             tmp.unlink(missing_ok=True)

@@ -11,6 +11,13 @@ died), and shuts down.
 - :class:`ThreadExecutor`: runs in threads of the calling process (tests, and the CLI, which is
   a process of its own anyway).
 - :class:`cnnviz.runs.ray_executor.RayExecutor`: a Ray cluster's workers.
+
+Stop means stop. A run checks its stop flag between batches; a batch that takes long (VGG-11
+at 224 on a CPU: minutes) or never returns would keep training long after Stop. So the process
+and Ray executors give a stopped run a grace period (``$CNNVIZ_STOP_GRACE_S``, 5 s), then end
+the process (or actor) that trains it: the run is marked stopped with its finished epochs, and
+the worker is replaced as after a crash. A thread cannot be ended from outside: on the thread
+executor a stopped run ends when its batch does.
 """
 
 from __future__ import annotations
@@ -43,6 +50,15 @@ class Ended:
 
     run_id: str
     reason: str | None = None
+    stopped_after_s: float | None = None  # Stop's grace ran out: its worker was ended
+
+
+def stopped_text(grace_s: float) -> str:
+    """What a run stopped by ending its worker says."""
+    return (
+        f"Stopped: the batch in progress did not end within {grace_s:g} s of Stop, so the "
+        "process training it was ended. The finished epochs are kept."
+    )
 
 
 class Executor(Protocol):
@@ -118,7 +134,12 @@ def exit_reason(code: int | None) -> str:
 
 
 class ThreadExecutor(_Books):
-    """Runs in threads of this process (tests; the CLI trains in its own process anyway)."""
+    """Runs in threads of this process (tests; the CLI trains in its own process anyway).
+
+    Its limit: a thread cannot be ended from outside, so Stop takes effect when the batch in
+    progress ends (between batches: within a second for a lesson's run). A batch that never
+    returns keeps its slot, and its run stays running; the process and Ray executors end the
+    worker after the grace period instead."""
 
     kind = "thread"
 
@@ -175,6 +196,8 @@ class _Worker:
     conn: Connection
     run_id: str | None = None
     ready: bool = False
+    stop_at: float | None = None  # when Stop's grace runs out (clock time)
+    killed_for_stop: bool = False
 
     @property
     def pid(self) -> int:
@@ -198,9 +221,22 @@ class ProcessExecutor:
 
     kind = "process"
 
-    def __init__(self, root: Path, slots: int = 1, threads: int | None = None):
+    def __init__(
+        self,
+        root: Path,
+        slots: int = 1,
+        threads: int | None = None,
+        grace_s: float | None = None,
+        clock=time.monotonic,
+    ):
+        """``grace_s``: how long a stopped run may take to leave its batch before its worker is
+        ended (default ``$CNNVIZ_STOP_GRACE_S``); ``clock``: the time source (tests)."""
         self.root, self.slots = Path(root), max(1, int(slots))
         self.threads = threads or default_threads(self.slots)
+        self.grace_s = float(setting("CNNVIZ_STOP_GRACE_S") if grace_s is None else grace_s)
+        self.clock = clock
+        self._respawn_at = 0.0  # workers that die before they are ready are restarted slower
+        self._respawn_wait = 0.0
         self._workers: list[_Worker] = []
         self._send_lock = threading.Lock()
         self._lock = threading.Lock()
@@ -229,7 +265,7 @@ class ProcessExecutor:
         return _Worker(proc, conn)
 
     def _ensure_workers(self) -> None:
-        if self._closed:
+        if self._closed or self.clock() < self._respawn_at:
             return
         with self._lock:
             while len(self._workers) < self.slots:
@@ -264,8 +300,13 @@ class ProcessExecutor:
         self._send(w, ("run", run_id, config.to_dict()))
 
     def cancel(self, run_id: str) -> None:
+        """Ask the worker to stop the run between batches; :meth:`poll` ends the worker once
+        the grace period has passed and the run still trains."""
         with self._lock:
             owners = [w for w in self._workers if w.run_id == run_id]
+            for w in owners:
+                if w.stop_at is None:
+                    w.stop_at = self.clock() + self.grace_s
         for w in owners:
             self._send(w, ("stop", run_id))
 
@@ -285,14 +326,33 @@ class ProcessExecutor:
                         ended.append(Ended(msg[1]))
                         with self._lock:
                             if w.run_id == msg[1]:
-                                w.run_id = None
+                                w.run_id, w.stop_at = None, None
             except (EOFError, OSError):
                 pass  # the worker is gone: its exit code says why, below
+            if w.run_id is not None and w.stop_at is not None and self.clock() >= w.stop_at:
+                if not w.killed_for_stop and w.alive():
+                    log.warning(
+                        "run %s: still training %g s after Stop; its worker process %s is ended",
+                        w.run_id, self.grace_s, w.pid,
+                    )  # fmt: skip
+                    w.killed_for_stop = True
+                    w.proc.kill()
+                    w.proc.wait(timeout=SHUTDOWN_S)
             if not w.alive():  # poll() collected its exit code: no zombie is left
                 reason = exit_reason(w.proc.returncode)
-                log.warning("worker process %s ended: %s", w.pid, reason)
-                if w.run_id is not None:
-                    ended.append(Ended(w.run_id, reason))
+                if w.killed_for_stop:
+                    if w.run_id is not None:
+                        ended.append(Ended(w.run_id, stopped_after_s=self.grace_s))
+                else:
+                    log.warning("worker process %s ended: %s", w.pid, reason)
+                    if w.run_id is not None:
+                        ended.append(Ended(w.run_id, reason))
+                    if not w.ready:  # it died starting up (a locked store, no memory...)
+                        self._respawn_wait = min(max(1.0, self._respawn_wait * 2), 30.0)
+                        self._respawn_at = self.clock() + self._respawn_wait
+                        log.warning("the next worker starts in %.0f s", self._respawn_wait)
+                if w.ready:
+                    self._respawn_wait = 0.0
                 w.conn.close()
                 with self._lock:
                     self._workers.remove(w)

@@ -9,6 +9,7 @@ reason. Everything a page shows is read from the store, so any process can show 
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 import time
 import uuid
@@ -18,8 +19,22 @@ from typing import TYPE_CHECKING
 from cnnviz.classroom import Limits, User, check_submit, runs_to_trim
 from cnnviz.config import RunConfig, check_environment, setting
 from cnnviz.runs import queue as Q
-from cnnviz.runs.executors import Ended, Executor, ProcessExecutor, ThreadExecutor
-from cnnviz.runs.store import _LIVE_TOKENS, HOST, LIVE, RunStore, StoreError, default_home
+from cnnviz.runs.executors import (
+    Ended,
+    Executor,
+    ProcessExecutor,
+    ThreadExecutor,
+    stopped_text,
+)
+from cnnviz.runs.store import (
+    _LIVE_TOKENS,
+    HOST,
+    LIVE,
+    RunStore,
+    StoreBusyError,
+    StoreError,
+    default_home,
+)
 
 if TYPE_CHECKING:
     from cnnviz.estimates import Estimate
@@ -28,6 +43,7 @@ log = logging.getLogger("cnnviz.runs")
 ENV_EXECUTOR = "CNNVIZ_EXECUTOR"  # process (default), thread or ray
 ENV_WORKERS = "CNNVIZ_WORKERS"
 DISPATCH_S = 0.2  # how often the dispatcher looks at the executor (dead workers within 5 s)
+BUSY_BACKOFF_S = 5.0  # the longest pause between rounds while the store is locked
 ADOPT_S = 5.0
 HOUSEKEEPING_S = 300.0  # retention and quotas: also whenever a run ends
 
@@ -60,6 +76,9 @@ class RunManager:
         self._closed = threading.Event()
         self._dispatcher: threading.Thread | None = None
         self._start_lock = threading.Lock()
+        self._ended: list[Ended] = []  # ended runs not yet marked (the store was busy)
+        self._stopping: set[str] = set()  # runs the executor was asked to stop
+        self.busy_since: float | None = None  # the store is locked by another program
         self._ensure_dispatcher()
 
     # -- submitting and stopping ------------------------------------------------------------
@@ -134,10 +153,14 @@ class RunManager:
 
     def stop(self, run_id: str) -> None:
         """Stop a queued or running run; a running one ends within a second (its process sees
-        the executor's message or the store's stop flag, and leaves the batch it is in)."""
+        the executor's message or the store's stop flag, and leaves the batch it is in). A
+        batch still running after the grace period (``$CNNVIZ_STOP_GRACE_S``) has its worker
+        process ended: the run is stopped with its finished epochs (process and Ray
+        executors; see :mod:`cnnviz.runs.executors`)."""
         if self.store.stop_queued(run_id):
             return
         self.store.request_stop(run_id)
+        self._stopping.add(run_id)
         self.executor.cancel(run_id)
 
     def delete(self, run_id: str, timeout: float = 10.0) -> None:
@@ -269,35 +292,78 @@ class RunManager:
         return trimmed
 
     def _dispatch_loop(self) -> None:
+        """Rounds of: what ended, adoption and housekeeping now and then, starting queued
+        runs. A store locked by another program (a backup holding it for a while) pauses
+        the rounds with a growing wait, said once when it starts and once when it ends; what
+        ended meanwhile is kept and marked when the store is free again. Any other error is
+        logged once per kind, never killing the dispatcher."""
         last_adopt = last_housekeeping = 0.0
+        pause, logged = DISPATCH_S, set()
         while not self._closed.is_set():
             try:
                 ended = self.executor.poll()
                 self._handle_ended(ended)
+                self._pass_on_stops()
                 now = time.monotonic()
                 if now - last_adopt > ADOPT_S:
-                    last_adopt = now
                     self.store.beat_queued(self.token)
                     if adopted := self.store.adopt_queued(self.token):
                         log.info("queued runs adopted after a restart: %s", adopted)
+                    last_adopt = now
                 if ended or now - last_housekeeping > HOUSEKEEPING_S:
-                    last_housekeeping = now
                     self.housekeeping()
+                    last_housekeeping = now
                 self._dispatch()
-            except StoreError as exc:  # busy: the next round tries again
-                log.warning("dispatcher: %s", exc)
-            except Exception:  # never let the dispatcher die: log and go on
-                log.exception("dispatcher error")
+            except (StoreError, sqlite3.OperationalError) as exc:  # locked: wait, try again
+                if self.busy_since is None:
+                    self.busy_since = time.monotonic()
+                    log.warning("dispatcher: %s; it waits for the store and tries again", exc)
+                pause = min(pause * 2, BUSY_BACKOFF_S)
+            except Exception as exc:  # never let the dispatcher die: log (once a kind), go on
+                if (kind := f"{type(exc).__name__}: {exc}") not in logged:
+                    logged.add(kind)
+                    log.exception("dispatcher error")
+                else:
+                    log.debug("dispatcher error again: %s", kind)
+                pause = min(pause * 2, BUSY_BACKOFF_S)
+            else:
+                if self.busy_since is not None:
+                    log.warning(
+                        "dispatcher: the store is usable again (after %.0f s)",
+                        time.monotonic() - self.busy_since,
+                    )
+                    self.busy_since = None
+                pause, logged = DISPATCH_S, set()
             with self._wake:
-                self._wake.wait(DISPATCH_S)
+                self._wake.wait(pause)
 
-    def _handle_ended(self, ended: list[Ended]) -> None:
-        for e in ended:
-            if e.reason is None:
-                continue
-            text = f"Interrupted: {e.reason}. The finished epochs are kept."
-            if self.store.set_status(e.run_id, "interrupted", text, only_live=True):
-                log.warning("run %s: %s", e.run_id, text)
+    def _handle_ended(self, ended: list[Ended] | None = None) -> None:
+        """Mark the runs whose worker died, or was ended because Stop's grace ran out (kept
+        until the store takes the mark)."""
+        for e in ended or ():
+            self._stopping.discard(e.run_id)
+        self._ended.extend(
+            e for e in ended or () if e.reason is not None or e.stopped_after_s is not None
+        )
+        while self._ended:
+            e = self._ended[0]
+            if e.stopped_after_s is not None:
+                if self.store.set_status(e.run_id, "stopped", only_live=True):
+                    self.store.set_notice(e.run_id, stopped_text(e.stopped_after_s))
+                    log.warning("run %s: stopped by ending its worker", e.run_id)
+            else:
+                text = f"Interrupted: {e.reason}. The finished epochs are kept."
+                if self.store.set_status(e.run_id, "interrupted", text, only_live=True):
+                    log.warning("run %s: %s", e.run_id, text)
+            self._ended.pop(0)
+
+    def _pass_on_stops(self) -> None:
+        """A Stop asked through the store (another server process, a page of another
+        manager) reaches this executor too, so its grace period runs here as well."""
+        for rid in self.executor.alive() - self._stopping:
+            if self.store.stop_requested(rid):
+                self._stopping.add(rid)
+                self.executor.cancel(rid)
 
     def _dispatch(self) -> None:
         while self.executor.free_slots() > 0:
@@ -309,10 +375,17 @@ class RunManager:
             run_id = Q.next_run(queued, running, served, max_running_per_user=cap)
             if run_id is None:
                 return  # everyone waiting already has a run training
+            try:  # read before the claim: a store locked after it never strands a claimed run
+                config = self.store.get(run_id).config
+            except StoreBusyError:
+                raise
+            except (KeyError, StoreError) as exc:  # deleted, or a row that cannot be read
+                log.warning("run %s cannot start: %s", run_id, exc)
+                self.store.set_status(run_id, "failed", f"It could not start: {exc}")
+                continue
             if not self.store.claim(run_id, self.token):
                 continue  # stopped meanwhile: look again
             try:
-                config = self.store.get(run_id).config
                 self.executor.start(run_id, config)
             except Exception as exc:  # the run says why; the queue goes on
                 log.exception("run %s could not start", run_id)

@@ -95,8 +95,14 @@ class RayExecutor(_Books):
         threads: int | None = None,
         cpus_per_run: float = 1.0,
         gpus_per_run: float | None = None,
+        grace_s: float | None = None,
     ):
+        """``grace_s``: how long a stopped run may take to leave its batch before its actor is
+        killed (default ``$CNNVIZ_STOP_GRACE_S``)."""
         self.store = store
+        self.grace_s = float(setting("CNNVIZ_STOP_GRACE_S") if grace_s is None else grace_s)
+        self._stopping: set[str] = set()
+        self._killed: set[str] = set()
         self.slots = max(1, int(slots)) if slots else 1
         self._want_slots = slots
         self.address = address if address is not None else setting(ENV_ADDRESS)
@@ -228,17 +234,47 @@ class RayExecutor(_Books):
             beat.join(timeout=5)
             with self._lock:
                 self._runs.pop(run_id, None)
-                if reason is None and not self._closed:
+                self._stopping.discard(run_id)
+                killed = run_id in self._killed
+                self._killed.discard(run_id)
+                if reason is None and not killed and not self._closed:
                     self._idle.append(actor)
                 else:
                     self._actors -= 1  # a dead (or closing) actor leaves its slot
-                self._ended.append(Ended(run_id, reason))
+                if killed:
+                    self._ended.append(Ended(run_id, stopped_after_s=self.grace_s))
+                else:
+                    self._ended.append(Ended(run_id, reason))
 
     def cancel(self, run_id: str) -> None:
+        """Ask the actor to stop the run between batches; kill it when the run still trains
+        after the grace period (a new actor takes its slot)."""
         with self._lock:
             actor = self._runs.get(run_id)
-        if actor is not None:
-            actor.stop.remote(run_id)
+            first = actor is not None and run_id not in self._stopping
+            if first:
+                self._stopping.add(run_id)
+        if actor is None:
+            return
+        actor.stop.remote(run_id)
+        if first and not self._closed:
+            timer = threading.Timer(self.grace_s, self._kill_if_training, (run_id, actor))
+            timer.daemon = True
+            timer.start()
+
+    def _kill_if_training(self, run_id: str, actor) -> None:
+        import ray
+
+        with self._lock:
+            if self._runs.get(run_id) is not actor or self._closed:
+                return  # it stopped in time
+            self._killed.add(run_id)
+        log.warning("run %s: still training %g s after Stop; its Ray actor is killed",
+                    run_id, self.grace_s)  # fmt: skip
+        try:
+            ray.kill(actor)
+        except Exception as exc:  # noqa: BLE001 - already gone with its node
+            log.info("ray.kill: %s", exc)
 
     def shutdown(self) -> None:
         import ray

@@ -13,6 +13,7 @@ import logging
 import os
 import queue
 import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -33,6 +34,23 @@ def speed_test(store) -> None:
         store.set_setting(SPEED_KEY.format(host=HOST, device=device), json.dumps(speed))
     except Exception as exc:  # noqa: BLE001 - the estimates fall back to built-in numbers
         logging.getLogger("cnnviz.runs").warning("speed test failed: %s", exc)
+
+
+def open_store(root: Path, log: logging.Logger, wait_s: float = 5.0):
+    """The run store, waited for while another program holds it locked (a backup): a worker
+    that gave up here would only be replaced by another that gives up too. It waits as long
+    as its server lives (the listening thread ends the process when the server goes)."""
+    from cnnviz.runs import store as S
+
+    said = False
+    while True:
+        try:
+            return S.RunStore(root, busy_s=2.0)
+        except S.StoreBusyError as exc:
+            if not said:
+                log.warning("the run store is locked (%s); waiting for it", exc)
+                said = True
+            time.sleep(wait_s)
 
 
 def worker_main(conn, root: str, threads: int | None) -> None:
@@ -66,7 +84,7 @@ def worker_main(conn, root: str, threads: int | None) -> None:
     torch_threads(threads)
     token = uuid.uuid4().hex
     S._LIVE_TOKENS.add(token)
-    store = S.RunStore(Path(root), busy_s=2.0)
+    store = open_store(Path(root), log)
     data = None
     try:
         from cnnviz.data import load_fashion_mnist
@@ -93,7 +111,12 @@ def worker_main(conn, root: str, threads: int | None) -> None:
                 pass
         except Exception as exc:  # a config this version cannot read: the run says so
             log.exception("run %s could not start", run_id)
-            store.set_status(run_id, "failed", f"It could not start: {type(exc).__name__}: {exc}")
+            try:
+                store.set_status(
+                    run_id, "failed", f"It could not start: {type(exc).__name__}: {exc}"
+                )
+            except S.StoreError as busy:  # the server marks it when the worker says "ended"
+                log.warning("run %s: %s", run_id, busy)
         finally:
             with lock:
                 current["run_id"] = None
