@@ -309,7 +309,7 @@ def run_here(
     heart-beaten like a worker's run, and stoppable from the page through the store.
 
     No run manager is made: a manager's dispatcher starts its executor's worker process at
-    once, and that worker (reading the dataset, warming up, timing its speed test: ~8 CPU
+    once, and that worker (reading the dataset, warming up, timing its speed test: ~7 CPU
     seconds) took a core from the run it was never going to train.
 
     Raises:
