@@ -191,6 +191,7 @@ GROUPS: dict[str, AblationGroup] = {
     )
 }
 
+
 class _GridFields(Mapping):
     """Fields a custom grid may vary: {field: {"values", "families"}}, read live from every
     registered family's ``toggles`` (and the registry's common ones, such as ``lr``)."""
@@ -666,17 +667,24 @@ def counted(runs: list[SeedRun]) -> list[SeedRun]:
 
 def seeds_long(runs_by_variant: dict[str, list[SeedRun]]) -> pd.DataFrame:
     """:func:`long_metrics` of every run, with its ``seed`` and ``run_id``."""
-    frames = []
-    for name, runs in runs_by_variant.items():
-        for r in runs:
-            f = long_metrics({name: r.metrics})
-            if len(f):
-                frames.append(f.assign(seed=r.seed, run_id=r.run_id))
+    frames = [
+        r.metrics.assign(variant=name, seed=r.seed, run_id=r.run_id)
+        for name, runs in runs_by_variant.items()
+        for r in runs
+        if r.metrics is not None and not r.metrics.empty
+    ]
     if not frames:
         return pd.DataFrame(
             columns=["variant", "epoch", "metric", "value", "split", "kind", "seed", "run_id"]
         )
-    return pd.concat(frames, ignore_index=True)
+    wide = pd.concat(frames, ignore_index=True)
+    cols = [c for c in METRICS if c in wide]
+    out = wide.melt(id_vars=["variant", "epoch", "seed", "run_id"], value_vars=cols,
+                    var_name="metric", value_name="value")  # fmt: skip
+    split = out["metric"].str.split("_")
+    out["split"] = split.str[0]
+    out["kind"] = split.str[1].map({"loss": "loss", "acc": "accuracy"})
+    return out[["variant", "epoch", "metric", "value", "split", "kind", "seed", "run_id"]]
 
 
 def curve_bands(runs_by_variant: dict[str, list[SeedRun]]) -> pd.DataFrame:
