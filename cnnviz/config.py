@@ -63,12 +63,12 @@ class RunConfig:
     device: str = "auto"
 
     def __post_init__(self) -> None:
-        from cnnviz.models import LeNetSpec, ResNetSpec, VGGSpec
+        from cnnviz.models.registry import is_spec
 
-        if not isinstance(self.spec, LeNetSpec | VGGSpec | ResNetSpec):
+        if not is_spec(self.spec):
             what = "none" if self.spec is None else f"a {type(self.spec).__name__}"
             raise ValueError(
-                f"A run needs a network (a LeNet, VGG or ResNet spec from cnnviz.models); "
+                f"A run needs a network (the spec of a family in cnnviz.models.REGISTRY); "
                 f"it was given {what}."
             )
 

@@ -348,6 +348,8 @@ def _train(config, data, stop_event, net, device) -> Iterator[dict]:
                     break
                 t_batch = time.perf_counter()
                 bidx = perm[b * bs : (b + 1) * bs]
+                if len(bidx) == 1 and b > 0:
+                    break  # one example left over: batch norm cannot train on a batch of one
                 try:
                     notice = step(bidx, full=len(bidx) == bs)
                 except _Stopped:

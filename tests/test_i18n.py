@@ -29,7 +29,7 @@ ALLOWED = {
     "dive", "into", "deep", "learning", "sanity", "checks", "for", "saliency", "maps", "et",
     "al", "cuda", "ray", "sqlite", "make", "run", "python", "cnnviz_home", "cnnviz_data",
     "cnnviz_teacher_secret", "teacher_secret", "secrets", "toml", "bn",
-    "english", "resnext", "mpo", "exif", "jpeg", "png", "csv", "json", "rgb", "rgba",
+    "english", "resnext", "inception", "mpo", "exif", "jpeg", "png", "csv", "json", "rgb", "rgba",
     "safetensors", "cpu", "gpu", "gpus", "nvidia", "lazyconv2d", "maxpool2d", "avgpool2d",
     "adaptiveavgpool2d", "lazybatchnorm2d", "conv2d", "conv", "fc", "id", "url", "ok", "sudo",
     "apt", "get", "install", "usr", "share", "datasets", "idx", "ubyte", "gz", "train",

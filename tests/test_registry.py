@@ -30,7 +30,7 @@ from cnnviz.models import (
     validate,
 )
 from cnnviz.models.base import check_int, shrink
-from cnnviz.models.registry import COMMON_FIELDS
+from cnnviz.models.registry import COMMON_FIELDS, _meta_largest_map, _meta_parameters
 
 pytestmark = pytest.mark.unit
 
@@ -47,7 +47,9 @@ def _exec_code(spec, device=None):
 
 
 def test_the_registry_holds_the_books_families_in_order():
-    assert list(REGISTRY)[:3] == ["lenet", "vgg", "resnet"]
+    assert list(REGISTRY) == [
+        "lenet", "alexnet", "vgg", "nin", "googlenet", "lenet_bn", "resnet", "densenet",
+    ]  # fmt: skip
     assert list(PRESETS) == [p for f in REGISTRY.values() for p in f.presets]
     for name, spec in PRESETS.items():
         assert family_of(spec).name == spec.family, name
@@ -82,6 +84,9 @@ def test_every_preset_builds_summarises_and_exports_the_same_network(family, nam
     summary = layer_summary(spec)
     params = totals(summary)["parameters"]
     assert count_parameters(spec) == params
+    # a family's own arithmetic (used before building) agrees with the layers on meta
+    assert _meta_parameters(spec) == params
+    assert family_of(spec).largest(spec)[0] == _meta_largest_map(spec)[0]
     assert spec_from_dict(spec_to_dict(spec)) == spec
     code_net, net = _exec_code(spec, "meta"), build_model(spec, device="meta")
     assert list(code_net.state_dict()) == list(net.state_dict())

@@ -125,7 +125,7 @@ def _submit(
         longest = max(run_estimate(mgr, c).seconds for c in configs)
         ids = A.launch(mgr, group, mode, seed, user=current_user(), estimate_s=longest,
                        seeds=seeds, submit_token=token)  # fmt: skip
-    except ValueError as exc:  # a class limit (LimitError) or settings that cannot train
+    except (ValueError, StoreError) as exc:  # a class limit, bad settings, a locked store
         state.ABL_ERROR.set(message(exc))
         return
     if st.session_state.get(PRESS_TOKEN) == token:

@@ -34,6 +34,7 @@ from cnnviz.models import (
     to_code,
     validate,
 )
+from cnnviz.models.summary import diagram_rows
 from cnnviz.plots.models import network_diagram
 from ui import state
 from ui.i18n import current, message, texts
@@ -245,11 +246,19 @@ def code_cached(spec: ModelSpec) -> str:
 
 
 def diagram(spec: ModelSpec):
-    """The network diagram, from the cached summary. Not itself cached: a Figure comes back
+    """The network diagram, from the cached rows. Not itself cached: a Figure comes back
     from st.cache_data through pickle, which rebuilds and validates it (~100 ms); built here
     it takes ~2 ms."""
     shape = (1, spec.in_channels, spec.input_size, spec.input_size)
-    return network_diagram(summary_cached(spec), shape, words=TEXT["diagram"])
+    rows = diagram_rows_cached(spec) if family_of(spec).branching else summary_cached(spec)
+    return network_diagram(rows, shape, words=TEXT["diagram"])
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def diagram_rows_cached(spec: ModelSpec) -> pd.DataFrame:
+    """The diagram's rows: the summary's, with branching blocks (Inception, dense blocks)
+    opened into their branches (cnnviz.models.summary.diagram_rows)."""
+    return diagram_rows(spec)
 
 
 def finished_runs(spec: ModelSpec) -> dict[str, str]:

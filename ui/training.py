@@ -87,7 +87,7 @@ def _start(mgr: RunManager, token: str | None = None) -> None:
         run_id = mgr.submit(config, name=name, preset=preset, user=current_user(),
                             estimate_s=run_estimate(mgr, config).seconds,
                             submit_token=token)  # fmt: skip
-    except ValueError as exc:  # settings that cannot train, or a class limit (LimitError)
+    except (ValueError, StoreError) as exc:  # cannot train, a class limit, a locked store
         state.TRAIN_START_ERROR.set(message(exc))
         return
     if st.session_state.get(PRESS_TOKEN) == token:

@@ -108,6 +108,8 @@ class Family:
             image; default: one pass on the meta device.
         min_input_size: spec → the smallest input its network accepts; default: searched.
         scalable: whether an ablation's setting may scale ``input_size`` (LeNet keeps 28).
+        branching: whether the network has blocks whose layers run side by side (their
+            modules have ``branches``): the diagram then draws them as branches.
         lesson: the book's section, e.g. "8.4".
     """
 
@@ -124,6 +126,7 @@ class Family:
     largest_map: Callable | None = None
     min_input_size: Callable | None = None
     scalable: bool = True
+    branching: bool = False
     lesson: str = ""
 
     def __post_init__(self):

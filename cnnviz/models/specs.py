@@ -18,7 +18,12 @@ import dataclasses
 
 from cnnviz.models import families  # noqa: F401 (registers the built-in families)
 from cnnviz.models.base import ACTIVATIONS
+from cnnviz.models.families.alexnet import AlexNetSpec
+from cnnviz.models.families.densenet import DenseNetSpec
+from cnnviz.models.families.googlenet import GoogLeNetSpec
 from cnnviz.models.families.lenet import LeNetSpec
+from cnnviz.models.families.lenet_bn import LeNetBNSpec
+from cnnviz.models.families.nin import NiNSpec
 from cnnviz.models.families.resnet import ResNetSpec
 from cnnviz.models.families.vgg import VGGSpec
 from cnnviz.models.registry import FAMILIES, PRESETS
@@ -27,7 +32,12 @@ __all__ = [
     "ACTIVATIONS",
     "FAMILIES",
     "PRESETS",
+    "AlexNetSpec",
+    "DenseNetSpec",
+    "GoogLeNetSpec",
+    "LeNetBNSpec",
     "LeNetSpec",
+    "NiNSpec",
     "ModelSpec",
     "ResNetSpec",
     "VGGSpec",
@@ -38,7 +48,10 @@ __all__ = [
 
 # Any registered family's spec (each is a frozen dataclass with ``family`` and the common
 # fields; see cnnviz.models.registry). For annotations only: code asks the registry.
-ModelSpec = LeNetSpec | VGGSpec | ResNetSpec
+ModelSpec = (
+    LeNetSpec | AlexNetSpec | VGGSpec | NiNSpec | GoogLeNetSpec | LeNetBNSpec | ResNetSpec
+    | DenseNetSpec
+)  # fmt: skip
 
 
 def same_network(a: ModelSpec, b: ModelSpec) -> bool:

@@ -148,3 +148,73 @@ def totals(summary: pd.DataFrame) -> dict:
         "multiply-adds": int(summary["multiply-adds"].sum()),
         "output shape": summary["output shape"].iloc[-1] if len(summary) else "",
     }
+
+
+def _branching(module: nn.Module) -> bool:
+    """A block whose layers run side by side (Inception, DenseBlock): it says so with a
+    ``branches`` attribute, ((label, (its modules' names, …)), …)."""
+    return isinstance(getattr(module, "branches", None), tuple)
+
+
+def diagram_rows(spec: ModelSpec) -> pd.DataFrame:
+    """The rows the network diagram draws: the top-level layers of :func:`layer_summary`, but
+    a top-level block that holds branching blocks (GoogLeNet's b3 holds Inception blocks) is
+    opened into its layers, and every branching block's row gets a ``branches`` list of
+    (label, output shape) per branch: an Inception block's four, a dense block's input and
+    each convolution block's output, which are concatenated along the channels.
+
+    Raises:
+        SpecError: for a spec that cannot be built.
+    """
+    net = build_model(spec, device="meta")
+    rows: list[dict] = []
+    shapes: dict[str, tuple] = {}
+    handles = []
+
+    def record(name, branch_of=None):
+        def hook(module, args, out):
+            if branch_of is not None:
+                shapes[name] = tuple(int(s) for s in out.shape)
+                return
+            row = _row(name, module, out)
+            if _branching(module):
+                row["_module"] = module
+                row["_input"] = tuple(int(s) for s in args[0].shape)
+            rows.append(row)
+
+        return hook
+
+    shown: list[tuple[str, nn.Module]] = []
+    for name, module in net.named_children():
+        children = list(module.named_children())
+        if isinstance(module, nn.Sequential) and any(_branching(c) for _, c in children):
+            shown += [(f"{name}.{child}", c) for child, c in children]
+        else:
+            shown.append((name, module))
+    for name, module in shown:
+        handles.append(module.register_forward_hook(record(name)))
+        if _branching(module):
+            for _, layers in module.branches:
+                if layers:
+                    sub = module.get_submodule(layers[-1])
+                    handles.append(sub.register_forward_hook(record(f"{name}:{layers[-1]}", name)))
+    net.eval()
+    try:
+        with torch.no_grad():
+            net(torch.zeros(default_input_shape(spec), device="meta"))
+    finally:
+        for h in handles:
+            h.remove()
+    for row in rows:
+        module = row.pop("_module", None)
+        row_input = row.pop("_input", None)
+        if module is None:
+            row["branches"] = None
+            continue
+        row["branches"] = [
+            (label, shapes[f"{row['name']}:{layers[-1]}"] if layers else row_input)
+            for label, layers in module.branches
+        ]
+    import pandas as pd
+
+    return pd.DataFrame(rows, columns=[*COLUMNS, "branches"])

@@ -47,7 +47,12 @@ def validate(spec: ModelSpec) -> ModelSpec:
     family = family_of(spec)
     check_common(spec)
     family.check(spec)
-    total = family.parameters(spec)
+    try:
+        total = family.parameters(spec)
+        values, where, (c, h, w) = family.largest(spec)
+    except (RuntimeError, ValueError, TypeError) as exc:  # a shape the family's check missed
+        raise SpecError(f"this network cannot be built: {exc}", "spec.unbuildable",
+                        error=str(exc)) from exc  # fmt: skip
     if total > MAX_PARAMETERS:
         millions, most = f"{total / 1e6:,.0f}", f"{MAX_PARAMETERS / 1e6:,.0f}"
         raise SpecError(
@@ -55,7 +60,6 @@ def validate(spec: ModelSpec) -> ModelSpec:
             f"(limit {most}M): reduce the widths or the input size.",
             "spec.parameters", millions=millions, most=most,
         )  # fmt: skip
-    values, where, (c, h, w) = family.largest(spec)
     if values > MAX_MAP_ELEMENTS:
         millions, gb = f"{values / 1e6:,.0f}", f"{values * 4 / 2**30:,.1f}"
         most = f"{MAX_MAP_ELEMENTS / 1e6:,.1f}"

@@ -12,16 +12,19 @@ import plotly.graph_objects as go
 from cnnviz.features import FeatureMap, normalise_maps
 from cnnviz.plots.base import FONT, base_layout, fast_figure, image_montage
 
+# Okabe and Ito's colours (cnnviz.plots.base.PALETTE) by kind of layer; each box also says
+# its kind in words.
 KIND_COLORS = {
-    "conv": "#1f77b4",
-    "block": "#1f77b4",
-    "act": "#ff7f0e",
-    "pool": "#2ca02c",
-    "norm": "#9467bd",
-    "flat": "#7f7f7f",
-    "linear": "#d62728",
-    "drop": "#bcbd22",
-    "input": "#17becf",
+    "conv": "#0072B2",
+    "block": "#0072B2",
+    "act": "#E69F00",
+    "pool": "#009E73",
+    "norm": "#CC79A7",
+    "flat": "#999999",
+    "linear": "#D55E00",
+    "drop": "#F0E442",
+    "input": "#56B4E9",
+    "branch": "#BFDDF0",
 }
 KIND_NAMES = {
     "conv": "convolution",
@@ -33,6 +36,7 @@ KIND_NAMES = {
     "linear": "fully connected",
     "drop": "dropout",
     "input": "input",
+    "branch": "branch (concatenated on the channels)",
 }
 
 
@@ -40,7 +44,7 @@ def layer_kind(layer: str) -> str:
     """Colour group of a layer class name."""
     if layer in ("Conv2d",):
         return "conv"
-    if layer in ("Sequential", "Residual"):
+    if layer in ("Sequential", "Residual", "ResNeXtBlock", "Inception", "DenseBlock"):
         return "block"
     if "Pool" in layer:
         return "pool"
@@ -68,6 +72,8 @@ DIAGRAM_WORDS = {
     "input": "input",
     "block": "block {n}",
     "hover": "{name}: {layer}<br>output {shape}<br>{params:,} parameters<br>{kind}",
+    "branch_hover": "{name}, branch {label}: {shape}",
+    "concat": "concatenated on the channels: {shape}",
 }
 
 
@@ -95,10 +101,47 @@ def network_diagram(
     # figure with fifty of them costs hundreds of milliseconds per widget change.
     polygons: dict[str, tuple[list, list]] = {}
     xs, hover_text, top_text, bottom_text, top_y, bottom_y = [], [], [], [], [], []
+    # A block whose layers run side by side (an Inception block's four branches, a dense
+    # block's input and convolution blocks) is drawn as its branches, stacked, with the
+    # lines fanning out from the previous box and joining where they are concatenated.
+    branches = [None, *summary["branches"]] if "branches" in summary else [None] * len(shapes)
+    fan_x, fan_y, joins_x, joins_hover = [], [], [], []
+    branch_text, branch_tx, branch_ty, branch_hover, branch_hx, branch_hy = ([] for _ in range(6))
     for i, (shape, layer, name, n_params) in enumerate(
         zip(shapes, layers, names, params, strict=True)
     ):
         kind = layer_kind(layer)
+        if branches[i]:
+            label = display_name(name, layer, words["block"])
+            x, k = float(i), len(branches[i])
+            h = min(0.22, 0.9 / k)
+            px, py = polygons.setdefault("branch", ([], []))
+            for j, (blabel, bshape) in enumerate(branches[i]):
+                y = (j - (k - 1) / 2) * (1.0 / max(k, 2))
+                px += [x - 0.2, x + 0.2, x + 0.2, x - 0.2, x - 0.2, None]
+                py += [y - h / 2, y - h / 2, y + h / 2, y + h / 2, y - h / 2, None]
+                fan_x += [x - 0.5, x - 0.2, None, x + 0.2, x + 0.5, None]
+                fan_y += [0, y, None, y, 0, None]
+                branch_text.append(f"{blabel} · {bshape[1]}")
+                branch_tx.append(x)
+                branch_ty.append(y)
+                branch_hover.append(words["branch_hover"].format(
+                    name=name, label=blabel, shape=list(bshape)))  # fmt: skip
+                branch_hx.append(x)
+                branch_hy.append(y)
+            joins_x.append(x + 0.5)
+            joins_hover.append(words["concat"].format(shape=list(shape)))
+            stagger = 0.22 * (i % 2)
+            top_text.append(f"<b>{label}</b>")
+            top_y.append(0.62 + stagger)
+            bottom_text.append(shape_label(shape))
+            bottom_y.append(-0.62 - stagger)
+            hover_text.append(words["hover"].format(
+                name=name, layer=layer, shape=list(shape), params=n_params,
+                kind=words["kinds"]["branch"],
+            ))  # fmt: skip
+            xs.append(x)
+            continue
         if len(shape) == 4:
             h = 0.25 + 0.75 * math.sqrt(shape[-1] / side0)
             w = 0.25 + 0.45 * math.log2(shape[1] + 1) / math.log2(max_c + 1)
@@ -122,10 +165,20 @@ def network_diagram(
         ))  # fmt: skip
         xs.append(x)
     hidden = dict(hoverinfo="skip", showlegend=False)
+    # The line through the boxes, broken around the branching blocks (their fans join it).
+    line_x: list = []
+    for i, x in enumerate(xs):
+        start = x + 0.5 if branches[i] else x
+        if i + 1 < len(xs):
+            end = xs[i + 1] - 0.5 if branches[i + 1] else xs[i + 1]
+            line_x += [start, end, None]
     traces = [
-        dict(type="scatter", x=xs, y=[0] * len(xs), mode="lines",
-             line=dict(color="#888", width=2), **hidden),
+        dict(type="scatter", x=line_x, y=[0 if v is not None else None for v in line_x],
+             mode="lines", line=dict(color="#888", width=2), **hidden),
     ]  # fmt: skip
+    if fan_x:
+        traces.append(dict(type="scatter", x=fan_x, y=fan_y, mode="lines",
+                           line=dict(color="#888", width=1.5), **hidden))  # fmt: skip
     for kind, (px, py) in polygons.items():
         traces.append(
             dict(type="scatter", x=px, y=py, fill="toself", mode="lines",
@@ -141,6 +194,17 @@ def network_diagram(
              marker=dict(size=30, opacity=0), hovertext=hover_text, hoverinfo="text",
              showlegend=False),
     ]  # fmt: skip
+    if branch_text:
+        traces += [
+            dict(type="scatter", x=branch_tx, y=branch_ty, mode="text", text=branch_text,
+                 textfont=dict(size=10), name="branches", **hidden),
+            dict(type="scatter", x=branch_hx, y=branch_hy, mode="markers",
+                 marker=dict(size=14, opacity=0), hovertext=branch_hover, hoverinfo="text",
+                 showlegend=False),
+            dict(type="scatter", x=joins_x, y=[0] * len(joins_x), mode="markers",
+                 marker=dict(size=9, symbol="diamond", color="#555"), hovertext=joins_hover,
+                 hoverinfo="text", name="concat", showlegend=False),
+        ]  # fmt: skip
     # Plain dicts without Plotly's per-property validation: the figure is rebuilt on every
     # widget change, and validation alone would take most of the 300 ms budget.
     axes = dict(visible=False, gridcolor="#e5e5e5", zerolinecolor="#cccccc")

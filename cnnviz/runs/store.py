@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, TypeVar
 import torch
 
 from cnnviz.config import RunConfig, setting
+from cnnviz.errors import KeyedError
 from cnnviz.runfile import (
     ANALYSIS_KEY,
     EPOCHS_KEY,
@@ -68,8 +69,9 @@ class StoreError(RuntimeError):
     """The run store cannot be used (older/newer/foreign schema, damaged file); says what to do."""
 
 
-class StoreBusyError(StoreError):
-    """Another process held the store's write lock for longer than we waited."""
+class StoreBusyError(KeyedError, StoreError):
+    """Another process held the store's write lock for longer than we waited (keyed: the
+    pages say it in the reader's language)."""
 
 
 class RunActiveError(StoreError):
@@ -353,8 +355,9 @@ class RunStore:
                 if time.monotonic() > deadline:
                     raise StoreBusyError(
                         f"The run store {self.path} is busy: another program has held its "
-                        f"write lock for over {self.busy_s:.0f} s ({exc})."
-                    ) from exc
+                        f"write lock for over {self.busy_s:.0f} s ({exc}). Try again soon.",
+                        "store.busy", s=round(self.busy_s),
+                    ) from exc  # fmt: skip
                 time.sleep(delay)
                 delay = min(delay * 2, 1.0)
 

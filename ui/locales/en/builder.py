@@ -1,14 +1,16 @@
-"""Architecture builder (d2l 7.6, 8.2, 8.6): the page and ui/builder.py."""
+"""Architecture builder (d2l 7.6, 8.1-8.7): the page and ui/builder.py."""
 
 from cnnviz.plots.models import DIAGRAM_WORDS
 
 TEXT = {
     "title": "Architecture builder",
-    "lesson": "7.6, 8.2, 8.6",
-    "intro": "LeNet, VGG and ResNet are stacks of the same few layers. Pick one of the book's "
-    "networks, change any field, and watch the output shape of every layer, the number "
-    "of parameters and the multiply-adds change. The table is d2l's `layer_summary`; "
-    "cnnviz adds parameters, multiply-adds, the diagram and the exported code.",
+    "lesson": "7.6, 8.1–8.7",
+    "intro": "LeNet and the networks of chapter 8 (AlexNet, VGG, NiN, GoogLeNet, LeNet with "
+    "batch norm, ResNet and ResNeXt, DenseNet) are stacks of the same few layers, some of them "
+    "side by side. Pick one of the book's networks, change any field, and watch the output "
+    "shape of every layer, the number of parameters and the multiply-adds change. The table is "
+    "d2l's `layer_summary`; cnnviz adds parameters, multiply-adds, the diagram and the "
+    "exported code.",
     "form": "1. The network",
     "shapes": "2. Shapes, parameters, multiply-adds",
     "params": "parameters",

@@ -35,6 +35,8 @@ TEXT = {
     "limit.too_long": "This run would take about {min} min on this {device} (students may start "
     "runs of up to {most} min). Choose fewer training examples or epochs, or a "
     "smaller input; the teacher can launch full-size runs.",
+    "store.busy": "The run store is busy: another program has held it for over {s} s. Nothing "
+    "was changed; try again in a moment.",
     "kernel.too_big": "Kernels up to {side}×{side} can be learned here.",
     "kernel.not_finite": "The kernel contains a NaN or an infinite value.",
     "kernel.too_long": "That is {n:,} characters; a kernel of up to {side}×{side} numbers fits in "

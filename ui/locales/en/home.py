@@ -19,7 +19,8 @@ TEXT = {
     "kernels; 1×1 convolution as a matrix product.",
     "pooling": "Max and average pooling with every `nn.MaxPool2d` parameter, which pixel won, and "
     "pooling's tolerance to small shifts.",
-    "builder": "LeNet, VGG and ResNet from widgets: layer shapes, parameters, multiply-adds, a "
+    "builder": "LeNet, AlexNet, VGG, NiN, GoogLeNet, LeNet with batch norm, ResNet, ResNeXt "
+    "and DenseNet from widgets: layer shapes, parameters, multiply-adds, a "
     "diagram, feature maps on your image, and PyTorch code to copy.",
     "data": "The data every network here trains on: ten classes of 28×28 clothing images.",
     "training": "Train any preset or your own model on Fashion-MNIST in the background; curves "

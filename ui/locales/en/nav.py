@@ -12,7 +12,7 @@ TEXT = {
     "padding": "Padding and stride (7.3)",
     "channels": "Channels (7.4)",
     "pooling": "Pooling (7.5)",
-    "builder": "Architecture builder (7.6, 8.2, 8.6)",
+    "builder": "Architecture builder (7.6, 8.1–8.7)",
     "data": "Fashion-MNIST data",
     "training": "Training runs",
     "insight": "What the network learned",

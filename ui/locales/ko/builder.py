@@ -1,9 +1,11 @@
-"""아키텍처 빌더 (d2l 7.6, 8.2, 8.6): 페이지와 ui/builder.py."""
+"""아키텍처 빌더 (d2l 7.6, 8.1-8.7): 페이지와 ui/builder.py."""
 
 TEXT = {
     "title": "아키텍처 빌더",
-    "lesson": "7.6, 8.2, 8.6",
-    "intro": "LeNet, VGG, ResNet은 같은 몇 가지 층을 쌓은 것입니다. 책의 네트워크 하나를 고르고 "
+    "lesson": "7.6, 8.1–8.7",
+    "intro": "LeNet과 8장의 네트워크 (AlexNet, VGG, NiN, GoogLeNet, 배치 정규화 LeNet, ResNet과 "
+    "ResNeXt, DenseNet)는 같은 몇 가지 층을 쌓은 것이고, 그중 일부는 나란히 놓입니다. "
+    "책의 네트워크 하나를 고르고 "
     "아무 필드나 바꿔 보면서, 모든 층의 출력 모양과 파라미터 수, 곱셈-덧셈 수가 바뀌는 "
     "모습을 보세요. 표는 d2l의 `layer_summary`이고, cnnviz는 파라미터, 곱셈-덧셈 수, "
     "도식, 내보내는 코드를 더합니다.",
@@ -64,9 +66,12 @@ TEXT = {
             "linear": "완전 연결",
             "drop": "드롭아웃",
             "input": "입력",
+            "branch": "갈래 (채널 방향으로 연결)",
         },
         "input": "입력",
         "block": "블록 {n}",
         "hover": "{name}: {layer}<br>출력 {shape}<br>파라미터 {params:,}개<br>{kind}",
+        "branch_hover": "{name}, 갈래 {label}: {shape}",
+        "concat": "채널 방향으로 연결: {shape}",
     },
 }

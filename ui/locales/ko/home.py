@@ -18,7 +18,8 @@ TEXT = {
     "1×1 합성곱.",
     "pooling": "`nn.MaxPool2d`의 모든 파라미터로 하는 최대 풀링과 평균 풀링, 어느 픽셀이 "
     "뽑혔는지, 작은 이동에 대한 풀링의 관대함.",
-    "builder": "위젯으로 만드는 LeNet, VGG, ResNet: 층의 모양, 파라미터, 곱셈-덧셈 수, 도식, "
+    "builder": "위젯으로 만드는 LeNet, AlexNet, VGG, NiN, GoogLeNet, 배치 정규화 LeNet, ResNet, "
+    "ResNeXt, DenseNet: 층의 모양, 파라미터, 곱셈-덧셈 수, 도식, "
     "여러분의 이미지에 대한 특성 맵, 복사할 수 있는 PyTorch 코드.",
     "data": "이곳의 모든 네트워크가 학습하는 데이터: 28×28 옷 이미지의 열 가지 클래스.",
     "training": "어떤 프리셋이든 직접 만든 모델이든 Fashion-MNIST로 백그라운드에서 학습합니다. "

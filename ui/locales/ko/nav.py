@@ -12,7 +12,7 @@ TEXT = {
     "padding": "패딩과 스트라이드 (7.3)",
     "channels": "채널 (7.4)",
     "pooling": "풀링 (7.5)",
-    "builder": "아키텍처 빌더 (7.6, 8.2, 8.6)",
+    "builder": "아키텍처 빌더 (7.6, 8.1–8.7)",
     "data": "Fashion-MNIST 데이터",
     "training": "학습 실행",
     "insight": "네트워크가 배운 것",
