@@ -369,7 +369,9 @@ def _seeds_status(mgr: RunManager, col, name: str, recs: list) -> None:
     """A variant of several seeds: how many have finished, the one training now, failures."""
     statuses = {r.run_id: mgr.status(r.run_id) for r in recs}
     done = sum(s == "finished" for s in statuses.values())
-    icon = STATUS_ICON["finished" if done == len(recs) else "running"]
+    live = [s for s in statuses.values() if s in LIVE]
+    ended = [s for s in statuses.values() if s != "finished"]  # stopped, failed, interrupted
+    icon = STATUS_ICON.get(live[0] if live else ended[0] if ended else "finished", "")
     col.caption(f"{icon} " + TEXT["seeds_status"].format(done=done, k=len(recs)))
     for r in recs:
         status = statuses[r.run_id]
