@@ -8,7 +8,7 @@ from cnnviz import images, lessons
 from cnnviz.kernels import KERNEL_PRESETS, kernel_tensor
 from cnnviz.plots import lessons as plots
 from ui import image_source_ui, page_header
-from ui.common import SHARE, keyed_choice
+from ui.common import SHARE, fragment, keyed_choice
 from ui.i18n import texts
 from ui.images import display_name
 from ui.kernels import kernel_label, kernel_labels
@@ -34,7 +34,7 @@ X = loaded.X
 
 
 # Three fragments, one per part: a kernel choice or a slider reruns and redraws its part only.
-@st.fragment
+@fragment
 def kernel_per_channel(X, name: str) -> None:
     cols = st.columns(4)
     caption = f"{display_name(name)} {tuple(X.shape)}"
@@ -78,7 +78,7 @@ def kernel_per_channel(X, name: str) -> None:
         st.caption(TEXT["loop_skipped"].format(limit=lessons.LOOP_LIMIT))
 
 
-@st.fragment
+@fragment
 def bank_of_kernels(X) -> None:
     st.header(TEXT["multi_out"])
     bank = keyed_choice(
@@ -113,7 +113,7 @@ def bank_of_kernels(X) -> None:
         st.warning(TEXT["bank_none"])
 
 
-@st.fragment
+@fragment
 def one_by_one(X) -> None:
     st.header(TEXT["one"])
     st.caption(TEXT["one_help"])

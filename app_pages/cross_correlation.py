@@ -14,7 +14,7 @@ from cnnviz.images import seed_stripes
 from cnnviz.kernels import kernel_tensor
 from cnnviz.plots import conv as cplots
 from ui import image_source_ui, page_header, settings
-from ui.common import SHARE, md_escape
+from ui.common import SHARE, fragment, md_escape
 from ui.conv import corr2d_cached, step_through_ui
 from ui.i18n import message, texts
 from ui.images import display_name
@@ -28,7 +28,7 @@ page_header(TEXT["title"], TEXT["lesson"], TEXT["intro"])
 
 # A fragment: changing the image, the kernel or a cell reruns this part only, not the router,
 # the sidebar and the book's demonstration below (a click is drawn sooner).
-@st.fragment
+@fragment
 def lesson() -> None:
     left, right = st.columns([3, 2], gap="large")
     with left:

@@ -11,7 +11,7 @@ import streamlit as st
 from cnnviz import ops
 from cnnviz.plots import conv as cplots
 from ui import image_source_ui, page_header, settings
-from ui.common import SHARE
+from ui.common import SHARE, fragment
 from ui.conv import (
     CUSTOM_EXAMPLE,
     SEED_EXAMPLES,
@@ -32,7 +32,7 @@ page_header(TEXT["title"], TEXT["lesson"], TEXT["intro"])
 
 # A fragment: a slider step reruns the lesson only, not the router and the sidebar, and the
 # browser redraws only this part (a change is drawn sooner).
-@st.fragment
+@fragment
 def lesson() -> None:
     controls, view = st.columns([2, 3], gap="large")
     with controls:

@@ -11,7 +11,7 @@ from cnnviz import images, lessons, ops
 from cnnviz.kernels import KERNEL_PRESETS, kernel_tensor
 from cnnviz.plots import lessons as plots
 from ui import image_source_ui, page_header
-from ui.common import SHARE, keyed_choice, md_escape
+from ui.common import SHARE, fragment, keyed_choice, md_escape
 from ui.i18n import message, texts
 from ui.images import display_name
 from ui.kernels import kernel_labels
@@ -53,7 +53,7 @@ def hand_over(X, label: str) -> None:
         st.rerun()
 
 
-@st.fragment
+@fragment
 def interactive_pooling() -> None:
     st.header(TEXT["try"])
     left, right = st.columns([1, 2])
@@ -119,7 +119,7 @@ interactive_pooling()
 
 
 # ---------------------------------------------------------------- 3. shift tolerance
-@st.fragment
+@fragment
 def shift_tolerance() -> None:
     st.header(TEXT["shift"])
     st.caption(TEXT["shift_help"])

@@ -8,7 +8,7 @@ from cnnviz import lessons
 from cnnviz.kernels import KERNEL_PRESETS, kernel_tensor
 from cnnviz.plots import lessons as plots
 from ui import image_source_ui, page_header
-from ui.common import SHARE, md_escape
+from ui.common import SHARE, fragment, md_escape
 from ui.i18n import texts
 from ui.images import display_name
 from ui.kernels import kernel_labels
@@ -25,7 +25,7 @@ page_header(TEXT["title"], TEXT["lesson"], TEXT["intro"])
 
 
 # Each part is a fragment: a change reruns and redraws that part only.
-@st.fragment
+@fragment
 def parameter_counts() -> None:
     st.header(TEXT["params"])
     st.caption(TEXT["params_help"])
@@ -48,7 +48,7 @@ def parameter_counts() -> None:
     )
 
 
-@st.fragment
+@fragment
 def translation() -> None:
     st.header(TEXT["shift"])
     st.caption(TEXT["shift_help"])
@@ -83,7 +83,7 @@ def translation() -> None:
         )
 
 
-@st.fragment
+@fragment
 def any_input_size() -> None:
     st.header(TEXT["sizes"])
     st.caption(TEXT["sizes_help"])

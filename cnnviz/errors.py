@@ -28,3 +28,25 @@ class KeyedText(str):
         obj = super().__new__(cls, text)
         obj.key, obj.params = key, params
         return obj
+
+
+# What an allocator says when it runs out: PyTorch's CPU allocator ("DefaultCPUAllocator: can't
+# allocate memory: you tried to allocate 123456789012 bytes", "not enough memory" on Windows),
+# CUDA's ("CUDA out of memory"), and the C library's ("Cannot allocate memory").
+_OOM_WORDS = ("out of memory", "can't allocate memory", "cannot allocate memory",
+              "not enough memory", "defaultcpuallocator")  # fmt: skip
+
+
+def is_out_of_memory(exc: BaseException) -> bool:
+    """Whether ``exc`` says that memory ran out (on the CPU or a GPU), whatever raised it."""
+    if isinstance(exc, MemoryError):
+        return True
+    try:
+        import torch
+
+        oom = getattr(torch.cuda, "OutOfMemoryError", None)
+        if oom is not None and isinstance(exc, oom):
+            return True
+    except ImportError:  # pragma: no cover - torch is a dependency
+        pass
+    return isinstance(exc, RuntimeError) and any(w in str(exc).lower() for w in _OOM_WORDS)

@@ -32,7 +32,8 @@ from cnnviz.models import ModelSpec, build_model
 PROGRESS_EVERY_S = 0.25
 ENV_CUDA_GRAPHS = "CNNVIZ_CUDA_GRAPHS"
 EVAL_BATCH_28 = 1024  # evaluation batch for 28×28 inputs (no effect on results, only speed)
-__all__ = ["RunConfig", "TrainingError", "build_net", "train"]  # RunConfig: cnnviz.config
+# RunConfig: cnnviz.config
+__all__ = ["RunConfig", "TrainingError", "build_net", "failure_message", "train"]
 
 
 class TrainingError(RuntimeError):
@@ -122,19 +123,35 @@ def _install_stop_hooks(net: nn.Module, stop_event: threading.Event) -> list:
 
 
 def _is_oom(exc: BaseException) -> bool:
-    oom = getattr(torch.cuda, "OutOfMemoryError", None)
-    if oom is not None and isinstance(exc, oom):
-        return True
-    return isinstance(exc, RuntimeError) and "out of memory" in str(exc).lower()
+    from cnnviz.errors import is_out_of_memory
+
+    return is_out_of_memory(exc)
+
+
+OOM_PREFIXES = ("The GPU ran out of memory", "The computer ran out of memory")
 
 
 def _oom_message(config: RunConfig, device: torch.device) -> str:
+    """cnnviz's own words for a run that ran out of memory (never the allocator's byte count);
+    a page recognises them by :data:`OOM_PREFIXES` and says them in its language."""
     where = "The GPU" if device.type == "cuda" else "The computer"
     return (
         f"{where} ran out of memory training {config.spec.family} at "
         f"{config.spec.input_size}×{config.spec.input_size} with batch size {config.batch_size}. "
         "Try a smaller batch size or a smaller input size (or a smaller model)."
     )
+
+
+def failure_message(exc: BaseException, config: RunConfig) -> str:
+    """What a failed run says: cnnviz's own message when memory ran out (building the
+    network, training or the final evaluation, on any device), else the error itself."""
+    if isinstance(exc, TrainingError):
+        return str(exc)
+    if _is_oom(exc):
+        from cnnviz.device import pick_device
+
+        return _oom_message(config, pick_device(config.device)[0])
+    return f"{type(exc).__name__}: {exc}"
 
 
 def evaluate(net: nn.Module, X: torch.Tensor, y: torch.Tensor, size: int, device, amp: bool):

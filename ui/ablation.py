@@ -21,12 +21,14 @@ from ui.common import (
     estimate_basis,
     estimate_text,
     font_size,
+    fragment,
     load_data,
     md_escape,
 )
 from ui.i18n import labels, message, texts
 from ui.identity import current_user
 from ui.learned import follow_newest, learned_arrays, learned_charts_ui
+from ui.links import int_param
 from ui.runs import service
 
 TEXT = texts("ablation")  # with app_pages/ablation.py
@@ -38,6 +40,9 @@ STATUS_ICON = {
     "failed": ":material/error:",
     "interrupted": ":material/warning:",
 }
+
+
+MAX_SEED = 10_000  # the seed widget's range; ?seed= beyond it is ignored
 
 
 # -- state and URL ---------------------------------------------------------------------------
@@ -68,10 +73,10 @@ def restore_from_url(mgr: RunManager) -> None:
         st.session_state["abl_source"] = group
     if mode in A.MODES:
         st.session_state["abl_mode"] = mode
-    if (seed := qp.get("seed", "")).isdigit():
-        st.session_state["abl_seed"] = int(seed)
-    if (seeds := qp.get("seeds", "")).isdigit() and 1 <= int(seeds) <= A.MAX_SEEDS:
-        st.session_state["abl_seeds"] = int(seeds)
+    if (seed := int_param(qp.get("seed"), 0, MAX_SEED)) is not None:  # else the default
+        st.session_state["abl_seed"] = seed
+    if (seeds := int_param(qp.get("seeds"), 1, A.MAX_SEEDS)) is not None:
+        st.session_state["abl_seeds"] = seeds
     ids = [i for i in qp.get("runs", "").split(",") if i]
     if ids:
         state.ABL_RUN_IDS.set(ids)  # each checked by shown_runs before anything is shown
@@ -222,7 +227,7 @@ def _launch_row_ui(group, key: str, on_click, mgr: RunManager) -> None:
     """The shared seed, the number of seeds and the button that launches every variant of
     ``group`` once per seed."""
     c1, c2, c3 = st.columns([1, 1, 2], vertical_alignment="bottom")
-    c1.number_input(TEXT["seed"], 0, 10_000, step=1, key="abl_seed")
+    c1.number_input(TEXT["seed"], 0, MAX_SEED, step=1, key="abl_seed")
     c2.number_input(TEXT["seeds"], 1, A.MAX_SEEDS, step=1, key="abl_seeds",
                     help=TEXT["seeds_help"])  # fmt: skip
     n, k = len(group.variants), int(st.session_state.get("abl_seeds") or 1)
@@ -339,8 +344,13 @@ def _variants(mgr: RunManager, run_ids: list[str]) -> dict[str, object]:
 def _status_ui(mgr: RunManager, variants: dict[str, list], colors: dict) -> None:
     cols = st.columns(len(variants))
     for col, (name, recs) in zip(cols, variants.items(), strict=True):
+        # The variant's colour as a swatch beside its name in the text colour (a name written
+        # in a light palette colour would fall below the contrast minimum).
+        swatch = (f"<span aria-hidden='true' style='display:inline-block;width:0.9em;"
+                  f"height:0.9em;border-radius:2px;vertical-align:-0.1em;"
+                  f"background:{colors[name]}'></span>")  # fmt: skip
         col.markdown(
-            f"<span style='color:{colors[name]};font-weight:700'>■ {md_escape(name)}</span>",
+            f"{swatch} <b>{md_escape(name)}</b>",
             unsafe_allow_html=True,
         )
         if len(recs) == 1:
@@ -501,7 +511,7 @@ def comparison_ui(mgr: RunManager, run_ids: list[str]) -> None:
     """Live curves (polled every second while a variant trains), table, differences, CSV."""
     live = any(mgr.status(r) in LIVE for r in run_ids if mgr.store.exists(r))
     state.ABL_WAS_LIVE.set(live)
-    st.fragment(_comparison_body, run_every=1.0 if live else None)(mgr, run_ids)
+    fragment(_comparison_body, run_every=1.0 if live else None)(mgr, run_ids)
 
 
 # -- what each variant learned ---------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import importlib
 import logging
@@ -14,6 +15,7 @@ import traceback
 import streamlit as st
 
 from cnnviz import data as cdata
+from cnnviz.errors import is_out_of_memory
 from ui import i18n, state
 
 # A lesson widget's value lives in the URL (its key names the parameter): a reload keeps the
@@ -304,11 +306,48 @@ def estimate_basis(est) -> str:
     return TIME["basis"][est.basis]
 
 
+def run_error(rec) -> str:
+    """A failed run's stored error for the page, in its language when it is cnnviz's own
+    out-of-memory message (``cnnviz.train.OOM_PREFIXES``); Markdown-escaped."""
+    from cnnviz.train import OOM_PREFIXES
+
+    error = rec.error or ""
+    if error.startswith(OOM_PREFIXES):
+        spec = rec.config.spec
+        device = TEXT["oom_device"]["cuda" if error.startswith(OOM_PREFIXES[0]) else "cpu"]
+        error = TEXT["oom_run"].format(
+            device=device, family=spec.family, size=spec.input_size, batch=rec.config.batch_size
+        )
+    return md_escape(error)
+
+
 def page_header(title: str, lesson: str, intro: str) -> None:
-    """Title, the d2l section it serves, and one paragraph on what the page teaches."""
+    """Title, the d2l section it serves, and one paragraph on what the page teaches. First, the
+    address loses any value no widget could hold (``ui.links.clean_address``): every page calls
+    this before its first widget."""
+    from ui.links import clean_address
+
+    clean_address()
     st.title(title)
     st.caption(f"d2l {lesson}")
     st.markdown(intro)
+
+
+def fragment(func=None, *, run_every=None):
+    """``st.fragment`` whose body runs inside :func:`error_boundary`: a fragment's own rerun
+    runs only its body, outside the boundary around the page, so an error there would show
+    Streamlit's traceback. Use it instead of ``st.fragment`` (as a decorator, with or without
+    ``run_every``, or called on a function)."""
+
+    def wrap(body):
+        @functools.wraps(body)
+        def safe(*args, **kwargs):
+            with error_boundary():
+                return body(*args, **kwargs)
+
+        return st.fragment(safe, run_every=run_every)
+
+    return wrap if func is None else wrap(func)
 
 
 @contextlib.contextmanager
@@ -319,5 +358,8 @@ def error_boundary(where: str | None = None):
     except Exception as exc:  # noqa: BLE001 - st.rerun/st.stop raise BaseExceptions and pass through
         where = where or TEXT["this_page"]
         log.error("Unhandled error in %s:\n%s", where, traceback.format_exc())
+        if is_out_of_memory(exc):  # our words, not the allocator's byte count
+            st.error(TEXT["no_memory"].format(where=where), icon=":material/memory:")
+            return
         error = f"{type(exc).__name__}: {md_escape(exc)}"
         st.error(TEXT["went_wrong"].format(where=where, error=error), icon=":material/error:")

@@ -12,7 +12,7 @@ import torch
 
 from cnnviz import ops
 from cnnviz.plots import conv as cplots
-from ui.common import SHARE
+from ui.common import SHARE, fragment
 from ui.i18n import texts
 
 PLAY_SECONDS = 0.8
@@ -95,7 +95,7 @@ def step_through_ui(
     playing = st.toggle(TEXT["play"], key=f"{key}_play")
     st.caption(TEXT["click"])
 
-    @st.fragment(run_every=PLAY_SECONDS if playing else None)
+    @fragment(run_every=PLAY_SECONDS if playing else None)
     def explain() -> None:
         _clamp_cell(key, out_h, out_w)
         if st.session_state.get(f"{key}_play"):

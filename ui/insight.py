@@ -28,7 +28,7 @@ from cnnviz.run_times import evaluation_estimate
 from cnnviz.runs import LIVE, RunManager, StoreError
 from cnnviz.runs.service import RunAccessError
 from ui import state
-from ui.common import class_names, duration, font_size, md_escape
+from ui.common import class_names, duration, font_size, fragment, md_escape, run_error
 from ui.i18n import labels, message, texts
 from ui.identity import current_user
 from ui.runs import service
@@ -129,7 +129,7 @@ def _load(mgr: RunManager, run_id: str) -> I.LoadedRun | None:
         if live:
             st.caption(TEXT["wait_live"])
 
-            @st.fragment(run_every=2.0)
+            @fragment(run_every=2.0)
             def wait():
                 if mgr.status(run_id) not in LIVE:
                     st.rerun(scope="app")
@@ -137,7 +137,7 @@ def _load(mgr: RunManager, run_id: str) -> I.LoadedRun | None:
             wait()
         return None
     if rec.status == "failed":
-        st.warning(TEXT["failed_note"].format(e=rec.epochs_done, error=md_escape(rec.error)))
+        st.warning(TEXT["failed_note"].format(e=rec.epochs_done, error=run_error(rec)))
     elif rec.status == "stopped" and rec.epochs_done < rec.config.num_epochs:
         st.caption(TEXT["stopped_note"].format(e1=rec.epochs_done + 1))
     return run
@@ -350,7 +350,7 @@ def _gradcam_layer(spec):
 def classifier_ui(data, runs: list[I.LoadedRun]) -> None:
     """Test image, drawing or upload → the prepared input → every run's probabilities → where
     each looked. A fragment: a stroke on the canvas reruns only this."""
-    st.fragment(_classifier_body)(data, runs)
+    fragment(_classifier_body)(data, runs)
 
 
 # -- confusion matrices --------------------------------------------------------------------------
@@ -456,7 +456,7 @@ def evaluation_ui(mgr: RunManager, data, runs: list[I.LoadedRun]) -> list[I.Eval
                 svc.save_analysis(user, r.run_id, {**ev.to_stored(), "epochs_done": r.epochs_done})
             results.append(ev)
     st.session_state["insight_eval_pending"] = pending
-    st.fragment(_status_body, run_every=0.5 if pending else None)(mgr, data, runs)
+    fragment(_status_body, run_every=0.5 if pending else None)(mgr, data, runs)
     if any(ev is None for ev in results):
         return None
     _matrices_ui(mgr, runs, results)

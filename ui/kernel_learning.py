@@ -18,7 +18,7 @@ from cnnviz import kernel_learning as kl
 from cnnviz.kernels import KERNEL_PRESETS
 from cnnviz.plots import kernel_learning as kplots
 from ui import state
-from ui.common import SHARE, md_escape
+from ui.common import SHARE, fragment, md_escape
 from ui.i18n import message, texts
 from ui.images import SOURCES
 from ui.kernels import kernel_labels
@@ -204,7 +204,7 @@ def live_panel_ui(runner: kl.KernelRunner, K, epochs: int, faithful: bool) -> No
     """Status, loss curve and kernels; redraws itself every POLL_S seconds while a run goes."""
     st.session_state["learn_polling"] = runner.running
 
-    @st.fragment(run_every=POLL_S if runner.running else None)
+    @fragment(run_every=POLL_S if runner.running else None)
     def panel():
         records = runner.snapshot()
         if st.session_state.get("learn_polling") and not runner.running:

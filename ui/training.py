@@ -35,7 +35,9 @@ from ui.common import (
     estimate_basis,
     estimate_text,
     font_size,
+    fragment,
     md_escape,
+    run_error,
 )
 from ui.i18n import labels, message, texts
 from ui.identity import current_user
@@ -209,7 +211,7 @@ def current_run_id(mgr: RunManager) -> str | None:
     qp = st.query_params.get("run")
     if qp and qp != state.TRAIN_RUN_ID.get():
         try:
-            svc.get(user, qp)
+            svc.check_view(user, qp)  # a damaged run is shown, with what is wrong with it
             state.TRAIN_RUN_ID.set(qp)
         except RunAccessError as exc:  # its id is a stored run's (lowercase hex): no markup
             st.warning(message(exc), icon=":material/lock:")
@@ -254,7 +256,7 @@ def run_view_ui(mgr: RunManager, run_id: str) -> None:
         was_live and svc.progress(user, run_id) is None and not svc.get(user, run_id).epochs_done
     )
 
-    @st.fragment(run_every=(0.25 if waiting else 1.0) if was_live else None)
+    @fragment(run_every=(0.25 if waiting else 1.0) if was_live else None)
     def view():
         try:
             rec = svc.get(user, run_id)
@@ -292,7 +294,7 @@ def run_view_ui(mgr: RunManager, run_id: str) -> None:
             st.info(md_escape(rec.notice), icon=":material/memory:")
         if rec.error and rec.status in ("failed", "interrupted"):
             show = st.error if rec.status == "failed" else st.warning
-            show(md_escape(rec.error))
+            show(run_error(rec))  # a run out of memory: cnnviz's words, in the page's language
         if done:
             last = metrics.iloc[-1]
             m1, m2, m3, m4 = st.columns(4)

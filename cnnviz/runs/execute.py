@@ -103,7 +103,7 @@ def run_events(config: RunConfig, stop_event: threading.Event, data=None) -> Ite
     the user). Never raises: a run that cannot go on ends as ``failed``.
     """
     from cnnviz.features import first_stage_state
-    from cnnviz.train import TrainingError, build_net, state_dict_cpu, train
+    from cnnviz.train import TrainingError, build_net, failure_message, state_dict_cpu, train
 
     yield {"kind": "owner", "host": socket.gethostname(), "pid": os.getpid()}
     try:
@@ -130,7 +130,7 @@ def run_events(config: RunConfig, stop_event: threading.Event, data=None) -> Ite
         yield {"kind": "failed", "message": str(exc)}
     except Exception as exc:  # the run ends with the message; the worker lives on
         log.exception("run failed")
-        yield {"kind": "failed", "message": f"{type(exc).__name__}: {exc}"}
+        yield {"kind": "failed", "message": failure_message(exc, config)}  # memory: our words
 
 
 def _analyse(net, data, config: RunConfig) -> dict | None:

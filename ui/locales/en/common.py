@@ -27,6 +27,11 @@ TEXT = {
     "data_damaged": "Fashion-MNIST was found but a file is damaged: {error}",
     "went_wrong": "Something went wrong in {where}: {error}. Your inputs are kept; change a "
     "setting or reload the page to try again.",
+    "no_memory": "{where} ran out of memory: the computer could not hold what this setting "
+    "needs. Your inputs are kept; try a smaller image, input size, batch or network.",
+    "oom_run": "{device} ran out of memory training {family} at {size}×{size} with batch size "
+    "{batch}. Try a smaller batch size or a smaller input size (or a smaller model).",
+    "oom_device": {"cuda": "The GPU", "cpu": "The computer"},
     "this_page": "this page",
     "decoding": "Decoding the upload…",
     # Fashion-MNIST's classes (d2l's text labels), as pages and charts name them

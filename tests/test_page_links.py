@@ -1,0 +1,103 @@
+"""Numbers in links: every page × every parameter its address may hold × hostile values. The
+page opens without an exception and without "Something went wrong", and a value no widget can
+hold leaves the widget at its default (the README: values out of range are ignored)."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import app_test, assert_clean
+from ui.links import int_param, refused
+
+pytestmark = [pytest.mark.apptest, pytest.mark.usefixtures("one_torch_thread")]
+
+PAGES = [
+    "why_conv.py", "cross_correlation.py", "learn_kernel.py", "padding_stride.py",
+    "channels.py", "pooling.py", "builder.py", "data.py", "training.py", "insight.py",
+    "ablation.py",
+]  # fmt: skip
+WIDGETS = [
+    "number_input", "slider", "select_slider", "selectbox", "radio", "checkbox", "toggle",
+    "text_input", "text_area", "multiselect", "segmented_control", "pills", "color_picker",
+]  # fmt: skip
+# Parameters a page reads itself, not through a widget.
+OWN = {"ablation.py": ["group", "mode", "runs", "seed", "seeds"], "training.py": ["run"],
+       "insight.py": ["run"]}  # fmt: skip
+HOSTILE = [
+    "inf", "-inf", "Infinity", "nan", "1e999", "-1e999", "9" * 400, "9" * 5_000,
+    "-" + "9" * 30, "1e308", "-1", "99999999", "1.5", "²", "0x10", "", "abc",
+]  # fmt: skip
+_bound: dict[str, list[str]] = {}
+
+
+def bound_keys(page: str) -> list[str]:
+    """The widgets of ``page`` (as it first opens) that keep their value in the address."""
+    if page not in _bound:
+        at = app_test(page).run()
+        keys = []
+        for kind in WIDGETS:
+            for w in at.get(kind):
+                if getattr(w.proto, "query_param_key", ""):
+                    keys.append(w.proto.query_param_key)
+        _bound[page] = keys
+    return _bound[page]
+
+
+@pytest.mark.parametrize("value", HOSTILE, ids=lambda v: v if len(v) < 12 else f"{len(v)} chars")
+@pytest.mark.parametrize("page", PAGES)
+def test_every_bound_parameter_with_a_hostile_value(page, value):
+    keys = bound_keys(page) + OWN.get(page, []) + ["lang"]
+    at = app_test(page)
+    for key in keys:
+        at.query_params[key] = value
+    at.run()
+    assert_clean(at)
+    if refused(value):  # no widget may have been seeded with it
+        for kind in WIDGETS:
+            for w in at.get(kind):
+                assert str(getattr(w, "value", "")) != value, (w.key, value)
+
+
+@pytest.mark.parametrize("value", ["inf", "1e999", "9" * 400, "-1"])
+def test_a_lesson_in_a_fragment_ignores_it_and_keeps_its_default(value):
+    """The Pooling lesson's settings sit in a fragment (where Streamlit's reader failed)."""
+    default = app_test("pooling.py").run()
+    at = app_test("pooling.py")
+    at.query_params["pool_kernel_size"] = value
+    at.run()
+    assert_clean(at)
+    assert at.slider(key="pool_kernel_size").value == default.slider(key="pool_kernel_size").value
+
+
+def test_the_training_forms_numbers():
+    at = app_test("training.py")
+    at.query_params["train_epochs"] = "1e999"
+    at.query_params["train_batch"] = "9" * 400
+    at.run()
+    assert_clean(at)
+    assert at.number_input(key="train_epochs").value == 10
+    assert at.selectbox(key="train_batch").value == 128
+    ok = app_test("training.py")
+    ok.query_params["train_epochs"] = "3"
+    ok.run()
+    assert ok.number_input(key="train_epochs").value == 3  # a good value still opens it set up
+
+
+@pytest.mark.parametrize(
+    ("value", "want"),
+    [("inf", True), ("-INF", True), (" nan ", True), ("Infinity", True), ("1e999", True),
+     ("9" * 400, True), ("1e16", True), ("-1e16", True), ("x" * 5_000, True),
+     ("1e15", False), ("12", False), ("-3", False), ("0.5", False), ("abc", False),
+     ("", False), ("²", False), ("max", False)],
+)  # fmt: skip
+def test_refused(value, want):
+    assert refused(value) is want
+
+
+@pytest.mark.parametrize(
+    ("value", "want"),
+    [(None, None), ("", None), ("²", None), ("١٢", None), ("-1", None), ("1.0", None),
+     ("9" * 400, None), ("10001", None), (" 7 ", 7), ("+3", 3), ("0", 0), ("10000", 10_000)],
+)  # fmt: skip
+def test_int_param(value, want):
+    assert int_param(value, 0, 10_000) == want
