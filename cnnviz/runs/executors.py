@@ -322,6 +322,8 @@ class ProcessExecutor:
                     msg = w.conn.recv()
                     if msg[0] == "ready":
                         w.ready = True
+                        if w.stop_at is not None:  # stopped before it could start: the grace
+                            w.stop_at = max(w.stop_at, self.clock() + self.grace_s)  # from now
                     elif msg[0] == "ended":
                         ended.append(Ended(msg[1]))
                         with self._lock:
@@ -330,7 +332,7 @@ class ProcessExecutor:
             except (EOFError, OSError):
                 pass  # the worker is gone: its exit code says why, below
             if w.run_id is not None and w.stop_at is not None and self.clock() >= w.stop_at:
-                if not w.killed_for_stop and w.alive():
+                if w.ready and not w.killed_for_stop and w.alive():
                     log.warning(
                         "run %s: still training %g s after Stop; its worker process %s is ended",
                         w.run_id, self.grace_s, w.pid,

@@ -1,0 +1,126 @@
+"""Stop's grace period on a test clock: the process executor ends a worker only when its run
+still trains after the grace, counted from when the worker could act on Stop; a run that ends
+in time keeps its worker."""
+
+from __future__ import annotations
+
+import signal
+
+import pytest
+
+from cnnviz.runs.executors import ProcessExecutor, _Worker
+
+pytestmark = pytest.mark.unit
+
+
+class Clock:
+    def __init__(self):
+        self.t = 1000.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+class FakeProc:
+    """A worker process that lives until it is killed."""
+
+    pid = 4242
+
+    def __init__(self):
+        self.returncode = None
+        self.killed = 0
+
+    def poll(self):
+        return self.returncode
+
+    def kill(self):
+        self.killed += 1
+        self.returncode = -signal.SIGKILL
+
+    def wait(self, timeout=None):
+        return self.returncode
+
+
+class FakeConn:
+    """The worker's end of the socket: messages the test queues, and what was sent."""
+
+    def __init__(self):
+        self.inbox, self.sent = [], []
+
+    def poll(self):
+        return bool(self.inbox)
+
+    def recv(self):
+        return self.inbox.pop(0)
+
+    def send(self, msg):
+        self.sent.append(msg)
+
+    def close(self):
+        pass
+
+
+@pytest.fixture
+def executor(tmp_path):
+    clock = Clock()
+    ex = ProcessExecutor(tmp_path, 1, threads=1, grace_s=3.0, clock=clock)
+    ex._closed = True  # no real worker is spawned: the test's worker is the only one
+    w = _Worker(FakeProc(), FakeConn(), run_id="run0000001", ready=True)
+    ex._workers.append(w)
+    return ex, w, clock
+
+
+class TestGrace:
+    @pytest.mark.parametrize("waited, killed", [(0.0, False), (2.9, False), (3.0, True),
+                                                (60.0, True)])  # fmt: skip
+    def test_a_run_still_training_after_the_grace_ends_its_worker(self, executor, waited, killed):
+        ex, w, clock = executor
+        ex.cancel("run0000001")
+        assert ("stop", "run0000001") in w.conn.sent
+        clock.t += waited
+        ended = ex.poll()
+        assert (w.proc.killed == 1) is killed
+        if killed:
+            assert [(e.run_id, e.reason, e.stopped_after_s) for e in ended] == [
+                ("run0000001", None, 3.0)
+            ]
+            assert ex.worker_pids() == []  # gone; a new one is started when not closed
+        else:
+            assert ended == [] and ex.worker_pids() == [4242]
+
+    def test_a_run_that_ends_in_time_keeps_its_worker(self, executor):
+        ex, w, clock = executor
+        ex.cancel("run0000001")
+        clock.t += 1.0
+        w.conn.inbox.append(("ended", "run0000001"))
+        assert [e.run_id for e in ex.poll()] == ["run0000001"]
+        clock.t += 100.0
+        assert ex.poll() == [] and w.proc.killed == 0 and w.stop_at is None
+
+    def test_the_grace_counts_from_when_the_worker_is_ready(self, executor):
+        ex, w, clock = executor
+        w.ready = False  # still loading the data set
+        ex.cancel("run0000001")
+        clock.t += 10.0
+        assert ex.poll() == [] and w.proc.killed == 0
+        w.conn.inbox.append(("ready", 4242))
+        ex.poll()
+        clock.t += 2.0
+        assert ex.poll() == [] and w.proc.killed == 0
+        clock.t += 1.5
+        assert ex.poll()[0].stopped_after_s == 3.0 and w.proc.killed == 1
+
+    def test_stop_twice_does_not_restart_the_grace(self, executor):
+        ex, w, clock = executor
+        ex.cancel("run0000001")
+        clock.t += 2.0
+        ex.cancel("run0000001")
+        clock.t += 1.0
+        ex.poll()
+        assert w.proc.killed == 1
+
+    def test_a_crash_is_not_a_stop(self, executor):
+        ex, w, clock = executor
+        w.proc.returncode = -signal.SIGSEGV
+        (e,) = ex.poll()
+        assert e.stopped_after_s is None and "segmentation fault" in e.reason
