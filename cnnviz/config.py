@@ -204,6 +204,8 @@ SETTINGS: dict[str, Setting] = {
         Setting("CNNVIZ_GC_FREEZE", "bool", True, help="freeze long-lived objects for the GC"),
         Setting("CNNVIZ_TEACHER_SECRET", "secret", help="unlocks the teacher role",
                 default_text="no teacher role"),
+        Setting("CNNVIZ_TRUSTED_PROXY", "text", default_text="none",
+                help="proxy addresses (comma-separated) whose X-Forwarded-For is believed"),
         # the class limits (cnnviz.classroom.Limits): none may be 0, or no student's run starts
         _int_setting("CNNVIZ_MAX_RUNNING_PER_USER", 1, 1, 1_000, "runs a student trains at once"),
         _int_setting("CNNVIZ_MAX_QUEUED_PER_USER", 4, 1, 10_000, "runs a student may queue"),
