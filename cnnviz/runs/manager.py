@@ -243,8 +243,10 @@ class RunManager:
         own = [p for r, p in zip(training, parts, strict=True) if r.user == rec.user]
         capped = rec.user is not None and len(own) >= self.limits.max_running_per_user
         estimates: dict[str, Estimate] = {}
+        configs = self.store.queued_configs()  # one query, however long the queue
         for _, rid in ahead:
-            config = self.store.get(rid).config
+            if (config := configs.get(rid)) is None:
+                continue  # started, stopped or damaged meanwhile
             key = repr(config)
             if key not in estimates:
                 estimates[key] = self.estimate(config)

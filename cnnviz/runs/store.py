@@ -1039,6 +1039,17 @@ class RunStore:
             (r[0], r[1], _finite(r[2]) or 0.0) for r in self._q(sql + " ORDER BY created", args)
         ]
 
+    def queued_configs(self) -> dict[str, RunConfig]:
+        """run_id → settings of every queued run whose settings can be read, in one query (a
+        queue's wait is estimated from them)."""
+        out = {}
+        for run_id, raw in self._q("SELECT run_id, config FROM runs WHERE status='queued'"):
+            try:
+                out[run_id] = RunConfig.from_dict(json.loads(raw))
+            except Exception:  # noqa: BLE001 - a damaged row: no estimate for it
+                continue
+        return out
+
     def live_runs(self, owner_token: str) -> list[str]:
         """Queued or running runs owned by one manager (or process)."""
         rows = self._q(
