@@ -182,6 +182,17 @@ class TestStartWait:
         finally:
             m.shutdown()
 
+    def test_the_last_of_a_long_queue(self, parked, monkeypatch):
+        """3,000 runs ahead, 10 s each, one slot: 8 h 20 min, read in well under a second."""
+        for k in range(30):
+            parked.store.create_many([(tiny(), None, None, None)] * 100, parked.token, f"u{k}")
+        last = parked.store.create_many([(tiny(), None, None, None)], parked.token, "u0")[0]
+        monkeypatch.setattr(parked, "estimate", lambda c: Estimate(10, 5, 20, "probe"))
+        t0 = time.perf_counter()
+        wait = parked.time_left(last)
+        assert time.perf_counter() - t0 < 2.0
+        assert (wait.seconds, wait.low, wait.high) == (30_000, 15_000, 60_000)
+
     def test_ended_or_unknown_runs_have_no_wait(self, parked):
         rid = parked.store.create(tiny(), status="finished")
         assert parked.time_left(rid) is None
