@@ -1,5 +1,6 @@
 # The two commands: `make run` (set up and open the app) and `make test` (set up and test).
-# `make check` is the quick one while working: ruff, then the unit and AppTest tiers.
+# `make check` is the quick one while working: ruff, then the unit and AppTest tiers on every
+# core (pytest-xdist).
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
@@ -20,7 +21,7 @@ test: setup
 check: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(PY) -m pytest -q -m "$(QUICK)" $(PYTEST_ARGS)
+	$(PY) -m pytest -q -n auto -m "$(QUICK)" $(PYTEST_ARGS)
 
 setup: debian $(VENV)/.installed
 

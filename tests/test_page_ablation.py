@@ -60,6 +60,7 @@ def test_page_opens_with_the_builtin_groups():
     assert "No runs stored yet" in " ".join(i.value for i in at.info)
 
 
+@pytest.mark.slow  # trains the group
 def test_launch_a_group_and_see_every_variant(monkeypatch):
     at = app_test("ablation.py").run()
     at.selectbox(key="abl_group").set_value("lenet")
@@ -131,6 +132,7 @@ def _texts(at) -> str:
     return " ".join(m.value for m in [*at.markdown, *at.caption, *at.info]).replace("\\", "")
 
 
+@pytest.mark.slow  # trains six runs
 def test_three_seeds_give_bands_a_table_with_spread_and_a_verdict():
     """A 3-seed quick LeNet group: 6 runs queued seed by seed, bands around the means, mean ±
     sd in the table, the pairs' interval and the verdict sentence, then the same in Korean."""

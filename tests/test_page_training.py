@@ -47,6 +47,7 @@ def test_resnet_on_cpu_gets_a_subset_and_a_warning():
     assert not any("long for a class" in w.value for w in at.warning)
 
 
+@pytest.mark.slow  # trains a run
 def test_start_a_run_and_watch_it_finish():
     at = app_test("training.py").run()
     at.number_input(key="train_epochs").set_value(2)
