@@ -132,9 +132,11 @@ class RunManager:
 
             kinds = {pick_device(c.device)[0].type for c, *_ in entries}
             device = "cuda" if "cuda" in kinds else "cpu"
-            if not user.is_teacher and not Q.is_seconds(estimate_s):
-                # the longest run a student may start holds whether the caller estimated or not
-                estimate_s = max(self.estimate(c).seconds for c, *_ in entries)
+            if not user.is_teacher:
+                # the longest run a student may start holds whatever the caller estimated (or
+                # did not): this server's own estimate, or the caller's when it is longer
+                own = max(self.estimate(c).seconds for c, *_ in entries)
+                estimate_s = max(own, estimate_s) if Q.is_seconds(estimate_s) else own
 
             def check(mine: int, total: int) -> None:
                 check_submit(user, len(entries), mine, total, estimate_s, self.limits, device,
