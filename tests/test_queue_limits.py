@@ -206,8 +206,10 @@ HUGE = RunConfig(PRESETS["ResNet-18"], num_epochs=200, device="cpu")
 class TestRunLengthLimit:
     """The longest run a student may start holds whether or not the caller estimated it."""
 
-    @pytest.mark.parametrize("estimate_s", [None, math.nan, math.inf, -1.0, "10", True, -math.inf])
-    def test_missing_or_nonsense_estimates_are_computed(self, parked, estimate_s):
+    @pytest.mark.parametrize(
+        "estimate_s", [None, math.nan, math.inf, -1.0, "10", True, -math.inf, 0, 1e-9, 60.0]
+    )
+    def test_missing_nonsense_or_short_estimates_are_computed(self, parked, estimate_s):
         with pytest.raises(LimitError) as err:
             parked.submit(HUGE, user=STUDENT, estimate_s=estimate_s)
         assert err.value.key == "limit.too_long"
@@ -220,6 +222,10 @@ class TestRunLengthLimit:
     def test_a_short_run_without_estimate_is_queued(self, parked):
         rid = parked.submit(tiny(), user=STUDENT)
         assert parked.store.status(rid) == "queued"
+
+    def test_a_callers_longer_estimate_still_counts(self, parked):
+        with pytest.raises(LimitError):
+            parked.submit(tiny(), user=STUDENT, estimate_s=10**6)
 
     @pytest.mark.parametrize("who", [TEACHER, None, "cli-user"])
     def test_the_teacher_and_scripts_are_not_limited(self, parked, who):
