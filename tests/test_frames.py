@@ -140,3 +140,17 @@ def test_the_command_lines_json_listing_has_null_for_missing_values(capsys):
     assert all(
         not isinstance(v, float) or math.isfinite(v) for r in rows.values() for v in r.values()
     )
+
+
+def test_the_builders_weights_picker_reads_plain_values():
+    """The run service's rows for the builder's picker (dicts): None where a value is missing."""
+    from cnnviz.classroom import TEACHER, User
+    from cnnviz.runs.service import RunService
+
+    store, ids = _store_with_holes()
+    rows = RunService(None, store=store).finished_like(User("t" * 16, TEACHER), "lenet",
+                                                       lambda spec: True)  # fmt: skip
+    got = {r["run_id"]: r for r in rows}
+    assert set(got) == {ids["cli"], ids["ann"]}
+    assert got[ids["cli"]]["user"] is None and got[ids["cli"]]["group"] is None
+    assert got[ids["ann"]]["final_val_acc"] is None  # no epoch: None, not NaN

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from cnnviz import classroom as C
+from cnnviz import frames as F
 from cnnviz.errors import KeyedError
 from cnnviz.runs.store import LIVE, RunNotFoundError, RunRecord
 
@@ -227,7 +228,7 @@ class RunService:
             return []
         df = df[(df["status"] == "finished") & (df["family"] == family)]
         out = []
-        for row in df.to_dict(orient="records"):
+        for row in (r._asdict() for r in F.records(df)):  # missing values are None, not NaN
             try:
                 spec = self.store.get(row["run_id"]).config.spec
             except (RunNotFoundError, RunDamagedError):
