@@ -101,3 +101,20 @@ def test_refused(value, want):
 )  # fmt: skip
 def test_int_param(value, want):
     assert int_param(value, 0, 10_000) == want
+
+
+def test_every_fragment_runs_inside_the_error_boundary():
+    """A fragment's own rerun runs outside the page's boundary: every page uses
+    ui.common.fragment (the boundary inside), never st.fragment directly."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    files = [*root.glob("ui/**/*.py"), *root.glob("app_pages/*.py"), root / "app.py"]
+    direct = [
+        f"{f.relative_to(root)}:{n}"
+        for f in files
+        if f.name != "common.py" or f.parent.name != "ui"
+        for n, line in enumerate(f.read_text().splitlines(), 1)
+        if "st.fragment" in line and not line.lstrip().startswith("#")
+    ]
+    assert not direct, direct
