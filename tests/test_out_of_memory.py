@@ -124,3 +124,12 @@ def test_the_error_boundary_says_it_in_the_pages_language(tmp_path, lang, words)
     assert not at.exception
     shown = [e.value for e in at.error]
     assert len(shown) == 2 and all(words in s and not BYTE_COUNT.search(s) for s in shown), shown
+
+
+@pytest.mark.parametrize("exc", OOM, ids=lambda e: type(e).__name__ + ":" + str(e)[:30])
+def test_a_pages_message_for_an_error_says_it_in_our_words(exc):
+    """What the insight page's evaluation and the Training page's import say of an error."""
+    from ui.common import error_words
+
+    assert error_words(exc).startswith("out of memory") and not BYTE_COUNT.search(error_words(exc))
+    assert error_words(ValueError("bad")) == "ValueError: bad"

@@ -306,6 +306,14 @@ def estimate_basis(est) -> str:
     return TIME["basis"][est.basis]
 
 
+def error_words(exc: BaseException) -> str:
+    """An unexpected error for a message, in plain text: our words when memory ran out (never
+    the allocator's byte count), else its type and text."""
+    if is_out_of_memory(exc):
+        return TEXT["out_of_memory"]
+    return f"{type(exc).__name__}: {exc}"
+
+
 def run_error(rec) -> str:
     """A failed run's stored error for the page, in its language when it is cnnviz's own
     out-of-memory message (``cnnviz.train.OOM_PREFIXES``); Markdown-escaped."""

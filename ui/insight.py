@@ -28,7 +28,7 @@ from cnnviz.run_times import evaluation_estimate
 from cnnviz.runs import LIVE, RunManager, StoreError
 from cnnviz.runs.service import RunAccessError
 from ui import state
-from ui.common import class_names, duration, font_size, fragment, md_escape, run_error
+from ui.common import class_names, duration, error_words, font_size, fragment, md_escape, run_error
 from ui.i18n import labels, message, texts
 from ui.identity import current_user
 from ui.runs import service
@@ -446,7 +446,7 @@ def evaluation_ui(mgr: RunManager, data, runs: list[I.LoadedRun]) -> list[I.Eval
             results.append(None)
         elif fut.exception() is not None:
             exc = fut.exception()
-            error = md_escape(f"{type(exc).__name__}: {exc}")
+            error = md_escape(error_words(exc))  # out of memory: our words
             st.error(TEXT["eval_failed"].format(name=md_escape(name), error=error))
             results.append(None)
         else:

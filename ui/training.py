@@ -32,6 +32,7 @@ from ui.common import (
     data_or_message,
     duration,
     duration_span,
+    error_words,
     estimate_basis,
     estimate_text,
     font_size,
@@ -511,7 +512,7 @@ def _import(mgr: RunManager, file) -> tuple[str, str | None]:
     except RunFileError as exc:
         return md_escape(message(exc)), None
     except Exception as exc:  # noqa: BLE001 - a disk or store error: say it, keep the page
-        error = f"{type(exc).__name__}: {exc}"
+        error = error_words(exc)  # out of memory: our words
         return md_escape(TEXT["import_failed"].format(name=file.name, error=error)), None
     rec = svc.get(user, run_id)
     if not added:

@@ -32,6 +32,7 @@ TEXT = {
     "oom_run": "{device} ran out of memory training {family} at {size}×{size} with batch size "
     "{batch}. Try a smaller batch size or a smaller input size (or a smaller model).",
     "oom_device": {"cuda": "The GPU", "cpu": "The computer"},
+    "out_of_memory": "out of memory: the computer could not hold what this needs",
     "this_page": "this page",
     "decoding": "Decoding the upload…",
     # Fashion-MNIST's classes (d2l's text labels), as pages and charts name them

@@ -40,6 +40,7 @@ TEXT = {
     "oom_run": "{device}의 메모리가 부족해 {family}을(를) {size}×{size}, 배치 크기 {batch}로 "
     "학습할 수 없었습니다. 배치 크기나 입력 크기를 줄여 보세요 (또는 더 작은 모델).",
     "oom_device": {"cuda": "GPU", "cpu": "컴퓨터"},
+    "out_of_memory": "메모리 부족: 필요한 만큼을 컴퓨터가 담을 수 없습니다",
     "this_page": "이 페이지",
     "decoding": "업로드한 파일을 디코딩하는 중…",
     "classes": (
