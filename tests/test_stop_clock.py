@@ -1,14 +1,16 @@
 """Stop's grace period on a test clock: the process executor ends a worker only when its run
 still trains after the grace, counted from when the worker could act on Stop; a run that ends
-in time keeps its worker."""
+in time keeps its worker. The Ray executor kills the actor the same way (a short grace)."""
 
 from __future__ import annotations
 
 import signal
+import time
 
 import pytest
 
 from cnnviz.runs.executors import ProcessExecutor, _Worker
+from conftest import wait_for
 
 pytestmark = pytest.mark.unit
 
@@ -124,3 +126,52 @@ class TestGrace:
         w.proc.returncode = -signal.SIGSEGV
         (e,) = ex.poll()
         assert e.stopped_after_s is None and "segmentation fault" in e.reason
+
+
+class FakeActor:
+    """A Ray actor handle: ``stop.remote(run_id)`` is recorded."""
+
+    def __init__(self):
+        self.stops = []
+        outer = self
+
+        class _Stop:
+            def remote(self, run_id):
+                outer.stops.append(run_id)
+
+        self.stop = _Stop()
+
+
+@pytest.fixture
+def ray_books(monkeypatch):
+    """A Ray executor's books without a cluster: one run on a fake actor, ray.kill recorded."""
+    ray = pytest.importorskip("ray")
+    from cnnviz.runs.ray_executor import RayExecutor
+
+    killed = []
+    monkeypatch.setattr(ray, "kill", killed.append)
+    ex = RayExecutor.__new__(RayExecutor)  # no connection: only the stop path is tested
+    ex._init_books()
+    ex.grace_s, ex._stopping, ex._killed, ex._closed = 0.2, set(), set(), False
+    actor = FakeActor()
+    ex._runs["run0000001"] = actor
+    return ex, actor, killed
+
+
+class TestRayGrace:
+    def test_an_actor_still_training_after_the_grace_is_killed(self, ray_books):
+        ex, actor, killed = ray_books
+        ex.cancel("run0000001")
+        ex.cancel("run0000001")  # a second Stop starts no second timer
+        assert actor.stops == ["run0000001", "run0000001"]
+        wait_for(lambda: killed, timeout=5)
+        time.sleep(0.4)
+        assert killed == [actor] and ex._killed == {"run0000001"}
+
+    def test_a_run_that_ended_in_time_keeps_its_actor(self, ray_books):
+        ex, actor, killed = ray_books
+        ex.cancel("run0000001")
+        with ex._lock:
+            ex._runs.pop("run0000001")  # what the run's consumer does when it ends
+        time.sleep(0.5)
+        assert killed == [] and ex._killed == set()
