@@ -22,16 +22,23 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
+import threading
 import time
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 
 from cnnviz.config import SETTINGS, setting
 from cnnviz.errors import KeyedError
 
+log = logging.getLogger("cnnviz")
+
 STUDENT, TEACHER = "student", "teacher"
 ENV_SECRET = "CNNVIZ_TEACHER_SECRET"
 COOKIE = "cnnviz_id"
+MIN_SECRET_CHARS = 10
 MB = 2**20
 
 
@@ -57,6 +64,7 @@ class Limits:
     user_quota_mb: int = _default("user_quota_mb")
     store_quota_mb: int = _default("store_quota_mb")
     retention_days: int = _default("retention_days")  # older student weights go (metrics stay)
+    max_imports_per_user: int = _default("max_imports_per_user")
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -128,14 +136,112 @@ def teacher_secret(secrets_section: dict | None = None) -> str | None:
     return str(value) if value else None
 
 
-def secret_fingerprint(secret: str) -> str:
-    """What the store keeps of the secret a teacher unlocked with: changing the secret locks
-    every teacher out again."""
-    return hashlib.sha256(b"cnnviz-teacher:" + secret.encode()).hexdigest()
+def secret_problem(secret: str | None) -> KeyedError | None:
+    """Why the configured teacher secret cannot be used (too short to resist guessing), else
+    None. Checked when the server starts: the teacher role stays off until it is fixed."""
+    if secret is not None and len(secret) < MIN_SECRET_CHARS:
+        return KeyedError(
+            f"The teacher secret ({ENV_SECRET}) has {len(secret)} characters; it needs at "
+            f"least {MIN_SECRET_CHARS}. The teacher role stays off until it is longer.",
+            "secret.short", n=len(secret), most=MIN_SECRET_CHARS,
+        )  # fmt: skip
+    return None
 
 
 def check_secret(given: str, secret: str | None) -> bool:
     return bool(secret) and hmac.compare_digest(given.encode(), secret.encode())
+
+
+class Attempts:
+    """Counts events per key in a sliding window (thread-safe; ``clock`` settable in tests)."""
+
+    def __init__(self, most: int, window_s: float, clock: Callable[[], float] = time.monotonic):
+        self.most, self.window_s, self.clock = most, window_s, clock
+        self._seen: dict[str, deque] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, key: str) -> deque:
+        q = self._seen.setdefault(key, deque())
+        while q and q[0] <= self.clock() - self.window_s:
+            q.popleft()
+        return q
+
+    def full(self, key: str) -> bool:
+        with self._lock:
+            return len(self._recent(key)) >= self.most
+
+    def add(self, key: str) -> None:
+        with self._lock:
+            self._recent(key).append(self.clock())
+            if len(self._seen) > 10_000:  # forget keys with nothing recent
+                self._seen = {k: q for k, q in self._seen.items() if self._recent(k)}
+
+    def wait_s(self, key: str) -> float:
+        with self._lock:
+            q = self._recent(key)
+            return max(0.0, q[0] + self.window_s - self.clock()) if q else 0.0
+
+
+class SecretGuesses:
+    """Wrong guesses of the teacher secret, limited across every session of the server: at
+    most ``per_address`` per client address and ``overall`` in all per ``window_s``; past
+    either limit a guess is refused unchecked. Every wrong guess is logged with its address."""
+
+    def __init__(
+        self,
+        per_address: int = 5,
+        overall: int = 20,
+        window_s: float = 600.0,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self.by_address = Attempts(per_address, window_s, clock)
+        self.overall = Attempts(overall, window_s, clock)
+        self._lock = threading.Lock()
+
+    def check(self, given: str, secret: str | None, address: str) -> bool:
+        """Whether ``given`` is the secret.
+
+        Raises:
+            LimitError: too many wrong guesses lately (from this address, or in all).
+        """
+        with self._lock:  # the check and the count as one: parallel guesses cannot slip by
+            for limit, key in ((self.by_address, address), (self.overall, "*")):
+                if limit.full(key):
+                    wait = max(1, round(limit.wait_s(key)))
+                    log.warning("teacher secret: guess from %s refused (too many)", address)
+                    raise LimitError(
+                        f"Too many wrong guesses of the teacher secret; try again in {wait} s.",
+                        "secret.guesses", s=wait,
+                    )  # fmt: skip
+            if check_secret(given, secret):
+                return True
+            self.by_address.add(address)
+            self.overall.add("*")
+        log.warning("teacher secret: wrong guess from %s", address)
+        return False
+
+
+class NewIdentities:
+    """New browser identities per client address and hour: past ``per_hour``, an address gets
+    back the newest identity it was given (clearing the cookie buys no new share of the class).
+    The default fits a class behind one address (a NAT)."""
+
+    def __init__(self, per_hour: int = 60, clock: Callable[[], float] = time.monotonic):
+        self.made = Attempts(per_hour, 3600.0, clock)
+        self.newest: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def identity(self, address: str) -> str:
+        with self._lock:
+            if self.made.full(address) and address in self.newest:
+                log.warning("new identities from %s: limit reached, the newest is reused", address)
+                return self.newest[address]
+            uid = new_user_id()
+            self.made.add(address)
+            self.newest[address] = uid
+            if len(self.newest) > 10_000:
+                self.newest = {address: uid}
+            return uid
 
 
 # -- who may do what -------------------------------------------------------------------------
@@ -204,11 +310,13 @@ def runs_to_trim(
 ) -> list[tuple[str, str]]:
     """Which runs lose their weights (their metrics and curves stay), and why.
 
-    ``runs``: dicts with run_id, user, role (of the owner), status, pinned, created, size
+    ``runs``: dicts with run_id, user, role (of the owner), status, pinned, created (when the
+    run came into this store: an import's arrival, never the date its file carries), size
     (bytes). Retention: a student's ended, unpinned run older than ``retention_days``. Quotas:
-    a student over ``user_quota_mb``, then the store over ``store_quota_mb``, lose their oldest
-    ended, unpinned student runs' weights first. Live and pinned runs, and the teacher's, are
-    never trimmed.
+    a student over ``user_quota_mb`` loses their oldest ended, unpinned runs' weights first;
+    then, while the store is over ``store_quota_mb``, whoever holds the most bytes loses their
+    oldest first, so one student's imports never cost another student's weights first. Live
+    and pinned runs, and the teacher's, are never trimmed.
     """
     now = time.time() if now is None else now
     trimmable = [
@@ -237,10 +345,12 @@ def runs_to_trim(
             out[r["run_id"]] = f"its owner is over their {limits.user_quota_mb:,} MB quota"
             per_user[user] -= r["size"]
     total = sum(r["size"] for r in runs if r["run_id"] not in out)
-    for r in trimmable:
-        if total <= limits.store_quota_mb * MB:
-            break
-        if r["run_id"] not in out:
-            out[r["run_id"]] = f"the store is over its {limits.store_quota_mb:,} MB quota"
-            total -= r["size"]
+    left = [r for r in trimmable if r["run_id"] not in out]  # oldest first
+    while total > limits.store_quota_mb * MB and left:
+        heaviest = max({r.get("user") for r in left}, key=lambda u: per_user.get(u, 0))
+        r = next(r for r in left if r.get("user") == heaviest)
+        left.remove(r)
+        out[r["run_id"]] = f"the store is over its {limits.store_quota_mb:,} MB quota"
+        total -= r["size"]
+        per_user[heaviest] = per_user.get(heaviest, 0) - r["size"]
     return list(out.items())

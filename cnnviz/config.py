@@ -216,6 +216,8 @@ SETTINGS: dict[str, Setting] = {
         _int_setting("CNNVIZ_STORE_QUOTA_MB", 50_000, 1, 10**10, "disk per store"),
         _int_setting("CNNVIZ_RETENTION_DAYS", 14, 1, 36_500,
                      "days an old student run keeps its weights"),
+        _int_setting("CNNVIZ_MAX_IMPORTS_PER_USER", 20, 1, 100_000,
+                     "imported runs a student may keep"),
     )
 }  # fmt: skip
 # Read by the benchmarks and test tools, not by cnnviz: known, so not reported as typos.

@@ -20,7 +20,7 @@ import json
 import math
 import statistics
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from cnnviz.config import RunConfig
 
@@ -242,13 +242,12 @@ def probe_speed(device: str = "cpu", seconds: float = 0.4) -> dict:
     little more for the reference (four batches each at least)."""
     import torch
 
-    from cnnviz.ablation import scale_spec
     from cnnviz.models import PRESETS
 
     dev = torch.device(device)
     g = torch.Generator().manual_seed(0)
     lenet = _probe(PRESETS["LeNet"], dev, g, (128, 1024), seconds)
-    ref = _probe(scale_spec(PRESETS["ResNet-18"], 1 / 3), dev, g, (32, 128), seconds)
+    ref = _probe(replace(PRESETS["ResNet-18"], input_size=32), dev, g, (32, 128), seconds)
     return {"train": lenet[0], "eval": lenet[1], "ref_train": ref[0], "ref_eval": ref[1],
             "time": time.time()}  # fmt: skip
 

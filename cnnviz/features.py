@@ -125,7 +125,7 @@ def first_conv(net: nn.Module) -> nn.Conv2d:
     raise ValueError("the network has no convolution")
 
 
-def _first_stage(net: nn.Module) -> tuple[list[str], nn.Module]:
+def first_stage(net: nn.Module) -> tuple[list[str], nn.Module]:
     """Names of the leaf modules up to the first activation after the first convolution
     (LeNet: conv → sigmoid; VGG: conv → ReLU; ResNet's stem: conv → BN → ReLU), and the
     module whose output is the first layer's feature maps."""
@@ -156,7 +156,7 @@ def first_layer_maps(net: nn.Module, X: torch.Tensor) -> torch.Tensor:
     ResNet's stem maps are after conv → BN → ReLU (d2l 8.6), LeNet's after conv → sigmoid
     (7.6). The forward pass ends as soon as they are recorded (the rest is not needed).
     """
-    _, target = _first_stage(net)
+    _, target = first_stage(net)
     captured: list[torch.Tensor] = []
 
     def hook(module, args, out):
@@ -180,7 +180,7 @@ def first_layer_maps(net: nn.Module, X: torch.Tensor) -> torch.Tensor:
 def first_stage_state(net: nn.Module) -> dict[str, torch.Tensor]:
     """CPU copies of the state (weights, BN statistics) of the modules that
     :func:`first_layer_maps` runs: a few kilobytes, kept per epoch to scrub through training."""
-    names = set(_first_stage(net)[0])
+    names = set(first_stage(net)[0])
     return {
         k: v.detach().to("cpu").contiguous().clone()
         for k, v in net.state_dict().items()
@@ -202,7 +202,7 @@ def learned_at(spec, state: dict[str, torch.Tensor], X: torch.Tensor):
 
     with torch.device("meta"):
         net = build_model(spec)
-    names, _ = _first_stage(net)
+    names, _ = first_stage(net)
     modules = dict(net.named_modules())
     stage = nn.Sequential(*[modules[n] for n in names]).to_empty(device="cpu")
     renamed = {}

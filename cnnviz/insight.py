@@ -311,7 +311,7 @@ def load_run(store, run_id: str) -> LoadedRun:
         InsightError: no such run; a run still training or queued; one that stopped, failed or
             was interrupted before its first epoch ended; one without (readable) weights.
     """
-    from cnnviz.runs import CheckpointError
+    from cnnviz.runs.artifacts import CheckpointError
 
     try:
         rec = store.get(run_id)

@@ -450,14 +450,14 @@ def _clip(exc: BaseException) -> str:
 def _expected(config: RunConfig) -> tuple[dict[str, tuple], set[str]]:
     """(name → (shape, safetensors dtype)) of the described network's state dict, and the
     names of its first stage (what a per-epoch snapshot holds; see cnnviz.features)."""
-    from cnnviz.features import _first_stage
+    from cnnviz.features import first_stage
     from cnnviz.models import build_model
 
     net = build_model(config.spec, device="meta")
     state = {
         k: (tuple(v.shape), DTYPES.get(v.dtype, str(v.dtype))) for k, v in net.state_dict().items()
     }
-    stage = set(_first_stage(net)[0])
+    stage = set(first_stage(net)[0])
     return state, {k for k in state if k.rpartition(".")[0] in stage}
 
 

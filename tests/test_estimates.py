@@ -95,8 +95,9 @@ def test_the_store_gives_the_history_of_the_same_network_only(tmp_path):
                            (RunConfig(LENET, 2, batch_size=64), None)):  # fmt: skip
         rid = store.create(config, status="running")
         store.set_device(rid, "cpu")
-        if notice:
+        if notice:  # as an import leaves it (the notice alone does not make it one)
             store.set_notice(rid, notice)
+            store._x("UPDATE runs SET imported=1 WHERE run_id=?", (rid,))
         for epoch, row in enumerate(RECORDED[0][4], 1):
             store.add_epoch(rid, {"epoch": epoch, "train_loss": 1.0, "train_acc": 0.5,
                                   "val_loss": 1.0, "val_acc": 0.5, **row})  # fmt: skip

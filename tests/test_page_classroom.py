@@ -14,6 +14,7 @@ from cnnviz.models import PRESETS
 from cnnviz.runs import get_manager
 from cnnviz.train import RunConfig
 from conftest import APPTEST_TIMEOUT, app_test, assert_clean
+from ui.identity import TOKEN
 
 pytestmark = [pytest.mark.apptest, pytest.mark.usefixtures("one_torch_thread")]
 ANN, BOB = User("a" * 16), User("b" * 16)
@@ -25,9 +26,11 @@ sidebar_ui()
 LONG = RunConfig(PRESETS["LeNet"], num_epochs=500, limit=1024, val_limit=128)
 
 
-def page_as(user: User, run_id: str | None = None) -> AppTest:
+def page_as(user: User, run_id: str | None = None, token: str | None = None) -> AppTest:
     at = app_test("training.py")
     at.session_state["cnnviz_user"] = user
+    if token:  # the teacher's token, as the unlock left it in the session
+        at.session_state[TOKEN] = token
     if run_id:
         at.query_params["run"] = run_id
     return at.run()
@@ -84,23 +87,21 @@ def test_with_shared_links_off_another_students_run_stays_hidden():
     assert bobs in set(at.dataframe[0].value["run_id"])
 
 
-def as_teacher(monkeypatch, store) -> None:
-    """TEACHER_USER unlocked the role with the server's secret (the store keeps it)."""
-    from cnnviz.classroom import secret_fingerprint
-
+def as_teacher(monkeypatch, store) -> str:
+    """TEACHER_USER unlocked the role with the server's secret: their token."""
     monkeypatch.setenv("CNNVIZ_TEACHER_SECRET", "open sesame")
-    store.set_user_role(TEACHER_USER.id, TEACHER, secret_fingerprint("open sesame"))
+    return store.issue_teacher_token(TEACHER_USER.id, "open sesame", 3600)
 
 
 def test_the_teacher_may_stop_pin_and_delete_any_run(monkeypatch):
     mgr = get_manager()
-    as_teacher(monkeypatch, mgr.store)
+    token = as_teacher(monkeypatch, mgr.store)
     anns = running(mgr, ANN)
-    at = page_as(TEACHER_USER, anns)
+    at = page_as(TEACHER_USER, anns, token)
     assert_clean(at)
     at.button(key="train_stop").click().run()
     assert mgr.wait(anns, 30) == "stopped"
-    at = page_as(TEACHER_USER, anns)
+    at = page_as(TEACHER_USER, anns, token)
     at.toggle(key=f"train_pin_{anns}").set_value(True).run()
     assert mgr.store.owner(anns) == (ANN.id, True)
     at.button(key="train_delete").click().run()
@@ -123,17 +124,43 @@ def test_the_teacher_role_needs_the_secret(monkeypatch):
     at.button(key="teacher_unlock").click().run()
     user = at.session_state["cnnviz_user"]
     assert user.is_teacher
-    # The role stays with this identity (a reload reads it back from the store) ...
+    # The role is a token of this session's (a reload reads it back from its cookie) ...
     store = get_manager().store
-    from cnnviz.classroom import secret_fingerprint
-
-    assert store.user_role(user.id, secret_fingerprint("open sesame")) == TEACHER
+    token = at.session_state[TOKEN]
+    assert store.teacher_token_valid(token, user.id, "open sesame")
+    assert not store.teacher_token_valid(token, "x" * 16, "open sesame")  # not another's
     # ... until the secret changes.
-    assert store.user_role(user.id, secret_fingerprint("new term")) != TEACHER
+    assert not store.teacher_token_valid(token, user.id, "a new term's secret")
     at.toggle(key="teacher_share_links").set_value(False).run()
     assert store.setting("share_links") == "0"
     at.button(key="teacher_lock").click().run()
     assert not at.session_state["cnnviz_user"].is_teacher
+    assert not store.teacher_token_valid(token, user.id, "open sesame")
+
+
+def test_lock_in_one_browser_removes_stop_from_an_open_teacher_session(monkeypatch):
+    mgr = get_manager()
+    here = as_teacher(monkeypatch, mgr.store)  # the teacher's laptop, the run open
+    there = mgr.store.issue_teacher_token(TEACHER_USER.id, "open sesame", 3600)  # the desk PC
+    anns = running(mgr, ANN)
+    try:
+        open_page = page_as(TEACHER_USER, anns, here)
+        assert "train_stop" in {b.key for b in open_page.button}
+        desk = AppTest.from_string(SIDEBAR, default_timeout=APPTEST_TIMEOUT)
+        desk.session_state["cnnviz_user"] = TEACHER_USER
+        desk.session_state[TOKEN] = there
+        desk.run()
+        desk.button(key="teacher_lock").click().run()
+        assert_clean(desk)
+        open_page.run()  # the open session's next action
+        assert_clean(open_page)
+        assert not open_page.session_state["cnnviz_user"].is_teacher
+        assert "train_stop" not in {b.key for b in open_page.button}
+        assert "only its owner or the teacher" in texts(open_page)
+        assert mgr.status(anns) == "running"
+    finally:
+        mgr.stop(anns)
+        mgr.wait(anns, 30)
 
 
 def test_a_student_is_refused_a_run_too_big_for_this_machine():

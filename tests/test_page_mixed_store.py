@@ -9,6 +9,7 @@ from test_frames import _store_with_holes
 
 from cnnviz.classroom import TEACHER, User
 from conftest import app_test, assert_clean
+from ui.identity import TOKEN
 
 pytestmark = pytest.mark.apptest
 
@@ -17,12 +18,20 @@ VISITORS = {"owner": ANN, "newcomer": NEWCOMER, "teacher": TEACHER_USER}
 PAGES = ["training.py", "insight.py", "ablation.py", "builder.py"]
 
 
+def visit(at, store, who: str, monkeypatch) -> None:
+    """``who`` in this session; the teacher with the token an unlock leaves in it."""
+    at.session_state["cnnviz_user"] = VISITORS[who]
+    if who == "teacher":
+        monkeypatch.setenv("CNNVIZ_TEACHER_SECRET", "open sesame")
+        at.session_state[TOKEN] = store.issue_teacher_token(TEACHER_USER.id, "open sesame", 600)
+
+
 @pytest.mark.parametrize("page", PAGES)
 @pytest.mark.parametrize("who", list(VISITORS))
-def test_a_mixed_store_renders_for_every_visitor(page, who):
-    _, ids = _store_with_holes()
+def test_a_mixed_store_renders_for_every_visitor(page, who, monkeypatch):
+    store, ids = _store_with_holes()
     at = app_test(page)
-    at.session_state["cnnviz_user"] = VISITORS[who]
+    visit(at, store, who, monkeypatch)
     at.run()
     assert_clean(at)
     if page == "training.py":
@@ -38,10 +47,10 @@ def test_a_mixed_store_renders_for_every_visitor(page, who):
 
 
 @pytest.mark.parametrize("who", list(VISITORS))
-def test_the_lab_lists_the_ownerless_run_and_the_insight_page_offers_it(who):
-    _, ids = _store_with_holes()
+def test_the_lab_lists_the_ownerless_run_and_the_insight_page_offers_it(who, monkeypatch):
+    store, ids = _store_with_holes()
     at = app_test("insight.py")
-    at.session_state["cnnviz_user"] = VISITORS[who]
+    visit(at, store, who, monkeypatch)
     at.query_params["run"] = ids["cli"]
     at.run()
     assert_clean(at)

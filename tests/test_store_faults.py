@@ -231,7 +231,7 @@ def test_a_schema_1_store_is_upgraded_in_place(tmp_path):
     rec = store.get("abc123")
     assert (rec.name, rec.status, rec.epochs_done, rec.user) == ("old run", "finished", 1, None)
     assert store.points("abc123") == []
-    assert store._q("SELECT value FROM meta WHERE key='schema_version'") == [("2",)]
+    assert store._q("SELECT value FROM meta WHERE key='schema_version'") == [("3",)]
 
 
 def test_names_are_bounded_so_every_run_file_imports_again(tmp_path):

@@ -212,7 +212,7 @@ def current_run_id(mgr: RunManager) -> str | None:
     qp = st.query_params.get("run")
     if qp and qp != state.TRAIN_RUN_ID.get():
         try:
-            svc.get(user, qp)
+            svc.check_view(user, qp)  # a damaged run is shown, with what is wrong with it
             state.TRAIN_RUN_ID.set(qp)
         except RunAccessError as exc:  # its id is a stored run's (lowercase hex): no markup
             st.warning(message(exc), icon=":material/lock:")

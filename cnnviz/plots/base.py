@@ -99,7 +99,7 @@ def fast_figure(data: list[dict], layout: dict) -> go.Figure:
     return FastFigure(data=traces, layout=layout, _validate=False)
 
 
-def _np(X) -> np.ndarray:
+def to_numpy(X) -> np.ndarray:
     if isinstance(X, torch.Tensor):
         X = X.detach().float().cpu().numpy()
     return np.asarray(X)
@@ -146,7 +146,7 @@ def heatmap(
     default when values are negative; otherwise 0 is black and the maximum white.
     ``annotate`` defaults to on for grids up to 16×16.
     """
-    Z = _np(X)
+    Z = to_numpy(X)
     h, w = Z.shape
     if annotate is None:
         annotate = h * w <= 256
@@ -178,7 +178,7 @@ def image_montage(
     images, rows: int, cols: int, row_labels: list[str] | None = None, height: int | None = None
 ) -> go.Figure:
     """A grid of equally sized grey images (N, H, W) as one heatmap, labelled by row."""
-    A = _np(images)
+    A = to_numpy(images)
     n, h, w = A.shape
     grid = np.full((rows * (h + 2), cols * (w + 2)), 0.5 * float(A.max()), dtype=np.float32)
     for k in range(min(n, rows * cols)):

@@ -19,7 +19,7 @@ import plotly.graph_objects as go
 import torch
 from PIL import Image
 
-from cnnviz.plots.base import FONT, _np, fast_figure
+from cnnviz.plots.base import FONT, fast_figure, to_numpy
 
 WINDOW_COLOR = "#00c853"
 PADDING_COLOR = "#f6c177"
@@ -73,7 +73,7 @@ def _image_uri(rgb: np.ndarray) -> str:
 
 def map_image(X, padding: tuple[int, int] = (0, 0), symmetric: bool | None = None) -> str:
     """A large map (with its padding) as the JPEG data URI that :func:`grid_figure` shows."""
-    Z = _np(X).astype(np.float64)
+    Z = to_numpy(X).astype(np.float64)
     h, w = Z.shape
     ph, pw = padding
     if symmetric is None:
@@ -123,7 +123,7 @@ def grid_figure(
         image: :func:`map_image` of the same arguments, when the caller has it cached
             (maps over ``HEATMAP_MAX_CELLS`` cells are drawn as that picture).
     """
-    Z = _np(X).astype(np.float64)
+    Z = to_numpy(X).astype(np.float64)
     h, w = Z.shape
     ph, pw = padding
     if symmetric is None:
@@ -227,7 +227,7 @@ def panels_figure(panels, height: int = 280, fmt: str = ".3g") -> go.Figure:
     traces, annotations, left, tallest = [], [], 0, 1
     for title, A, symmetric, *own in panels:
         panel_fmt = own[0] if own else fmt
-        Z = _np(A).astype(np.float64)
+        Z = to_numpy(A).astype(np.float64)
         h, w = Z.shape
         tallest = max(tallest, h)
         m = float(np.abs(Z).max()) or 1.0
@@ -297,7 +297,7 @@ def printed_sum(products, digits: int = 3, extra: int = 1) -> tuple[int, str, bo
         that equals the exact sum rounded to those decimals). When it does not (about one
         window in three), the page says that the printed sum is of rounded products.
     """
-    P = _np(products).astype(np.float64).ravel()
+    P = to_numpy(products).astype(np.float64).ravel()
     total = float(P.sum())
     top = float(np.abs(P).max()) if P.size else 0.0
     if P.size and np.array_equal(P, np.round(P)):

@@ -19,7 +19,7 @@ from cnnviz.insight import (
     per_class_accuracy,
     row_normalised,
 )
-from cnnviz.plots.base import FONT, PALETTE, _np, fast_figure, plain
+from cnnviz.plots.base import FONT, PALETTE, fast_figure, plain, to_numpy
 
 MUTED = "#b8c2cc"  # the classes that are not the answer
 GRID = dict(gridcolor="#e5e5e5", zerolinecolor="#cccccc")
@@ -227,7 +227,7 @@ def saliency_overlay(
 ) -> go.Figure:  # fmt: skip
     """The prepared image in grey with the saliency map on top as a heatmap that is
     transparent where the map is 0 and opaque red where it is 1."""
-    img = _np(image).astype(np.float64)
+    img = to_numpy(image).astype(np.float64)
     if img.ndim == 3:
         img = img.mean(0)
     sal = np.asarray(saliency, dtype=np.float64)
@@ -256,7 +256,7 @@ def upscale(image, factor: int) -> np.ndarray:
     if isinstance(image, torch.Tensor) and image.dtype == torch.uint8:
         a = image.cpu().numpy()
     else:
-        a = _np(image)
+        a = to_numpy(image)
     if a.ndim == 3 and a.dtype == np.uint8:
         a = a[0] if a.shape[0] == 1 else a.mean(0).round().astype(np.uint8)
     elif a.ndim == 3:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from cnnviz.plots.base import FONT, PALETTE, _np, fast_figure
+from cnnviz.plots.base import FONT, PALETTE, fast_figure, to_numpy
 
 # Maps get fixed margins with room for their tick labels, and no automatic ones: Streamlit's
 # chart theme turns ``automargin`` on for every axis, and Plotly then lays each chart out
@@ -74,7 +74,7 @@ def heatmap_row(
     map (e.g. "Reds", "Greens", "Blues" for an image's channels). Every panel gets a frame, so
     white pixels stay visible on the white page.
     """
-    arrays = [_np(m) for m in maps]
+    arrays = [to_numpy(m) for m in maps]
     n = len(arrays)
     cols = cols or n
     rows = -(-n // cols)
@@ -141,7 +141,7 @@ def matrix_frame(M, row_label: str, col_label: str):
     """A small 2-D tensor as a labelled pandas DataFrame (rows ``row_label 0…``, columns …)."""
     import pandas as pd
 
-    A = _np(M)
+    A = to_numpy(M)
     return pd.DataFrame(
         A.round(4),
         index=[f"{row_label} {i}" for i in range(A.shape[0])],
@@ -156,7 +156,7 @@ def winners_figure(X, wins, title: str | None = None, height: int = 420) -> go.F
         X: (H, W) input.
         wins: (H, W) how many output cells each pixel won (0 = never the maximum).
     """
-    Z, W = _np(X), _np(wins)
+    Z, W = to_numpy(X), to_numpy(wins)
     h, w = Z.shape
     annotate = Z.size <= 256
     data = [

@@ -315,11 +315,11 @@ def run_here(
     Raises:
         ValueError: the config cannot train (the message says why).
     """
-    from cnnviz.runs.store import _LIVE_TOKENS
+    from cnnviz.runs.store import LIVE_TOKENS
 
     config.validate()
     token = uuid.uuid4().hex
-    _LIVE_TOKENS.add(token)  # this process trains the run: the store's reaper asks the token
+    LIVE_TOKENS.add(token)  # this process trains the run: the store's reaper asks the token
     run_id = store.create(config, name, group, preset, owner_token=token, status="running")
     return run_id, execute(store, run_id, config, token=token, threads=threads)
 

@@ -78,7 +78,7 @@ class Executor(Protocol):
     def shutdown(self) -> None: ...
 
 
-class _Books:
+class Books:
     """What the thread and Ray executors keep alike: their runs (id → handle) and the runs that
     ended since the dispatcher last asked."""
 
@@ -133,7 +133,7 @@ def exit_reason(code: int | None) -> str:
     return f"the worker process exited with code {code}"
 
 
-class ThreadExecutor(_Books):
+class ThreadExecutor(Books):
     """Runs in threads of this process (tests; the CLI trains in its own process anyway).
 
     Its limit: a thread cannot be ended from outside, so Stop takes effect when the batch in

@@ -27,9 +27,9 @@ from cnnviz.runs.executors import (
     stopped_text,
 )
 from cnnviz.runs.store import (
-    _LIVE_TOKENS,
     HOST,
     LIVE,
+    LIVE_TOKENS,
     RunStore,
     StoreBusyError,
     StoreError,
@@ -67,7 +67,7 @@ class RunManager:
         self.store = store
         self.limits = limits or Limits.from_env()
         self.token = uuid.uuid4().hex
-        _LIVE_TOKENS.add(self.token)
+        LIVE_TOKENS.add(self.token)
         self.executor = executor or ThreadExecutor(store, max_workers)
         if getattr(self.executor, "token", "") is None:
             self.executor.token = self.token  # runs in this process are this manager's
@@ -409,7 +409,7 @@ class RunManager:
         self._handle_ended(self.executor.poll())
         for rid in self.active():  # whatever the executor left behind ends as stopped
             self.store.set_status(rid, "stopped", only_live=True)
-        _LIVE_TOKENS.discard(self.token)
+        LIVE_TOKENS.discard(self.token)
 
 
 def make_executor(store: RunStore) -> Executor:

@@ -31,7 +31,7 @@ from cnnviz.runs.execute import (
     run_events,
     torch_threads,
 )
-from cnnviz.runs.executors import SHUTDOWN_S, Ended, _Books
+from cnnviz.runs.executors import SHUTDOWN_S, Books, Ended
 from cnnviz.runs.store import RunStore
 
 log = logging.getLogger("cnnviz.runs")
@@ -82,7 +82,7 @@ class RayRun:
                 self.stops.pop(run_id, None)
 
 
-class RayExecutor(_Books):
+class RayExecutor(Books):
     """``slots`` warm :class:`RayRun` actors on a Ray cluster (connected in the background)."""
 
     kind = "ray"

@@ -96,7 +96,13 @@ class RunService:
     def may_pin(self, user: C.User) -> bool:
         return self._role(user).is_teacher
 
-    def _check_view(self, user: C.User, run_id: str) -> None:
+    def check_view(self, user: C.User, run_id: str) -> None:
+        """Raise unless ``user`` may see the run.
+
+        Raises:
+            RunNotFoundError: there is no such run.
+            RunAccessError: it is another student's, and opening runs by link is off.
+        """
         if not self.may_view(user, run_id):
             if not self.store.exists(run_id):
                 raise RunNotFoundError(run_id)
@@ -107,7 +113,7 @@ class RunService:
             )  # fmt: skip
 
     def _check_control(self, user: C.User, run_id: str) -> None:
-        self._check_view(user, run_id)
+        self.check_view(user, run_id)
         if not self.may_control(user, run_id):
             raise RunAccessError(
                 f"Run {run_id} is another student's: only its owner or the teacher may stop "
@@ -134,7 +140,7 @@ class RunService:
 
     def listed(self, user: C.User, run_id: str) -> pd.DataFrame:
         """The table row of one run ``user`` may see (e.g. opened by link)."""
-        self._check_view(user, run_id)
+        self.check_view(user, run_id)
         df = self.store.list_runs()
         return df[df["run_id"] == run_id]
 
@@ -143,23 +149,23 @@ class RunService:
         return self.may_view(user, run_id)
 
     def get(self, user: C.User, run_id: str) -> RunRecord:
-        self._check_view(user, run_id)
+        self.check_view(user, run_id)
         return self.store.get(run_id)
 
     def status(self, user: C.User, run_id: str) -> str:
-        self._check_view(user, run_id)
+        self.check_view(user, run_id)
         return self.store.status(run_id)
 
     def owner(self, user: C.User, run_id: str) -> tuple[str | None, bool]:
-        self._check_view(user, run_id)
+        self.check_view(user, run_id)
         return self._owner(run_id)
 
     def metrics(self, user: C.User, run_id: str) -> pd.DataFrame:
-        self._check_view(user, run_id)
+        self.check_view(user, run_id)
         return self.store.metrics(run_id)
 
     def metrics_rows(self, user: C.User, run_id: str) -> list[dict]:
-        self._check_view(user, run_id)
+        self.check_view(user, run_id)
         return self.store.metrics_rows(run_id)
 
     def metrics_csv(self, user: C.User, run_id: str) -> str:
@@ -167,20 +173,20 @@ class RunService:
         return self.metrics(user, run_id).to_csv(index=False)
 
     def points(self, user: C.User, run_id: str) -> list[tuple[float, float]]:
-        self._check_view(user, run_id)
+        self.check_view(user, run_id)
         return self.store.points(run_id)
 
     def progress(self, user: C.User, run_id: str) -> dict | None:
-        self._check_view(user, run_id)
+        self.check_view(user, run_id)
         return self.store.stored_progress(run_id)
 
     def has_checkpoint(self, user: C.User, run_id: str) -> bool:
-        self._check_view(user, run_id)
+        self.check_view(user, run_id)
         return self.store.checkpoint_path(run_id).exists()
 
     def checkpoint_bytes(self, user: C.User, run_id: str) -> bytes | None:
         """The run file (its weights with the run described in it), or None without one."""
-        self._check_view(user, run_id)
+        self.check_view(user, run_id)
         try:
             return self.store.checkpoint_path(run_id).read_bytes()
         except FileNotFoundError:
@@ -189,15 +195,15 @@ class RunService:
     export = checkpoint_bytes  # the checkpoint is the portable run file
 
     def state_dict(self, user: C.User, run_id: str) -> dict[str, torch.Tensor] | None:
-        self._check_view(user, run_id)
+        self.check_view(user, run_id)
         return self.store.load_state_dict(run_id)
 
     def snapshot_epochs(self, user: C.User, run_id: str) -> list[int]:
-        self._check_view(user, run_id)
+        self.check_view(user, run_id)
         return self.store.snapshot_epochs(run_id)
 
     def load_snapshot(self, user: C.User, run_id: str, epoch: int):
-        self._check_view(user, run_id)
+        self.check_view(user, run_id)
         return self.store.load_snapshot(run_id, epoch)
 
     def compare(self, user: C.User, run_ids: Iterable[str]) -> list[RunRecord]:
@@ -205,17 +211,17 @@ class RunService:
         see (ids come from the browser: none is trusted)."""
         ids = list(dict.fromkeys(run_ids))
         for rid in ids:
-            self._check_view(user, rid)
+            self.check_view(user, rid)
         return [self.store.get(rid) for rid in ids]
 
     def analysis(self, user: C.User, run_id: str) -> dict | None:
         """What the network learned (confusion matrix, mistakes), if computed."""
-        self._check_view(user, run_id)
+        self.check_view(user, run_id)
         return self.store.load_analysis(run_id)
 
     def save_analysis(self, user: C.User, run_id: str, data: dict) -> None:
         """Keep an analysis computed for a run ``user`` may see (derived from its weights)."""
-        self._check_view(user, run_id)
+        self.check_view(user, run_id)
         self.store.save_analysis(run_id, data)
 
     def finished_like(self, user: C.User, family: str, same) -> list[dict]:
@@ -256,7 +262,7 @@ class RunService:
         self.manager.delete(run_id, timeout)
 
     def pin(self, user: C.User, run_id: str, pinned: bool) -> None:
-        self._check_view(user, run_id)
+        self.check_view(user, run_id)
         self._teacher(user)
         self.store.set_pinned(run_id, pinned)
 
@@ -275,6 +281,19 @@ class RunService:
 
         owner = None if user.id == C.OPERATOR.id else user.id
         run = read_run_file(data, name)
+        if owner is not None and not self._role(user).is_teacher:
+            most = (
+                self.manager.limits if self.manager else C.Limits.from_env()
+            ).max_imports_per_user
+            if self.store.imported_count(owner) >= most and not (
+                self.store.exists(run.run_id) and self._listed(user, run.run_id)
+            ):
+                raise C.LimitError(
+                    f"You keep {most} imported runs, the most a student may: delete one "
+                    "before importing another.",
+                    "limit.imports", most=most,
+                )  # fmt: skip
+            self.store.note_user(owner)
         if self.store.exists(run.run_id) and not self._listed(user, run.run_id):
             copy = hashlib.sha256(f"{run.run_id}:{user.id}".encode()).hexdigest()[:10]
             return self.store.import_run(data, name, owner, run_id=copy, run=run)

@@ -15,10 +15,13 @@ backoff before :class:`StoreBusyError` says so.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import logging
 import math
 import os
+import secrets
 import socket
 import sqlite3
 import threading
@@ -53,7 +56,7 @@ log = logging.getLogger("cnnviz.runs")
 T = TypeVar("T")
 
 ENV_HOME = "CNNVIZ_HOME"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 APP_ID = "cnnviz-run-store"
 STATUSES = ("queued", "running", "finished", "stopped", "failed", "interrupted")
 LIVE = ("queued", "running")
@@ -62,7 +65,7 @@ STALE_S = 60.0  # a heartbeat older than this means the owner is gone (other hos
 BUSY_S = 30.0  # how long a write waits for a busy database before giving up
 HOST = socket.gethostname()
 REAPED = "The process running it ended (server restart or crash); the finished epochs are kept."
-_LIVE_TOKENS: set[str] = set()  # managers (and CLI runs) alive in this process
+LIVE_TOKENS: set[str] = set()  # managers (and CLI runs) alive in this process
 
 
 class StoreError(RuntimeError):
@@ -182,6 +185,27 @@ ALTER TABLE runs ADD COLUMN submit_token TEXT;
 # One press of Start, one run: the token a submission carries is unique among the runs (an
 # older cnnviz leaves the column empty, and NULLs never collide).
 SUBMIT_INDEX = "CREATE UNIQUE INDEX IF NOT EXISTS runs_by_submit ON runs(submit_token)"
+# Schema 3: when a run was imported (NULL: trained here; it replaces a notice text that
+# trimming overwrote) and the teacher role's short-lived tokens (kept as hashes).
+MIGRATE_TO_3 = """
+ALTER TABLE runs ADD COLUMN imported REAL;
+CREATE TABLE IF NOT EXISTS teacher_tokens (
+    token_hash TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL,
+    role_key TEXT NOT NULL,
+    created REAL NOT NULL,
+    expires REAL NOT NULL
+);
+"""
+MARK_IMPORTED = (  # a schema-2 store knew its imported runs by their notice only
+    "UPDATE runs SET imported = COALESCE(finished, created)"
+    " WHERE imported IS NULL AND notice LIKE 'Imported from%'"
+)
+NOTE_USER = (
+    "INSERT INTO users (user_id, created, last_seen) VALUES (?,?,?)"
+    " ON CONFLICT(user_id) DO UPDATE SET last_seen=excluded.last_seen"
+)
+KEY_FILE = "secret.key"  # the store's signing key: beside the database, never inside it
 MAX_SUBMIT_TOKEN = 64
 RUN_COLUMNS = (
     "run_id, name, grp, status, config, created, error, preset, notice, device, user_id, pinned,"
@@ -214,6 +238,10 @@ def _finite(x) -> float | None:
     return x if math.isfinite(x) else None
 
 
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
 def _is_busy(exc: sqlite3.OperationalError) -> bool:
     text = str(exc).lower()
     return "locked" in text or "busy" in text
@@ -230,16 +258,24 @@ class RunStore:
         StoreError: the folder holds a store from a newer version or something else.
     """
 
-    def __init__(self, root: Path | None = None, busy_s: float = BUSY_S):
+    def __init__(
+        self,
+        root: Path | None = None,
+        busy_s: float = BUSY_S,
+        clock: Callable[[], float] = time.time,
+    ):
         self.root = Path(root) if root is not None else default_home()
         self.checkpoints = self.root / "checkpoints"
         self.busy_s = busy_s
+        self.clock = clock  # tests set the time instead of sleeping
         try:
-            self.checkpoints.mkdir(parents=True, exist_ok=True)
+            self.checkpoints.mkdir(parents=True, exist_ok=True, mode=0o700)
         except OSError as exc:
             raise StoreError(f"Cannot create the run store folder {self.root}: {exc}") from exc
         self.files = Artifacts(self.checkpoints)
         self.path = self.root / "runs.sqlite"
+        self.key_path = self.root / KEY_FILE
+        self._private()
         self._lock = threading.RLock()
         self._last_reap = 0.0
         try:
@@ -256,8 +292,34 @@ class RunStore:
                 f"The run store {self.path} is damaged or not a cnnviz store ({exc}). "
                 f"Move it away or point {ENV_HOME} at another folder."
             ) from exc
+        self._move_key_out()
+        self._private()  # the -wal and -shm files exist now
         self.files.clean_temporaries()
         self.reap()
+
+    def _private(self) -> None:
+        """Only this account may read the store: the folders 0700, the database (with its
+        -wal and -shm), the key and every checkpoint 0600. A store made by an older cnnviz
+        (0755 and 0644) is tightened when it is opened."""
+        if not self.path.exists():
+            os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))  # SQLite keeps it
+        files = [
+            self.path,
+            self.key_path,
+            *(self.root / f"runs.sqlite{x}" for x in ("-wal", "-shm")),
+        ]
+        try:
+            files += [p for p in self.checkpoints.iterdir() if p.is_file()]
+        except OSError:
+            pass
+        for path, mode in [(self.root, 0o700), (self.checkpoints, 0o700)] + [
+            (f, 0o600) for f in files
+        ]:
+            try:
+                if path.exists() and path.stat().st_mode & 0o777 != mode:
+                    path.chmod(mode)
+            except OSError as exc:  # not ours (a shared folder): said, the store still works
+                log.warning("cannot make %s private: %s", path, exc)
 
     # -- schema ---------------------------------------------------------------------------
     def _check_schema(self) -> None:
@@ -272,7 +334,7 @@ class RunStore:
             try:
                 version = self._version()  # another process may have been first
                 if version is None:
-                    for stmt in (SCHEMA + MIGRATE_TO_2).split(";"):
+                    for stmt in (SCHEMA + MIGRATE_TO_2 + MIGRATE_TO_3).split(";"):
                         if stmt.strip() and "ADD COLUMN" not in stmt:
                             self._db.execute(stmt)
                     self._add_columns()
@@ -280,11 +342,13 @@ class RunStore:
                         "INSERT OR REPLACE INTO meta VALUES (?, ?)",
                         [("app", APP_ID), ("schema_version", str(SCHEMA_VERSION))],
                     )
-                elif version in (1, SCHEMA_VERSION):  # 1, or a 2 made before all its tables
-                    for stmt in MIGRATE_TO_2.split(";"):
+                elif version in (1, 2, SCHEMA_VERSION):  # older, or made before all its tables
+                    for stmt in (MIGRATE_TO_2 + MIGRATE_TO_3).split(";"):
                         if stmt.strip() and "ADD COLUMN" not in stmt:
                             self._db.execute(stmt)
                     self._add_columns()
+                    if version < 3:
+                        self._db.execute(MARK_IMPORTED)
                     self._db.execute(
                         "UPDATE meta SET value=? WHERE key='schema_version'",
                         (str(SCHEMA_VERSION),),
@@ -299,7 +363,8 @@ class RunStore:
 
     def _complete(self) -> bool:
         tables = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master")}
-        return {"runs", "metrics", "points", "analysis", "users", "runs_by_submit"} <= tables
+        wanted = {"runs", "metrics", "points", "analysis", "users", "runs_by_submit"}
+        return wanted | {"teacher_tokens"} <= tables
 
     def _version(self) -> int | None:
         """The schema version, None for an empty database; refuses a foreign one."""
@@ -336,7 +401,7 @@ class RunStore:
 
     def _add_columns(self) -> None:
         columns = {r[1] for r in self._db.execute("PRAGMA table_info(runs)")}
-        for stmt in MIGRATE_TO_2.split(";"):
+        for stmt in (MIGRATE_TO_2 + MIGRATE_TO_3).split(";"):
             if "ADD COLUMN" in stmt and stmt.split()[5] not in columns:
                 self._db.execute(stmt)
         self._db.execute(SUBMIT_INDEX)
@@ -489,6 +554,8 @@ class RunStore:
                 db.executemany(
                     "UPDATE runs SET submit_token=? WHERE run_id=?", zip(tokens, ids, strict=True)
                 )
+            if user is not None:  # a visitor who acts: their row (a visit alone writes none)
+                db.execute(NOTE_USER, (user, now, now))
             return ids
 
         return self._transaction(body)
@@ -697,12 +764,55 @@ class RunStore:
 
     # -- settings and people (see cnnviz.classroom) ------------------------------------------
     def secret_key(self) -> bytes:
-        """This store's key for signing browser identities (made once, kept in the store)."""
+        """This store's key for signing browser identities and keeping the teacher secret's
+        fingerprint: 32 random bytes (``secrets.token_bytes``) in ``secret.key`` (0600) beside
+        the database, never inside it, so a copy of the database forges nothing. Made once;
+        two processes making it at once agree on the first."""
+        try:
+            return bytes.fromhex(self.key_path.read_text().strip())
+        except FileNotFoundError:
+            pass
+        except ValueError as exc:
+            raise StoreError(
+                f"The store's key {self.key_path} is damaged ({exc}). Remove it: every browser "
+                "then gets a new identity, and the teacher unlocks again."
+            ) from exc
+        self._write_key(secrets.token_bytes(32))
+        return bytes.fromhex(self.key_path.read_text().strip())
+
+    def _write_key(self, key: bytes) -> None:
+        tmp = self.root / f"{KEY_FILE}.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp"
+        fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        try:
+            with os.fdopen(fd, "w") as f:
+                f.write(key.hex())
+                f.flush()
+                os.fsync(f.fileno())
+            try:
+                os.link(tmp, self.key_path)  # atomic, and never replaces another's key
+            except FileExistsError:
+                pass
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    def _move_key_out(self) -> None:
+        """A store from before schema 3 kept its key in the database: it moves to the key file
+        (the identities it signed stay valid) and leaves the database."""
         rows = self._q("SELECT value FROM meta WHERE key='cookie_key'")
         if not rows:
-            self._x("INSERT OR IGNORE INTO meta VALUES ('cookie_key', ?)", (uuid.uuid4().hex * 2,))
-            rows = self._q("SELECT value FROM meta WHERE key='cookie_key'")
-        return bytes.fromhex(rows[0][0])
+            return
+        if not self.key_path.exists():
+            self._write_key(bytes.fromhex(rows[0][0]))
+        self._x("DELETE FROM meta WHERE key='cookie_key'")
+        log.info("run store %s: its signing key moved to %s", self.root, self.key_path)
+
+    def role_key(self, secret: str) -> str:
+        """What the store keeps of the teacher secret: an HMAC keyed by the store's key (a
+        copy of the database tells nothing about the secret). Changing the secret locks every
+        teacher out again."""
+        return hmac.new(
+            self.secret_key(), b"cnnviz-teacher:" + secret.encode(), "sha256"
+        ).hexdigest()
 
     def setting(self, name: str, default: str | None = None) -> str | None:
         rows = self._q("SELECT value FROM meta WHERE key=?", (f"setting:{name}",))
@@ -711,26 +821,83 @@ class RunStore:
     def set_setting(self, name: str, value: str) -> None:
         self._x("INSERT OR REPLACE INTO meta VALUES (?, ?)", (f"setting:{name}", str(value)))
 
-    def user_role(self, user_id: str, role_key: str | None) -> str:
-        """A user's role: "teacher" only while the secret they unlocked with is still the
-        server's (``role_key``: its fingerprint now); else "student". Notes the visit."""
-        now = time.time()
-        self._x(
-            "INSERT INTO users (user_id, created, last_seen) VALUES (?,?,?)"
-            " ON CONFLICT(user_id) DO UPDATE SET last_seen=excluded.last_seen",
-            (user_id, now, now),
-        )
+    def user_role(self, user_id: str, secret: str | None) -> str:
+        """A user's recorded role: "teacher" only while the secret they unlocked with is still
+        the server's ``secret``; else "student". Reads only: a visit writes no row. A role kept
+        under the old bare hash (before schema 3) is re-kept under the keyed one."""
         rows = self._q("SELECT role, role_key FROM users WHERE user_id=?", (user_id,))
-        role, key = rows[0]
-        return "teacher" if role == "teacher" and role_key and key == role_key else "student"
+        if not rows or rows[0][0] != "teacher" or not secret:
+            return "student"
+        kept = rows[0][1]
+        if kept and hmac.compare_digest(kept, self.role_key(secret)):
+            return "teacher"
+        legacy = hashlib.sha256(b"cnnviz-teacher:" + secret.encode()).hexdigest()
+        if kept and hmac.compare_digest(kept, legacy):
+            self.set_user_role(user_id, "teacher", secret)
+            return "teacher"
+        return "student"
 
-    def set_user_role(self, user_id: str, role: str, role_key: str | None = None) -> None:
-        now = time.time()
+    def set_user_role(self, user_id: str, role: str, secret: str | None = None) -> None:
+        """Record a user's role (``secret``: the one they unlocked the teacher role with)."""
+        now = self.clock()
+        key = self.role_key(secret) if secret else None
         self._x(
             "INSERT INTO users (user_id, role, role_key, created, last_seen) VALUES (?,?,?,?,?)"
             " ON CONFLICT(user_id) DO UPDATE SET role=excluded.role, role_key=excluded.role_key",
-            (user_id, role, role_key, now, now),
+            (user_id, role, key, now, now),
         )
+
+    def note_user(self, user_id: str) -> None:
+        """A visitor who acted (queued or imported a run): their row, made then and only then,
+        so cookieless visits cannot grow the table."""
+        now = self.clock()
+        self._x(NOTE_USER, (user_id, now, now))
+
+    def imported_count(self, user_id: str) -> int:
+        """How many imported runs ``user_id`` keeps in this store."""
+        rows = self._q(
+            "SELECT COUNT(*) FROM runs WHERE user_id=? AND imported IS NOT NULL", (user_id,)
+        )
+        return int(rows[0][0])
+
+    def users_count(self) -> int:
+        return int(self._q("SELECT COUNT(*) FROM users")[0][0])
+
+    # -- the teacher role's tokens -----------------------------------------------------------
+    def issue_teacher_token(self, user_id: str, secret: str, ttl_s: float) -> str:
+        """A new token of the teacher role for ``user_id`` (unlocked with ``secret``), valid for
+        ``ttl_s`` seconds or until :meth:`revoke_teacher_tokens`; only its hash is kept."""
+        token = secrets.token_urlsafe(24)
+        now = self.clock()
+        self._x("DELETE FROM teacher_tokens WHERE expires < ?", (now,))
+        self._x(
+            "INSERT INTO teacher_tokens VALUES (?,?,?,?,?)",
+            (_token_hash(token), user_id, self.role_key(secret), now, now + ttl_s),
+        )
+        self.set_user_role(user_id, "teacher", secret)
+        return token
+
+    def teacher_token_valid(self, token: str | None, user_id: str, secret: str | None) -> bool:
+        """Whether ``token`` holds the teacher role for ``user_id`` now: issued to them, not
+        expired, not revoked, and under the server's current ``secret``."""
+        if not token or not secret or len(token) > 100:
+            return False
+        rows = self._q(
+            "SELECT user_id, role_key, expires FROM teacher_tokens WHERE token_hash=?",
+            (_token_hash(token),),
+        )
+        if not rows:
+            return False
+        owner, key, expires = rows[0]
+        fresh = (_finite(expires) or 0.0) > self.clock()
+        return owner == user_id and fresh and hmac.compare_digest(key, self.role_key(secret))
+
+    def revoke_teacher_tokens(self, user_id: str) -> int:
+        """Lock: every token of ``user_id`` ends (every browser and session holding one is a
+        student at its next action); the recorded role too. Returns how many ended."""
+        n = self._x("DELETE FROM teacher_tokens WHERE user_id=?", (user_id,))
+        self.set_user_role(user_id, "student")
+        return n
 
     def queued_counts(self, user: str | None) -> tuple[int, int]:
         """(runs waiting of this user, runs waiting in all)."""
@@ -749,16 +916,19 @@ class RunStore:
         return rows[0][0], bool(rows[0][1])
 
     def disk_usage(self) -> list[dict]:
-        """Every run with its owner, the owner's role, status, pin, age and bytes on disk."""
+        """Every run with its owner, the owner's role, status, pin, when it came into this
+        store (``created``: an import's arrival, not the date its file carries), whether it was
+        imported, and bytes on disk."""
         rows = self._q(
-            "SELECT r.run_id, r.user_id, u.role, r.status, r.pinned, r.created"
+            "SELECT r.run_id, r.user_id, u.role, r.status, r.pinned,"
+            " COALESCE(r.imported, r.created), r.imported IS NOT NULL"
             " FROM runs r LEFT JOIN users u ON u.user_id = r.user_id"
         )
         return [
             {"run_id": rid, "user": user, "role": role, "status": status,
              "pinned": bool(pinned), "created": _finite(created) or 0.0,
-             "size": self.files.size(rid)}
-            for rid, user, role, status, pinned, created in rows
+             "imported": bool(imported), "size": self.files.size(rid)}
+            for rid, user, role, status, pinned, created, imported in rows
         ]  # fmt: skip
 
     def trim_weights(self, run_id: str, reason: str) -> int:
@@ -787,8 +957,7 @@ class RunStore:
         rows = self._q(
             "SELECT r.config, m.examples_per_s, m.seconds FROM runs r"
             " JOIN metrics m ON m.run_id = r.run_id"
-            " WHERE r.family=? AND r.device=? AND (r.notice IS NULL"
-            " OR r.notice NOT LIKE 'Imported from%') AND m.examples_per_s > 0"
+            " WHERE r.family=? AND r.device=? AND r.imported IS NULL AND m.examples_per_s > 0"
             " ORDER BY r.created DESC, m.epoch LIMIT 500",
             (config.spec.family, device),
         )
@@ -899,12 +1068,12 @@ class RunStore:
                 group = f"{group} (imported {rid[:6]})"  # never mixed into someone's group
             db.execute(
                 "INSERT INTO runs (run_id, name, grp, preset, family, status, config,"
-                " num_epochs, created, finished, error, notice, device, user_id)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                " num_epochs, created, finished, error, notice, device, user_id, imported)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     rid, run.name, group, run.preset, config.spec.family, status,
                     json.dumps(config.to_dict()), config.num_epochs, run.created,
-                    time.time(), error, notice, run.device, user,
+                    self.clock(), error, notice, run.device, user, self.clock(),
                 ),
             )  # fmt: skip
             db.executemany(
@@ -986,7 +1155,7 @@ class RunStore:
         elsewhere only the heartbeat's age tells."""
         if host == HOST and pid:
             if pid == os.getpid():
-                return token is None or token not in _LIVE_TOKENS
+                return token is None or token not in LIVE_TOKENS
             return not pid_alive(pid)
         stale = _finite(heartbeat)
         return stale is None or now - stale > STALE_S
@@ -1059,15 +1228,19 @@ class RunStore:
         return [r[0] for r in rows]
 
     def user_load(self) -> tuple[dict, dict]:
-        """(user → runs training now, user → when their last run started): what the fair
-        queue needs, read from the store so every server process agrees."""
+        """(user → runs training now, user → when they were last served): what the fair queue
+        needs, read from the store so every server process agrees. Served: when their last
+        run started, or when they first acted (a new identity counts as served then, so
+        clearing the cookie never jumps the queue)."""
         running: dict = {}
         for (user,) in self._q("SELECT user_id FROM runs WHERE status='running'"):
             running[user] = running.get(user, 0) + 1
         served = {
             user: t
             for user, raw in self._q(
-                "SELECT user_id, MAX(started) FROM runs WHERE started IS NOT NULL GROUP BY user_id"
+                "SELECT user_id, MAX(t) FROM (SELECT user_id, started AS t FROM runs"
+                " WHERE started IS NOT NULL UNION ALL SELECT user_id, created AS t FROM users)"
+                " GROUP BY user_id"
             )
             if (t := _finite(raw)) is not None
         }

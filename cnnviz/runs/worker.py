@@ -83,7 +83,7 @@ def worker_main(conn, root: str, threads: int | None) -> None:
     threading.Thread(target=listen, name="cnnviz-worker-listen", daemon=True).start()
     torch_threads(threads)
     token = uuid.uuid4().hex
-    S._LIVE_TOKENS.add(token)
+    S.LIVE_TOKENS.add(token)
     store = open_store(Path(root), log)
     data = None
     try:

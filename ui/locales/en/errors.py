@@ -150,4 +150,9 @@ TEXT = {
     "access.control": "Run {run_id} is another student's: only its owner or the teacher may "
     "stop or delete it.",
     "access.teacher": "Only the teacher may do this.",
+    "limit.imports": "You keep {most} imported runs, the most a student may: delete one before "
+    "importing another.",
+    "secret.short": "The teacher secret (CNNVIZ_TEACHER_SECRET) has {n} characters; it needs at "
+    "least {most}. The teacher role stays off until it is longer.",
+    "secret.guesses": "Too many wrong guesses of the teacher secret; try again in {s} s.",
 }
