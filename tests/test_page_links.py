@@ -52,6 +52,11 @@ def test_every_bound_parameter_with_a_hostile_value(page, value):
         at.query_params[key] = value
     at.run()
     assert_clean(at)
+    for w in [*at.get("number_input"), *at.get("slider")]:  # out of range: the default
+        values = w.value if isinstance(w.value, tuple | list) else [w.value]
+        for v in values:
+            if isinstance(v, int | float) and w.min is not None and w.max is not None:
+                assert w.min <= v <= w.max, (w.key, v, w.min, w.max)
     if refused(value):  # no widget may have been seeded with it
         for kind in WIDGETS:
             for w in at.get(kind):
