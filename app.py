@@ -4,6 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from cnnviz.config import check_environment
 from ui import error_boundary, settings, sidebar_ui
 from ui.common import freeze_heap
 from ui.i18n import texts
@@ -14,6 +15,7 @@ ICON = Path(__file__).parent / "ui" / "icon.png"
 NAV = texts("nav")  # titles in the session's language (the sidebar's switch, or ?lang=)
 st.set_page_config(page_title=NAV["app_title"], page_icon=str(ICON), layout="wide")
 settings()
+check_environment()  # a refused CNNVIZ_ value or unknown CNNVIZ_ name: one log line, once
 freeze_heap()  # keeps the collection Streamlit runs after each rerun cheap
 
 PAGES = {
