@@ -192,6 +192,98 @@ GROUPS: dict[str, AblationGroup] = {
 }
 
 
+def _variant_group(key, title, lesson, question, finding, base, field, values, full, classroom,
+                   quick, **changes):  # fmt: skip
+    """A group whose variants are one preset (with ``changes``) with one field changed."""
+    spec = dataclasses.replace(PRESETS[base], **changes)
+    name = " · ".join([base, *(f"{k}={v}" for k, v in changes.items())])
+    variants = tuple(
+        Variant(name if spec == (v := dataclasses.replace(spec, **{field: value}))
+                else f"{name} · {field}={value}", v, base if v == PRESETS[base] else None)
+        for value in values
+    )  # fmt: skip
+    return AblationGroup(key, title, lesson, question, finding, variants, full, classroom, quick)
+
+
+FULL = "Full size (book): 60,000 images, 10 epochs, batch 128"
+# Chapter 8's other sections, one experiment each (their classroom sizes are estimates until
+# measured; the CPU-sized presets keep them to minutes).
+GROUPS.update(
+    (g.key, g)
+    for g in (
+        _variant_group(
+            "alexnet", "AlexNet: with and without dropout (8.1)", "8.1",
+            "Does dropout in AlexNet's fully connected layers help on Fashion-MNIST?",
+            "The book: dropout fights overfitting in the huge fully connected layers; without "
+            "it the training loss falls further than the validation loss.",
+            "AlexNet-small", "dropout", (0.5, 0.0),
+            Setting(FULL + " (the CPU-sized AlexNet at 28×28)", 10),
+            Setting("CPU classroom: 10,000 images, 5 epochs, batch 128", 5, limit=10_000,
+                    val_limit=2_000, note="The CPU-sized AlexNet at Fashion-MNIST's 28×28."),
+            Setting("Quick look: 1,000 images, 1 epoch", 1, limit=1_000, val_limit=250,
+                    note=QUICK_NOTE),
+        ),
+        _variant_group(
+            "nin", "NiN: global average pooling vs a fully connected head (8.3)", "8.3",
+            "What does NiN's global average pooling save against a fully connected head, and "
+            "does it cost accuracy?",
+            "The book: global average pooling has no parameters and, after the last NiN block, "
+            "reaches about the accuracy of a fully connected head with far fewer parameters.",
+            "NiN-small", "head", ("gap", "fc"),
+            Setting(FULL + " (the CPU-sized NiN at 96×96)", 10),
+            Setting("CPU classroom: 4,000 images, 3 epochs", 3, limit=4_000, val_limit=1_000,
+                    note="The CPU-sized NiN (a quarter of the channels) at 96×96."),
+            Setting("Quick look: 256 images, 1 epoch", 1, limit=256, val_limit=128,
+                    note=QUICK_NOTE),
+        ),
+        _variant_group(
+            "googlenet", "GoogLeNet: with and without the 1×1 reductions (8.4)", "8.4",
+            "How many parameters do the Inception block's 1×1 reductions save, and what do "
+            "they cost in accuracy?",
+            "The book: the 1×1 convolutions shrink the channels before the 3×3 and 5×5 "
+            "convolutions, cutting parameters and computation several times.",
+            "GoogLeNet-small", "reductions", (True, False),
+            Setting(FULL + " (the CPU-sized GoogLeNet at 96×96)", 10),
+            Setting("CPU classroom: 32×32 inputs, 6,000 images, 3 epochs", 3, limit=6_000,
+                    val_limit=1_000, scale=1 / 3,
+                    note="A third of the book's 96×96 input side, a tenth of the training set."),
+            Setting("Quick look: 32×32 inputs, 256 images, 1 epoch", 1, limit=256,
+                    val_limit=128, scale=1 / 3, note=QUICK_NOTE),
+        ),
+        _variant_group(
+            "lenet_bn", "LeNet: with and without batch norm at a high learning rate (8.5)",
+            "8.5",
+            "Does batch normalization let LeNet train at a learning rate where the plain "
+            "network struggles?",
+            "The book: with batch normalization LeNet trains fast and stably even at a large "
+            "learning rate; without it the sigmoid network barely moves.",
+            "LeNet-BN", "batch_norm", ("torch", "none"),
+            Setting(FULL + " (lr 1.0)", 10),
+            Setting("CPU classroom: 20,000 images, 5 epochs, batch 128 (lr 1.0)", 5,
+                    limit=20_000, val_limit=2_000,
+                    note="A third of the training set, both variants at lr 1.0."),
+            Setting("Quick look: 2,000 images, 2 epochs (lr 1.0)", 2, limit=2_000,
+                    val_limit=500, note=QUICK_NOTE),
+            lr=1.0,
+        ),
+        _variant_group(
+            "densenet", "DenseNet: two growth rates (8.7)", "8.7",
+            "How do more channels per convolution block (the growth rate) change DenseNet's "
+            "size and accuracy?",
+            "The book: each convolution block adds growth_rate channels; a larger rate makes "
+            "wider concatenations, more parameters and more computation.",
+            "DenseNet-small", "growth_rate", (16, 32),
+            Setting(FULL + " (the CPU-sized DenseNet at 96×96)", 10),
+            Setting("CPU classroom: 32×32 inputs, 6,000 images, 3 epochs", 3, limit=6_000,
+                    val_limit=1_000, scale=1 / 3,
+                    note="A third of the book's 96×96 input side, a tenth of the training set."),
+            Setting("Quick look: 32×32 inputs, 256 images, 1 epoch", 1, limit=256,
+                    val_limit=128, scale=1 / 3, note=QUICK_NOTE),
+        ),
+    )
+)  # fmt: skip
+
+
 class _GridFields(Mapping):
     """Fields a custom grid may vary: {field: {"values", "families"}}, read live from every
     registered family's ``toggles`` (and the registry's common ones, such as ``lr``)."""

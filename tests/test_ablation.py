@@ -21,6 +21,11 @@ ABLATED = {
     "lenet": {"spec.activation"},
     "vgg": {"spec.arch", "spec.fc", "spec.dropout", "spec.input_size"},
     "resnet": {"spec.batch_norm", "spec.skip"},
+    "alexnet": {"spec.dropout"},
+    "nin": {"spec.head"},
+    "googlenet": {"spec.reductions"},
+    "lenet_bn": {"spec.batch_norm"},
+    "densenet": {"spec.growth_rate"},
 }
 
 
@@ -40,6 +45,11 @@ def test_groups_are_the_seed_experiments():
         ["LeNet", "LeNet-ReLU"],
         ["VGG-small", "VGG-small-56", "VGG-56-adjusted"],
         ["ResNet-18", "ResNet-18-noBN", "ResNet-18-noskip"],
+        ["AlexNet-small", "AlexNet-small · dropout=0.0"],
+        ["NiN-small", "NiN-small · head=fc"],
+        ["GoogLeNet-small", "GoogLeNet-small · reductions=False"],
+        ["LeNet-BN · lr=1.0", "LeNet-BN · lr=1.0 · batch_norm=none"],
+        ["DenseNet-small", "DenseNet-small · growth_rate=32"],
     ]
     for g in A.GROUPS.values():
         assert g.full.num_epochs == 10 and g.full.batch_size == 128 and g.full.limit is None
@@ -556,8 +566,9 @@ def test_cli_runs_a_group_over_seeds_without_streamlit(tmp_path):
 def test_cli_refuses_bad_ablation_arguments(capsys):
     from cnnviz.cli import main
 
-    assert main(["ablation", "alexnet"]) == 2
-    assert "unknown group 'alexnet'; choose lenet, vgg, resnet" in capsys.readouterr().err
+    assert main(["ablation", "inception"]) == 2
+    assert ("unknown group 'inception'; choose lenet, vgg, resnet, alexnet, nin, googlenet, "
+            "lenet_bn, densenet") in capsys.readouterr().err  # fmt: skip
     assert main(["ablation", "lenet", "--seeds", "11"]) == 2
     assert "1 to 10" in capsys.readouterr().err
     assert main(["ablation", "lenet", "--threads", "0"]) == 2

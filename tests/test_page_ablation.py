@@ -47,6 +47,11 @@ def test_page_opens_with_the_builtin_groups():
         "LeNet: sigmoid vs ReLU (7.6)",
         "VGG: 224 vs 56 vs adjusted (8.2)",
         "ResNet-18: BN and skip ablations (8.6)",
+        "AlexNet: with and without dropout (8.1)",
+        "NiN: global average pooling vs a fully connected head (8.3)",
+        "GoogLeNet: with and without the 1×1 reductions (8.4)",
+        "LeNet: with and without batch norm at a high learning rate (8.5)",
+        "DenseNet: two growth rates (8.7)",
     ]
     assert at.radio(key="abl_mode").value == "classroom"  # no GPU here
     captions = " ".join(c.value for c in at.caption)

@@ -258,9 +258,11 @@ def _meta_largest_map(spec) -> tuple[int, str, tuple[int, int, int]]:
     for name, module in net.named_modules():
         if name and not any(True for _ in module.children()):
             handles.append(module.register_forward_hook(hook(name)))
+    from cnnviz.models.summary import ShapesOnly
+
     net.eval()
     try:
-        with torch.no_grad():
+        with torch.no_grad(), ShapesOnly():
             net(torch.zeros(1, spec.in_channels, spec.input_size, spec.input_size, device="meta"))
     finally:
         for h in handles:
