@@ -10,6 +10,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from cnnviz import classroom as C
 from cnnviz.runs import RunStore
 from conftest import PageWatch, start_server, tiny_config
+from ui.identity import cookie_names
 
 pytestmark = pytest.mark.browser
 SECRET = "mixed-store-secret"
@@ -29,12 +30,12 @@ def mixed_server(tmp_path):
     mine = store.create(tiny_config(), name="ann's run", status="running", user=OWNER)
     store.add_epoch(mine, EPOCH)
     store.set_status(mine, "finished")
-    store.set_user_role(TEACHER, C.TEACHER, C.secret_fingerprint(SECRET))
+    token = store.issue_teacher_token(TEACHER, SECRET, 3600)  # the teacher unlocked earlier
     key = store.secret_key()
     store.close()
     env = {"CNNVIZ_HOME": str(home), "CNNVIZ_THREADS": "1", "CNNVIZ_TEACHER_SECRET": SECRET}
     _, url, server = start_server(env, tmp_path / "server.log")
-    yield url, key, {"cli": cli, "mine": mine}
+    yield url, key, {"cli": cli, "mine": mine, "token": token}
     server.stop()
 
 
@@ -44,8 +45,12 @@ def test_the_training_page_opens_for_everyone_in_a_mixed_store(browser, mixed_se
     ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
     host = url.split("//", 1)[1].split(":")[0]
     uid = {"owner": OWNER, "teacher": TEACHER}.get(who)
+    id_cookie, teacher_cookie = cookie_names(key)  # the names this store's server reads
     if uid:
-        ctx.add_cookies([{"name": C.COOKIE, "value": C.sign(uid, key), "domain": host,
+        ctx.add_cookies([{"name": id_cookie, "value": C.sign(uid, key), "domain": host,
+                          "path": "/"}])  # fmt: skip
+    if who == "teacher":
+        ctx.add_cookies([{"name": teacher_cookie, "value": ids["token"], "domain": host,
                           "path": "/"}])  # fmt: skip
     web = PageWatch(ctx.new_page())
     web.goto(f"{url}/training")
