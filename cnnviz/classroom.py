@@ -347,7 +347,8 @@ def runs_to_trim(
     total = sum(r["size"] for r in runs if r["run_id"] not in out)
     left = [r for r in trimmable if r["run_id"] not in out]  # oldest first
     while total > limits.store_quota_mb * MB and left:
-        heaviest = max({r.get("user") for r in left}, key=lambda u: per_user.get(u, 0))
+        owners = sorted({r.get("user") for r in left}, key=str)  # a tie: the same one each time
+        heaviest = max(owners, key=lambda u: per_user.get(u, 0))
         r = next(r for r in left if r.get("user") == heaviest)
         left.remove(r)
         out[r["run_id"]] = f"the store is over its {limits.store_quota_mb:,} MB quota"

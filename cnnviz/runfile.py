@@ -114,6 +114,17 @@ def _finite(value) -> float | None:
     return float(value) if math.isfinite(value) else None
 
 
+def finite_lenient(value) -> float | None:
+    """A number read back from the run store: a number or numeric text, None for anything else
+    (NULL, a NaN or an infinity, a damaged value). The one reading of a finite number."""
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            return None
+    return _finite(value)
+
+
 def describe(
     run_id: str,
     name: str,

@@ -222,7 +222,7 @@ def test_trimming_goes_by_arrival_and_the_heaviest_owner_first():
          "created": now - 90, "size": 3 * mb},
     ] + [
         {"run_id": f"a{i}", "user": "ann", "status": "finished", "pinned": False,
-         "created": now - 50 + i, "size": 3 * mb, "imported": True}
+         "created": now - 50 + i, "size": 4 * mb, "imported": True}
         for i in range(3)
     ]  # fmt: skip
     trimmed = dict(C.runs_to_trim(runs, limits, now=now))

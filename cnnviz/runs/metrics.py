@@ -1,0 +1,173 @@
+"""Metrics and live points: one row per finished epoch, the in-epoch loss points and the
+latest progress of a running run, the listing of every run, the history an estimate learns
+from, and the stored analysis (confusion matrix, worst mistakes)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import TYPE_CHECKING
+
+from cnnviz.config import RunConfig
+from cnnviz.runfile import (
+    METRIC_COLUMNS,
+    finite_lenient,
+)
+from cnnviz.runs.db import StoreError
+from cnnviz.runs.records import fmt_time
+
+if TYPE_CHECKING:  # pandas is imported where a table is built: training needs none
+    import pandas as pd
+
+log = logging.getLogger("cnnviz.runs")
+
+
+class Metrics:
+    """Epochs, points, progress, listings, history and analysis."""
+
+    def add_epoch(self, run_id: str, record: dict) -> None:
+        """Commit one epoch's metrics (autocommit: it survives a crash right after)."""
+        self._x(
+            "INSERT OR REPLACE INTO metrics VALUES (?,?,?,?,?,?,?,?)",
+            (run_id, *[record.get(c) for c in METRIC_COLUMNS]),
+        )
+
+    def add_points(self, run_id: str, points: list[tuple[float, float]], progress: dict) -> None:
+        """The in-epoch running-loss points since the last call, and the latest progress."""
+
+        def body(db):
+            (n,) = db.execute("SELECT COUNT(*) FROM points WHERE run_id=?", (run_id,)).fetchone()
+            db.executemany(
+                "INSERT OR REPLACE INTO points VALUES (?,?,?,?)",
+                [(run_id, n + i, x, loss) for i, (x, loss) in enumerate(points)],
+            )
+            db.execute(
+                "UPDATE runs SET progress=?, heartbeat=? WHERE run_id=? AND status='running'",
+                (json.dumps(progress), time.time(), run_id),
+            )
+
+        self._transaction(body)
+
+    def points(self, run_id: str) -> list[tuple[float, float]]:
+        """(fractional epoch, running train loss) points of the run, for its live curve."""
+        return [
+            (float(x), float(loss))
+            for x, loss in self._q(
+                "SELECT x, loss FROM points WHERE run_id=? ORDER BY seq", (run_id,)
+            )
+        ]
+
+    def stored_progress(self, run_id: str) -> dict | None:
+        """The latest progress record of a running run (None once it ended)."""
+        rows = self._q("SELECT progress FROM runs WHERE run_id=?", (run_id,))
+        if not rows or not rows[0][0]:
+            return None
+        try:
+            return json.loads(rows[0][0])
+        except ValueError:
+            return None
+
+    def metrics_rows(self, run_id: str) -> list[dict]:
+        """One dict per finished epoch (keys as the epoch record); no pandas needed."""
+        rows = self._q(
+            f"SELECT {', '.join(METRIC_COLUMNS)} FROM metrics WHERE run_id=? ORDER BY epoch",
+            (run_id,),
+        )
+        return [dict(zip(METRIC_COLUMNS, r, strict=True)) for r in rows]
+
+    def metrics(self, run_id: str) -> pd.DataFrame:
+        """One row per finished epoch (columns as the epoch record)."""
+        import pandas as pd
+
+        return pd.DataFrame(self.metrics_rows(run_id), columns=list(METRIC_COLUMNS))
+
+    def list_runs(self) -> pd.DataFrame:
+        """All runs, newest first, one row each with their best and last validation accuracy.
+        A damaged row is listed with what can be read; it never breaks the listing."""
+        if time.time() - self._last_reap > 5:
+            try:
+                self.reap()
+            except StoreError as exc:  # busy: the listing still comes, the reap next time
+                log.warning("reaping skipped: %s", exc)
+        rows = self._q(
+            "SELECT r.run_id, r.name, r.grp, r.status, r.family, r.preset,"
+            " COUNT(m.epoch), r.num_epochs, MAX(m.val_acc),"
+            " (SELECT val_acc FROM metrics WHERE run_id=r.run_id ORDER BY epoch DESC LIMIT 1),"
+            " COALESCE(SUM(m.seconds), 0), r.created, r.device, r.error,"
+            " (SELECT examples_per_s FROM metrics WHERE run_id=r.run_id"
+            "  ORDER BY epoch DESC LIMIT 1), r.user_id, r.pinned"
+            " FROM runs r LEFT JOIN metrics m ON m.run_id = r.run_id"
+            " GROUP BY r.run_id"
+        )
+        cols = [
+            "run_id", "name", "group", "status", "family", "preset", "epochs_done",
+            "num_epochs", "best_val_acc", "final_val_acc", "seconds", "created", "device",
+            "error", "examples_per_s", "user", "pinned", "size_mb",
+        ]  # fmt: skip
+        import pandas as pd
+
+        clean = []
+        for r in rows:
+            r = list(r)
+            for i in (1, 2, 3, 4, 5, 12, 13, 15):  # texts
+                r[i] = None if r[i] is None else str(r[i])
+            r[1] = r[1] or r[0]
+            for i in (8, 9, 10, 14):  # numbers
+                r[i] = finite_lenient(r[i])
+            r[10] = r[10] or 0.0
+            r[6] = int(r[6] or 0)
+            r[7] = int(n) if (n := finite_lenient(r[7])) is not None and abs(n) < 2**31 else 0
+            sort_key = finite_lenient(r[11]) or 0.0
+            r[11] = fmt_time(r[11])
+            r[16] = bool(r[16])
+            r.append(self.files.size(r[0]) / 2**20)
+            clean.append((sort_key, r))
+        clean.sort(key=lambda t: t[0], reverse=True)
+        return pd.DataFrame([r for _, r in clean], columns=cols)
+
+    def history(self, config: RunConfig, device: str, limit: int = 20) -> list[dict]:
+        """Epochs of earlier runs of the same network and batch size trained here on
+        ``device`` (not imported ones: those ran elsewhere), newest first: what an estimate
+        of a new run learns from. Dicts with examples_per_s, seconds, n_train, n_val."""
+        from cnnviz.models import spec_to_dict
+
+        want = json.loads(json.dumps(spec_to_dict(config.spec)))  # as stored: lists, not tuples
+        rows = self._q(
+            "SELECT r.config, m.examples_per_s, m.seconds FROM runs r"
+            " JOIN metrics m ON m.run_id = r.run_id"
+            " WHERE r.family=? AND r.device=? AND r.imported IS NULL AND m.examples_per_s > 0"
+            " ORDER BY r.created DESC, m.epoch LIMIT 500",
+            (config.spec.family, device),
+        )
+        out = []
+        for raw, rate, seconds in rows:
+            try:
+                d = json.loads(raw)
+            except ValueError:
+                continue
+            if d.get("spec") != want or d.get("batch_size") != config.batch_size:
+                continue
+            n = min(d.get("limit") or 60_000, 60_000)
+            v = min(d.get("val_limit") or 10_000, 10_000)
+            if finite_lenient(rate) and finite_lenient(seconds):
+                out.append({"examples_per_s": rate, "seconds": seconds, "n_train": n, "n_val": v})
+            if len(out) >= limit:
+                break
+        return out
+
+    def save_analysis(self, run_id: str, data: dict) -> None:
+        self._x(
+            "INSERT OR REPLACE INTO analysis VALUES (?,?,?)",
+            (run_id, json.dumps(data), time.time()),
+        )
+
+    def load_analysis(self, run_id: str) -> dict | None:
+        rows = self._q("SELECT data FROM analysis WHERE run_id=?", (run_id,))
+        if not rows:
+            return None
+        try:
+            return json.loads(rows[0][0])
+        except ValueError:
+            log.warning("the stored analysis of run %s is damaged; it will be recomputed", run_id)
+            return None

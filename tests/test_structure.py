@@ -1,0 +1,178 @@
+"""The code's shape: no import cycle inside cnnviz (function-level imports included: they only
+hide a cycle until the function runs), no private name imported across modules, no access
+decision left in the pages (the run service owns them), and the run store's parts small."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.unit
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "cnnviz"
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts)
+
+
+def modules() -> dict[str, Path]:
+    return {module_name(p): p for p in PACKAGE.rglob("*.py")}
+
+
+def _type_checking(node: ast.If) -> bool:
+    test = node.test
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def imports(path: Path, known: dict[str, Path]) -> list[tuple[str, list[str]]]:
+    """(imported cnnviz module, names taken from it) for every import the module runs, at
+    any depth (functions, methods), but not those under ``if TYPE_CHECKING``."""
+    name = module_name(path)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    out: list[tuple[str, list[str]]] = []
+
+    def visit(node):
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.If) and _type_checking(child):
+                for other in child.orelse:
+                    visit(other)
+                continue
+            if isinstance(child, ast.Import):
+                out.extend((a.name, []) for a in child.names if a.name in known)
+            elif isinstance(child, ast.ImportFrom):
+                base = child.module or ""
+                if child.level:
+                    up = package.split(".")[: len(package.split(".")) - (child.level - 1)]
+                    base = ".".join(up + ([base] if base else []))
+                for a in child.names:
+                    sub = f"{base}.{a.name}"
+                    if sub in known:
+                        out.append((sub, []))
+                    elif base in known:
+                        out.append((base, [a.name]))
+            visit(child)
+
+    visit(ast.parse(path.read_text(), str(path)))
+    return out
+
+
+def import_graph() -> dict[str, set[str]]:
+    known = modules()
+    return {
+        name: {target for target, _ in imports(path, known) if target != name}
+        for name, path in known.items()
+    }
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components with more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on: set[str] = set()
+    out: list[list[str]] = []
+
+    def strong(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on.add(v)
+        for w in sorted(graph.get(v, ())):
+            if w not in index:
+                strong(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                comp.append(w)
+                if w == v:
+                    break
+            if len(comp) > 1:
+                out.append(sorted(comp))
+
+    for v in sorted(graph):
+        if v not in index:
+            strong(v)
+    return out
+
+
+def test_the_cycle_finder_finds_a_hidden_cycle():
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
+    assert cycles(graph) == [["a", "b", "c"]]
+    assert cycles({"a": {"b"}, "b": set()}) == []
+
+
+def test_function_level_imports_are_seen(tmp_path):
+    pkg = tmp_path / "cnnviz"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "one.py").write_text("def f():\n    from cnnviz import two\n")
+    (pkg / "two.py").write_text("from cnnviz.one import f\n")
+    known = {"cnnviz": pkg / "__init__.py", "cnnviz.one": pkg / "one.py",
+             "cnnviz.two": pkg / "two.py"}  # fmt: skip
+    global ROOT
+    saved, ROOT = ROOT, tmp_path
+    try:
+        assert [t for t, _ in imports(pkg / "one.py", known)] == ["cnnviz.two"]
+        assert [t for t, _ in imports(pkg / "two.py", known)] == ["cnnviz.one"]
+    finally:
+        ROOT = saved
+
+
+def test_cnnviz_has_no_import_cycle():
+    found = cycles(import_graph())
+    assert not found, "import cycles: " + "; ".join(" -> ".join(c) for c in found)
+
+
+def test_no_private_name_is_imported_across_modules():
+    known = modules()
+    crossing = [
+        f"{module_name(path)} imports {target}.{n}"
+        for path in known.values()
+        for target, names in imports(path, known)
+        for n in names
+        if n.startswith("_") and not n.startswith("__")
+    ]
+    assert not crossing, crossing
+
+
+def test_the_pages_hold_no_access_decision():
+    """Who may see or touch a run is the run service's to say: the pages ask it."""
+    old_helpers = ("visible_runs(", "may_view(mgr", "may_control(mgr", "can_view(", "can_control(")
+    found = [
+        f"{p.relative_to(ROOT)}:{i}: {line.strip()}"
+        for p in [*(ROOT / "ui").rglob("*.py"), *(ROOT / "app_pages").rglob("*.py")]
+        for i, line in enumerate(p.read_text().splitlines(), 1)
+        if any(h in line for h in old_helpers) or "store.set_pinned" in line
+        or "store.import_run" in line or "store.delete(" in line
+    ]  # fmt: skip
+    assert not found, found
+
+
+STORE_PARTS = ("store", "db", "schema", "records", "liveness", "metrics", "portable", "classdata")
+
+
+def test_the_run_stores_parts_are_small():
+    """The store is a facade over parts with one job each, none over ~300 lines."""
+    sizes = {n: len((PACKAGE / "runs" / f"{n}.py").read_text().splitlines()) for n in STORE_PARTS}
+    assert max(sizes.values()) <= 330, sizes
+    assert sizes["store"] <= 100, sizes  # the facade: re-exports and one class line
+
+
+def test_the_store_facade_has_every_part():
+    from cnnviz.runs import store
+
+    bases = {b.__module__.rpartition(".")[2] for b in store.RunStore.__mro__[1:-1]}
+    assert bases == set(STORE_PARTS) - {"store"}
