@@ -55,3 +55,24 @@ def test_the_lab_lists_the_ownerless_run_and_the_insight_page_offers_it(who, mon
     at.run()
     assert_clean(at)
     assert at.selectbox(key="insight_run").value == ids["cli"]
+
+
+def test_a_diverged_runs_missing_metrics_show_as_a_dash():
+    """A run whose last epoch diverged keeps NULL metrics (NaN in the frame): the Training
+    page's numbers say "—", not "nan"."""
+    from cnnviz.runs import RunStore
+    from conftest import tiny_config
+
+    store = RunStore()
+    rid = store.create(tiny_config(), name="diverged", status="running", user=ANN.id)
+    store.add_epoch(rid, {"epoch": 1, "train_loss": None, "train_acc": 0.1, "val_loss": None,
+                          "val_acc": None, "examples_per_s": 100.0, "seconds": 1.0})  # fmt: skip
+    store.set_status(rid, "finished")
+    at = app_test("training.py")
+    at.session_state["cnnviz_user"] = ANN
+    at.query_params["run"] = rid
+    at.run()
+    assert_clean(at)
+    shown = {m.label: m.value for m in at.metric}
+    assert "nan" not in " ".join(shown.values()).lower(), shown
+    assert "—" in shown.values() and "0.100" in shown.values(), shown

@@ -297,12 +297,16 @@ def run_view_ui(mgr: RunManager, run_id: str) -> None:
             show = st.error if rec.status == "failed" else st.warning
             show(run_error(rec))  # a run out of memory: cnnviz's words, in the page's language
         if done:
-            last = metrics.iloc[-1]
+            last = F.records(metrics.tail(1))[0]  # a diverged run's metric is None, not NaN
+
+            def shown(v, fmt: str) -> str:
+                return "—" if v is None else format(v, fmt)
+
             m1, m2, m3, m4 = st.columns(4)
-            m1.metric(TEXT["m_val_acc"], f"{last['val_acc']:.3f}")
-            m2.metric(TEXT["m_train_acc"], f"{last['train_acc']:.3f}")
-            m3.metric(TEXT["m_train_loss"], f"{last['train_loss']:.3f}")
-            m4.metric(TEXT["m_examples"], f"{last['examples_per_s']:,.0f}")
+            m1.metric(TEXT["m_val_acc"], shown(last.val_acc, ".3f"))
+            m2.metric(TEXT["m_train_acc"], shown(last.train_acc, ".3f"))
+            m3.metric(TEXT["m_train_loss"], shown(last.train_loss, ".3f"))
+            m4.metric(TEXT["m_examples"], shown(last.examples_per_s, ",.0f"))
         fig = training_curves(
             metrics, n, svc.points(user, run_id), font_size=font_size(),
             titles=(TEXT["chart_loss"], TEXT["chart_acc"]), epoch_title=TEXT["chart_epoch"],
