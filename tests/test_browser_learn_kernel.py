@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -68,8 +69,8 @@ def test_stop_halts_a_long_run_and_divergence_shows(server, web):
     stopped = _epoch(page)
     # Stopped, as the page shows it: Start is offered again and Stop is not (the live panel
     # stops polling), and the count stays where it was.
-    page.locator(".st-key-learn_start button:enabled").wait_for(timeout=30_000)
-    assert page.locator(".st-key-learn_stop button").is_disabled()
+    expect(page.locator(".st-key-learn_start").get_by_role("button")).to_be_enabled(timeout=30_000)
+    expect(page.locator(".st-key-learn_stop").get_by_role("button")).to_be_disabled()
     web.wait_idle()
     assert 3 <= _epoch(page) == stopped < 5000
     assert "running" not in page.locator('[data-testid="stMain"]').inner_text()

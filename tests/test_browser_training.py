@@ -70,8 +70,9 @@ def start_run(web: PageWatch, epochs: int, examples: str | None = None) -> None:
 
 @pytest.fixture(scope="module")
 def trainer(tmp_path_factory, browser):
-    """A server of this module's own (one torch thread) and a LeNet run of EPOCHS epochs on
-    2,000 examples, started in the form; yields (URL, run id, the first state seen)."""
+    """A server of this module's own (one torch thread), one browser context (one visitor: the
+    run picker lists that visitor's runs) and a LeNet run of EPOCHS epochs on 2,000 examples,
+    started in the form; yields (URL, run id, the first state seen, the context)."""
     tmp = tmp_path_factory.mktemp("training")
     env = {"CNNVIZ_HOME": str(tmp / "home"), "CNNVIZ_THREADS": "1"}
     _, url, server = start_server(env, tmp / "server.log")
@@ -83,10 +84,19 @@ def trainer(tmp_path_factory, browser):
         start_run(web, EPOCHS, "2,000")
         first = wait_until(web, "(s) => s[0] >= 1")
         web.screenshot("training_running")
-        yield url, first[1], first
+        web.page.close()
+        yield url, first[1], first, context
     finally:
         context.close()
         server.stop()
+
+
+@pytest.fixture
+def web(trainer):
+    """A new tab of the trainer's visitor (in place of conftest's page of a context of its own)."""
+    web = PageWatch(trainer[3].new_page())
+    yield web
+    web.page.close()
 
 
 def finished(web: PageWatch, url: str, run_id: str) -> tuple[int, str, int]:
@@ -99,7 +109,7 @@ def finished(web: PageWatch, url: str, run_id: str) -> tuple[int, str, int]:
 
 
 def test_a_started_run_streams_into_the_chart(trainer, web):
-    url, run_id, first = trainer
+    url, run_id, first, _ = trainer
     web.goto(f"{url}/training?run={run_id}")
     # The curve gains points (its markers follow the caption within a redraw), or it is over.
     grown = wait_until(web, f"(s, n) => s[2] > n || s[0] === {EPOCHS}", first[2])
@@ -109,7 +119,7 @@ def test_a_started_run_streams_into_the_chart(trainer, web):
 
 def test_a_page_switch_keeps_the_run(trainer, web):
     """Away and back: the query parameter is dropped, the session remembers the run."""
-    url, run_id, _ = trainer
+    url, run_id, _, _ = trainer
     p = web.page
     web.goto(f"{url}/training?run={run_id}")
     before = wait_until(web, "(s, id) => s[1] === id", run_id)
@@ -125,7 +135,7 @@ def test_a_page_switch_keeps_the_run(trainer, web):
 
 def test_a_reload_keeps_the_run(trainer, web):
     """A reload is a new session: the URL (and the store) bring the same run back."""
-    url, run_id, _ = trainer
+    url, run_id, _, _ = trainer
     web.goto(f"{url}/training?run={run_id}")
     before = wait_until(web, "(s, id) => s[1] === id", run_id)
     web.page.reload()
@@ -137,7 +147,7 @@ def test_a_reload_keeps_the_run(trainer, web):
 
 
 def test_a_finished_run_shows_every_epoch_and_the_first_layer(trainer, web):
-    url, run_id, _ = trainer
+    url, run_id, _, _ = trainer
     p = web.page
     finished(web, url, run_id)
     web.screenshot("training_finished")
@@ -147,6 +157,7 @@ def test_a_finished_run_shows_every_epoch_and_the_first_layer(trainer, web):
     done, shown, points = state(web)
     # Train/val loss and accuracy: one marker each per epoch.
     assert (done, shown, points) == (EPOCHS, run_id, 4 * EPOCHS)
+    p.get_by_test_id("stDataFrame").first.wait_for(timeout=30_000)  # the epochs' table
     assert p.get_by_test_id("stDataFrame").count() == 1
     # The first layer, scrubbed: the init beside the last epoch, kernels and feature maps drawn.
     kernels = p.get_by_test_id("stPlotlyChart").nth(1)
@@ -161,7 +172,7 @@ def test_a_finished_run_shows_every_epoch_and_the_first_layer(trainer, web):
 
 def test_a_finished_run_downloads_its_metrics_and_weights(trainer, web):
     """Both downloads are made when clicked: one CSV row per epoch, and the weights file."""
-    url, run_id, _ = trainer
+    url, run_id, _, _ = trainer
     p = web.page
     finished(web, url, run_id)
     with p.expect_download() as download:
@@ -193,7 +204,7 @@ def test_a_second_run_takes_the_page_and_the_picker_opens_the_first(trainer, web
     """Start shows the new run, and the page stays on it until it ends (the browser's stale
     value of the previous run's picker once flipped the page back to the first run and forth);
     the picker still opens the first run."""
-    url, first_id, _ = trainer
+    url, first_id, _, _ = trainer
     p = web.page
     finished(web, url, first_id)
     start_run(web, 1)
