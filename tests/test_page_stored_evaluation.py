@@ -106,3 +106,24 @@ def _meta(data: bytes) -> str:
     from cnnviz.runfile import read_metadata
 
     return read_metadata(data)[ANALYSIS_KEY]
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_a_run_without_a_final_accuracy_still_shows_its_matrix(imported, lang):
+    """A file's NaN metric is kept as NULL: the caption leaves out what was not kept instead
+    of failing or saying "nan%"."""
+    import sqlite3
+
+    store, run_id, _ = imported
+    db = sqlite3.connect(store.path, timeout=30)
+    db.execute("UPDATE metrics SET val_acc=NULL WHERE run_id=?", (run_id,))
+    db.commit()
+    db.close()
+    at = app_test("insight.py")
+    at.query_params["run"] = run_id
+    at.query_params["lang"] = lang
+    at.run()
+    assert_clean(at)
+    text = _texts(at)
+    assert "nan" not in text.lower()
+    assert ("test images" if lang == "en" else "테스트 이미지") in text

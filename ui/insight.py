@@ -10,6 +10,7 @@ the page polls them and never waits.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections import OrderedDict
@@ -469,11 +470,15 @@ def _matrices_ui(mgr: RunManager, runs, evs: list[I.Evaluation]) -> None:
     for i, (name, r, ev) in enumerate(zip(shown, runs, evs, strict=True)):
         with grid[i]:
             rows = service(mgr).metrics_rows(current_user(), r.run_id)
-            stored = rows[-1]["val_acc"] if rows else float("nan")
-            text = TEXT["eval_caption"].format(name=md_escape(name), n=ev.num_images,
-                                               acc=ev.accuracy, stored=stored)  # fmt: skip
-            if round(ev.accuracy, 6) != round(stored, 6) and r.status == "stopped":
-                text += TEXT["eval_differs"]
+            stored = rows[-1]["val_acc"] if rows else None  # None: not kept (a NaN in a file)
+            if stored is None or not math.isfinite(stored):
+                text = TEXT["eval_caption_alone"].format(name=md_escape(name), n=ev.num_images,
+                                                         acc=ev.accuracy)  # fmt: skip
+            else:
+                text = TEXT["eval_caption"].format(name=md_escape(name), n=ev.num_images,
+                                                   acc=ev.accuracy, stored=stored)  # fmt: skip
+                if round(ev.accuracy, 6) != round(stored, 6) and r.status == "stopped":
+                    text += TEXT["eval_differs"]
             st.markdown(text)
             st.plotly_chart(
                 P.confusion_heatmap(ev.confusion, font_size=fs, color=cols[name],

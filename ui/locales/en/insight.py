@@ -88,6 +88,8 @@ TEXT = {
     "eval_failed": "Evaluating {name} failed: {error}",
     "eval_caption": "**{name}**: {n:,} test images (those it was validated on), accuracy "
     "**{acc:.1%}** — its final validation accuracy was {stored:.1%}.",
+    "eval_caption_alone": "**{name}**: {n:,} test images (those it was validated on), "
+    "accuracy **{acc:.1%}**.",
     "eval_differs": " (the difference: weights saved after part of an unfinished epoch)",
     "per_class": "Per-class accuracy",
     "difference": "{b} against {a}, cell by cell",

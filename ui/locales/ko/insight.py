@@ -85,6 +85,8 @@ TEXT = {
     "eval_failed": "{name} 평가에 실패했습니다: {error}",
     "eval_caption": "**{name}**: 테스트 이미지 {n:,}장 (검증에 쓴 이미지), 정확도 **{acc:.1%}** — "
     "마지막 검증 정확도는 {stored:.1%}였습니다.",
+    "eval_caption_alone": "**{name}**: 테스트 이미지 {n:,}장 (검증에 쓴 이미지), 정확도 "
+    "**{acc:.1%}**.",
     "eval_differs": " (차이의 이유: 끝나지 않은 에포크의 일부가 지난 뒤 저장된 가중치)",
     "per_class": "클래스별 정확도",
     "difference": "{b} 대 {a}, 칸별로",
