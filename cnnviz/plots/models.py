@@ -117,7 +117,7 @@ def network_diagram(
             h = min(0.22, 0.9 / k)
             px, py = polygons.setdefault("branch", ([], []))
             for j, (blabel, bshape) in enumerate(branches[i]):
-                y = (j - (k - 1) / 2) * (1.0 / max(k, 2))
+                y = ((k - 1) / 2 - j) * (1.0 / max(k, 2))  # the first branch on top
                 px += [x - 0.2, x + 0.2, x + 0.2, x - 0.2, x - 0.2, None]
                 py += [y - h / 2, y - h / 2, y + h / 2, y + h / 2, y - h / 2, None]
                 fan_x += [x - 0.5, x - 0.2, None, x + 0.2, x + 0.5, None]
