@@ -148,7 +148,7 @@ def test_queued_run_says_its_first_layer_comes_soon():
     mgr = get_manager()
     cfg = RunConfig(PRESETS["LeNet"], num_epochs=1, limit=256, val_limit=128)
     other = "another-server-in-this-process"  # a live queue this server does not dispatch
-    S._LIVE_TOKENS.add(other)
+    S.LIVE_TOKENS.add(other)
     run_id = mgr.store.create(cfg, name="waiting", owner_token=other)  # queued, never run
     try:
         at = app_test("training.py")
@@ -160,4 +160,4 @@ def test_queued_run_says_its_first_layer_comes_soon():
     finally:
         mgr.stop(run_id)
         mgr.store.delete(run_id)
-        S._LIVE_TOKENS.discard(other)
+        S.LIVE_TOKENS.discard(other)

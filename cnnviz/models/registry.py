@@ -258,7 +258,7 @@ def _meta_largest_map(spec) -> tuple[int, str, tuple[int, int, int]]:
     for name, module in net.named_modules():
         if name and not any(True for _ in module.children()):
             handles.append(module.register_forward_hook(hook(name)))
-    from cnnviz.models.summary import ShapesOnly
+    from cnnviz.models.meta import ShapesOnly
 
     net.eval()
     try:

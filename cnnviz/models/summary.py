@@ -11,10 +11,9 @@ from typing import TYPE_CHECKING
 
 import torch
 from torch import nn
-from torch.nn import functional as F
-from torch.overrides import TorchFunctionMode
 
 from cnnviz.models.build import build_model
+from cnnviz.models.meta import ShapesOnly
 from cnnviz.models.registry import is_spec
 from cnnviz.models.specs import ModelSpec
 
@@ -22,23 +21,6 @@ if TYPE_CHECKING:  # pandas is imported where a table is built: training needs n
     import pandas as pd
 
 COLUMNS = ["name", "layer", "output shape", "parameters", "multiply-adds", "shape"]
-
-
-class ShapesOnly(TorchFunctionMode):
-    """A pass on the meta device computes shapes only; element-wise layers that keep their
-    input's shape (activations, batch norm, dropout) return it as it is. PyTorch has no meta
-    kernel for some of them and runs a Python fallback, about a millisecond a call, which
-    made most of a GoogLeNet or DenseNet summary's time."""
-
-    SAME_SHAPE = frozenset({
-        F.relu, torch.relu, torch.Tensor.relu, F.batch_norm, torch.batch_norm, torch.sigmoid,
-        F.sigmoid, torch.tanh, F.tanh, F.gelu, F.leaky_relu, F.dropout, torch.dropout,
-    })  # fmt: skip
-
-    def __torch_function__(self, func, types, args=(), kwargs=None):
-        if func in self.SAME_SHAPE and args and getattr(args[0], "is_meta", False):
-            return args[0]
-        return func(*args, **(kwargs or {}))
 
 
 def default_input_shape(spec: ModelSpec) -> tuple[int, int, int, int]:
