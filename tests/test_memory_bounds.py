@@ -32,8 +32,8 @@ def measured_largest_map(spec) -> int:
         for m in net.modules()
         if isinstance(m, torch.nn.Conv2d)
     ]
-    with torch.device("meta"):
-        net(torch.zeros(1, spec.in_channels, spec.input_size, spec.input_size))
+    with torch.device("meta"):  # two images: batch norm (LeNet-BN's 1d) trains on a batch
+        net(torch.zeros(2, spec.in_channels, spec.input_size, spec.input_size))
     for h in hooks:
         h.remove()
     return max(sizes)
