@@ -8,7 +8,7 @@ import streamlit as st
 from cnnviz.plots.models import display_name, feature_map_figure, shape_label
 from ui import builder as ui
 from ui import image_source_ui, page_header
-from ui.common import class_names
+from ui.common import chart, class_names
 from ui.i18n import texts
 
 TEXT = texts("builder")
@@ -29,7 +29,7 @@ m = st.columns(3)
 m[0].metric(TEXT["params"], f"{int(summary['parameters'].sum()):,}")
 m[1].metric(TEXT["macs"], f"{int(summary['multiply-adds'].sum()):,}")
 m[2].metric(TEXT["out"], summary["output shape"].iloc[-1])
-st.plotly_chart(ui.diagram(spec), key="builder_diagram", width="stretch")
+chart(st, ui.diagram(spec), key="builder_diagram", width="stretch")
 detailed = st.toggle(TEXT["detailed"], False, key="builder_detailed")
 table = ui.summary_cached(spec, detailed) if detailed else summary
 st.dataframe(
@@ -84,8 +84,9 @@ with st.spinner(TEXT["running_image"]):
     )
 note = TEXT[note].format(run_id=run_id)
 with right:
-    st.caption(TEXT["input"].format(shape=shape_label(tuple(batch.unsqueeze(0).shape))))
-    st.image(batch[0].numpy(), clamp=True, width=160)
+    shape = shape_label(tuple(batch.unsqueeze(0).shape))
+    st.caption(TEXT["input"].format(shape=shape))
+    st.image(batch[0].numpy(), clamp=True, width=160, alt=TEXT["input_alt"].format(shape=shape))
     probs = fmaps[-1].maps.softmax(0)
     labels = class_names() if spec.num_classes == len(class_names()) else None
     top = int(probs.argmax())
@@ -98,7 +99,8 @@ for i, fm in enumerate(fmaps):
     shown = shown if fm.is_image else ""
     st.markdown(title + shape_label(fm.shape) + shown)
     last = i == len(fmaps) - 1
-    st.plotly_chart(
+    chart(
+        st,
         feature_map_figure(fm, labels=labels if last else None),
         key=f"builder_fmap_{i}",
         width="stretch",

@@ -8,7 +8,7 @@ from cnnviz import images, lessons
 from cnnviz.kernels import KERNEL_PRESETS, kernel_tensor
 from cnnviz.plots import lessons as plots
 from ui import image_source_ui, page_header
-from ui.common import SHARE, fragment, keyed_choice
+from ui.common import SHARE, chart, fragment, keyed_choice
 from ui.i18n import texts
 from ui.images import display_name
 from ui.kernels import kernel_label, kernel_labels
@@ -38,7 +38,8 @@ X = loaded.X
 def kernel_per_channel(X, name: str) -> None:
     cols = st.columns(4)
     caption = f"{display_name(name)} {tuple(X.shape)}"
-    cols[0].image(images.to_png(X), caption=caption, width="stretch")
+    alt = TEXT["image_alt"].format(name=display_name(name), shape=tuple(X.shape))
+    cols[0].image(images.to_png(X), caption=caption, width="stretch", alt=alt)
     color = TEXT["channels"]
     defaults = ("Sobel x", "Sobel y", "Laplacian")
     names = [
@@ -53,7 +54,8 @@ def kernel_per_channel(X, name: str) -> None:
         for i in range(3)
     ]
     res = lessons.channel_sum(X, [kernel_tensor(n) for n in names])
-    st.plotly_chart(
+    chart(
+        st,
         plots.heatmap_row(
             list(X),
             [TEXT["channel_title"].format(channel=color[c]) for c in CHANNELS],
@@ -65,7 +67,8 @@ def kernel_per_channel(X, name: str) -> None:
     )
     titles = [f"{color[c]} ⋆ {kernel_label(n)}" for c, n in zip(CHANNELS, names, strict=True)]
     titles.append(TEXT["sum"])
-    st.plotly_chart(
+    chart(
+        st,
         plots.heatmap_row([*res.per_channel, res.total], titles, height=260, annotate=False),
         key="chan_sum_chart",
     )
@@ -105,7 +108,8 @@ def bank_of_kernels(X) -> None:
         maps, titles = list(Y) if chosen else [], [kernel_label(n) for n in chosen]
     if maps:
         st.metric(TEXT["stack_shape"], "×".join(map(str, Y.shape)))
-        st.plotly_chart(
+        chart(
+            st,
             plots.heatmap_row(maps, titles, cols=min(4, len(maps)), height=240),
             key="chan_bank_chart",
         )
@@ -133,7 +137,8 @@ def one_by_one(X) -> None:
     m[1].metric("max |matmul − loop|", "–" if one.loop_diff is None else f"{one.loop_diff:.2g}",
                 help=TEXT["loop_help_1x1"] + " "
                 + TEXT["loop_skipped"].format(limit=lessons.LOOP_LIMIT))  # fmt: skip
-    st.plotly_chart(
+    chart(
+        st,
         plots.heatmap_row(
             list(one.Y_matmul), [f"Y[{o}]" for o in range(c_o)], 280, cols=min(c_o, 3), fmt=".2g"
         ),  # fmt: skip

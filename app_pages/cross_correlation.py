@@ -14,7 +14,7 @@ from cnnviz.images import seed_stripes
 from cnnviz.kernels import kernel_tensor
 from cnnviz.plots import conv as cplots
 from ui import image_source_ui, page_header, settings
-from ui.common import SHARE, fragment, md_escape
+from ui.common import SHARE, chart, fragment, md_escape
 from ui.conv import corr2d_cached, step_through_ui
 from ui.i18n import message, texts
 from ui.images import display_name
@@ -77,6 +77,6 @@ def _seed_demo(titles: tuple[str, str, str]):
 
 st.subheader(TEXT["demo"])
 st.markdown(TEXT["demo_text"])
-st.plotly_chart(
-    _seed_demo(tuple(TEXT["seed_titles"])), key="xcorr_demo_chart", config=cplots.CHART_CONFIG
+chart(
+    st, _seed_demo(tuple(TEXT["seed_titles"])), key="xcorr_demo_chart", config=cplots.CHART_CONFIG
 )

@@ -5,7 +5,7 @@ import torch
 
 from cnnviz.plots import image_montage
 from ui import data_or_message, page_header
-from ui.common import SHARE, class_names
+from ui.common import SHARE, chart, class_names
 from ui.i18n import labels, texts
 
 TEXT = texts("data")
@@ -23,7 +23,8 @@ if data is not None:
     labels = data.train_labels if split == "train" else data.test_labels
     picks = [torch.nonzero(labels == c).flatten()[:per_class] for c in range(10)]
     grid = torch.cat([images[p] for p in picks])
-    st.plotly_chart(
+    chart(
+        st,
         image_montage(grid, 10, per_class, [f"{c} {t}" for c, t in enumerate(class_names())]),
         key="data_montage",
     )

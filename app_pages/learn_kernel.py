@@ -16,7 +16,7 @@ from cnnviz.images import fit_side
 from cnnviz.plots.base import heatmap
 from ui import image_source_ui, page_header, settings
 from ui import kernel_learning as lk
-from ui.common import md_escape
+from ui.common import chart, md_escape
 from ui.i18n import message, texts
 from ui.images import display_name
 
@@ -41,7 +41,7 @@ with left:
             w=X.shape[1],
         ))  # fmt: skip
         shown = fit_side(X[None], 128)[0]  # a large upload is drawn smaller
-        st.plotly_chart(heatmap(shown, height=220, fmt=".0f"), key="learn_image")
+        chart(st, heatmap(shown, height=220, fmt=".0f"), key="learn_image")
 
 with right:
     if K is None or loaded is None:

@@ -11,7 +11,7 @@ import streamlit as st
 from cnnviz import ops
 from cnnviz.plots import conv as cplots
 from ui import image_source_ui, page_header, settings
-from ui.common import SHARE, fragment
+from ui.common import SHARE, chart, fragment
 from ui.conv import (
     CUSTOM_EXAMPLE,
     SEED_EXAMPLES,
@@ -86,7 +86,7 @@ def lesson() -> None:
     st.subheader(TEXT["drawing"])
     if problems:
         fig = map_figure(X, None, padding=s["padding"])
-        st.plotly_chart(fig, key="pad_input_chart", config=cplots.CHART_CONFIG)
+        chart(st, fig, key="pad_input_chart", config=cplots.CHART_CONFIG)
         return
 
     kh, kw = s["kernel"]
@@ -101,12 +101,14 @@ def lesson() -> None:
     i, j = divmod(min(pos, cells - 1), o_w)
     win = ops.window(X, i, j, K, s["padding"], s["stride"], s["dilation"])
     left, right = st.columns(2)
-    left.plotly_chart(
+    chart(
+        left,
         map_figure(X, None, padding=s["padding"], window=(win.rows, win.cols)),
         key="pad_input_chart",
         config=cplots.CHART_CONFIG,
     )
-    right.plotly_chart(
+    chart(
+        right,
         map_figure(Y, TEXT["output"].format(h=o_h, w=o_w), selected=(i, j)),
         key="pad_output_chart",
         config=cplots.CHART_CONFIG,

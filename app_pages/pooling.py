@@ -11,7 +11,7 @@ from cnnviz import images, lessons, ops
 from cnnviz.kernels import KERNEL_PRESETS, kernel_tensor
 from cnnviz.plots import lessons as plots
 from ui import image_source_ui, page_header
-from ui.common import SHARE, fragment, keyed_choice, md_escape
+from ui.common import SHARE, chart, fragment, keyed_choice, md_escape
 from ui.i18n import message, texts
 from ui.images import display_name
 from ui.kernels import kernel_labels
@@ -101,16 +101,14 @@ def interactive_pooling() -> None:
             m[2].metric("max |loop − torch|", loop, help=TEXT["loop_help"])
             c1, c2 = st.columns(2)
             if mode == "max" and want_idx:
-                c1.plotly_chart(
-                    plots.winners_figure(X, res.wins, TEXT["winners"]), key="pool_winners"
-                )
+                chart(c1, plots.winners_figure(X, res.wins, TEXT["winners"]), key="pool_winners")
             else:
-                c1.plotly_chart(plots.heatmap_row([X], [TEXT["input_title"]], 420),
+                chart(c1, plots.heatmap_row([X], [TEXT["input_title"]], 420),
                                 key="pool_input_chart")  # fmt: skip
                 if mode == "max":
                     c1.info(TEXT["no_indices"], icon=":material/info:")
             out = plots.heatmap_row([res.Y], [TEXT["output_title"].format(mode=mode)], 420)
-            c2.plotly_chart(out, key="pool_output")
+            chart(c2, out, key="pool_output")
             if mode == "max" and want_idx and res.indices.numel() <= 64:
                 st.code(f"{TEXT['indices'].format(w=X.shape[1])}\n{res.indices!r}")
 
@@ -145,7 +143,8 @@ def shift_tolerance() -> None:
     maps = [tol.conv, tol.conv_shifted, tol.pooled, tol.pooled_shifted]
     titles = ["conv(X)", TEXT["t_shifted"].format(dx=dx), "maxpool(conv(X))"]
     titles.append(TEXT["t_pool_shifted"].format(dx=dx))
-    st.plotly_chart(
+    chart(
+        st,
         plots.heatmap_row(maps, titles, cols=2, height=280, shared_scale=True, symmetric=True),
         key="pool_shift_chart",
     )

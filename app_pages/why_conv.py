@@ -8,7 +8,7 @@ from cnnviz import lessons
 from cnnviz.kernels import KERNEL_PRESETS, kernel_tensor
 from cnnviz.plots import lessons as plots
 from ui import image_source_ui, page_header
-from ui.common import SHARE, fragment, md_escape
+from ui.common import SHARE, chart, fragment, md_escape
 from ui.i18n import texts
 from ui.images import display_name
 from ui.kernels import kernel_labels
@@ -42,7 +42,8 @@ def parameter_counts() -> None:
     m[2].metric(TEXT["m_ratio"], f"{pc.ratio:.3g}×")
     st.markdown(TEXT["fc_formula"].format(formula=pc.fc_formula))
     st.markdown(TEXT["conv_formula"].format(formula=pc.conv_formula))
-    st.plotly_chart(
+    chart(
+        st,
         plots.param_bars(pc.fc, pc.conv, TEXT["bar_fc"], TEXT["bar_conv"], TEXT["bar_axis"]),
         key="why_param_chart",
     )
@@ -77,7 +78,8 @@ def translation() -> None:
         grid.append(demo.dense_of_shifted)
         titles = ["X", TEXT["t_shifted"].format(dy=dy, dx=dx), "conv(X)", TEXT["t_conv_shifted"]]
         titles += ["dense(X)", TEXT["t_dense_shifted"]]
-        st.plotly_chart(
+        chart(
+            st,
             plots.heatmap_row(grid, titles, cols=2, height=260, annotate=False),
             key="why_shift_chart",
         )

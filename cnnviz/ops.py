@@ -554,10 +554,13 @@ def is_padding(rows: tuple[int, ...], cols: tuple[int, ...], hw: tuple[int, int]
     return ~(r[:, None] & c[None, :])
 
 
-def sum_expression(win: Window, max_terms: int = 9, fmt: str = ".3g") -> str:
+def sum_expression(
+    win: Window, max_terms: int = 9, fmt: str = ".3g", total: str | None = None
+) -> str:
     """The window's products written out, e.g. ``"1·1 + 0·(−1) = 1"``. d2l 7.2.
 
-    Longer sums are shortened to their first terms and a count.
+    Longer sums are shortened to their first terms and a count. ``total`` is the sum as the
+    page prints it elsewhere (the same digits everywhere); by default ``fmt`` of the sum.
     """
     if win.products is None:
         raise ValueError("The window was taken without a kernel: there are no products.")
@@ -573,7 +576,9 @@ def sum_expression(win: Window, max_terms: int = 9, fmt: str = ".3g") -> str:
         body = f"{shown} + … ({len(terms)} products)"
     else:
         body = " + ".join(terms)
-    return f"{body} = {format(win.total + 0.0, fmt).replace('-', '−')}"
+    if total is None:
+        total = format(win.total + 0.0, fmt).replace("-", "−")
+    return f"{body} = {total}"
 
 
 def torch_output_shape(

@@ -75,3 +75,16 @@ def test_the_command_line_trains_a_new_family(tmp_path):
     assert out.returncode == 0, out.stderr
     epochs = [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
     assert [e["epoch"] for e in epochs] == [1] and math.isfinite(epochs[0]["train_loss"])
+
+
+@pytest.mark.apptest
+@pytest.mark.parametrize("name", ["AlexNet-small", "GoogLeNet-small", "LeNet-BN", "DenseNet"])
+def test_the_training_page_offers_every_family_with_an_estimate(name):
+    from conftest import app_test, assert_clean
+
+    at = app_test("training.py").run()
+    assert name in at.selectbox(key="train_preset").options
+    at.selectbox(key="train_preset").set_value(name).run()
+    assert_clean(at)
+    text = " ".join(m.value for m in at.markdown)
+    assert "This run should take" in text and "CPU" in text

@@ -17,6 +17,7 @@ from cnnviz.runs import LIVE, RunManager, RunNotFoundError, StoreError
 from cnnviz.runs.service import RunAccessError
 from ui import state
 from ui.common import (
+    chart,
     class_names,
     estimate_basis,
     estimate_text,
@@ -415,13 +416,13 @@ def _curves_ui(long, colors: dict, num_epochs: int, several: bool) -> None:
     fs = font_size()
     words = TEXT["charts"]
     st.markdown(f"**{TEXT['headline']}**")
-    st.plotly_chart(
+    chart(st,
         P.overlay_figure(long, colors, "val_acc", num_epochs, font_size=fs + 2, labels=words,
                          band=band, runs=runs),
         key="abl_overlay", config=P.png_config("ablation_val_acc"), width="stretch",
     )  # fmt: skip
     st.markdown(f"**{TEXT['multiples']}**")
-    st.plotly_chart(
+    chart(st,
         P.small_multiples(long, colors, num_epochs, font_size=fs, labels=words, band=band,
                           runs=runs),
         key="abl_multiples", config=P.png_config("ablation_curves"), width="stretch",
@@ -612,13 +613,13 @@ def confusion_ui(mgr: RunManager, run_ids: list[str]) -> None:
         with col:
             acc = float(np.trace(cm) / max(cm.sum(), 1))
             st.markdown(f"**{md_escape(name)}** · {acc:.1%}")
-            st.plotly_chart(
+            chart(st,
                 PI.confusion_heatmap(cm, font_size=fs, color=colors[name], words=words),
                 key=f"abl_cm_{i}", config=P.png_config(f"ablation_confusion_{i}"),
                 width="stretch",
             )  # fmt: skip
     st.markdown(f"**{TEXT['per_class']}**")
-    st.plotly_chart(
+    chart(st,
         PI.per_class_accuracy_bars(cms, colors, font_size=fs, words=words),
         key="abl_per_class", config=P.png_config("ablation_per_class"), width="stretch",
     )  # fmt: skip
@@ -640,7 +641,7 @@ def confusion_ui(mgr: RunManager, run_ids: list[str]) -> None:
         st.warning(md_escape(message(exc)), icon=":material/info:")
         return
     c1, c2 = st.columns([3, 2])
-    c1.plotly_chart(fig, key="abl_difference", config=P.png_config("ablation_difference"),
+    chart(c1, fig, key="abl_difference", config=P.png_config("ablation_difference"),
                     width="stretch")  # fmt: skip
     c1.caption(TEXT["difference_caption"].format(base=md_escape(base), other=md_escape(other)))
     c2.markdown("\n".join(f"- {md_escape(line)}" for line in lines))

@@ -224,6 +224,9 @@ def sidebar_ui() -> None:
     """The shared sidebar: language, device, dataset, presenter mode."""
     s = settings()
     with st.sidebar:
+        from ui.a11y import page_fixes
+
+        page_fixes()  # first: the page's language, a valid page list, the skip link, arrow keys
         language_ui()
         st.caption(TEXT["device"].format(device=_device_label()))
         found, line = cdata.dataset_status()
@@ -356,6 +359,121 @@ def fragment(func=None, *, run_every=None):
         return st.fragment(safe, run_every=run_every)
 
     return wrap if func is None else wrap(func)
+
+
+# -- charts with a text alternative ----------------------------------------------------------
+
+TABLE_MAX_ROWS = 60  # a curve's table lists at most this many points (evenly thinned)
+TABLE_MAX_SIDE = 16  # a heatmap up to this size is listed number by number, else summarised
+
+
+def _plain_text(text: object) -> str:
+    """A Plotly text (it may hold <b>, <br>, entities) as plain words."""
+    import html
+    import re
+
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", str(text or ""))).split())
+
+
+def _title(obj) -> str:
+    if isinstance(obj, dict):
+        obj = obj.get("text")
+    return _plain_text(obj) if isinstance(obj, str) else ""
+
+
+def chart_name(fig) -> str:
+    """What a Plotly figure shows, in its own words: its title (or its subplots' titles), its
+    axes and its series. The accessible name of the chart when a page gives none."""
+    layout = fig.to_plotly_json()["layout"] if not hasattr(fig, "_layout") else fig._layout
+    parts = [_title(layout.get("title"))]
+    parts += [_title(a) for a in layout.get("annotations", ()) if isinstance(a, dict)][:6]
+    axes = [_title(layout.get(k, {}).get("title")) for k in ("xaxis", "yaxis")]
+    if all(axes):
+        parts.append(f"{axes[1]} / {axes[0]}")
+    names = list(dict.fromkeys(_plain_text(t.get("name")) for t in fig._data if t.get("name")))
+    if names:
+        parts.append(", ".join(names[:10]))
+    for t in fig._data:
+        if t.get("type") == "heatmap" and t.get("z") is not None:
+            import numpy as np
+
+            z = np.asarray(t["z"])
+            if z.ndim == 2:
+                parts.append(TEXT["grid_alt"].format(h=z.shape[0], w=z.shape[1]))
+                break
+    return " — ".join(p for p in parts if p) or TEXT["chart"]
+
+
+def _cell(v) -> str:
+    import math
+
+    if isinstance(v, float | int) and not isinstance(v, bool):
+        return "–" if isinstance(v, float) and not math.isfinite(v) else format(v, ".4g")
+    return md_escape(_plain_text(v))
+
+
+def _md_table(header: list, rows: list[list]) -> str:
+    lines = ["| " + " | ".join(_cell(h) or " " for h in header) + " |",
+             "|" + "---|" * len(header)]  # fmt: skip
+    lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def chart_table(fig) -> str | None:
+    """The numbers behind a figure as a Markdown table: curves and bars as x × series (a
+    training run's epochs × metrics), a heatmap as its grid of numbers, or for a large one a
+    summary (size, smallest, largest, mean). None when the figure holds no data."""
+    import numpy as np
+
+    blocks = []
+    series: dict[str, dict] = {}
+    for t in fig._data:
+        kind = t.get("type", "scatter")
+        if kind == "heatmap" and t.get("z") is not None:
+            z = np.asarray(t["z"], dtype=np.float64)
+            if z.ndim != 2 or not z.size:
+                continue
+            name = _plain_text(t.get("name")) or TEXT["table_grid"]
+            if max(z.shape) <= TABLE_MAX_SIDE:
+                header = [name] + list(range(z.shape[1]))
+                blocks.append(_md_table(header, [[i, *row] for i, row in enumerate(z.tolist())]))
+            else:
+                finite = z[np.isfinite(z)]
+                stats = [f"{z.shape[0]}×{z.shape[1]}"] + (
+                    [float(finite.min()), float(finite.max()), float(finite.mean())]
+                    if finite.size else ["–"] * 3
+                )  # fmt: skip
+                blocks.append(_md_table(list(TEXT["table_summary"]), [stats]))
+        elif kind in ("scatter", "bar") and t.get("x") is not None and t.get("y") is not None:
+            x, y = np.asarray(t["x"]).ravel(), np.asarray(t["y"]).ravel()
+            if t.get("orientation") == "h":
+                x, y = y, x
+            if len(x) != len(y) or not len(x) or y.dtype.kind not in "iuf":
+                continue
+            name = _plain_text(t.get("name")) or f"{TEXT['table_series']} {len(series) + 1}"
+            column = series.setdefault(name, {})
+            for a, b in zip(x.tolist(), y.tolist(), strict=True):
+                column.setdefault(a, b)
+    if series:
+        xs = list(dict.fromkeys(a for col in series.values() for a in col))
+        if len(xs) > TABLE_MAX_ROWS:  # evenly thinned, the last point kept
+            keep = np.linspace(0, len(xs) - 1, TABLE_MAX_ROWS).round().astype(int)
+            xs = [xs[i] for i in dict.fromkeys(keep.tolist())]
+        rows = [[a, *(col.get(a, float("nan")) for col in series.values())] for a in xs]
+        blocks.insert(0, _md_table(["x", *series], rows))
+    return "\n\n".join(blocks) or None
+
+
+def chart(where, fig, alt: str | None = None, *, table: bool = True, **kwargs):
+    """``where.plotly_chart(fig, **kwargs)`` with an accessible name (``alt``, else what
+    :func:`chart_name` reads from the figure) and its data one click away: an expander
+    "Data as a table" under it (``table=False`` leaves it out: a chart whose numbers the
+    page shows already)."""
+    out = where.plotly_chart(fig, alt=alt or chart_name(fig), **kwargs)
+    if table and (text := chart_table(fig)):
+        with where.expander(TEXT["data_table"], icon=":material/table:"):
+            st.markdown(text)
+    return out
 
 
 @contextlib.contextmanager

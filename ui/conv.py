@@ -12,7 +12,7 @@ import torch
 
 from cnnviz import ops
 from cnnviz.plots import conv as cplots
-from ui.common import SHARE, fragment
+from ui.common import SHARE, chart, fragment
 from ui.i18n import texts
 
 PLAY_SECONDS = 0.8
@@ -76,6 +76,29 @@ def _advance(key: str, out_h: int, out_w: int) -> None:
     )
 
 
+# The cell buttons: the arrow keys on them press the button of their direction (ui/a11y.py
+# finds ``{key}_move_{direction}`` inside the ``{key}_cellnav`` container).
+MOVES = (("left", 0, -1), ("up", -1, 0), ("down", 1, 0), ("right", 0, 1))
+
+
+def _move_cell(key: str, di: int, dj: int, out_h: int, out_w: int) -> None:
+    """Move the explained cell one step, staying inside the output."""
+    ss = st.session_state
+    ss[f"{key}_row"] = min(max(int(ss.get(f"{key}_row", 0)) + di, 0), out_h - 1)
+    ss[f"{key}_col"] = min(max(int(ss.get(f"{key}_col", 0)) + dj, 0), out_w - 1)
+
+
+def cell_buttons_ui(key: str, i: int, j: int, out_h: int, out_w: int) -> None:
+    """Four labelled buttons that move the explained cell (and the arrow keys on them)."""
+    with st.container(key=f"{key}_cellnav", horizontal=True, gap="small"):
+        for name, di, dj in MOVES:
+            inside = 0 <= i + di < out_h and 0 <= j + dj < out_w
+            st.button(
+                TEXT["moves"][name], key=f"{key}_move_{name}", disabled=not inside,
+                on_click=_move_cell, args=(key, di, dj, out_h, out_w), help=TEXT["moves_help"],
+            )  # fmt: skip
+
+
 def step_through_ui(
     key: str,
     X: torch.Tensor,
@@ -103,16 +126,18 @@ def step_through_ui(
         c1, c2, _ = st.columns([1, 1, 2])
         i = int(c1.number_input(TEXT["row"], 0, out_h - 1, key=f"{key}_row", bind=SHARE))
         j = int(c2.number_input(TEXT["col"], 0, out_w - 1, key=f"{key}_col", bind=SHARE))
+        cell_buttons_ui(key, i, j, out_h, out_w)
         win = ops.window(X, i, j, K, padding, stride, dilation)
         left, right = st.columns(2)
         with left:
             fig = map_figure(
                 X, TEXT["window"].format(i=i, j=j), padding=padding, window=(win.rows, win.cols)
             )
-            st.plotly_chart(fig, key=f"{key}_in_chart", config=cplots.CHART_CONFIG)
+            chart(st, fig, key=f"{key}_in_chart", config=cplots.CHART_CONFIG)
         with right:
             fig = map_figure(Y, TEXT["output"], selected=(i, j), clickable=True)
-            st.plotly_chart(
+            chart(
+                st,
                 fig,
                 key=f"{key}_out_chart",
                 config=cplots.CHART_CONFIG,
@@ -125,7 +150,8 @@ def step_through_ui(
         d, added, exact = cplots.printed_sum(win.products)
         cell = cplots.number(float(Y[i, j]), f".{d}f")
         fig_col, num_col = st.columns([4, 1], vertical_alignment="center")
-        fig_col.plotly_chart(
+        chart(
+            fig_col,
             cplots.step_figure(
                 win.values,
                 K,
@@ -140,7 +166,9 @@ def step_through_ui(
         num_col.metric(TEXT["cell"].format(i=i, j=j), added if exact else cell)
         if not exact:
             st.caption(TEXT["rounded"].format(d=d, added=added, i=i, j=j, cell=cell))
-        st.markdown(TEXT["expr"].format(i=i, j=j, expr=ops.sum_expression(win)))
+        # The expression ends with the number the "Output" metric shows (one format).
+        expr = ops.sum_expression(win, total=(added if exact else cell).replace("-", "−"))
+        st.markdown(TEXT["expr"].format(i=i, j=j, expr=expr))
 
     explain()
 

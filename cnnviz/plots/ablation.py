@@ -1,7 +1,8 @@
 """Figures of an ablation (d2l 7.6, 8.2, 8.6): one colour per variant in every figure.
 
 The colour of a variant is its position in the group (``PALETTE[i]``), so the sigmoid LeNet is
-the same blue in the curves, the small multiples, the kernels and the feature maps.
+the same blue in the curves, the small multiples, the kernels and the feature maps; its marker
+(``SYMBOLS[i]``) and, in the overlay, its dash tell it apart without colour.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ import torch
 from plotly.subplots import make_subplots
 
 from cnnviz import stats
-from cnnviz.plots.base import PALETTE, base_layout, plain, set_font_size
+from cnnviz.plots import base as B
+from cnnviz.plots.base import DASHES, PALETTE, SYMBOLS, base_layout, plain, set_font_size
 
 DASH = {"train": "dot", "val": "solid"}
 PANELS = (("train_loss", "train loss"), ("val_loss", "val loss"),
@@ -54,6 +56,7 @@ def _curve_traces(
     band: str = "sd",
     runs: bool = False,
     legend: bool = True,
+    symbol: str = "circle",
 ) -> list[go.Scatter]:
     """One variant's curve of one metric. With one seed: its line. With several (a ``seed``
     column): the band (±1 sd or min–max over the seeds at each epoch), the seeds' own runs
@@ -65,7 +68,8 @@ def _curve_traces(
             go.Scatter(
                 x=d["epoch"], y=d["value"], mode="lines+markers", name=shown,
                 legendgroup=shown, showlegend=legend,
-                line=dict(color=color, width=width, dash=dash), marker=dict(size=marker),
+                line=dict(color=color, width=width, dash=dash),
+                marker=dict(size=marker, symbol=symbol),
                 hovertemplate=f"{shown}<br>{epoch} %{{x}}: %{{y:.3f}}<extra></extra>",
             )
         ]  # fmt: skip
@@ -100,7 +104,7 @@ def _curve_traces(
         go.Scatter(
             x=b["epoch"], y=b["mean"], mode="lines+markers", name=shown, legendgroup=shown,
             showlegend=legend, line=dict(color=color, width=width, dash=dash),
-            marker=dict(size=marker), customdata=custom,
+            marker=dict(size=marker, symbol=symbol), customdata=custom,
             hovertemplate=f"{shown}<br>{epoch} %{{x}}: {labels['mean']} %{{y:.3f}} ± "
             f"%{{customdata[0]:.3f}} (%{{customdata[1]:.0f}} {labels['seeds']})<extra></extra>",
         )
@@ -146,9 +150,10 @@ def overlay_figure(
     labels = {**LABELS, **labels}
     fig = go.Figure()
     label, epoch = labels[metric], labels["epoch"]
-    for name, color in colors.items():
+    for i, (name, color) in enumerate(colors.items()):  # variants differ in dash and marker too
         d = long[(long["variant"] == name) & (long["metric"] == metric)]
-        for trace in _curve_traces(d, name, color, labels, 4, 10, band=band, runs=runs):
+        style = dict(dash=DASHES[i % len(DASHES)], symbol=SYMBOLS[i % len(SYMBOLS)])
+        for trace in _curve_traces(d, name, color, labels, 4, 10, band=band, runs=runs, **style):
             fig.add_trace(trace)
     fig.update_xaxes(title_text=epoch, range=[0.8, _axis_top(long, num_epochs)], dtick=1)
     fig.update_yaxes(title_text=label)
@@ -183,10 +188,11 @@ def small_multiples(
     )  # fmt: skip
     for k, (metric, _) in enumerate(PANELS):
         row, col = divmod(k, 2)
-        for name, color in colors.items():
+        for i, (name, color) in enumerate(colors.items()):  # a variant's marker, as its colour
             d = long[(long["variant"] == name) & (long["metric"] == metric)]
             dash = DASH[metric.split("_")[0]]
-            for trace in _curve_traces(d, name, color, labels, 3, 7, dash, band, runs, k == 0):
+            for trace in _curve_traces(d, name, color, labels, 3, 7, dash, band, runs, k == 0,
+                                       SYMBOLS[i % len(SYMBOLS)]):  # fmt: skip
                 fig.add_trace(trace, row=row + 1, col=col + 1)
     top = _axis_top(long, num_epochs)
     fig.update_xaxes(range=[0.8, top], dtick=1)
@@ -254,7 +260,7 @@ def side_by_side(
         fig.add_trace(
             go.Heatmap(
                 z=grid,
-                colorscale="RdBu_r" if symmetric else "gray",
+                colorscale=B.DIVERGING if symmetric else B.SEQUENTIAL,
                 zmin=-1 if symmetric else 0, zmax=1, showscale=False,
                 hovertemplate=f"{plain(name)}<br>row %{{y}}, col %{{x}}: %{{z:.2f}}<extra></extra>",
             ),

@@ -11,12 +11,32 @@ import torch
 from plotly.colors import get_colorscale
 
 FONT = dict(size=16)
-# One colour per variant everywhere (runs, ablations): Plotly's D3 palette is readable on a
-# projector and distinguishes up to ten lines.
+# One colour per series everywhere (curves, runs, ablation variants): Okabe and Ito's
+# palette, whose colours stay apart for deuteranopia, protanopia and tritanopia. Ordered by
+# contrast on white (blue, vermillion, bluish green, reddish purple first); yellow, the one
+# below 3:1, is left out. No meaning rests on colour alone: series i also has DASHES[i] or
+# SYMBOLS[i] (``series_style``).
 PALETTE = (
-    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-    "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
+    "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000",
 )  # fmt: skip
+DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot", "5px,2px,1px,2px")
+SYMBOLS = ("circle", "square", "diamond", "triangle-up", "x", "star", "cross")
+PATTERNS = ("", "/", "x", ".", "\\", "+", "-")  # bars: series i's fill pattern
+# Heatmaps: grey (lightness only: it reads the same in greyscale and to every eye) for
+# images and other non-negative maps; a diverging blue-white-red scale centred on 0
+# (ColorBrewer's RdBu: it keeps its two sides apart for red-green colour blindness) where the
+# sign matters (kernels, outputs, differences).
+SEQUENTIAL = "gray"
+DIVERGING = "RdBu_r"
+
+
+def series_style(i: int) -> dict:
+    """Colour, dash and marker of series ``i``: two series never differ in colour only."""
+    return {
+        "color": PALETTE[i % len(PALETTE)],
+        "dash": DASHES[i % len(DASHES)],
+        "symbol": SYMBOLS[i % len(SYMBOLS)],
+    }
 
 
 def plain(text: object) -> str:
@@ -155,7 +175,7 @@ def heatmap(
     trace = dict(
         type="heatmap",
         z=Z,
-        colorscale=colorscale or ("RdBu_r" if symmetric else "gray"),
+        colorscale=colorscale or (DIVERGING if symmetric else SEQUENTIAL),
         text=np.vectorize(lambda v: format(v, fmt))(Z) if annotate and Z.size else None,
         texttemplate="%{text}" if annotate else None,
         textfont=dict(size=14),

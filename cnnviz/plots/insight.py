@@ -19,7 +19,7 @@ from cnnviz.insight import (
     per_class_accuracy,
     row_normalised,
 )
-from cnnviz.plots.base import FONT, PALETTE, fast_figure, plain, to_numpy
+from cnnviz.plots.base import FONT, PALETTE, PATTERNS, fast_figure, plain, to_numpy
 
 MUTED = "#b8c2cc"  # the classes that are not the answer
 GRID = dict(gridcolor="#e5e5e5", zerolinecolor="#cccccc")
@@ -108,13 +108,14 @@ def probability_bars(
     names = _names(k, words)
     single = len(probs) == 1
     traces = []
-    for name, p in probs.items():
+    for n, (name, p) in enumerate(probs.items()):
         p = np.asarray(p, dtype=np.float64)
         top = int(p.argmax())
         color = colors[name]
         marker = dict(color=[color if i == top or not single else MUTED for i in range(len(p))])
-        if not single:
+        if not single:  # a run's bars also have its own fill pattern: not colour alone
             marker["opacity"] = [1.0 if i == top else 0.4 for i in range(len(p))]
+            marker["pattern"] = dict(shape=PATTERNS[n % len(PATTERNS)])
         traces.append(dict(
             type="bar", x=p, y=names[: len(p)], orientation="h", name=plain(name),
             marker=marker, text=[f"{v:.0%}" if v >= 0.005 else "" for v in p],
@@ -171,11 +172,12 @@ def per_class_accuracy_bars(
     """Each class's share of correct answers, one bar per run (grouped when comparing)."""
     colors = _colors(cms, colors)
     traces = []
-    for name, cm in cms.items():
+    for n, (name, cm) in enumerate(cms.items()):
         acc = per_class_accuracy(cm)
         traces.append(dict(
             type="bar", x=acc, y=_names(len(acc), words), orientation="h", name=plain(name),
-            marker=dict(color=colors[name]), textfont=dict(size=font_size),
+            marker=dict(color=colors[name], pattern=dict(shape=PATTERNS[n % len(PATTERNS)])),
+            textfont=dict(size=font_size),
             text=[f"{v:.0%}" if np.isfinite(v) else "–" for v in acc],
             textposition="outside", cliponaxis=False, constraintext="none",
             hovertemplate=f"{plain(name)}<br>%{{y}}: {words['correct_hover'].format()}"

@@ -8,7 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from cnnviz.plots.base import PALETTE, base_layout, heatmap
+from cnnviz.plots.base import DASHES, PALETTE, base_layout, heatmap
 
 MAX_POINTS = 2000  # a longer history is thinned for the chart (every step is kept in the data)
 # The charts' words; a page passes its language's (ui/locales: "learn_kernel" "charts").
@@ -123,11 +123,12 @@ def kernel_paths_figure(
     K = np.array([records[i].kernel for i in idx], dtype=float).reshape(len(idx), h * w)
     fig = go.Figure()
     for k in range(h * w):
-        color = PALETTE[k % len(PALETTE)]
+        color, dash = PALETTE[k % len(PALETTE)], DASHES[k % len(DASHES)]
         name = f"K[{k // w},{k % w}]"
         fig.add_trace(
             go.Scatter(
-                x=steps, y=K[:, k], mode="lines", name=name, line=dict(color=color, width=2.5),
+                x=steps, y=K[:, k], mode="lines", name=name,
+                line=dict(color=color, width=2.5, dash=dash),
                 hovertemplate=f"{name}, {labels['step']} %{{x}}: %{{y:.4f}}<extra></extra>",
             )
         )  # fmt: skip

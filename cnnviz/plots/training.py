@@ -14,13 +14,15 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from cnnviz.plots.base import FONT, PALETTE, fast_figure
+from cnnviz.plots.base import FONT, PALETTE, SYMBOLS, fast_figure
 
+# (name, colour, dash, marker): train solid, validation dashed, and every curve its own
+# marker, so the four read apart without colour.
 SERIES = {
-    "train_loss": ("train loss", PALETTE[0], "solid"),
-    "val_loss": ("val loss", PALETTE[1], "dash"),
-    "train_acc": ("train acc", PALETTE[2], "solid"),
-    "val_acc": ("val acc", PALETTE[3], "dash"),
+    "train_loss": ("train loss", PALETTE[0], "solid", SYMBOLS[0]),
+    "val_loss": ("val loss", PALETTE[1], "dash", SYMBOLS[1]),
+    "train_acc": ("train acc", PALETTE[2], "solid", SYMBOLS[2]),
+    "val_acc": ("val acc", PALETTE[3], "dash", SYMBOLS[3]),
 }
 GRID = dict(gridcolor="#e5e5e5", zerolinecolor="#cccccc")
 DOMAINS = ([0.0, 0.45], [0.55, 1.0])  # make_subplots(cols=2)'s default spacing
@@ -56,7 +58,7 @@ def training_curves(
             line=dict(color=PALETTE[0], width=1), opacity=0.45, xaxis="x", yaxis="y",
             hovertemplate=f"{epoch_title} %{{x:.2f}}: %{{y:.3f}}<extra></extra>",
         ))  # fmt: skip
-    for col, (key, (label, color, dash)) in enumerate(SERIES.items()):
+    for col, (key, (label, color, dash, symbol)) in enumerate(SERIES.items()):
         if key not in metrics:
             continue
         label = names.get(key, label)
@@ -64,7 +66,7 @@ def training_curves(
         traces.append(dict(
             type="scatter", x=metrics["epoch"].tolist(), y=metrics[key].tolist(),
             mode="lines+markers", name=label, line=dict(color=color, dash=dash, width=3),
-            marker=dict(size=8), xaxis=axis[0], yaxis=axis[1],
+            marker=dict(size=8, symbol=symbol), xaxis=axis[0], yaxis=axis[1],
             hovertemplate=f"{label}, {epoch_title} %{{x}}: %{{y:.3f}}<extra></extra>",
         ))  # fmt: skip
     top = max(num_epochs or 0, int(metrics["epoch"].max()) if len(metrics) else 1, 1)
