@@ -130,3 +130,24 @@ def test_printed_products_add_up_to_the_printed_sum():
             note = [c.value for c in at.caption if "as printed they add up to" in c.value]
             # The output cell reads the same, or the page says the printed sum is rounded.
             assert shown == total if not note else total in note[0] and shown in note[0]
+
+
+def test_cell_buttons_move_the_cell_and_the_expression_reads_the_metric():
+    """← ↑ ↓ → move the explained cell (the arrow keys press them in a browser), stop at the
+    edges; the expression's result is the number the output metric shows."""
+    at = app_test("cross_correlation.py").run()
+    at.selectbox(key="xcorr_source").set_value("Fashion-MNIST sample")
+    at.selectbox(key="xcorr_kernel_preset").set_value("Blur (box 3×3)").run()
+    assert at.button(key="xcorr_move_left").disabled and at.button(key="xcorr_move_up").disabled
+    for name in ("right", "right", "down"):
+        at.button(key=f"xcorr_move_{name}").click().run()
+    assert_clean(at)
+    label, shown, total = _cell(at)
+    assert label == "Output Y[1, 2]"
+    expr = next(m.value for m in at.markdown if m.value.startswith("**Y[1, 2]**"))
+    assert expr.endswith(f"= {shown.replace('-', '−')}"), (expr, shown)
+    presses = 0
+    while not at.button(key="xcorr_move_down").disabled and presses < 40:
+        at.button(key="xcorr_move_down").click().run()
+        presses += 1
+    assert (presses, _cell(at)[0]) == (24, "Output Y[25, 2]")  # the 26×26 output's last row

@@ -29,7 +29,16 @@ from cnnviz.run_times import evaluation_estimate
 from cnnviz.runs import LIVE, RunManager, StoreError
 from cnnviz.runs.service import RunAccessError
 from ui import state
-from ui.common import class_names, duration, error_words, font_size, fragment, md_escape, run_error
+from ui.common import (
+    chart,
+    class_names,
+    duration,
+    error_words,
+    font_size,
+    fragment,
+    md_escape,
+    run_error,
+)
 from ui.i18n import labels, message, texts
 from ui.identity import current_user
 from ui.runs import service
@@ -198,8 +207,9 @@ def _test_image_ui(data):
     st.session_state.setdefault("insight_test_index", 0)
     i = int(st.number_input(TEXT["test_index"], 0, n - 1, step=1, key="insight_test_index"))
     truth = int(data.test_labels[i])
-    st.image(P.upscale(data.test_images[i], 8), width=224)
     label = class_names()[truth]
+    st.image(P.upscale(data.test_images[i], 8), width=224,
+             alt=TEXT["test_alt"].format(i=i, label=label))  # fmt: skip
     st.markdown(TEXT["test_caption"].format(i=i, a=P.article(label), label=label))
     return data.test_images[i].float().div(255), truth
 
@@ -237,7 +247,7 @@ def _upload_ui():
         return None
     for note in loaded.notes:
         st.caption(md_escape(TEXT["note"].format(name=file.name, note=message(note))))
-    st.image(P.upscale(loaded.X, 1), width=224)
+    st.image(P.upscale(loaded.X, 1), width=224, alt=TEXT["upload_alt"].format(name=file.name))
     return loaded.X
 
 
@@ -285,8 +295,8 @@ def _classifier_body(data, runs: list[I.LoadedRun]) -> None:
             if size in sizes:
                 continue
             sizes.append(size)
-            st.image(P.upscale(X[0], max(1, 224 // size)), width=224,
-                     caption=TEXT["prepared_caption"].format(n=size))  # fmt: skip
+            caption = TEXT["prepared_caption"].format(n=size)
+            st.image(P.upscale(X[0], max(1, 224 // size)), width=224, caption=caption, alt=caption)
         st.markdown(TEXT["steps"])
         st.markdown("\n".join(f"{i}. {message(s)}" for i, s in enumerate(prepared[0][1], 1)))
     probs = {
@@ -301,7 +311,7 @@ def _classifier_body(data, runs: list[I.LoadedRun]) -> None:
                 wrong = TEXT["wrong"].format(a=P.article(label), label=label)
                 line += TEXT["right"] if top == truth else wrong
             st.markdown(line)
-        st.plotly_chart(
+        chart(st,
             P.probability_bars(probs, colors(runs), font_size=fs, words=_charts()),
             key="insight_probs",
             config=png_config("cnnviz_probabilities"), width="stretch",
@@ -328,7 +338,7 @@ def _saliency_ui(runs, prepared, probs) -> None:
         m = I.saliency(r, X, target_class=target, method=method)
         title = TEXT["where_title"].format(name=name, label=class_names()[target])
         with col:
-            st.plotly_chart(
+            chart(st,
                 P.saliency_overlay(X[0, 0], m, title, font_size=fs, words=_charts()),
                 key=f"insight_saliency_{i}",
                 config=png_config("cnnviz_saliency"), width="stretch",
@@ -480,7 +490,7 @@ def _matrices_ui(mgr: RunManager, runs, evs: list[I.Evaluation]) -> None:
                 if round(ev.accuracy, 6) != round(stored, 6) and r.status == "stopped":
                     text += TEXT["eval_differs"]
             st.markdown(text)
-            st.plotly_chart(
+            chart(st,
                 P.confusion_heatmap(ev.confusion, font_size=fs, color=cols[name],
                                     words=_charts()),
                 key=f"insight_cm_{i}", config=png_config(f"cnnviz_confusion_{r.run_id}"),
@@ -490,7 +500,7 @@ def _matrices_ui(mgr: RunManager, runs, evs: list[I.Evaluation]) -> None:
     target = grid[1] if len(runs) == 1 else st.columns(2)[0]
     with target:
         st.markdown(f"**{TEXT['per_class']}**")
-        st.plotly_chart(
+        chart(st,
             P.per_class_accuracy_bars(per_class, cols, font_size=fs, words=_charts()),
             key="insight_per_class",
             config=png_config("cnnviz_per_class_accuracy"), width="stretch",
@@ -509,7 +519,7 @@ def _difference_ui(shown: list[str], evs: list[I.Evaluation]) -> None:
         st.info(md_escape(message(exc)), icon=":material/info:")
         return
     c1, c2 = st.columns([3, 2])
-    c1.plotly_chart(
+    chart(c1,
         P.difference_heatmap(cm_a, cm_b, a, b, font_size=font_size(), words=_charts()),
         key="insight_diff",
         config=png_config("cnnviz_confusion_difference"), width="stretch",
@@ -563,7 +573,7 @@ def mistakes_ui(data, runs: list[I.LoadedRun], evs: list[I.Evaluation] | None) -
         tiles = P.gallery_tiles(data.test_images, chunk, scale=5, words=_charts())
         for col, m, (img, head, top3) in zip(row, chunk, tiles, strict=False):
             with col.container(border=True):
-                st.image(img, width="stretch")
+                st.image(img, width="stretch", alt=head.replace("**", ""))
                 st.markdown(head)
                 st.caption(top3)
                 st.button(TEXT["open"], key=f"insight_open_{m.index}", on_click=_open,

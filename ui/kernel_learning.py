@@ -18,7 +18,7 @@ from cnnviz import kernel_learning as kl
 from cnnviz.kernels import KERNEL_PRESETS
 from cnnviz.plots import kernel_learning as kplots
 from ui import state
-from ui.common import SHARE, fragment, md_escape
+from ui.common import SHARE, chart, fragment, md_escape
 from ui.i18n import message, texts
 from ui.images import SOURCES
 from ui.kernels import kernel_labels
@@ -215,10 +215,10 @@ def live_panel_ui(runner: kl.KernelRunner, K, epochs: int, faithful: bool) -> No
             st.info(TEXT["idle"], icon=":material/touch_app:")
             c1, c2 = st.columns(2)
             c1.caption(TEXT["initial"])
-            c1.plotly_chart(kplots.kernel_figure(runner.learner.kernel.tolist(), scale, 220),
+            chart(c1, kplots.kernel_figure(runner.learner.kernel.tolist(), scale, 220),
                             key="learn_kernel_now")  # fmt: skip
             c2.caption(TEXT["target_caption"])
-            c2.plotly_chart(kplots.kernel_figure(K.tolist(), scale, 220), key="learn_target_fig")
+            chart(c2, kplots.kernel_figure(K.tolist(), scale, 220), key="learn_target_fig")
             return
         last = records[-1]
         status = TEXT["status"].format(n=last.step, total=epochs, loss=last.loss, err=last.error)
@@ -228,24 +228,24 @@ def live_panel_ui(runner: kl.KernelRunner, K, epochs: int, faithful: bool) -> No
         if last.diverged:
             st.error(_divergence(last.message), icon=":material/trending_up:")
         charts = TEXT["charts"]
-        st.plotly_chart(kplots.loss_figure(records, labels=charts), key="learn_loss_chart")
+        chart(st, kplots.loss_figure(records, labels=charts), key="learn_loss_chart")
         if runner.running or len(records) < epochs and not last.diverged:
             c1, c2 = st.columns(2)
             c1.caption(TEXT["now"].format(n=last.step))
-            c1.plotly_chart(kplots.kernel_figure(last.kernel, scale, height=240),
+            chart(c1, kplots.kernel_figure(last.kernel, scale, height=240),
                             key="learn_kernel_now")  # fmt: skip
             c2.caption(TEXT["target_caption"])
-            c2.plotly_chart(kplots.kernel_figure(K.tolist(), scale, 240), key="learn_target_fig")
+            chart(c2, kplots.kernel_figure(K.tolist(), scale, 240), key="learn_target_fig")
             st.caption(TEXT["paths"])
-            st.plotly_chart(kplots.kernel_paths_figure(records, K.tolist(), 260, charts),
+            chart(st, kplots.kernel_paths_figure(records, K.tolist(), 260, charts),
                             key="learn_paths")  # fmt: skip
             return
         if not last.diverged:
             st.success(TEXT["done"], icon=":material/check_circle:")
-        st.plotly_chart(kplots.compare_figure(last.kernel, K.tolist(), labels=charts),
+        chart(st, kplots.compare_figure(last.kernel, K.tolist(), labels=charts),
                         key="learn_compare")  # fmt: skip
         st.caption(TEXT["paths"])
-        st.plotly_chart(kplots.kernel_paths_figure(records, K.tolist(), labels=charts),
+        chart(st, kplots.kernel_paths_figure(records, K.tolist(), labels=charts),
                         key="learn_paths")  # fmt: skip
         if faithful and len(records) >= kl.SEED_NUM_EPOCHS:
             st.caption(TEXT["book_vs"])
@@ -269,8 +269,8 @@ def identifiability_ui(info: kl.Identifiability) -> None:
     with st.expander(TEXT["why"], expanded=info.rank < len(info.singular_values)):
         c1, c2 = st.columns([3, 2])
         c1.markdown(kl.explain_identifiability(info, TEXT["ident"]))
-        c2.plotly_chart(kplots.singular_values_figure(info, 260, TEXT["charts"]),
+        chart(c2, kplots.singular_values_figure(info, 260, TEXT["charts"]),
                         key="learn_spectrum")  # fmt: skip
         if info.reachable is not None and info.target_hidden > 1e-3:
             st.caption(TEXT["reachable"])
-            st.plotly_chart(kplots.kernel_figure(info.reachable, height=200), key="learn_reach")
+            chart(st, kplots.kernel_figure(info.reachable, height=200), key="learn_reach")

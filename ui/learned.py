@@ -7,7 +7,7 @@ import streamlit as st
 
 from cnnviz.plots import ablation as P
 from cnnviz.runs import RunManager
-from ui.common import font_size, load_data
+from ui.common import chart, font_size, load_data
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
@@ -52,13 +52,13 @@ def learned_charts_ui(
     charts keyed ``{key}_kernels`` / ``{key}_maps``, saved as PNGs named ``png``."""
     fs = font_size()
     st.markdown(f"**{kernels_title}**")
-    st.plotly_chart(
+    chart(st,
         P.side_by_side({n: g[0] for n, g in got.items()}, colors, symmetric=True, cols=8,
                        font_size=fs),
         key=f"{key}_kernels", config=P.png_config(png[0]), width="stretch",
     )  # fmt: skip
     st.markdown(f"**{maps_title}**")
-    st.plotly_chart(
+    chart(st,
         P.side_by_side({n: g[1] for n, g in got.items()}, colors, symmetric=False, cols=4,
                        max_maps=8, font_size=fs),
         key=f"{key}_maps", config=P.png_config(png[1]), width="stretch",

@@ -28,6 +28,7 @@ from cnnviz.train import RunConfig
 from ui import state
 from ui.common import (
     SHARE,
+    chart,
     class_names,
     data_or_message,
     duration,
@@ -312,7 +313,7 @@ def run_view_ui(mgr: RunManager, run_id: str) -> None:
             titles=(TEXT["chart_loss"], TEXT["chart_acc"]), epoch_title=TEXT["chart_epoch"],
             names=TEXT["curves"],
         )  # fmt: skip
-        st.plotly_chart(fig, key="train_curves", config={"displaylogo": False})
+        chart(st, fig, key="train_curves", config={"displaylogo": False})
         if rec.status in LIVE and controls:
             st.button(TEXT["stop"], icon=":material/stop:", key="train_stop",
                       on_click=_stop, args=(mgr, run_id))  # fmt: skip

@@ -35,6 +35,7 @@ TEXT = {
     "no_runs": "No finished training run of exactly this network yet — train one:",
     "train_link": "Training runs",
     "max_channels": "channels shown per layer",
+    "input_alt": "The input as the network receives it, {shape}",
     "input": "The input, resized to {shape}",
     "prediction": "Prediction: **{label}** ({p:.0%}) — {note}.",
     "class_n": "class {n}",

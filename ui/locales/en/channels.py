@@ -7,6 +7,7 @@ TEXT = {
     "give several output maps (channels). A 1×1 kernel mixes channels at each pixel and "
     "nothing else: it is a fully connected layer applied at every pixel.",
     "multi_in": "1. Multiple input channels: a kernel per channel, then the sum",
+    "image_alt": "The input image {name}, {shape} (channels, height, width)",
     "multi_in_help": "Uploads are downscaled to {max_side} pixels on this page. Kernels of "
     "different sizes are zero-padded at the bottom and right to the largest one, "
     "so the per-channel maps line up (cnnviz's extension; the book uses equal "

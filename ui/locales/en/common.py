@@ -41,5 +41,13 @@ TEXT = {
     "cpu": "CPU ({n} threads), no GPU",
     # placeholders of an empty choice (Streamlit's own are English)
     "pick_one": "Choose an option",
+    # a chart's text alternative (ui.common.chart)
+    "chart": "Chart",
+    "grid_alt": "a {h}×{w} grid of numbers",
+    "data_table": "Data as a table",
+    "table_grid": "row",
+    "table_series": "series",
+    "table_summary": ["size", "smallest", "largest", "mean"],
+    "skip": "Skip to the lesson",
     "pick_some": "Choose options",
 }

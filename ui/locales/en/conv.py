@@ -14,6 +14,8 @@ TEXT = {
     "sum_help": "The products as printed, added up: every product has as many decimals.",
     "rounded": "The products are rounded to {d} decimals: as printed they add up to {added}; the "
     "exact sum, Y[{i}, {j}], rounds to {cell}.",
+    "moves": {"left": "← Left", "up": "↑ Up", "down": "↓ Down", "right": "→ Right"},
+    "moves_help": "Moves the explained output cell; on these buttons the arrow keys move it too.",
     "cell": "Output Y[{i}, {j}]",
     "expr": "**Y[{i}, {j}]** = {expr}",
     "step_titles": list(STEP_TITLES),

@@ -31,6 +31,8 @@ TEXT = {
         "Upload": "Upload",
     },
     "test_index": "Test image (0–9,999)",
+    "test_alt": "Fashion-MNIST test image {i}: {label}",
+    "upload_alt": "The uploaded image {name}",
     "test_caption": "Test image {i}: {a} **{label}**.",
     "brush": "Brush width",
     "draw_hint": "Draw a piece of clothing in white on the black square — a trouser, a sneaker, a "

@@ -34,6 +34,7 @@ TEXT = {
     "no_runs": "정확히 이 네트워크로 끝난 학습 실행이 아직 없습니다 — 하나 학습시키세요:",
     "train_link": "학습 실행",
     "max_channels": "층마다 보여 줄 채널 수",
+    "input_alt": "네트워크가 받는 입력, {shape}",
     "input": "입력, {shape}(으)로 크기 조정",
     "prediction": "예측: **{label}** ({p:.0%}) — {note}.",
     "class_n": "클래스 {n}",

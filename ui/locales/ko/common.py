@@ -59,5 +59,13 @@ TEXT = {
     "cpu": "CPU (스레드 {n}개), GPU 없음",
     # placeholders of an empty choice (Streamlit's own are English)
     "pick_one": "하나 고르세요",
+    # a chart's text alternative (ui.common.chart)
+    "chart": "차트",
+    "grid_alt": "{h}×{w} 숫자 격자",
+    "data_table": "데이터를 표로 보기",
+    "table_grid": "행",
+    "table_series": "계열",
+    "table_summary": ["크기", "최솟값", "최댓값", "평균"],
+    "skip": "수업 내용으로 건너뛰기",
     "pick_some": "고르세요",
 }

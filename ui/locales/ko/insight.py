@@ -31,6 +31,8 @@ TEXT = {
         "Upload": "업로드",
     },
     "test_index": "테스트 이미지 (0–9,999)",
+    "test_alt": "Fashion-MNIST 테스트 이미지 {i}: {label}",
+    "upload_alt": "올린 이미지 {name}",
     "test_caption": "테스트 이미지 {i}: **{label}**.",
     "brush": "붓 굵기",
     "draw_hint": "검은 사각형 위에 흰색으로 옷을 하나 그리세요 — 바지, 운동화, 가방, 티셔츠 — "
