@@ -3,6 +3,7 @@ students, quotas and retention, signed identities."""
 
 from __future__ import annotations
 
+import itertools
 import time
 
 import pytest
@@ -55,7 +56,6 @@ class OneSlot:
             return []
         run_id, self.current = self.current, None
         self.store.set_status(run_id, "finished")
-        time.sleep(0.01)  # distinct start times
         return [Ended(run_id)]
 
     def alive(self):
@@ -72,8 +72,19 @@ class NoSlot(OneSlot):
         return 0
 
 
+class Ticking:
+    """A store's clock that moves on a millisecond at every reading: distinct start times
+    without sleeping."""
+
+    def __init__(self):
+        self.ticks = itertools.count(1)  # next() is atomic: the dispatcher reads it too
+
+    def __call__(self) -> float:
+        return 1_800_000_000.0 + next(self.ticks) / 1000
+
+
 def test_round_robin_two_students_five_runs_each(tmp_path):
-    store = RunStore(tmp_path / "s")
+    store = RunStore(tmp_path / "s", clock=Ticking())
     limits = Limits(max_queued_per_user=10)
     ex = OneSlot(store)
     # Ann queues five runs first, then Bob five: Bob's first run waits for one of Ann's only.

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import time
 
 from cnnviz.config import RunConfig
 from cnnviz.runfile import (
@@ -29,7 +28,7 @@ class Liveness:
         """A training run's heartbeat, from the process that trains it; returns whether a stop
         was asked for. A run that a reaper marked "interrupted" while it was only slow (paused,
         swapped out) proves alive here and is running again."""
-        now = time.time()
+        now = self.clock()
         self._x(
             "UPDATE runs SET heartbeat=?, status='running', error=NULL, finished=NULL"
             " WHERE run_id=? AND status='interrupted' AND error=?",
@@ -48,7 +47,7 @@ class Liveness:
         """The queued runs of a manager are alive while it is."""
         self._x(
             "UPDATE runs SET heartbeat=? WHERE owner_token=? AND status='queued'",
-            (time.time(), owner_token),
+            (self.clock(), owner_token),
         )
 
     def _owner_gone(self, host, pid, token, heartbeat, now) -> bool:
@@ -64,7 +63,7 @@ class Liveness:
     def reap(self) -> list[str]:
         """Mark running runs whose training process is gone as interrupted; returns their ids.
         (Queued runs are not reaped: a live manager adopts them, see :meth:`adopt_queued`.)"""
-        now = time.time()
+        now = self.clock()
         self._last_reap = now
         rows = self._q(
             "SELECT run_id, owner_host, owner_pid, owner_token, heartbeat FROM runs"
@@ -83,7 +82,7 @@ class Liveness:
 
     def adopt_queued(self, owner_token: str) -> list[str]:
         """Queued runs whose manager is gone (a server restart) become this manager's."""
-        now = time.time()
+        now = self.clock()
         rows = self._q(
             "SELECT run_id, owner_host, owner_pid, owner_token, heartbeat FROM runs"
             " WHERE status='queued' AND (owner_token IS NULL OR owner_token != ?)",

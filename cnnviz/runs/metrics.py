@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from typing import TYPE_CHECKING
 
 from cnnviz.config import RunConfig
@@ -44,7 +43,7 @@ class Metrics:
             )
             db.execute(
                 "UPDATE runs SET progress=?, heartbeat=? WHERE run_id=? AND status='running'",
-                (json.dumps(progress), time.time(), run_id),
+                (json.dumps(progress), self.clock(), run_id),
             )
 
         self._transaction(body)
@@ -85,7 +84,7 @@ class Metrics:
     def list_runs(self) -> pd.DataFrame:
         """All runs, newest first, one row each with their best and last validation accuracy.
         A damaged row is listed with what can be read; it never breaks the listing."""
-        if time.time() - self._last_reap > 5:
+        if self.clock() - self._last_reap > 5:
             try:
                 self.reap()
             except StoreError as exc:  # busy: the listing still comes, the reap next time
@@ -159,7 +158,7 @@ class Metrics:
     def save_analysis(self, run_id: str, data: dict) -> None:
         self._x(
             "INSERT OR REPLACE INTO analysis VALUES (?,?,?)",
-            (run_id, json.dumps(data), time.time()),
+            (run_id, json.dumps(data), self.clock()),
         )
 
     def load_analysis(self, run_id: str) -> dict | None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from pathlib import Path
 
 import torch
@@ -194,7 +193,7 @@ class Portable:
             if run.analysis is not None:
                 db.execute(
                     "INSERT OR REPLACE INTO analysis VALUES (?,?,?)",
-                    (rid, json.dumps(run.analysis), time.time()),
+                    (rid, json.dumps(run.analysis), self.clock()),
                 )
             for epoch, state in rebuilt.items():
                 write(snaps, lambda e=epoch, s=state: self.files.save_snapshot(rid, e, s))

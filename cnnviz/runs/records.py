@@ -7,7 +7,6 @@ import json
 import logging
 import os
 import socket
-import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -81,7 +80,7 @@ class RunRecords:
         if status not in STATUSES:
             raise ValueError(f"unknown status {status!r}")
         run_id = uuid.uuid4().hex[:10]
-        now = time.time()
+        now = self.clock()
         self._x(
             "INSERT INTO runs (run_id, name, grp, preset, family, status, config, num_epochs,"
             " created, started, owner_host, owner_pid, owner_token, heartbeat, user_id)"
@@ -110,7 +109,7 @@ class RunRecords:
         ``submit_token`` (one per press of a button): when this user's runs already carry it,
         nothing is added and their ids come back; so one press queues its runs once, however
         often it arrives."""
-        now = time.time()
+        now = self.clock()
         ids = [uuid.uuid4().hex[:10] for _ in entries]
         tokens = [None] * len(entries)
         if submit_token is not None:
@@ -175,7 +174,7 @@ class RunRecords:
         """
         if status not in STATUSES:
             raise ValueError(f"unknown status {status!r}")
-        now = time.time()
+        now = self.clock()
         guard = ""
         args: tuple = ()
         if only_live:
@@ -199,7 +198,7 @@ class RunRecords:
 
     def claim(self, run_id: str, owner_token: str) -> bool:
         """Move a queued run to running for the caller (atomic: one dispatcher wins)."""
-        now = time.time()
+        now = self.clock()
         return bool(
             self._x(
                 "UPDATE runs SET status='running', started=?, heartbeat=?, owner_host=?,"
@@ -214,7 +213,7 @@ class RunRecords:
         self._x(
             "UPDATE runs SET owner_host=?, owner_pid=?, owner_token=COALESCE(?, owner_token),"
             " heartbeat=? WHERE run_id=?",
-            (str(host)[:255], int(pid), token, time.time(), run_id),
+            (str(host)[:255], int(pid), token, self.clock(), run_id),
         )
 
     def set_notice(self, run_id: str, notice: str) -> None:
@@ -233,7 +232,7 @@ class RunRecords:
             self._x(
                 "UPDATE runs SET status='stopped', finished=?, stop_requested=1"
                 " WHERE run_id=? AND status='queued'",
-                (time.time(), run_id),
+                (self.clock(), run_id),
             )
         )
 
