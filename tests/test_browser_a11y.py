@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 
+from cnnviz_testing.browser import next_frame
 from conftest import PageWatch, start_server, stop_server
 
 pytestmark = pytest.mark.browser
@@ -359,7 +360,7 @@ def test_colour_blind_views(a11y_server, web):
         web.wait_idle()
         for cvd, values in CVD.items():
             web.page.evaluate(SIMULATE, [cvd, values])
-            web.page.wait_for_timeout(300)
+            next_frame(web.page)  # the filter painted
             shown = web.page.evaluate("() => getComputedStyle(document.documentElement).filter")
             assert f"cvd-{cvd}" in shown
             web.page.screenshot(path=str(web_shots() / f"cvd_{page_name}_{cvd}.png"))

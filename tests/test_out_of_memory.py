@@ -105,8 +105,6 @@ def test_the_error_boundary_says_it_in_the_pages_language(tmp_path, lang, words)
     boundary's own message, not the allocator's."""
     page = tmp_path / "page.py"
     page.write_text(
-        "import sys\n"
-        f"sys.path.insert(0, {str(T.__file__.rsplit('/cnnviz/', 1)[0])!r})\n"
         "import torch\n"
         "from ui.common import error_boundary, fragment\n"
         "with error_boundary():\n"
