@@ -135,6 +135,30 @@ class RunConfig:
             raise ValueError(f"lr must be positive and at most {MAX_LR:g}")
         if self.device not in DEVICES:
             raise ValueError(f"device must be auto, cpu or cuda, not {self.device!r}")
+        if min(self.batch_size, self.limit or 2) == 1 and not _trains_on_one(self.spec):
+            raise ValueError(
+                "this network's batch normalization needs at least 2 examples per batch: "
+                "use a batch size and a subset size of 2 or more"
+            )
+
+
+def _trains_on_one(spec: ModelSpec) -> bool:
+    """Whether ``spec``'s network can take a training step on a batch of one image: batch norm
+    over a single value per channel (LeNet-BN's BatchNorm1d, a 1×1 map) cannot. A forward pass
+    on the meta device, in training mode: nothing is allocated."""
+    import torch
+
+    from cnnviz.models import build_model
+
+    net = build_model(spec, device="meta").train()
+    try:
+        with torch.no_grad():
+            net(torch.zeros(1, spec.in_channels, spec.input_size, spec.input_size, device="meta"))
+    except ValueError as exc:
+        if "more than 1 value per channel" in str(exc):
+            return False
+        raise
+    return True
 
 
 # -- settings from the environment -------------------------------------------------------------

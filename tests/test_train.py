@@ -165,6 +165,18 @@ def test_config_round_trip_and_validation():
             RunConfig(LeNetSpec(), **bad).validate()
 
 
+@pytest.mark.parametrize("one", [{"batch_size": 1}, {"limit": 1}])
+def test_batch_norm_on_one_example_is_refused_with_a_message(one):
+    """LeNet-BN's BatchNorm1d cannot train on one example: the run is refused before it
+    starts, in words, instead of failing in its first batch with PyTorch's error."""
+    with pytest.raises(ValueError, match="at least 2 examples per batch"):
+        list(train(tiny(spec=PRESETS["LeNet-BN"], num_epochs=1, **one)))
+    for fine in ("LeNet-BN-scratch", "LeNet-ReLU"):  # one image trains (badly, but it runs)
+        recs = list(train(tiny(spec=PRESETS[fine], num_epochs=1, limit=3, batch_size=1)))
+        assert recs[-1]["kind"] == "done"
+    assert list(train(tiny(spec=PRESETS["LeNet-BN"], num_epochs=1, limit=3, batch_size=2)))
+
+
 @pytest.mark.parametrize(
     ("seconds", "text"),
     [(0.2, "under 1 s"), (1.4, "1 s"), (89, "89 s"), (600, "10 min"), (9000, "2.5 h"),
