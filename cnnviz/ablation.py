@@ -26,7 +26,13 @@ from torch import nn
 from cnnviz import stats
 from cnnviz.errors import KeyedError
 from cnnviz.features import first_layer_kernels, first_layer_maps  # noqa: F401 (A.*)
-from cnnviz.models import PRESETS, ModelSpec, build_model, count_parameters, family_of
+from cnnviz.models import (
+    PRESETS,
+    ModelSpec,
+    count_parameters,
+    family_of,
+    network_from_weights,
+)
 from cnnviz.models.registry import COMMON_TOGGLES, REGISTRY
 
 TARGET_ACC = 0.85  # "the epoch that reaches 85 % validation accuracy"
@@ -664,9 +670,7 @@ def params_by_variant(specs: dict[str, ModelSpec]) -> dict[str, int]:
 
 def load_network(spec: ModelSpec, state_dict: dict[str, torch.Tensor]) -> nn.Module:
     """The trained network of a run (weights from ``RunStore.load_state_dict``), in eval mode."""
-    net = build_model(spec)
-    net.load_state_dict(state_dict)
-    return net.eval()
+    return network_from_weights(spec, state_dict)
 
 
 # -- launching -------------------------------------------------------------------------------

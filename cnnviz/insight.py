@@ -255,24 +255,18 @@ def network_from_state(spec, state: dict[str, torch.Tensor]) -> nn.Module:
     Raises:
         InsightError: the weights belong to another network, or the spec cannot be built.
     """
-    from cnnviz.models import SpecError, build_model
+    from cnnviz.models import SpecError, network_from_weights
 
     try:
-        net = build_model(spec, device="meta")
+        net = network_from_weights(spec, state)
     except SpecError as exc:
         raise InsightError(f"The run's network cannot be built: {exc}") from None
-    try:
-        net.load_state_dict(state, strict=True, assign=True)
-    except RuntimeError as exc:
-        first = str(exc).splitlines()[0]
+    except ValueError as exc:
         raise InsightError(
-            f"The weights do not belong to the network this run describes ({first}).",
-            "insight.mismatch", detail=first,
+            f"The weights do not belong to the network this run describes ({exc}).",
+            "insight.mismatch", detail=str(exc),
         ) from None  # fmt: skip
-    leftover = [n for n, t in [*net.named_parameters(), *net.named_buffers()] if t.is_meta]
-    if leftover:
-        raise InsightError(f"The weights lack {', '.join(leftover[:3])}.")
-    return net.eval().to(memory_format=torch.channels_last)
+    return net.to(memory_format=torch.channels_last)
 
 
 def _refuse(rec) -> None:

@@ -30,6 +30,7 @@ from cnnviz.models import (
     build_model,
     family_of,
     layer_summary,
+    network_from_weights,
     same_network,
     to_code,
     validate,
@@ -306,14 +307,13 @@ def feature_maps_cached(
     The untrained net draws its weights from its own generator seeded 0, never the global
     RNG: another session's training or lesson cannot change what this page shows.
     """
-    net = build_model(spec, generator=torch.Generator().manual_seed(0))
     note = "note_untrained"  # a key of the page's TEXT: cached once for every language
+    state_dict = _load_checkpoint(run_id) if run_id is not None else None
     if run_id is not None:
-        state_dict = _load_checkpoint(run_id)
-        if state_dict is None:
-            note = "note_missing"
-        else:
-            net.load_state_dict(state_dict)
-            note = "note_trained"
+        note = "note_missing" if state_dict is None else "note_trained"
+    if state_dict is not None:
+        net = network_from_weights(spec, state_dict)
+    else:
+        net = build_model(spec, generator=torch.Generator().manual_seed(0))
     batch = prepare_input(torch.from_numpy(X), spec.in_channels, spec.input_size)
     return feature_maps(net, batch, max_channels, detailed), batch[0], note

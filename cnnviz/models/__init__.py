@@ -2,7 +2,7 @@
 per module in ``cnnviz/models/families/``, all found through ``cnnviz.models.registry``."""
 
 from cnnviz.models import families  # noqa: F401, I001 (registers the built-in families first)
-from cnnviz.models.build import build_model, init_cnn
+from cnnviz.models.build import build_model, init_cnn, network_from_weights
 from cnnviz.models.codegen import to_code
 from cnnviz.models.specs import (
     FAMILIES,
@@ -43,6 +43,7 @@ __all__ = [
     "build_model",
     "count_parameters",
     "d2l_lines",
+    "network_from_weights",
     "default_input_shape",
     "family_of",
     "init_cnn",
