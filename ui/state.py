@@ -86,10 +86,11 @@ USER: Key[Any] = Key(
     "This browser's cnnviz.classroom.User (id and role), read from its signed cookie on the "
     "session's first run; None until then.",
 )
-SET_COOKIE: Key[str | None] = Key(
+SET_COOKIE: Key[dict | None] = Key(
     "cnnviz_set_cookie",
     None,
-    "A new identity's signed cookie value, written into the browser once by the sidebar.",
+    "Cookies to write into the browser once, by the sidebar: name -> (value, max-age in s) (a "
+    "new identity, the teacher's token, its end at Lock).",
 )
 TEACHER_MESSAGE: Key[str | None] = Key(
     "teacher_message", None, "Why the last unlock failed (set in the callback, shown by the box)."
