@@ -36,6 +36,7 @@ PAGES = {
     ],
     NAV["sec_arch"]: [
         st.Page("app_pages/builder.py", title=NAV["builder"], icon=":material/account_tree:"),
+        st.Page("app_pages/batch_norm.py", title=NAV["batch_norm"], icon=":material/tune:"),
     ],
     NAV["sec_train"]: [
         st.Page("app_pages/data.py", title=NAV["data"], icon=":material/checkroom:"),

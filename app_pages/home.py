@@ -11,7 +11,7 @@ TEXT = texts("home")
 NAV = texts("nav")  # the page titles, as the sidebar shows them
 SECTIONS = {
     "sec_conv": ("why_conv", "xcorr", "learn_kernel", "padding", "channels", "pooling"),
-    "sec_arch": ("builder",),
+    "sec_arch": ("builder", "batch_norm"),
     "sec_train": ("data", "training", "insight", "ablation"),
 }
 

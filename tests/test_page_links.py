@@ -13,8 +13,8 @@ pytestmark = [pytest.mark.apptest, pytest.mark.usefixtures("one_torch_thread")]
 
 PAGES = [
     "why_conv.py", "cross_correlation.py", "learn_kernel.py", "padding_stride.py",
-    "channels.py", "pooling.py", "builder.py", "data.py", "training.py", "insight.py",
-    "ablation.py",
+    "channels.py", "pooling.py", "builder.py", "batch_norm.py", "data.py", "training.py",
+    "insight.py", "ablation.py",
 ]  # fmt: skip
 WIDGETS = [
     "number_input", "slider", "select_slider", "selectbox", "radio", "checkbox", "toggle",

@@ -24,6 +24,7 @@ SECTIONS = (
     "why_conv",
     "channels",
     "learn_kernel",
+    "batch_norm",
     "builder",
     "identity",
     "insight",

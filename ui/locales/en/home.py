@@ -22,6 +22,9 @@ TEXT = {
     "builder": "LeNet, AlexNet, VGG, NiN, GoogLeNet, LeNet with batch norm, ResNet, ResNeXt "
     "and DenseNet from widgets: layer shapes, parameters, multiply-adds, a "
     "diagram, feature maps on your image, and PyTorch code to copy.",
+    "batch_norm": "LeNet with batch norm trains live beside the same LeNet without it: one "
+    "layer's batch statistics and running averages, training against prediction mode, and "
+    "the book's `batch_norm` beside `nn.BatchNorm2d`.",
     "data": "The data every network here trains on: ten classes of 28×28 clothing images.",
     "training": "Train any preset or your own model on Fashion-MNIST in the background; curves "
     "stream live; every run is kept.",

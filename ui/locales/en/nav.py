@@ -12,6 +12,7 @@ TEXT = {
     "padding": "Padding and stride (7.3)",
     "channels": "Channels (7.4)",
     "pooling": "Pooling (7.5)",
+    "batch_norm": "Batch normalization (8.5)",
     "builder": "Architecture builder (7.6, 8.1–8.7)",
     "data": "Fashion-MNIST data",
     "training": "Training runs",

@@ -21,6 +21,8 @@ TEXT = {
     "builder": "위젯으로 만드는 LeNet, AlexNet, VGG, NiN, GoogLeNet, 배치 정규화 LeNet, ResNet, "
     "ResNeXt, DenseNet: 층의 모양, 파라미터, 곱셈-덧셈 수, 도식, "
     "여러분의 이미지에 대한 특성 맵, 복사할 수 있는 PyTorch 코드.",
+    "batch_norm": "배치 정규화가 있는 LeNet과 없는 LeNet을 나란히 실시간으로 학습합니다: 한 층의 "
+    "배치 통계량과 이동 평균, 학습 모드와 예측 모드, 책의 `batch_norm`과 `nn.BatchNorm2d`.",
     "data": "이곳의 모든 네트워크가 학습하는 데이터: 28×28 옷 이미지의 열 가지 클래스.",
     "training": "어떤 프리셋이든 직접 만든 모델이든 Fashion-MNIST로 백그라운드에서 학습합니다. "
     "곡선이 실시간으로 그려지고, 모든 실행이 보관됩니다.",

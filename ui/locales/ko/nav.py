@@ -12,6 +12,7 @@ TEXT = {
     "padding": "패딩과 스트라이드 (7.3)",
     "channels": "채널 (7.4)",
     "pooling": "풀링 (7.5)",
+    "batch_norm": "배치 정규화 (8.5)",
     "builder": "아키텍처 빌더 (7.6, 8.1–8.7)",
     "data": "Fashion-MNIST 데이터",
     "training": "학습 실행",
