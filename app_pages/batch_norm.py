@@ -149,5 +149,5 @@ values = {"train_out": sv.train_out, "running_mean": sv.running_mean,
           "eval_out": sv.eval_out, "eval_same": sv.eval_same_stats}  # fmt: skip
 st.table(pd.DataFrame({TEXT["quantity"]: [rows[k] for k in values],
                        TEXT["max_abs"]: [f"{v:.2e}" for v in values.values()]}))  # fmt: skip
-st.caption(TEXT["var_note"])
+st.caption(TEXT["var_note"].format(n=sv.n))
 st.caption(TEXT["beyond"])

@@ -44,7 +44,7 @@ def stats_figure(records: Sequence, channel: int, height: int = 380,
         ), row=1, col=col)  # fmt: skip
         fig.update_xaxes(title=labels["step"], row=1, col=col)
     fig.update_layout(legend=dict(orientation="h", y=-0.25))
-    return base_layout(fig, None, height)
+    return base_layout(fig, None, height).update_layout(margin=dict(t=40))  # subplot titles
 
 
 def channels_figure(record, height: int = 320, labels: dict = LABELS) -> go.Figure:
@@ -63,7 +63,7 @@ def channels_figure(record, height: int = 320, labels: dict = LABELS) -> go.Figu
             ), row=1, col=col)  # fmt: skip
         fig.update_xaxes(title=labels["channel"], dtick=1, row=1, col=col)
     fig.update_layout(barmode="group", legend=dict(orientation="h", y=-0.3))
-    return base_layout(fig, None, height)
+    return base_layout(fig, None, height).update_layout(margin=dict(t=40))  # subplot titles
 
 
 def loss_figure(records: Sequence, height: int = 340, labels: dict = LABELS) -> go.Figure:

@@ -80,7 +80,8 @@ TEXT = {
     "variances do not, quite: the book's function averages the **biased** batch variance "
     "(divided by n), while PyTorch stores the **unbiased** one (divided by n − 1) in "
     "`running_var`, although it normalizes with the biased one. Scaled by n/(n−1) the two "
-    "agree; in prediction mode the tiny difference shows in the outputs, and it is gone when "
-    "both layers use the same averages.",
+    "agree. Here n = {n:,}, so the factor is tiny and the prediction-mode outputs still agree "
+    "to rounding; with few values per channel (a small batch, or a fully connected layer, "
+    "where n is the batch size) the factor grows: 1.008 at n = 128, 1.07 at n = 16.",
     "charts": LABELS,
 }

@@ -1,0 +1,44 @@
+"""The batch-normalization page in Chromium: Start trains live, the statistics chart fills with
+points while it runs, and the page finishes with both loss curves and no error."""
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+POINTS = """() => {
+  const trace = document.querySelector('.st-key-bn_stats_chart .scatterlayer .trace');
+  return trace ? trace.querySelectorAll('path.point').length : 0;
+}"""
+LOSS_TRACES = """() => document.querySelectorAll(
+  '.st-key-bn_loss_chart .scatterlayer .trace').length"""
+MAIN_TEXT = "document.querySelector('[data-testid=\"stMain\"]').innerText"
+
+
+def test_the_live_demo_runs_and_its_chart_shows_points(server, web):
+    web.page.set_viewport_size({"width": 1400, "height": 2400})  # the app scrolls inside
+    web.goto(f"{server}/batch_norm?bn_steps=60")
+    page = web.page
+    page.wait_for_selector("h1:has-text('Batch normalization')", timeout=60_000)
+    web.wait_idle()
+    assert page.evaluate(POINTS) == 0
+    assert "Press Start to train" in page.evaluate(MAIN_TEXT)
+    web.screenshot("batch_norm_before")
+
+    page.locator(".st-key-bn_start").get_by_role("button").click()
+    page.wait_for_function(f"({POINTS})() >= 2", timeout=90_000)
+    first = page.evaluate(POINTS)
+    expect(page.locator(".st-key-bn_stop").get_by_role("button")).to_be_enabled()
+    web.screenshot("batch_norm_running")
+    page.wait_for_function(f"({POINTS})() > {first}", timeout=90_000)
+
+    page.wait_for_function(f"({MAIN_TEXT}).includes('Step 60 of 60')", timeout=180_000)
+    page.wait_for_function(f"!({MAIN_TEXT}).includes('running…')", timeout=60_000)
+    web.wait_idle()
+    expect(page.locator(".st-key-bn_start").get_by_role("button")).to_be_enabled(timeout=30_000)
+    assert page.evaluate(POINTS) == 60
+    assert page.evaluate(LOSS_TRACES) == 2  # with and without batch norm
+    text = page.evaluate(MAIN_TEXT)
+    assert "after step 60" in text and "max |difference|" in text
+    web.screenshot("batch_norm_done")
+    web.assert_clean()
