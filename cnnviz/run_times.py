@@ -8,11 +8,10 @@ manager and its store.
 
 from __future__ import annotations
 
-from functools import reduce
 from typing import TYPE_CHECKING
 
 from cnnviz.device import pick_device
-from cnnviz.estimates import SPEED_KEY, estimate_run, evaluation_seconds, live_estimate, speeds_from
+from cnnviz.estimates import SPEED_KEY, estimate_run, evaluation_seconds, speeds_from
 
 if TYPE_CHECKING:
     from cnnviz.config import RunConfig
@@ -52,23 +51,12 @@ def group_estimate(mgr: RunManager, configs: list[RunConfig]):
 
 def time_left(mgr: RunManager, rec: RunRecord) -> Estimate | None:
     """What is left of a live run: measured by the run itself once it trains; for a queued
-    run, the wait for the runs ahead of it as well (None: nothing to wait for)."""
+    run, the wait until it starts: what is left of the runs training now and the runs ahead
+    of it, on the slots as they free (:meth:`RunManager.time_left`; None: nothing to wait
+    for)."""
+    from cnnviz.runs.store import StoreError
 
-    def left(r):
-        return live_estimate(
-            r.config, r.started, mgr.store.metrics_rows(r.run_id),
-            mgr.store.stored_progress(r.run_id), run_estimate(mgr, r.config),
-        )  # fmt: skip
-
-    if rec.status == "running":
-        return left(rec)
-    order = mgr.queue_positions()
-    ahead = [rid for rid, pos in order.items() if pos < order.get(rec.run_id, 0)]
-    running = mgr.store.live_runs(mgr.token)
-    parts = [left(mgr.store.get(rid)) for rid in running if mgr.status(rid) == "running"]
-    parts += [run_estimate(mgr, mgr.store.get(rid).config) for rid in ahead]
-    if not parts:
+    try:
+        return mgr.time_left(rec.run_id)
+    except (KeyError, StoreError):  # deleted meanwhile, or the store is busy: no estimate
         return None
-    wait = reduce(lambda a, b: a + b, parts)
-    slots = max(1, mgr.executor.slots)
-    return type(wait)(wait.seconds / slots, wait.low / slots, wait.high / slots, wait.basis)
