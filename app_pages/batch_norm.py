@@ -50,7 +50,7 @@ if data is None:
     st.stop()
 
 
-@st.cache_data(max_entries=4, show_spinner=False)
+@st.cache_resource(max_entries=4, show_spinner=False)  # shared read-only: never changed
 def _subset(seed: int):
     return bl.fashion_subset(bl.SUBSET, seed, data=data)
 

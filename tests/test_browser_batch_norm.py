@@ -42,3 +42,23 @@ def test_the_live_demo_runs_and_its_chart_shows_points(server, web):
     assert "after step 60" in text and "max |difference|" in text
     web.screenshot("batch_norm_done")
     web.assert_clean()
+
+
+def test_korean_page_runs_its_demo(server, web):
+    web.page.set_viewport_size({"width": 1400, "height": 2400})
+    web.goto(f"{server}/batch_norm?lang=ko&bn_steps=20")
+    page = web.page
+    page.wait_for_selector("h1:has-text('배치 정규화')", timeout=60_000)
+    web.wait_idle()
+    page.locator(".st-key-bn_layer").get_by_text("bn2: conv2 다음").click()
+    web.wait_idle()
+    page.locator(".st-key-bn_start").get_by_role("button").click()
+    page.wait_for_function(f"({MAIN_TEXT}).includes('스텝 20 / 20')", timeout=120_000)
+    page.wait_for_function(f"!({MAIN_TEXT}).includes('실행 중…')", timeout=60_000)
+    web.wait_idle()
+    assert page.evaluate(POINTS) == 20
+    text = page.evaluate(MAIN_TEXT)
+    assert "bn2, 채널별" in text and "최대 |차이|" in text, text[-1500:]
+    assert "**" not in text  # every bold renders (Korean particles after ** can break it)
+    web.screenshot("batch_norm_ko")
+    web.assert_clean()

@@ -72,3 +72,24 @@ def test_reset_and_layer_change_start_fresh():
     assert at.number_input(key="bn_channel_bn2").max == 15
     at.button(key="bn_reset").click().run()
     assert at.session_state["bn_runner"] is not second
+
+
+def test_stop_halts_a_long_run():
+    at = app_test("batch_norm.py")
+    at.query_params["bn_steps"] = "2000"
+    at.run()
+    at.button(key="bn_start").click().run()
+    runner = at.session_state["bn_runner"]
+    deadline = time.monotonic() + 60
+    while len(runner.snapshot()) < 3 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert runner.running
+    at.button(key="bn_stop").click().run()
+    assert_clean(at)
+    assert not runner.running
+    stopped = len(runner.snapshot())
+    assert 3 <= stopped < 2000
+    time.sleep(0.5)
+    at.run()
+    assert len(runner.snapshot()) == stopped and "running" not in _status(at)
+    assert _status(at).startswith(f"Step **{stopped}** of 2000")
