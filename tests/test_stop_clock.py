@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from cnnviz.runs.executors import ProcessExecutor, _Worker
+from cnnviz.runs.executors import ProcessExecutor, Worker
 from conftest import wait_for
 
 pytestmark = pytest.mark.unit
@@ -67,7 +67,7 @@ def executor(tmp_path):
     clock = Clock()
     ex = ProcessExecutor(tmp_path, 1, threads=1, grace_s=3.0, clock=clock)
     ex._closed = True  # no real worker is spawned: the test's worker is the only one
-    w = _Worker(FakeProc(), FakeConn(), run_id="run0000001", ready=True)
+    w = Worker(FakeProc(), FakeConn(), run_id="run0000001", ready=True)
     ex._workers.append(w)
     return ex, w, clock
 

@@ -1,6 +1,7 @@
 """The code's shape: no import cycle inside cnnviz (function-level imports included: they only
 hide a cycle until the function runs), no private name imported across modules, no access
-decision left in the pages (the run service owns them), and the run store's parts small."""
+decision left in the pages (the run service owns them), the run store's parts small, and no
+module of the runs package long or repeating another's lines."""
 
 from __future__ import annotations
 
@@ -169,6 +170,43 @@ def test_the_run_stores_parts_are_small():
     sizes = {n: len((PACKAGE / "runs" / f"{n}.py").read_text().splitlines()) for n in STORE_PARTS}
     assert max(sizes.values()) <= 330, sizes
     assert sizes["store"] <= 100, sizes  # the facade: re-exports and one class line
+
+
+RUNS_MAX_LINES = 350
+
+
+def test_no_file_of_the_runs_package_is_long():
+    """Each module of ``cnnviz/runs`` does one job (the manager's dispatcher, the process
+    executor's worker supervision live apart): none over ~350 lines."""
+    sizes = {p.name: len(p.read_text().splitlines()) for p in (PACKAGE / "runs").glob("*.py")}
+    assert len(sizes) > 10, sizes
+    assert max(sizes.values()) <= RUNS_MAX_LINES, {n: k for n, k in sizes.items() if k > RUNS_MAX_LINES}
+
+
+def repeated_blocks(texts: dict[str, str], size: int = 6) -> dict[tuple[str, ...], list]:
+    """Runs of ``size`` lines (stripped, blank lines and comment lines left out, each line
+    with some letters) that stand in more than one place, with where."""
+    seen: dict[tuple[str, ...], list] = {}
+    for name, text in texts.items():
+        lines = [(i, ln.strip()) for i, ln in enumerate(text.splitlines(), 1)]
+        lines = [(i, ln) for i, ln in lines if ln and not ln.startswith("#")]
+        for k in range(len(lines) - size + 1):
+            window = tuple(ln for _, ln in lines[k : k + size])
+            if sum(any(c.isalpha() for c in ln) for ln in window) == size:
+                seen.setdefault(window, []).append((name, lines[k][0]))
+    return {w: places for w, places in seen.items() if len(places) > 1}
+
+
+def test_the_repeat_finder_finds_a_repeat():
+    block = "\n".join(f"value_{i} = compute({i})" for i in range(6))
+    found = repeated_blocks({"a.py": "x = 1\n" + block, "b.py": block + "\ny = 2", "c.py": "z"})
+    assert list(found.values()) == [[("a.py", 2), ("b.py", 1)]]
+
+
+def test_the_runs_package_repeats_no_block_of_six_lines():
+    texts = {p.name: p.read_text() for p in (PACKAGE / "runs").glob("*.py")}
+    found = repeated_blocks(texts)
+    assert not found, {places[0]: places[1:] for places in found.values()}
 
 
 def test_the_store_facade_has_every_part():

@@ -4,9 +4,12 @@
   curve, heartbeat and stop flag in SQLite, plus its files (:mod:`~cnnviz.runs.artifacts`).
 - :mod:`~cnnviz.runs.execute`: one run from start to end, as events written to the store.
 - :mod:`~cnnviz.runs.executors`: where runs train — supervised worker processes (the app's
-  default), threads (tests, the CLI), or a Ray cluster (:mod:`~cnnviz.runs.ray_executor`).
+  default, their processes started and watched by :mod:`~cnnviz.runs.supervision`), threads
+  (tests, the CLI), or a Ray cluster (:mod:`~cnnviz.runs.ray_executor`).
 - :mod:`~cnnviz.runs.manager`: :class:`RunManager`, the queue (round-robin across users,
-  :mod:`~cnnviz.runs.queue`) and the books; :func:`get_manager`, one per server process.
+  :mod:`~cnnviz.runs.queue`) and the books; its dispatcher thread
+  (:mod:`~cnnviz.runs.dispatcher`) starts runs and marks the ended ones; :func:`get_manager`,
+  one per server process.
 
 Nothing here imports Streamlit: pages read the store.
 """

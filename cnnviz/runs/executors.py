@@ -23,21 +23,17 @@ executor a stopped run ends when its batch does.
 from __future__ import annotations
 
 import logging
-import os
-import signal
-import socket
 import subprocess
-import sys
 import threading
 import time
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Protocol
 
 from cnnviz.config import RunConfig, setting
 from cnnviz.runs.execute import cores_given, execute
 from cnnviz.runs.store import RunStore
+from cnnviz.runs.supervision import Worker, exit_reason, spawn_worker
 
 log = logging.getLogger("cnnviz.runs")
 SHUTDOWN_S = 5.0
@@ -112,27 +108,6 @@ def default_threads(slots: int) -> int:
     return max(1, (cores_given() - 1) // max(1, slots))
 
 
-def exit_reason(code: int | None) -> str:
-    """Why a worker process ended, in words ("the worker process was killed (signal 9)")."""
-    if code is None:
-        return "the worker process stopped answering"
-    if code < 0:
-        sig = -code
-        try:
-            name = signal.Signals(sig).name
-        except ValueError:
-            name = "unknown signal"
-        if sig == signal.SIGKILL:
-            return (
-                f"the worker process was killed (signal {sig}, {name}: the system ran out of "
-                "memory, or someone killed it)"
-            )
-        if sig == signal.SIGSEGV:
-            return f"the worker process crashed (signal {sig}, {name}: a segmentation fault)"
-        return f"the worker process was ended by signal {sig} ({name})"
-    return f"the worker process exited with code {code}"
-
-
 class ThreadExecutor(Books):
     """Runs in threads of this process (tests; the CLI trains in its own process anyway).
 
@@ -190,23 +165,6 @@ class ThreadExecutor(Books):
             t.join(timeout=SHUTDOWN_S)
 
 
-@dataclass
-class _Worker:
-    proc: subprocess.Popen
-    conn: Connection
-    run_id: str | None = None
-    ready: bool = False
-    stop_at: float | None = None  # when Stop's grace runs out (clock time)
-    killed_for_stop: bool = False
-
-    @property
-    def pid(self) -> int:
-        return self.proc.pid
-
-    def alive(self) -> bool:
-        return self.proc.poll() is None
-
-
 class ProcessExecutor:
     """``slots`` supervised worker processes, each training one run at a time.
 
@@ -237,32 +195,17 @@ class ProcessExecutor:
         self.clock = clock
         self._respawn_at = 0.0  # workers that die before they are ready are restarted slower
         self._respawn_wait = 0.0
-        self._workers: list[_Worker] = []
+        self._workers: list[Worker] = []
         self._send_lock = threading.Lock()
         self._lock = threading.Lock()
         self.started_workers = 0  # replacements included (tests, the log)
         self._closed = False
 
     # -- workers ----------------------------------------------------------------------------
-    def _spawn(self) -> _Worker:
-        ours, theirs = socket.socketpair()
-        package_root = str(Path(__file__).resolve().parents[2])
-        env = dict(os.environ)
-        # Idle OpenMP threads sleep instead of spinning: on a busy machine (the web server,
-        # browsers, another worker) spinning threads cost a run half its speed or more.
-        env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
-        cmd = [sys.executable, "-m", "cnnviz.runs.worker", "--fd", str(theirs.fileno()),
-               "--root", str(self.root)]  # fmt: skip
-        if self.threads:
-            cmd += ["--threads", str(self.threads)]
-        proc = subprocess.Popen(cmd, pass_fds=(theirs.fileno(),), env=env, stdin=subprocess.DEVNULL)
-        theirs.close()
-        conn = Connection(os.dup(ours.fileno()))
-        ours.close()
+    def _spawn(self) -> Worker:
+        w = spawn_worker(self.root, self.threads)
         self.started_workers += 1
-        log.info("worker process %s started", proc.pid)
-        return _Worker(proc, conn)
+        return w
 
     def _ensure_workers(self) -> None:
         if self._closed or self.clock() < self._respawn_at:
@@ -275,7 +218,7 @@ class ProcessExecutor:
         with self._lock:
             return [w.pid for w in self._workers]
 
-    def _send(self, w: _Worker, msg: tuple) -> bool:
+    def _send(self, w: Worker, msg: tuple) -> bool:
         try:
             with self._send_lock:
                 w.conn.send(msg)

@@ -1,0 +1,149 @@
+"""The manager's dispatcher: a thread that hands queued runs to the executor when it has a
+free slot (round-robin across users, see :mod:`cnnviz.runs.queue`), learns from it which runs
+ended, marks a run whose worker died as interrupted (or one whose worker was ended because
+Stop's grace ran out as stopped), passes Stops asked through the store on to the executor, and
+does the housekeeping (retention and quotas) now and then.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+import time
+
+from cnnviz.classroom import runs_to_trim
+from cnnviz.runs import queue as Q
+from cnnviz.runs.executors import Ended, stopped_text
+from cnnviz.runs.store import StoreBusyError, StoreError
+
+log = logging.getLogger("cnnviz.runs")
+DISPATCH_S = 0.2  # how often the dispatcher looks at the executor (dead workers within 5 s)
+BUSY_BACKOFF_S = 5.0  # the longest pause between rounds while the store is locked
+ADOPT_S = 5.0
+HOUSEKEEPING_S = 300.0  # retention and quotas: also whenever a run ends
+
+
+class Dispatcher:
+    """The dispatcher half of :class:`cnnviz.runs.manager.RunManager` (a mixin). It uses the
+    manager's ``store``, ``executor``, ``limits`` and ``token``, and the state the manager's
+    constructor sets up: ``_wake`` (a Condition), ``_closed`` (an Event), ``_dispatcher``,
+    ``_start_lock``, ``_ended``, ``_stopping`` and ``busy_since``."""
+
+    def _ensure_dispatcher(self) -> None:
+        with self._start_lock:
+            if self._closed.is_set():
+                return
+            if self._dispatcher is None or not self._dispatcher.is_alive():
+                self._dispatcher = threading.Thread(
+                    target=self._dispatch_loop, name="cnnviz-dispatcher", daemon=True
+                )
+                self._dispatcher.start()
+
+    def housekeeping(self) -> list[tuple[str, str]]:
+        """Retention and quotas (:func:`cnnviz.classroom.runs_to_trim`): old student runs and
+        students over their quota lose their weights (the metrics stay); returns what went."""
+        trimmed = runs_to_trim(self.store.disk_usage(), self.limits)
+        for run_id, reason in trimmed:
+            self.store.trim_weights(run_id, reason)
+        return trimmed
+
+    def _dispatch_loop(self) -> None:
+        """Rounds of: what ended, adoption and housekeeping now and then, starting queued
+        runs. A store locked by another program (a backup holding it for a while) pauses
+        the rounds with a growing wait, said once when it starts and once when it ends; what
+        ended meanwhile is kept and marked when the store is free again. Any other error is
+        logged once per kind, never killing the dispatcher."""
+        last_adopt = last_housekeeping = 0.0
+        pause, logged = DISPATCH_S, set()
+        while not self._closed.is_set():
+            try:
+                ended = self.executor.poll()
+                self._handle_ended(ended)
+                self._pass_on_stops()
+                now = time.monotonic()
+                if now - last_adopt > ADOPT_S:
+                    self.store.beat_queued(self.token)
+                    if adopted := self.store.adopt_queued(self.token):
+                        log.info("queued runs adopted after a restart: %s", adopted)
+                    last_adopt = now
+                if ended or now - last_housekeeping > HOUSEKEEPING_S:
+                    self.housekeeping()
+                    last_housekeeping = now
+                self._dispatch()
+            except (StoreError, sqlite3.OperationalError) as exc:  # locked: wait, try again
+                if self.busy_since is None:
+                    self.busy_since = time.monotonic()
+                    log.warning("dispatcher: %s; it waits for the store and tries again", exc)
+                pause = min(pause * 2, BUSY_BACKOFF_S)
+            except Exception as exc:  # never let the dispatcher die: log (once a kind), go on
+                if (kind := f"{type(exc).__name__}: {exc}") not in logged:
+                    logged.add(kind)
+                    log.exception("dispatcher error")
+                else:
+                    log.debug("dispatcher error again: %s", kind)
+                pause = min(pause * 2, BUSY_BACKOFF_S)
+            else:
+                if self.busy_since is not None:
+                    log.warning(
+                        "dispatcher: the store is usable again (after %.0f s)",
+                        time.monotonic() - self.busy_since,
+                    )
+                    self.busy_since = None
+                pause, logged = DISPATCH_S, set()
+            with self._wake:
+                self._wake.wait(pause)
+
+    def _handle_ended(self, ended: list[Ended] | None = None) -> None:
+        """Mark the runs whose worker died, or was ended because Stop's grace ran out (kept
+        until the store takes the mark)."""
+        for e in ended or ():
+            self._stopping.discard(e.run_id)
+        self._ended.extend(
+            e for e in ended or () if e.reason is not None or e.stopped_after_s is not None
+        )
+        while self._ended:
+            e = self._ended[0]
+            if e.stopped_after_s is not None:
+                if self.store.set_status(e.run_id, "stopped", only_live=True):
+                    self.store.set_notice(e.run_id, stopped_text(e.stopped_after_s))
+                    log.warning("run %s: stopped by ending its worker", e.run_id)
+            else:
+                text = f"Interrupted: {e.reason}. The finished epochs are kept."
+                if self.store.set_status(e.run_id, "interrupted", text, only_live=True):
+                    log.warning("run %s: %s", e.run_id, text)
+            self._ended.pop(0)
+
+    def _pass_on_stops(self) -> None:
+        """A Stop asked through the store (another server process, a page of another
+        manager) reaches this executor too, so its grace period runs here as well."""
+        for rid in self.executor.alive() - self._stopping:
+            if self.store.stop_requested(rid):
+                self._stopping.add(rid)
+                self.executor.cancel(rid)
+
+    def _dispatch(self) -> None:
+        while self.executor.free_slots() > 0:
+            queued = self.store.queued(self.token)
+            if not queued:
+                return
+            running, served = self.store.user_load()
+            cap = self.limits.max_running_per_user
+            run_id = Q.next_run(queued, running, served, max_running_per_user=cap)
+            if run_id is None:
+                return  # everyone waiting already has a run training
+            try:  # read before the claim: a store locked after it never strands a claimed run
+                config = self.store.get(run_id).config
+            except StoreBusyError:
+                raise
+            except (KeyError, StoreError) as exc:  # deleted, or a row that cannot be read
+                log.warning("run %s cannot start: %s", run_id, exc)
+                self.store.set_status(run_id, "failed", f"It could not start: {exc}")
+                continue
+            if not self.store.claim(run_id, self.token):
+                continue  # stopped meanwhile: look again
+            try:
+                self.executor.start(run_id, config)
+            except Exception as exc:  # the run says why; the queue goes on
+                log.exception("run %s could not start", run_id)
+                self.store.set_status(run_id, "failed", f"It could not start: {exc}")
