@@ -11,6 +11,7 @@ Streamlit redraws the page (a ``MutationObserver``):
   the links read as a navigation with its sections;
 * a "skip to the lesson" link, the first stop of the Tab key, that moves the focus to the
   page's title;
+* on a phone (768 px wide or less), the sidebar closes once a page is chosen in it;
 * the arrow keys on the step-through's cell buttons (``.st-key-…_cellnav``): ← ↑ ↓ → press
   the button of that direction (``…_move_left`` …), so the explained cell moves without the
   mouse.
@@ -126,12 +127,27 @@ SCRIPT = """
   // A data frame's scrolling area (Streamlit's glide grid) takes the focus, so its rows
   // scroll from the keyboard too.
   function fixScroll() {
-    for (const el of doc.querySelectorAll('.dc-scroll:not([tabindex])')) {
-      el.setAttribute('tabindex', '0');
+    // in the page, and inside components that Streamlit isolates in a shadow root
+    const roots = [doc, ...[...doc.querySelectorAll('[data-testid="stBidiComponentIsolated"]')]
+      .map((e) => e.shadowRoot).filter(Boolean)];
+    for (const root of roots) {
+      for (const el of root.querySelectorAll('.dc-scroll:not([tabindex="0"])')) {
+        el.setAttribute('tabindex', '0');
+      }
     }
   }
 
-  function fixAll() { fixLang(); fixNav(); fixSkip(); fixScroll(); state.fixed = state.cfg; }
+  function keepFocus() {
+    if (!state.lastNav || doc.activeElement !== doc.body) return;
+    const nav = doc.querySelector('.' + state.lastNav);
+    const button = nav && [...nav.querySelectorAll('button')].find((b) => !b.disabled);
+    if (button) button.focus();
+  }
+
+  function fixAll() {
+    fixLang(); fixNav(); fixSkip(); fixScroll(); keepFocus();
+    state.fixed = state.cfg;
+  }
   state.fixAll = fixAll;
   fixAll();
   if (state.observer) return;  // installed by an earlier run: it uses the new cfg
@@ -142,7 +158,24 @@ SCRIPT = """
     pending = true;
     queueMicrotask(() => { pending = false; fixAll(); });
   });
-  state.observer.observe(doc.body, {childList: true, subtree: true});
+  // and every half second, for what changes without a mutation this observer sees (a data
+  // grid draws its scrolling area from a canvas library's own render loop)
+  state.timer = setInterval(fixAll, 500);
+  // attributes too: a redraw can set a fixed attribute back (a grid's tabindex)
+  state.observer.observe(doc.body, {
+    childList: true, subtree: true, attributes: true, attributeFilter: ['tabindex', 'role'],
+  });
+
+  // On a phone the open sidebar covers the page: close it once a page is chosen in it.
+  doc.addEventListener('click', (e) => {
+    const link = e.target.closest && e.target.closest('[data-testid="stSidebarNavLink"]');
+    if (!link || !window.matchMedia('(max-width: 768px)').matches) return;
+    setTimeout(() => {
+      const close = doc.querySelector('[data-testid="stSidebarCollapseButton"] button')
+        || doc.querySelector('[data-testid="stSidebarCollapseButton"]');
+      if (close) close.click();
+    }, 50);
+  }, true);
 
   const ARROWS = {ArrowLeft: 'left', ArrowUp: 'up', ArrowDown: 'down', ArrowRight: 'right'};
   doc.addEventListener('keydown', (e) => {
@@ -154,7 +187,12 @@ SCRIPT = """
     e.preventDefault();
     button.click();
     button.focus();
+    // the button is disabled at an edge after the rerun: keep the focus in the buttons
+    state.lastNav = [...nav.classList].find((c) => c.startsWith('st-key-'));
   }, true);
+  doc.addEventListener('focusin', (e) => {
+    if (!(e.target.closest && e.target.closest('[class*="_cellnav"]'))) state.lastNav = null;
+  });
 })();
 </script>
 """
