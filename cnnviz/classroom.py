@@ -12,7 +12,8 @@ Plain data and functions, no Streamlit: the pages ask them, the tests call them.
   own runs; the teacher controls every run, pins runs for the class, and is exempt from the
   limits below.
 - **Limits** (:class:`Limits`, from the environment through :mod:`cnnviz.config`): runs
-  training at once per student, runs queued per student and in all, the longest run a student
+  training at once per student, runs queued per student, per client address (every browser
+  there: a new cookie buys no new share) and in all, the longest run a student
   may start on this machine, disk per student and per store, and how long an old student run
   keeps its weights. None of them may be 0: a class where no student's run could ever start is
   refused.
@@ -28,7 +29,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 
 from cnnviz.config import SETTINGS, setting
 from cnnviz.errors import KeyedError
@@ -60,6 +61,7 @@ class Limits:
     max_running_per_user: int = _default("max_running_per_user")
     max_queued_per_user: int = _default("max_queued_per_user")  # an ablation group and one more
     max_queued: int = _default("max_queued")
+    max_queued_per_address: int = _default("max_queued_per_address")  # every browser there
     student_max_run_s: int = _default("student_max_run_s")  # on this machine, by the estimate
     user_quota_mb: int = _default("user_quota_mb")
     store_quota_mb: int = _default("store_quota_mb")
@@ -89,10 +91,13 @@ class LimitError(KeyedError, ValueError):
 
 @dataclass(frozen=True)
 class User:
-    """Who is using this browser: an id, a role, and a short name to show."""
+    """Who is using this browser: an id, a role, and a short name to show. ``address``: the
+    client address the browser came from (None: unknown, the CLI, scripts); it is not part of
+    who the user is, only where the per-address limits count them."""
 
     id: str
     role: str = STUDENT
+    address: str | None = field(default=None, compare=False)
 
     @property
     def is_teacher(self) -> bool:
@@ -267,11 +272,14 @@ def check_submit(
     limits: Limits,
     device: str = "cpu",
     seeds: int = 1,
+    queued_by_address: int | None = None,
 ) -> None:
     """Raise :class:`LimitError` when ``user`` may not queue ``n_runs`` more runs now.
 
     Args:
         queued_by_user / queued_total: runs waiting now (the user's, everyone's).
+        queued_by_address: runs waiting now of every student seen at the user's client
+            address (None: the address is unknown, and that limit does not apply).
         estimate_s: the longest of the new runs, estimated on this machine (None: unknown).
         seeds: the new runs are a group repeated over this many seeds: the student's cap is
             that many times the usual one (the class's cap stays).
@@ -284,6 +292,13 @@ def check_submit(
             f"You have {queued_by_user} run(s) waiting; a student may queue at most "
             f"{most} at a time. Stop one, or wait for them to start.",
             "limit.user_queue", n=queued_by_user, most=most,
+        )  # fmt: skip
+    most = limits.max_queued_per_address * max(1, int(seeds))
+    if queued_by_address is not None and queued_by_address + n_runs > most:
+        raise LimitError(
+            f"The students at your network address have {queued_by_address} run(s) waiting; "
+            f"together they may queue at most {most}. Wait for some to start.",
+            "limit.address_queue", n=queued_by_address, most=most,
         )  # fmt: skip
     if queued_total + n_runs > limits.max_queued:
         raise LimitError(

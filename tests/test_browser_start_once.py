@@ -25,7 +25,8 @@ def start_page(tmp_path, browser):
     one-epoch runs of 1,000 examples: (the page, the store's folder)."""
     home = tmp_path / "home"
     env = {"CNNVIZ_HOME": str(home), "CNNVIZ_THREADS": "1",
-           "CNNVIZ_MAX_QUEUED_PER_USER": "40", "CNNVIZ_MAX_QUEUED": "100"}  # fmt: skip
+           "CNNVIZ_MAX_QUEUED_PER_USER": "40", "CNNVIZ_MAX_QUEUED": "100",
+           "CNNVIZ_MAX_QUEUED_PER_ADDRESS": "100"}  # fmt: skip
     _, url, server = start_server(env, tmp_path / "server.log")
     context = browser.new_context(viewport=VIEWPORT)
     try:

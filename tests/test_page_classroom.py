@@ -172,3 +172,43 @@ def test_a_student_is_refused_a_run_too_big_for_this_machine():
     assert any("this CPU" in e.value and "the teacher can launch full" in e.value
                for e in at.error)  # fmt: skip
     assert get_manager().store.list_runs().empty
+
+
+ADDRESS_SCRIPT = """
+import streamlit as st
+from ui.identity import current_user
+st.write(f"address={current_user().address}")
+"""
+
+
+@pytest.mark.parametrize(
+    "remote, trusted, forwarded, expected",
+    [
+        ("10.0.0.7", None, None, "10.0.0.7"),
+        ("10.0.0.7", None, "6.6.6.6", "10.0.0.7"),  # an untrusted sender's header is ignored
+        ("127.0.0.1", "127.0.0.1", "6.6.6.6, 10.0.0.9", "10.0.0.9"),  # the proxy's own hop
+        ("127.0.0.1", "10.0.0.1", "10.0.0.9", "127.0.0.1"),  # not the listed proxy
+        ("127.0.0.1", "127.0.0.1", "", "127.0.0.1"),
+    ],
+)
+def test_the_user_carries_the_client_address_the_limits_count(
+    monkeypatch, tmp_path, remote, trusted, forwarded, expected
+):
+    """The address the per-address queue cap counts is the connection's, or behind a trusted
+    proxy its forwarded one, and a session's user carries it to the run manager."""
+    import types
+
+    import ui.identity as identity
+
+    headers = {} if forwarded is None else {"X-Forwarded-For": forwarded}
+    fake = types.SimpleNamespace(ip_address=remote, headers=headers)
+    monkeypatch.setattr(identity.st, "context", fake, raising=False)
+    if trusted is None:
+        monkeypatch.delenv("CNNVIZ_TRUSTED_PROXY", raising=False)
+    else:
+        monkeypatch.setenv("CNNVIZ_TRUSTED_PROXY", trusted)
+    assert identity.client_address() == expected
+    monkeypatch.undo()
+    at = AppTest.from_string(ADDRESS_SCRIPT, default_timeout=APPTEST_TIMEOUT).run()
+    assert not at.exception
+    assert any(m.value.startswith("address=") and m.value != "address=None" for m in at.markdown)

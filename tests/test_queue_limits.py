@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from cnnviz.classroom import LimitError, User
+from cnnviz.classroom import LimitError, Limits, User
 from cnnviz.config import RunConfig
 from cnnviz.estimates import Estimate
 from cnnviz.models import PRESETS, spec_to_dict
@@ -344,3 +344,72 @@ class TestOnePressOneRun:
         ids = [store.create_many([(tiny(), None, None, None)], None, "u", None, "t")
                for _ in range(2)]  # fmt: skip
         assert ids[0] == ids[1] and store.exists("old0000001")
+
+
+def at(uid: str, address: str | None, role: str = "student") -> User:
+    return User(uid, role, address)
+
+
+class TestAddressLimit:
+    """The per-student queue cap also holds per client address: a cleared cookie (a new
+    student id) at the same address buys no new share; students at other addresses, the
+    teacher, and callers without an address are not counted there."""
+
+    LIMITS = Limits(max_queued_per_user=4, max_queued_per_address=5)
+
+    @pytest.mark.parametrize(
+        "presses, refused",
+        [
+            # (user, runs pressed) in order; the index of the press refused, or None
+            ([(at("a", "10.0.0.7"), 4), (at("b", "10.0.0.7"), 1)], None),
+            ([(at("a", "10.0.0.7"), 4), (at("b", "10.0.0.7"), 2)], 1),  # 6 > 5 at one address
+            ([(at("a", "10.0.0.7"), 3), (at("b", "10.0.0.7"), 2), (at("c", "10.0.0.7"), 1)], 2),
+            ([(at("a", "10.0.0.7"), 4), (at("b", "10.0.0.8"), 4)], None),  # two addresses
+            ([(at("a", "10.0.0.7"), 4), (at("b", None), 4)], None),  # no address: not counted
+            ([(at("a", "10.0.0.7"), 4), (at("t", "10.0.0.7", "teacher"), 4)], None),
+            ([(at("t", "10.0.0.7", "teacher"), 4), (at("a", "10.0.0.7"), 4)], None),
+            # a student who moved counts at the address they queue from now
+            ([(at("a", "10.0.0.7"), 3), (at("a", "10.0.0.9"), 1), (at("b", "10.0.0.9"), 2)], 2),
+            ([(at("a", "10.0.0.7"), 3), (at("a", "10.0.0.9"), 1), (at("b", "10.0.0.7"), 4)], None),
+        ],
+    )
+    def test_table(self, tmp_path, presses, refused):
+        store = RunStore(tmp_path / "store")
+        m = RunManager(store, executor=Parked(), limits=self.LIMITS)
+        try:
+            for i, (user, n) in enumerate(presses):
+                entries = [(tiny(), None, None, None)] * n
+                if i == refused:
+                    before = len(store.queued())
+                    with pytest.raises(LimitError) as err:
+                        m.submit_many(entries, user)
+                    assert err.value.key == "limit.address_queue"
+                    assert err.value.params["most"] == 5 and "network address" in str(err.value)
+                    assert len(store.queued()) == before  # all or none
+                else:
+                    m.submit_many(entries, user)
+        finally:
+            m.shutdown()
+
+    def test_stopped_runs_free_the_address(self, tmp_path):
+        store = RunStore(tmp_path / "store")
+        m = RunManager(store, executor=Parked(), limits=self.LIMITS)
+        try:
+            ids = m.submit_many([(tiny(), None, None, None)] * 4, at("a", "10.0.0.7"))
+            with pytest.raises(LimitError):
+                m.submit_many([(tiny(), None, None, None)] * 2, at("b", "10.0.0.7"))
+            m.stop(ids[0])
+            m.submit_many([(tiny(), None, None, None)] * 2, at("b", "10.0.0.7"))
+        finally:
+            m.shutdown()
+
+    def test_the_address_is_not_part_of_who_the_user_is(self):
+        assert at("a", "10.0.0.7") == at("a", "10.0.0.8") == User("a")
+
+    @pytest.mark.parametrize("value, expected", [(None, 40), ("3", 3), ("0", 40), ("x", 40)])
+    def test_the_setting(self, monkeypatch, value, expected):
+        if value is None:
+            monkeypatch.delenv("CNNVIZ_MAX_QUEUED_PER_ADDRESS", raising=False)
+        else:
+            monkeypatch.setenv("CNNVIZ_MAX_QUEUED_PER_ADDRESS", value)
+        assert Limits.from_env().max_queued_per_address == expected

@@ -121,7 +121,7 @@ def current_user() -> C.User:
     got = store_and_key()
     if user is not None:
         if user.is_teacher and not still_teacher(user):  # locked elsewhere, expired
-            user = C.User(user.id, C.STUDENT)
+            user = C.User(user.id, C.STUDENT, user.address)
             state.USER.set(user)
         return user
     if got is None:
@@ -139,7 +139,7 @@ def current_user() -> C.User:
         if token and _teacher_valid(store, uid, token):
             st.session_state[TOKEN] = token
             role = C.TEACHER
-        user = C.User(uid, role)
+        user = C.User(uid, role, client_address())
     state.USER.set(user)
     return user
 
@@ -188,7 +188,7 @@ def _unlock() -> None:
     token = store.issue_teacher_token(user.id, secret, TEACHER_TTL_S)
     st.session_state[TOKEN] = token
     _set_cookie(cookie_names(key)[1], token, TEACHER_TTL_S)
-    state.USER.set(C.User(user.id, C.TEACHER))
+    state.USER.set(C.User(user.id, C.TEACHER, user.address))
     state.TEACHER_MESSAGE.set(None)
 
 
@@ -198,7 +198,7 @@ def _lock() -> None:
         got[0].revoke_teacher_tokens(user.id)  # every browser and session of this teacher
         _set_cookie(cookie_names(got[1])[1], "", 0)
     st.session_state.pop(TOKEN, None)
-    state.USER.set(C.User(user.id, C.STUDENT))
+    state.USER.set(C.User(user.id, C.STUDENT, user.address))
 
 
 def _class_settings(store: RunStore) -> RunService:
@@ -210,7 +210,8 @@ def _set_share(store: RunStore) -> None:
     try:
         _class_settings(store).set_share_links(current_user(), on)
     except RunAccessError as exc:  # locked in another browser meanwhile
-        state.USER.set(C.User(current_user().id, C.STUDENT))
+        user = current_user()
+        state.USER.set(C.User(user.id, C.STUDENT, user.address))
         state.TEACHER_MESSAGE.set(message(exc))
 
 

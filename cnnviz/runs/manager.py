@@ -66,6 +66,8 @@ class RunManager(Dispatcher):
         self._ended: list[Ended] = []  # ended runs not yet marked (the store was busy)
         self._stopping: set[str] = set()  # runs the executor was asked to stop
         self.busy_since: float | None = None  # the store is locked by another program
+        self.addresses: dict[str, str] = {}  # student id → the client address it queued from
+        self._submit_lock = threading.Lock()  # an address's count and its runs' queueing
         self._ensure_dispatcher()
 
     # -- submitting and stopping ------------------------------------------------------------
@@ -105,8 +107,9 @@ class RunManager(Dispatcher):
 
         A :class:`~cnnviz.classroom.User` is held to the class limits (queue caps, the longest
         run a student may start: ``estimate_s`` is the longest of these runs here; a group
-        repeated over ``seeds`` seeds may queue that many times a student's cap); a plain id
-        or None (the CLI, scripts) is not."""
+        repeated over ``seeds`` seeds may queue that many times a student's cap; a student's
+        ``address`` counts the runs waiting of every student who queued from there); a plain
+        id or None (the CLI, scripts) is not."""
         if not entries:
             raise ValueError("nothing to queue: no runs were given")
         for config, *_ in entries:
@@ -127,10 +130,16 @@ class RunManager(Dispatcher):
 
             def check(mine: int, total: int) -> None:
                 check_submit(user, len(entries), mine, total, estimate_s, self.limits, device,
-                             seeds=seeds)  # fmt: skip
+                             seeds=seeds, queued_by_address=at_address)  # fmt: skip
 
         uid = user.id if isinstance(user, User) else user
-        ids = self.store.create_many(entries, self.token, uid, check, submit_token)
+        with self._submit_lock:
+            at_address = None
+            if isinstance(user, User) and not user.is_teacher and user.address is not None:
+                self.addresses[user.id] = user.address
+                peers = {u for u, a in self.addresses.items() if a == user.address}
+                at_address = sum(1 for _, u, _ in self.store.queued() if u in peers)
+            ids = self.store.create_many(entries, self.token, uid, check, submit_token)
         self.kick()
         return ids
 

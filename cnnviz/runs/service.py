@@ -65,7 +65,7 @@ class RunService:
     def _role(self, user: C.User) -> C.User:
         """``user`` with the role the store holds now (only a teacher's is re-read)."""
         if user.is_teacher and self.role_check is not None and not self.role_check(user):
-            return C.User(user.id, C.STUDENT)
+            return C.User(user.id, C.STUDENT, user.address)
         return user
 
     def _owner(self, run_id: str) -> tuple[str | None, bool]:

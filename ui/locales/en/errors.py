@@ -30,6 +30,8 @@ TEXT = {
     "note.downscaled": "downscaled from {w}×{h} to fit {side}×{side}",
     "limit.user_queue": "You have {n} run(s) waiting; a student may queue at most {most} at a "
     "time. Stop one, or wait for them to start.",
+    "limit.address_queue": "The students at your network address have {n} run(s) waiting; "
+    "together they may queue at most {most}. Wait for some to start.",
     "limit.class_queue": "The class queue is full ({n} runs waiting, at most {most}). Try again "
     "when some have started.",
     "limit.too_long": "This run would take about {min} min on this {device} (students may start "
