@@ -65,6 +65,7 @@ TEXT = {
     "spec.tuple": "{name} must be {count} {what}, got {value}.",
     "spec.rows_empty": "{name} is empty: add at least one row.",
     "spec.rows_row": "{name} row {i} must be ({what}), got {row}.",
+    "spec.unbuildable": "this network cannot be built: {error}",
     "field.row": "{name} row {i}: {what}",
     "field.row_channels": "{name} row {i}: channels",
     "field.channels": "{layer} channels",

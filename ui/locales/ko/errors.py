@@ -62,6 +62,7 @@ TEXT = {
     "spec.tuple": "{name}은(는) {what} {count}개여야 합니다 (받은 값 {value}).",
     "spec.rows_empty": "{name}이(가) 비어 있습니다: 행을 하나 이상 추가하세요.",
     "spec.rows_row": "{name}의 {i}번째 행은 ({what})여야 합니다 (받은 값 {row}).",
+    "spec.unbuildable": "이 네트워크는 만들 수 없습니다: {error}",
     "field.row": "{name}의 {i}번째 행: {what}",
     "field.row_channels": "{name}의 {i}번째 행: 채널 수",
     "field.channels": "{layer} 채널 수",
