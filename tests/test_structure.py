@@ -180,7 +180,9 @@ def test_no_file_of_the_runs_package_is_long():
     executor's worker supervision live apart): none over ~350 lines."""
     sizes = {p.name: len(p.read_text().splitlines()) for p in (PACKAGE / "runs").glob("*.py")}
     assert len(sizes) > 10, sizes
-    assert max(sizes.values()) <= RUNS_MAX_LINES, {n: k for n, k in sizes.items() if k > RUNS_MAX_LINES}
+    assert max(sizes.values()) <= RUNS_MAX_LINES, {
+        n: k for n, k in sizes.items() if k > RUNS_MAX_LINES
+    }
 
 
 def repeated_blocks(texts: dict[str, str], size: int = 6) -> dict[tuple[str, ...], list]:
