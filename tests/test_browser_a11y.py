@@ -21,8 +21,13 @@ WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 ALLOWED: set[tuple[str, str]] = set()
 PAGES = (
     "", "why_conv", "cross_correlation", "learn_kernel", "padding_stride", "channels", "pooling",
-    "builder", "data", "training", "insight", "ablation",
+    "builder", "batch_norm", "data", "training", "insight", "ablation",
 )  # fmt: skip
+# a closed sidebar is moved off the screen's left edge
+ON_SCREEN = (
+    "() => { const r = document.querySelector('[data-testid=stSidebar]')"
+    ".getBoundingClientRect(); return r.x + r.width > 0; }"
+)
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 3,
          "is_mobile": True, "has_touch": True}  # fmt: skip
 TABLET = {"viewport": {"width": 768, "height": 1024}, "device_scale_factor": 2,
@@ -56,7 +61,7 @@ def axe_findings(page) -> list[str]:
 
     # ui/a11y.py's script runs once Streamlit has loaded its HTML element's code: wait for it
     page.wait_for_function("() => !!(window.cnnvizA11y && window.cnnvizA11y.fixed)")
-    page.wait_for_timeout(600)  # one round of its timer (ui/a11y.py)
+    page.evaluate("() => window.cnnvizA11y.fixAll()")  # one round now, not a timer's wait
 
     options = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]}
     results = Axe().run(page, options=options).response
@@ -122,6 +127,8 @@ def interact(web: PageWatch, name: str, url: str, runs: tuple[str, str]) -> None
     elif name == "builder":
         p.locator(".st-key-builder_show_maps label").first.click()
         web.wait_idle()
+    elif name == "batch_norm":
+        _choose(web, "bn_layer", 1)  # another layer's statistics
     elif name == "data":
         _press_on(web, ".st-key-data_per_class input[type=range]", "ArrowRight")
     elif name == "training":
@@ -283,19 +290,15 @@ def test_phone_sidebar_closes_after_navigation(server, browser):
         link = web.page.locator("[data-testid=stSidebarNav] a[href$='/pooling']")
 
         def on_screen() -> bool:  # a closed sidebar is moved off the screen's left edge
-            return web.page.evaluate(
-                "() => { const r = document.querySelector('[data-testid=stSidebar]')"
-                ".getBoundingClientRect(); return r.x + r.width > 0; }"
-            )
+            return web.page.evaluate(ON_SCREEN)
 
         assert not on_screen()  # closed on a phone
         open_button.tap()
-        web.page.wait_for_timeout(600)  # the sidebar slides in
-        assert on_screen()
+        web.page.wait_for_function(ON_SCREEN, timeout=10_000)  # the sidebar slides in
         link.tap()
         web.wait_idle()
         assert web.page.url.split("?")[0].endswith("/pooling")
-        web.page.wait_for_timeout(600)
+        web.page.wait_for_function(f"() => !({ON_SCREEN})()", timeout=10_000)
         assert not on_screen()  # closed again after the navigation
         web.assert_clean()
     finally:
@@ -387,7 +390,7 @@ def test_colour_blind_views(a11y_server, web):
         web.page.evaluate(  # the first chart at the top of the shot
             "() => document.querySelector('[data-testid=stPlotlyChart]').scrollIntoView()"
         )
-        web.page.wait_for_timeout(300)
+        next_frame(web.page)  # scrolled
         for cvd, values in CVD.items():
             web.page.evaluate(SIMULATE, [cvd, values])
             next_frame(web.page)  # the filter painted
