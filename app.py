@@ -46,7 +46,9 @@ PAGES = {
     ],
 }
 
-page = st.navigation(PAGES)
+# expanded: with 13 pages a collapsed menu hides the last ones (Training, the lab) behind
+# "View more", and the page being shown with them
+page = st.navigation(PAGES, expanded=True)
 sidebar_ui()
 with error_boundary(page.title):
     page.run()
