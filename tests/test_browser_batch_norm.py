@@ -12,12 +12,26 @@ POINTS = """() => {
 }"""
 LOSS_TRACES = """() => document.querySelectorAll(
   '.st-key-bn_loss_chart .scatterlayer .trace').length"""
+RECORD = """() => {
+  window.__bnFrames = [];
+  const points = POINTS_FN;
+  const sample = () => {
+    const stop = document.querySelector('.st-key-bn_stop button');
+    const frame = {points: points(), stop: !!stop && !stop.disabled};
+    const last = window.__bnFrames[window.__bnFrames.length - 1];
+    if (!last || last.points !== frame.points || last.stop !== frame.stop) {
+      window.__bnFrames.push(frame);
+    }
+  };
+  new MutationObserver(sample).observe(document.body, {subtree: true, childList: true,
+                                                       attributes: true});
+}""".replace("POINTS_FN", POINTS)
 MAIN_TEXT = "document.querySelector('[data-testid=\"stMain\"]').innerText"
 
 
 def test_the_live_demo_runs_and_its_chart_shows_points(server, web):
     web.page.set_viewport_size({"width": 1400, "height": 2400})  # the app scrolls inside
-    web.goto(f"{server}/batch_norm?bn_steps=60")
+    web.goto(f"{server}/batch_norm?bn_steps=150")
     page = web.page
     page.wait_for_selector("h1:has-text('Batch normalization')", timeout=60_000)
     web.wait_idle()
@@ -25,21 +39,23 @@ def test_the_live_demo_runs_and_its_chart_shows_points(server, web):
     assert "Press Start to train" in page.evaluate(MAIN_TEXT)
     web.screenshot("batch_norm_before")
 
+    page.evaluate(RECORD)
     page.locator(".st-key-bn_start").get_by_role("button").click()
     page.wait_for_function(f"({POINTS})() >= 2", timeout=90_000)
-    first = page.evaluate(POINTS)
-    expect(page.locator(".st-key-bn_stop").get_by_role("button")).to_be_enabled()
     web.screenshot("batch_norm_running")
-    page.wait_for_function(f"({POINTS})() > {first}", timeout=90_000)
 
-    page.wait_for_function(f"({MAIN_TEXT}).includes('Step 60 of 60')", timeout=180_000)
+    page.wait_for_function(f"({MAIN_TEXT}).includes('Step 150 of 150')", timeout=180_000)
+    frames = page.evaluate("window.__bnFrames")
+    partial = [f for f in frames if 0 < f["points"] < 150]
+    assert len({f["points"] for f in partial}) >= 2, frames  # the chart grew while it ran
+    assert any(f["stop"] for f in partial), frames  # and Stop could be pressed meanwhile
     page.wait_for_function(f"!({MAIN_TEXT}).includes('running…')", timeout=60_000)
     web.wait_idle()
     expect(page.locator(".st-key-bn_start").get_by_role("button")).to_be_enabled(timeout=30_000)
-    assert page.evaluate(POINTS) == 60
+    assert page.evaluate(POINTS) == 150
     assert page.evaluate(LOSS_TRACES) == 2  # with and without batch norm
     text = page.evaluate(MAIN_TEXT)
-    assert "after step 60" in text and "max |difference|" in text
+    assert "after step 150" in text and "max |difference|" in text
     web.screenshot("batch_norm_done")
     web.assert_clean()
 
