@@ -20,6 +20,7 @@ from cnnviz import classroom as C
 from cnnviz.features import first_stage_state
 from cnnviz.models import PRESETS, build_model
 from cnnviz.runs import RunStore
+from cnnviz.runs.schema import SCHEMA_VERSION
 from cnnviz.train import RunConfig
 
 pytestmark = pytest.mark.unit
@@ -237,7 +238,7 @@ def test_a_schema_2_store_migrates_in_place(tmp_path):
     old_key = bytes.fromhex(ids["key"])
     store = RunStore(root)
     meta = dict(store._q("SELECT key, value FROM meta"))
-    assert meta["schema_version"] == "3" and "cookie_key" not in meta
+    assert meta["schema_version"] == str(SCHEMA_VERSION) and "cookie_key" not in meta
     assert store.secret_key() == old_key  # every browser keeps its identity
     assert C.verify(C.sign("a" * 16, old_key), store.secret_key()) == "a" * 16
     # the teacher's role, kept under the old bare hash, is re-kept under the keyed one

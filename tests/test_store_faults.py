@@ -17,7 +17,7 @@ import pytest
 from cnnviz.models import PRESETS
 from cnnviz.runs import RunActiveError, RunDamagedError, RunManager, RunStore
 from cnnviz.runs.executors import ThreadExecutor
-from cnnviz.runs.store import REAPED
+from cnnviz.runs.store import REAPED, SCHEMA_VERSION
 from conftest import app_test, assert_clean, wait_for
 from conftest import tiny_config as tiny
 
@@ -231,7 +231,7 @@ def test_a_schema_1_store_is_upgraded_in_place(tmp_path):
     rec = store.get("abc123")
     assert (rec.name, rec.status, rec.epochs_done, rec.user) == ("old run", "finished", 1, None)
     assert store.points("abc123") == []
-    assert store._q("SELECT value FROM meta WHERE key='schema_version'") == [("3",)]
+    assert store._q("SELECT value FROM meta WHERE key='schema_version'") == [(str(SCHEMA_VERSION),)]
 
 
 def test_names_are_bounded_so_every_run_file_imports_again(tmp_path):

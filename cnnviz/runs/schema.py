@@ -8,7 +8,7 @@ import logging
 from cnnviz.runs.db import ENV_HOME, StoreError
 
 log = logging.getLogger("cnnviz.runs")
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 APP_ID = "cnnviz-run-store"
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -84,10 +84,26 @@ CREATE TABLE IF NOT EXISTS teacher_tokens (
     expires REAL NOT NULL
 );
 """
+# Schema 4: state that several server processes over one store share. Only new tables (each
+# CREATE TABLE IF NOT EXISTS), so a store made before all of them gets the missing ones on open.
+MIGRATE_TO_4 = """
+CREATE TABLE IF NOT EXISTS leases (
+    name TEXT PRIMARY KEY,
+    holder TEXT NOT NULL,
+    expires REAL NOT NULL,
+    renewed REAL NOT NULL
+);
+"""
+MIGRATIONS = MIGRATE_TO_2 + MIGRATE_TO_3 + MIGRATE_TO_4
 MARK_IMPORTED = (  # a schema-2 store knew its imported runs by their notice only
     "UPDATE runs SET imported = COALESCE(finished, created)"
     " WHERE imported IS NULL AND notice LIKE 'Imported from%'"
 )
+WANTED = {  # every table and index a complete store has, read from the statements above
+    stmt.split("IF NOT EXISTS")[1].split()[0]
+    for stmt in (SCHEMA + MIGRATIONS + SUBMIT_INDEX).split(";")
+    if "IF NOT EXISTS" in stmt
+}
 NOTE_USER = (
     "INSERT INTO users (user_id, created, last_seen) VALUES (?,?,?)"
     " ON CONFLICT(user_id) DO UPDATE SET last_seen=excluded.last_seen"
@@ -109,7 +125,7 @@ class Schema:
             try:
                 version = self._version()  # another process may have been first
                 if version is None:
-                    for stmt in (SCHEMA + MIGRATE_TO_2 + MIGRATE_TO_3).split(";"):
+                    for stmt in (SCHEMA + MIGRATIONS).split(";"):
                         if stmt.strip() and "ADD COLUMN" not in stmt:
                             self._db.execute(stmt)
                     self._add_columns()
@@ -117,8 +133,8 @@ class Schema:
                         "INSERT OR REPLACE INTO meta VALUES (?, ?)",
                         [("app", APP_ID), ("schema_version", str(SCHEMA_VERSION))],
                     )
-                elif version in (1, 2, SCHEMA_VERSION):  # older, or made before all its tables
-                    for stmt in (MIGRATE_TO_2 + MIGRATE_TO_3).split(";"):
+                elif 1 <= version <= SCHEMA_VERSION:  # older, or made before all its tables
+                    for stmt in MIGRATIONS.split(";"):
                         if stmt.strip() and "ADD COLUMN" not in stmt:
                             self._db.execute(stmt)
                     self._add_columns()
@@ -138,8 +154,7 @@ class Schema:
 
     def _complete(self) -> bool:
         tables = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master")}
-        wanted = {"runs", "metrics", "points", "analysis", "users", "runs_by_submit"}
-        return wanted | {"teacher_tokens"} <= tables
+        return WANTED <= tables
 
     def _version(self) -> int | None:
         """The schema version, None for an empty database; refuses a foreign one."""
@@ -176,7 +191,7 @@ class Schema:
 
     def _add_columns(self) -> None:
         columns = {r[1] for r in self._db.execute("PRAGMA table_info(runs)")}
-        for stmt in (MIGRATE_TO_2 + MIGRATE_TO_3).split(";"):
+        for stmt in MIGRATIONS.split(";"):
             if "ADD COLUMN" in stmt and stmt.split()[5] not in columns:
                 self._db.execute(stmt)
         self._db.execute(SUBMIT_INDEX)
