@@ -8,10 +8,17 @@ PORT ?= 8501
 # module of unit tests), so the quick check leaves slow and browser tests out explicitly.
 QUICK := (unit or apptest) and not (slow or browser)
 
-.PHONY: run test check setup debian lint bench bench-long
+.PHONY: run serve-class test check setup debian lint bench bench-long
 
 run: setup
 	$(VENV)/bin/streamlit run app.py --server.port $(PORT) --browser.gatherUsageStats false
+
+# A lecture hall: PROCESSES server processes over one run store, behind Debian's nginx on PORT
+# (the loopback address; ADDRESS=0.0.0.0 for the class's network). README: "A lecture hall".
+PROCESSES ?= 2
+ADDRESS ?= 127.0.0.1
+serve-class: setup
+	$(PY) -m cnnviz.serve_class --processes $(PROCESSES) --port $(PORT) --address $(ADDRESS)
 
 test: setup
 	$(VENV)/bin/ruff check .

@@ -2,7 +2,8 @@
 # Installs the Debian packages cnnviz needs, only those missing; prints how-to when not root.
 set -euo pipefail
 # fonts-nanum: Hangul for the Korean interface in Chromium and in charts saved as PNG (10 MB)
-pkgs=(dataset-fashion-mnist chromium chromium-driver fonts-dejavu-core fonts-nanum)
+# nginx-light: the proxy of `make serve-class` (run as the user, from a prefix of its own)
+pkgs=(dataset-fashion-mnist chromium chromium-driver fonts-dejavu-core fonts-nanum nginx-light)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
