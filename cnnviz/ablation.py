@@ -346,6 +346,12 @@ def _default_sizes(spec: ModelSpec) -> AblationGroup:
     )  # fmt: skip
 
 
+def sizes_of(spec: ModelSpec) -> AblationGroup:
+    """The group whose quick, classroom and full sizes a spec's runs take: its family's
+    built-in group (sizes measured for that family), else sizes made for the family."""
+    return GROUPS.get(spec.family) or _default_sizes(spec)
+
+
 def grid_group(base: str | ModelSpec, field: str, values) -> AblationGroup:
     """A custom group: one spec, one field varied over ``values`` (the first is the baseline).
 
@@ -372,7 +378,7 @@ def grid_group(base: str | ModelSpec, field: str, values) -> AblationGroup:
         for v in values
     )
     # The family's built-in group lends its settings (sizes measured for that family).
-    template = GROUPS.get(spec.family) or _default_sizes(spec)
+    template = sizes_of(spec)
     return AblationGroup(
         key="grid",
         title=f"{name}: {field} ∈ {{{', '.join(str(v) for v in values)}}}",

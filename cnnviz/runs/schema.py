@@ -93,6 +93,35 @@ CREATE TABLE IF NOT EXISTS leases (
     expires REAL NOT NULL,
     renewed REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS class_experiments (
+    experiment_id TEXT PRIMARY KEY,
+    class_id TEXT NOT NULL,
+    title TEXT NOT NULL,
+    field TEXT NOT NULL,
+    handout TEXT NOT NULL,
+    mode TEXT NOT NULL,
+    plan TEXT NOT NULL,
+    created REAL NOT NULL,
+    ended REAL
+);
+CREATE TABLE IF NOT EXISTS class_assignments (
+    experiment_id TEXT NOT NULL REFERENCES class_experiments(experiment_id) ON DELETE CASCADE,
+    seat_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    value_index INTEGER NOT NULL,
+    run_id TEXT,
+    repeat INTEGER,
+    assigned REAL NOT NULL,
+    PRIMARY KEY (experiment_id, seat_id)
+);
+CREATE TABLE IF NOT EXISTS class_spotlight (
+    class_id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    run_id TEXT,
+    seat_id TEXT,
+    set_by TEXT NOT NULL,
+    updated REAL NOT NULL
+);
 """
 MIGRATIONS = MIGRATE_TO_2 + MIGRATE_TO_3 + MIGRATE_TO_4
 MARK_IMPORTED = (  # a schema-2 store knew its imported runs by their notice only
