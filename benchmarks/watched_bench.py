@@ -68,11 +68,11 @@ def set_form(page, epochs: int, subset: str) -> None:
 
 def start_run(page, store: RunStore) -> tuple[str, float]:
     """Click Start; (the new run's id, seconds until the page showed its first progress)."""
-    before = set(store.list_runs()["run_id"])
+    before = {r.run_id for r in store.list_runs()}
     t0 = time.perf_counter()
     page.locator(".st-key-train_start button").click()
     deadline = time.time() + 30
-    while not (new := set(store.list_runs()["run_id"]) - before):
+    while not (new := {r.run_id for r in store.list_runs()} - before):
         if time.time() > deadline:
             raise SystemExit("the started run did not appear in the store")
         time.sleep(0.01)

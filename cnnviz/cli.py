@@ -266,27 +266,28 @@ def cmd_runs(args) -> int:
     from cnnviz.runs import StoreError
 
     try:
-        df = _service().list_runs(OPERATOR)
+        runs = _service().list_runs(OPERATOR)
     except StoreError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     if args.json:
+        import dataclasses
         import math
-
-        from cnnviz.frames import records
 
         def value(v):  # a missing value is None (JSON null); JSON has no infinity either
             return None if isinstance(v, float) and not math.isfinite(v) else v
 
-        for row in records(df):
-            clean = {k: value(v) for k, v in zip(df.columns, row, strict=True)}
+        for run in runs:
+            clean = {k: value(v) for k, v in dataclasses.asdict(run).items()}
             print(json.dumps(clean, default=str, allow_nan=False))
-    elif df.empty:
+    elif not runs:
         print("No runs yet.")
     else:
+        from cnnviz.frames import table
+
         cols = ["run_id", "name", "status", "epochs_done", "num_epochs", "final_val_acc",
                 "seconds", "created"]  # fmt: skip
-        print(df[cols].to_string(index=False, float_format=lambda x: f"{x:.3f}"))
+        print(table(runs, cols).to_string(index=False, float_format=lambda x: f"{x:.3f}"))
     return 0
 
 

@@ -1,16 +1,22 @@
-"""Rows of a DataFrame as plain Python, with every missing value as ``None``.
+"""Tables for the pages, and rows of a DataFrame as plain Python, with every missing value as
+``None``.
+
+The store hands out typed records (e.g. :class:`cnnviz.runs.metrics.RunSummary`); a page that
+shows a table builds it with :func:`table`.
 
 pandas 3 stores text columns with a string dtype: the ``None`` of an ownerless run's ``user``
 comes back as ``float('nan')``, which ``value is None`` misses (and ``nan[:4]`` raises). Numbers
 come back as NumPy scalars, and a missing number as NaN. Code that reads single values out of a
-listing (``RunStore.list_runs()``) goes through :func:`plain` or :func:`records`, so a missing
+table goes through :func:`plain` or :func:`records`, so a missing
 value is always ``None`` and a present one always a Python ``str``, ``int``, ``float`` or ``bool``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections import namedtuple
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -55,3 +61,16 @@ def records(df) -> list:
 def column(df, name: str) -> list:
     """One column as a list of plain values (missing → None)."""
     return [plain(v) for v in df[name].tolist()]
+
+
+def table(rows: Iterable[Any], columns: Sequence[str] | None = None, of: type | None = None):
+    """A DataFrame of dataclass records (e.g. the store's run summaries), one row each, its
+    columns the records' fields in order (or ``columns``; ``of``: the record type, so an
+    empty table still has its columns). A missing value (None) shows as pandas shows it."""
+    import pandas as pd
+
+    rows = list(rows)
+    if columns is None:
+        kind = of if of is not None else type(rows[0]) if rows else None
+        columns = [f.name for f in dataclasses.fields(kind)] if kind is not None else []
+    return pd.DataFrame([[getattr(r, c) for c in columns] for r in rows], columns=list(columns))

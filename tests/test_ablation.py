@@ -559,7 +559,7 @@ def test_cli_runs_a_group_over_seeds_without_streamlit(tmp_path):
     from cnnviz.runs import RunStore
 
     runs = RunStore(tmp_path).list_runs()
-    assert set(runs["run_id"]) == set(result["run_ids"]) and runs["group"].nunique() == 1
+    assert {r.run_id for r in runs} == set(result["run_ids"]) and len({r.group for r in runs}) == 1
     assert "seeds=2" in result["lab"] and ",".join(result["run_ids"]) in result["lab"]
 
 

@@ -53,7 +53,7 @@ def _shown(web: PageWatch) -> str | None:
 def _runs(home) -> list[str]:
     store = RunStore(home)
     try:
-        return list(store.list_runs()["run_id"])
+        return [r.run_id for r in store.list_runs()]
     finally:
         store.close()
 

@@ -165,8 +165,8 @@ def test_quota_and_retention_remove_weights_but_keep_metrics(tmp_path):
     for rid in (ann_new2, old_pinned, teacher_old):
         assert store.load_state_dict(rid) is not None and store.get(rid).notice is None
     assert m.housekeeping() == []  # nothing more to do
-    df = store.list_runs().set_index("run_id")
-    assert df.loc[old, "size_mb"] < 0.1 and df.loc[ann_new2, "size_mb"] > 1
+    runs = {r.run_id: r for r in store.list_runs()}
+    assert runs[old].size_mb < 0.1 and runs[ann_new2].size_mb > 1
     m.shutdown()
 
 

@@ -67,7 +67,7 @@ def test_a_stored_cli_run_starts_no_manager_and_no_worker(monkeypatch, capsys):
     assert cli.main([*ARGS, "--threads", "1"]) == 0
     assert started == []
     runs = RunStore().list_runs()
-    assert list(runs["status"]) == ["finished"] and int(runs["epochs_done"].iloc[0]) == 2
+    assert [r.status for r in runs] == ["finished"] and runs[0].epochs_done == 2
     assert f"in {RunStore().root}" in capsys.readouterr().err
 
 
@@ -92,7 +92,7 @@ def test_threads_below_one_is_a_message(bad, capsys):
     assert cli.main([*ARGS, "--threads", bad]) == 2
     err = capsys.readouterr().err
     assert f"--threads must be 1 or more, not {bad}" in err and "Traceback" not in err
-    assert RunStore().list_runs().empty  # nothing was started
+    assert RunStore().list_runs() == []  # nothing was started
 
 
 # -- how many threads a run gets, and why (the Training page's "what is practical" panel) ---

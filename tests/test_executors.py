@@ -135,7 +135,7 @@ def test_stop_from_another_process_goes_through_the_store(tmp_path):
     try:
         proc.stdout.readline()
         store = RunStore(home)
-        (run_id,) = store.list_runs()["run_id"]
+        (run_id,) = [r.run_id for r in store.list_runs()]
         assert store.points(run_id)  # the CLI's live curve, drawn by another process
         manager = RunManager(store)
         manager.stop(run_id)

@@ -120,12 +120,37 @@ def _raw(store: RunStore, sql: str, *args) -> None:
 
 def test_the_listing_of_a_mixed_store_reads_as_plain_values():
     store, ids = _store_with_holes()
-    rows = {r.run_id: r for r in F.records(store.list_runs())}
+    rows = {r.run_id: r for r in store.list_runs()}
     assert set(rows) == set(ids.values())
     cli = rows[ids["cli"]]
     assert cli.user is None and cli.group is None and cli.preset is None and cli.device is None
     assert rows[ids["queued"]].final_val_acc is None and rows[ids["queued"]].best_val_acc is None
     assert rows[ids["ann"]].user == "a" * 16 and rows[ids["bob"]].pinned is True
+
+
+def test_the_listing_is_typed_records_and_the_table_is_built_from_them():
+    """The store hands out frozen run summaries with plain Python values (no pandas); a page's
+    table is made from them, with the fields as columns (also when there is no run)."""
+    import dataclasses
+
+    from cnnviz.runs import RunSummary
+
+    store, ids = _store_with_holes()
+    runs = store.list_runs()
+    assert runs and all(type(r) is RunSummary for r in runs)
+    ann = next(r for r in runs if r.run_id == ids["ann"])
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        ann.name = "changed"  # type: ignore[misc]
+    for r in runs:
+        assert type(r.epochs_done) is int and type(r.pinned) is bool and type(r.seconds) is float
+        assert r.final_val_acc is None or type(r.final_val_acc) is float
+    df = F.table(runs)
+    assert list(df.columns) == [f.name for f in dataclasses.fields(RunSummary)]
+    assert list(df["run_id"]) == [r.run_id for r in runs]  # newest first, as listed
+    assert df["final_val_acc"].isna().sum() == sum(r.final_val_acc is None for r in runs)
+    assert list(F.table(runs, ["name", "status"]).columns) == ["name", "status"]
+    empty = F.table([], of=RunSummary)
+    assert empty.empty and list(empty.columns) == list(df.columns)
 
 
 def test_the_command_lines_json_listing_has_null_for_missing_values(capsys):
@@ -143,14 +168,14 @@ def test_the_command_lines_json_listing_has_null_for_missing_values(capsys):
 
 
 def test_the_builders_weights_picker_reads_plain_values():
-    """The run service's rows for the builder's picker (dicts): None where a value is missing."""
+    """The run service's rows for the builder's picker: None where a value is missing."""
     from cnnviz.classroom import TEACHER, User
     from cnnviz.runs.service import RunService
 
     store, ids = _store_with_holes()
     rows = RunService(None, store=store).finished_like(User("t" * 16, TEACHER), "lenet",
                                                        lambda spec: True)  # fmt: skip
-    got = {r["run_id"]: r for r in rows}
+    got = {r.run_id: r for r in rows}
     assert set(got) == {ids["cli"], ids["ann"]}
-    assert got[ids["cli"]]["user"] is None and got[ids["cli"]]["group"] is None
-    assert got[ids["ann"]]["final_val_acc"] is None  # no epoch: None, not NaN
+    assert got[ids["cli"]].user is None and got[ids["cli"]].group is None
+    assert got[ids["ann"]].final_val_acc is None  # no epoch: None, not NaN

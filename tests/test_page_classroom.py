@@ -171,7 +171,7 @@ def test_a_student_is_refused_a_run_too_big_for_this_machine():
     assert_clean(at)
     assert any("this CPU" in e.value and "the teacher can launch full" in e.value
                for e in at.error)  # fmt: skip
-    assert get_manager().store.list_runs().empty
+    assert get_manager().store.list_runs() == []
 
 
 ADDRESS_SCRIPT = """

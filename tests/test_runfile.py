@@ -62,8 +62,8 @@ def test_import_brings_back_the_whole_run(trained_run, tmp_path):
     for e in (0, 3):
         a, b = target.load_snapshot(run_id, e), source.load_snapshot(run_id, e)
         assert all(torch.equal(a[k], b[k]) for k in b)
-    row = target.list_runs().iloc[0]
-    assert (row["run_id"], row["epochs_done"]) == (run_id, 3)
+    row = target.list_runs()[0]
+    assert (row.run_id, row.epochs_done) == (run_id, 3)
     # the imported checkpoint is itself a run file: a third store takes it from there
     third = RunStore(tmp_path / "third")
     assert third.import_run(target.checkpoint_path(run_id).read_bytes()) == (run_id, True)
@@ -127,7 +127,7 @@ def test_bad_files_are_refused_with_a_reason_and_nothing_is_written(trained_run,
     for case, (bad, reason) in _damaged(data).items():
         with pytest.raises(RunFileError, match=reason):
             target.import_run(bad, "bad.safetensors")
-        assert target.list_runs().empty, case
+        assert target.list_runs() == [], case
         assert not list(target.checkpoints.iterdir()), case
     with pytest.raises(RunFileError, match="bad.safetensors"):
         read_run_file(b"xx", "bad.safetensors")  # the message names the file

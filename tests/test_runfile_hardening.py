@@ -197,7 +197,7 @@ def test_the_issues_examples_are_refused_by_the_store(good, tmp_path):
     for case, bad in cases.items():
         with pytest.raises(RunFileError):
             store.import_run(bad, "bad.safetensors")
-        assert store.list_runs().empty, case
+        assert store.list_runs() == [], case
         assert not list(store.checkpoints.iterdir()), case
     # the 5,000-digit snapshot epoch costs only the scrubbing: the run itself comes in
     run_id, added = store.import_run(with_snapshots(good, snapshot_key), "odd.safetensors")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import pickle
 import signal
@@ -48,10 +49,9 @@ def test_run_is_stored_with_metrics_and_checkpoint(manager):
     m = store.metrics(run_id)
     assert list(m["epoch"]) == [1, 2]
     assert {"train_loss", "train_acc", "val_loss", "val_acc", "examples_per_s"} <= set(m)
-    df = store.list_runs()
-    assert LIST_COLUMNS <= set(df.columns)
-    row = df.iloc[0]
-    assert row["epochs_done"] == 2 and row["final_val_acc"] == m["val_acc"].iloc[-1]
+    (row,) = store.list_runs()
+    assert LIST_COLUMNS <= {f.name for f in dataclasses.fields(row)}
+    assert row.epochs_done == 2 and row.final_val_acc == m["val_acc"].iloc[-1]
     sd = store.load_state_dict(run_id)
     net = build_model(PRESETS["LeNet"])
     net.load_state_dict(sd)  # the same keys and shapes as the model
@@ -67,8 +67,8 @@ def test_queueing_with_one_worker(manager):
     second = manager.submit(tiny(num_epochs=1))
     wait_for(lambda: manager.status(first) == "running")
     assert manager.status(second) == "queued"
-    df = manager.store.list_runs().set_index("run_id")
-    assert df.loc[second, "status"] == "queued"
+    runs = {r.run_id: r for r in manager.store.list_runs()}
+    assert runs[second].status == "queued"
     manager.stop(first)
     assert manager.wait(first, 60) == "stopped"
     assert manager.wait(second, 120) == "finished"
@@ -126,7 +126,7 @@ def test_crash_keeps_finished_epochs(tmp_path):
         proc.stdout.readline()  # the first epoch line: that epoch is committed
         wait_for(lambda: (home / "runs.sqlite").exists())
         store = RunStore(home)
-        (run_id,) = store.list_runs()["run_id"]
+        (run_id,) = [r.run_id for r in store.list_runs()]
         assert store.status(run_id) == "running"  # its owner is alive: not reaped
         done_before = len(store.metrics(run_id))
         assert done_before >= 1

@@ -71,8 +71,8 @@ def links_on(svc: RunService) -> bool:
 
 def test_a_student_does_not_list_anothers_runs(world):
     svc, bobs, queued, anns = world
-    assert set(svc.list_runs(ANN)["run_id"]) == {anns}
-    assert set(svc.list_runs(TEACH)["run_id"]) == {bobs, queued, anns}
+    assert {r.run_id for r in svc.list_runs(ANN)} == {anns}
+    assert {r.run_id for r in svc.list_runs(TEACH)} == {bobs, queued, anns}
 
 
 @pytest.mark.parametrize(
@@ -151,7 +151,7 @@ def test_the_teacher_may_do_everything(world):
     assert svc.analysis(TEACH, bobs) == {"num_images": 10}
     svc.pin(TEACH, bobs, True)
     assert svc.store.owner(bobs) == (BOB.id, True)
-    assert bobs in set(svc.list_runs(ANN)["run_id"])  # pinned: the class's to see now
+    assert bobs in {r.run_id for r in svc.list_runs(ANN)}  # pinned: the class's to see now
     assert svc.get(ANN, bobs).run_id == bobs
     with pytest.raises(RunAccessError):
         svc.stop(ANN, bobs)  # ... and still not Ann's to control
@@ -188,9 +188,8 @@ def test_an_import_colliding_with_anothers_run_never_reveals_it(world):
     assert rec.user == ANN.id and rec.epochs_done == 1  # the file's run, not Bob's as it is now
     assert svc.metrics(ANN, run_id)["val_acc"].tolist() == [0.6]
     assert svc.checkpoint_bytes(ANN, run_id) != svc.checkpoint_bytes(TEACH, bobs)
-    assert set(svc.list_runs(ANN)["run_id"]) >= {run_id} and bobs not in set(
-        svc.list_runs(ANN)["run_id"]
-    )
+    listed = {r.run_id for r in svc.list_runs(ANN)}
+    assert run_id in listed and bobs not in listed
     # The same file again finds Ann's copy; Bob's run is untouched.
     assert svc.import_run(ANN, data, "bobs.safetensors") == (run_id, False)
     assert svc.store.owner(bobs) == (BOB.id, False)
@@ -212,7 +211,7 @@ def test_the_operator_imports_for_the_class(tmp_path):
     run_id, added = svc.import_run(OPERATOR, data, "x.safetensors")
     assert (run_id, added) == (src, True)
     assert other.owner(run_id) == (None, False)  # the class's
-    assert run_id in set(svc.list_runs(ANN)["run_id"])
+    assert run_id in {r.run_id for r in svc.list_runs(ANN)}
     store.close()
     other.close()
 

@@ -8,12 +8,11 @@ import uuid
 import streamlit as st
 
 from cnnviz import ablation as A
-from cnnviz import frames as F
 from cnnviz.device import cuda_available
 from cnnviz.models import PRESETS
 from cnnviz.plots import ablation as P
 from cnnviz.run_times import group_estimate, run_estimate
-from cnnviz.runs import LIVE, RunManager, RunNotFoundError, StoreError
+from cnnviz.runs import LIVE, RunManager, RunNotFoundError, RunSummary, StoreError
 from cnnviz.runs.service import RunAccessError
 from ui import state
 from ui.common import (
@@ -163,10 +162,10 @@ def _compare_store() -> None:
     _set_url("store", st.session_state["abl_mode"], ids)
 
 
-def _pick_store_group(runs) -> None:
+def _pick_store_group(runs: list[RunSummary]) -> None:
     label = st.session_state.get("abl_store_group")
     if label:
-        st.session_state["abl_store_runs"] = list(runs.loc[runs["group"] == label, "run_id"])[::-1]
+        st.session_state["abl_store_runs"] = [r.run_id for r in runs if r.group == label][::-1]
 
 
 def group_text(group: A.AblationGroup, what: str) -> str:
@@ -271,16 +270,16 @@ def _grid_ui(mgr: RunManager) -> None:
 
 def _store_ui(mgr: RunManager) -> None:
     runs = service(mgr).list_runs(current_user())
-    if runs.empty:
+    if not runs:
         st.info(TEXT["store_empty"], icon=":material/inventory_2:")
         return
     status = TEXT["status_plain"]
     names = {
         r.run_id: TEXT["store_label"].format(name=r.name, created=r.created, run_id=r.run_id,
                                              status=status.get(r.status, r.status or ""))
-        for r in F.records(runs)  # plain values: a missing text is None, never NaN
+        for r in runs
     }  # fmt: skip
-    groups = [g for g in dict.fromkeys(F.column(runs, "group")) if g]
+    groups = [g for g in dict.fromkeys(r.group for r in runs) if g]
     if groups:
         st.selectbox(
             TEXT["store_group"],

@@ -276,12 +276,9 @@ def finished_runs(spec: ModelSpec) -> dict[str, str]:
             return {}
         out = {}
         for row in svc.finished_like(current_user(), spec.family, lambda s: same_network(s, spec)):
-            acc = row["final_val_acc"]
-            ok = isinstance(acc, float) and acc == acc  # None or NaN: no accuracy yet
-            acc = TEXT["run_acc"].format(acc=acc) if ok else ""
-            out[row["run_id"]] = TEXT["run_label"].format(
-                name=row["name"], n=row["epochs_done"], acc=acc
-            )
+            acc = row.final_val_acc  # None: no accuracy yet
+            acc = "" if acc is None else TEXT["run_acc"].format(acc=acc)
+            out[row.run_id] = TEXT["run_label"].format(name=row.name, n=row.epochs_done, acc=acc)
         return out
     except Exception as exc:  # a broken store must not break the builder: logged and shown
         log.exception("listing runs for the builder failed")

@@ -16,17 +16,15 @@ import time
 from collections import OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor
 
-import pandas as pd
 import streamlit as st
 
-from cnnviz import frames as F
 from cnnviz import images
 from cnnviz import insight as I
 from cnnviz.plots import insight as P
 from cnnviz.plots.ablation import png_config
 from cnnviz.plots.base import PALETTE
 from cnnviz.run_times import evaluation_estimate
-from cnnviz.runs import LIVE, RunManager, StoreError
+from cnnviz.runs import LIVE, RunManager, RunSummary, StoreError
 from cnnviz.runs.service import RunAccessError
 from ui import state
 from ui.common import (
@@ -95,7 +93,7 @@ def _eval_key(mgr: RunManager, run: I.LoadedRun, n: int) -> tuple:
 
 
 def _label(row) -> str:
-    acc = row.final_val_acc  # a plain row (cnnviz.frames.records): None when missing
+    acc = row.final_val_acc  # a run summary: None when missing
     acc = "" if acc is None else TEXT["label_acc"].format(acc=acc)
     status = TEXT["status_plain"].get(row.status, row.status or "")
     return TEXT["label"].format(name=row.name, status=status, acc=acc, created=row.created,
@@ -107,19 +105,19 @@ def _charts() -> dict:
     return dict(TEXT["charts"], classes=class_names())
 
 
-def _default_run(df, key: str, avoid: str | None = None) -> None:
+def _default_run(runs: list[RunSummary], key: str, avoid: str | None = None) -> None:
     """Keep the widget's run if it still exists, else the Training page's run or ?run=, else the
     newest run that finished (preferring one of ``avoid``'s group, for a comparison)."""
-    ss, ids = st.session_state, list(df["run_id"])
+    ss, ids = st.session_state, [r.run_id for r in runs]
     if ss.get(key) in ids and ss.get(key) != avoid:
         return
-    usable = df[(df["epochs_done"] > 0) & ~df["status"].isin(LIVE) & (df["run_id"] != avoid)]
+    usable = [r for r in runs if r.epochs_done > 0 and r.status not in LIVE and r.run_id != avoid]
     wanted = [st.query_params.get("run"), state.TRAIN_RUN_ID.get()] if avoid is None else []
     if avoid is not None:
-        group = next((r.group for r in F.records(df) if r.run_id == avoid), None)
-        if group:  # None (never NaN) for a run without a group
-            wanted += list(usable.loc[usable["group"] == group, "run_id"])
-    wanted += list(usable["run_id"]) + [i for i in ids if i != avoid]
+        group = next((r.group for r in runs if r.run_id == avoid), None)
+        if group:  # a run without a group has None
+            wanted += [r.run_id for r in usable if r.group == group]
+    wanted += [r.run_id for r in usable] + [i for i in ids if i != avoid]
     ss[key] = next(i for i in wanted if i in ids)
 
 
@@ -157,15 +155,18 @@ def pick_runs_ui(mgr: RunManager) -> list[I.LoadedRun]:
     """The run (and optionally a second one) to question, with their networks loaded; [] after
     a message when there is none that can answer."""
     svc, user = service(mgr), current_user()
-    df = svc.list_runs(user)  # a student sees their own runs and the class's
+    listing = svc.list_runs(user)  # a student sees their own runs and the class's
     linked = st.query_params.get("run")  # a run shared by link, when the teacher allows it
-    if linked and linked not in set(df["run_id"]) and svc.may_view(user, linked):
-        df = pd.concat([df, svc.listed(user, linked)])
-    if df.empty:
+    if linked and linked not in {r.run_id for r in listing} and svc.may_view(user, linked):
+        try:
+            listing.append(svc.listed(user, linked))
+        except (StoreError, RunAccessError):  # deleted or closed meanwhile: not listed
+            pass
+    if not listing:
         st.info(TEXT["no_runs"], icon=":material/monitoring:")
         return []
-    labels = {r.run_id: _label(r) for r in F.records(df)}
-    _default_run(df, "insight_run")
+    labels = {r.run_id: _label(r) for r in listing}
+    _default_run(listing, "insight_run")
     run_id = st.selectbox(TEXT["run"], list(labels), format_func=labels.get, key="insight_run")
     st.query_params["run"] = run_id
     compare = st.toggle(TEXT["compare"], key="insight_compare", disabled=len(labels) < 2)
@@ -176,7 +177,7 @@ def pick_runs_ui(mgr: RunManager) -> list[I.LoadedRun]:
     runs.append(first)
     if compare and len(labels) > 1:
         others = [i for i in labels if i != run_id]
-        _default_run(df, "insight_run_b", avoid=run_id)
+        _default_run(listing, "insight_run_b", avoid=run_id)
         second_id = st.selectbox(TEXT["run_b"], others, format_func=labels.get, key="insight_run_b")
         second = _load(mgr, second_id)
         if second is not None:

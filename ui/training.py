@@ -221,11 +221,10 @@ def current_run_id(mgr: RunManager) -> str | None:
             pass
     run_id = state.TRAIN_RUN_ID.get()
     if not run_id or not svc.exists(user, run_id):
-        df = svc.list_runs(user)
-        mine = df[df["user"] == user.id]
-        live = mine[mine["status"].isin(LIVE)]
-        pick = live if len(live) else mine
-        run_id = F.records(pick)[0].run_id if len(pick) else None
+        mine = [r for r in svc.list_runs(user) if r.user == user.id]
+        live = [r for r in mine if r.status in LIVE]
+        pick = live or mine
+        run_id = pick[0].run_id if pick else None
         state.TRAIN_RUN_ID.set(run_id)
     if run_id:
         # Always written: st.navigation may have dropped it from the browser's URL while the
@@ -402,11 +401,10 @@ def runs_table_ui(mgr: RunManager, run_id: str | None) -> None:
     """The runs this user may see (their own first; the teacher sees all, with owners), and a
     picker to show another one. Nothing when there are none: the page already says so."""
     user = current_user()
-    df = service(mgr).list_runs(user)
-    if df.empty:
+    rows = service(mgr).list_runs(user)
+    if not rows:
         return
-    rows = F.records(df)  # plain values: an ownerless run's user is None, never NaN
-    df = df.assign(owner=[
+    df = F.table(rows).assign(owner=[
         TEXT["owner_you"] if r.user == user.id else TEXT["owner_class"] if r.user is None
         else TEXT["student"].format(uid=r.user[:4]) + (TEXT["pinned_suffix"] if r.pinned else "")
         for r in rows

@@ -17,6 +17,7 @@ Nothing here imports Streamlit: pages read the store.
 from cnnviz.runs.artifacts import CheckpointError
 from cnnviz.runs.execute import execute
 from cnnviz.runs.manager import RunManager, get_manager, make_executor
+from cnnviz.runs.metrics import RunSummary
 from cnnviz.runs.store import (
     HEARTBEAT_S,
     HOST,
@@ -46,6 +47,7 @@ __all__ = [
     "RunNotFoundError",
     "RunRecord",
     "RunStore",
+    "RunSummary",
     "StoreBusyError",
     "StoreError",
     "default_home",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from cnnviz.config import RunConfig
@@ -20,6 +21,31 @@ if TYPE_CHECKING:  # pandas is imported where a table is built: training needs n
     import pandas as pd
 
 log = logging.getLogger("cnnviz.runs")
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """One run as listed (:meth:`Metrics.list_runs`): plain values, a missing one ``None``
+    (never NaN). Pages that show a table build it from these (:func:`cnnviz.frames.table`)."""
+
+    run_id: str
+    name: str  # its id when it has none
+    group: str | None
+    status: str | None
+    family: str | None
+    preset: str | None
+    epochs_done: int
+    num_epochs: int  # 0 when the stored number cannot be read
+    best_val_acc: float | None
+    final_val_acc: float | None
+    seconds: float  # the finished epochs' time (0.0: none)
+    created: str  # as text ('' when the stored time cannot be read)
+    device: str | None
+    error: str | None
+    examples_per_s: float | None  # the last epoch's speed
+    user: str | None  # its owner (None: the class's own, e.g. the CLI's)
+    pinned: bool
+    size_mb: float  # its files on disk
 
 
 class Metrics:
@@ -81,9 +107,9 @@ class Metrics:
 
         return pd.DataFrame(self.metrics_rows(run_id), columns=list(METRIC_COLUMNS))
 
-    def list_runs(self) -> pd.DataFrame:
-        """All runs, newest first, one row each with their best and last validation accuracy.
-        A damaged row is listed with what can be read; it never breaks the listing."""
+    def list_runs(self) -> list[RunSummary]:
+        """All runs, newest first, with their best and last validation accuracy. A damaged
+        row is listed with what can be read; it never breaks the listing."""
         if self.clock() - self._last_reap > 5:
             try:
                 self.reap()
@@ -99,31 +125,36 @@ class Metrics:
             " FROM runs r LEFT JOIN metrics m ON m.run_id = r.run_id"
             " GROUP BY r.run_id"
         )
-        cols = [
-            "run_id", "name", "group", "status", "family", "preset", "epochs_done",
-            "num_epochs", "best_val_acc", "final_val_acc", "seconds", "created", "device",
-            "error", "examples_per_s", "user", "pinned", "size_mb",
-        ]  # fmt: skip
-        import pandas as pd
+
+        def text(v) -> str | None:
+            return None if v is None else str(v)
 
         clean = []
         for r in rows:
-            r = list(r)
-            for i in (1, 2, 3, 4, 5, 12, 13, 15):  # texts
-                r[i] = None if r[i] is None else str(r[i])
-            r[1] = r[1] or r[0]
-            for i in (8, 9, 10, 14):  # numbers
-                r[i] = finite_lenient(r[i])
-            r[10] = r[10] or 0.0
-            r[6] = int(r[6] or 0)
-            r[7] = int(n) if (n := finite_lenient(r[7])) is not None and abs(n) < 2**31 else 0
-            sort_key = finite_lenient(r[11]) or 0.0
-            r[11] = fmt_time(r[11])
-            r[16] = bool(r[16])
-            r.append(self.files.size(r[0]) / 2**20)
-            clean.append((sort_key, r))
+            n = finite_lenient(r[7])
+            summary = RunSummary(
+                run_id=str(r[0]),
+                name=text(r[1]) or str(r[0]),
+                group=text(r[2]),
+                status=text(r[3]),
+                family=text(r[4]),
+                preset=text(r[5]),
+                epochs_done=int(r[6] or 0),
+                num_epochs=int(n) if n is not None and abs(n) < 2**31 else 0,
+                best_val_acc=finite_lenient(r[8]),
+                final_val_acc=finite_lenient(r[9]),
+                seconds=finite_lenient(r[10]) or 0.0,
+                created=fmt_time(r[11]),
+                device=text(r[12]),
+                error=text(r[13]),
+                examples_per_s=finite_lenient(r[14]),
+                user=text(r[15]),
+                pinned=bool(r[16]),
+                size_mb=self.files.size(r[0]) / 2**20,
+            )
+            clean.append((finite_lenient(r[11]) or 0.0, summary))
         clean.sort(key=lambda t: t[0], reverse=True)
-        return pd.DataFrame([r for _, r in clean], columns=cols)
+        return [s for _, s in clean]
 
     def history(self, config: RunConfig, device: str, limit: int = 20) -> list[dict]:
         """Epochs of earlier runs of the same network and batch size trained here on

@@ -19,8 +19,9 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from cnnviz import classroom as C
-from cnnviz import frames as F
 from cnnviz.errors import KeyedError
+from cnnviz.runs.metrics import RunSummary
+from cnnviz.runs.seating import join_first
 from cnnviz.runs.store import LIVE, RunNotFoundError, RunRecord
 
 if TYPE_CHECKING:
@@ -121,28 +122,43 @@ class RunService:
                 "access.control", run_id=run_id,
             )  # fmt: skip
 
+    def check_seated(self, user: C.User) -> None:
+        """While a class is open, a student starts and imports runs only from a seat (the
+        limits count seats: a cleared cookie buys no new share, see :mod:`cnnviz.classes`).
+
+        Raises:
+            ClassError: a class is open and this student has not joined it.
+        """
+        if not self._role(user).is_teacher and self.store.needs_seat(user.id):
+            raise join_first()
+
     def _teacher(self, user: C.User) -> None:
         if not self._role(user).is_teacher:
             raise RunAccessError("Only the teacher may do this.", "access.teacher")
 
     # -- reading ------------------------------------------------------------------------------
-    def list_runs(self, user: C.User) -> pd.DataFrame:
-        """The runs table as ``user`` may see it: every run for the teacher; for a student
+    def list_runs(self, user: C.User) -> list[RunSummary]:
+        """The runs ``user`` may list, newest first: every run for the teacher; for a student
         their own runs first, then those pinned for the class and the class's own."""
-        import pandas as pd
-
-        df = self.store.list_runs()
+        runs = self.store.list_runs()
         if user.is_teacher:
-            return df
-        mine = df[df["user"] == user.id]
-        shared = df[(df["user"] != user.id) & (df["pinned"] | df["user"].isna())]
-        return pd.concat([mine, shared])
+            return runs
+        mine = [r for r in runs if r.user == user.id]
+        shared = [r for r in runs if r.user != user.id and (r.pinned or r.user is None)]
+        return mine + shared
 
-    def listed(self, user: C.User, run_id: str) -> pd.DataFrame:
-        """The table row of one run ``user`` may see (e.g. opened by link)."""
+    def listed(self, user: C.User, run_id: str) -> RunSummary:
+        """The listing of one run ``user`` may see (e.g. opened by link).
+
+        Raises:
+            RunNotFoundError: there is no such run (or it was deleted meanwhile).
+            RunAccessError: it is not ``user``'s to see.
+        """
         self.check_view(user, run_id)
-        df = self.store.list_runs()
-        return df[df["run_id"] == run_id]
+        for r in self.store.list_runs():
+            if r.run_id == run_id:
+                return r
+        raise RunNotFoundError(run_id)
 
     def exists(self, user: C.User, run_id: str) -> bool:
         """Whether there is a run with this id that ``user`` may see."""
@@ -224,19 +240,17 @@ class RunService:
         self.check_view(user, run_id)
         self.store.save_analysis(run_id, data)
 
-    def finished_like(self, user: C.User, family: str, same) -> list[dict]:
+    def finished_like(self, user: C.User, family: str, same) -> list[RunSummary]:
         """Finished runs of ``family`` that ``user`` may see and whose network ``same(spec)``
-        accepts, as table rows (dicts): the builder's trained-weights picker."""
+        accepts: the builder's trained-weights picker."""
         from cnnviz.runs.store import RunDamagedError
 
-        df = self.list_runs(user)
-        if df.empty:
-            return []
-        df = df[(df["status"] == "finished") & (df["family"] == family)]
         out = []
-        for row in (r._asdict() for r in F.records(df)):  # missing values are None, not NaN
+        for row in self.list_runs(user):
+            if row.status != "finished" or row.family != family:
+                continue
             try:
-                spec = self.store.get(row["run_id"]).config.spec
+                spec = self.store.get(row.run_id).config.spec
             except (RunNotFoundError, RunDamagedError):
                 continue
             if same(spec):
@@ -282,6 +296,7 @@ class RunService:
         owner = None if user.id == C.OPERATOR.id else user.id
         run = read_run_file(data, name)
         if owner is not None and not self._role(user).is_teacher:
+            self.check_seated(user)
             most = (
                 self.manager.limits if self.manager else C.Limits.from_env()
             ).max_imports_per_user
@@ -301,5 +316,6 @@ class RunService:
 
     def submit(self, user: C.User, entries, estimate_s: float | None = None) -> list[str]:
         """Queue runs (config, name, group, preset) as ``user``'s, held to the class limits
-        (a teacher's role re-read first)."""
+        (a teacher's role re-read first; while a class is open, a student's seat)."""
+        self.check_seated(user)
         return self.manager.submit_many(entries, self._role(user), estimate_s)
