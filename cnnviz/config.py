@@ -245,6 +245,9 @@ SETTINGS: dict[str, Setting] = {
                      "days an old student run keeps its weights"),
         _int_setting("CNNVIZ_MAX_IMPORTS_PER_USER", 20, 1, 100_000,
                      "imported runs a student may keep"),
+        # a class behind one NAT joins from one address: room for a large class, twice over
+        _int_setting("CNNVIZ_SEATS_PER_ADDRESS", 150, 1, 100_000,
+                     "class seats one client address may make in 10 minutes"),
     )
 }  # fmt: skip
 # Read by the benchmarks and test tools, not by cnnviz: known, so not reported as typos.

@@ -163,6 +163,7 @@ def test_the_pages_hold_no_access_decision():
 
 
 STORE_PARTS = ("store", "db", "schema", "records", "liveness", "metrics", "portable", "classdata")
+STORE_PARTS += ("seating",)  # class sessions and seats
 
 
 def test_the_run_stores_parts_are_small():

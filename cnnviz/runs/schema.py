@@ -93,6 +93,31 @@ CREATE TABLE IF NOT EXISTS leases (
     expires REAL NOT NULL,
     renewed REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS classes (
+    class_id TEXT PRIMARY KEY,
+    code TEXT NOT NULL UNIQUE,
+    opened REAL NOT NULL,
+    closed REAL,
+    show_names INTEGER NOT NULL DEFAULT 0,
+    teacher_id TEXT
+);
+CREATE TABLE IF NOT EXISTS seats (
+    seat_id TEXT PRIMARY KEY,
+    class_id TEXT NOT NULL REFERENCES classes(class_id) ON DELETE CASCADE,
+    number INTEGER NOT NULL,
+    user_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    name_key TEXT NOT NULL,
+    address TEXT NOT NULL,
+    joined REAL NOT NULL,
+    last_seen REAL NOT NULL,
+    page TEXT,
+    UNIQUE (class_id, number),
+    UNIQUE (class_id, name_key),
+    UNIQUE (class_id, user_id)
+);
+CREATE INDEX IF NOT EXISTS seats_by_user ON seats(user_id);
+CREATE INDEX IF NOT EXISTS seats_by_address ON seats(address, joined);
 CREATE TABLE IF NOT EXISTS class_experiments (
     experiment_id TEXT PRIMARY KEY,
     class_id TEXT NOT NULL,

@@ -21,7 +21,8 @@ backoff before :class:`StoreBusyError` says so.
 - :mod:`~cnnviz.runs.liveness`: heartbeats, reaping, the queue's books;
 - :mod:`~cnnviz.runs.metrics`: metrics, live points, listings, history, analysis;
 - :mod:`~cnnviz.runs.portable`: checkpoints, snapshots, run files in and out;
-- :mod:`~cnnviz.runs.classdata`: the key, settings, users, teacher tokens, disk.
+- :mod:`~cnnviz.runs.classdata`: the key, settings, users, teacher tokens, disk;
+- :mod:`~cnnviz.runs.seating`: class sessions, their codes and seats.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from cnnviz.runs.metrics import Metrics
 from cnnviz.runs.portable import Portable
 from cnnviz.runs.records import HOST, LIVE, REAPED, STATUSES, RunRecord, RunRecords, label
 from cnnviz.runs.schema import SCHEMA, SCHEMA_VERSION, Schema
+from cnnviz.runs.seating import Seating
 
 __all__ = [  # what the rest of cnnviz imports from here
     "BUSY_S", "ENV_HOME", "HEARTBEAT_S", "HOST", "KEY_FILE", "LIVE", "LIVE_TOKENS", "REAPED",
@@ -53,7 +55,9 @@ __all__ = [  # what the rest of cnnviz imports from here
 ]  # fmt: skip
 
 
-class RunStore(Connection, Schema, RunRecords, Liveness, Metrics, Portable, ClassroomData):
+class RunStore(
+    Connection, Schema, RunRecords, Liveness, Metrics, Portable, ClassroomData, Seating
+):
     """SQLite (WAL) ``runs.sqlite`` plus ``checkpoints/`` under ``root``.
 
     Args:

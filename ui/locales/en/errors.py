@@ -158,4 +158,17 @@ TEXT = {
     "secret.short": "The teacher secret (CNNVIZ_TEACHER_SECRET) has {n} characters; it needs at "
     "least {most}. The teacher role stays off until it is longer.",
     "secret.guesses": "Too many wrong guesses of the teacher secret; try again in {s} s.",
+    "class.pseudonym": "Student {n}",
+    "class.name_empty": "Type a name to show to the teacher.",
+    "class.name_long": "That name has {n} characters; a name may have at most {most}.",
+    "class.bad_code": "That code does not match the open class; check the code on the projector.",
+    "class.none_open": "No class is open now: cnnviz works without one. Ask the teacher to open "
+    "it.",
+    "class.name_busy": "“{name}” is in use in another browser. If it is yours (you cleared its "
+    "cookies or changed browser), try again in {s} s; otherwise pick another name.",
+    "class.name_taken": "“{name}” is already taken in this class; pick another name.",
+    "class.seat_rate": "Too many seats were made from your network address lately (at most "
+    "{most} in {min} min). Try again in {s} s, or ask the teacher.",
+    "class.join_first": "A class is open: join it with the code on the projector before starting "
+    "runs (Class page).",
 }
