@@ -12,9 +12,9 @@ Plain data and functions, no Streamlit: the pages ask them, the tests call them.
   own runs; the teacher controls every run, pins runs for the class, and is exempt from the
   limits below.
 - **Limits** (:class:`Limits`, from the environment through :mod:`cnnviz.config`): runs
-  training at once per student, runs queued per student, per client address (every browser
-  there: a new cookie buys no new share) and in all, the longest run a student
-  may start on this machine, disk per student and per store, and how long an old student run
+  training at once per student and per client address, runs queued per student, per client
+  address (every browser there: a new cookie buys no new share) and in all, the longest run a
+  student may start on this machine, disk per student and per store, and how long an old student run
   keeps its weights. None of them may be 0: a class where no student's run could ever start is
   refused.
 """
@@ -62,6 +62,7 @@ class Limits:
     max_queued_per_user: int = _default("max_queued_per_user")  # an ablation group and one more
     max_queued: int = _default("max_queued")
     max_queued_per_address: int = _default("max_queued_per_address")  # every browser there
+    max_running_per_address: int = _default("max_running_per_address")  # a class behind a NAT
     student_max_run_s: int = _default("student_max_run_s")  # on this machine, by the estimate
     user_quota_mb: int = _default("user_quota_mb")
     store_quota_mb: int = _default("store_quota_mb")

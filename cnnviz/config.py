@@ -237,6 +237,8 @@ SETTINGS: dict[str, Setting] = {
         # a class behind one NAT shares one address: the default leaves such a class room
         _int_setting("CNNVIZ_MAX_QUEUED_PER_ADDRESS", 40, 1, 100_000,
                      "runs the students at one client address may queue together"),
+        _int_setting("CNNVIZ_MAX_RUNNING_PER_ADDRESS", 30, 1, 100_000,
+                     "runs the students at one client address may train at once"),
         _int_setting("CNNVIZ_STUDENT_MAX_RUN_S", 20 * 60, 1, 10**7,
                      "the longest run a student may start, in seconds (by its estimate)"),
         _int_setting("CNNVIZ_USER_QUOTA_MB", 2_000, 1, 10**9, "disk per student"),

@@ -128,10 +128,13 @@ class Dispatcher:
             if not queued:
                 return
             running, served = self.store.user_load()
-            cap = self.limits.max_running_per_user
-            run_id = Q.next_run(queued, running, served, max_running_per_user=cap)
+            addresses, at_address = self.store.address_load()
+            run_id = Q.next_run(
+                queued, running, served, self.limits.max_running_per_user,
+                addresses, at_address, self.limits.max_running_per_address,
+            )  # fmt: skip
             if run_id is None:
-                return  # everyone waiting already has a run training
+                return  # everyone waiting already has a run training (or their address has)
             try:  # read before the claim: a store locked after it never strands a claimed run
                 config = self.store.get(run_id).config
             except StoreBusyError:

@@ -147,6 +147,21 @@ class Liveness:
         }
         return running, served
 
+    def address_load(self) -> tuple[dict[str, str], dict[str, int]]:
+        """(queued run → the client address it was queued from, address → runs queued from
+        there that train now): what the per-address cap of the queue needs."""
+        queued, running = {}, {}
+        for run_id, status, address in self._q(
+            "SELECT r.run_id, r.status, a.address FROM runs r"
+            " JOIN run_addresses a ON a.run_id = r.run_id"
+            " WHERE r.status IN ('queued', 'running')"
+        ):
+            if status == "queued":
+                queued[run_id] = address
+            else:
+                running[address] = running.get(address, 0) + 1
+        return queued, running
+
     def queued_counts(self, user: str | None) -> tuple[int, int]:
         """(runs waiting of this user, runs waiting in all)."""
         rows = self._q(

@@ -139,7 +139,8 @@ class RunManager(Dispatcher):
                 self.addresses[user.id] = user.address
                 peers = {u for u, a in self.addresses.items() if a == user.address}
                 at_address = sum(1 for _, u, _ in self.store.queued() if u in peers)
-            ids = self.store.create_many(entries, self.token, uid, check, submit_token)
+            address = user.address if isinstance(user, User) and not user.is_teacher else None
+            ids = self.store.create_many(entries, self.token, uid, check, submit_token, address)
         self.kick()
         return ids
 

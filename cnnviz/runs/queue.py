@@ -18,6 +18,9 @@ def next_run(
     running: Mapping[str | None, int],
     last_served: Mapping[str | None, float],
     max_running_per_user: int | None = 1,
+    addresses: Mapping[str, str] | None = None,
+    running_by_address: Mapping[str, int] | None = None,
+    max_running_per_address: int | None = None,
 ) -> str | None:
     """The run to start next, or None.
 
@@ -27,9 +30,22 @@ def next_run(
         last_served: user → when their last run started (absent: never).
         max_running_per_user: a user at this many running runs waits (None: no cap; runs
             of no user are never capped).
+        addresses: run_id → the client address it was queued from (absent: none known, e.g.
+            the teacher's, the CLI's).
+        running_by_address: address → how many runs queued from there train now.
+        max_running_per_address: a run queued from an address with this many runs training
+            waits, whoever queued it (a cleared cookie buys no new slot; None: no cap).
     """
+    addresses, at_address = addresses or {}, running_by_address or {}
     oldest: dict[str | None, tuple[float, str]] = {}
     for run_id, user, created in queued:
+        address = addresses.get(run_id)
+        if (
+            max_running_per_address is not None
+            and address is not None
+            and at_address.get(address, 0) >= max_running_per_address
+        ):
+            continue  # its address trains as many as it may: it waits for one to end
         if user not in oldest or (created, run_id) < oldest[user]:
             oldest[user] = (created, run_id)
     eligible = [  # runs of nobody in particular (scripts, the CLI) are never capped

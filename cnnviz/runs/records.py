@@ -101,10 +101,12 @@ class RunRecords:
         user: str | None = None,
         check: Callable[[int, int], None] | None = None,
         submit_token: str | None = None,
+        address: str | None = None,
     ) -> list[str]:
         """Queue several runs (config, name, group, preset) in one transaction; ``check(mine,
         total)`` sees the runs already waiting (the user's, everyone's) and may raise to refuse
-        them all — two browsers of one student cannot both slip under a cap.
+        them all — two browsers of one student cannot both slip under a cap. ``address``: the
+        client address they were queued from, kept with each (the per-address caps count it).
 
         ``submit_token`` (one per press of a button): when this user's runs already carry it,
         nothing is added and their ids come back; so one press queues its runs once, however
@@ -156,6 +158,10 @@ class RunRecords:
                         config.num_epochs, created, HOST, os.getpid(), owner_token, now, user,
                     ),
                 )  # fmt: skip
+            if address is not None:  # with the runs: never one queued without its address
+                db.executemany(
+                    "INSERT INTO run_addresses VALUES (?,?)", [(i, str(address)) for i in ids]
+                )
             if submit_token is not None:  # in the same transaction: unique, or none of them
                 db.executemany(
                     "UPDATE runs SET submit_token=? WHERE run_id=?", zip(tokens, ids, strict=True)

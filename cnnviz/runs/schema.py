@@ -147,6 +147,10 @@ CREATE TABLE IF NOT EXISTS class_spotlight (
     set_by TEXT NOT NULL,
     updated REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS run_addresses (
+    run_id TEXT PRIMARY KEY REFERENCES runs(run_id) ON DELETE CASCADE,
+    address TEXT NOT NULL
+);
 """
 MIGRATIONS = MIGRATE_TO_2 + MIGRATE_TO_3 + MIGRATE_TO_4
 MARK_IMPORTED = (  # a schema-2 store knew its imported runs by their notice only
