@@ -151,6 +151,23 @@ CREATE TABLE IF NOT EXISTS run_addresses (
     run_id TEXT PRIMARY KEY REFERENCES runs(run_id) ON DELETE CASCADE,
     address TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS class_follow (
+    class_id TEXT PRIMARY KEY,
+    page TEXT NOT NULL,
+    params TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    recall INTEGER NOT NULL DEFAULT 0,
+    updated REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS seat_follow (
+    seat_id TEXT PRIMARY KEY,
+    class_id TEXT NOT NULL,
+    following INTEGER NOT NULL DEFAULT 0,
+    recall_seen INTEGER NOT NULL DEFAULT 0,
+    own_page TEXT,
+    own_params TEXT,
+    updated REAL NOT NULL
+);
 """
 MIGRATIONS = MIGRATE_TO_2 + MIGRATE_TO_3 + MIGRATE_TO_4
 MARK_IMPORTED = (  # a schema-2 store knew its imported runs by their notice only

@@ -22,7 +22,8 @@ backoff before :class:`StoreBusyError` says so.
 - :mod:`~cnnviz.runs.metrics`: metrics, live points, listings, history, analysis;
 - :mod:`~cnnviz.runs.portable`: checkpoints, snapshots, run files in and out;
 - :mod:`~cnnviz.runs.classdata`: the key, settings, users, teacher tokens, disk;
-- :mod:`~cnnviz.runs.seating`: class sessions, their codes and seats.
+- :mod:`~cnnviz.runs.seating`: class sessions, their codes and seats;
+- :mod:`~cnnviz.runs.following`: the teacher's location per class, each seat's following.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from cnnviz.runs.db import (
     StoreError,
     default_home,
 )
+from cnnviz.runs.following import FollowData
 from cnnviz.runs.liveness import HEARTBEAT_S, LIVE_TOKENS, STALE_S, Liveness
 from cnnviz.runs.metrics import Metrics
 from cnnviz.runs.portable import Portable
@@ -56,7 +58,7 @@ __all__ = [  # what the rest of cnnviz imports from here
 
 
 class RunStore(
-    Connection, Schema, RunRecords, Liveness, Metrics, Portable, ClassroomData, Seating
+    Connection, Schema, RunRecords, Liveness, Metrics, Portable, ClassroomData, Seating, FollowData
 ):
     """SQLite (WAL) ``runs.sqlite`` plus ``checkpoints/`` under ``root``.
 
