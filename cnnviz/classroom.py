@@ -188,10 +188,17 @@ class Attempts:
             return max(0.0, q[0] + self.window_s - self.clock()) if q else 0.0
 
 
+GUESSES, IDENTITIES = "secret-guess", "new-identity"  # their events' scopes in a store
+
+
 class SecretGuesses:
     """Wrong guesses of the teacher secret, limited across every session of the server: at
     most ``per_address`` per client address and ``overall`` in all per ``window_s``; past
-    either limit a guess is refused unchecked. Every wrong guess is logged with its address."""
+    either limit a guess is refused unchecked. Every wrong guess is logged with its address.
+
+    ``store`` (a run store): the guesses are counted there, so every server process over it
+    counts them together (a second process is no second share of guesses); without one, in
+    this process's memory."""
 
     def __init__(
         self,
@@ -199,10 +206,20 @@ class SecretGuesses:
         overall: int = 20,
         window_s: float = 600.0,
         clock: Callable[[], float] = time.monotonic,
+        store=None,
     ):
         self.by_address = Attempts(per_address, window_s, clock)
         self.overall = Attempts(overall, window_s, clock)
+        self.store = store
         self._lock = threading.Lock()
+
+    def _refused(self, address: str, wait_s: float) -> LimitError:
+        wait = max(1, round(wait_s))
+        log.warning("teacher secret: guess from %s refused (too many)", address)
+        return LimitError(
+            f"Too many wrong guesses of the teacher secret; try again in {wait} s.",
+            "secret.guesses", s=wait,
+        )  # fmt: skip
 
     def check(self, given: str, secret: str | None, address: str) -> bool:
         """Whether ``given`` is the secret.
@@ -210,15 +227,20 @@ class SecretGuesses:
         Raises:
             LimitError: too many wrong guesses lately (from this address, or in all).
         """
+        if self.store is not None:  # counted first, in one transaction; a right one uncounted
+            limits = [(address, self.by_address.most), ("*", self.overall.most)]
+            taken, wait = self.store.take_attempt(GUESSES, limits, self.by_address.window_s)
+            if not taken:
+                raise self._refused(address, wait)
+            if check_secret(given, secret):
+                self.store.forget_attempt(taken)
+                return True
+            log.warning("teacher secret: wrong guess from %s", address)
+            return False
         with self._lock:  # the check and the count as one: parallel guesses cannot slip by
             for limit, key in ((self.by_address, address), (self.overall, "*")):
                 if limit.full(key):
-                    wait = max(1, round(limit.wait_s(key)))
-                    log.warning("teacher secret: guess from %s refused (too many)", address)
-                    raise LimitError(
-                        f"Too many wrong guesses of the teacher secret; try again in {wait} s.",
-                        "secret.guesses", s=wait,
-                    )  # fmt: skip
+                    raise self._refused(address, limit.wait_s(key))
             if check_secret(given, secret):
                 return True
             self.by_address.add(address)
@@ -230,14 +252,24 @@ class SecretGuesses:
 class NewIdentities:
     """New browser identities per client address and hour: past ``per_hour``, an address gets
     back the newest identity it was given (clearing the cookie buys no new share of the class).
-    The default fits a class behind one address (a NAT)."""
+    The default fits a class behind one address (a NAT). ``store``: counted there, by every
+    server process over it together (else in this process's memory)."""
 
-    def __init__(self, per_hour: int = 60, clock: Callable[[], float] = time.monotonic):
+    def __init__(self, per_hour: int = 60, clock: Callable[[], float] = time.monotonic, store=None):
         self.made = Attempts(per_hour, 3600.0, clock)
         self.newest: dict[str, str] = {}
+        self.store = store
         self._lock = threading.Lock()
 
     def identity(self, address: str) -> str:
+        if self.store is not None:
+            made = self.made
+            uid, reused = self.store.recent_or_new(
+                IDENTITIES, address, made.most, made.window_s, new_user_id
+            )
+            if reused:
+                log.warning("new identities from %s: limit reached, the newest is reused", address)
+            return uid
         with self._lock:
             if self.made.full(address) and address in self.newest:
                 log.warning("new identities from %s: limit reached, the newest is reused", address)

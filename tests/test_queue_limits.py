@@ -16,12 +16,19 @@ from cnnviz.config import RunConfig
 from cnnviz.estimates import Estimate
 from cnnviz.models import PRESETS, spec_to_dict
 from cnnviz.runs import RunManager, RunStore
+from cnnviz.runs.store import LIVE_TOKENS
 from cnnviz.runs import queue as Q
 from conftest import tiny_config as tiny
 
 pytestmark = pytest.mark.unit
 
 STUDENT, OTHER, TEACHER = User("s1"), User("s2"), User("t1", "teacher")
+
+
+def trained_elsewhere(store: RunStore, user: str) -> str:
+    """A run training in a live process of this host (never reaped meanwhile)."""
+    LIVE_TOKENS.add("trains-elsewhere")
+    return store.create(tiny(), user=user, status="running", owner_token="trains-elsewhere")
 
 
 class Parked:
@@ -152,7 +159,7 @@ class TestStartWait:
         """The run training has 20 min left and the run ahead takes 5: the wait is 25 min,
         not the ten seconds once shown; on two slots the wait is the 5 min run's alone."""
         store = RunStore(tmp_path / "s")
-        training = store.create(tiny(), user="s0", status="running")
+        training = trained_elsewhere(store, "s0")
         m = RunManager(store, executor=Parked(1, {training}))
         try:
             first = store.create_many([(tiny(num_epochs=5), None, None, None)], m.token, "s1")[0]
@@ -173,7 +180,7 @@ class TestStartWait:
 
     def test_a_student_at_their_cap_waits_for_their_own_run(self, tmp_path, monkeypatch):
         store = RunStore(tmp_path / "s")
-        training = store.create(tiny(), user="s1", status="running")
+        training = trained_elsewhere(store, "s1")
         m = RunManager(store, executor=Parked(2, {training}))
         try:
             mine = store.create_many([(tiny(), None, None, None)], m.token, "s1")[0]

@@ -164,6 +164,7 @@ def test_the_pages_hold_no_access_decision():
 
 STORE_PARTS = ("store", "db", "schema", "records", "liveness", "metrics", "portable", "classdata")
 STORE_PARTS += ("seating",)  # class sessions and seats
+STORE_PARTS += ("shared",)  # leases and rate-limited events, shared by server processes
 STORE_PARTS += ("following",)  # the teacher's location per class, each seat's following
 
 

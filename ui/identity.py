@@ -52,13 +52,20 @@ def store_and_key() -> tuple[RunStore, bytes] | None:
 
 
 @st.cache_resource(show_spinner=False)
+def _limiters(home: str) -> tuple[C.SecretGuesses, C.NewIdentities]:
+    """The secret's wrong guesses and the new identities, counted in the store: every session
+    of every server process over it counts together (without a store: this process's)."""
+    got = store_and_key()
+    store = got[0] if got is not None else None
+    return C.SecretGuesses(store=store), C.NewIdentities(store=store)
+
+
 def _guesses() -> C.SecretGuesses:
-    return C.SecretGuesses()  # one per server: every session's guesses count together
+    return _limiters(str(default_home()))[0]
 
 
-@st.cache_resource(show_spinner=False)
 def _new_identities() -> C.NewIdentities:
-    return C.NewIdentities()
+    return _limiters(str(default_home()))[1]
 
 
 @st.cache_resource(show_spinner=False)

@@ -3,6 +3,16 @@ free slot (round-robin across users, see :mod:`cnnviz.runs.queue`), learns from 
 ended, marks a run whose worker died as interrupted (or one whose worker was ended because
 Stop's grace ran out as stopped), passes Stops asked through the store on to the executor, and
 does the housekeeping (retention and quotas) now and then.
+
+One dispatcher per store: of several server processes over one store, only the one holding
+the store's ``dispatcher`` lease (:mod:`cnnviz.runs.shared`, renewed every ``RENEW_S``) starts
+runs, every queued run of the store whichever process queued it; the others wait and take the
+lease over when it expires (``LEASE_S``: the holder died or hangs), or at once when its
+process is gone from this host. Its claim of a run holds only while it still has the lease, so
+a dispatcher that lost it (paused too long) starts nothing more. Worker processes belong to
+the dispatcher: a waiting process starts none. The one that takes over marks the runs of a
+dead dispatcher interrupted (:meth:`cnnviz.runs.liveness.Liveness.reap`: their worker
+processes left with their server); a run whose worker process is still alive is never reaped.
 """
 
 from __future__ import annotations
@@ -15,6 +25,7 @@ import time
 from cnnviz.classroom import runs_to_trim
 from cnnviz.runs import queue as Q
 from cnnviz.runs.executors import Ended, stopped_text
+from cnnviz.runs.shared import RENEW_S
 from cnnviz.runs.store import StoreBusyError, StoreError
 
 log = logging.getLogger("cnnviz.runs")
@@ -22,13 +33,16 @@ DISPATCH_S = 0.2  # how often the dispatcher looks at the executor (dead workers
 BUSY_BACKOFF_S = 5.0  # the longest pause between rounds while the store is locked
 ADOPT_S = 5.0
 HOUSEKEEPING_S = 300.0  # retention and quotas: also whenever a run ends
+REAP_S = 2.0  # how often the dispatcher marks runs whose process is gone
+LEASE = "dispatcher"  # the store's lease that chooses its one dispatcher
 
 
 class Dispatcher:
     """The dispatcher half of :class:`cnnviz.runs.manager.RunManager` (a mixin). It uses the
-    manager's ``store``, ``executor``, ``limits`` and ``token``, and the state the manager's
-    constructor sets up: ``_wake`` (a Condition), ``_closed`` (an Event), ``_dispatcher``,
-    ``_start_lock``, ``_ended``, ``_stopping`` and ``busy_since``."""
+    manager's ``store``, ``executor``, ``limits``, ``token``, ``holder`` and ``lease_s``, and
+    the state the manager's constructor sets up: ``_wake`` (a Condition), ``_closed`` (an
+    Event), ``_dispatcher``, ``_start_lock``, ``_ended``, ``_stopping``, ``dispatching`` and
+    ``busy_since``."""
 
     def _ensure_dispatcher(self) -> None:
         with self._start_lock:
@@ -54,23 +68,11 @@ class Dispatcher:
         the rounds with a growing wait, said once when it starts and once when it ends; what
         ended meanwhile is kept and marked when the store is free again. Any other error is
         logged once per kind, never killing the dispatcher."""
-        last_adopt = last_housekeeping = 0.0
+        last = {"adopt": 0.0, "housekeeping": 0.0, "reap": 0.0, "renewed": float("-inf")}
         pause, logged = DISPATCH_S, set()
         while not self._closed.is_set():
             try:
-                ended = self.executor.poll()
-                self._handle_ended(ended)
-                self._pass_on_stops()
-                now = time.monotonic()
-                if now - last_adopt > ADOPT_S:
-                    self.store.beat_queued(self.token)
-                    if adopted := self.store.adopt_queued(self.token):
-                        log.info("queued runs adopted after a restart: %s", adopted)
-                    last_adopt = now
-                if ended or now - last_housekeeping > HOUSEKEEPING_S:
-                    self.housekeeping()
-                    last_housekeeping = now
-                self._dispatch()
+                self._round(last)
             except (StoreError, sqlite3.OperationalError) as exc:  # locked: wait, try again
                 if self.busy_since is None:
                     self.busy_since = time.monotonic()
@@ -93,6 +95,44 @@ class Dispatcher:
                 pause, logged = DISPATCH_S, set()
             with self._wake:
                 self._wake.wait(pause)
+
+    def _round(self, last: dict[str, float]) -> None:
+        """One round: the lease (renewed every ``RENEW_S`` while held, tried every round while
+        another process holds it), what ended, and for the lease's holder reaping, adoption
+        and housekeeping now and then, and starting queued runs. ``last``: when each was last
+        done (``time.monotonic``)."""
+        now = time.monotonic()
+        if not self.dispatching or now - last["renewed"] >= RENEW_S:
+            self._hold_lease()
+            if self.dispatching:
+                last["renewed"] = now
+        ended: list[Ended] = []
+        if self.dispatching or self.started_here:  # a waiting process starts no worker
+            ended = self.executor.poll()
+            self._handle_ended(ended)
+            self._pass_on_stops()
+        if not self.dispatching:
+            return
+        if now - last["reap"] > REAP_S:
+            self.store.reap()  # a dead dispatcher's runs: their workers left with it
+            last["reap"] = now
+        if now - last["adopt"] > ADOPT_S:
+            self.store.beat_queued(self.token)
+            if adopted := self.store.adopt_queued(self.token):
+                log.info("queued runs adopted after a restart: %s", adopted)
+            last["adopt"] = now
+        if ended or now - last["housekeeping"] > HOUSEKEEPING_S:
+            self.housekeeping()
+            last["housekeeping"] = now
+        self._dispatch()
+
+    def _hold_lease(self) -> None:
+        """Take or renew the store's dispatcher lease; says when this process gains or loses
+        it."""
+        held = self.store.hold_lease(LEASE, self.holder, self.lease_s)
+        if held != self.dispatching:
+            log.info("this process %s dispatches runs", "now" if held else "no longer")
+        self.dispatching = held
 
     def _handle_ended(self, ended: list[Ended] | None = None) -> None:
         """Mark the runs whose worker died, or was ended because Stop's grace ran out (kept
@@ -124,7 +164,7 @@ class Dispatcher:
 
     def _dispatch(self) -> None:
         while self.executor.free_slots() > 0:
-            queued = self.store.queued(self.token)
+            queued = self.store.queued()  # the store's, whichever process queued them
             if not queued:
                 return
             running, served = self.store.user_load()
@@ -143,9 +183,13 @@ class Dispatcher:
                 log.warning("run %s cannot start: %s", run_id, exc)
                 self.store.set_status(run_id, "failed", f"It could not start: {exc}")
                 continue
-            if not self.store.claim(run_id, self.token):
+            if not self.store.claim(run_id, self.token, (LEASE, self.holder)):
+                if self.store.lease_holder(LEASE) != self.holder:  # taken over meanwhile
+                    self.dispatching = False
+                    return
                 continue  # stopped meanwhile: look again
             try:
+                self.started_here = True
                 self.executor.start(run_id, config)
             except Exception as exc:  # the run says why; the queue goes on
                 log.exception("run %s could not start", run_id)

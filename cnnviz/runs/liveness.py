@@ -120,6 +120,10 @@ class Liveness:
                 continue
         return out
 
+    def running(self) -> list[str]:
+        """Runs training now, whichever process trains them."""
+        return [r[0] for r in self._q("SELECT run_id FROM runs WHERE status='running'")]
+
     def live_runs(self, owner_token: str) -> list[str]:
         """Queued or running runs owned by one manager (or process)."""
         rows = self._q(

@@ -4,10 +4,15 @@
 executor when it has a free slot (round-robin across users, see :mod:`cnnviz.runs.queue`),
 learns from it which runs ended, and marks a run whose worker died as interrupted with the
 reason. Everything a page shows is read from the store, so any process can show any run.
+
+Several server processes over one store each have a manager: every one of them queues, stops
+and shows any run (a Stop is asked through the store), and the one holding the store's
+dispatcher lease starts them all (:mod:`cnnviz.runs.dispatcher`).
 """
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 import uuid
@@ -22,9 +27,11 @@ from cnnviz.runs.dispatcher import (  # noqa: F401  (the dispatcher's timings, n
     BUSY_BACKOFF_S,
     DISPATCH_S,
     HOUSEKEEPING_S,
+    LEASE,
     Dispatcher,
 )
 from cnnviz.runs.executors import Ended, Executor, ProcessExecutor, ThreadExecutor
+from cnnviz.runs.shared import LEASE_S, lease_holder_name
 from cnnviz.runs.store import HOST, LIVE, LIVE_TOKENS, RunStore, StoreError, default_home
 
 if TYPE_CHECKING:
@@ -42,6 +49,7 @@ class RunManager(Dispatcher):
         store: the run store.
         max_workers: runs training at once, for the default thread executor.
         executor: where runs train (see :mod:`cnnviz.runs.executors`).
+        lease_s: how long the dispatcher lease outlives its holder's last renewal.
     """
 
     def __init__(
@@ -50,10 +58,14 @@ class RunManager(Dispatcher):
         max_workers: int = 1,
         executor: Executor | None = None,
         limits: Limits | None = None,
+        lease_s: float = LEASE_S,
     ):
         self.store = store
         self.limits = limits or Limits.from_env()
         self.token = uuid.uuid4().hex
+        self.holder, self.lease_s = lease_holder_name(self.token, os.getpid()), lease_s
+        self.dispatching = False  # this manager holds the store's dispatcher lease
+        self.started_here = False  # its executor has trained a run (it looks after it)
         LIVE_TOKENS.add(self.token)
         self.executor = executor or ThreadExecutor(store, max_workers)
         if getattr(self.executor, "token", "") is None:
@@ -203,7 +215,7 @@ class RunManager(Dispatcher):
     def queue_positions(self) -> dict[str, int]:
         """Each queued run's place in line (1 = next)."""
         running, served = self.store.user_load()
-        return Q.positions(self.store.queued(self.token), running, served)
+        return Q.positions(self.store.queued(), running, served)  # one line for the store
 
     # -- how long ---------------------------------------------------------------------------
     def estimate(self, config: RunConfig) -> Estimate:
@@ -230,8 +242,9 @@ class RunManager(Dispatcher):
         if rec.status != "queued" or run_id not in order:
             return None
         ahead = sorted((pos, rid) for rid, pos in order.items() if pos < order[run_id])
-        training = []
-        for rid in sorted(self.executor.alive()):
+        training = []  # the dispatcher knows its runs; another process reads them from the store
+        alive = self.executor.alive() if self.dispatching else self.store.running()
+        for rid in sorted(alive):
             try:
                 r = self.store.get(rid)
             except (KeyError, StoreError):  # deleted or damaged meanwhile: holds no slot
@@ -287,6 +300,8 @@ class RunManager(Dispatcher):
         self._handle_ended(self.executor.poll())
         for rid in self.active():  # whatever the executor left behind ends as stopped
             self.store.set_status(rid, "stopped", only_live=True)
+        self.store.release_lease(LEASE, self.holder)  # another process dispatches at once
+        self.dispatching = False
         LIVE_TOKENS.discard(self.token)
 
 

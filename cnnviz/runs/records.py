@@ -202,17 +202,20 @@ class RunRecords:
             )
         return bool(self._x(sql + guard, (status, now, error, run_id, *args)))
 
-    def claim(self, run_id: str, owner_token: str) -> bool:
-        """Move a queued run to running for the caller (atomic: one dispatcher wins)."""
+    def claim(self, run_id: str, owner_token: str, lease: tuple[str, str] | None = None) -> bool:
+        """Move a queued run to running for the caller (atomic: one dispatcher wins).
+        ``lease``: (name, holder): only while that holder still has the lease (a dispatcher
+        that lost it to another process starts nothing more)."""
         now = self.clock()
-        return bool(
-            self._x(
-                "UPDATE runs SET status='running', started=?, heartbeat=?, owner_host=?,"
-                " owner_pid=?, owner_token=? WHERE run_id=? AND status='queued'"
-                " AND stop_requested=0",
-                (now, now, HOST, os.getpid(), owner_token, run_id),
-            )
+        sql = (
+            "UPDATE runs SET status='running', started=?, heartbeat=?, owner_host=?,"
+            " owner_pid=?, owner_token=? WHERE run_id=? AND status='queued' AND stop_requested=0"
         )
+        args: tuple = (now, now, HOST, os.getpid(), owner_token, run_id)
+        if lease is not None:
+            sql += " AND EXISTS (SELECT 1 FROM leases WHERE name=? AND holder=?)"
+            args += tuple(lease)
+        return bool(self._x(sql, args))
 
     def set_owner(self, run_id: str, host: str, pid: int, token: str | None = None) -> None:
         """Stamp the process that actually trains the run (host, pid)."""

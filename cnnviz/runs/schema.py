@@ -93,6 +93,13 @@ CREATE TABLE IF NOT EXISTS leases (
     expires REAL NOT NULL,
     renewed REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS rate_events (
+    scope TEXT NOT NULL,
+    key TEXT NOT NULL,
+    at REAL NOT NULL,
+    value TEXT
+);
+CREATE INDEX IF NOT EXISTS rate_events_by_key ON rate_events(scope, key, at);
 CREATE TABLE IF NOT EXISTS classes (
     class_id TEXT PRIMARY KEY,
     code TEXT NOT NULL UNIQUE,
@@ -147,10 +154,6 @@ CREATE TABLE IF NOT EXISTS class_spotlight (
     set_by TEXT NOT NULL,
     updated REAL NOT NULL
 );
-CREATE TABLE IF NOT EXISTS run_addresses (
-    run_id TEXT PRIMARY KEY REFERENCES runs(run_id) ON DELETE CASCADE,
-    address TEXT NOT NULL
-);
 CREATE TABLE IF NOT EXISTS class_follow (
     class_id TEXT PRIMARY KEY,
     page TEXT NOT NULL,
@@ -167,6 +170,10 @@ CREATE TABLE IF NOT EXISTS seat_follow (
     own_page TEXT,
     own_params TEXT,
     updated REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS run_addresses (
+    run_id TEXT PRIMARY KEY REFERENCES runs(run_id) ON DELETE CASCADE,
+    address TEXT NOT NULL
 );
 """
 MIGRATIONS = MIGRATE_TO_2 + MIGRATE_TO_3 + MIGRATE_TO_4

@@ -22,6 +22,7 @@ backoff before :class:`StoreBusyError` says so.
 - :mod:`~cnnviz.runs.metrics`: metrics, live points, listings, history, analysis;
 - :mod:`~cnnviz.runs.portable`: checkpoints, snapshots, run files in and out;
 - :mod:`~cnnviz.runs.classdata`: the key, settings, users, teacher tokens, disk;
+- :mod:`~cnnviz.runs.shared`: leases and rate-limited events, shared by server processes;
 - :mod:`~cnnviz.runs.seating`: class sessions, their codes and seats;
 - :mod:`~cnnviz.runs.following`: the teacher's location per class, each seat's following.
 """
@@ -48,6 +49,7 @@ from cnnviz.runs.portable import Portable
 from cnnviz.runs.records import HOST, LIVE, REAPED, STATUSES, RunRecord, RunRecords, label
 from cnnviz.runs.schema import SCHEMA, SCHEMA_VERSION, Schema
 from cnnviz.runs.seating import Seating
+from cnnviz.runs.shared import Shared
 
 __all__ = [  # what the rest of cnnviz imports from here
     "BUSY_S", "ENV_HOME", "HEARTBEAT_S", "HOST", "KEY_FILE", "LIVE", "LIVE_TOKENS", "REAPED",
@@ -58,8 +60,9 @@ __all__ = [  # what the rest of cnnviz imports from here
 
 
 class RunStore(
-    Connection, Schema, RunRecords, Liveness, Metrics, Portable, ClassroomData, Seating, FollowData
-):
+    Connection, Schema, RunRecords, Liveness, Metrics, Portable, ClassroomData, Seating, FollowData,
+    Shared,
+):  # fmt: skip
     """SQLite (WAL) ``runs.sqlite`` plus ``checkpoints/`` under ``root``.
 
     Args:
