@@ -6,6 +6,7 @@ import streamlit as st
 
 from cnnviz.config import check_environment
 from ui import error_boundary, settings, sidebar_ui
+from ui.classroom import note_page
 from ui.common import freeze_heap
 from ui.i18n import texts
 
@@ -21,6 +22,7 @@ freeze_heap()  # keeps the collection Streamlit runs after each rerun cheap
 PAGES = {
     "": [
         st.Page("app_pages/home.py", title=NAV["home"], icon=":material/home:", default=True),
+        st.Page("app_pages/classroom.py", title=NAV["classroom"], icon=":material/school:"),
     ],
     NAV["sec_conv"]: [
         st.Page("app_pages/why_conv.py", title=NAV["why_conv"], icon=":material/lightbulb:"),
@@ -50,5 +52,6 @@ PAGES = {
 # "View more", and the page being shown with them
 page = st.navigation(PAGES, expanded=True)
 sidebar_ui()
+note_page(page.url_path)  # a seated student's page and time, for the teacher's roster
 with error_boundary(page.title):
     page.run()

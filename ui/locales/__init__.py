@@ -27,6 +27,7 @@ SECTIONS = (
     "batch_norm",
     "builder",
     "identity",
+    "classroom",
     "insight",
     "ablation",
     "conv",

@@ -6,6 +6,7 @@ TEXT = {
     "sec_arch": "Architectures",
     "sec_train": "Training",
     "home": "Home",
+    "classroom": "Class",
     "why_conv": "Why convolutions (7.1)",
     "xcorr": "Cross-correlation (7.2)",
     "learn_kernel": "Learn a kernel (7.2)",

@@ -6,6 +6,7 @@ TEXT = {
     "sec_arch": "아키텍처",
     "sec_train": "학습",
     "home": "홈",
+    "classroom": "수업",
     "why_conv": "왜 합성곱인가 (7.1)",
     "xcorr": "교차상관 (7.2)",
     "learn_kernel": "커널 학습하기 (7.2)",
