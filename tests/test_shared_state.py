@@ -241,3 +241,22 @@ def test_new_identities_count_together_across_processes(store, clock):
     assert store._q("SELECT COUNT(*) FROM rate_events WHERE at <= ?", (clock.t - 3600,)) == [
         (0,)
     ]  # old events are forgotten
+
+
+def test_the_address_queue_cap_counts_every_process(store, clock):
+    """Students behind one address who land on different server processes share its cap."""
+    limits = C.Limits(max_queued_per_user=4, max_queued_per_address=5)
+    a = RunManager(store, executor=Recording(slots=0), limits=limits)
+    b = RunManager(other_store(store), executor=Recording(slots=0), limits=limits)
+    try:
+        entries = [(tiny_config(), None, None, None)]
+        a.submit_many(entries * 4, C.User("a" * 16, C.STUDENT, "10.0.0.7"))
+        clock.t += 1
+        with pytest.raises(C.LimitError) as err:
+            b.submit_many(entries * 2, C.User("b" * 16, C.STUDENT, "10.0.0.7"))
+        assert err.value.key == "limit.address_queue"
+        b.submit_many(entries, C.User("b" * 16, C.STUDENT, "10.0.0.7"))  # 5: at the cap
+        b.submit_many(entries * 2, C.User("c" * 16, C.STUDENT, "10.0.0.8"))  # elsewhere
+    finally:
+        a.shutdown()
+        b.shutdown()

@@ -166,6 +166,20 @@ class Liveness:
                 running[address] = running.get(address, 0) + 1
         return queued, running
 
+    def queued_at_address(self, address: str, user: str) -> int:
+        """Runs waiting of every student at ``address``: those whose latest run was queued
+        from there, and ``user`` (queueing from there now), whichever server process queued
+        them."""
+        where: dict = {}
+        for uid, at in self._q(
+            "SELECT r.user_id, a.address FROM runs r JOIN run_addresses a ON a.run_id = r.run_id"
+            " WHERE r.user_id IS NOT NULL ORDER BY r.created, r.rowid"
+        ):
+            where[uid] = at  # the latest wins: a student who moved counts where they are now
+        where[user] = address
+        peers = {u for u, at in where.items() if at == address}
+        return sum(1 for _, u, _ in self.queued() if u in peers)
+
     def queued_counts(self, user: str | None) -> tuple[int, int]:
         """(runs waiting of this user, runs waiting in all)."""
         rows = self._q(

@@ -78,7 +78,6 @@ class RunManager(Dispatcher):
         self._ended: list[Ended] = []  # ended runs not yet marked (the store was busy)
         self._stopping: set[str] = set()  # runs the executor was asked to stop
         self.busy_since: float | None = None  # the store is locked by another program
-        self.addresses: dict[str, str] = {}  # student id → the client address it queued from
         self._submit_lock = threading.Lock()  # an address's count and its runs' queueing
         self._ensure_dispatcher()
 
@@ -148,9 +147,7 @@ class RunManager(Dispatcher):
         with self._submit_lock:
             at_address = None
             if isinstance(user, User) and not user.is_teacher and user.address is not None:
-                self.addresses[user.id] = user.address
-                peers = {u for u, a in self.addresses.items() if a == user.address}
-                at_address = sum(1 for _, u, _ in self.store.queued() if u in peers)
+                at_address = self.store.queued_at_address(user.address, user.id)
             address = user.address if isinstance(user, User) and not user.is_teacher else None
             ids = self.store.create_many(entries, self.token, uid, check, submit_token, address)
         self.kick()
