@@ -45,6 +45,7 @@ PAGES = {
         st.Page("app_pages/training.py", title=NAV["training"], icon=":material/monitoring:"),
         st.Page("app_pages/insight.py", title=NAV["insight"], icon=":material/psychology:"),
         st.Page("app_pages/ablation.py", title=NAV["ablation"], icon=":material/compare:"),
+        st.Page("app_pages/board.py", title=NAV["board"], icon=":material/groups:"),
     ],
 }
 

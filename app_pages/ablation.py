@@ -18,6 +18,7 @@ from ui.ablation import (
     restore_from_url,
     shown_runs,
 )
+from ui.board import lab_setup_ui
 from ui.common import md_escape
 from ui.runs import manager_or_message
 
@@ -32,6 +33,7 @@ if mgr is not None:
     else:
         with st.container(border=True):
             controls_ui(mgr)
+    lab_setup_ui(mgr)  # the teacher's: this setup as the class's experiment
     run_ids = shown_runs(mgr)  # only those this user may see
     if missing := state.ABL_MISSING.pop():
         ids = md_escape(", ".join(missing))  # from the address: anyone's text

@@ -108,7 +108,7 @@ def parse_values(field: str, values) -> list:
                      "seed": (0, MAX_EXPERIMENT_SEED)}[field]  # fmt: skip
         if v is None or not math.isfinite(v) or not low <= v <= high or (field == "lr" and v <= 0):
             raise ExperimentError(
-                f"{str(p)[:20]!r} is no {field} from {low:g} to {high:g}.",
+                f"“{str(p)[:20]}” is no {field} from {low:g} to {high:g}.",
                 "experiment.bad_value", value=str(p)[:20], field=field, low=f"{low:g}",
                 high=f"{high:g}",
             )  # fmt: skip
@@ -146,20 +146,21 @@ def plan(preset: str, field: str, values, mode: str = "quick", seed: int = 0,
         ExperimentError: an unknown preset, field, size or value.
     """
     if preset not in PRESETS:
-        raise ExperimentError(f"Unknown preset {preset!r}.", "experiment.preset",
+        raise ExperimentError(f"Unknown preset “{str(preset)[:40]}”.", "experiment.preset",
                               preset=str(preset)[:40])  # fmt: skip
     if field not in fields_for(preset):
         raise ExperimentError(
-            f"{preset} has no field {field!r} to vary.", "experiment.field",
+            f"{preset} has no field “{str(field)[:40]}” to vary.", "experiment.field",
             preset=preset, field=str(field)[:40],
         )  # fmt: skip
     if mode not in A.MODES:
-        raise ExperimentError(f"Unknown size {mode!r}.", "experiment.size", mode=str(mode)[:20])
+        raise ExperimentError(f"Unknown size “{str(mode)[:20]}”.", "experiment.size",
+                              mode=str(mode)[:20])  # fmt: skip
     values = parse_values(field, values)
     if (offered := choices(preset, field)) is not None:
         if bad := [v for v in values if v not in offered]:
             raise ExperimentError(
-                f"{bad[0]!r} is not a value of {field}.", "experiment.bad_choice",
+                f"“{str(bad[0])[:40]}” is not a value of {field}.", "experiment.bad_choice",
                 value=str(bad[0])[:40], field=field,
             )  # fmt: skip
     spec = PRESETS[preset]
@@ -266,6 +267,10 @@ def _num(rows: Sequence[dict], key: str, how: str) -> float:
     return {"last": vals[-1], "max": max(vals)}[how]
 
 
+LONG_COLUMNS = ("variant", "epoch", "metric", "value", "split", "kind", "seed", "run_id")
+KINDS = {"loss": "loss", "acc": "accuracy"}
+
+
 @dataclass(frozen=True)
 class Board:
     """The class board of an experiment, read from the store: every seat's line, each
@@ -296,8 +301,24 @@ class Board:
         return self.table().to_csv(index=False)
 
     def long(self) -> pd.DataFrame:
-        """Every started run's per-epoch metrics, tidy (:func:`cnnviz.ablation.seeds_long`)."""
-        return A.seeds_long(self.runs)
+        """Every started run's per-epoch metrics, tidy: the frame of
+        :func:`cnnviz.ablation.seeds_long` (variant = the value's label), built column by
+        column (the board redraws it every second for 30 seats and more)."""
+        cols: dict[str, list] = {c: [] for c in LONG_COLUMNS}
+        for name, runs in self.runs.items():
+            for r in runs:
+                if r.metrics is None or r.metrics.empty:
+                    continue
+                epochs, n = r.metrics["epoch"].tolist(), len(r.metrics)
+                for metric in A.METRICS:
+                    split, kind = metric.split("_")
+                    for col, v in (("variant", name), ("metric", metric), ("split", split),
+                                   ("kind", KINDS[kind]), ("seed", r.seed),
+                                   ("run_id", r.run_id)):  # fmt: skip
+                        cols[col] += [v] * n
+                    cols["epoch"] += epochs
+                    cols["value"] += r.metrics[metric].tolist()
+        return pd.DataFrame(cols, columns=list(LONG_COLUMNS))
 
     def scatter(self) -> pd.DataFrame:
         """Value against final validation accuracy, one row per run with an epoch."""
@@ -390,7 +411,8 @@ class ClassExperiments:
         """
         self._teacher(user)
         if handout not in HANDOUTS:
-            raise ExperimentError(f"Unknown hand-out {handout!r}.", "experiment.handout")
+            raise ExperimentError(f"Unknown hand-out “{str(handout)[:20]}”.",
+                                  "experiment.handout", handout=str(handout)[:20])  # fmt: skip
         if mode not in sizes(gpu, ray, full_allowed):
             raise ExperimentError(
                 "Full-size runs need a GPU or a Ray cluster, and the teacher's permission; "
@@ -416,7 +438,8 @@ class ClassExperiments:
         """
         self._teacher(user)
         if kind not in SPOTLIGHTS:
-            raise ExperimentError(f"Unknown spotlight {kind!r}.", "experiment.spotlight")
+            raise ExperimentError(f"Unknown spotlight “{str(kind)[:20]}”.",
+                                  "experiment.spotlight", kind=str(kind)[:20])  # fmt: skip
         run_id = seat_id = None
         if kind == "run":
             found = self._seat_run(class_id, seat)
@@ -459,7 +482,8 @@ class ClassExperiments:
         for row in self.data.experiments():
             if row["experiment_id"] == experiment_id:
                 return Experiment.from_row(row)
-        raise ExperimentError(f"No class experiment {experiment_id}.", "experiment.missing")
+        raise ExperimentError(f"No class experiment {str(experiment_id)[:20]}.",
+                              "experiment.missing", id=str(experiment_id)[:20])  # fmt: skip
 
     def experiments(self, class_id: str) -> list[Experiment]:
         """The class's experiments, newest first."""

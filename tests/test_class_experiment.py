@@ -285,3 +285,27 @@ def test_a_student_is_refused_every_teacher_action(classx):
         with pytest.raises(RunAccessError):
             cx.hand_out(who, exp, [seat])
     assert classx.current(CLASS).ended is None
+
+
+def test_the_boards_figures_pass_plotlys_validation(classx):
+    """The board's figures skip validation for speed (fast_figure): what they send must be
+    what Plotly accepts, with a value's colour, dash and marker in every figure."""
+    import plotly.graph_objects as go
+
+    from cnnviz.plots import board as PB
+
+    exp, names = three_per_value(classx)
+    board = classx.board(exp, names)
+    live = classx.board(exp, names)  # the per-epoch curves of ended runs
+    for fig in (PB.seat_curves(live), PB.value_bands(board), PB.value_scatter(board)):
+        checked = go.Figure(fig.to_dict())  # raises on an invalid property
+        assert checked.to_plotly_json()["data"]
+    bands = PB.value_bands(board).to_dict()["data"]
+    means = [t for t in bands if t.get("showlegend") is not False]
+    assert [t["name"] for t in means] == ["lr 0.1", "lr 0.9", "lr 1.5"]
+    assert [t["line"]["color"] for t in means] == list(PB.value_colors(exp.labels).values())
+    assert len({t["marker"]["symbol"] for t in means}) == 3
+    scatter = PB.value_scatter(board).to_dict()["data"]
+    assert [s.endswith("-open") for s in scatter[2]["marker"]["symbol"]] == [True, True, False]
+    curves = PB.seat_curves(live).to_dict()["data"]
+    assert len(curves) == 9 and sum(t["showlegend"] for t in curves) == 3

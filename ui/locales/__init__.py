@@ -30,6 +30,7 @@ SECTIONS = (
     "classroom",
     "insight",
     "ablation",
+    "board",
     "conv",
     "xcorr",
     "padding",

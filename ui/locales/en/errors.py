@@ -153,6 +153,27 @@ TEXT = {
     "access.control": "Run {run_id} is another student's: only its owner or the teacher may "
     "stop or delete it.",
     "access.teacher": "Only the teacher may do this.",
+    "access.seat": "This is another student's seat.",
+    "access.spotlight": "The teacher's spotlight shows another student's run.",
+    "experiment.bad_value": "“{value}” is no {field} from {low} to {high}.",
+    "experiment.values": "An experiment compares 2 to {most} values; {n} were given.",
+    "experiment.preset": "Unknown preset “{preset}”.",
+    "experiment.field": "{preset} has no field “{field}” to vary.",
+    "experiment.size": "Unknown size “{mode}”.",
+    "experiment.bad_choice": "“{value}” is not a value of {field}.",
+    "experiment.invalid": "{error}",
+    "experiment.handout": "Unknown hand-out “{handout}”.",
+    "experiment.full": "Full-size runs need a GPU or a Ray cluster, and the teacher's "
+    "permission; choose the quick or the CPU-classroom size.",
+    "experiment.spotlight": "Unknown spotlight “{kind}”.",
+    "experiment.no_run": "This seat has no run to show yet.",
+    "experiment.missing": "No class experiment {id}.",
+    "experiment.no_pick": "The teacher hands the values out.",
+    "experiment.missing_value": "No such value.",
+    "experiment.set": "Your run has started: your value is set.",
+    "experiment.ended": "The teacher has ended this experiment.",
+    "experiment.pick_first": "Pick a value first.",
+    "experiment.started": "Your run has started already.",
     "limit.imports": "You keep {most} imported runs, the most a student may: delete one before "
     "importing another.",
     "secret.short": "The teacher secret (CNNVIZ_TEACHER_SECRET) has {n} characters; it needs at "

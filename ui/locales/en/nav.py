@@ -19,4 +19,5 @@ TEXT = {
     "training": "Training runs",
     "insight": "What the network learned",
     "ablation": "Ablation lab",
+    "board": "Class board",
 }

@@ -151,6 +151,27 @@ TEXT = {
     "access.control": "실행 {run_id}은(는) 다른 학생의 것입니다: 중지하거나 삭제하는 것은 "
     "주인이나 교사만 할 수 있습니다.",
     "access.teacher": "교사만 할 수 있습니다.",
+    "access.seat": "다른 학생의 자리입니다.",
+    "access.spotlight": "교사의 스포트라이트가 다른 학생의 실행을 보여 주고 있습니다.",
+    "experiment.bad_value": "“{value}”은(는) {low}부터 {high}까지의 {field} 값이 아닙니다.",
+    "experiment.values": "실험은 값 2개에서 {most}개까지 비교합니다. {n}개가 주어졌습니다.",
+    "experiment.preset": "알 수 없는 프리셋 “{preset}”입니다.",
+    "experiment.field": "{preset}에는 바꿀 수 있는 “{field}” 필드가 없습니다.",
+    "experiment.size": "알 수 없는 크기 “{mode}”입니다.",
+    "experiment.bad_choice": "“{value}”은(는) {field}의 값이 아닙니다.",
+    "experiment.invalid": "{error}",
+    "experiment.handout": "알 수 없는 값 나눠 주기 방식 “{handout}”입니다.",
+    "experiment.full": "전체 크기 실행에는 GPU나 Ray 클러스터, 그리고 교사의 허락이 필요합니다. "
+    "빠르게 보기나 CPU 교실 크기를 고르세요.",
+    "experiment.spotlight": "알 수 없는 스포트라이트 “{kind}”입니다.",
+    "experiment.no_run": "이 자리에는 아직 보여 줄 실행이 없습니다.",
+    "experiment.missing": "수업 실험 {id}이(가) 없습니다.",
+    "experiment.no_pick": "값은 교사가 나눠 줍니다.",
+    "experiment.missing_value": "그런 값이 없습니다.",
+    "experiment.set": "실행이 시작되어 값이 정해졌습니다.",
+    "experiment.ended": "교사가 이 실험을 끝냈습니다.",
+    "experiment.pick_first": "먼저 값을 고르세요.",
+    "experiment.started": "실행이 이미 시작되었습니다.",
     "limit.imports": "가져온 실행을 이미 {most}개 가지고 있습니다(학생의 최대치). 다른 실행을 "
     "가져오려면 하나를 삭제하세요.",
     "secret.short": "교사 비밀(CNNVIZ_TEACHER_SECRET)이 {n}자입니다. 최소 {most}자가 필요합니다. "

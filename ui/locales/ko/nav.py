@@ -19,4 +19,5 @@ TEXT = {
     "training": "학습 실행",
     "insight": "네트워크가 배운 것",
     "ablation": "어블레이션 실험실",
+    "board": "수업 보드",
 }

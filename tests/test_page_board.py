@@ -1,0 +1,172 @@
+"""AppTest of the class board: the teacher sets an experiment up (on the board, or from the
+ablation lab), hands the values out and puts a seat's run on the projector; a student sees
+their value and one Start; the board drawn from stored runs (curves, scatter, table, the
+sentence), and none of the teacher's controls for a student."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from cnnviz import class_experiment as X
+from cnnviz.classes import Classes
+from cnnviz.classroom import User
+from cnnviz.runs import get_manager
+from cnnviz.runs.service import RunService
+from cnnviz_testing.classboard import TEACH, class_with_runs
+from conftest import app_test, assert_clean
+from ui.identity import TOKEN
+
+pytestmark = pytest.mark.apptest
+SECRET = "board-page-secret"
+
+
+@pytest.fixture
+def store(monkeypatch):
+    monkeypatch.setenv("CNNVIZ_TEACHER_SECRET", SECRET)
+    return get_manager().store
+
+
+def page_as(store, user: User, page: str = "board.py"):
+    at = app_test(page)
+    at.session_state["cnnviz_user"] = user
+    if user.is_teacher:
+        at.session_state[TOKEN] = store.issue_teacher_token(user.id, SECRET, 3600)
+    return at.run()
+
+
+def shown(at) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    parts += [e.value for e in (*at.info, *at.warning, *at.error, *at.success)]
+    return "\n".join(parts)
+
+
+def traces(at, key: str) -> list[dict]:
+    for chart in at.get("plotly_chart"):
+        if chart.proto.id and key in chart.proto.id:
+            return json.loads(chart.proto.spec)["data"]
+    return []
+
+
+def keys(at) -> set[str]:
+    return {w.key for kind in ("button", "selectbox", "radio", "download_button")
+            for w in at.get(kind) if getattr(w, "key", None)}  # fmt: skip
+
+
+def test_without_a_class_the_board_says_how_to_start_one(store):
+    at = page_as(store, User("s" * 16))
+    assert_clean(at)
+    assert at.title[0].value == "Class board"
+    assert "No class is open" in shown(at)
+
+
+def test_the_teacher_sets_up_an_experiment_and_hands_the_values_out(store):
+    classes = Classes(store)
+    session = classes.open_class(TEACH)
+    for i in range(4):
+        classes.join(f"student{i:010d}", session.code, f"Name {i}", "10.0.0.1")
+    at = page_as(store, TEACH)
+    assert_clean(at)
+    assert "No class experiment yet" in shown(at)
+    assert at.text_input(key="brd_new_values_lr").value == "0.01, 0.1, 0.9"
+    at.text_input(key="brd_new_values_lr").set_value("0.1, 0.9, 1.5").run()
+    at.button(key="brd_new_create").click().run()
+    assert_clean(at)
+    assert "LeNet\\:\u200b lr ∈ \\{0\\.1\\, 0\\.9\\, 1\\.5\\}" in shown(at)
+    assert "0 of 0 seats started" in shown(at)
+    at.button(key="brd_hand_out").click().run()
+    assert "Values handed to 4 seats." in shown(at)
+    assert "0 of 4 seats started" in shown(at)
+    table = at.dataframe[0].value
+    assert list(table["value"]) == ["lr 0.1", "lr 0.9", "lr 1.5", "lr 0.1"]
+    assert list(table["seat"]) == ["Student 1", "Student 2", "Student 3", "Student 4"]  # pseudonyms
+
+
+def test_a_bad_setup_is_said_and_nothing_is_made(store):
+    Classes(store).open_class(TEACH)
+    at = page_as(store, TEACH)
+    at.text_input(key="brd_new_values_lr").set_value("0.1, fast").run()
+    at.button(key="brd_new_create").click().run()
+    assert_clean(at)
+    assert "“fast” is no lr from 0 to 100\\." in shown(at)
+    assert "No class experiment yet" in shown(at)
+
+
+def test_the_board_from_stored_runs_for_the_projector_and_a_student(store):
+    room = class_with_runs(store, 9, values="0.1, 0.9, 1.5", epochs=3, diverge_last=True)
+    at = page_as(store, TEACH)
+    assert_clean(at)
+    text = shown(at)
+    assert "9 of 9 seats started · 0 training · 9 finished" in text
+    assert "lr 0\\.9 trained best" in text and "at lr 1\\.5\\, 2 of 3 runs diverged" in text
+    bands = traces(at, "brd_bands")
+    means = [t for t in bands if t.get("showlegend") is not False]
+    assert [t["name"] for t in means] == ["lr 0.1", "lr 0.9", "lr 1.5"]
+    assert len([t for t in bands if t.get("opacity")]) == 9  # every seat's run, faintly
+    scatter = traces(at, "brd_scatter")
+    assert [len(t["y"]) for t in scatter] == [3, 3, 3]
+    table = at.dataframe[0].value
+    assert len(table) == 9 and set(table["status"]) == {"finished"}
+    assert {"brd_hand_out", "brd_end", "brd_spotlight", "brd_csv"} <= keys(at)
+
+    student = page_as(store, User(room.seats[1].user_id))
+    assert_clean(student)
+    assert "**Your value:** lr 0\\.9" in shown(student)
+    assert "lr 0\\.9 trained best" in shown(student)
+    assert not {"brd_hand_out", "brd_end", "brd_spotlight", "brd_csv"} & keys(student)
+    assert "brd_start" not in keys(student)  # their run finished: one Start, spent
+
+
+def test_the_spotlight_puts_a_seats_run_on_the_teachers_projector(store):
+    room = class_with_runs(store, 3, epochs=2)
+    at = page_as(store, TEACH)
+    seat = room.seats[2].seat_id
+    at.selectbox(key="brd_spotlight").set_value(seat).run()
+    assert_clean(at)
+    assert "**On the projector: Student 3's run** (lr 0\\.9, finished)" in shown(at)
+    assert traces(at, "brd_spot_curves") and not traces(at, "brd_bands")
+    cx = X.ClassExperiments(RunService(None, store=store))
+    assert cx.spotlight(TEACH, room.session.class_id)["run_id"] == room.run_ids[2]
+    # a student never gets another seat's spotlight: their board stays the board
+    student = page_as(store, User(room.seats[0].user_id))
+    assert "On the projector" not in shown(student) and traces(student, "brd_bands")
+    at.selectbox(key="brd_spotlight").set_value("board").run()
+    assert traces(at, "brd_bands")
+
+
+def test_a_student_starts_their_run_once(store):
+    classes = Classes(store)
+    session = classes.open_class(TEACH)
+    seat = classes.join("student0000000001", session.code, "Ann", "10.0.0.2")
+    cx = X.ClassExperiments(RunService(None, store=store))
+    cx.create(TEACH, session.class_id, "LeNet", "lr", "0.1, 0.9", handout=X.PICK)
+    ann = User(seat.user_id)
+    at = page_as(store, ann)
+    assert_clean(at)
+    assert "brd_start" not in keys(at)  # pick first
+    at.radio(key="brd_pick").set_value(1).run()
+    at.button(key="brd_start").click().run()
+    assert_clean(at)
+    exp = cx.current(session.class_id)
+    run_id = cx.assignment(exp, seat)["run_id"]
+    mgr = get_manager()
+    try:
+        rec = store.get(run_id)
+        assert rec.user == ann.id and rec.config.lr == 0.9
+        assert "Your run is queued" in shown(at) and "brd_start" not in keys(at)
+    finally:
+        mgr.stop(run_id)
+        mgr.wait(run_id, 60)
+
+
+def test_the_lab_offers_the_teacher_a_class_experiment_and_no_one_else(store):
+    Classes(store).open_class(TEACH)
+    at = page_as(store, TEACH, "ablation.py")
+    assert_clean(at)
+    assert "Class experiment" in [e.label for e in at.expander]
+    at.button(key="abl_class_create").click().run()
+    assert_clean(at)
+    assert "The class experiment is set up" in shown(at)
+    student = page_as(store, User("s" * 16), "ablation.py")
+    assert "Class experiment" not in [e.label for e in student.expander]
