@@ -710,13 +710,21 @@ def launch(
     here; ``submit_token``: one per press of the launch button, see
     ``RunManager.submit_many``); ``kwargs`` go to :func:`group_configs`.
     """
-    group = GROUPS[group] if isinstance(group, str) else group
-    plan = group_plan(group, mode, seed, seeds, **kwargs)
-    label = group_label(group, mode, seed, len(plan) // len(group.variants))
-    entries = [(config, v.name, label, v.preset) for v, _, config in plan]
+    entries = group_entries(group, mode, seed, seeds, **kwargs)
     return manager.submit_many(
         entries, user, estimate_s, seeds=check_seeds(seeds), submit_token=submit_token
     )
+
+
+def group_entries(
+    group: AblationGroup | str, mode: str = "classroom", seed: int = 0, seeds: int = 1, **kwargs
+) -> list[tuple]:
+    """Every run of ``group`` as (config, name, group label, preset), in the order the queue
+    should start them (:func:`group_plan`): what a launch queues, all or none."""
+    group = GROUPS[group] if isinstance(group, str) else group
+    plan = group_plan(group, mode, seed, seeds, **kwargs)
+    label = group_label(group, mode, seed, len(plan) // len(group.variants))
+    return [(config, v.name, label, v.preset) for v, _, config in plan]
 
 
 # -- repeats: several seeds per variant ------------------------------------------------------

@@ -162,6 +162,71 @@ def test_the_pages_hold_no_access_decision():
     assert not found, found
 
 
+MANAGER_NAMES = {"mgr", "_mgr", "manager", "_manager", "get_manager"}
+MANAGER_ACTIONS = {"submit", "submit_many", "stop", "delete"}
+STORE_ACTIONS = {"create", "create_many", "request_stop", "stop_queued", "set_pinned",
+                 "import_run", "delete", "set_status"}  # fmt: skip
+
+
+def _receiver(node: ast.expr) -> str:
+    """The last name a call's receiver ends in: ``mgr`` for ``mgr.stop``, ``manager`` for
+    ``svc.manager.stop``, ``get_manager`` for ``get_manager().stop``, ``store`` for
+    ``mgr.store.delete``."""
+    if isinstance(node, ast.Call):
+        node = node.func
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return node.id if isinstance(node, ast.Name) else ""
+
+
+def run_actions_off_the_service(source: str) -> list[str]:
+    """The calls in ``source`` that start, stop or delete runs without the run service: the
+    manager's submit/stop/delete, the store's writes, the ablation lab's ``launch`` (it
+    queues through the manager)."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        attr, receiver = node.func.attr, _receiver(node.func.value)
+        if (
+            (attr in MANAGER_ACTIONS and receiver in MANAGER_NAMES)
+            or (attr in STORE_ACTIONS and "store" in receiver)
+            or (attr == "submit_many")
+            or (attr == "launch" and receiver in ("A", "ablation"))
+        ):
+            found.append(f"{node.lineno}: {ast.unparse(node.func)}")
+    return found
+
+
+def test_the_finder_of_actions_off_the_service_finds_them():
+    source = """
+mgr.submit(config, user=user)
+get_manager().stop(run_id)
+svc.manager.delete(run_id)
+mgr.store.delete(run_id)
+x.submit_many(entries, user)
+A.launch(mgr, group)
+service(mgr).submit_run(user, config)
+service(mgr).stop(user, run_id)
+svc.delete(user, run_id)
+st.stop()
+runner.stop()
+"""
+    found = run_actions_off_the_service(source)
+    assert [f.split(":")[0] for f in found] == ["2", "3", "4", "5", "6", "7"], found
+
+
+def test_the_pages_start_stop_and_delete_runs_only_through_the_service():
+    """Every page submits, stops, deletes and imports runs through the run service, which
+    checks the class limits and the role; never through the manager or the store."""
+    found = [
+        f"{p.relative_to(ROOT)}:{hit}"
+        for p in [*(ROOT / "ui").rglob("*.py"), *(ROOT / "app_pages").rglob("*.py")]
+        for hit in run_actions_off_the_service(p.read_text())
+    ]
+    assert not found, found
+
+
 STORE_PARTS = ("store", "db", "schema", "records", "liveness", "metrics", "portable", "classdata")
 STORE_PARTS += ("seating",)  # class sessions and seats
 STORE_PARTS += ("shared",)  # leases and rate-limited events, shared by server processes

@@ -128,8 +128,8 @@ def _submit(
     try:
         configs = A.group_configs(group, mode, seed, seeds=seeds)
         longest = max(run_estimate(mgr, c).seconds for c in configs)
-        ids = A.launch(mgr, group, mode, seed, user=current_user(), estimate_s=longest,
-                       seeds=seeds, submit_token=token)  # fmt: skip
+        ids = service(mgr).submit_group(current_user(), group, mode, seed, seeds=seeds,
+                                        estimate_s=longest, submit_token=token)  # fmt: skip
     except (ValueError, StoreError) as exc:  # a class limit, bad settings, a locked store
         state.ABL_ERROR.set(message(exc))
         return

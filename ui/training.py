@@ -88,9 +88,10 @@ def _start(mgr: RunManager, token: str | None = None) -> None:
     spec, preset, name = _chosen_model()
     config = _config(mgr, spec)
     try:
-        run_id = mgr.submit(config, name=name, preset=preset, user=current_user(),
-                            estimate_s=run_estimate(mgr, config).seconds,
-                            submit_token=token)  # fmt: skip
+        run_id = service(mgr).submit_run(
+            current_user(), config, name=name, preset=preset,
+            estimate_s=run_estimate(mgr, config).seconds, submit_token=token,
+        )  # fmt: skip
     except (ValueError, StoreError) as exc:  # cannot train, a class limit, a locked store
         state.TRAIN_START_ERROR.set(message(exc))
         return

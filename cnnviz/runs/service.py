@@ -23,6 +23,7 @@ from cnnviz.errors import KeyedError
 from cnnviz.runs.metrics import RunSummary
 from cnnviz.runs.seating import join_first
 from cnnviz.runs.store import LIVE, RunNotFoundError, RunRecord
+from cnnviz.runs.submitting import Submitting
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -38,7 +39,7 @@ class RunAccessError(KeyedError, PermissionError):
     """The acting user may not see or change this run; the message says which and why."""
 
 
-class RunService:
+class RunService(Submitting):
     """The run manager's runs through the classroom's rules.
 
     Args:
@@ -313,9 +314,3 @@ class RunService:
             copy = hashlib.sha256(f"{run.run_id}:{user.id}".encode()).hexdigest()[:10]
             return self.store.import_run(data, name, owner, run_id=copy, run=run)
         return self.store.import_run(data, name, owner, run=run)
-
-    def submit(self, user: C.User, entries, estimate_s: float | None = None) -> list[str]:
-        """Queue runs (config, name, group, preset) as ``user``'s, held to the class limits
-        (a teacher's role re-read first; while a class is open, a student's seat)."""
-        self.check_seated(user)
-        return self.manager.submit_many(entries, self._role(user), estimate_s)
