@@ -281,7 +281,7 @@ class Board:
     runs: dict  # label → [SeedRun]
     points: dict  # run_id → [(fractional epoch, train loss)]
     live: bool
-    final: bool  # the class has stopped: means and bands
+    final: bool  # the teacher ended the experiment: means and bands
 
     @property
     def started(self) -> list[BoardSeat]:
@@ -425,7 +425,8 @@ class ClassExperiments:
         return self.get(eid)
 
     def end(self, user: C.User, experiment: Experiment) -> None:
-        """The class has stopped: the board shows each value's mean and band."""
+        """The class has stopped: the board shows each value's mean and band from now on
+        (until then every seat's own curve: a late seat may still start)."""
         self._teacher(user)
         self.data.end_experiment(experiment.experiment_id)
 
@@ -603,8 +604,7 @@ class ClassExperiments:
                 runs[label].append(A.SeedRun(r["repeat"], frame, r["num_epochs"], r["run_id"]))
         started = [s for s in seats if s.status]
         live = any(s.status in LIVE for s in started)
-        waiting = any(s.status is None for s in seats)
-        final = experiment.ended is not None or (bool(started) and not live and not waiting)
+        final = experiment.ended is not None
         ids = [s.run_id for s in started if s.status in LIVE]
         pts = self.data.live_points(ids) if points and ids else {}
         return Board(experiment, tuple(seats), {k: v for k, v in runs.items() if v}, pts, live,

@@ -52,10 +52,11 @@ def curve(value: float, epochs: int, diverged: bool = False) -> list[dict]:
 
 def class_with_runs(store, n_seats: int = 3, values: str = "0.01, 0.1, 0.9",
                     epochs: int = 2, finish: bool = True, diverge_last: bool = False,
-                    points: int = 0) -> Room:  # fmt: skip
+                    points: int = 0, end: bool | None = None) -> Room:  # fmt: skip
     """Open a class, seat ``n_seats`` students, set up an experiment over learning rates
     (round-robin, the quick LeNet) and write every seat's run with ``epochs`` epochs
-    (``finish``: ended; else still running, with ``points`` in-epoch loss points each)."""
+    (``finish``: ended; else still running, with ``points`` in-epoch loss points each);
+    ``end`` (default: ``finish``): the teacher ends the experiment (the board's means)."""
     classes = Classes(store, seats_per_address=max(60, n_seats))
     session = classes.open_class(TEACH)
     seats = [
@@ -79,4 +80,6 @@ def class_with_runs(store, n_seats: int = 3, values: str = "0.01, 0.1, 0.9",
         if finish:
             store.set_status(run_id, "finished")
         run_ids.append(run_id)
+    if finish if end is None else end:
+        cx.end(TEACH, exp)
     return Room(classes, session, cx.get(exp.experiment_id), seats, run_ids)

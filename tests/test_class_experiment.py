@@ -170,7 +170,9 @@ def three_per_value(classx):
             accs, losses = [0.5, 0.6], [1.2, 1.0]
         finish(classx.store, run_id, [a + 0.001 * i for a in accs], losses)
     names = {seat.seat_id: f"Student {i + 1}" for i, (_, seat) in enumerate(people)}
-    return exp, names
+    assert not classx.board(exp, names).final  # every seat's own curve until the teacher ends
+    classx.end(TEACH, exp)
+    return classx.get(exp.experiment_id), names
 
 
 def test_the_board_from_stored_runs_with_a_diverged_one(classx):
@@ -245,9 +247,8 @@ def test_a_live_board_has_each_runs_points(classx):
     board = classx.board(exp, {})
     assert board.live and not board.final
     assert len(board.points[run_id]) == 200 and board.points[run_id][-1][0] == pytest.approx(29.9)
-    classx.assignment(exp, bob_seat)  # a seat that has not started: not final either
     classx.store.set_status(run_id, "finished")
-    assert not classx.board(exp, {}).final
+    assert not classx.board(exp, {}).final and not classx.board(exp, {}).live
 
 
 def test_the_spotlight_is_the_teachers_and_a_student_sees_only_their_own(classx):

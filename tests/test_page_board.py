@@ -108,7 +108,7 @@ def test_the_board_from_stored_runs_for_the_projector_and_a_student(store):
     assert [len(t["y"]) for t in scatter] == [3, 3, 3]
     table = at.dataframe[0].value
     assert len(table) == 9 and set(table["status"]) == {"finished"}
-    assert {"brd_hand_out", "brd_end", "brd_spotlight", "brd_csv"} <= keys(at)
+    assert {"brd_spotlight", "brd_csv"} <= keys(at)  # the experiment has ended: no hand-out
 
     student = page_as(store, User(room.seats[1].user_id))
     assert_clean(student)
@@ -170,3 +170,17 @@ def test_the_lab_offers_the_teacher_a_class_experiment_and_no_one_else(store):
     assert "The class experiment is set up" in shown(at)
     student = page_as(store, User("s" * 16), "ablation.py")
     assert "Class experiment" not in [e.label for e in student.expander]
+
+
+def test_every_seats_curve_until_the_teacher_ends_then_means_and_bands(store):
+    class_with_runs(store, 3, epochs=2, end=False)
+    at = page_as(store, TEACH)
+    assert_clean(at)
+    live = traces(at, "brd_live")
+    assert [t["name"] for t in live] == ["lr 0.01", "lr 0.1", "lr 0.9"] and not traces(
+        at, "brd_bands"
+    )
+    at.button(key="brd_end").click().run()
+    assert_clean(at)
+    assert "The teacher has ended the experiment" in shown(at)
+    assert traces(at, "brd_bands") and not traces(at, "brd_live")

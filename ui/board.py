@@ -24,6 +24,7 @@ TEXT = texts("board")
 ERROR = "brd_error"  # the last refused action's message, shown once
 NOTE = "brd_note"  # the last action's confirmation, shown once
 POLL_S = 1.0  # the board redraws this often while a run trains
+WAIT_POLL_S = 3.0  # and this often while none does (until the teacher ends the experiment)
 
 
 def experiments(mgr: RunManager) -> X.ClassExperiments:
@@ -317,10 +318,12 @@ def _table(board: X.Board):
     return df
 
 
-def board_body(mgr: RunManager, experiment_id: str, names: dict, teacher: bool) -> None:
-    """The curves, the scatter, the table and the conclusion (polled while a run trains)."""
-    cx = experiments(mgr)
+def board_body(mgr: RunManager, experiment_id: str, teacher: bool) -> None:
+    """The curves, the scatter, the table and the conclusion (polled until the end)."""
+    cx, cls = experiments(mgr), classes(mgr)
     exp = cx.get(experiment_id)
+    session = cls.get(exp.class_id)
+    names = seat_names(cls, session) if session is not None else {}
     board = cx.board(exp, names)
     if teacher:
         teacher_ui(mgr, exp, board, names)
@@ -368,10 +371,10 @@ def board_body(mgr: RunManager, experiment_id: str, names: dict, teacher: bool) 
                                                           format="percent"),
         },
     )  # fmt: skip
-    was = st.session_state.get("brd_was_live")
-    st.session_state["brd_was_live"] = board.live or not board.final
-    if was and board.final:
-        st.rerun(scope="app")  # the class stopped: stop polling
+    was = st.session_state.get("brd_was_final")
+    st.session_state["brd_was_final"] = board.final
+    if was is False and board.final:
+        st.rerun(scope="app")  # the teacher ended it while this board polled: stop polling
 
 
 def board_ui(mgr: RunManager) -> None:
@@ -400,13 +403,12 @@ def board_ui(mgr: RunManager) -> None:
     ))  # fmt: skip
     if not teacher and session.is_open:
         student_ui(mgr, exp, session)
-    names = seat_names(cls, session)
+    # polled until the teacher ends it: every second while a run trains, else slower (a seat
+    # may still start)
     rows = cx.data.board_rows(exp.experiment_id)[0]
-    live = exp.ended is None and any(
-        r["status"] in LIVE or r["status"] is None for r in rows
-    )  # waiting for a seat to start, or for a run to end
-    poll = POLL_S if live and rows else None
-    fragment(board_body, run_every=poll)(mgr, exp.experiment_id, names, teacher)
+    training = any(r["status"] in LIVE for r in rows)
+    poll = None if exp.ended is not None else POLL_S if training else WAIT_POLL_S
+    fragment(board_body, run_every=poll)(mgr, exp.experiment_id, teacher)
     if teacher and session.is_open:
         with st.expander(TEXT["setup"], icon=":material/science:"):
             setup_ui(mgr, session.class_id, "brd_next", preset=_base_preset(exp),
