@@ -228,7 +228,7 @@ class SecretGuesses:
             LimitError: too many wrong guesses lately (from this address, or in all).
         """
         if self.store is not None:  # counted first, in one transaction; a right one uncounted
-            limits = [(address, self.by_address.most), ("*", self.overall.most)]
+            limits = [(str(address), self.by_address.most), ("*", self.overall.most)]
             taken, wait = self.store.take_attempt(GUESSES, limits, self.by_address.window_s)
             if not taken:
                 raise self._refused(address, wait)
@@ -265,7 +265,7 @@ class NewIdentities:
         if self.store is not None:
             made = self.made
             uid, reused = self.store.recent_or_new(
-                IDENTITIES, address, made.most, made.window_s, new_user_id
+                IDENTITIES, str(address), made.most, made.window_s, new_user_id
             )
             if reused:
                 log.warning("new identities from %s: limit reached, the newest is reused", address)
