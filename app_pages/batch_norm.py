@@ -13,7 +13,7 @@ import streamlit as st
 from cnnviz import batchnorm_lesson as bl
 from cnnviz.plots import batch_norm as bplots
 from ui import page_header, settings
-from ui.common import SHARE, chart, data_or_message, fragment
+from ui.common import SHARE, chart, data_or_message, fragment, keyed_choice
 from ui.i18n import texts
 
 TEXT = texts("batch_norm")
@@ -38,8 +38,8 @@ with left:
                          key="bn_lr", bind=SHARE, help=TEXT["lr_help"])  # fmt: skip
     steps = st.number_input(TEXT["steps"], 10, bl.MAX_STEPS, bl.DEFAULT_STEPS, step=50,
                             key="bn_steps", bind=SHARE)  # fmt: skip
-    layer = st.radio(TEXT["layer"], bl.LAYERS, format_func=TEXT["layers"].get, key="bn_layer",
-                     bind=SHARE)  # fmt: skip
+    layer = keyed_choice(st.radio, TEXT["layer"], bl.LAYERS, key="bn_layer",
+                         labels_of=("batch_norm", "layers"))  # fmt: skip
     channel = st.number_input(TEXT["channel"], 0, CHANNELS[layer] - 1, 0, key=f"bn_channel_{layer}",
                               bind=SHARE)  # fmt: skip
     seed = st.number_input(TEXT["seed"], 0, 2**31 - 1, 0, key="bn_seed", bind=SHARE)

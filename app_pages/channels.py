@@ -8,10 +8,10 @@ from cnnviz import images, lessons
 from cnnviz.kernels import KERNEL_PRESETS, kernel_tensor
 from cnnviz.plots import lessons as plots
 from ui import image_source_ui, page_header
-from ui.common import SHARE, chart, fragment, keyed_choice
+from ui.common import SHARE, chart, fragment, keyed_choice, keyed_multi
 from ui.i18n import texts
 from ui.images import display_name
-from ui.kernels import kernel_label, kernel_labels
+from ui.kernels import PRESET_KEYS, kernel_choice, kernel_label
 
 MAX_SIDE = 128  # six maps of an upload stay quick to draw at this size
 CHANNELS = ("red", "green", "blue")
@@ -43,13 +43,12 @@ def kernel_per_channel(X, name: str) -> None:
     color = TEXT["channels"]
     defaults = ("Sobel x", "Sobel y", "Laplacian")
     names = [
-        cols[i + 1].selectbox(
+        kernel_choice(
+            cols[i + 1].selectbox,
             TEXT["kernel_for"].format(channel=color[CHANNELS[i]]),
             list(KERNEL_PRESETS),
-            format_func=kernel_labels(),
-            index=list(KERNEL_PRESETS).index(defaults[i]),
             key=f"chan_kernel_{CHANNELS[i]}",
-            bind=SHARE,
+            default=defaults[i],
         )
         for i in range(3)
     ]
@@ -94,14 +93,14 @@ def bank_of_kernels(X) -> None:
                 f"corr2d_multi_in_out(X, K)\n{Y!r}", "python")  # fmt: skip
         maps, titles = list(Y), ["K", "K + 1", "K + 2"]
     else:
-        chosen = st.multiselect(
+        chosen = keyed_multi(
             TEXT["bank_kernels"],
             list(KERNEL_PRESETS),
             ["Sobel x", "Sobel y", "Laplacian", "Sharpen"],
             key="chan_bank_kernels",
-            bind=SHARE,
+            labels_of=("kernels", "presets"),
+            url_keys=PRESET_KEYS,
             placeholder=texts("common")["pick_some"],
-            format_func=kernel_labels(),
         )
         Y = lessons.kernel_bank(X, [kernel_tensor(n) for n in chosen]) if chosen else None
         st.caption(TEXT["bank_caption"].format(c_o=len(chosen), c_i=X.shape[0]))

@@ -5,8 +5,8 @@ import torch
 
 from cnnviz.plots import image_montage
 from ui import data_or_message, page_header
-from ui.common import SHARE, chart, class_names
-from ui.i18n import labels, texts
+from ui.common import SHARE, chart, class_names, keyed_choice
+from ui.i18n import texts
 
 TEXT = texts("data")
 
@@ -15,9 +15,9 @@ page_header(TEXT["title"], TEXT["lesson"], TEXT["intro"])
 data = data_or_message()
 if data is not None:
     per_class = st.slider(TEXT["per_class"], 4, 16, 8, key="data_per_class", bind=SHARE)
-    split = st.radio(
-        TEXT["split"], list(TEXT["splits"]), format_func=labels("data", "splits"),
-        horizontal=True, key="data_split", bind=SHARE,
+    split = keyed_choice(
+        st.radio, TEXT["split"], ("train", "test"), key="data_split",
+        labels_of=("data", "splits"), horizontal=True,
     )  # fmt: skip
     images = data.train_images if split == "train" else data.test_images
     labels = data.train_labels if split == "train" else data.test_labels

@@ -14,7 +14,7 @@ from ui import image_source_ui, page_header
 from ui.common import SHARE, chart, fragment, keyed_choice, md_escape
 from ui.i18n import message, texts
 from ui.images import display_name
-from ui.kernels import kernel_labels
+from ui.kernels import kernel_choice
 
 INPUTS = ("arange", "picker")  # stable keys in the URL; the catalog's "inputs" label them
 OLD_INPUTS = {"arange(16) 4×4 (d2l 7.5)": "arange", "Image picker": "picker"}  # older links
@@ -125,8 +125,8 @@ def shift_tolerance() -> None:
     if min(X.shape) < 8:
         X, label = images.seed_stripes(), TEXT["too_small_input"]
     c = st.columns(3)
-    kname = c[0].selectbox(TEXT["kernel"], list(KERNEL_PRESETS), key="pool_shift_kernel",
-                           bind=SHARE, format_func=kernel_labels())  # fmt: skip
+    kname = kernel_choice(c[0].selectbox, TEXT["kernel"], list(KERNEL_PRESETS),
+                          key="pool_shift_kernel")  # fmt: skip
     dx = c[1].slider(TEXT["shift_by"], -3, 3, 1, key="pool_shift", bind=SHARE)
     size = c[2].slider(TEXT["window"], 2, 4, 2, key="pool_shift_size", bind=SHARE)
     K = kernel_tensor(kname)

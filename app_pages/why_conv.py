@@ -11,7 +11,7 @@ from ui import image_source_ui, page_header
 from ui.common import SHARE, chart, fragment, md_escape
 from ui.i18n import texts
 from ui.images import display_name
-from ui.kernels import kernel_labels
+from ui.kernels import kernel_choice
 
 TEXT = texts("why_conv")
 
@@ -56,9 +56,9 @@ def translation() -> None:
     left, right = st.columns([1, 2])
     with left:
         loaded = image_source_ui("why", max_side=lessons.TRANSLATION_MAX_SIDE)
-        kname = st.selectbox(
-            TEXT["kernel"], list(KERNEL_PRESETS), index=2, key="why_kernel", bind=SHARE,
-            format_func=kernel_labels(),
+        kname = kernel_choice(
+            st.selectbox, TEXT["kernel"], list(KERNEL_PRESETS), key="why_kernel",
+            default=list(KERNEL_PRESETS)[2],
         )  # fmt: skip
         dy = st.slider(TEXT["dy"], -8, 8, 0, key="why_dy", bind=SHARE)
         dx = st.slider(TEXT["dx"], -8, 8, 2, key="why_dx", bind=SHARE)

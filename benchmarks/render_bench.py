@@ -85,7 +85,7 @@ def bench_xcorr(size: str):
     at = _app("cross_correlation.py")
     if size == "28×28":
         at.run()
-        at.selectbox(key="xcorr_source").set_value("Fashion-MNIST sample").run()
+        at.selectbox(key="xcorr_source").set_value("fashion").run()
     else:
         at.run()
     rows = []

@@ -85,6 +85,7 @@ def test_switching_language_keeps_the_lessons_settings(server, web):
     before = _params(web)
     picked = page.locator(".st-key-pool_input").get_by_role("radio", name="이미지 선택기")
     assert before["pool_input"] == "picker"  # the old link's English label, as its key
+    assert before["pool_source"] == "fashion"
 
     _switch(web, "한국어")
     page.get_by_role("heading", name="풀링").first.wait_for(timeout=60_000)
@@ -93,7 +94,7 @@ def test_switching_language_keeps_the_lessons_settings(server, web):
     for key in ("pool_mode", "pool_kernel_size", "pool_padding", "pool_sample"):
         assert after[key] == before[key], key
     assert after["pool_input"] == "picker"  # the same choice: its key, in every language
-    assert after["pool_source"] == "Fashion-MNIST 샘플"
+    assert after["pool_source"] == "fashion"
     page.get_by_text("Y = nn.AvgPool2d(4, stride=2)(X)").wait_for()  # the widgets kept them
     assert page.get_by_role("slider", name="창 크기").input_value() == "4"
     assert picked.is_checked()

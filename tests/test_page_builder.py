@@ -112,7 +112,7 @@ def test_feature_maps_of_every_layer(at):
     assert at.selectbox(key="builder_weights").value is None  # no finished runs in this store
     at.slider(key="builder_max_channels").set_value(2).run()
     assert "first 2 of 6 channels" in " ".join(m.value for m in at.markdown)
-    at.selectbox(key="builder_source").set_value("Stripes 6×8 (d2l 7.2)").run()
+    at.selectbox(key="builder_source").set_value("stripes").run()
     assert_clean(at)
 
 

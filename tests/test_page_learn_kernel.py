@@ -58,7 +58,7 @@ def test_too_high_lr_is_caught_and_explained():
     at.number_input(key="learn_lr").set_value(0.5).run()
     assert_clean(at)
     assert any("will diverge" in w.value for w in at.warning)
-    at.radio(key="learn_pace").set_value("full speed").run()
+    at.radio(key="learn_pace").set_value("full").run()
     at.button(key="learn_start").click().run()
     _poll_until_done(at)
     errors = " ".join(e.value for e in at.error)
@@ -103,13 +103,13 @@ def test_custom_and_cross_correlation_kernels():
 def test_sobel_x_from_a_fashion_mnist_sample_with_the_suggested_lr():
     at = app_test("learn_kernel.py").run()
     at.selectbox(key="learn_target").set_value("Sobel x").run()
-    at.selectbox(key="learn_source").set_value("Fashion-MNIST sample").run()
+    at.selectbox(key="learn_source").set_value("fashion").run()
     at.selectbox(key="learn_class").set_value(5).run()  # a sandal
     assert_clean(at)
     assert any("will diverge" in w.value for w in at.warning)  # lr 0.03 is too big here
     at.button(key="learn_suggest").click().run()
     at.number_input(key="learn_epochs").set_value(400).run()
-    at.radio(key="learn_pace").set_value("full speed").run()
+    at.radio(key="learn_pace").set_value("full").run()
     assert not any("will diverge" in w.value for w in at.warning)
     text = " ".join(m.value for m in at.markdown)
     assert "9 of 9" in text and "identifiable" in text

@@ -31,7 +31,10 @@ _bound: dict[str, list[str]] = {}
 
 
 def bound_keys(page: str) -> list[str]:
-    """The widgets of ``page`` (as it first opens) that keep their value in the address."""
+    """The widgets of ``page`` (as it first opens) that keep their value in the address:
+    bound by Streamlit, or kept there by a stable key (ui.common.keyed_choice)."""
+    from ui.i18n import KEYED_CHOICES
+
     if page not in _bound:
         at = app_test(page).run()
         keys = []
@@ -39,6 +42,8 @@ def bound_keys(page: str) -> list[str]:
             for w in at.get(kind):
                 if getattr(w.proto, "query_param_key", ""):
                     keys.append(w.proto.query_param_key)
+                elif w.key in KEYED_CHOICES:
+                    keys.append(w.key)
         _bound[page] = keys
     return _bound[page]
 

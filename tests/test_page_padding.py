@@ -61,7 +61,7 @@ def test_window_position_and_image_input():
     assert_clean(at)
     at.toggle(key="pad_use_image").set_value(True).run()
     assert_clean(at)
-    assert at.selectbox(key="pad_source").value.startswith("Stripes")
+    assert at.selectbox(key="pad_source").value == "stripes"
     assert _shapes(at) == ("2×2", "[2, 2]")  # 6×8: ⌊3/3⌋+1, ⌊5/4⌋+1
 
 

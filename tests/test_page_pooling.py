@@ -70,7 +70,7 @@ def test_shift_tolerance_numbers():
     m = metrics(at)
     assert m["conv: cells changed"] == "0%" and m["pooled: cells changed"] == "0%"
     at.radio(key="pool_input").set_value("picker").run()
-    at.selectbox(key="pool_source").set_value("Fashion-MNIST sample").run()
+    at.selectbox(key="pool_source").set_value("fashion").run()
     at.slider(key="pool_shift").set_value(1).run()
     assert_clean(at)
     m = metrics(at)

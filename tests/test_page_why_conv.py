@@ -35,7 +35,7 @@ def test_translation_conv_exact_dense_not():
         m = metrics(at)
         assert float(m[conv_label]) == 0.0
         assert float(m[dense_label]) > 0.1
-    at.selectbox(key="why_source").set_value("Fashion-MNIST sample").run()
+    at.selectbox(key="why_source").set_value("fashion").run()
     at.selectbox(key="why_kernel").set_value("Laplacian").run()
     assert_clean(at)
     assert float(metrics(at)[conv_label]) < 1e-5

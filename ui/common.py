@@ -25,44 +25,113 @@ SHARE = "query-params"
 log = logging.getLogger("cnnviz")
 
 
+def _choice_of(asked: str, options: list, url_keys: dict, old: dict, by_label: dict):
+    """The option an address value names: its stable key, the option itself, a value links
+    held before the keys, or a label of any language; None if nothing."""
+    by_key = {url_keys.get(o, str(o)): o for o in options}
+    for table in (by_key, {str(o): o for o in options}, old, by_label):
+        if asked in table and table[asked] in options:
+            return table[asked]
+    return None
+
+
+def _label_table(options: list, labels_of: tuple[str, str] | None, format_func) -> dict:
+    """Label → option: the catalog's labels in every language, else ``format_func``'s in the
+    current one."""
+    if labels_of is None:
+        return {format_func(o): o for o in options} if format_func else {}
+    return {
+        text: option
+        for lang in i18n.LANGS
+        for option, text in i18n.CATALOGS[lang].get(labels_of[0], {}).get(labels_of[1], {}).items()
+    }
+
+
 def keyed_choice(
     widget,
     label: str,
     options,
     *,
     key: str,
-    labels_of: tuple[str, str],
-    old: dict[str, str] | None = None,
+    labels_of: tuple[str, str] | None = None,
+    format_func=None,
+    url_keys: dict | None = None,
+    old: dict | None = None,
+    default=None,
     **kwargs,
 ):
     """A radio or selectbox whose choice lives in the address by its stable key (``?key=seed``),
-    in every language, while it shows the catalog's label (``labels_of``: section, mapping).
+    in every language, while it shows the catalog's label (``labels_of``: section, mapping) or
+    ``format_func``'s.
 
     Streamlit's own binding writes the label shown, which changes with the language and with
     any edit of the text. Here the address is read on the session's first run of the widget:
     a stable key, a label of any language, or one of ``old`` (the values links were made with
-    before the keys: old value → key) all open that option; anything else, the default. After
-    the widget, the address holds the key (nothing at the default)."""
-    options = list(options)
+    before the keys: old value → option) all open that option; anything else, the default.
+    After the widget, the address holds the key (nothing at the default).
+
+    ``url_keys`` maps an option to its key in the address where the option itself is no short
+    ASCII word (a kernel preset's name); other options are their own key (``str(option)``).
+    ``default`` is the option chosen at first (the first one if None)."""
+    options, url_keys = list(options), url_keys or {}
+    default = options[0] if default is None else default
+    if format_func is None:
+        format_func = i18n.labels(*labels_of)
     ss = st.session_state
-    if key not in ss and (asked := st.query_params.get(key)) is not None:
-        by_label = {
-            text: option
-            for lang in i18n.LANGS
-            for option, text in i18n.CATALOGS[lang]
-            .get(labels_of[0], {})
-            .get(labels_of[1], {})
-            .items()
-        }
-        chosen = asked if asked in options else (old or {}).get(asked, by_label.get(asked))
-        if chosen in options:
-            ss[key] = chosen
-    value = widget(label, options, key=key, format_func=i18n.labels(*labels_of), **kwargs)
-    if value == options[0]:
+    i18n.KEYED_CHOICES.add(key)
+    if key not in ss:
+        asked = st.query_params.get(key)
+        chosen = None
+        if asked is not None:
+            chosen = _choice_of(
+                asked, options, url_keys, old or {}, _label_table(options, labels_of, format_func)
+            )
+        ss[key] = default if chosen is None else chosen
+    value = widget(label, options, key=key, format_func=format_func, **kwargs)
+    address = url_keys.get(value, str(value))
+    if value == default:
         if key in st.query_params:
             del st.query_params[key]
-    elif st.query_params.get(key) != value:
-        st.query_params[key] = value
+    elif st.query_params.get(key) != address:
+        st.query_params[key] = address
+    return value
+
+
+def keyed_multi(
+    label: str,
+    options,
+    default: list,
+    *,
+    key: str,
+    labels_of: tuple[str, str] | None = None,
+    format_func=None,
+    url_keys: dict | None = None,
+    **kwargs,
+) -> list:
+    """``keyed_choice`` for a multiselect: the address holds each chosen option's key
+    (``?key=a&key=b``; ``?key=`` for none chosen, nothing at ``default``). Links of
+    Streamlit's own binding, which held the labels shown, still open the same choice."""
+    options, url_keys = list(options), url_keys or {}
+    if format_func is None:
+        format_func = i18n.labels(*labels_of)
+    ss = st.session_state
+    i18n.KEYED_CHOICES.add(key)
+    if key not in ss:
+        asked = [v for v in st.query_params.get_all(key) if v]
+        chosen = [] if st.query_params.get_all(key) == [""] else list(default)
+        if asked:
+            labels = _label_table(options, labels_of, format_func)
+            picks = [_choice_of(v, options, url_keys, {}, labels) for v in asked]
+            # Names no option has (a forged or mangled link) leave the default.
+            chosen = [p for p in dict.fromkeys(picks) if p is not None] or chosen
+        ss[key] = chosen
+    value = st.multiselect(label, options, key=key, format_func=format_func, **kwargs)
+    addresses = [url_keys.get(v, str(v)) for v in value]
+    if value == list(default):
+        if key in st.query_params:
+            del st.query_params[key]
+    elif st.query_params.get_all(key) != (addresses or [""]):
+        st.query_params[key] = addresses or [""]
     return value
 
 

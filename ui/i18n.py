@@ -12,9 +12,10 @@ on its own (AppTest) reads ``?lang=`` without the sidebar. A key the Korean cata
 back to English, key by key (tests/test_i18n.py checks that none is missing).
 
 Choice widgets keep stable option values (keys) and show the translated label through
-``format_func``. Streamlit writes a bound widget's *label* into the address and sends the label
-back from the browser, so a switch re-assigns those widgets' values under the new language
-(:func:`switch_language`): their settings and their address follow the language.
+``format_func``. Streamlit would write a bound widget's *label* into the address, so a
+translated choice keeps its value there by a stable key instead (``ui.common.keyed_choice``),
+the same in every language. The browser sends the label back, so a switch re-assigns those
+widgets' values under the new language (:func:`switch_language`).
 """
 
 from __future__ import annotations
@@ -37,6 +38,10 @@ UNBOUND_CHOICES = (
     "insight_source", "insight_method", "insight_class", "insight_mis_true", "insight_mis_pred",
     "builder_weights", "pad_example",
 )  # fmt: skip
+# Choice widgets that keep their choice in the address by a stable key (ui.common.keyed_choice
+# adds each as it is drawn): at their default they are not in the address, yet a switch must
+# re-assign them too.
+KEYED_CHOICES: set[str] = set()
 
 
 def browser_language() -> str | None:
@@ -141,7 +146,7 @@ def switch_language() -> None:
     written into the address, with its label in the new language (the browser sent the old
     label, which the new options would not recognise)."""
     ss = st.session_state
-    keys = [k for k in st.query_params if k != KEY] + list(UNBOUND_CHOICES)
+    keys = {k for k in st.query_params if k != KEY} | set(UNBOUND_CHOICES) | KEYED_CHOICES
     for key in keys:
         if key in ss:
             ss[key] = ss[key]

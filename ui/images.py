@@ -5,18 +5,20 @@ from __future__ import annotations
 import streamlit as st
 
 from cnnviz import images
-from ui.common import SHARE, class_names, data_or_message, md_escape
-from ui.i18n import labels, message, texts
+from cnnviz.data import TEXT_LABELS
+from ui.common import SHARE, class_names, data_or_message, keyed_choice, md_escape
+from ui.i18n import message, texts
 
 TEXT = texts("images")
 
-SOURCES = (
-    "Stripes 6×8 (d2l 7.2)",
-    "Matrix 0..8 (d2l 7.2)",
-    "Fashion-MNIST sample",
-    "Draw",
-    "Upload",
-)
+SOURCES = ("stripes", "matrix", "fashion", "draw", "upload")  # keys; the catalog labels them
+OLD_SOURCES = {  # what links made before the keys hold instead
+    "Stripes 6×8 (d2l 7.2)": "stripes",
+    "Matrix 0..8 (d2l 7.2)": "matrix",
+    "Fashion-MNIST sample": "fashion",
+    "Draw": "draw",
+    "Upload": "upload",
+}
 
 
 def display_name(name: str) -> str:
@@ -89,9 +91,9 @@ def image_source_ui(
         max_side: uploads are downscaled to fit this.
         default: index into SOURCES of the initial choice.
     """
-    source = st.selectbox(
-        TEXT["source"], SOURCES, index=default, key=f"{key}_source", bind=SHARE,
-        format_func=labels("images", "sources"),
+    source = keyed_choice(
+        st.selectbox, TEXT["source"], SOURCES, key=f"{key}_source",
+        labels_of=("images", "sources"), old=OLD_SOURCES, default=SOURCES[default],
     )  # fmt: skip
     if source == SOURCES[0]:
         loaded = images.LoadedImage(images.seed_stripes().unsqueeze(0), "stripes")
@@ -102,9 +104,10 @@ def image_source_ui(
         if data is None:
             return None
         c1, c2 = st.columns(2)
-        label = c1.selectbox(
-            TEXT["class"], range(10), format_func=class_names().__getitem__, key=f"{key}_class",
-            bind=SHARE,
+        # The class by its number in the address (older links hold its English name).
+        label = keyed_choice(
+            c1.selectbox, TEXT["class"], range(10), key=f"{key}_class",
+            format_func=class_names().__getitem__, old={n: i for i, n in enumerate(TEXT_LABELS)},
         )  # fmt: skip
         index = c2.number_input(TEXT["sample"], 0, 5999, 0, key=f"{key}_sample", bind=SHARE)
         X = images.fashion_sample(data.test_images, data.test_labels, label, int(index))

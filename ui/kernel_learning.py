@@ -18,21 +18,24 @@ from cnnviz import kernel_learning as kl
 from cnnviz.kernels import KERNEL_PRESETS
 from cnnviz.plots import kernel_learning as kplots
 from ui import state
-from ui.common import SHARE, chart, fragment, md_escape
+from ui.common import SHARE, chart, fragment, keyed_choice, md_escape
 from ui.i18n import message, texts
 from ui.images import SOURCES
-from ui.kernels import kernel_labels
+from ui.kernels import PRESET_KEYS, kernel_labels
 
 SEED_PRESET = "Edge [1, -1] (d2l)"
 FROM_XCORR = "The kernel from the Cross-correlation page"
 CUSTOM = "Custom (type it)"
 POLL_S = 0.7  # how often the live panel redraws while a run goes
-PACES = {
+PACES = {"auto": "auto", "slow": 2.0, "steps10": 10.0, "full": None}  # key → steps/s
+OLD_PACES = {  # what links made before the keys hold instead
     "auto (about 5 s per run)": "auto",
-    "slow motion (2 steps/s)": 2.0,
-    "10 steps/s": 10.0,
-    "full speed": None,
+    "slow motion (2 steps/s)": "slow",
+    "10 steps/s": "steps10",
+    "full speed": "full",
 }
+# The targets' keys in the address (the presets' as on the other pages).
+TARGET_KEYS = {**PRESET_KEYS, FROM_XCORR: "xcorr", CUSTOM: "typed"}
 TEXT = texts("learn_kernel")  # with app_pages/learn_kernel.py
 
 
@@ -58,9 +61,9 @@ def _target_labels():
 def target_kernel_ui():
     """The kernel to learn, as a float tensor, or None after showing what is wrong."""
     options = [*KERNEL_PRESETS, FROM_XCORR, CUSTOM]
-    choice = st.selectbox(
-        TEXT["target"], options, key="learn_target", bind=SHARE,
-        format_func=_target_labels(),
+    choice = keyed_choice(
+        st.selectbox, TEXT["target"], options, key="learn_target", format_func=_target_labels(),
+        url_keys=TARGET_KEYS,
     )  # fmt: skip
     if choice in KERNEL_PRESETS:
         return kl.as_kernel(KERNEL_PRESETS[choice])
@@ -93,17 +96,17 @@ def train_settings_ui() -> dict:
     seed = c1.number_input(
         TEXT["seed"], 0, 2**31 - 1, kl.FAITHFUL_SEED, key="learn_seed", bind=SHARE
     )
-    init = c2.selectbox(
-        TEXT["init"], kl.INITS, format_func=TEXT["inits"].get, key="learn_init",
-        bind=SHARE,
+    init = keyed_choice(
+        c2.selectbox, TEXT["init"], kl.INITS, key="learn_init",
+        labels_of=("learn_kernel", "inits"),
     )  # fmt: skip
-    reduction = c1.radio(
-        TEXT["reduction"], kl.REDUCTIONS, format_func=TEXT["reductions"].get,
-        key="learn_reduction", bind=SHARE,
+    reduction = keyed_choice(
+        c1.radio, TEXT["reduction"], kl.REDUCTIONS, key="learn_reduction",
+        labels_of=("learn_kernel", "reductions"),
     )  # fmt: skip
-    pace = c2.radio(
-        TEXT["pace"], list(PACES), key="learn_pace", bind=SHARE,
-        format_func=TEXT["paces"].get,
+    pace = keyed_choice(
+        c2.radio, TEXT["pace"], list(PACES), key="learn_pace", labels_of=("learn_kernel", "paces"),
+        old=OLD_PACES,
     )  # fmt: skip
     return dict(lr=float(lr), epochs=int(epochs), seed=int(seed), init=init,
                 reduction=reduction, pace=PACES[pace])  # fmt: skip

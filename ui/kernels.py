@@ -14,10 +14,23 @@ import torch
 
 from cnnviz.kernels import KERNEL_PRESETS
 from ui import state
-from ui.common import SHARE
+from ui.common import SHARE, keyed_choice
 from ui.i18n import texts
 
 CUSTOM = "Custom…"
+# Each preset's key in the address (the option values are the presets' English names, which
+# links made before the keys hold, and still open).
+PRESET_KEYS = {
+    "Edge [1, -1] (d2l)": "edge",
+    "Edge [1, -1]ᵀ": "edge_t",
+    "Sobel x": "sobel_x",
+    "Sobel y": "sobel_y",
+    "Laplacian": "laplacian",
+    "Blur (box 3×3)": "blur",
+    "Sharpen": "sharpen",
+    "Identity": "identity",
+    CUSTOM: "custom",
+}
 TEXT = texts("kernels")
 MAX_KERNEL_SIDE = 7
 
@@ -32,6 +45,15 @@ def kernel_labels():
     ui.i18n.labels)."""
     names = TEXT["presets"]
     return lambda name: names.get(name, name)
+
+
+def kernel_choice(widget, label: str, options, *, key: str, default=None, **kwargs):
+    """A choice of kernel presets (``options``: preset names) kept in the address by their
+    keys (:data:`PRESET_KEYS`), shown in the page's language."""
+    return keyed_choice(
+        widget, label, options, key=key, labels_of=("kernels", "presets"), url_keys=PRESET_KEYS,
+        default=default, **kwargs,
+    )  # fmt: skip
 
 
 def _identity(kh: int, kw: int) -> list[list[float]]:
@@ -49,10 +71,9 @@ def kernel_editor_ui(key: str, default: str | None = None) -> torch.Tensor:
         default: the preset selected at first (the book's [1, −1] if None).
     """
     names = [*KERNEL_PRESETS, CUSTOM]
-    index = names.index(default) if default in names else 0
-    preset = st.selectbox(
-        TEXT["preset"], names, index=index, key=f"{key}_kernel_preset",
-        help=TEXT["preset_help"], bind=SHARE, format_func=kernel_labels(),
+    preset = kernel_choice(
+        st.selectbox, TEXT["preset"], names, key=f"{key}_kernel_preset",
+        default=default if default in names else None, help=TEXT["preset_help"],
     )  # fmt: skip
     if preset == CUSTOM:
         c1, c2 = st.columns(2)

@@ -38,10 +38,11 @@ from ui.common import (
     estimate_text,
     font_size,
     fragment,
+    keyed_choice,
     md_escape,
     run_error,
 )
-from ui.i18n import labels, message, texts
+from ui.i18n import message, texts
 from ui.identity import current_user
 from ui.learned import follow_newest, learned_arrays, learned_charts_ui
 from ui.runs import service
@@ -152,9 +153,9 @@ def run_form_ui(mgr: RunManager, device_choice: str) -> None:
     """Model, epochs, lr, batch size, subset and device (all kept in the page's address, so a
     reload or a shared link opens the form as it was set); Start submits the run."""
     c1, c2, c3 = st.columns([2, 1, 1])
-    source = c1.radio(
-        TEXT["source"], list(TEXT["sources"]), format_func=labels("training", "sources"),
-        horizontal=True, key="train_source", bind=SHARE,
+    source = keyed_choice(
+        c1.radio, TEXT["source"], ("preset", "builder"), key="train_source",
+        labels_of=("training", "sources"), horizontal=True,
     )  # fmt: skip
     if source == "builder" and state.BUILDER_SPEC.get() is None:
         c1.info(TEXT["no_builder"], icon=":material/account_tree:")
@@ -175,8 +176,8 @@ def run_form_ui(mgr: RunManager, device_choice: str) -> None:
     )  # fmt: skip
     c3.selectbox(TEXT["batch"], [32, 64, 128, 256, 512], index=2, key="train_batch", bind=SHARE)
     device = st.session_state.get("train_device") or "auto"
-    c3.selectbox(
-        TEXT["subset"], SUBSETS, key="train_subset", bind=SHARE,
+    keyed_choice(  # in the address as "auto" or the number (older links: "60,000")
+        c3.selectbox, TEXT["subset"], SUBSETS, key="train_subset",
         help=TEXT["subset_help"].format(n=auto_limit(mgr, spec, device)),
         format_func=lambda n, auto=TEXT["subset_auto"]: auto if n == "auto" else f"{n:,}",
     )  # fmt: skip

@@ -3,11 +3,11 @@
 TEXT = {
     "source": "Input image",
     "sources": {
-        "Stripes 6×8 (d2l 7.2)": "Stripes 6×8 (d2l 7.2)",
-        "Matrix 0..8 (d2l 7.2)": "Matrix 0..8 (d2l 7.2)",
-        "Fashion-MNIST sample": "Fashion-MNIST sample",
-        "Draw": "Draw",
-        "Upload": "Upload",
+        "stripes": "Stripes 6×8 (d2l 7.2)",
+        "matrix": "Matrix 0..8 (d2l 7.2)",
+        "fashion": "Fashion-MNIST sample",
+        "draw": "Draw",
+        "upload": "Upload",
     },
     "draw_size": "Drawing resolution (pixels)",
     "brush": "Brush width",

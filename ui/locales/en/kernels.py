@@ -7,7 +7,7 @@ TEXT = {
     "cols": "Kernel columns",
     "grid_help": "Click a cell to type a number; the output updates when you leave the cell.",
     "empty_cell": "Empty kernel cells count as 0.",
-    # option values are the presets' English names (kept in the address); shown as these
+    # option values are the presets' English names (the address holds ui.kernels.PRESET_KEYS)
     "presets": {
         "Edge [1, -1] (d2l)": "Edge [1, -1] (d2l)",
         "Edge [1, -1]ᵀ": "Edge [1, -1]ᵀ",

@@ -3,11 +3,11 @@
 TEXT = {
     "source": "입력 이미지",
     "sources": {
-        "Stripes 6×8 (d2l 7.2)": "줄무늬 6×8 (d2l 7.2)",
-        "Matrix 0..8 (d2l 7.2)": "행렬 0..8 (d2l 7.2)",
-        "Fashion-MNIST sample": "Fashion-MNIST 샘플",
-        "Draw": "그리기",
-        "Upload": "업로드",
+        "stripes": "줄무늬 6×8 (d2l 7.2)",
+        "matrix": "행렬 0..8 (d2l 7.2)",
+        "fashion": "Fashion-MNIST 샘플",
+        "draw": "그리기",
+        "upload": "업로드",
     },
     "draw_size": "그림 해상도 (픽셀)",
     "brush": "붓 굵기",
