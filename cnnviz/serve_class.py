@@ -38,7 +38,6 @@ TEMPLATE = ROOT / "deploy" / "nginx.conf"
 STREAMLIT_CONFIG = ROOT / ".streamlit" / "config.toml"
 NGINX = "/usr/sbin/nginx"
 START_TIMEOUT_S = 180  # a busy 2-core machine imports Streamlit, torch and plotly in tens of s
-UPLOAD_FRAMING_MB = 1  # Streamlit's margin for the multipart framing around a file
 FAIL_TIMEOUT_S = 10  # how long nginx leaves out a process that failed a connection
 
 
@@ -63,9 +62,12 @@ def _listen(address: str, port: int) -> str:
     return f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
 
 
-def render_config(ports: list[int], listen: str, prefix: Path | str, *, as_root: bool) -> str:
+def render_config(
+    ports: list[int], listen: str, prefix: Path | str, *, as_root: bool, logs: Path | None = None
+) -> str:
     """The nginx config for app processes on ``ports`` (loopback), nginx listening on ``listen``
-    (``address:port``), with its pid, logs and temp files under ``prefix``."""
+    (``address:port``), with its pid and temp files under ``prefix``, its logs under ``logs``
+    (default: ``prefix``)."""
     if not ports:
         raise HallError("a lecture hall needs at least one server process")
     upload = upload_limit_mb()
@@ -77,9 +79,9 @@ def render_config(ports: list[int], listen: str, prefix: Path | str, *, as_root:
     fields = {
         "USER": "user nobody nogroup;" if as_root else "",
         "PREFIX": str(prefix),
+        "LOGS": str(logs or prefix),
         "SERVERS": servers,
         "LISTEN": listen,
-        "BODY_MB": str(upload + UPLOAD_FRAMING_MB),
         "UPLOAD_MB": str(upload),
         "PROCESSES": str(len(ports)),
     }
@@ -168,23 +170,24 @@ class LectureHall:
     # -- starting
 
     def config(self) -> str:
+        listen = _listen(self.address, self.port)
         return render_config(
-            self.ports, _listen(self.address, self.port), self.prefix, as_root=os.geteuid() == 0
+            self.ports, listen, self.prefix, as_root=os.geteuid() == 0, logs=self.log_dir
         )
 
     def start(self, timeout_s: float = START_TIMEOUT_S) -> LectureHall:
         """Write and check nginx's config, start the app processes and nginx, and return once
         every process answers its health check through its own port and nginx answers."""
         try:
+            self.log_dir.mkdir(parents=True, exist_ok=True)
             conf = self.prefix / "nginx.conf"
             conf.write_text(self.config())
             check_config(conf, self.prefix)
-            self.log_dir.mkdir(parents=True, exist_ok=True)
             env = self._app_env()
             for i, port in enumerate(self.ports):
                 self.apps.append(self._start_app(i, port, env))
             self.nginx = self._popen(
-                [NGINX, "-p", str(self.prefix), "-e", str(self.prefix / "error.log"),
+                [NGINX, "-p", str(self.prefix), "-e", str(self.log_dir / "nginx-error.log"),
                  "-c", str(conf)], self.log_dir / "nginx.out",
             )  # fmt: skip
             deadline = time.monotonic() + timeout_s
@@ -276,7 +279,8 @@ class LectureHall:
                 print("cnnviz: no server process is left; stopping", flush=True)
                 return 1
             if self.nginx is not None and self.nginx.poll() is not None:
-                print(f"cnnviz: nginx ended; its log: {self.prefix / 'error.log'}", flush=True)
+                log = self.log_dir / "nginx-error.log"
+                print(f"cnnviz: nginx ended; its log: {log}", flush=True)
                 return 1
             time.sleep(0.5)
         return 0

@@ -4,7 +4,8 @@ It speaks the frontend's protocol (Streamlit 1.67, ``BackMsg``/``ForwardMsg``):
 
 1. ``GET /_stcore/health`` (the frontend's ping, which sets the ``_streamlit_xsrf`` cookie),
    then a websocket to ``/_stcore/stream`` with the subprotocols the frontend sends
-   (``streamlit``, the XSRF token, no session id), its ``Origin`` and cookie.
+   (``streamlit``, the XSRF token, no session id), its ``Origin`` and cookies (every one the
+   server set: the XSRF token, and behind the lecture hall's nginx its routing cookie).
 2. The first ``BackMsg.rerun_script``: ``page_name`` from the URL path, the query string, an
    empty ``page_script_hash`` and no widget states, plus the ``context_info`` a browser sends.
 3. It reads the run's ``ForwardMsg``\\ s: ``new_session`` (run id, ``max_cached_message_age``),
@@ -191,8 +192,13 @@ class Result:
 class Session:
     """One browser tab, at the protocol level: a websocket, its widgets, its message cache."""
 
-    def __init__(self, host: str, timeout_s: float, on_run_finished=None) -> None:
+    def __init__(
+        self, host: str, timeout_s: float, on_run_finished=None, cookies: dict | None = None
+    ) -> None:
         self.host = host  # 127.0.0.1:PORT
+        # the browser's cookies for this site: those the server sets (the XSRF token, the
+        # lecture hall proxy's routing cookie) are kept and sent with every request after
+        self.cookies: dict[str, str] = dict(cookies or {})
         self.timeout_s = timeout_s
         self.on_run_finished = on_run_finished  # called with (status, fragment run?) per run
         self.ws = None
@@ -222,8 +228,8 @@ class Session:
         t0 = time.perf_counter()
         xsrf = await asyncio.to_thread(self._xsrf_cookie)
         headers = {"Origin": f"http://{self.host}"}
-        if xsrf:
-            headers["Cookie"] = f"_streamlit_xsrf={xsrf}"
+        if self.cookies:
+            headers["Cookie"] = self.cookie_header()
         self.ws = await connect(
             f"ws://{self.host}/_stcore/stream",
             subprotocols=["streamlit", xsrf or "PLACEHOLDER_AUTH_TOKEN"],
@@ -235,13 +241,18 @@ class Session:
         self.reader = asyncio.create_task(self._read())
         return await self._rerun("full", first=True, t0=t0)
 
+    def cookie_header(self) -> str:
+        return "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+
     def _xsrf_cookie(self) -> str:
-        with urllib.request.urlopen(f"http://{self.host}/_stcore/health", timeout=30) as r:
+        req = urllib.request.Request(f"http://{self.host}/_stcore/health")
+        if self.cookies:
+            req.add_header("Cookie", self.cookie_header())
+        with urllib.request.urlopen(req, timeout=30) as r:
             for header in r.headers.get_all("Set-Cookie") or []:
                 name, _, rest = header.partition("=")
-                if name.strip() == "_streamlit_xsrf":
-                    return rest.split(";", 1)[0]
-        return ""
+                self.cookies[name.strip()] = rest.split(";", 1)[0]
+        return self.cookies.get("_streamlit_xsrf", "")
 
     def widget(self, key: str) -> Widget | None:
         return next((w for w in self.widgets.values() if w.key == key), None)

@@ -37,11 +37,11 @@ def test_the_generated_config_passes_nginx_t(nginx, tmp_path):
     assert not re.search(r"^user ", text, re.M)  # not root: no user line
 
 
-def test_the_upload_limit_is_the_apps_plus_the_framing(tmp_path):
+def test_the_upload_limit_is_the_apps(tmp_path):
     with (REPO / ".streamlit" / "config.toml").open("rb") as f:
         mb = tomllib.load(f)["server"]["maxUploadSize"]
     text = render_config([9000], "127.0.0.1:8501", tmp_path, as_root=False)
-    assert f"client_max_body_size {mb + 1}m;" in text
+    assert f"client_max_body_size {mb}m;" in text
     assert f"larger than the server takes ({mb} MB)" in text
 
 
