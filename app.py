@@ -8,6 +8,7 @@ from cnnviz.config import check_environment
 from ui import error_boundary, settings, sidebar_ui
 from ui.classroom import note_page
 from ui.common import freeze_heap
+from ui.follow import lead
 from ui.i18n import texts
 
 # The tab icon is a file served by this server: a :material/…: icon would be fetched from
@@ -56,3 +57,4 @@ sidebar_ui()
 note_page(page.url_path)  # a seated student's page and time, for the teacher's roster
 with error_boundary(page.title):
     page.run()
+    lead()  # the teacher's page, when it moved, is where a class that follows goes

@@ -16,8 +16,9 @@ server process leads students served by another.
 - **Switching.** Switching following on keeps the student's own location in the store
   (:meth:`Follow.start`); switching it off gives it back (:meth:`Follow.stop`).
 - **Calling everyone back.** :meth:`Follow.bring_everyone` (the teacher only) publishes the
-  teacher's location, counts one more ``recall`` and turns every seat's following on; a page
-  that sees a recall it has not obeyed follows (keeping its own location first).
+  teacher's location and counts one more ``recall``: every seat follows from then on (a seat
+  whose page is closed, when it opens); its page, seeing a recall it has not obeyed, switches
+  following on, keeping the student's own location first if it was off.
 """
 
 from __future__ import annotations
@@ -124,12 +125,16 @@ class Signal:
 
 @dataclass(frozen=True)
 class SeatFollow:
-    """One seat's switch: on or off, the last recall it obeyed, its own location (kept while
-    it follows, given back when it stops)."""
+    """One seat's switch as its page last set it, the last recall it obeyed, its own location
+    (kept while it follows, given back when it stops)."""
 
-    following: bool = False
+    switched_on: bool = False
     recall_seen: int = 0
     own: Location | None = None
+
+    def follows(self, signal: Signal | None) -> bool:
+        """Whether the seat follows: switched on, or called back by a recall not obeyed yet."""
+        return self.switched_on or (signal is not None and signal.recall > self.recall_seen)
 
 
 class Follow:
@@ -162,8 +167,9 @@ class Follow:
         return self.store.publish_follow(class_id, location.page, text)
 
     def bring_everyone(self, user: C.User, class_id: str, location: Location) -> int:
-        """'Bring everyone here': publish ``location`` (even unchanged), count one more
-        recall, turn every seat's following on. Returns the new ``seq``."""
+        """'Bring everyone here': publish ``location`` (even unchanged) and count one more
+        recall, which every seat follows (:meth:`SeatFollow.follows`). Returns the new
+        ``seq``."""
         self._teacher(user)
         return self.store.publish_follow(class_id, location.page, location.encode(), recall=True)
 

@@ -61,17 +61,17 @@ def test_own_settings_are_kept_while_following_and_given_back(two):
     fa, fb = two
     fa.publish(TEACH, "c1", POOL)
     seat = fb.seat("seat-1", "c1")
-    assert not seat.following and seat.own is None
+    assert not seat.switched_on and seat.own is None
     own = Location("pooling", {"pool_kernel_size": 6, "pool_mode": "avg"})
     loc, sig = fb.start("seat-1", "c1", own)
     assert loc == POOL and sig.seq == 1
     state = fa.seat("seat-1", "c1")  # the other process sees the switch and the own settings
-    assert state.following and state.own == own
+    assert state.switched_on and state.own == own
     fa.publish(TEACH, "c1", Location("pooling", {"pool_kernel_size": 2, "pool_mode": "max"}))
     assert fb.signal("c1").seq == 2
     back = fb.stop("seat-1", "c1")
     assert back == own
-    assert not fa.seat("seat-1", "c1").following
+    assert not fa.seat("seat-1", "c1").switched_on
     assert fa.seat("seat-1", "c1").own == own  # kept for the next time
 
 
@@ -84,33 +84,22 @@ def test_bring_everyone_turns_every_seat_on_and_counts_a_recall(two):
     assert fb.following_count("c1") == 0
     seq = fa.bring_everyone(TEACH, "c1", POOL)  # unchanged location: still a new seq
     assert seq == 2 and fb.signal("c1") == Signal(2, 1)
-    assert fb.following_count("c1") == 2
-    assert fb.seat("seat-1", "c1").following
-    assert fb.seat("seat-1", "c1").recall_seen == 0  # the page has not obeyed it yet
-    fb.obeyed("seat-1", "c1", 1)
-    assert fb.seat("seat-1", "c1").recall_seen == 1
+    assert fb.following_count("c1") == 2  # every seat, before any page has polled
+    signal = fb.signal("c1")
+    seat = fb.seat("seat-1", "c1")
+    assert seat.follows(signal) and not seat.switched_on  # its page has not obeyed yet
+    fb.start("seat-1", "c1", Location("pooling", {"pool_kernel_size": 2}), signal.recall)
+    seat = fb.seat("seat-1", "c1")
+    assert seat.switched_on and seat.recall_seen == 1 and seat.follows(signal)
+    fb.stop("seat-1", "c1")  # after obeying, the student may switch off again
+    assert not fb.seat("seat-1", "c1").follows(signal)
+    assert fb.following_count("c1") == 1
+    fb.obeyed("seat-2", "c1", 1)
+    assert fb.seat("seat-2", "c1").switched_on
     # a seat that comes after the recall starts off, the recall counted as seen
     late = fb.seat("seat-3", "c1")
-    assert not late.following and late.recall_seen == 1
-
-
-def _insert(store, table: str, **given) -> None:
-    cols = [r[1] for r in store._q(f"PRAGMA table_info({table})")]
-    row = {c: 0 for c in cols} | given
-    store._x(f"INSERT INTO {table} ({','.join(cols)}) VALUES ({','.join('?' * len(cols))})",
-             [row[c] for c in cols])  # fmt: skip
-
-
-def test_bring_everyone_reaches_seats_that_never_used_the_switch(tmp_path):
-    store = RunStore(tmp_path / "s")
-    if "seats" not in {r[0] for r in store._q("SELECT name FROM sqlite_master")}:
-        pytest.skip("no seats table in this store")
-    _insert(store, "classes", class_id="c1", code="ABC123")
-    _insert(store, "seats", seat_id="s9", class_id="c1", user_id="u9", name="n", name_key="n",
-            address="a")  # fmt: skip
-    follow = Follow(store)
-    follow.bring_everyone(TEACH, "c1", POOL)
-    assert follow.seat("s9", "c1").following
+    assert not late.follows(signal) and late.recall_seen == 1
+    assert fb.following_count("other") == 0
 
 
 def test_locations_refuse_what_no_link_carries():

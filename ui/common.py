@@ -309,6 +309,9 @@ def sidebar_ui() -> None:
 
         teacher_ui()  # who is who: the teacher's box, and a new browser's identity cookie
         cookie_ui()
+        from ui.follow import follow_ui
+
+        follow_ui()  # first a move the teacher asked for, then the follow switch
     if s["presenter_mode"]:
         st.markdown(PRESENTER_CSS, unsafe_allow_html=True)
 
@@ -423,7 +426,11 @@ def fragment(func=None, *, run_every=None):
         @functools.wraps(body)
         def safe(*args, **kwargs):
             with error_boundary():
-                return body(*args, **kwargs)
+                out = body(*args, **kwargs)
+                from ui.follow import lead
+
+                lead(after_fragment=True)  # a lesson's setting changed: the class follows
+                return out
 
         return st.fragment(safe, run_every=run_every)
 

@@ -5,7 +5,9 @@ seat's following switch, kept in the store so that every server process over it 
   JSON object), ``seq`` (one more at every move: a follower's page polls this one row) and
   ``recall`` (one more at every "Bring everyone here").
 - ``seat_follow``: one row per seat. Whether it follows, the last ``recall`` it obeyed, and
-  the student's own page and settings from before following (given back when they stop).
+  the student's own page and settings from before following (given back when they stop). A
+  seat whose ``recall_seen`` is below its class's ``recall`` follows too: the teacher called
+  everyone back, and its page obeys (switching on) when it next polls.
 """
 
 from __future__ import annotations
@@ -36,7 +38,8 @@ class FollowData:
 
     def publish_follow(self, class_id: str, page: str, params: str, recall: bool = False) -> int:
         """Write the teacher's location when it differs from the stored one (or always, with
-        ``recall``: that also counts one more recall and turns every seat's following on).
+        ``recall``: that also counts one more recall, which every seat that has not obeyed it
+        yet follows).
         Returns the new ``seq``, or 0 when nothing changed. One write transaction: two
         processes publishing at once both count."""
         now = self.clock()
@@ -55,17 +58,6 @@ class FollowData:
                 " recall=class_follow.recall+?, updated=excluded.updated",
                 (class_id, page, params, bump, now, bump),
             )
-            if recall:
-                db.execute(
-                    "UPDATE seat_follow SET following=1, updated=? WHERE class_id=?",
-                    (now, class_id),
-                )
-                db.execute(  # the seats that never used the switch follow too
-                    "INSERT INTO seat_follow (seat_id, class_id, following, recall_seen, updated)"
-                    " SELECT seat_id, class_id, 1, 0, ? FROM seats WHERE class_id=?"
-                    " ON CONFLICT(seat_id) DO NOTHING",
-                    (now, class_id),
-                )
             seq = db.execute("SELECT seq FROM class_follow WHERE class_id=?", (class_id,))
             return int(seq.fetchone()[0])
 
@@ -107,8 +99,11 @@ class FollowData:
         )  # fmt: skip
 
     def following_seats(self, class_id: str) -> int:
-        """How many seats of the class follow the teacher now."""
+        """How many seats of the class follow the teacher now (switched on, or called back by
+        a recall their page has not obeyed yet)."""
         rows = self._q(
-            "SELECT COUNT(*) FROM seat_follow WHERE class_id=? AND following=1", (class_id,)
+            "SELECT COUNT(*) FROM seat_follow s LEFT JOIN class_follow c USING (class_id)"
+            " WHERE s.class_id=? AND (s.following=1 OR s.recall_seen < COALESCE(c.recall, 0))",
+            (class_id,),
         )
         return int(rows[0][0])

@@ -35,6 +35,7 @@ SECTIONS = (
     "xcorr",
     "padding",
     "pooling",
+    "follow",
 )
 
 

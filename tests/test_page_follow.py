@@ -1,0 +1,132 @@
+"""The "Follow the teacher" switch on the pages: only a seated student in an open class sees
+it; switched on, the lesson's settings take the teacher's (their own are kept), a move of the
+teacher reaches them and not a student who does not follow; switched off, their own settings
+come back; the teacher's page publishes where it is, and "Bring everyone here" turns a student
+on who had not switched."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from cnnviz.classes import Classes
+from cnnviz.classroom import TEACHER, User
+from cnnviz.follow import Follow, Location
+from conftest import APPTEST_TIMEOUT, assert_clean
+from ui.identity import TOKEN, store_and_key
+
+pytestmark = pytest.mark.apptest
+ANN, BOB = User("a" * 16), User("b" * 16)
+TEACHER_USER = User("t" * 16, TEACHER)
+# The sidebar, then a lesson widget bound to the address (as Pooling's), then what app.py
+# does after the page: a page of its own, without the router.
+PAGE = """
+import streamlit as st
+from ui.common import sidebar_ui
+from ui.follow import lead
+sidebar_ui()
+st.slider("Kernel size", 1, 7, 3, key="pool_kernel_size", bind="query-params")
+st.radio("Mode", ("max", "avg"), key="pool_mode", bind="query-params")
+lead()
+"""
+
+
+def page_as(user: User, token: str | None = None) -> AppTest:
+    at = AppTest.from_string(PAGE, default_timeout=APPTEST_TIMEOUT)
+    at.session_state["cnnviz_user"] = user
+    if token:
+        at.session_state[TOKEN] = token
+    return at.run()
+
+
+@pytest.fixture
+def lesson(monkeypatch):
+    """An open class with Ann and Bob seated; the teacher's token."""
+    store = store_and_key()[0]
+    monkeypatch.setenv("CNNVIZ_TEACHER_SECRET", "open sesame")
+    token = store.issue_teacher_token(TEACHER_USER.id, "open sesame", 3600)
+    classes = Classes(store)
+    session = classes.open_class(TEACHER_USER)
+    classes.join(ANN.id, session.code, "Ann", "10.0.0.1")
+    classes.join(BOB.id, session.code, "Bob", "10.0.0.2")
+    return store, session.class_id, token
+
+
+def kernel(at) -> int:
+    return at.slider(key="pool_kernel_size").value
+
+
+def test_no_switch_without_a_seat(lesson):
+    at = page_as(User("c" * 16))  # in the room, not joined
+    assert_clean(at)
+    assert "follow_switch" not in {t.key for t in at.toggle}
+    Classes(lesson[0]).close_class(TEACHER_USER)
+    at = page_as(ANN)  # joined, but the class has ended
+    assert "follow_switch" not in {t.key for t in at.toggle}
+
+
+def test_following_takes_the_teachers_settings_and_gives_back_ones_own(lesson):
+    store, class_id, token = lesson
+    teacher = page_as(TEACHER_USER, token)
+    assert_clean(teacher)
+    teacher.slider(key="pool_kernel_size").set_value(5).run()  # published: the page changed
+    where, signal = Follow(store).teacher_location(class_id)
+    assert where.values["pool_kernel_size"] == 5 and where.values["pool_mode"] == "max"
+    teacher.run()  # unchanged: nothing new written
+    assert Follow(store).signal(class_id) == signal
+
+    ann, bob = page_as(ANN), page_as(BOB)
+    assert_clean(ann)
+    assert not ann.toggle(key="follow_switch").value
+    ann.slider(key="pool_kernel_size").set_value(2).run()  # Ann's own setting
+    bob.slider(key="pool_kernel_size").set_value(6).run()
+    ann.toggle(key="follow_switch").set_value(True).run()
+    assert_clean(ann)
+    assert ann.toggle(key="follow_switch").value
+    assert kernel(ann) == 5  # the teacher's
+
+    teacher.slider(key="pool_kernel_size").set_value(7).run()
+    teacher.radio(key="pool_mode").set_value("avg").run()
+    ann.run()  # the follower's poll (its fragment runs in every full run too)
+    bob.run()
+    assert kernel(ann) == 7 and ann.radio(key="pool_mode").value == "avg"
+    assert kernel(bob) == 6  # Bob does not follow: his own setting stays
+
+    ann.toggle(key="follow_switch").set_value(False).run()
+    assert_clean(ann)
+    assert kernel(ann) == 2 and ann.radio(key="pool_mode").value == "max"  # her own, back
+    teacher.slider(key="pool_kernel_size").set_value(4).run()
+    ann.run()
+    assert kernel(ann) == 2  # switched off: she explores on her own
+
+
+def test_bring_everyone_here_turns_every_seat_on(lesson):
+    store, class_id, token = lesson
+    teacher = page_as(TEACHER_USER, token)
+    teacher.slider(key="pool_kernel_size").set_value(6).run()
+    bob = page_as(BOB)
+    bob.slider(key="pool_kernel_size").set_value(2).run()
+    assert not bob.toggle(key="follow_switch").value
+    assert "follow_switch" not in {t.key for t in teacher.toggle}  # the teacher leads
+    teacher.button(key="follow_bring").click().run()
+    assert_clean(teacher)
+    assert Follow(store).signal(class_id).recall == 1
+    bob.run()
+    assert_clean(bob)
+    assert bob.toggle(key="follow_switch").value
+    assert kernel(bob) == 6
+    bob.toggle(key="follow_switch").set_value(False).run()
+    assert kernel(bob) == 2  # what he had before the teacher called everyone
+
+
+def test_a_student_cannot_bring_everyone_or_publish(lesson):
+    store, class_id, _ = lesson
+    ann = page_as(ANN)
+    ann.slider(key="pool_kernel_size").set_value(6).run()
+    assert "follow_bring" not in {b.key for b in ann.button}
+    assert Follow(store).signal(class_id) is None  # a student's page publishes nothing
+    stale = page_as(TEACHER_USER, "not-a-valid-token")  # locked: a student now
+    stale.slider(key="pool_kernel_size").set_value(2).run()
+    assert Follow(store).signal(class_id) is None
+    assert Follow(store).teacher_location(class_id) is None
+    assert Location("") == Location("")  # (the page of a script run on its own)

@@ -1,0 +1,322 @@
+"""Follow the teacher (:mod:`cnnviz.follow`), as the pages do it.
+
+- **The teacher's pages** publish where the teacher is (:func:`lead`): after every full run
+  (app.py) and every fragment run (``ui.common.fragment``: a lesson's sliders live in
+  fragments). A location is the page and the values of every widget bound to its address (the
+  ``bind=SHARE`` widgets) plus the choices ``keyed_choice`` keeps there: what a lesson link
+  carries. It is compared with the one this session published last, so a teacher who does not
+  move costs nothing; the store is written only when a class is open and the location changed.
+- **A seated student's sidebar** has the "Follow the teacher" switch and a small fragment
+  that runs every :data:`POLL_S` seconds. It reads one row (``seq``, ``recall``) and does
+  nothing else unless it changed: no full-page rerun while the teacher stays. On a change it
+  moves the page (``st.switch_page`` with the lesson's address, which seeds the bound widgets
+  as a link would) or, on the same page, sets the settings that differ at the start of the
+  next full run (before any widget is drawn). Drawings, uploads, edited kernel grids and runs
+  are never part of a location: they stay the student's.
+- **Switching off** brings back the location the student had when they switched on (kept in
+  the store with their seat). **Bring everyone here** (the teacher's sidebar) turns following
+  on for every seat; each student's fragment sees the recall and follows.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import streamlit as st
+from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+from streamlit.runtime.state.session_state_proxy import get_session_state
+
+from cnnviz.classes import Classes
+from cnnviz.follow import Follow, FollowAccessError, Location, Signal, lesson_key
+from cnnviz.runs import StoreError
+from ui import state
+from ui.i18n import message, texts
+
+log = logging.getLogger("cnnviz")
+POLL_S = 0.5  # a follower's page reads the teacher's seq this often (one row, no rerun)
+SWITCH = "follow_switch"  # the sidebar's switch
+SEEN = "follow_seen"  # the Signal this session last acted on
+PENDING = "follow_pending"  # (page hash, settings) to set at the next full run's start
+GO = "follow_go"  # a location a callback asks the next full run to move to
+LED = "follow_led"  # (class id, Location, when) this teacher session published last
+RECHECK_S = 5.0  # an unmoved teacher's page looks for a newly opened class this often
+NOTE = "follow_note"  # why the last switch or recall failed (shown once)
+PAGE_KEYS = "follow_page_keys"  # (page hash, keys): the unbound settings of its last full run
+TEXT = texts("follow")
+
+
+def _remember_page_keys(ctx) -> None:
+    """At the end of a full run: which widgets of this run keep their value in the address
+    without Streamlit's binding (``keyed_choice``: the address holds a stable key, not the
+    label), so a fragment run or a callback knows the page's settings too."""
+    from ui import i18n
+
+    ran = ctx.shared.widget_user_keys_this_run.snapshot()
+    choices = getattr(i18n, "KEYED_CHOICES", set())
+    keys = frozenset(k for k in ran if k in choices or k in st.query_params)
+    if st.session_state.get(PAGE_KEYS) != (ctx.page_script_hash, keys):
+        st.session_state[PAGE_KEYS] = (ctx.page_script_hash, keys)
+
+
+def _store():
+    from ui.identity import store_and_key
+
+    got = store_and_key()
+    return got[0] if got is not None else None
+
+
+def _url_value(value: object) -> str | list[str]:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return [str(_url_value(v)) for v in value]
+    return str(value)
+
+
+def here() -> Location | None:
+    """The page being shown and its lesson settings (None outside a page run)."""
+    ctx = get_script_run_ctx()
+    if ctx is None:
+        return None
+    page_hash = ctx.page_script_hash
+    info = ctx.pages_manager.get_pages().get(page_hash)
+    if info is None:
+        return None
+    remembered = st.session_state.get(PAGE_KEYS)
+    keys = set(remembered[1]) if remembered and remembered[0] == page_hash else set()
+    with get_session_state().query_params() as qp:
+        for key, binding in getattr(qp, "_bindings_by_param", {}).items():
+            if getattr(binding, "script_hash", None) == page_hash:
+                keys.add(key)
+    ss = st.session_state
+    values = {}
+    for key in sorted(keys):
+        if lesson_key(key) and key in ss:
+            try:
+                values[key] = Location("x", {key: ss[key]}).values[key]
+            except ValueError:  # a value no link carries: not part of the location
+                continue
+    try:
+        return Location(info.get("url_pathname", "") or "", values)
+    except ValueError:
+        return None
+
+
+def _page_script(page: str) -> str | None:
+    ctx = get_script_run_ctx()
+    for info in ctx.pages_manager.get_pages().values():
+        if (info.get("url_pathname", "") or "") == page:
+            return info["script_path"]
+    return None
+
+
+def _go(target: Location, in_fragment: bool) -> None:
+    """Move this page to ``target``: another page by ``st.switch_page`` with the lesson's
+    address; on this page, its settings set before any widget of the next full run."""
+    now = here()
+    if now == target:
+        return
+    ctx = get_script_run_ctx()
+    if now is None or now.page != target.page:
+        script = _page_script(target.page)
+        if script is None:  # a page this server does not have
+            return
+        params = {k: _url_value(v) for k, v in target.values.items()}
+        if lang := st.query_params.get("lang"):
+            params["lang"] = lang
+        st.switch_page(script, query_params=params)
+    if in_fragment:
+        st.session_state[PENDING] = (ctx.page_script_hash, dict(target.values))
+        st.rerun(scope="app")
+    _set(target.values)
+
+
+def _set(values: dict) -> None:
+    ss = st.session_state
+    for key, value in values.items():
+        if lesson_key(key) and ss.get(key) != value:
+            ss[key] = value
+
+
+# -- the teacher ---------------------------------------------------------------------------------
+
+
+def _class_id(store) -> str | None:
+    try:
+        session = Classes(store).current()
+    except StoreError as exc:
+        log.warning("follow: %s", exc)
+        return None
+    return session.class_id if session is not None else None
+
+
+def lead(after_fragment: bool = False) -> None:
+    """After a page's run (``after_fragment``: after a fragment's body, which counts only in
+    a fragment's own run): the teacher's page publishes its location when a class is open and
+    it changed since this session's last publication. A student's run only notes the page's
+    settings (no store access); an unmoved teacher's, at most one class read per
+    :data:`RECHECK_S` (a new class gets the location at once)."""
+    ctx = get_script_run_ctx()
+    if ctx is None or (after_fragment and not ctx.fragment_ids_this_run):
+        return
+    if not ctx.fragment_ids_this_run:
+        _remember_page_keys(ctx)
+    user = state.USER.get()
+    if user is None or not user.is_teacher:
+        return
+    location = here()
+    if location is None:
+        return
+    led = st.session_state.get(LED)
+    now = time.monotonic()
+    if led is not None and led[1] == location and now - led[2] < RECHECK_S:
+        return
+    store = _store()
+    if store is None:
+        return
+    class_id = _class_id(store)
+    if class_id is None or (led is not None and led[:2] == (class_id, location)):
+        st.session_state[LED] = (class_id, location, now)
+        return
+    from ui.identity import still_teacher
+
+    try:
+        Follow(store, role_check=still_teacher).publish(user, class_id, location)
+    except (FollowAccessError, StoreError) as exc:
+        log.info("follow: not published (%s)", exc)
+        return
+    st.session_state[LED] = (class_id, location, now)
+
+
+def _bring_everyone(class_id: str) -> None:
+    from ui.identity import current_user, still_teacher
+
+    location = here()
+    store = _store()
+    if location is None or store is None:
+        return
+    try:
+        Follow(store, role_check=still_teacher).bring_everyone(current_user(), class_id, location)
+        st.session_state[LED] = (class_id, location, time.monotonic())
+        st.session_state[NOTE] = ("success", TEXT["brought"])
+    except (FollowAccessError, StoreError) as exc:
+        st.session_state[NOTE] = ("error", message(exc))
+
+
+def _teacher_ui(store) -> None:
+    class_id = _class_id(store)
+    if class_id is None:
+        return
+    st.button(
+        TEXT["bring"], key="follow_bring", icon=":material/group:", help=TEXT["bring_help"],
+        on_click=_bring_everyone, args=(class_id,),
+    )  # fmt: skip
+    st.caption(TEXT["following_count"].format(n=Follow(store).following_count(class_id)))
+
+
+# -- a student -----------------------------------------------------------------------------------
+
+
+def _switched(seat_id: str, class_id: str) -> None:
+    store = _store()
+    if store is None:
+        return
+    follow = Follow(store)
+    try:
+        if st.session_state[SWITCH]:
+            signal = follow.signal(class_id)
+            got = follow.start(
+                seat_id, class_id, here(), signal.recall if signal is not None else None
+            )
+            if got is not None:
+                st.session_state[GO] = got[0]
+                st.session_state[SEEN] = got[1]
+        elif (own := follow.stop(seat_id, class_id)) is not None:
+            st.session_state[GO] = own
+    except StoreError as exc:
+        st.session_state[NOTE] = ("error", message(exc))
+
+
+def _poll(seat_id: str, class_id: str) -> None:
+    """Every :data:`POLL_S`: one row read; a move only when the teacher's seq changed."""
+    store = _store()
+    if store is None:
+        return
+    follow = Follow(store)
+    signal = follow.signal(class_id)
+    seen = st.session_state.get(SEEN)
+    if signal is None or signal == seen:
+        return
+    st.session_state[SEEN] = signal
+    ctx = get_script_run_ctx()
+    in_fragment = bool(ctx is not None and ctx.fragment_ids_this_run)
+    seat = follow.seat(seat_id, class_id)
+    recalled = signal.recall > seat.recall_seen  # the teacher called everyone back
+    if recalled:
+        if seat.switched_on:
+            follow.obeyed(seat_id, class_id, signal.recall)
+        else:  # their own location first, to give back when they switch off
+            follow.start(seat_id, class_id, here(), signal.recall)
+    elif not seat.switched_on or (seen is not None and seen.seq == signal.seq):
+        return
+    got = follow.teacher_location(class_id)
+    if got is not None:
+        _go(got[0], in_fragment)
+    if recalled:  # the switch shows on
+        st.rerun(scope="app")
+
+
+def _student_ui(store, user) -> None:
+    try:
+        seat = Classes(store).seat_of(user.id)
+    except StoreError as exc:
+        log.warning("follow: %s", exc)
+        return
+    if seat is None:  # no class open, or not joined: nothing to follow
+        return
+    follow = Follow(store)
+    mine = follow.seat(seat.seat_id, seat.class_id)
+    st.session_state[SWITCH] = mine.switched_on
+    st.toggle(
+        TEXT["switch"], key=SWITCH, help=TEXT["switch_help"],
+        on_change=_switched, args=(seat.seat_id, seat.class_id),
+    )  # fmt: skip
+    if mine.switched_on:
+        st.caption(TEXT["following"])
+    _poll_fragment(seat.seat_id, seat.class_id)
+
+
+@st.fragment(run_every=POLL_S)
+def _poll_fragment(seat_id: str, class_id: str) -> None:
+    try:
+        _poll(seat_id, class_id)
+    except StoreError as exc:  # a busy store: the next poll tries again
+        log.warning("follow: %s", exc)
+
+
+def follow_ui() -> None:
+    """The sidebar's part: first what a move asked for (before any widget of the page), then
+    the teacher's "Bring everyone here" or a seated student's switch and poll."""
+    ss = st.session_state
+    ctx = get_script_run_ctx()
+    pending = ss.pop(PENDING, None)
+    if pending and ctx is not None and pending[0] == ctx.page_script_hash:
+        _set(pending[1])
+    if (target := ss.pop(GO, None)) is not None:
+        _go(target, in_fragment=False)
+    if note := ss.pop(NOTE, None):
+        getattr(st, note[0])(note[1])
+    store = _store()
+    if store is None:
+        return
+    from ui.identity import current_user
+
+    user = current_user()
+    if user.is_teacher:
+        _teacher_ui(store)
+    else:
+        _student_ui(store, user)
+
+
+__all__ = ["POLL_S", "Signal", "follow_ui", "here", "lead"]
