@@ -349,6 +349,8 @@ class Classes:
                 "No class is open now: cnnviz works without one. Ask the teacher to open it.",
                 "class.none_open",
             ) from exc
+        with self._lock:  # the seat's first page view is written at once
+            self._touched.pop(user_id, None)
         if action == "rejoin":
             log.info("class %s: seat %d taken back by a new browser", row.class_id, row.number)
         return _seat(row)

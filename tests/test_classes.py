@@ -407,6 +407,15 @@ def test_touch_records_the_page_and_writes_at_most_every_few_seconds(classes, st
     assert len(writes[-1][1]) <= 64
 
 
+def test_a_new_seats_first_page_view_is_noted_at_once(classes, clock):
+    code = classes.open_class(TEACHER).code
+    classes.touch("ann1", "classroom")  # not seated yet: nothing to note
+    classes.join("ann1", code, "Ann", ADDR)
+    clock.advance(1)
+    classes.touch("ann1", "classroom")  # the same page within TOUCH_S, but a new seat
+    assert classes.seat_of("ann1").page == "classroom"
+
+
 def test_without_a_class_nothing_changes(classes, manager, store):
     service = RunService(manager)
     assert classes.current() is None and classes.seats() == []

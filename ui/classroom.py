@@ -17,6 +17,7 @@ plain cells.
 
 from __future__ import annotations
 
+import io
 import logging
 import time
 from collections import Counter
@@ -89,9 +90,14 @@ def join_link(code: str) -> str:
 
 
 def qr_svg(link: str) -> str:
-    """The link's QR code as inline SVG (segno; medium error correction, black on white)."""
-    qr = segno.make(link, error="m")
-    return qr.svg_inline(scale=10, border=4, dark="#000", light="#fff", title=TEXT["proj_qr"])
+    """The link's QR code as an SVG document (segno; medium error correction, black on white
+    with the quiet zone, readable on a dark theme too)."""
+    out = io.BytesIO()
+    segno.make(link, error="m").save(
+        out, kind="svg", scale=10, border=4, dark="#000", light="#fff", xmldecl=False,
+        title=TEXT["proj_qr"], nl=False,
+    )  # fmt: skip
+    return out.getvalue().decode()
 
 
 def _say(kind: str, text: str) -> None:
@@ -236,8 +242,10 @@ def _join(cl: Classes) -> None:
 
 def join_form(cl: Classes, session: ClassSession, seat) -> None:
     asked = st.query_params.get("join")
-    if "class_join_code" not in st.session_state:
-        st.session_state["class_join_code"] = (asked or "")[:16] if seat is None else session.code
+    if seat is not None and "class_join_code" not in st.session_state:
+        st.session_state["class_join_code"] = session.code
+    elif asked and not st.session_state.get("class_join_code"):  # the join link's code
+        st.session_state["class_join_code"] = asked[:16]
     if "class_join_name" not in st.session_state and seat is not None:
         st.session_state["class_join_name"] = seat.name
     with st.form("class_join_form", border=seat is None):
@@ -285,7 +293,8 @@ def projector(cl: Classes) -> None:
         )
         left.caption(TEXT["proj_link"])
         left.code(link, language=None)
-        right.html(f'<div data-testid="class-qr">{qr_svg(link)}</div>')
+        with right.container(key="class_qr"):
+            st.image(qr_svg(link), caption=TEXT["proj_qr"], width=360)
         seats = cl.seats(session.class_id)
         st.subheader(TEXT["proj_seats"].format(n=len(seats)))
         names = [message(Classes.display_name(s, True, session.show_names)) for s in seats]
