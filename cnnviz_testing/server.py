@@ -18,6 +18,11 @@ from cnnviz_testing import REPO
 from cnnviz_testing.procs import descendants
 
 START_TIMEOUT_S = 120  # a busy 2-core machine imports Streamlit in tens of seconds
+PORT_TRIES = 5  # a free port can be taken before Streamlit binds it (tests run side by side)
+
+
+class PortTaken(RuntimeError):
+    """Streamlit could not bind the port it was given: something took it first."""
 
 
 def free_port() -> int:
@@ -63,7 +68,19 @@ class StreamlitServer:
         return self.proc.pid
 
     def start(self, timeout_s: float = START_TIMEOUT_S) -> StreamlitServer:
-        """Start the server and return once it answers its health check."""
+        """Start the server and return once it answers its health check. A port taken between
+        :func:`free_port` and Streamlit's bind (another test process, a browser's outgoing
+        connection) is given up for another free one."""
+        for _ in range(PORT_TRIES - 1):
+            try:
+                return self._start(timeout_s)
+            except PortTaken:
+                self.port = free_port()
+                self.host = f"127.0.0.1:{self.port}"
+                self.url = f"http://{self.host}"
+        return self._start(timeout_s)
+
+    def _start(self, timeout_s: float) -> StreamlitServer:
         self.home.mkdir(parents=True, exist_ok=True)
         env = {**os.environ, "CNNVIZ_HOME": str(self.home), **self.env, "PYTHONUNBUFFERED": "1"}
         cpus = self.cpus
@@ -79,6 +96,9 @@ class StreamlitServer:
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 log = self.log()
+                self._end()
+                if f"Port {self.port} is not available" in log:
+                    raise PortTaken(self.port)
                 self.stop()
                 raise RuntimeError(f"streamlit exited:\n{log}")
             try:
@@ -103,6 +123,13 @@ class StreamlitServer:
         """Stop the server: SIGINT first when ``interrupt_wait_s`` is given (Streamlit shuts
         down as on Ctrl+C, and atexit handlers run), then SIGTERM, then SIGKILL; then any run
         worker it left behind; then the temporary run store."""
+        self._end(interrupt_wait_s)
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
+
+    def _end(self, interrupt_wait_s: float | None = None) -> None:
+        """The process, any run worker it left behind, and the log (the store stays)."""
         if self.proc is not None:
             kids = set(self.children())
             if interrupt_wait_s is not None and self.proc.poll() is None:
@@ -125,9 +152,6 @@ class StreamlitServer:
         if self._log is not None:
             self._log.close()
             self._log = None
-        if self._tmp is not None:
-            self._tmp.cleanup()
-            self._tmp = None
 
     def __enter__(self) -> StreamlitServer:
         return self.start()
