@@ -51,6 +51,7 @@ CODE_LEN = 6
 MINT_WINDOW_S = 600.0  # the seat rate limit's window
 REJOIN_IDLE_S = 90.0  # a seat's browser unseen this long: its name may take the seat back
 TOUCH_S = 5.0  # a seat's last-seen time is written at most this often (per process)
+HEARTBEAT_S = 30.0  # an open page of a seated browser says it is there this often
 ENV_SEATS = "CNNVIZ_SEATS_PER_ADDRESS"
 
 
@@ -362,19 +363,21 @@ class Classes:
             "class.name_taken", name=name,
         )  # fmt: skip
 
-    def touch(self, user_id: str, page: str | None) -> None:
+    def touch(self, user_id: str, page: str | None) -> bool | None:
         """Note that ``user_id``'s seat was just seen on ``page`` (cheap: on the same page, one
         read and one write per user at most every :data:`TOUCH_S` in this process; a change
-        of page is written at once)."""
+        of page is written at once). Returns whether ``user_id`` holds a seat in the open
+        class (None: not looked up, the call came too soon after the last)."""
         page = str(page)[:MAX_PAGE] if page is not None else None
         now = self.clock()
         with self._lock:
             last_page, last = self._touched.get(user_id, (None, float("-inf")))
             if last_page == page and now - last < TOUCH_S:
-                return
+                return None
             self._touched[user_id] = (page, now)
             if len(self._touched) > 10_000:
                 self._touched = {user_id: (page, now)}
         row = self.store.seat_of_user(user_id)
         if row is not None:
             self.store.touch_seat(row.seat_id, page)
+        return row is not None

@@ -390,9 +390,10 @@ def test_the_disk_quota_counts_the_seat(classes, store, clock):
 def test_touch_records_the_page_and_writes_at_most_every_few_seconds(classes, store, clock):
     code = classes.open_class(TEACHER).code
     joined = classes.join("ann1", code, "Ann", ADDR).joined
-    classes.touch("nobody", "home")  # no seat: nothing
+    assert classes.touch("nobody", "home") is False  # no seat: nothing
     clock.advance(1)
-    classes.touch("ann1", "pooling")
+    assert classes.touch("ann1", "pooling") is True
+    assert classes.touch("ann1", "pooling") is None  # too soon: not looked up
     seat = classes.seat_of("ann1")
     assert (seat.page, seat.last_seen) == ("pooling", joined + 1)
     writes = []

@@ -178,3 +178,19 @@ def test_closing_the_class_keeps_the_seat_and_the_run(store):
     assert [s.name for s in classes.seats(session.class_id)] == ["Ann"]
     assert store.get(run_id).user == ANN.id
     assert "class_open" in {b.key for b in teacher.button}
+
+
+def test_the_router_notes_a_seated_browsers_page(store):
+    from streamlit.testing.v1 import AppTest
+
+    from conftest import REPO
+
+    classes = Classes(store)
+    session = classes.open_class(TEACHER_USER)
+    classes.join(ANN.id, session.code, "Ann", "10.0.0.1")
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=120)
+    at.session_state["cnnviz_user"] = ANN
+    at.run()
+    assert_clean(at)
+    assert classes.seat_of(ANN.id).page == "home"  # the default page's address is ""
+    assert at.session_state["class_seated"] is True  # its open page keeps saying so

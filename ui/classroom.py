@@ -25,7 +25,7 @@ from collections import Counter
 import segno
 import streamlit as st
 
-from cnnviz.classes import MAX_NAME, ClassError, Classes, ClassSession
+from cnnviz.classes import HEARTBEAT_S, MAX_NAME, ClassError, Classes, ClassSession
 from cnnviz.runs import StoreError, default_home
 from cnnviz.runs.service import RunAccessError, RunService
 from ui.common import duration, fragment, md_escape, page_header
@@ -39,6 +39,7 @@ PAGE = "classroom"  # the page's address (app_pages/classroom.py)
 ROSTER_S = 3  # the roster refreshes this often
 PROJECTOR_S = 5  # the projector view looks for a new class or seat this often
 MESSAGE = "class_message"  # (kind, text) the last action left for the next run
+SEATED = "class_seated"  # whether this browser held a seat when last looked up
 # a page's address → its title in the navigation (the roster's "page" column)
 PAGE_TITLES = {
     "": "home", "home": "home", "why_conv": "why_conv", "cross_correlation": "xcorr",
@@ -64,16 +65,35 @@ def classes() -> Classes | None:
 
 def note_page(page: str) -> None:
     """This browser's seat (if any) was seen on ``page`` now: the roster's page and last seen.
-    Cheap on every run: at most one read and one write per browser every few seconds."""
+    Cheap on every run: at most one read and one write per browser every few seconds. A seated
+    browser's open page also says so every :data:`cnnviz.classes.HEARTBEAT_S` without being
+    used (a small fragment in the sidebar), so a student reading a page keeps their seat."""
     cl = classes()
     if cl is None:
         return
     user = current_user()
     if user.is_teacher:
         return
+    page = page or "home"
     try:
-        cl.touch(user.id, page or "home")
+        seated = cl.touch(user.id, page)
     except StoreError as exc:  # a busy store: the roster is a moment behind, nothing else
+        log.warning("class: seat not noted (%s)", exc)
+        return
+    if seated is not None:
+        st.session_state[SEATED] = seated
+    if st.session_state.get(SEATED):
+        with st.sidebar:
+            _heartbeat(user.id, page)
+
+
+@fragment(run_every=HEARTBEAT_S)
+def _heartbeat(user_id: str, page: str) -> None:
+    cl = classes()
+    try:
+        if cl is not None and cl.touch(user_id, page) is False:  # the seat is gone
+            st.session_state[SEATED] = False
+    except StoreError as exc:
         log.warning("class: seat not noted (%s)", exc)
 
 
