@@ -8,7 +8,9 @@
   Streamlit is idle, and :class:`~cnnviz_testing.browser.PageWatch` (a page plus the errors it
   logged);
 - :mod:`cnnviz_testing.protocol`: a Streamlit client at the websocket level (what the
-  frontend sends and keeps, without rendering), for loads of many sessions.
+  frontend sends and keeps, without rendering), for loads of many sessions;
+- :mod:`cnnviz_testing.dispatching`: a server process's run manager with an executor that
+  trains nothing, started twice over one store to test one dispatcher per store.
 """
 
 from pathlib import Path

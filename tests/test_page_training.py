@@ -147,9 +147,11 @@ def test_queued_run_says_its_first_layer_comes_soon():
 
     mgr = get_manager()
     cfg = RunConfig(PRESETS["LeNet"], num_epochs=1, limit=256, val_limit=128)
-    other = "another-server-in-this-process"  # a live queue this server does not dispatch
+    other = "another-server-in-this-process"  # a live owner: nothing here is reaped
     S.LIVE_TOKENS.add(other)
-    run_id = mgr.store.create(cfg, name="waiting", owner_token=other)  # queued, never run
+    owner = "w" * 16  # trains a run already: at the cap of one, their next run waits
+    busy = mgr.store.create(cfg, name="training", owner_token=other, user=owner, status="running")
+    run_id = mgr.store.create(cfg, name="waiting", owner_token=other, user=owner)
     try:
         at = app_test("training.py")
         at.query_params["run"] = run_id
@@ -160,4 +162,6 @@ def test_queued_run_says_its_first_layer_comes_soon():
     finally:
         mgr.stop(run_id)
         mgr.store.delete(run_id)
+        mgr.store.set_status(busy, "stopped")
+        mgr.store.delete(busy)
         S.LIVE_TOKENS.discard(other)

@@ -6,7 +6,8 @@ does the housekeeping (retention and quotas) now and then.
 
 One dispatcher per store: of several server processes over one store, only the one holding
 the store's ``dispatcher`` lease (:mod:`cnnviz.runs.shared`, renewed every ``RENEW_S``) starts
-runs, every queued run of the store whichever process queued it; the others wait and take the
+runs, every run any process's manager queued (a row a script queued waits until adopted, as
+after a restart); the others wait and take the
 lease over when it expires (``LEASE_S``: the holder died or hangs), or at once when its
 process is gone from this host. Its claim of a run holds only while it still has the lease, so
 a dispatcher that lost it (paused too long) starts nothing more. Worker processes belong to
@@ -164,7 +165,7 @@ class Dispatcher:
 
     def _dispatch(self) -> None:
         while self.executor.free_slots() > 0:
-            queued = self.store.queued()  # the store's, whichever process queued them
+            queued = self.store.queued(managed=True)  # whichever process's manager queued them
             if not queued:
                 return
             running, served = self.store.user_load()

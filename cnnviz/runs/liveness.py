@@ -97,13 +97,18 @@ class Liveness:
             )
         return orphans
 
-    def queued(self, owner_token: str | None = None) -> list[tuple[str, str | None, float]]:
-        """(run_id, user, created) of the queued runs (of one manager), oldest first."""
+    def queued(
+        self, owner_token: str | None = None, managed: bool = False
+    ) -> list[tuple[str, str | None, float]]:
+        """(run_id, user, created) of the queued runs (of one manager; ``managed``: of any
+        manager, leaving out rows a script queued until a manager adopts them), oldest first."""
         sql = "SELECT run_id, user_id, created FROM runs WHERE status='queued'"
         args: tuple = ()
         if owner_token is not None:
             sql += " AND owner_token=?"
             args = (owner_token,)
+        if managed:
+            sql += " AND owner_token IS NOT NULL"
         return [
             (r[0], r[1], finite_lenient(r[2]) or 0.0)
             for r in self._q(sql + " ORDER BY created", args)
