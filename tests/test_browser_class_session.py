@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from test_browser_a11y import axe_findings
 
 from cnnviz.classes import Classes
 from cnnviz.runs import RunStore
@@ -50,6 +51,7 @@ def test_a_student_joins_by_the_link_and_the_roster_shows_them(class_server, bro
 
         student.goto(link)  # the link from the teacher's page
         s = student.page
+        assert axe_findings(s) == []
         code_input = s.get_by_role("textbox", name="Class code")
         assert code_input.input_value() == code
         s.get_by_role("textbox", name="Your name (the teacher sees it)").fill(NAME)
@@ -80,6 +82,7 @@ def test_a_student_joins_by_the_link_and_the_roster_shows_them(class_server, bro
             timeout=30_000,
         )
         teacher.screenshot("class_roster")
+        assert axe_findings(t) == []
         teacher.assert_clean()
 
         # the projector view: the code large, the link and its QR code, pseudonyms
@@ -101,6 +104,7 @@ def test_a_student_joins_by_the_link_and_the_roster_shows_them(class_server, bro
         main = p.get_by_test_id("stMain").inner_text()
         assert "Student 1" in main and "Ann <b>" not in main  # a pseudonym, names off
         projector.screenshot("class_projector")
+        assert axe_findings(p) == []
         projector.assert_clean()
 
         # the student's browser clears its cookies: it is a new identity, asked to join; the

@@ -314,7 +314,7 @@ def projector(cl: Classes) -> None:
         left.caption(TEXT["proj_link"])
         left.code(link, language=None)
         with right.container(key="class_qr"):
-            st.image(qr_svg(link), caption=TEXT["proj_qr"], width=360)
+            st.image(qr_svg(link), caption=TEXT["proj_qr"], width=360, alt=TEXT["proj_qr_alt"])
         seats = cl.seats(session.class_id)
         st.subheader(TEXT["proj_seats"].format(n=len(seats)))
         names = [message(Classes.display_name(s, True, session.show_names)) for s in seats]

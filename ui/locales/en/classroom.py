@@ -62,5 +62,6 @@ TEXT = {
     "proj_code": "Code",
     "proj_link": "or open",
     "proj_qr": "QR code of the join link",
+    "proj_qr_alt": "QR code: scan it to open the join link",
     "proj_seats": "{n} student(s) joined",
 }

@@ -58,5 +58,6 @@ TEXT = {
     "proj_code": "코드",
     "proj_link": "또는 주소",
     "proj_qr": "참여 링크의 QR 코드",
+    "proj_qr_alt": "QR 코드: 스캔하면 참여 링크가 열립니다",
     "proj_seats": "학생 {n}명 참여",
 }
