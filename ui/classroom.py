@@ -134,7 +134,7 @@ def _act(action) -> None:
     """Run a teacher's action; a refusal (locked elsewhere, no class) becomes the message."""
     try:
         action()
-    except (RunAccessError, ClassError) as exc:
+    except (RunAccessError, ClassError, StoreError) as exc:  # a busy store: try again
         _say("error", md_escape(message(exc)))
 
 
@@ -217,6 +217,9 @@ def _roster() -> None:
     except RunAccessError:
         st.info(TEXT["teacher_only"], icon=":material/lock:")
         return
+    except StoreError as exc:  # busy: the next refresh tries again
+        st.caption(md_escape(message(exc)))
+        return
     st.subheader(TEXT["roster"])
     if not rows:
         st.caption(TEXT["roster_empty"])
@@ -252,7 +255,7 @@ def _join(cl: Classes) -> None:
     name = st.session_state.get("class_join_name", "")
     try:
         seat = cl.join(user.id, code, name, client_address())
-    except ClassError as exc:
+    except (ClassError, StoreError) as exc:
         _say("error", md_escape(message(exc)))
         return
     if "join" in st.query_params:

@@ -55,7 +55,6 @@ TEXT = {
     "seated_help": "Your runs, your place in the queue and your disk quota belong to this seat. "
     "To change your name, join again with the same code.",
     "rename": "Change my name",
-    "must_join": "A class is open: join it to start runs.",
     # the projector
     "proj_title": "Join the class",
     "proj_none": "No class is open.",
