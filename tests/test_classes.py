@@ -363,6 +363,11 @@ def test_a_new_seat_is_counted_as_already_served(classes, manager, store, clock)
     (fresh,) = submit(service, student("eve2"))
     running, served = store.user_load()
     assert served["eve2"] == pytest.approx(clock.t)
+    # an identity seen long ago (it acted before the class) gets a seat: served now too
+    store.note_user("old1")
+    clock.advance(3600)
+    classes.join("old1", code, "Olga", OTHER_ADDR)
+    assert store.user_load()[1]["old1"] == pytest.approx(clock.t)
     order = Q.positions(store.queued(), running, served)
     assert order[honest] < order[fresh]
 

@@ -224,9 +224,14 @@ class Seating:
                 db.execute(f"INSERT INTO seats ({SEAT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)", seat)
             else:
                 raise ValueError(f"unknown join action {action!r}")
-            # the seat's user acted: their row, made now when new (a new identity counts as
-            # served from now on in the fair queue: it never jumps the line)
+            # the seat's user acted: their row, made now when new; a new seat counts as served
+            # now in the fair queue (which reads a user's turn from this row and their runs'
+            # starts), so a seat made after a cleared cookie never jumps the line
             db.execute(NOTE_USER, (user_id, now, now))
+            if action == "new":
+                db.execute(
+                    "UPDATE users SET created=MAX(created, ?) WHERE user_id=?", (now, user_id)
+                )
             return seat, action
 
         return self._transaction(body)
