@@ -13,6 +13,7 @@ import time
 
 from cnnviz import ablation as A
 from cnnviz.device import describe_device
+from cnnviz.frames import metrics_table
 from cnnviz.runs import get_manager
 
 
@@ -24,7 +25,10 @@ def main(key: str = "resnet", mode: str = "classroom") -> None:
     for rid in ids:
         mgr.wait(rid)
     wall = time.perf_counter() - t0
-    metrics = {v.name: mgr.store.metrics(r) for v, r in zip(group.variants, ids, strict=True)}
+    metrics = {
+        v.name: metrics_table(mgr.store.metrics_rows(r))
+        for v, r in zip(group.variants, ids, strict=True)
+    }
     specs = {v.name: mgr.store.get(r).config.spec for v, r in zip(group.variants, ids, strict=True)}
     table = A.comparison_table(metrics, A.params_by_variant(specs))
     print(f"{group.title} — {group.setting(mode).label} — {describe_device()}")

@@ -63,6 +63,16 @@ def column(df, name: str) -> list:
     return [plain(v) for v in df[name].tolist()]
 
 
+def metrics_table(rows: Iterable[dict]):
+    """A run's metrics (the store's rows, one per finished epoch) as a DataFrame whose columns
+    are the epoch record's, also when there is none yet."""
+    import pandas as pd
+
+    from cnnviz.runfile import METRIC_COLUMNS
+
+    return pd.DataFrame(list(rows), columns=list(METRIC_COLUMNS))
+
+
 def table(rows: Iterable[Any], columns: Sequence[str] | None = None, of: type | None = None):
     """A DataFrame of dataclass records (e.g. the store's run summaries), one row each, its
     columns the records' fields in order (or ``columns``; ``of``: the record type, so an

@@ -160,7 +160,7 @@ def test_quota_and_retention_remove_weights_but_keep_metrics(tmp_path):
     assert "quota" in store.get(ann_new1).notice  # the oldest first, and just enough
     for rid in (old, ann_new1):
         assert store.load_state_dict(rid) is None
-        assert len(store.metrics(rid)) == 1  # the metrics stay
+        assert len(store.metrics_rows(rid)) == 1  # the metrics stay
         assert "weights were removed" in store.get(rid).notice
     for rid in (ann_new2, old_pinned, teacher_old):
         assert store.load_state_dict(rid) is not None and store.get(rid).notice is None

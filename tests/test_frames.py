@@ -153,6 +153,29 @@ def test_the_listing_is_typed_records_and_the_table_is_built_from_them():
     assert empty.empty and list(empty.columns) == list(df.columns)
 
 
+def test_metrics_come_as_rows_and_the_table_is_built_from_them(tmp_path):
+    """A run's metrics come out of the store as plain rows (a missing value None); the table a
+    page draws or downloads has the epoch record's columns, also before the first epoch."""
+    from cnnviz.runfile import METRIC_COLUMNS
+
+    store = RunStore(tmp_path / "store")
+    run_id = store.create(tiny_config(), name="m", status="finished")
+    assert store.metrics_rows(run_id) == []
+    empty = F.metrics_table([])
+    assert empty.empty and list(empty.columns) == list(METRIC_COLUMNS)
+    store.add_epoch(run_id, {"epoch": 1, "train_loss": 1.0, "val_acc": 0.5})
+    store.add_epoch(run_id, {"epoch": 2, "train_loss": 0.5, "val_acc": None})
+    rows = store.metrics_rows(run_id)
+    assert type(rows) is list and all(type(r) is dict for r in rows)
+    assert [r["epoch"] for r in rows] == [1, 2] and rows[1]["val_acc"] is None
+    assert rows[0]["seconds"] is None  # never written: None, not NaN
+    df = F.metrics_table(rows)
+    assert list(df.columns) == list(METRIC_COLUMNS) and len(df) == 2
+    csv = df.to_csv(index=False).splitlines()
+    assert csv[0] == ",".join(METRIC_COLUMNS) and csv[1].startswith("1,1.0,")
+    store.close()
+
+
 def test_the_command_lines_json_listing_has_null_for_missing_values(capsys):
     from cnnviz.cli import main
 

@@ -46,12 +46,12 @@ def test_run_is_stored_with_metrics_and_checkpoint(manager):
     rec = store.get(run_id)
     assert (rec.name, rec.group, rec.preset, rec.status) == ("first", "g", "LeNet", "finished")
     assert rec.config == tiny() and rec.error is None
-    m = store.metrics(run_id)
-    assert list(m["epoch"]) == [1, 2]
-    assert {"train_loss", "train_acc", "val_loss", "val_acc", "examples_per_s"} <= set(m)
+    m = store.metrics_rows(run_id)
+    assert [e["epoch"] for e in m] == [1, 2]
+    assert {"train_loss", "train_acc", "val_loss", "val_acc", "examples_per_s"} <= set(m[0])
     (row,) = store.list_runs()
     assert LIST_COLUMNS <= {f.name for f in dataclasses.fields(row)}
-    assert row.epochs_done == 2 and row.final_val_acc == m["val_acc"].iloc[-1]
+    assert row.epochs_done == 2 and row.final_val_acc == m[-1]["val_acc"]
     sd = store.load_state_dict(run_id)
     net = build_model(PRESETS["LeNet"])
     net.load_state_dict(sd)  # the same keys and shapes as the model
@@ -59,7 +59,7 @@ def test_run_is_stored_with_metrics_and_checkpoint(manager):
     # A second store object over the same folder (another process, a restart) sees it all.
     again = RunStore(store.root)
     assert again.get(run_id).status == "finished"
-    assert len(again.metrics(run_id)) == 2
+    assert len(again.metrics_rows(run_id)) == 2
 
 
 def test_queueing_with_one_worker(manager):
@@ -100,7 +100,7 @@ def test_stop_running_and_queued(manager):
     stop_s = time.time() - t0
     assert manager.status(queued) == "stopped"
     assert manager.store.get(long).epochs_done < 500
-    assert manager.store.metrics(queued).empty
+    assert manager.store.metrics_rows(queued) == []
     print(f"stop took {stop_s:.2f} s")
 
 
@@ -128,7 +128,7 @@ def test_crash_keeps_finished_epochs(tmp_path):
         store = RunStore(home)
         (run_id,) = [r.run_id for r in store.list_runs()]
         assert store.status(run_id) == "running"  # its owner is alive: not reaped
-        done_before = len(store.metrics(run_id))
+        done_before = len(store.metrics_rows(run_id))
         assert done_before >= 1
     finally:
         proc.send_signal(signal.SIGKILL)
@@ -138,8 +138,8 @@ def test_crash_keeps_finished_epochs(tmp_path):
     rec = reopened.get(run_id)
     assert rec.status == "interrupted"
     assert "finished epochs are kept" in rec.error
-    m = reopened.metrics(run_id)
-    assert len(m) >= done_before and list(m["epoch"]) == list(range(1, len(m) + 1))
+    m = reopened.metrics_rows(run_id)
+    assert len(m) >= done_before and [e["epoch"] for e in m] == list(range(1, len(m) + 1))
     assert reopened.load_state_dict(run_id) is not None  # the last finished epoch's weights
 
 

@@ -8,6 +8,7 @@ import uuid
 import streamlit as st
 
 from cnnviz import ablation as A
+from cnnviz import frames as F
 from cnnviz.device import cuda_available
 from cnnviz.models import PRESETS
 from cnnviz.plots import ablation as P
@@ -469,8 +470,8 @@ def _comparison_body(mgr: RunManager, run_ids: list[str]) -> None:
         st.button(TEXT["stop"], key="abl_stop", icon=":material/stop:",
                   on_click=_stop_all, args=(mgr, run_ids))  # fmt: skip
     runs = {
-        name: [A.SeedRun(r.config.seed, svc.metrics(user, r.run_id), r.config.num_epochs,
-                         r.run_id) for r in recs]
+        name: [A.SeedRun(r.config.seed, F.metrics_table(svc.metrics(user, r.run_id)),
+                         r.config.num_epochs, r.run_id) for r in recs]
         for name, recs in variants.items()
     }  # fmt: skip
     several = any(len(r) > 1 for r in runs.values())

@@ -7,6 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from cnnviz import class_experiment as X
+from cnnviz import frames as F
 from cnnviz.classes import Classes
 from cnnviz.device import cuda_available
 from cnnviz.models import PRESETS
@@ -290,7 +291,8 @@ def spotlight_ui(mgr: RunManager, exp: X.Experiment, names: dict) -> bool:
     svc, run_id = service(mgr), spot["run_id"]
     try:
         rec = svc.get(user, run_id)
-        metrics, points = svc.metrics(user, run_id), svc.points(user, run_id)
+        metrics = F.metrics_table(svc.metrics(user, run_id))
+        points = svc.points(user, run_id)
     except (RunAccessError, StoreError):
         return False
     seat_board = next((s for s in cx.board(exp, names, points=False).seats

@@ -480,7 +480,7 @@ def _matrices_ui(mgr: RunManager, runs, evs: list[I.Evaluation]) -> None:
     grid = st.columns(len(runs)) if len(runs) > 1 else st.columns([3, 2])
     for i, (name, r, ev) in enumerate(zip(shown, runs, evs, strict=True)):
         with grid[i]:
-            rows = service(mgr).metrics_rows(current_user(), r.run_id)
+            rows = service(mgr).metrics(current_user(), r.run_id)
             stored = rows[-1]["val_acc"] if rows else None  # None: not kept (a NaN in a file)
             if stored is None or not math.isfinite(stored):
                 text = TEXT["eval_caption_alone"].format(name=md_escape(name), n=ev.num_images,

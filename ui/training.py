@@ -268,7 +268,7 @@ def run_view_ui(mgr: RunManager, run_id: str) -> None:
         except RunAccessError as exc:  # the teacher closed shared links meanwhile
             st.warning(md_escape(message(exc)), icon=":material/lock:")
             return
-        metrics = svc.metrics(user, run_id)
+        metrics = F.metrics_table(svc.metrics(user, run_id))
         n, done = rec.config.num_epochs, len(metrics)
         st.markdown(f"**{md_escape(rec.name)}** · `{run_id}` · {TEXT['status'][rec.status]}")
         prog = svc.progress(user, run_id) if rec.status == "running" else None
@@ -386,7 +386,7 @@ def downloads_ui(mgr: RunManager, run_id: str) -> None:
     svc, user = service(mgr), current_user()
     row = st.container(horizontal=True)  # buttons as wide as their labels (presenter mode)
     row.download_button(
-        TEXT["csv"], lambda: svc.metrics_csv(user, run_id),
+        TEXT["csv"], lambda: F.metrics_table(svc.metrics(user, run_id)).to_csv(index=False),
         f"cnnviz-{run_id}-metrics.csv", "text/csv",
         key="train_dl_csv", icon=":material/download:", on_click="ignore",
         disabled=svc.get(user, run_id).epochs_done == 0,

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from cnnviz.config import RunConfig
 from cnnviz.runfile import (
@@ -16,9 +15,6 @@ from cnnviz.runfile import (
 )
 from cnnviz.runs.db import StoreError
 from cnnviz.runs.records import fmt_time
-
-if TYPE_CHECKING:  # pandas is imported where a table is built: training needs none
-    import pandas as pd
 
 log = logging.getLogger("cnnviz.runs")
 
@@ -94,18 +90,13 @@ class Metrics:
             return None
 
     def metrics_rows(self, run_id: str) -> list[dict]:
-        """One dict per finished epoch (keys as the epoch record); no pandas needed."""
+        """One dict per finished epoch, oldest first (keys as the epoch record, a missing value
+        None). A page that shows them as a table builds it (:func:`cnnviz.frames.metrics_table`)."""
         rows = self._q(
             f"SELECT {', '.join(METRIC_COLUMNS)} FROM metrics WHERE run_id=? ORDER BY epoch",
             (run_id,),
         )
         return [dict(zip(METRIC_COLUMNS, r, strict=True)) for r in rows]
-
-    def metrics(self, run_id: str) -> pd.DataFrame:
-        """One row per finished epoch (columns as the epoch record)."""
-        import pandas as pd
-
-        return pd.DataFrame(self.metrics_rows(run_id), columns=list(METRIC_COLUMNS))
 
     def list_runs(self) -> list[RunSummary]:
         """All runs, newest first, with their best and last validation accuracy. A damaged

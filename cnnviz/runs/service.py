@@ -26,7 +26,6 @@ from cnnviz.runs.store import LIVE, RunNotFoundError, RunRecord
 from cnnviz.runs.submitting import Submitting
 
 if TYPE_CHECKING:
-    import pandas as pd
     import torch
 
     from cnnviz.runs.manager import RunManager
@@ -177,17 +176,11 @@ class RunService(Submitting):
         self.check_view(user, run_id)
         return self._owner(run_id)
 
-    def metrics(self, user: C.User, run_id: str) -> pd.DataFrame:
-        self.check_view(user, run_id)
-        return self.store.metrics(run_id)
-
-    def metrics_rows(self, user: C.User, run_id: str) -> list[dict]:
+    def metrics(self, user: C.User, run_id: str) -> list[dict]:
+        """One dict per finished epoch, oldest first (a missing value None); a page that shows
+        or downloads them as a table builds it (:func:`cnnviz.frames.metrics_table`)."""
         self.check_view(user, run_id)
         return self.store.metrics_rows(run_id)
-
-    def metrics_csv(self, user: C.User, run_id: str) -> str:
-        """The run's metrics as CSV (the download)."""
-        return self.metrics(user, run_id).to_csv(index=False)
 
     def points(self, user: C.User, run_id: str) -> list[tuple[float, float]]:
         self.check_view(user, run_id)
