@@ -544,8 +544,16 @@ def chart(where, fig, alt: str | None = None, *, table: bool = True, **kwargs):
     """``where.plotly_chart(fig, **kwargs)`` with an accessible name (``alt``, else what
     :func:`chart_name` reads from the figure) and its data one click away: an expander
     "Data as a table" under it (``table=False`` leaves it out: a chart whose numbers the
-    page shows already)."""
-    out = where.plotly_chart(fig, alt=alt or chart_name(fig), **kwargs)
+    page shows already).
+
+    The figure goes out carrying Streamlit's chart look itself, with ``theme=None``
+    (:func:`cnnviz.plots.look.with_look`): with the theme left to the browser, Streamlit's
+    frontend draws every changed chart twice."""
+    from cnnviz.plots.look import with_look
+
+    kwargs.setdefault("theme", None)
+    shown = with_look(fig) if kwargs["theme"] is None else fig
+    out = where.plotly_chart(shown, alt=alt or chart_name(fig), **kwargs)
     if table and (text := chart_table(fig)):
         with where.expander(TEXT["data_table"], icon=":material/table:"):
             st.markdown(text)
