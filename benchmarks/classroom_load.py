@@ -58,6 +58,12 @@ Python code about 3× slower (114 profiled ms against 33 CPU-ms per rerun here):
 shares, not the latencies, of a profiled run, and profile a load the server is not saturated
 by (N = 30).
 
+``--follow`` measures a class that follows the teacher instead (benchmarks/classroom_follow.py):
+N seated students on Pooling follow one teacher, who changes the kernel size every
+``--teacher-every`` s, while each student changes their own widget every ``--every`` s and
+``--trainers`` seated students train; it reports how long a follower's page takes to show the
+teacher's change, the students' own reruns, and the server's CPU while nobody moves.
+
 ``--app-dir DIR`` serves another checkout with this venv (a ``git archive`` of one commit, so
 edits made in the working tree during a long run do not reach the server).
 
@@ -895,6 +901,13 @@ def main() -> None:
     ap.add_argument("--profile-out", help="a folder to keep the .prof files in (pstats)")
     ap.add_argument("--json", action="store_true", help="print JSON instead of the tables")
     ap.add_argument("--save", help="also write the JSON to this file")
+    ap.add_argument(
+        "--follow", action="store_true",
+        help="a class that follows the teacher on Pooling (benchmarks/classroom_follow.py)",
+    )  # fmt: skip
+    ap.add_argument("--teacher-every", type=float, default=10.0, help="--follow: s between "
+                    "the teacher's changes")  # fmt: skip
+    ap.add_argument("--idle-s", type=float, default=30.0, help="--follow: the idle phase, s")
     args = ap.parse_args()
     if args.browsers and not Path(bl.CHROMIUM).exists():
         raise SystemExit("--browsers needs Debian's chromium (make test installs it).")
@@ -907,6 +920,15 @@ def main() -> None:
         others = set(range(os.cpu_count() or 1)) - set(args.server_cpus)
         pin(os.getpid(), others)
     lessons = [LESSONS[name] for name in args.lessons]
+    if args.follow:  # the class follows the teacher: a scenario of its own
+        import classroom_follow
+
+        args.env = [*args.env, f"CNNVIZ_TEACHER_SECRET={classroom_follow.SECRET}"]
+        rows = [asyncio.run(classroom_follow.measure(n, args)) for n in args.students]
+        if args.save:
+            Path(args.save).write_text(json.dumps({"follow": rows}, indent=1))
+        classroom_follow.print_report(rows)
+        return
     rows = []
     for n in args.students:
         try:

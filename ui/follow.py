@@ -6,21 +6,24 @@
   ``bind=SHARE`` widgets) plus the choices ``keyed_choice`` keeps there: what a lesson link
   carries. It is compared with the one this session published last, so a teacher who does not
   move costs nothing; the store is written only when a class is open and the location changed.
-- **A seated student's sidebar** has the "Follow the teacher" switch and a small fragment
-  that runs every :data:`POLL_S` seconds. It reads one row (``seq``, ``recall``) and does
-  nothing else unless it changed: no full-page rerun while the teacher stays. On a change it
-  moves the page (``st.switch_page`` with the lesson's address, which seeds the bound widgets
-  as a link would) or, on the same page, sets the settings that differ at the start of the
-  next full run (before any widget is drawn). Drawings, uploads, edited kernel grids and runs
-  are never part of a location: they stay the student's.
+- **A seated student's sidebar** has the "Follow the teacher" switch. No page polls: each
+  server process has one :class:`Watcher` that reads the teacher's ``(seq, recall)`` of each
+  class every :data:`WATCH_S` seconds (one row per class) and, only when it changed, reruns
+  the pages that must move (as Streamlit reruns a page when its source is saved). The page's
+  run then moves it: another page by ``st.switch_page`` with the lesson's address, which seeds
+  the bound widgets as a link would; on the same page, the settings that differ are set before
+  any widget is drawn. A page run without a server runtime (AppTest) polls in a fragment
+  instead. Drawings, uploads, edited kernel grids and runs are never part of a location: they
+  stay the student's.
 - **Switching off** brings back the location the student had when they switched on (kept in
   the store with their seat). **Bring everyone here** (the teacher's sidebar) turns following
-  on for every seat; each student's fragment sees the recall and follows.
+  on for every seat; each seated page sees the recall and follows.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 
 import streamlit as st
@@ -34,7 +37,8 @@ from ui import state
 from ui.i18n import message, texts
 
 log = logging.getLogger("cnnviz")
-POLL_S = 0.5  # a follower's page reads the teacher's seq this often (one row, no rerun)
+WATCH_S = 0.25  # each server process reads the teacher's seq this often, for all its pages
+POLL_S = 0.5  # a page run without a server runtime (AppTest) polls this often instead
 SWITCH = "follow_switch"  # the sidebar's switch
 SEEN = "follow_seen"  # the Signal this session last acted on
 PENDING = "follow_pending"  # (page hash, settings) to set at the next full run's start
@@ -284,7 +288,15 @@ def _student_ui(store, user) -> None:
     )  # fmt: skip
     if mine.switched_on:
         st.caption(TEXT["following"])
-    _poll_fragment(seat.seat_id, seat.class_id)
+    ctx = get_script_run_ctx()
+    watcher = _watcher(store) if ctx is not None else None
+    if watcher is not None and watcher.register(ctx.session_id, seat.class_id, mine.switched_on):
+        try:  # the watcher reruns this page when the teacher moves: now, one row read
+            _poll(seat.seat_id, seat.class_id)
+        except StoreError as exc:
+            log.warning("follow: %s", exc)
+    else:  # no server runtime to rerun a session from (a script run on its own): poll
+        _poll_fragment(seat.seat_id, seat.class_id)
 
 
 @st.fragment(run_every=POLL_S)
@@ -293,6 +305,111 @@ def _poll_fragment(seat_id: str, class_id: str) -> None:
         _poll(seat_id, class_id)
     except StoreError as exc:  # a busy store: the next poll tries again
         log.warning("follow: %s", exc)
+
+
+class Watcher:
+    """One per server process: reads the teacher's ``(seq, recall)`` of each class that has a
+    seated student's page in this process, every :data:`WATCH_S` seconds (one row per class,
+    whatever the number of students), and only when it changed reruns the pages that must
+    move: the followers' on a move, every seated page on a recall. A rerun is the one
+    Streamlit makes when a source file is saved (``AppSession.request_rerun`` with the
+    session's last client state, as a full run): the page's own code then moves it. A page
+    that does not move is never rerun, and no page polls: while the teacher stays, following
+    costs this process a few reads a second."""
+
+    def __init__(self, store) -> None:
+        self.store = store
+        self.sessions: dict[str, tuple[str, bool]] = {}  # session id → (class, following)
+        self.seen: dict[str, Signal | None] = {}  # class → the signal last read
+        self.lock = threading.Lock()
+        self.thread: threading.Thread | None = None
+        self.reruns = 0  # pages rerun so far (the tests and the benchmark read it)
+
+    def register(self, session_id: str, class_id: str, following: bool) -> bool:
+        """Note a seated page of this process; False when this process has no server
+        runtime to rerun it from (the page then polls)."""
+        if not session_id or not self._session(session_id):
+            return False
+        with self.lock:
+            self.sessions[session_id] = (class_id, following)
+            if self.thread is None:
+                self.thread = threading.Thread(target=self._loop, name="cnnviz-follow",
+                                               daemon=True)  # fmt: skip
+                self.thread.start()
+        return True
+
+    @staticmethod
+    def _session(session_id: str):
+        from streamlit.runtime import Runtime
+        from streamlit.runtime.app_session import AppSession
+
+        if not Runtime.exists():
+            return None
+        manager = getattr(Runtime.instance(), "_session_mgr", None)
+        try:
+            info = manager.get_active_session_info(session_id)
+        except AttributeError:  # a test's stand-in runtime: no sessions to rerun
+            return None
+        session = getattr(info, "session", None)
+        return session if isinstance(session, AppSession) else None
+
+    def _loop(self) -> None:
+        while True:
+            time.sleep(WATCH_S)
+            try:
+                self.tick()
+            except Exception:  # noqa: BLE001 - a busy store or a closing session: next tick
+                log.warning("follow watcher:", exc_info=True)
+
+    def tick(self) -> int:
+        """One look at the store; returns how many pages it reran."""
+        with self.lock:
+            by_class: dict[str, list[tuple[str, bool]]] = {}
+            for sid, (class_id, following) in self.sessions.items():
+                by_class.setdefault(class_id, []).append((sid, following))
+            for class_id in set(self.seen) - set(by_class):
+                del self.seen[class_id]
+        rerun = 0
+        follow = Follow(self.store)
+        for class_id, pages in by_class.items():
+            signal = follow.signal(class_id)
+            last = self.seen.get(class_id, signal)
+            self.seen[class_id] = signal
+            if signal is None or signal == last:
+                continue
+            recall = last is None or signal.recall != last.recall
+            for sid, following in pages:
+                if following or recall:
+                    rerun += self._rerun(sid)
+        self.reruns += rerun
+        return rerun
+
+    def _rerun(self, session_id: str) -> int:
+        from streamlit.proto.ClientState_pb2 import ClientState
+
+        session = self._session(session_id)
+        if session is None:  # closed: forgotten
+            with self.lock:
+                self.sessions.pop(session_id, None)
+            return 0
+        state = ClientState()
+        state.CopyFrom(session._client_state)
+        state.fragment_id, state.is_auto_rerun = "", False  # the whole page
+        session.request_rerun(state)
+        return 1
+
+
+@st.cache_resource(show_spinner=False)
+def _watchers() -> dict:
+    return {}
+
+
+def _watcher(store) -> Watcher:
+    watchers = _watchers()
+    key = str(store.root)
+    if key not in watchers:
+        watchers[key] = Watcher(store)
+    return watchers[key]
 
 
 def follow_ui() -> None:
@@ -319,4 +436,4 @@ def follow_ui() -> None:
         _student_ui(store, user)
 
 
-__all__ = ["POLL_S", "Signal", "follow_ui", "here", "lead"]
+__all__ = ["POLL_S", "WATCH_S", "Signal", "Watcher", "follow_ui", "here", "lead"]
