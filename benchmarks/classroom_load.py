@@ -58,6 +58,14 @@ Python code about 3× slower (114 profiled ms against 33 CPU-ms per rerun here):
 shares, not the latencies, of a profiled run, and profile a load the server is not saturated
 by (N = 30).
 
+``--processes K`` measures a lecture hall instead (:mod:`cnnviz.serve_class`, what ``make
+serve-class PROCESSES=K`` starts): K server processes over one fresh store behind Debian's nginx,
+the students (and trainers, and browsers) connecting to nginx, which spreads them over the
+processes by the routing cookie it gives each new client (as a browser keeps it, the protocol
+client keeps it for its websocket). Each process gets its warm-up visits; the server's CPU and
+RSS are the K processes' together, and the proxy's CPU (nginx's master and worker) is reported
+beside them (``proxy CPU``).
+
 ``--follow`` measures a class that follows the teacher instead (benchmarks/classroom_follow.py):
 N seated students on Pooling follow one teacher, who changes the kernel size every
 ``--teacher-every`` s, while each student changes their own widget every ``--every`` s and
@@ -72,6 +80,7 @@ edits made in the working tree during a long run do not reach the server).
     .venv/bin/python benchmarks/classroom_load.py --students 30 --lessons xcorr pad pool
     .venv/bin/python benchmarks/classroom_load.py --students 30 --profile --server-cpus 0
     .venv/bin/python benchmarks/classroom_load.py --students 100 --minutes 30 --save soak.json
+    .venv/bin/python benchmarks/classroom_load.py --processes 2 --students 200 --trainers 1
 
 Goal (this 2-core machine): 100 students each changing a widget every 10 s with p95
 ≤ 250 ms while two student runs train; the largest N with p95 ≤ 500 ms; server memory ≤ 1.5 GB
@@ -90,6 +99,7 @@ import random
 import signal
 import statistics
 import sys
+import tempfile
 import threading
 import time
 import traceback
@@ -99,8 +109,9 @@ from pathlib import Path
 import browser_latency as bl  # the browser path (this folder is on sys.path when run)
 from websockets.exceptions import WebSocketException
 
+from cnnviz.serve_class import LectureHall
 from cnnviz_testing import REPO as ROOT
-from cnnviz_testing.procs import cpu_busy, cpu_ms, pin, rss_mb
+from cnnviz_testing.procs import cpu_busy, cpu_ms, descendants, pin, rss_mb
 from cnnviz_testing.protocol import Result, Session, Widget, another_value
 from cnnviz_testing.server import StreamlitServer
 
@@ -226,6 +237,19 @@ class Server(StreamlitServer):
         if self.profile and self.proc.poll() is None:
             os.kill(self.pid, signal.SIGUSR1)
 
+    def rss(self) -> float | None:
+        return rss_mb(self.pid)
+
+    def cpu(self) -> float | None:
+        return cpu_ms(self.pid)
+
+    def proxy_cpu(self) -> float | None:
+        return None
+
+    def routes(self) -> list[str | None]:
+        """The routing cookie of one warm-up visit per server process (none: one process)."""
+        return [None]
+
     def stop(self) -> None:
         """SIGINT first: Streamlit shuts down and the profile is written on exit. The profile
         folder is read before :meth:`cleanup` removes the run store."""
@@ -236,6 +260,68 @@ class Server(StreamlitServer):
 
     def cleanup(self) -> None:
         super().stop()
+
+
+class Hall:
+    """``--processes K``: a lecture hall (:mod:`cnnviz.serve_class`, as ``make serve-class``
+    starts it) of K server processes over one fresh store, behind nginx; the students connect
+    to nginx, which spreads them over the processes by its routing cookie. The server's RSS
+    and CPU are the K processes' together; nginx's (master and worker) is the proxy's CPU."""
+
+    def __init__(self, args) -> None:
+        self._tmp = tempfile.TemporaryDirectory(prefix="cnnviz_hall_home_")
+        self.home = Path(self._tmp.name)
+        env = {"CNNVIZ_HOME": str(self.home), "CNNVIZ_WORKERS": str(max(1, args.trainers))}
+        env.update(item.partition("=")[::2] for item in args.env)
+        self.hall = LectureHall(
+            args.processes, port=0, env=env, app_dir=args.app_dir, log_dir=self.home / "logs",
+            streamlit_args=tuple(args.server_arg),
+        )  # fmt: skip
+        self.host = self.hall.url.removeprefix("http://")
+        self.cpus = None
+        self.profile_dir = None
+
+    @property
+    def pid(self) -> int:
+        return next(p for p in self.hall.pids if p is not None)
+
+    def start(self) -> None:
+        self.hall.start()
+
+    def _pids(self) -> list[int]:
+        return [p for p in self.hall.pids if p is not None]
+
+    def rss(self) -> float | None:
+        return sum(rss_mb(p) or 0 for p in self._pids()) or None
+
+    def cpu(self) -> float | None:
+        return sum(cpu_ms(p) or 0 for p in self._pids())
+
+    def proxy_cpu(self) -> float | None:
+        if self.hall.nginx is None:
+            return None
+        pids = [self.hall.nginx.pid, *descendants(self.hall.nginx.pid)]
+        return sum(cpu_ms(p) or 0 for p in pids)
+
+    def children(self) -> list[int]:
+        """The run workers of every server process."""
+        return [k for p in self._pids() for k in descendants(p)]
+
+    def routes(self) -> list[str | None]:
+        return [self.hall.route_to(i) for i in range(len(self.hall.ports))]
+
+    def reset_profile(self) -> None:
+        pass
+
+    def log(self) -> str:
+        logs = sorted((self.home / "logs").glob("*.log"))
+        return "\n".join(f"{p.name}: {p.read_text()[-1500:]}" for p in logs)
+
+    def stop(self) -> None:
+        self.hall.stop()
+
+    def cleanup(self) -> None:
+        self._tmp.cleanup()
 
 
 # -- students, trainers, browsers ----------------------------------------------------------------
@@ -265,7 +351,7 @@ class Level:
         if self.in_window:
             self.reruns += 1
 
-    def session(self, server: Server, args) -> Session:
+    def session(self, server: Server | Hall, args) -> Session:
         """A new client session, counted in this level's runs and cache hits."""
         s = Session(server.host, args.timeout, self.count_run)
         self.sessions.append(s)
@@ -456,7 +542,7 @@ async def monitor(server: Server, level: Level, stop: asyncio.Event) -> None:
             kids = server.children()
             level.samples.append({
                 "t_s": round(now - t0, 1),
-                "rss_mb": rss_mb(server.pid),
+                "rss_mb": server.rss(),
                 "workers_rss_mb": round(sum(rss_mb(k) or 0 for k in kids), 1),
                 "workers_cpu_ms": {k: cpu_ms(k) for k in kids},
                 "in_window": level.in_window,
@@ -481,7 +567,7 @@ async def measure(n: int, lessons: list[Lesson], args) -> Level:
     """One fresh server, N students (+ trainers, browsers), ``--minutes`` of changes."""
     args.n = n
     level = Level(n)
-    server = Server(args)
+    server = Hall(args) if args.processes else Server(args)
     stop_monitor = asyncio.Event()
     mon: asyncio.Task | None = None
     b_ready, b_go, b_done = threading.Event(), threading.Event(), threading.Event()
@@ -490,20 +576,21 @@ async def measure(n: int, lessons: list[Lesson], args) -> Level:
         _log(f"N={n}: starting the server on {server.host}")
         server.start()
         m = level.meta
-        m["rss_start_mb"] = rss_mb(server.pid)
-        # A warm-up visit: the first visit imports and caches what every page needs.
-        for page in {lesson.page for lesson in lessons} | (
-            {"training"} if args.trainers else set()
-        ):
-            s = Session(server.host, OPEN_TIMEOUT_S)
-            res = await _open(s, page)
-            await s.close()
-            if not res.ok:
-                raise RuntimeError(f"the warm-up visit of /{page} failed: {res.error}\n"
-                                   f"{server.log()}")  # fmt: skip
-            m.setdefault("warmup_ms", {})[page] = round(res.ms)
+        m["rss_start_mb"] = server.rss()
+        # A warm-up visit: the first visit imports and caches what every page needs (one per
+        # server process: nginx's routing cookie sends each to its process).
+        pages = {lesson.page for lesson in lessons} | ({"training"} if args.trainers else set())
+        for route in server.routes():
+            for page in pages:
+                s = Session(server.host, OPEN_TIMEOUT_S, cookies=route and {"cnnviz_route": route})
+                res = await _open(s, page)
+                await s.close()
+                if not res.ok:
+                    raise RuntimeError(f"the warm-up visit of /{page} failed: {res.error}\n"
+                                       f"{server.log()}")  # fmt: skip
+                m.setdefault("warmup_ms", {})[page] = round(res.ms)
         await asyncio.sleep(2)
-        m["rss_warm_mb"] = rss_mb(server.pid)
+        m["rss_warm_mb"] = server.rss()
         mon = asyncio.create_task(monitor(server, level, stop_monitor))
         if args.browsers:
             b_thread = threading.Thread(
@@ -530,12 +617,12 @@ async def measure(n: int, lessons: list[Lesson], args) -> Level:
             await asyncio.to_thread(b_ready.wait, 600)
         await asyncio.sleep(3)  # trainers' first reruns, the sessions settle
         m["open_s"] = round(time.perf_counter() - t_open, 1)
-        m["rss_open_mb"] = rss_mb(server.pid)
+        m["rss_open_mb"] = server.rss()
         m["sessions"] = sessions
         # The window.
         server.reset_profile()
         server.children()
-        cpu0, t0 = cpu_ms(server.pid), time.perf_counter()
+        cpu0, t0, proxy0 = server.cpu(), time.perf_counter(), server.proxy_cpu()
         busy0 = cpu_busy(sorted(server.cpus)) if server.cpus else None
         m["load_avg_start"] = [round(x, 2) for x in os.getloadavg()]
         level.in_window = True
@@ -546,12 +633,14 @@ async def measure(n: int, lessons: list[Lesson], args) -> Level:
         await asyncio.sleep(window_s)
         level.in_window = False
         b_done.set()
-        cpu1, t1 = cpu_ms(server.pid), time.perf_counter()
+        cpu1, t1, proxy1 = server.cpu(), time.perf_counter(), server.proxy_cpu()
         busy1 = cpu_busy(sorted(server.cpus)) if server.cpus else None
         m["load_avg_end"] = [round(x, 2) for x in os.getloadavg()]
-        m["rss_end_mb"] = rss_mb(server.pid)
+        m["rss_end_mb"] = server.rss()
         m["window_s"] = round(t1 - t0, 1)
         m["server_cpu_ms"] = round(cpu1 - cpu0)
+        if proxy0 is not None and proxy1 is not None:
+            m["proxy_cpu_ms"] = round(proxy1 - proxy0)
         if busy0 and busy1:
             share = (busy1[0] - busy0[0]) / max(1.0, busy1[1] - busy0[1]) * 100
             m["server_cpus_busy_pct"] = round(share, 1)
@@ -563,7 +652,7 @@ async def measure(n: int, lessons: list[Lesson], args) -> Level:
         if b_thread is not None:
             await asyncio.to_thread(b_thread.join, 120)
         await asyncio.sleep(5)
-        m["rss_closed_mb"] = rss_mb(server.pid)
+        m["rss_closed_mb"] = server.rss()
     finally:
         b_done.set()
         b_go.set()
@@ -705,6 +794,10 @@ def summarise(level: Level, args) -> dict:
         "server_cpu_pct": round(m.get("server_cpu_ms", 0) / (window * 1000) * 100, 1),
         "cpu_ms_per_rerun": round(m.get("server_cpu_ms", 0) / max(1, reruns), 1),
         "workers_cpu_pct": round(m.get("workers_cpu_ms", 0) / (window * 1000) * 100, 1),
+        "proxy_cpu_pct": round(m["proxy_cpu_ms"] / (window * 1000) * 100, 1)
+        if "proxy_cpu_ms" in m else None,
+        "proxy_cpu_ms_per_rerun": round(m["proxy_cpu_ms"] / max(1, reruns), 2)
+        if "proxy_cpu_ms" in m else None,
         "server_cpus_busy_pct": m.get("server_cpus_busy_pct"),
         "rss_start_mb": _r(m.get("rss_start_mb")),
         "rss_warm_mb": _r(m.get("rss_warm_mb")),
@@ -769,6 +862,9 @@ def _f(x, unit: str = "") -> str:
 def print_report(rows: list[dict], args) -> None:
     lessons = ", ".join(LESSONS[name].key for name in args.lessons)
     pin = f"server pinned to CPU {args.server_cpus}" if args.server_cpus else "server not pinned"
+    if args.processes:
+        pin = (f"{args.processes} server processes behind nginx (server CPU: theirs together; "
+               f"proxy CPU: nginx's)")  # fmt: skip
     print(f"\nClassroom load: each student changes {lessons} every {args.every} s "
           f"(±{args.jitter:.0%}) for {args.minutes} min; {args.trainers} training runs, "
           f"{args.browsers} Chromium pages; {os.cpu_count()} CPUs, {pin}.\n")  # fmt: skip
@@ -783,16 +879,17 @@ def print_report(rows: list[dict], args) -> None:
               f"{_f(r['mb_per_session'])} | {r['errors']} of {r['changes']} |")  # fmt: skip
     print(
         "\n| students | reruns | load avg (start → end) | server CPUs busy | workers CPU % "
-        "| RSS start → warm → open → end → closed MB | client lag p95 |"
+        "| proxy CPU % | RSS start → warm → open → end → closed MB | client lag p95 |"
     )
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|")
     for r in rows:
         la = f"{r.get('load_avg_start', ['?'])[0]} → {r.get('load_avg_end', ['?'])[0]}"
         busy = _f(r["server_cpus_busy_pct"], "%")
         rss = " → ".join(_f(r[k]) for k in ("rss_start_mb", "rss_warm_mb", "rss_open_mb",
                                               "rss_end_mb", "rss_closed_mb"))  # fmt: skip
+        proxy = _f(r["proxy_cpu_pct"], "%")
         print(f"| {r['students']} | {r['reruns']} | {la} | {busy} | {r['workers_cpu_pct']}% | "
-              f"{rss} | {_f(r['client_lag_p95_ms'], ' ms')} |")  # fmt: skip
+              f"{proxy} | {rss} | {_f(r['client_lag_p95_ms'], ' ms')} |")  # fmt: skip
     if args.trainers or args.browsers:
         print(
             "\n| students | runs started / ended | training view polls: median, p95 "
@@ -893,6 +990,11 @@ def main() -> None:
         default=[],
         help="a `streamlit run` option, e.g. --server-arg=--runner.postScriptGC=false",
     )
+    ap.add_argument(
+        "--processes", type=int, default=0,
+        help="K ≥ 1: a lecture hall (make serve-class) of K server processes behind nginx, the "
+             "students through nginx; 0 (the default): one server, the students straight to it",
+    )  # fmt: skip
     ap.add_argument("--profile", action="store_true", help="cProfile the server's threads")
     ap.add_argument(
         "--profile-clock", choices=("cpu", "wall"), default="cpu",
@@ -909,6 +1011,8 @@ def main() -> None:
                     "the teacher's changes")  # fmt: skip
     ap.add_argument("--idle-s", type=float, default=30.0, help="--follow: the idle phase, s")
     args = ap.parse_args()
+    if args.processes and (args.profile or args.server_cpus):
+        raise SystemExit("--processes: --profile and --server-cpus are for one server process")
     if args.browsers and not Path(bl.CHROMIUM).exists():
         raise SystemExit("--browsers needs Debian's chromium (make test installs it).")
     if args.server_cpus:
@@ -950,6 +1054,7 @@ def main() -> None:
         "trainers": args.trainers,
         "browsers": args.browsers,
         "profile": args.profile,
+        "processes": args.processes,
         "env": args.env,
         "app_dir": str(args.app_dir),
         "server_args": args.server_arg,

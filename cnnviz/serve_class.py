@@ -255,6 +255,17 @@ class LectureHall:
         port = int(answered.rsplit(",", 1)[-1].strip().rsplit(":", 1)[-1])
         return self.ports.index(port)
 
+    def route_to(self, i: int, tries: int = 500) -> str:
+        """A routing cookie's value that nginx sends to app process ``i`` (to pin a browser
+        or a load client to one process)."""
+        for k in range(tries):
+            req = urllib.request.Request(self.url + "/_stcore/health")
+            req.add_header("Cookie", f"cnnviz_route=pin{k}")
+            with urllib.request.urlopen(req, timeout=30) as r:
+                if self.process_of(r.headers["X-Cnnviz-Process"]) == i:
+                    return f"pin{k}"
+        raise HallError(f"no routing cookie reaches process {i + 1}")
+
     def kill(self, i: int) -> None:
         """SIGKILL app process ``i`` alone (its run workers are left as a crash leaves them)."""
         proc = self.apps[i]
