@@ -130,3 +130,29 @@ def test_a_student_cannot_bring_everyone_or_publish(lesson):
     assert Follow(store).signal(class_id) is None
     assert Follow(store).teacher_location(class_id) is None
     assert Location("") == Location("")  # (the page of a script run on its own)
+
+
+def test_the_watcher_reruns_only_the_pages_that_must_move(lesson):
+    """One read per class per tick; a page reruns only when the teacher moved (a follower)
+    or called everyone back (every seated page)."""
+    from ui.follow import Watcher
+
+    store, class_id, _ = lesson
+    rerun: list[str] = []
+    watcher = Watcher(store)
+    watcher._rerun = lambda sid: rerun.append(sid) or 1  # what a rerun would be
+    watcher.sessions = {"ann": (class_id, True), "bob": (class_id, False),
+                        "elsewhere": ("another-class", True)}  # fmt: skip
+    follow = Follow(store)
+    follow.publish(TEACHER_USER, class_id, Location("pooling", {"pool_kernel_size": 4}))
+    assert watcher.tick() == 0  # the first look: where the teacher is now, no move
+    for _ in range(3):
+        assert watcher.tick() == 0 and rerun == []  # the teacher stays: nothing reruns
+    follow.publish(TEACHER_USER, class_id, Location("pooling", {"pool_kernel_size": 5}))
+    assert watcher.tick() == 1 and rerun == ["ann"]  # the follower only
+    assert watcher.tick() == 0
+    rerun.clear()
+    follow.bring_everyone(TEACHER_USER, class_id, Location("pooling", {"pool_kernel_size": 5}))
+    watcher.tick()
+    assert sorted(rerun) == ["ann", "bob"]  # a recall: every seated page of the class
+    assert watcher.reruns == 3
