@@ -6,6 +6,7 @@
   ``bind=SHARE`` widgets) plus the choices ``keyed_choice`` keeps there: what a lesson link
   carries. It is compared with the one this session published last, so a teacher who does not
   move costs nothing; the store is written only when a class is open and the location changed.
+  The Class page is never published: the teacher checking the roster moves nobody.
 - **A seated student's sidebar** has the "Follow the teacher" switch. No page polls: each
   server process has one :class:`Watcher` that reads the teacher's ``(seq, recall)`` of each
   class every :data:`WATCH_S` seconds (one row per class) and, only when it changed, reruns
@@ -44,6 +45,7 @@ SEEN = "follow_seen"  # the Signal this session last acted on
 PENDING = "follow_pending"  # (page hash, settings) to set at the next full run's start
 GO = "follow_go"  # a location a callback asks the next full run to move to
 LED = "follow_led"  # (class id, Location, when) this teacher session published last
+NOT_LED = frozenset({"classroom"})  # the teacher's roster: checking it moves nobody
 RECHECK_S = 5.0  # an unmoved teacher's page looks for a newly opened class this often
 NOTE = "follow_note"  # why the last switch or recall failed (shown once)
 PAGE_KEYS = "follow_page_keys"  # (page hash, keys): the unbound settings of its last full run
@@ -170,7 +172,7 @@ def lead(after_fragment: bool = False) -> None:
     if user is None or not user.is_teacher:
         return
     location = here()
-    if location is None:
+    if location is None or location.page in NOT_LED:
         return
     led = st.session_state.get(LED)
     now = time.monotonic()
