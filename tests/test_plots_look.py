@@ -59,8 +59,8 @@ def test_the_python_templates_placeholders_become_the_themes_colours():
 
 def test_every_subplots_axes_get_the_look():
     fig = make_subplots(rows=1, cols=2)
-    fig.add_trace(go.Bar(x=[1], y=[2]), row=1, col=1)
-    fig.add_trace(go.Bar(x=[1], y=[2]), row=1, col=2)
+    fig.add_trace(go.Scatter(x=[1], y=[2]), row=1, col=1)
+    fig.add_trace(go.Scatter(x=[1], y=[2]), row=1, col=2)
     fig.update_xaxes(title="x")
     layout = _sent(look.with_look(fig))["layout"]
     for axis in ("xaxis", "xaxis2", "yaxis", "yaxis2"):
@@ -81,3 +81,20 @@ def test_small_arrays_go_as_lists_large_ones_as_base64():
 def test_a_figure_without_a_title_gets_none():
     layout = _sent(look.with_look(go.Figure(layout={"template": {}})))["layout"]
     assert "text" not in layout.get("title", {})
+
+
+def test_colours_that_would_switch_a_part_on_are_kept_only_where_it_is_on():
+    """Plotly draws ticks, a grid or a minor grid when a figure sets their colour (not when a
+    template does): written in, those colours stay only where the part shows anyway."""
+    fig = make_subplots(rows=1, cols=3)
+    fig.add_trace(go.Scatter(y=[1, 2]), row=1, col=1)
+    fig.add_trace(go.Heatmap(z=[[1, 2]]), row=1, col=2)
+    fig.add_trace(go.Bar(x=["a", "b"], y=[1, 2]), row=1, col=3)
+    fig.update_xaxes(ticks="inside", row=1, col=3)
+    layout = _sent(look.with_look(fig))["layout"]
+    assert "tickcolor" not in layout["xaxis"] and "tickcolor" not in layout["yaxis"]
+    assert layout["xaxis2"]["tickcolor"] == look.LINE  # a map's ticks are outside by default
+    assert layout["xaxis3"]["tickcolor"] == look.LINE  # the figure's own ticks
+    assert "gridcolor" not in layout["xaxis3"]  # no grid across bars by default
+    assert layout["yaxis3"]["gridcolor"] == look.LINE
+    assert all("minor" not in layout[k] for k in layout if k[1:5] == "axis")
