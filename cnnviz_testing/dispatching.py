@@ -4,7 +4,8 @@ process the tests start two of over one store to see that one dispatcher serves 
 ``python -m cnnviz_testing.dispatching STORE LOG --queue N`` queues N runs (a tiny LeNet config
 each) through its own manager, then dispatches when it holds the store's lease. Each run it
 is given is written to LOG (``start PID RUN_ID``, one appended line each, so several processes
-can share the file) and finishes ``--run-s`` seconds later. On stdout it says ``ready PID``,
+can share the file) and finishes ``--run-s`` seconds later; with ``--workers``, runs train in
+real worker processes instead (LOG stays empty). On stdout it says ``ready PID``,
 then ``queued RUN_ID`` for each run it queued and ``dispatching TIME`` (``time.time()``) when
 it gains the lease; it exits when its stdin closes (shutting its manager down).
 """
@@ -77,12 +78,19 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--queue", type=int, default=0, help="runs to queue at the start")
     p.add_argument("--run-s", type=float, default=0.05, help="how long each run trains")
     p.add_argument("--slots", type=int, default=2)
+    p.add_argument("--workers", action="store_true", help="real worker processes instead")
+    p.add_argument("--epochs", type=int, default=1, help="epochs of each queued run")
     args = p.parse_args(argv)
     store = RunStore(Path(args.store))
-    executor = LoggingExecutor(store, Path(args.log), args.run_s, args.slots)
+    if args.workers:
+        from cnnviz.runs.executors import ProcessExecutor
+
+        executor = ProcessExecutor(store.root, args.slots, threads=1)
+    else:
+        executor = LoggingExecutor(store, Path(args.log), args.run_s, args.slots)
     manager = RunManager(store, executor=executor)
     print("ready", os.getpid(), flush=True)
-    config = RunConfig(PRESETS["LeNet"], num_epochs=1, limit=256, val_limit=128)
+    config = RunConfig(PRESETS["LeNet"], num_epochs=args.epochs, limit=256, val_limit=128)
     for i in range(args.queue):
         print("queued", manager.submit(config, name=f"{os.getpid()}-{i}"), flush=True)
     closed = threading.Event()

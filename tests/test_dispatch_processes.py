@@ -183,3 +183,33 @@ def test_a_lock_in_one_process_ends_the_role_in_another(tmp_path):
     with pytest.raises(RunAccessError):
         here.set_share_links(teacher, True)
     assert not here.share_links()  # unchanged by the refused action
+
+
+def owner_pid(store: RunStore, run_id: str) -> int | None:
+    rows = store._q("SELECT owner_pid FROM runs WHERE run_id=?", (run_id,))
+    return rows[0][0] if rows else None
+
+
+def test_the_worker_of_a_killed_dispatcher_leaves_and_its_run_ends_interrupted(tmp_path, servers):
+    """Real worker processes: the killed dispatcher's worker leaves with it, and the next
+    dispatcher marks its run interrupted with the reason. (Most of the time is the worker's
+    start: torch, the dataset, its speed test.)"""
+    store, log = tmp_path / "s", tmp_path / "unused.log"
+    a = Server(store, log, "--workers", "--slots", "1", "--queue", "1", "--epochs", "300")
+    servers.append(a)
+    a.expect("dispatching")  # after its run was queued
+    (run,) = a.queued()
+    b = Server(store, log, "--workers", "--slots", "1")
+    servers.append(b)
+    b.expect("ready")
+    reader = RunStore(store)
+    # the run trains in a's worker once the worker stamps its own pid on it
+    wait_for(lambda: owner_pid(reader, run) not in (None, a.proc.pid), timeout=120, step=0.1)
+    worker = owner_pid(reader, run)
+    a.proc.kill()
+    a.proc.wait()
+    b.expect("dispatching", timeout=10)
+    wait_for(lambda: not Path(f"/proc/{worker}").exists(), timeout=10, step=0.1)  # it left
+    wait_for(lambda: reader.status(run) == "interrupted", timeout=15, step=0.1)
+    assert reader.get(run).error == REAPED
+    b.proc.kill()  # its own worker (still starting) leaves with it
