@@ -332,7 +332,8 @@ class Board:
 
 # How the board's conclusion reads; the page passes its language's (ui/locales: "board").
 CONCLUSION_WORDS = {
-    "best": "{value} trained best (final validation accuracy {acc}, {n} runs)",
+    "best": "{value} trained best (final validation accuracy {acc}, mean of {n} run(s))",
+    "level": "{values} ended level (final validation accuracy {acc}): none trained best",
     "diverged": "at {value}, {k} of {n} runs diverged",
     "all_diverged": "every run diverged",
     "sep": "; ",
@@ -361,7 +362,13 @@ def conclusion(board: Board, words: Mapping[str, str] = CONCLUSION_WORDS,
         row = healthy.loc[scores.idxmax()] if scores.notna().any() else healthy.iloc[0]
         best = row["variant"]
         acc = "—" if pd.isna(row["final val acc"]) else f"{100 * row['final val acc']:.1f} %"
-        parts.append(words["best"].format(value=best, acc=acc, n=int(row["seeds"])))
+        level = [v for v, s in zip(healthy["variant"], scores, strict=True)
+                 if f"{100 * s:.1f}" == f"{100 * scores.max():.1f}"]  # fmt: skip
+        if len(level) > 1:  # the same accuracy as shown: no value trained best
+            parts.append(words["level"].format(values=", ".join(level), acc=acc))
+            best = None
+        else:
+            parts.append(words["best"].format(value=best, acc=acc, n=int(row["seeds"])))
     for label, flags in div.items():
         if any(flags) and not (healthy.empty and len(div) == 1):
             parts.append(words["diverged"].format(value=label, k=sum(flags), n=len(flags)))

@@ -198,7 +198,7 @@ def test_the_conclusion_names_the_best_value_and_the_diverged_runs(classx):
     exp, names = three_per_value(classx)
     lines = X.conclusion(classx.board(exp, names))
     assert lines[0].startswith("lr 0.9 trained best (final validation accuracy 86.")
-    assert "3 runs)" in lines[0] and "at lr 1.5, 2 of 3 runs diverged" in lines[0]
+    assert "mean of 3 run(s))" in lines[0] and "at lr 1.5, 2 of 3 runs diverged" in lines[0]
     # the lab's verdicts on the best value against each other one (3 seeds each)
     assert any(line.startswith("lr 0.9 beats lr 0.1 by 8") for line in lines[1:]), lines
     assert len(lines) == 3
@@ -310,3 +310,12 @@ def test_the_boards_figures_pass_plotlys_validation(classx):
     assert [s.endswith("-open") for s in scatter[2]["marker"]["symbol"]] == [True, True, False]
     curves = PB.seat_curves(live).to_dict()["data"]
     assert len(curves) == 9 and sum(t["showlegend"] for t in curves) == 3
+
+
+def test_values_that_end_level_have_no_best(classx):
+    exp = classx.create(TEACH, CLASS, "LeNet", "lr", "0.01, 0.1, 0.9")
+    for user, seat in students(3):
+        finish(classx.store, classx.start(user, exp, seat), [0.094], [2.35])
+    assert X.conclusion(classx.board(exp)) == [
+        "lr 0.01, lr 0.1, lr 0.9 ended level (final validation accuracy 9.4 %): none trained best"
+    ]
