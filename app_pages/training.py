@@ -11,6 +11,7 @@ import streamlit as st
 
 from cnnviz.runs.execute import thread_plan
 from ui import page_header, settings
+from ui.board import training_setup_ui
 from ui.runs import manager_or_message
 from ui.training import (
     TEXT,
@@ -35,6 +36,7 @@ if mgr is not None:
             st.markdown(TEXT["practical_body"])
             plan = thread_plan(mgr.executor)  # how many threads a run gets here, and why
             st.markdown(TEXT["threads"][plan["why"]].format(**plan))
+    training_setup_ui(mgr)  # the teacher's: this preset as the class's experiment
 
     st.subheader(TEXT["run_title"])
     run_id = current_run_id(mgr)

@@ -184,3 +184,19 @@ def test_every_seats_curve_until_the_teacher_ends_then_means_and_bands(store):
     assert_clean(at)
     assert "The teacher has ended the experiment" in shown(at)
     assert traces(at, "brd_bands") and not traces(at, "brd_live")
+
+
+def test_the_training_form_offers_the_teacher_a_class_experiment_on_its_preset(store):
+    Classes(store).open_class(TEACH)
+    at = page_as(store, TEACH, "training.py")
+    assert_clean(at)
+    assert "Class experiment" in [e.label for e in at.expander]
+    at.selectbox(key="train_class_field").set_value("activation").run()
+    at.button(key="train_class_create").click().run()
+    assert_clean(at)
+    exp = X.ClassExperiments(RunService(None, store=store)).current(
+        Classes(store).current().class_id
+    )
+    assert exp.field == "activation" and exp.plan[0]["preset"] == "LeNet"
+    student = page_as(store, User("s" * 16), "training.py")
+    assert "Class experiment" not in [e.label for e in student.expander]

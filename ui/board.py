@@ -128,22 +128,34 @@ def setup_ui(mgr: RunManager, class_id: str, prefix: str = "brd_new", preset: st
               on_click=_create, args=(mgr, class_id, prefix))  # fmt: skip
 
 
-def lab_setup_ui(mgr: RunManager) -> None:
-    """The ablation lab's box: the teacher turns the lab's grid (base, field, values, size)
-    into a class experiment. Nothing for anyone else, or without an open class."""
-    user = current_user()
-    cx = experiments(mgr)
-    if not cx.is_teacher(user):
+def class_box_ui(mgr: RunManager, prefix: str, **prefill) -> None:
+    """A page's box where the teacher turns the page's setup (``prefill``: preset, field,
+    values, mode) into the class's experiment. Nothing for anyone else, or without an open
+    class."""
+    if not experiments(mgr).is_teacher(current_user()):
         return
     session = classes(mgr).current()
     if session is None:
         return
+    with st.expander(TEXT["setup"], icon=":material/groups:"):
+        setup_ui(mgr, session.class_id, prefix, **prefill)
+        _messages()
+
+
+def lab_setup_ui(mgr: RunManager) -> None:
+    """The ablation lab's box: the lab's grid (base, field, values, size) as the class's
+    experiment."""
     ss = st.session_state
     field = ss.get("abl_grid_field")
-    with st.expander(TEXT["setup"], icon=":material/groups:"):
-        setup_ui(mgr, session.class_id, "abl_class", preset=ss.get("abl_grid_base"), field=field,
+    class_box_ui(mgr, "abl_class", preset=ss.get("abl_grid_base"), field=field,
                  values=ss.get(f"abl_grid_values_{field}"), mode=ss.get("abl_mode"))  # fmt: skip
-        _messages()
+
+
+def training_setup_ui(mgr: RunManager) -> None:
+    """The training form's box: its preset as the base of the class's experiment."""
+    ss = st.session_state
+    preset = ss.get("train_preset") if ss.get("train_source", "preset") == "preset" else None
+    class_box_ui(mgr, "train_class", preset=preset)
 
 
 def _messages() -> None:
