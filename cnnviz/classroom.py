@@ -250,36 +250,34 @@ class SecretGuesses:
 
 
 class NewIdentities:
-    """New browser identities per client address and hour: past ``per_hour``, an address gets
-    back the newest identity it was given (clearing the cookie buys no new share of the class).
-    The default fits a class behind one address (a NAT). ``store``: counted there, by every
-    server process over it together (else in this process's memory)."""
+    """New browser identities per client address and hour. Every browser without a cookie gets
+    an identity of its own, never one handed out before (two browsers sharing one would see
+    and stop each other's runs). Past ``per_hour`` from one address the new identity is logged:
+    clearing the cookie still buys no new share of the class, because a new identity counts as
+    served when it first acts and the per-address caps (queued and training) hold for every
+    browser there. The default fits a class behind one address (a NAT). ``store``: counted
+    there, by every server process over it together (else in this process's memory)."""
 
     def __init__(self, per_hour: int = 60, clock: Callable[[], float] = time.monotonic, store=None):
         self.made = Attempts(per_hour, 3600.0, clock)
-        self.newest: dict[str, str] = {}
         self.store = store
         self._lock = threading.Lock()
 
     def identity(self, address: str) -> str:
+        """A new identity for a browser at ``address`` (logged past the hour's count)."""
         if self.store is not None:
             made = self.made
-            uid, reused = self.store.recent_or_new(
+            uid, over = self.store.count_new(
                 IDENTITIES, str(address), made.most, made.window_s, new_user_id
             )
-            if reused:
-                log.warning("new identities from %s: limit reached, the newest is reused", address)
-            return uid
-        with self._lock:
-            if self.made.full(address) and address in self.newest:
-                log.warning("new identities from %s: limit reached, the newest is reused", address)
-                return self.newest[address]
-            uid = new_user_id()
-            self.made.add(address)
-            self.newest[address] = uid
-            if len(self.newest) > 10_000:
-                self.newest = {address: uid}
-            return uid
+        else:
+            with self._lock:
+                over = self.made.full(address)
+                self.made.add(address)
+                uid = new_user_id()
+        if over:
+            log.warning("new identities from %s: more than %d this hour", address, self.made.most)
+        return uid
 
 
 # -- who may do what -------------------------------------------------------------------------

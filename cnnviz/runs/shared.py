@@ -116,28 +116,25 @@ class Shared:
             marks = ",".join("?" * len(rows))
             self._x(f"DELETE FROM rate_events WHERE rowid IN ({marks})", tuple(rows))
 
-    def recent_or_new(
+    def count_new(
         self, scope: str, key: str, most: int, window_s: float, make: Callable[[], str]
     ) -> tuple[str, bool]:
-        """A value made by ``make()`` and recorded under ``key``, or past ``most`` made within
-        ``window_s`` the newest of them again: (value, whether it was reused)."""
+        """A new value made by ``make()`` and recorded under ``key``: (value, whether ``most``
+        or more were already made under ``key`` within ``window_s``). A value is never handed
+        out twice, whatever the count."""
 
         def body(db) -> tuple[str, bool]:
             now = self.clock()
             self._forget_old(db, scope, now - window_s)
-            made = db.execute(
-                "SELECT value FROM rate_events WHERE scope=? AND key=? ORDER BY at DESC, rowid"
-                " DESC",
-                (scope, key),
-            ).fetchall()
-            if len(made) >= most and made[0][0] is not None:
-                return made[0][0], True
+            (made,) = db.execute(
+                "SELECT COUNT(*) FROM rate_events WHERE scope=? AND key=?", (scope, key)
+            ).fetchone()
             value = make()
             db.execute(
                 "INSERT INTO rate_events (scope, key, at, value) VALUES (?,?,?,?)",
                 (scope, key, now, value),
             )
-            return value, False
+            return value, made >= most
 
         return self._transaction(body)
 
