@@ -200,3 +200,32 @@ def test_the_training_form_offers_the_teacher_a_class_experiment_on_its_preset(s
     assert exp.field == "activation" and exp.plan[0]["preset"] == "LeNet"
     student = page_as(store, User("s" * 16), "training.py")
     assert "Class experiment" not in [e.label for e in student.expander]
+
+
+def test_the_projector_view_shows_what_the_teacher_put_on_it(store):
+    room = class_with_runs(store, 3, epochs=2)
+    cx = X.ClassExperiments(RunService(None, store=store))
+
+    def projector(user: User):
+        at = app_test("classroom.py")
+        at.query_params["view"] = "projector"
+        at.session_state["cnnviz_user"] = user
+        if user.is_teacher:
+            at.session_state[TOKEN] = store.issue_teacher_token(user.id, SECRET, 3600)
+        return at.run()
+
+    at = projector(TEACH)  # nothing set: the view's own (the code to join)
+    assert_clean(at)
+    assert not traces(at, "brd_bands")
+    cx.set_spotlight(TEACH, room.session.class_id, "board")
+    at = projector(TEACH)
+    assert_clean(at)
+    assert traces(at, "brd_bands") and "brd_spotlight" not in keys(at)  # no controls on it
+    cx.set_spotlight(TEACH, room.session.class_id, "run", room.seats[1])
+    at = projector(TEACH)
+    assert "**On the projector: Student 2's run**" in shown(at) and traces(at, "brd_spot_curves")
+    own = projector(User(room.seats[1].user_id))  # the seat's own student may see it
+    assert traces(own, "brd_spot_curves")
+    other = projector(User(room.seats[0].user_id))  # another seat's: refused, the join view
+    assert_clean(other)
+    assert not traces(other, "brd_spot_curves") and "Student 2's run" not in shown(other)

@@ -290,7 +290,7 @@ def teacher_ui(mgr: RunManager, exp: X.Experiment, board: X.Board, names: dict) 
 
 
 def spotlight_ui(mgr: RunManager, exp: X.Experiment, names: dict) -> bool:
-    """The teacher's projector, when the spotlight is on a seat's run: that run, large.
+    """The teacher's board, when the spotlight is on a seat's run: that run, large.
     Returns whether it drew one (else the board is the projector's)."""
     user = current_user()
     cx = experiments(mgr)
@@ -300,6 +300,34 @@ def spotlight_ui(mgr: RunManager, exp: X.Experiment, names: dict) -> bool:
         return False
     if not cx.is_teacher(user) or spot is None or spot["kind"] != "run":
         return False
+    return _spot_run(mgr, exp, names, spot)
+
+
+def projector_ui(mgr: RunManager) -> bool:
+    """The class's projector view, when the teacher put something on it: the board (without
+    its controls) or a seat's run (shown to the teacher, or to that seat's own student: the
+    library refuses anyone else). Returns whether it drew one (else the view is its own)."""
+    cx, cls = experiments(mgr), classes(mgr)
+    session = cls.current()
+    if session is None:
+        return False
+    try:
+        spot = cx.spotlight(current_user(), session.class_id)
+    except RunAccessError:
+        return False
+    exp = cx.current(session.class_id)
+    if spot is None or exp is None:
+        return False
+    if spot["kind"] == "board":
+        st.title(TEXT["title"])
+        board_body(mgr, exp.experiment_id, False)
+        return True
+    return _spot_run(mgr, exp, seat_names(cls, session), spot)
+
+
+def _spot_run(mgr: RunManager, exp: X.Experiment, names: dict, spot: dict) -> bool:
+    user = current_user()
+    cx = experiments(mgr)
     svc, run_id = service(mgr), spot["run_id"]
     try:
         rec = svc.get(user, run_id)

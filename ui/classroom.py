@@ -302,6 +302,12 @@ def projector(cl: Classes) -> None:
 
     @fragment(run_every=PROJECTOR_S)
     def body() -> None:
+        from ui.board import projector_ui  # the teacher's spotlight: the board or a seat's run
+        from ui.runs import manager_or_message
+
+        mgr = manager_or_message()
+        if mgr is not None and projector_ui(mgr):
+            return
         session = cl.current()
         if session is None:
             st.title(TEXT["proj_none"])
