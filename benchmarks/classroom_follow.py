@@ -34,8 +34,10 @@ import asyncio
 import os
 import random
 import statistics
+import tempfile
 import time
 from collections import deque
+from pathlib import Path
 
 import classroom_load as cl
 
@@ -232,6 +234,12 @@ async def measure(n: int, args) -> dict:
         if mon is not None:
             await asyncio.gather(mon, return_exceptions=True)
         await asyncio.to_thread(server.stop)
+        try:  # the server's log outlives its store: read it when a number looks wrong
+            keep = Path(tempfile.gettempdir()) / f"classroom_follow_n{n}.log"
+            keep.write_text(server.log(tail=200_000))
+            level.meta["server_log"] = str(keep)
+        except OSError:
+            pass
         server.cleanup()
     return summarise(level, args)
 
@@ -263,7 +271,11 @@ def summarise(level: FollowLevel, args) -> dict:
         "idle": level.idle,
         "window_polls": m.get("window_polls"),
         "client_lag_p95_ms": round(cl.p95(level.lag_ms), 1) if level.lag_ms else None,
-        **{k: m[k] for k in ("window_s", "open_s", "load_avg_start", "load_avg_end") if k in m},
+        **{
+            k: m[k]
+            for k in ("window_s", "open_s", "load_avg_start", "load_avg_end", "server_log")
+            if k in m
+        },
     }
 
 

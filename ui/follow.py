@@ -323,6 +323,7 @@ class Watcher:
         self.store = store
         self.sessions: dict[str, tuple[str, bool]] = {}  # session id → (class, following)
         self.seen: dict[str, Signal | None] = {}  # class → the signal last read
+        self.due: set[str] = set()  # pages to move that were running: asked at the next tick
         self.lock = threading.Lock()
         self.thread: threading.Thread | None = None
         self.reruns = 0  # pages rerun so far (the tests and the benchmark read it)
@@ -364,14 +365,14 @@ class Watcher:
                 log.warning("follow watcher:", exc_info=True)
 
     def tick(self) -> int:
-        """One look at the store; returns how many pages it reran."""
+        """One look at the store; returns how many pages it asked to rerun."""
         with self.lock:
             by_class: dict[str, list[tuple[str, bool]]] = {}
             for sid, (class_id, following) in self.sessions.items():
                 by_class.setdefault(class_id, []).append((sid, following))
             for class_id in set(self.seen) - set(by_class):
                 del self.seen[class_id]
-        rerun = 0
+            due, self.due = self.due, set()
         follow = Follow(self.store)
         for class_id, pages in by_class.items():
             signal = follow.signal(class_id)
@@ -380,24 +381,31 @@ class Watcher:
             if signal is None or signal == last:
                 continue
             recall = last is None or signal.recall != last.recall
-            for sid, following in pages:
-                if following or recall:
-                    rerun += self._rerun(sid)
+            due |= {sid for sid, following in pages if following or recall}
+        rerun = sum(self._rerun(sid) for sid in due)
         self.reruns += rerun
         return rerun
 
     def _rerun(self, session_id: str) -> int:
+        """Rerun a page, on its own event loop, as Streamlit does when a source is saved. A
+        page running now (a student's own change in flight) is asked at the next tick, so
+        the change it runs with is never replaced by an older state."""
         from streamlit.proto.ClientState_pb2 import ClientState
+        from streamlit.runtime.app_session import AppSessionState
 
         session = self._session(session_id)
         if session is None:  # closed: forgotten
             with self.lock:
                 self.sessions.pop(session_id, None)
             return 0
+        if session._state == AppSessionState.APP_IS_RUNNING:
+            with self.lock:
+                self.due.add(session_id)
+            return 0
         state = ClientState()
         state.CopyFrom(session._client_state)
         state.fragment_id, state.is_auto_rerun = "", False  # the whole page
-        session.request_rerun(state)
+        session._event_loop.call_soon_threadsafe(session.request_rerun, state)
         return 1
 
 
