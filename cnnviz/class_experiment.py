@@ -23,6 +23,7 @@ store through the run service).
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -247,6 +248,7 @@ class BoardSeat:
     final_train_loss: float
     diverged: bool
     seed: int
+    run_shown: bool = True  # False: another student's run, its id kept from this viewer
 
 
 def diverged(rows: Sequence[dict]) -> bool:
@@ -292,7 +294,7 @@ class Board:
         cols = ["seat", "value", "status", "epochs", "final val acc", "best val acc",
                 "final train loss", "diverged", "seed", "run_id"]  # fmt: skip
         rows = [[s.name, s.label, s.status or "", s.epochs, s.final_val_acc, s.best_val_acc,
-                 s.final_train_loss, s.diverged, s.seed, s.run_id or ""]
+                 s.final_train_loss, s.diverged, s.seed, (s.run_id if s.run_shown else "") or ""]
                 for s in self.seats]  # fmt: skip
         return pd.DataFrame(rows, columns=cols)
 
@@ -585,12 +587,36 @@ class ClassExperiments:
         return run_id
 
     # -- the board -----------------------------------------------------------------------------
+    def export_csv(self, user: C.User, experiment: Experiment,
+                   names: Mapping[str, str] | None = None) -> str:  # fmt: skip
+        """The board's table as CSV, one row per seat with its run id: the teacher's.
+
+        Raises:
+            RunAccessError: ``user`` is not the teacher (now).
+        """
+        self._teacher(user)
+        return self.board(experiment, names, points=False, viewer=user).csv()
+
     def board(self, experiment: Experiment, names: Mapping[str, str] | None = None,
-              points: bool = True) -> Board:  # fmt: skip
+              points: bool = True, viewer: C.User | None = None) -> Board:  # fmt: skip
         """The board, read from the store (so it survives a restart): ``names`` maps a seat
-        to the name shown (a pseudonym on the projector; default: the seat's id)."""
+        to the name shown (a pseudonym on the projector; default: the seat's id).
+
+        ``viewer`` is who looks at it (None: the library's own use, every run id). A board a
+        student sees holds the run id of their own run only: every other seat's run is keyed
+        by an opaque stand-in and its id is left out of the table (an id would open that run
+        by link), while its curve, value and result stay on the board."""
         names = names or {}
         rows, metrics = self.data.board_rows(experiment.experiment_id)
+        every_id = viewer is None or self.is_teacher(viewer)
+        stand_in: dict[str, str] = {}
+        for r in rows:
+            if r["run_id"] and not every_id and r["owner"] != viewer.id:
+                digest = hashlib.sha256(f"{experiment.experiment_id}/{r['run_id']}".encode())
+                stand_in[r["run_id"]] = "seat-run-" + digest.hexdigest()[:12]
+        metrics = {stand_in.get(k, k): v for k, v in metrics.items()}
+        rows = [{**r, "run_id": stand_in.get(r["run_id"], r["run_id"]),
+                 "shown": r["run_id"] not in stand_in} for r in rows]  # fmt: skip
         labels = experiment.labels
         seats, runs = [], {label: [] for label in labels}
         for r in rows:
@@ -605,6 +631,7 @@ class ClassExperiments:
                 epochs=len(m), num_epochs=r["num_epochs"],
                 final_val_acc=_num(m, "val_acc", "last"), best_val_acc=_num(m, "val_acc", "max"),
                 final_train_loss=_num(m, "train_loss", "last"), diverged=diverged(m), seed=seed,
+                run_shown=r["shown"],
             ))  # fmt: skip
             if r["status"] and label in runs:
                 frame = pd.DataFrame(m, columns=list(METRIC_COLUMNS), dtype=float)
@@ -613,6 +640,8 @@ class ClassExperiments:
         live = any(s.status in LIVE for s in started)
         final = experiment.ended is not None
         ids = [s.run_id for s in started if s.status in LIVE]
-        pts = self.data.live_points(ids) if points and ids else {}
+        real = {v: k for k, v in stand_in.items()}
+        pts = self.data.live_points([real.get(i, i) for i in ids]) if points and ids else {}
+        pts = {stand_in.get(k, k): v for k, v in pts.items()}
         return Board(experiment, tuple(seats), {k: v for k, v in runs.items() if v}, pts, live,
                      final)  # fmt: skip

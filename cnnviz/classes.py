@@ -226,6 +226,18 @@ class Classes:
         row = self.store.class_row(class_id)
         return _session(row) if row is not None else None
 
+    def shown_class(self, user: User) -> ClassSession | None:
+        """The class whose board ``user`` sees: the open class; without one, the newest
+        closed class for the teacher only (its board stays hers), and nothing for a student
+        (without an open class nothing of class mode shows)."""
+        session = self.current()
+        if session is not None:
+            return session
+        if not (user.is_teacher and (self.role_check is None or self.role_check(user))):
+            return None
+        history = self.history()
+        return history[0] if history else None
+
     def history(self) -> list[ClassSession]:
         """Every class, the newest first."""
         return [_session(r) for r in self.store.class_rows()]

@@ -37,12 +37,9 @@ def classes(mgr: RunManager) -> Classes:
 
 
 def board_class(cls: Classes):
-    """The open class, else the newest one (its board stays after it closed), else None."""
-    session = cls.current()
-    if session is None:
-        history = cls.history()
-        session = history[0] if history else None
-    return session
+    """The open class; without one, the newest for the teacher (its board stays after it
+    closed); else None (the library decides)."""
+    return cls.shown_class(current_user())
 
 
 def _said(text) -> str:
@@ -261,7 +258,7 @@ def _spotlight(mgr: RunManager, class_id: str) -> None:
 
 def teacher_ui(mgr: RunManager, exp: X.Experiment, board: X.Board, names: dict) -> None:
     """Hand out, end, what the projector shows, and the CSV."""
-    cx = experiments(mgr)
+    cx, user = experiments(mgr), current_user()
     with st.expander(TEXT["controls"], icon=":material/school:", expanded=False):
         c1, c2 = st.columns(2)
         if exp.handout == X.ROUND_ROBIN and exp.ended is None:
@@ -282,7 +279,7 @@ def teacher_ui(mgr: RunManager, exp: X.Experiment, board: X.Board, names: dict) 
                      args=(mgr, exp.class_id))  # fmt: skip
         # made when clicked: the board changes with every poll
         st.download_button(
-            TEXT["csv"], lambda: cx.board(exp, names, points=False).csv(),
+            TEXT["csv"], lambda: cx.export_csv(user, exp, names),
             file_name=f"class_experiment_{exp.experiment_id}.csv", mime="text/csv",
             key="brd_csv", icon=":material/download:", on_click="ignore",
         )  # fmt: skip
@@ -335,7 +332,7 @@ def _spot_run(mgr: RunManager, exp: X.Experiment, names: dict, spot: dict) -> bo
         points = svc.points(user, run_id)
     except (RunAccessError, StoreError):
         return False
-    seat_board = next((s for s in cx.board(exp, names, points=False).seats
+    seat_board = next((s for s in cx.board(exp, names, points=False, viewer=user).seats
                        if s.run_id == run_id), None)  # fmt: skip
     value = seat_board.label if seat_board else rec.name
     name = names.get(spot["seat_id"], "")
@@ -366,7 +363,7 @@ def board_body(mgr: RunManager, experiment_id: str, teacher: bool) -> None:
     exp = cx.get(experiment_id)
     session = cls.get(exp.class_id)
     names = seat_names(cls, session) if session is not None else {}
-    board = cx.board(exp, names)
+    board = cx.board(exp, names, viewer=current_user())
     if teacher:
         teacher_ui(mgr, exp, board, names)
         if spotlight_ui(mgr, exp, names):
