@@ -104,6 +104,17 @@ def check_config(conf: Path, prefix: Path) -> str:
     return r.stderr
 
 
+def _own_session() -> None:
+    """In a child: a session of its own (Ctrl-C in the terminal reaches only the hall, which
+    ends the children in order), and SIGTERM when the hall itself dies, even by SIGKILL (Linux's
+    parent-death signal), so no app process or nginx outlives it."""
+    import ctypes
+
+    os.setsid()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 def _kill_group(proc: subprocess.Popen, wait_s: float) -> None:
     """End a process started in a session of its own and everything in its group (a server's
     run workers): SIGTERM, then SIGKILL after ``wait_s``."""
@@ -223,11 +234,10 @@ class LectureHall:
     def _popen(self, args: list[str], log: Path, env: dict | None = None) -> subprocess.Popen:
         f = open(log, "w")  # noqa: SIM115 - closed by stop()
         self._logs.append(f)
-        # A session of its own: Ctrl-C in the terminal reaches only the hall, which ends the
-        # children in order; stop() ends each child's whole group (run workers included).
+        # stop() ends each child's whole group (its run workers included)
         return subprocess.Popen(
             args, cwd=self.app_dir, env=env, stdout=f, stderr=subprocess.STDOUT,
-            start_new_session=True,
+            preexec_fn=_own_session,
         )  # fmt: skip
 
     def _wait_health(self, url: str, what: str, deadline: float) -> None:
@@ -353,6 +363,11 @@ def main(argv: list[str] | None = None) -> int:
         hall.stop()
         return 0
     print(f"cnnviz: starting {args.processes} server processes and nginx …", flush=True)
+
+    def interrupt(*_) -> None:  # SIGTERM while starting: stop what has started, as Ctrl-C
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
     try:
         hall.start()
     except (HallError, OSError) as exc:
