@@ -44,7 +44,7 @@ import browser_latency as BL  # this folder is on sys.path when run
 
 from cnnviz.runs import RunStore
 from cnnviz_testing.browser import VIEWPORT, launch_chromium, wait_idle
-from cnnviz_testing.procs import children_running, pin
+from cnnviz_testing.procs import children_running, cpu_ms, pin
 
 XCORR = next(i for i in BL.INTERACTIONS if i.name == "xcorr_preset")
 # The new run's first progress (its curve's first point comes in the same rerun), or its end
@@ -103,6 +103,27 @@ def warm_worker(store: RunStore, timeout: float = 300) -> None:
         if time.time() > deadline:
             raise SystemExit("the worker process did not get warm")
         time.sleep(0.2)
+
+
+class CpuShares:
+    """Where the CPU went during one timed run: the run's worker process, the server (its own
+    threads: the pages' reruns, the store reads), and this benchmark's Chromium, in cores
+    (CPU seconds per second of the run)."""
+
+    def __init__(self, server_pid: int) -> None:
+        self.server_pid = server_pid
+        self.worker_pid = next(iter(children_running(server_pid, b"cnnviz.runs.worker")), None)
+        self.t0, self.start = time.perf_counter(), self._now()
+
+    def _now(self) -> dict[str, float]:
+        worker = cpu_ms(self.worker_pid) if self.worker_pid else None
+        return {"worker": worker or 0.0, "server": cpu_ms(self.server_pid) or 0.0,
+                "browsers": BL.browser_cpu_ms({self.server_pid})}  # fmt: skip
+
+    def done(self) -> dict[str, float]:
+        wall = time.perf_counter() - self.t0
+        now = self._now()
+        return {k: (now[k] - self.start[k]) / 1000 / wall for k in now}
 
 
 def main() -> None:
@@ -166,6 +187,7 @@ def main() -> None:
                     a.goto(training)
                     wait_idle(a, 90_000)
                     set_form(a, args.epochs, args.subset)
+                    shares = CpuShares(server.proc.pid)
                     run_id, _ = start_run(a, store)
                     if not watched:
                         a.goto("about:blank")
@@ -178,9 +200,12 @@ def main() -> None:
                             i += 1
                             time.sleep(max(0.0, args.every - (time.perf_counter() - t)))
                         speed = wait_run(store, run_id)
-                    rows.append((r + 1, watched, speed))
+                    cores = shares.done()
+                    rows.append((r + 1, watched, speed, cores))
                     print(f"round {r + 1}: {'watched' if watched else 'unwatched'} "
-                          f"{speed:,.0f} examples/s", flush=True)  # fmt: skip
+                          f"{speed:,.0f} examples/s; cores: "
+                          + ", ".join(f"{k} {v:.2f}" for k, v in cores.items()),
+                          flush=True)  # fmt: skip
             browser.close()
     finally:
         BL.stop_server(server)
@@ -191,10 +216,15 @@ def main() -> None:
     print("|---|---|---|---|")
     ratios = []
     for r in range(1, args.rounds + 1):
-        un = next(s for rr, w, s in rows if rr == r and not w)
-        wa = next(s for rr, w, s in rows if rr == r and w)
+        un = next(s for rr, w, s, _ in rows if rr == r and not w)
+        wa = next(s for rr, w, s, _ in rows if rr == r and w)
         ratios.append(wa / un)
         print(f"| {r} | {un:,.0f} | {wa:,.0f} | {wa / un:.1%} |")
+    for watched in (False, True):
+        shares = [c for _, w, _, c in rows if w == watched]
+        print(f"cores used during the {'watched' if watched else 'unwatched'} runs (median): "
+              + ", ".join(f"{k} {statistics.median(c[k] for c in shares):.2f}"
+                          for k in shares[0]))  # fmt: skip
     print(f"\nwatched / unwatched, median of rounds: {statistics.median(ratios):.1%} (goal ≥ 90%)")
     print(
         f"second browser, Cross-correlation preset re-render while the run is watched: "
