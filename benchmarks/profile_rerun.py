@@ -59,8 +59,8 @@ def main() -> None:
         try:
             bl.start_server(t)
             with sync_playwright() as p:
-                browser = p.chromium.launch(executable_path=bl.CHROMIUM, args=bl.CHROMIUM_ARGS)
-                ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+                browser = bl.launch_chromium(p)
+                ctx = browser.new_context(viewport=bl.VIEWPORT)
                 ctx.add_init_script(bl.INIT_JS)
                 t.page = ctx.new_page()
                 t.page.set_default_timeout(90_000)
