@@ -5,26 +5,30 @@ its end), so the board reads them exactly as it reads trained ones."""
 from __future__ import annotations
 
 import math
+import uuid
 from dataclasses import dataclass
 
 from cnnviz import class_experiment as X
 from cnnviz.classes import Classes
 from cnnviz.classroom import TEACHER, User
 from cnnviz.runs.service import RunService
+from cnnviz.runs.store import LIVE_TOKENS
 
 TEACH = User("teacher0000000000", TEACHER)
 
 
 class StoredQueue:
-    """The run manager's submit for a store no dispatcher serves: each run is written as
-    running (owned by no live process) for the caller to fill in."""
+    """The run manager's submit, without training: each run is written as running, owned by
+    a token this process keeps live (the reaper leaves it be), for the caller to fill in."""
 
     def __init__(self, store):
         self.store = store
+        self.token = uuid.uuid4().hex
+        LIVE_TOKENS.add(self.token)
 
     def submit_many(self, entries, user, estimate_s=None, **kw):
         return [
-            self.store.create(c, n, g, p, None, status="running", user=user.id)
+            self.store.create(c, n, g, p, self.token, status="running", user=user.id)
             for c, n, g, p in entries
         ]
 

@@ -287,15 +287,10 @@ def teacher_ui(mgr: RunManager, exp: X.Experiment, board: X.Board, names: dict) 
 
 
 def spotlight_ui(mgr: RunManager, exp: X.Experiment, names: dict) -> bool:
-    """The teacher's board, when the spotlight is on a seat's run: that run, large.
-    Returns whether it drew one (else the board is the projector's)."""
-    user = current_user()
-    cx = experiments(mgr)
-    try:
-        spot = cx.spotlight(user, exp.class_id)
-    except RunAccessError:
-        return False
-    if not cx.is_teacher(user) or spot is None or spot["kind"] != "run":
+    """The teacher's board (the caller checked the role in this run), when the spotlight is
+    on a seat's run: that run, large. Returns whether it drew one (else the board)."""
+    spot = experiments(mgr).data.spotlight(exp.class_id)
+    if spot is None or spot["kind"] != "run":
         return False
     return _spot_run(mgr, exp, names, spot)
 
@@ -357,6 +352,23 @@ def _table(board: X.Board):
     return df
 
 
+_CONCLUSIONS: dict[tuple, list[str]] = {}  # the sentences of the boards drawn lately
+
+
+def conclusion(board: X.Board) -> list[str]:
+    """:func:`cnnviz.class_experiment.conclusion` in the page's language, computed again only
+    when a run's epochs, status or value changed (the board is redrawn every second)."""
+    words, verdict = TEXT["words"], texts("ablation")["verdict"]
+    seats = tuple((s.run_id, s.label, s.status, s.epochs, s.diverged) for s in board.seats)
+    key = (board.experiment.experiment_id, board.experiment.ended, tuple(words.values()),
+           tuple(verdict.values()), seats)  # fmt: skip
+    if key not in _CONCLUSIONS:
+        if len(_CONCLUSIONS) > 64:
+            _CONCLUSIONS.clear()
+        _CONCLUSIONS[key] = X.conclusion(board, words, verdict)
+    return _CONCLUSIONS[key]
+
+
 def board_body(mgr: RunManager, experiment_id: str, teacher: bool) -> None:
     """The curves, the scatter, the table and the conclusion (polled until the end)."""
     cx, cls = experiments(mgr), classes(mgr)
@@ -391,7 +403,7 @@ def board_body(mgr: RunManager, experiment_id: str, teacher: bool) -> None:
             else:
                 chart(st, PB.seat_curves(board, font_size=fs, labels=words), key="brd_live",
                       config=png_config("class_board_live"), width="stretch")  # fmt: skip
-    if lines := X.conclusion(board, TEXT["words"], texts("ablation")["verdict"]):
+    if lines := conclusion(board):
         with st.container(key="brd_conclusion", border=True):
             st.subheader(TEXT["conclusion"])
             st.markdown("\n".join(f"- **{md_escape(line)}**" for line in lines))
@@ -448,11 +460,12 @@ def board_ui(mgr: RunManager) -> None:
     training = any(r["status"] in LIVE for r in rows)
     poll = None if exp.ended is not None else POLL_S if training else WAIT_POLL_S
     fragment(board_body, run_every=poll)(mgr, exp.experiment_id, teacher)
-    if teacher and session.is_open:
-        with st.expander(TEXT["setup"], icon=":material/science:"):
-            setup_ui(mgr, session.class_id, "brd_next", preset=_base_preset(exp),
-                     field=exp.field, mode=exp.mode)  # fmt: skip
-            _messages()
+    if teacher and session.is_open:  # the form only when asked for: the board stays quick
+        if st.toggle(TEXT["next"], key="brd_next_on"):
+            with st.container(border=True):
+                setup_ui(mgr, session.class_id, "brd_next", preset=_base_preset(exp),
+                         field=exp.field, mode=exp.mode)  # fmt: skip
+                _messages()
 
 
 def _base_preset(exp: X.Experiment) -> str:

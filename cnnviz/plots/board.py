@@ -7,6 +7,7 @@ A value keeps one colour, dash and marker everywhere (``PALETTE[i]``, ``DASHES[i
 
 from __future__ import annotations
 
+import numpy as np
 import plotly.graph_objects as go
 
 from cnnviz import stats
@@ -48,15 +49,17 @@ def seat_curves(board, height: int = 460, font_size: int = 16,
     for seat in board.started:
         i = index.get(seat.label, 0)
         if pts := board.points.get(seat.run_id):
-            x, y = [p[0] for p in pts], [p[1] for p in pts]
+            xy = np.asarray(pts, dtype=np.float64)  # sent as one typed array, not 200 numbers
+            x, y = xy[:, 0], xy[:, 1]
         else:
             m = finals.get(seat.run_id)
             if m is None or m.empty:
                 continue
-            x, y = m["epoch"].tolist(), m["train_loss"].tolist()
+            x = m["epoch"].to_numpy(dtype=np.float64)
+            y = m["train_loss"].to_numpy(dtype=np.float64)  # NaN (diverged): a gap
         name, who = plain(seat.label), plain(seat.name)
         traces.append(dict(
-            type="scatter", x=x, y=[v if v == v else None for v in y], mode="lines+markers",
+            type="scatter", x=x, y=y, mode="lines+markers",
             name=name, legendgroup=name, showlegend=name not in shown,
             line=dict(color=PALETTE[i % len(PALETTE)], width=2.5, dash=DASHES[i % len(DASHES)]),
             marker=dict(symbol=SYMBOLS[i % len(SYMBOLS)], size=6, maxdisplayed=12),
