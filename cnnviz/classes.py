@@ -17,8 +17,9 @@ sees the same class, the same seats and the same rate limit.
 - **One seat, one share.** While a class is open a student needs a seat to start or import
   runs, and a seat is held by one browser identity at a time: the per-student queue caps, the
   round-robin turn (:mod:`cnnviz.runs.queue`) and the disk quota, which count a run's owner,
-  count its seat. A browser that cleared its cookie joins again under its old name from the
-  same address and gets its old seat back, runs and all (so its share stays one), once the
+  count its seat. A browser that cleared its cookie joins again under its old name and the
+  seat's key (shown to its student) from the same address and gets its old seat back, runs and
+  all (so its share stays one; a name alone never hands a seat over), once the
   seat's old browser has not been seen for :data:`REJOIN_IDLE_S`; until then the name is
   taken, and a seat under a new name starts as served now in the fair queue (it never jumps
   the line) and counts against the address's rate limit.
@@ -263,6 +264,12 @@ class Classes:
         row = self.store.seat_of_user(user_id)
         return _seat(row) if row is not None else None
 
+    def seat_key(self, user: User) -> str | None:
+        """The key of ``user``'s own seat in the open class (it takes the seat back from
+        another browser), or None (no seat, or a seat made without one)."""
+        row = self.store.seat_of_user(user.id)
+        return self.store.seat_key(row.seat_id) if row is not None else None
+
     def needs_seat(self, user: User) -> bool:
         """Whether ``user`` must join before starting or importing runs: a student without a
         seat while a class is open (the teacher, and everyone without a class, need none)."""
@@ -292,18 +299,21 @@ class Classes:
         return self.display_name(seat, True, bool(session and session.show_names))
 
     # -- students ------------------------------------------------------------------------------
-    def join(self, user_id: str, code: str, name: str, address: str) -> Seat:
+    def join(self, user_id: str, code: str, name: str, address: str, seat_key: str = "") -> Seat:
         """Seat ``user_id`` (a browser) in the open class whose code is ``code``.
 
         A browser that already holds a seat keeps it (and may change its name). A name that
-        another seat holds is taken, unless that seat was made from ``address`` and its
-        browser has not been seen for :data:`REJOIN_IDLE_S`: then this browser takes the seat
-        back with its runs (a cleared cookie). Otherwise a new seat, within the address's
-        rate limit.
+        another seat holds is taken, unless that seat was made from ``address``, its browser
+        has not been seen for :data:`REJOIN_IDLE_S` and ``seat_key`` is the seat's key (shown
+        to its student, :meth:`seat_key`): then this browser takes the seat back with its runs
+        (a cleared cookie). A name and an address alone never hand a seat over: in a
+        classroom every student shares the address and knows the others' names. Otherwise a
+        new seat, within the address's rate limit, with a new key.
 
         Raises:
             ClassError: no class is open, the code is wrong, the name is empty, too long or
-                taken, or the address made too many seats lately.
+                taken (or its seat's key was not given), or the address made too many seats
+                lately.
         """
         session = self.current()
         if session is None:
@@ -321,6 +331,11 @@ class Classes:
         address = str(address or "unknown")[:64]
         now = self.clock()
         most = self.seats_per_address
+        given = clean_code(seat_key)
+        named_now = next((r for r in self.store.seat_rows(session.class_id) if r.name_key == key),
+                         None)  # fmt: skip
+        stored = self.store.seat_key(named_now.seat_id) if named_now is not None else None
+        key_ok = bool(given and stored) and secrets.compare_digest(given, str(stored))
 
         def decide(facts: JoinFacts) -> str:
             if facts.mine is not None:
@@ -331,7 +346,14 @@ class Classes:
                 named = facts.named
                 idle = now - named.last_seen
                 if named.address == address and idle >= REJOIN_IDLE_S:
-                    return "rejoin"
+                    if key_ok and named_now is not None and named.seat_id == named_now.seat_id:
+                        return "rejoin"
+                    raise ClassError(
+                        f"“{shown}” is taken. If it is your seat, type its seat key (shown on "
+                        "the Class page after you joined) to take it back; otherwise pick "
+                        "another name.",
+                        "class.seat_key", name=shown,
+                    )  # fmt: skip
                 if named.address == address:
                     wait = max(1, round(REJOIN_IDLE_S - idle))
                     raise ClassError(
@@ -362,6 +384,8 @@ class Classes:
                 "No class is open now: cnnviz works without one. Ask the teacher to open it.",
                 "class.none_open",
             ) from exc
+        if action == "new":
+            self.store.set_seat_key(row.seat_id, new_code())
         with self._lock:  # the seat's first page view is written at once
             self._touched.pop(user_id, None)
         if action == "rejoin":

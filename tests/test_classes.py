@@ -275,7 +275,10 @@ def test_a_cleared_cookie_takes_its_seat_back_with_its_runs(classes, store, cloc
         classes.join("new1", session.code, "Ann", ADDR)
     assert err.value.key == "class.name_busy" and err.value.params["s"] > 0
     clock.advance(REJOIN_IDLE_S)
-    back = classes.join("new1", session.code, "ann", ADDR)
+    key = classes.seat_key(C.User("old1"))
+    assert key and len(key) == 6
+    back = classes.join("new1", session.code, "ann", ADDR, f" {key.lower()} ")
+    assert classes.seat_key(C.User("new1")) == key  # the seat's key stays its own
     assert back.seat_id == seat.seat_id and back.number == 1 and back.user_id == "new1"
     assert classes.seat_of("old1") is None and classes.seat_of("new1") == back
     assert [store.get(r).user for r in runs] == ["new1", "new1"]
@@ -294,6 +297,27 @@ def test_a_seat_seen_lately_is_not_taken_over(classes, clock):
         with pytest.raises(ClassError):
             classes.join("eve1", session.code, "Ann", ADDR)
     assert classes.seat_of("ann1").page == "pooling"
+
+
+def test_a_name_and_an_address_never_hand_a_seat_over(classes, store, clock):
+    """In a classroom every student shares the address and knows the others' names: another
+    student who types Ann's name while her browser is away gets neither her seat nor her runs
+    (only her seat's key takes it back)."""
+    session = classes.open_class(TEACHER)
+    seat = classes.join("ann1", session.code, "Ann", ADDR)
+    runs = [store.create(tiny_config(), user="ann1") for _ in range(2)]
+    classes.join("eve1", session.code, "Eve", ADDR)
+    assert classes.seat_key(C.User("eve1")) != classes.seat_key(C.User("ann1"))
+    clock.advance(REJOIN_IDLE_S * 10)  # Ann's laptop sleeps
+    for uid, key in (("eve2", ""), ("eve2", "WRONG1"), ("eve2", classes.seat_key(C.User("eve1")))):
+        with pytest.raises(ClassError) as err:
+            classes.join(uid, session.code, "Ann", ADDR, key)
+        assert err.value.key == "class.seat_key"
+    with pytest.raises(ClassError):  # a seated browser cannot rename onto her name either
+        classes.join("eve1", session.code, "Ann", ADDR, classes.seat_key(C.User("ann1")))
+    assert classes.seat_of("ann1") == seat and classes.seat_of("eve2") is None
+    assert [store.get(r).user for r in runs] == ["ann1", "ann1"]
+    assert classes.seat_key(C.User("eve2")) is None and classes.seat_key(C.User("x")) is None
 
 
 # -- the limits count seats ---------------------------------------------------------------------
@@ -324,6 +348,7 @@ def test_clearing_the_cookie_between_starts_does_not_raise_the_queue_share(
     code = classes.open_class(TEACHER).code
     classes.join("bob1", code, "Bob", OTHER_ADDR)
     classes.join("eve1", code, "Eve", ADDR)
+    key = classes.seat_key(C.User("eve1"))
     submit(service, student("eve1"), 2)  # Eve's cap (2)
     clock.advance(1)
     (honest,) = submit(service, student("bob1", OTHER_ADDR))
@@ -334,7 +359,7 @@ def test_clearing_the_cookie_between_starts_does_not_raise_the_queue_share(
         with pytest.raises(ClassError):  # a fresh cookie has no seat: no run
             submit(service, student(uid))
         clock.advance(REJOIN_IDLE_S)  # joins again under her name: her own seat
-        seat = classes.join(uid, code, "Eve", ADDR)
+        seat = classes.join(uid, code, "Eve", ADDR, key)
         assert seat.number == 2
         with pytest.raises(C.LimitError) as err:
             submit(service, student(uid))
@@ -381,7 +406,7 @@ def test_the_disk_quota_counts_the_seat(classes, store, clock):
         rid = store.create(tiny_config(), user="old1", status="finished")
         store.save_state_dict(rid, {"w": torch.zeros(300_000)})  # 1.2 MB
     clock.advance(REJOIN_IDLE_S)
-    classes.join("new1", code, "Ann", ADDR)
+    classes.join("new1", code, "Ann", ADDR, classes.seat_key(C.User("old1")))
     rid = store.create(tiny_config(), user="new1", status="finished")
     store.save_state_dict(rid, {"w": torch.zeros(300_000)})
     usage = store.disk_usage()

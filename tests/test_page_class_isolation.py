@@ -14,7 +14,7 @@ from cnnviz.classroom import User
 from cnnviz.runs import get_manager
 from cnnviz.runs.service import RunService
 from cnnviz_testing.classboard import TEACH, class_with_runs
-from conftest import app_test, assert_clean
+from conftest import app_test, assert_clean, tiny_config
 from ui.identity import TOKEN
 
 pytestmark = pytest.mark.apptest
@@ -111,3 +111,31 @@ def test_a_student_gets_no_roster_and_no_class_controls(store):
     assert "Student name 1" not in seen and not at.dataframe  # no roster
     assert not {"class_open", "class_close", "class_open_new", "class_show_names"} & controls(at)
     assert not [r for r in room.run_ids if r in seen]
+
+
+def test_a_classmate_typing_a_name_gets_no_seat_without_its_key(store, monkeypatch):
+    monkeypatch.setattr("cnnviz.classes.REJOIN_IDLE_S", 0.0)  # Ann's browser is away
+    classes = Classes(store)
+    session = classes.open_class(TEACH)
+    ann, eve = User("a" * 16), User("e" * 16)
+
+    def join(user: User, name: str, key: str | None = None):
+        at = page_as(store, user, "classroom.py", join=session.code)
+        at.text_input(key="class_join_name").input(name)
+        if key is not None:
+            at.text_input(key="class_join_key").input(key)
+        return at.button[0].click().run()
+
+    mine = join(ann, "Ann")
+    assert_clean(mine)
+    run_id = store.create(tiny_config(), user=ann.id, status="finished")
+    key = classes.seat_key(ann)
+    assert key and f"**{key}**" in everything(page_as(store, ann, "classroom.py"))
+    for typed in (None, "WRONG1"):
+        other = join(eve, "Ann", typed)
+        assert_clean(other)
+        assert "type its seat key" in everything(other)
+        assert classes.seat_of(eve.id) is None and store.get(run_id).user == ann.id
+    back = join(eve, "ann", key)  # the key's holder (a cleared cookie): the seat, runs and all
+    assert_clean(back)
+    assert classes.seat_of(eve.id).number == 1 and store.get(run_id).user == eve.id

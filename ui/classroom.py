@@ -253,8 +253,9 @@ def _join(cl: Classes) -> None:
     user = current_user()
     code = st.session_state.get("class_join_code", "")
     name = st.session_state.get("class_join_name", "")
+    key = st.session_state.get("class_join_key", "")
     try:
-        seat = cl.join(user.id, code, name, client_address())
+        seat = cl.join(user.id, code, name, client_address(), key)
     except (ClassError, StoreError) as exc:
         _say("error", md_escape(message(exc)))
         return
@@ -277,6 +278,9 @@ def join_form(cl: Classes, session: ClassSession, seat) -> None:
             TEXT["join_name"], key="class_join_name", max_chars=MAX_NAME,
             help=TEXT["join_name_help"].format(most=MAX_NAME),
         )  # fmt: skip
+        if seat is None:
+            st.text_input(TEXT["join_key"], key="class_join_key", max_chars=16,
+                          help=TEXT["join_key_help"])  # fmt: skip
         label = TEXT["rename"] if seat is not None else TEXT["join"]
         st.form_submit_button(label, on_click=_join, args=(cl,), type="primary")
 
@@ -293,6 +297,8 @@ def student_panel(cl: Classes, session: ClassSession | None) -> None:
         return
     st.success(TEXT["seated"].format(name=md_escape(seat.name), n=seat.number))
     st.caption(TEXT["seated_help"])
+    if key := cl.seat_key(user):
+        st.caption(TEXT["seat_key"].format(key=md_escape(key)))
     with st.expander(TEXT["rename"]):
         join_form(cl, session, seat)
 

@@ -175,6 +175,10 @@ CREATE TABLE IF NOT EXISTS run_addresses (
     run_id TEXT PRIMARY KEY REFERENCES runs(run_id) ON DELETE CASCADE,
     address TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS seat_keys (
+    seat_id TEXT PRIMARY KEY REFERENCES seats(seat_id) ON DELETE CASCADE,
+    seat_key TEXT NOT NULL
+);
 """
 MIGRATIONS = MIGRATE_TO_2 + MIGRATE_TO_3 + MIGRATE_TO_4
 MARK_IMPORTED = (  # a schema-2 store knew its imported runs by their notice only

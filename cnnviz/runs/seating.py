@@ -247,6 +247,15 @@ class Seating:
         is_open, seated = rows[0]
         return bool(is_open) and not seated
 
+    def set_seat_key(self, seat_id: str, key: str) -> None:
+        """The key that takes a seat back from another browser (shown to its student)."""
+        self._x("INSERT OR REPLACE INTO seat_keys (seat_id, seat_key) VALUES (?, ?)",
+                (seat_id, key))  # fmt: skip
+
+    def seat_key(self, seat_id: str) -> str | None:
+        rows = self._q("SELECT seat_key FROM seat_keys WHERE seat_id=?", (seat_id,))
+        return str(rows[0][0]) if rows else None
+
     def touch_seat(self, seat_id: str, page: str | None) -> None:
         """When the seat was last seen, and on which page."""
         self._x(

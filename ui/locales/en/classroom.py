@@ -55,6 +55,11 @@ TEXT = {
     "seated_help": "Your runs, your place in the queue and your disk quota belong to this seat. "
     "To change your name, join again with the same code.",
     "rename": "Change my name",
+    "join_key": "Seat key (only to take your seat back)",
+    "join_key_help": "Leave it empty when you join for the first time. A browser that lost its "
+    "cookies gets its seat back with your name and this key.",
+    "seat_key": "Your seat key: **{key}**. Keep it to yourself: with it you get your seat and "
+    "your runs back in another browser.",
     # the projector
     "proj_title": "Join the class",
     "proj_none": "No class is open.",

@@ -187,6 +187,8 @@ TEXT = {
     "it.",
     "class.name_busy": "“{name}” is in use in another browser. If it is yours (you cleared its "
     "cookies or changed browser), try again in {s} s; otherwise pick another name.",
+    "class.seat_key": "“{name}” is taken. If it is your seat, type its seat key (shown on the "
+    "Class page after you joined) to take it back; otherwise pick another name.",
     "class.name_taken": "“{name}” is already taken in this class; pick another name.",
     "class.seat_rate": "Too many seats were made from your network address lately (at most "
     "{most} in {min} min). Try again in {s} s, or ask the teacher.",
