@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import logging
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -40,7 +41,9 @@ from cnnviz.models.registry import presets_of
 from cnnviz.runfile import METRIC_COLUMNS
 from cnnviz.runs.experiments import ExperimentData
 from cnnviz.runs.service import RunAccessError, RunService
-from cnnviz.runs.store import LIVE, RunNotFoundError
+from cnnviz.runs.store import LIVE, RunNotFoundError, StoreError
+
+log = logging.getLogger("cnnviz")
 
 ROUND_ROBIN, PICK = "round_robin", "pick"
 HANDOUTS = (ROUND_ROBIN, PICK)
@@ -207,6 +210,16 @@ class Experiment:
 
     @classmethod
     def from_row(cls, row: dict) -> Experiment:
+        """Raises StoreError: a damaged row (its plan unreadable, a size or a hand-out this
+        version does not know)."""
+        row = dict(row)
+        if damaged := row.pop("damaged", None):
+            raise StoreError(damaged)
+        if row["mode"] not in A.MODES or row["handout"] not in HANDOUTS:
+            raise StoreError(
+                f"class experiment {row['experiment_id']} is damaged: "
+                f"size {row['mode'][:20]!r}, hand-out {row['handout'][:20]!r}"
+            )
         return cls(**{**row, "plan": tuple(row["plan"])})
 
     @property
@@ -496,8 +509,14 @@ class ClassExperiments:
                               "experiment.missing", id=str(experiment_id)[:20])  # fmt: skip
 
     def experiments(self, class_id: str) -> list[Experiment]:
-        """The class's experiments, newest first."""
-        return [Experiment.from_row(r) for r in self.data.experiments(class_id)]
+        """The class's readable experiments, newest first (a damaged one is left out)."""
+        out = []
+        for row in self.data.experiments(class_id):
+            try:
+                out.append(Experiment.from_row(row))
+            except StoreError as exc:
+                log.warning("class experiments: %s", exc)
+        return out
 
     def current(self, class_id: str | None) -> Experiment | None:
         """The class's newest experiment (None: none yet, or no class)."""
@@ -513,6 +532,11 @@ class ClassExperiments:
         eid = experiment.experiment_id
         for a in self.data.assignments(eid):
             if a["seat_id"] == seat.seat_id:
+                if not 0 <= a["value"] < len(experiment.plan):
+                    raise StoreError(
+                        f"class experiment {eid} is damaged: seat {seat.number}"
+                        f" holds value {a['value']}, not one of the plan's"
+                    )
                 return a
         if experiment.handout == PICK:
             return None

@@ -186,7 +186,15 @@ def _pick(mgr: RunManager, experiment_id: str) -> None:
 
 
 def student_ui(mgr: RunManager, exp: X.Experiment, session) -> None:
-    """The student's value (handed out, or picked here) and one Start button."""
+    """The student's value (handed out, or picked here) and one Start button; a seat or a run
+    the store cannot read is said there, and the board below still shows."""
+    try:
+        _student_ui(mgr, exp, session)
+    except StoreError as exc:
+        _unreadable(exc)
+
+
+def _student_ui(mgr: RunManager, exp: X.Experiment, session) -> None:
     user = current_user()
     seat = classes(mgr).seat_of(user.id)
     if seat is None or seat.class_id != session.class_id:
@@ -370,7 +378,15 @@ def conclusion(board: X.Board) -> list[str]:
 
 
 def board_body(mgr: RunManager, experiment_id: str, teacher: bool) -> None:
-    """The curves, the scatter, the table and the conclusion (polled until the end)."""
+    """The curves, the scatter, the table and the conclusion (polled until the end); a busy
+    store is said, and the next poll tries again."""
+    try:
+        _board_body(mgr, experiment_id, teacher)
+    except StoreError as exc:
+        _unreadable(exc)
+
+
+def _board_body(mgr: RunManager, experiment_id: str, teacher: bool) -> None:
     cx, cls = experiments(mgr), classes(mgr)
     exp = cx.get(experiment_id)
     session = cls.get(exp.class_id)
@@ -429,7 +445,27 @@ def board_body(mgr: RunManager, experiment_id: str, teacher: bool) -> None:
 
 
 def board_ui(mgr: RunManager) -> None:
-    """The whole page below its header."""
+    """The whole page below its header; a store that is busy, or a damaged experiment, is
+    said in a message (the teacher may still set up a new experiment)."""
+    try:
+        _board_ui(mgr)
+    except StoreError as exc:
+        _unreadable(exc)
+        try:
+            session = classes(mgr).current()
+            if session is not None and experiments(mgr).is_teacher(current_user()):
+                with st.expander(TEXT["setup"], icon=":material/science:"):
+                    setup_ui(mgr, session.class_id, "brd_next")
+                    _messages()
+        except StoreError:  # still busy: the message above says so
+            pass
+
+
+def _unreadable(exc: Exception) -> None:
+    st.error(TEXT["unreadable"].format(error=md_escape(message(exc))), icon=":material/error:")
+
+
+def _board_ui(mgr: RunManager) -> None:
     user = current_user()
     cls, cx = classes(mgr), experiments(mgr)
     teacher = cx.is_teacher(user)

@@ -29,6 +29,7 @@ import time
 
 import streamlit as st
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+from streamlit.runtime.state.query_params import parse_url_param
 from streamlit.runtime.state.session_state_proxy import get_session_state
 
 from cnnviz.classes import Classes
@@ -138,11 +139,37 @@ def _go(target: Location, in_fragment: bool) -> None:
     _set(target.values)
 
 
+def _as_widget_takes(key: str, value: object) -> tuple[bool, object]:
+    """``value`` as the widget bound to ``key`` takes it from a lesson link: (False, None)
+    where it cannot hold it (a damaged or older location: another type, an unknown option);
+    a number out of its range becomes its default, as Streamlit's reader of the address does.
+    A value put straight into the session state would stop the page instead."""
+    state = get_session_state()
+    with state.query_params() as qp:
+        binding = getattr(qp, "_bindings_by_param", {}).get(key)
+    widgets = getattr(getattr(state, "_state", None), "_new_widget_state", None)
+    meta = getattr(widgets, "widget_metadata", {}).get(getattr(binding, "widget_id", None))
+    if meta is None:  # not drawn yet in this session, or not a bound widget (a keyed choice)
+        return True, value
+    try:
+        parsed = parse_url_param(_url_value(value), meta.value_type)
+        options = meta.formatted_options
+        if options is not None and isinstance(parsed, str) and parsed not in options:
+            return False, None
+        return True, meta.deserializer(parsed)
+    except Exception:  # noqa: BLE001 - Streamlit's reader refuses it: the follower keeps theirs
+        return False, None
+
+
 def _set(values: dict) -> None:
     ss = st.session_state
     for key, value in values.items():
         if lesson_key(key) and ss.get(key) != value:
-            ss[key] = value
+            ok, taken = _as_widget_takes(key, value)
+            if ok:
+                ss[key] = taken
+            else:
+                log.warning("follow: the teacher's %s=%.80r does not fit this page", key, value)
 
 
 # -- the teacher ---------------------------------------------------------------------------------

@@ -11,7 +11,6 @@ import uuid
 from typing import TYPE_CHECKING
 
 from cnnviz.runfile import METRIC_COLUMNS, finite_lenient
-from cnnviz.runs.db import StoreError
 
 if TYPE_CHECKING:
     from cnnviz.runs.store import RunStore
@@ -39,7 +38,8 @@ class ExperimentData:
         return experiment_id
 
     def experiments(self, class_id: str | None = None) -> list[dict]:
-        """Every experiment (of ``class_id``), newest first, as dicts (``plan`` read back)."""
+        """Every experiment (of ``class_id``), newest first, as dicts (``plan`` read back;
+        ``damaged``: why a row cannot be used, else None: a damaged row never hides the others)."""
         sql = (
             "SELECT experiment_id, class_id, title, field, handout, mode, plan, created, ended"
             " FROM class_experiments"
@@ -50,14 +50,22 @@ class ExperimentData:
             rows = self.store._q(sql + " ORDER BY created DESC")
         out = []
         for eid, cid, title, field, handout, mode, plan, created, ended in rows:
+            damaged = None
             try:
                 steps = json.loads(plan)
             except ValueError as exc:
-                raise StoreError(f"class experiment {eid} is damaged: {exc}") from exc
+                steps, damaged = [], f"class experiment {eid} is damaged: {exc}"
+            if not (
+                isinstance(steps, list)
+                and steps
+                and all(isinstance(s, dict) and {"label", "config"} <= s.keys() for s in steps)
+            ):
+                steps = []
+                damaged = damaged or f"class experiment {eid} is damaged: its plan has no values"
             out.append({"experiment_id": eid, "class_id": cid, "title": str(title),
                         "field": str(field), "handout": str(handout), "mode": str(mode),
                         "plan": steps, "created": finite_lenient(created) or 0.0,
-                        "ended": finite_lenient(ended)})  # fmt: skip
+                        "ended": finite_lenient(ended), "damaged": damaged})  # fmt: skip
         return out
 
     def end_experiment(self, experiment_id: str) -> None:

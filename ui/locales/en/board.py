@@ -74,6 +74,8 @@ TEXT = {
     "scatter": "Value against final validation accuracy",
     "table": "Seats, values and results",
     "conclusion": "What the class found",
+    "unreadable": "The class experiment cannot be read right now ({error}). Reload the page in a "
+    "moment; if it stays, the teacher sets up a new one.",
     "waiting": "The curves appear here once a run has trained for a moment.",
     "status_plain": {**STATUS_PLAIN, "": "not started"},
     "columns": {

@@ -71,6 +71,8 @@ TEXT = {
     "scatter": "값에 따른 최종 검증 정확도",
     "table": "자리, 값, 결과",
     "conclusion": "반이 알아낸 것",
+    "unreadable": "지금은 수업 실험을 읽을 수 없습니다 ({error}). 잠시 후 페이지를 새로 고치세요; "
+    "계속되면 교사가 새 실험을 설정합니다.",
     "waiting": "실행이 잠시 학습하면 곡선이 여기에 나타납니다.",
     "status_plain": {**STATUS_PLAIN, "": "시작 전"},
     "columns": {
