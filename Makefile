@@ -20,10 +20,12 @@ ADDRESS ?= 127.0.0.1
 serve-class: setup
 	$(PY) -m cnnviz.serve_class --processes $(PROCESSES) --port $(PORT) --address $(ADDRESS)
 
+# The whole suite on every core too: a test file stays in one process (--dist loadfile), so a
+# module's server and browser start once; each process has its own servers, ports and stores.
 test: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(PY) -m pytest --durations=15 $(PYTEST_ARGS)
+	$(PY) -m pytest -n auto --dist loadfile --durations=15 $(PYTEST_ARGS)
 
 check: setup
 	$(VENV)/bin/ruff check .
