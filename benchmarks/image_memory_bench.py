@@ -20,16 +20,14 @@ import sys
 import tempfile
 from pathlib import Path
 
+from cnnviz_testing.procs import RSS_CHILD
+
 REPO = Path(__file__).resolve().parents[1]
 
-CHILD = """
-import json, os, sys, threading, time
+CHILD = (
+    RSS_CHILD
+    + """
 from cnnviz import images
-PAGE = os.sysconf("SC_PAGE_SIZE")
-def rss():
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * PAGE
-data = open({path!r}, "rb").read()
 images.load_upload(images.to_png(images.seed_stripes()), "warm-up")  # Pillow's plugins loaded
 def high_water():  # VmHWM, reset below so that it counts from here on
     with open("/proc/self/status") as f:
@@ -55,6 +53,7 @@ high = high_water()
 print(json.dumps({{"seconds": seconds, "sampled_mb": (peak[0] - base) / 2**20,
                   "high_water_mb": (high - base) / 2**20, "result": result}}))
 """
+)
 
 
 def make_images(folder: Path) -> dict[str, Path]:

@@ -19,16 +19,14 @@ import sys
 import tempfile
 from pathlib import Path
 
+from cnnviz_testing.procs import RSS_CHILD
+
 REPO = Path(__file__).resolve().parents[1]
 
-CHILD = """
-import json, os, sys, threading, time
+CHILD = (
+    RSS_CHILD
+    + """
 from cnnviz.runs import RunStore
-PAGE = os.sysconf("SC_PAGE_SIZE")
-def rss():
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * PAGE
-data = open({path!r}, "rb").read()
 base, peak, done = rss(), [0], threading.Event()
 def sample():  # the resident set every 5 ms while importing
     while not done.is_set():
@@ -41,6 +39,7 @@ seconds = time.perf_counter() - t
 done.set()
 print(json.dumps({{"seconds": seconds, "added": added, "extra_mb": (peak[0] - base) / 2**20}}))
 """
+)
 
 
 def make_run(store_root: Path, preset: str) -> Path:

@@ -11,6 +11,19 @@ from pathlib import Path
 _GONE = (FileNotFoundError, ProcessLookupError)
 
 
+# The start of a benchmark's child script that measures its own memory (a ``str.format``
+# template, so literal braces after it are doubled): ``rss()``, its resident set in bytes now,
+# and ``data``, the bytes of the file at ``{path}``, read before any baseline is taken.
+RSS_CHILD = """
+import json, os, sys, threading, time
+PAGE = os.sysconf("SC_PAGE_SIZE")
+def rss():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * PAGE
+data = open({path!r}, "rb").read()
+"""
+
+
 def _stat(pid: int) -> list[str]:
     """The fields of ``/proc/<pid>/stat`` after the command name (which may hold spaces)."""
     return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
