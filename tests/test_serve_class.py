@@ -74,10 +74,10 @@ def test_no_process_is_refused(nginx):
         LectureHall(processes=0)
 
 
-def test_print_config_writes_the_config_and_leaves_nothing(nginx, capsys):
-    before = set(serve_class.Path(serve_class.tempfile.gettempdir()).glob("cnnviz_hall_*"))
+def test_print_config_writes_the_config_and_leaves_nothing(nginx, capsys, tmp_path, monkeypatch):
+    monkeypatch.setattr(serve_class.tempfile, "tempdir", str(tmp_path))  # its prefix goes here
     assert serve_class.main(["--print-config", "--processes", "3", "--port", "8600"]) == 0
     out = capsys.readouterr().out
     assert out.count("max_fails=1") == 3 and "listen 127.0.0.1:8600;" in out
-    after = set(serve_class.Path(serve_class.tempfile.gettempdir()).glob("cnnviz_hall_*"))
-    assert after <= before
+    assert f"pid {tmp_path}/cnnviz_hall_" in out
+    assert not list(tmp_path.iterdir())
