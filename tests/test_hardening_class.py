@@ -12,7 +12,8 @@ from streamlit.testing.v1 import AppTest
 
 from cnnviz.classes import Classes
 from cnnviz.classroom import TEACHER, User
-from cnnviz.runs import get_manager
+from cnnviz.runs import RunStore, get_manager
+from cnnviz.runs.db import StoreBusyError
 from cnnviz_testing.classboard import TEACH, class_with_runs
 from conftest import APPTEST_TIMEOUT, app_test, assert_clean
 from ui.identity import TOKEN
@@ -201,3 +202,44 @@ def test_a_damaged_teacher_location_never_breaks_a_followers_page(store, bad):
         assert_clean(ann)
     assert 1 <= ann.slider(key="pool_kernel_size").value <= 7
     assert ann.radio(key="pool_mode").value in ("max", "avg")
+
+
+BUSY_AT = ["FROM classes", "FROM seats", "class_experiments", "class_assignments", "metrics"]
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+@pytest.mark.parametrize("table", BUSY_AT)
+def test_a_busy_store_during_a_class_or_board_render_is_said(store, monkeypatch, table, lang):
+    room = class_with_runs(store, 2, epochs=2, finish=True, end=False)
+    held = {"on": False}
+
+    def busy(read):
+        def run(self, sql, *args, **kwargs):
+            if held["on"] and table in sql:
+                raise StoreBusyError("The run store is busy: try again soon.", "store.busy", s=30)
+            return read(self, sql, *args, **kwargs)
+
+        return run
+
+    monkeypatch.setattr(RunStore, "_q", busy(RunStore._q))
+    monkeypatch.setattr(RunStore, "_x", busy(RunStore._x))
+    pages = [(TEACH, "board.py", {}), (User(room.seats[0].user_id), "board.py", {}),
+             (TEACH, "classroom.py", {}), (User(room.seats[0].user_id), "classroom.py", {}),
+             (User("n" * 16), "classroom.py", {"join": room.session.code}),
+             (TEACH, "classroom.py", {"view": "projector"})]  # fmt: skip
+    for user, file, params in pages:
+        at = app_test(file)
+        at.session_state["cnnviz_user"] = user
+        if user.is_teacher:
+            at.session_state[TOKEN] = store.issue_teacher_token(user.id, SECRET, 3600)
+        at.query_params["lang"] = lang
+        for k, v in params.items():
+            at.query_params[k] = v
+        held["on"] = True
+        try:
+            at.run()
+        finally:
+            held["on"] = False
+        assert_clean(at)
+    assert {r.run_id for r in store.list_runs()} == set(room.run_ids)  # nothing lost
+    assert len(Classes(store).seats(room.session.class_id)) == 2

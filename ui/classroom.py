@@ -17,6 +17,7 @@ plain cells.
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
 import time
@@ -307,13 +308,17 @@ def projector(cl: Classes) -> None:
     """The view for the projector: the code, the link and its QR code, large; who joined."""
 
     @fragment(run_every=PROJECTOR_S)
+    @_said_when_unreadable
     def body() -> None:
         from ui.board import projector_ui  # the teacher's spotlight: the board or a seat's run
         from ui.runs import manager_or_message
 
         mgr = manager_or_message()
-        if mgr is not None and projector_ui(mgr):
-            return
+        try:
+            if mgr is not None and projector_ui(mgr):
+                return
+        except StoreError as exc:  # the experiment cannot be read: the join code still shows
+            log.warning("projector: %s", exc)
         session = cl.current()
         if session is None:
             st.title(TEXT["proj_none"])
@@ -339,6 +344,23 @@ def projector(cl: Classes) -> None:
     body()
 
 
+def _said_when_unreadable(draw):
+    """``draw`` with a store that cannot be read now (busy, damaged) said in a message instead
+    of the error boundary; the next run (or the fragment's next refresh) tries again."""
+
+    @functools.wraps(draw)
+    def wrapped(*args, **kwargs) -> None:
+        try:
+            draw(*args, **kwargs)
+        except StoreError as exc:
+            log.warning("class page: %s", exc)
+            st.error(TEXT["unreadable"].format(error=md_escape(message(exc))),
+                     icon=":material/error:")  # fmt: skip
+
+    return wrapped
+
+
+@_said_when_unreadable
 def class_page() -> None:
     cl = classes()
     if st.query_params.get("view") == "projector" and cl is not None:

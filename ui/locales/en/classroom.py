@@ -8,6 +8,7 @@ TEXT = {
     "intro": "The teacher opens a class; each student joins it once per browser with its code "
     "and a name. While a class is open, the per-student limits, the fair queue and the disk "
     "quota count seats. Without a class, cnnviz works as always: no code needed.",
+    "unreadable": "The class cannot be read right now ({error}). Reload the page in a moment.",
     "no_store": "The run store cannot be opened, so no class can be held now.",
     # the teacher
     "none_open": "No class is open. Open one to get a join code for the students.",
