@@ -10,10 +10,12 @@ import sqlite3
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from cnnviz import class_experiment as X
 from cnnviz.classes import Classes
 from cnnviz.classroom import TEACHER, User
 from cnnviz.runs import RunStore, get_manager
 from cnnviz.runs.db import StoreBusyError
+from cnnviz.runs.service import RunService
 from cnnviz_testing.classboard import TEACH, class_with_runs
 from conftest import APPTEST_TIMEOUT, app_test, assert_clean
 from ui.identity import TOKEN
@@ -243,3 +245,49 @@ def test_a_busy_store_during_a_class_or_board_render_is_said(store, monkeypatch,
         assert_clean(at)
     assert {r.run_id for r in store.list_runs()} == set(room.run_ids)  # nothing lost
     assert len(Classes(store).seats(room.session.class_id)) == 2
+
+
+BAD_VALUES = ["100", "1e309", "nan", "-1", "", ", ,", "0.1,0.1", "x" * 10_000, "영점일", "1" * 400]
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+@pytest.mark.parametrize("values", BAD_VALUES, ids=range(len(BAD_VALUES)))
+def test_bad_experiment_values_are_said_and_nothing_is_made(store, values, lang):
+    session = Classes(store).open_class(TEACH)
+    at = page(store, TEACH, "board.py", lang)
+    at.text_input(key="brd_new_values_lr").set_value(values).run()
+    at.button(key="brd_new_create").click().run()
+    assert_clean(at)
+    assert at.error
+    assert at.text_input(key="brd_new_values_lr").value == values  # kept to correct
+    cx = X.ClassExperiments(RunService(None, store=store))
+    assert cx.current(session.class_id) is None
+
+
+def test_start_pressed_twice_from_two_tabs_starts_one_run(store):
+    classes = Classes(store)
+    session = classes.open_class(TEACH)
+    seat = classes.join("student0000000001", session.code, "Ann", "10.0.0.2")
+    cx = X.ClassExperiments(RunService(None, store=store))
+    cx.create(TEACH, session.class_id, "LeNet", "lr", "0.1, 0.9")
+    ann = User(seat.user_id)
+    first, second = page(store, ann, "board.py"), page(store, ann, "board.py")
+    first.button(key="brd_start").click().run()
+    second.button(key="brd_start").click().run()  # the stale tab's button
+    mgr = get_manager()
+    try:
+        assert_clean(first)
+        assert_clean(second)
+        assert "started already" in "\n".join(e.value for e in second.error)
+        assert len(store.list_runs()) == 1
+        teacher = page(store, TEACH)
+        teacher.button(key="class_close").click().run()  # closing keeps the training run
+        assert_clean(teacher)
+        assert [r.status for r in store.list_runs()][0] in ("queued", "running", "finished")
+        reloaded = page(store, ann, "board.py")  # the student's page reloaded mid-run
+        assert_clean(reloaded)
+        assert "brd_start" not in {b.key for b in reloaded.button}
+    finally:
+        for run in store.list_runs():
+            mgr.stop(run.run_id)
+            mgr.wait(run.run_id, 60)
