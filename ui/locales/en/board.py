@@ -45,6 +45,7 @@ TEXT = {
     "seed_help": "The n-th seat of every value trains with seed base + n: the values are paired "
     "by seed, as in the ablation lab.",
     "create": "Set up the class experiment",
+    "next": "Set up another experiment",
     "created": "The class experiment is set up: students see their value on the Class board.",
     "current": "**Experiment:** {title} · {size} · values {handout}",
     "handout_short": {X.ROUND_ROBIN: "handed out round-robin", X.PICK: "picked by each student"},
