@@ -16,8 +16,8 @@ from cnnviz.config import RunConfig
 from cnnviz.estimates import Estimate
 from cnnviz.models import PRESETS, spec_to_dict
 from cnnviz.runs import RunManager, RunStore
-from cnnviz.runs.store import LIVE_TOKENS
 from cnnviz.runs import queue as Q
+from cnnviz.runs.store import LIVE_TOKENS
 from conftest import tiny_config as tiny
 
 pytestmark = pytest.mark.unit
