@@ -36,6 +36,7 @@ from cnnviz.classes import Classes
 from cnnviz.follow import Follow, FollowAccessError, Location, Signal, lesson_key
 from cnnviz.runs import StoreError
 from ui import state
+from ui.common import fragment
 from ui.i18n import message, texts
 
 log = logging.getLogger("cnnviz")
@@ -328,7 +329,7 @@ def _student_ui(store, user) -> None:
         _poll_fragment(seat.seat_id, seat.class_id)
 
 
-@st.fragment(run_every=POLL_S)
+@fragment(run_every=POLL_S)
 def _poll_fragment(seat_id: str, class_id: str) -> None:
     try:
         _poll(seat_id, class_id)
