@@ -50,7 +50,6 @@ from ui.runs import service
 TEXT = texts("training")  # ui/locales/*/training.py
 IMPORT_MB = 50  # = .streamlit/config.toml's maxUploadSize, which the server enforces
 SUBSETS = ["auto", 1000, 2000, 5000, 10000, 30000, 60000]
-CURVES_EVERY_S = 3.0  # a live run's curves redraw this often (its progress: every second)
 AUTO_EPOCH_S = 60.0
 
 
@@ -249,8 +248,7 @@ def readable_run(mgr: RunManager, run_id: str) -> bool:
 
 
 def run_view_ui(mgr: RunManager, run_id: str) -> None:
-    """Status, progress bar and curves of one run, refreshed while it is live: the status and
-    progress every second, the curves every :data:`CURVES_EVERY_S`."""
+    """Status, progress bar and curves of one run, refreshed every second while it is live."""
     svc, user = service(mgr), current_user()
     was_live = svc.status(user, run_id) in LIVE
     controls = svc.may_control(user, run_id)
@@ -311,6 +309,12 @@ def run_view_ui(mgr: RunManager, run_id: str) -> None:
             m2.metric(TEXT["m_train_acc"], shown(last.train_acc, ".3f"))
             m3.metric(TEXT["m_train_loss"], shown(last.train_loss, ".3f"))
             m4.metric(TEXT["m_examples"], shown(last.examples_per_s, ",.0f"))
+        fig = training_curves(
+            metrics, n, svc.points(user, run_id), font_size=font_size(),
+            titles=(TEXT["chart_loss"], TEXT["chart_acc"]), epoch_title=TEXT["chart_epoch"],
+            names=TEXT["curves"],
+        )  # fmt: skip
+        chart(st, fig, key="train_curves", config={"displaylogo": False})
         if rec.status in LIVE and controls:
             st.button(TEXT["stop"], icon=":material/stop:", key="train_stop",
                       on_click=_stop, args=(mgr, run_id))  # fmt: skip
@@ -319,25 +323,7 @@ def run_view_ui(mgr: RunManager, run_id: str) -> None:
         if waiting and (prog or done):
             st.rerun()  # the first point is drawn: poll once a second from now on
 
-    # The curves on a slower clock than the progress: redrawing the chart is most of what a
-    # watching browser costs (a Plotly layout, twice), and on two cores that is CPU the run's
-    # worker loses. A full rerun (the first point, the end) draws them at once.
-    @fragment(run_every=CURVES_EVERY_S if was_live and not waiting else None)
-    def curves():
-        try:
-            metrics = F.metrics_table(svc.metrics(user, run_id))
-            n, points = svc.get(user, run_id).config.num_epochs, svc.points(user, run_id)
-        except (RunNotFoundError, RunAccessError):  # the view above says so
-            return
-        fig = training_curves(
-            metrics, n, points, font_size=font_size(),
-            titles=(TEXT["chart_loss"], TEXT["chart_acc"]), epoch_title=TEXT["chart_epoch"],
-            names=TEXT["curves"],
-        )  # fmt: skip
-        chart(st, fig, key="train_curves", config={"displaylogo": False})
-
     view()
-    curves()
 
 
 def _stop(mgr: RunManager, run_id: str) -> None:
