@@ -21,14 +21,12 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 REPEATS = 9
 TARGET_MS = 300
 SECRET = "board-bench-secret"
