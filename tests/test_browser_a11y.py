@@ -21,7 +21,7 @@ WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 ALLOWED: set[tuple[str, str]] = set()
 PAGES = (
     "", "why_conv", "cross_correlation", "learn_kernel", "padding_stride", "channels", "pooling",
-    "builder", "batch_norm", "data", "training", "insight", "ablation",
+    "builder", "batch_norm", "data", "training", "insight", "ablation", "board", "classroom",
 )  # fmt: skip
 # a closed sidebar is moved off the screen's left edge
 ON_SCREEN = (
@@ -138,6 +138,10 @@ def interact(web: PageWatch, name: str, url: str, runs: tuple[str, str]) -> None
     elif name == "ablation":
         lang = p.url.partition("?")[2]
         web.goto(f"{url}/ablation?group=store&runs={runs[0]},{runs[1]}&{lang}")  # compared
+    elif name == "classroom":
+        web.goto(f"{url}/classroom?view=projector&{p.url.partition('?')[2]}")  # the projector
+    elif name == "board":  # no class open: the board says so, with nothing to press
+        web.wait_idle()
     else:
         raise AssertionError(name)
 
