@@ -131,10 +131,24 @@ SCRIPT = """
     const roots = [doc, ...[...doc.querySelectorAll('[data-testid="stBidiComponentIsolated"]')]
       .map((e) => e.shadowRoot).filter(Boolean)];
     for (const root of roots) {
+      if (root !== doc) watch(root);
       for (const el of root.querySelectorAll('.dc-scroll:not([tabindex="0"])')) {
         el.setAttribute('tabindex', '0');
       }
     }
+  }
+
+  // A component isolated in a shadow root changes where the page's observer cannot see: each
+  // such root gets watched too, once (its grid may redraw without the timer's wait).
+  const WATCHED = {
+    childList: true, subtree: true, attributes: true, attributeFilter: ['tabindex', 'role'],
+  };
+  function watch(root) {
+    if (!state.observer) return;
+    state.watched = state.watched || new WeakSet();
+    if (state.watched.has(root)) return;
+    state.watched.add(root);
+    state.observer.observe(root, WATCHED);
   }
 
   function keepFocus() {
@@ -162,9 +176,8 @@ SCRIPT = """
   // grid draws its scrolling area from a canvas library's own render loop)
   state.timer = setInterval(fixAll, 500);
   // attributes too: a redraw can set a fixed attribute back (a grid's tabindex)
-  state.observer.observe(doc.body, {
-    childList: true, subtree: true, attributes: true, attributeFilter: ['tabindex', 'role'],
-  });
+  state.observer.observe(doc.body, WATCHED);
+  fixScroll();  // and inside the isolated components already there
 
   // On a phone the open sidebar covers the page: close it once a page is chosen in it.
   doc.addEventListener('click', (e) => {
