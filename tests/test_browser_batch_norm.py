@@ -42,7 +42,6 @@ def test_the_live_demo_runs_and_its_chart_shows_points(server, web):
     page.evaluate(RECORD)
     page.locator(".st-key-bn_start").get_by_role("button").click()
     page.wait_for_function(f"({POINTS})() >= 2", timeout=90_000)
-    web.screenshot("batch_norm_running")
 
     page.wait_for_function(f"({MAIN_TEXT}).includes('Step 150 of 150')", timeout=180_000)
     frames = page.evaluate("window.__bnFrames")
