@@ -5,6 +5,7 @@ teacher locked out in another browser is a student again at once), all or none."
 from __future__ import annotations
 
 import pytest
+from test_service import NoSlot
 
 from cnnviz import ablation as A
 from cnnviz.classroom import TEACHER, LimitError, Limits, User
@@ -18,30 +19,6 @@ pytestmark = pytest.mark.unit
 CFG = RunConfig(PRESETS["LeNet"], num_epochs=1, limit=256, val_limit=128)
 ANN = User("a" * 16, address="10.0.0.7")
 TEACH = User("t" * 16, TEACHER, "10.0.0.7")
-
-
-class NoSlot:
-    """An executor that never starts anything: queued runs stay queued."""
-
-    kind, slots, token = "fake", 1, "x"
-
-    def free_slots(self):
-        return 0
-
-    def start(self, run_id, config):  # pragma: no cover - never called
-        raise AssertionError
-
-    def cancel(self, run_id):
-        pass
-
-    def poll(self):
-        return []
-
-    def alive(self):
-        return set()
-
-    def shutdown(self):
-        pass
 
 
 @pytest.fixture
