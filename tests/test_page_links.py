@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import app_test, assert_clean
-from ui.links import int_param, refused
+from ui.links import TEXT_PARAMS, int_param, refused
 
 pytestmark = [pytest.mark.apptest, pytest.mark.usefixtures("one_torch_thread")]
 
@@ -27,6 +27,7 @@ HOSTILE = [
     "inf", "-inf", "Infinity", "nan", "1e999", "-1e999", "9" * 400, "9" * 5_000,
     "-" + "9" * 30, "1e308", "-1", "99999999", "1.5", "²", "0x10", "", "abc",
 ]  # fmt: skip
+FLOAT_ID = "418e043805"  # ten hex digits, as a run id: also a float (418·10^43805)
 _bound: dict[str, list[str]] = {}
 
 
@@ -102,6 +103,44 @@ def test_the_training_forms_numbers():
 )  # fmt: skip
 def test_refused(value, want):
     assert refused(value) is want
+
+
+def test_an_id_that_reads_as_a_number_is_kept_and_too_long_one_is_not():
+    for key in TEXT_PARAMS:
+        assert refused(FLOAT_ID, key) is False and refused("1e999", key) is False
+        assert refused("x" * 5_000, key) is True
+    assert refused(FLOAT_ID, "train_epochs") is True
+
+
+def test_no_widget_is_bound_to_an_id_parameter():
+    """Only the page's own code reads these (and checks them): no number widget is seeded."""
+    for page in PAGES:
+        assert not set(bound_keys(page)) & TEXT_PARAMS, page
+
+
+@pytest.fixture
+def float_id_run(trained_run):
+    """The trained run, imported under an id that reads as a float (418·10^43805)."""
+    from cnnviz.runs import RunStore
+
+    store = RunStore()
+    got, added = store.import_run(trained_run[2], "demo.safetensors", run_id=FLOAT_ID)
+    assert (got, added) == (FLOAT_ID, True)
+    return store
+
+
+@pytest.mark.parametrize(("page", "key"), [("training.py", "run"), ("insight.py", "run"),
+                                           ("ablation.py", "runs")])  # fmt: skip
+def test_a_run_whose_id_reads_as_a_number_opens_by_link(float_id_run, page, key):
+    at = app_test(page)
+    at.query_params[key] = FLOAT_ID
+    at.run()
+    assert_clean(at)
+    assert at.query_params[key] == [FLOAT_ID] or at.query_params[key] == FLOAT_ID
+    shown = "\n".join(m.value for m in (*at.markdown, *at.caption, *at.info, *at.warning))
+    assert FLOAT_ID in shown or "class demo" in shown, shown[:2_000]
+    if page == "ablation.py":
+        assert "Choose an experiment above" not in shown
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,11 @@ promises for any value out of range.
 
 ``int_param`` reads a number a page parses itself (the ablation lab's ``?seed=``), with the
 same rules and a range.
+
+Ids are text, not numbers: a run id is ten hex digits, and about one in 140 of them reads as a
+float (``418e043805`` is 418·10^43805). The parameters that carry ids and names
+(:data:`TEXT_PARAMS`) are read by the pages themselves and seed no number widget, so only
+their length is checked.
 """
 
 from __future__ import annotations
@@ -28,12 +33,19 @@ MAX_MAGNITUDE = 1e15  # beyond any widget's range, and exact as a float
 _NUMBER = re.compile(r"\s*[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\s*", re.ASCII)
 _NON_FINITE = re.compile(r"\s*[+-]?(?:inf|infinity|nan)\s*", re.ASCII | re.IGNORECASE)
 _INT = re.compile(r"\+?[0-9]{1,19}", re.ASCII)
+# Run ids, class codes and names: each page parses and checks these itself.
+TEXT_PARAMS = frozenset({"run", "runs", "join", "view", "lang", "group", "mode"})
 
 
-def refused(value: str) -> bool:
+def refused(value: str, key: str | None = None) -> bool:
     """Whether a query value is one no widget may be seeded with: NaN or an infinity in any
-    spelling, a number beyond ±10^15 (``1e999``, 400 digits), or over 4,096 characters."""
-    if len(value) > MAX_VALUE_CHARS or _NON_FINITE.fullmatch(value):
+    spelling, a number beyond ±10^15 (``1e999``, 400 digits), or over 4,096 characters. The
+    value of an id parameter (``key`` in :data:`TEXT_PARAMS`) is refused only when too long."""
+    if len(value) > MAX_VALUE_CHARS:
+        return True
+    if key in TEXT_PARAMS:
+        return False
+    if _NON_FINITE.fullmatch(value):
         return True
     if _NUMBER.fullmatch(value):
         try:
@@ -55,12 +67,12 @@ def clean_address() -> list[str]:
         initial = getattr(qp, "_initial_query_params", None)
         for key in list(qp):
             values = qp.get_all(key)
-            if any(refused(v) for v in values):
+            if any(refused(v, key) for v in values):
                 qp.remove_param(key)
                 dropped.append(key)
         if isinstance(initial, dict):
             for key, values in list(initial.items()):
-                if any(refused(v) for v in values):
+                if any(refused(v, key) for v in values):
                     del initial[key]
                     if key not in dropped:
                         dropped.append(key)
