@@ -24,6 +24,7 @@ server process leads students served by another.
 from __future__ import annotations
 
 import json
+import logging
 import math
 import re
 from collections.abc import Callable
@@ -36,6 +37,7 @@ from cnnviz.errors import KeyedError
 if TYPE_CHECKING:
     from cnnviz.runs.store import RunStore
 
+log = logging.getLogger("cnnviz")
 MAX_VALUES = 200  # settings in one location (the builder's page has the most, well below)
 MAX_JSON_CHARS = 32_768  # a location's JSON (the longest setting is a 4,096-character text)
 MAX_TEXT_CHARS = 4_096  # as ui/links.py: no setting is longer
@@ -104,13 +106,16 @@ class Location:
     @classmethod
     def decode(cls, page: str | None, params: str | None) -> Location | None:
         """A stored location, or None when it is missing or damaged (a bad row never breaks a
-        follower's page: it just does not move)."""
-        if page is None:
+        follower's page: it just does not move). Settings longer than any location writes,
+        or nested past the parser's depth, are damaged too."""
+        if not isinstance(page, str) or not isinstance(params, str | None):
+            return None
+        if params is not None and len(params) > MAX_JSON_CHARS:
             return None
         try:
             values = json.loads(params or "{}")
             return cls(page, values)
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, RecursionError):
             return None
 
 
@@ -185,7 +190,10 @@ class Follow:
         if got is None:
             return None
         location = Location.decode(got[0], got[1])
-        return None if location is None else (location, Signal(got[2], got[3]))
+        if location is None:
+            log.warning("class %.40r: the teacher's location is damaged: nobody moves", class_id)
+            return None
+        return location, Signal(got[2], got[3])
 
     def seat(self, seat_id: str, class_id: str) -> SeatFollow:
         """A seat's switch. A seat seen for the first time starts off, with the recalls made

@@ -144,14 +144,20 @@ def _as_widget_takes(key: str, value: object) -> tuple[bool, object]:
     """``value`` as the widget bound to ``key`` takes it from a lesson link: (False, None)
     where it cannot hold it (a damaged or older location: another type, an unknown option);
     a number out of its range becomes its default, as Streamlit's reader of the address does.
-    A value put straight into the session state would stop the page instead."""
+    A value put straight into the session state would stop the page instead. A widget this
+    session has not drawn yet (a page opened fresh) is not checked here: :func:`_set` seeds
+    it through the address instead."""
     state = get_session_state()
     with state.query_params() as qp:
         binding = getattr(qp, "_bindings_by_param", {}).get(key)
     widgets = getattr(getattr(state, "_state", None), "_new_widget_state", None)
     meta = getattr(widgets, "widget_metadata", {}).get(getattr(binding, "widget_id", None))
-    if meta is None:  # not drawn yet in this session, or not a bound widget (a keyed choice)
-        return True, value
+    if meta is None:  # not a bound widget drawn in this session (a keyed choice)
+        current = st.session_state.get(key)
+        same = isinstance(value, list) == isinstance(current, list | tuple) and (
+            isinstance(value, list) or type(value) is type(current)
+        )  # a keyed choice falls back to its default on an unknown option of its type
+        return (True, value) if same else (False, None)
     try:
         parsed = parse_url_param(_url_value(value), meta.value_type)
         options = meta.formatted_options
@@ -162,15 +168,37 @@ def _as_widget_takes(key: str, value: object) -> tuple[bool, object]:
         return False, None
 
 
+def _seed(values: dict) -> None:
+    """Settings of widgets this session has not drawn yet, put in the address as a lesson link
+    would: each widget reads its own there when it is drawn (Streamlit's reader for a bound
+    one, ``keyed_choice``'s for a keyed choice) and keeps its default for a value it cannot
+    hold."""
+    if not values:
+        return
+    urls = {key: _url_value(value) for key, value in values.items()}
+    with get_session_state().query_params() as qp:
+        initial = getattr(qp, "_initial_query_params", None)
+        if isinstance(initial, dict):
+            initial.update((k, u if isinstance(u, list) else [u]) for k, u in urls.items())
+    for key, url in urls.items():
+        st.query_params[key] = url
+
+
 def _set(values: dict) -> None:
     ss = st.session_state
+    fresh = {}
     for key, value in values.items():
-        if lesson_key(key) and ss.get(key) != value:
-            ok, taken = _as_widget_takes(key, value)
-            if ok:
-                ss[key] = taken
-            else:
-                log.warning("follow: the teacher's %s=%.80r does not fit this page", key, value)
+        if not lesson_key(key) or ss.get(key) == value:
+            continue
+        if key not in ss:
+            fresh[key] = value
+            continue
+        ok, taken = _as_widget_takes(key, value)
+        if ok:
+            ss[key] = taken
+        else:
+            log.warning("follow: the teacher's %s=%.80r does not fit this page", key, value)
+    _seed(fresh)
 
 
 # -- the teacher ---------------------------------------------------------------------------------

@@ -12,7 +12,29 @@ seat's following switch, kept in the store so that every server process over it 
 
 from __future__ import annotations
 
+import logging
+
 from cnnviz.runfile import finite_lenient
+
+log = logging.getLogger("cnnviz.runs")
+
+
+def _count(value) -> int | None:
+    """A count read back from the store (``seq``, ``recall``): a whole number from 0, None for
+    anything else (text, a fraction, a number past any count: a damaged row)."""
+    number = finite_lenient(value) if not isinstance(value, bytes | bool) else None
+    if number is None or number < 0 or number != int(number) or number > 2**62:
+        return None
+    return int(number)
+
+
+def _counts(class_id: str, seq, recall) -> tuple[int, int] | None:
+    got = _count(seq), _count(recall)
+    if None in got:
+        log.warning("class %.40r: the teacher's location is damaged (seq %.40r, recall %.40r)",
+                    class_id, seq, recall)  # fmt: skip
+        return None
+    return got
 
 
 class FollowData:
@@ -20,13 +42,15 @@ class FollowData:
 
     def follow_signal(self, class_id: str) -> tuple[int, int] | None:
         """``(seq, recall)`` of the class's teacher location (None: not published yet): the
-        one cheap read a follower's page makes every poll."""
+        one cheap read a follower's page makes every poll; a damaged row reads as None too:
+        nobody follows it)."""
         rows = self._q("SELECT seq, recall FROM class_follow WHERE class_id=?", (class_id,))
-        return (int(rows[0][0]), int(rows[0][1])) if rows else None
+        return _counts(class_id, *rows[0]) if rows else None
 
     def follow_location(self, class_id: str) -> tuple[str, str, int, int, float] | None:
         """``(page, params JSON, seq, recall, updated)``, or None when the teacher has not
-        published a location in this class."""
+        published a location in this class (or its counts are damaged). The page and the
+        settings are text as stored, for :meth:`cnnviz.follow.Location.decode` to check."""
         rows = self._q(
             "SELECT page, params, seq, recall, updated FROM class_follow WHERE class_id=?",
             (class_id,),
@@ -34,7 +58,12 @@ class FollowData:
         if not rows:
             return None
         page, params, seq, recall, updated = rows[0]
-        return str(page), str(params), int(seq), int(recall), finite_lenient(updated) or 0.0
+        if (counts := _counts(class_id, seq, recall)) is None:
+            return None
+        if not isinstance(page, str) or not isinstance(params, str):  # a blob, a number
+            log.warning("class %.40r: the teacher's location is not text", class_id)
+            return None
+        return page, params, *counts, finite_lenient(updated) or 0.0
 
     def publish_follow(self, class_id: str, page: str, params: str, recall: bool = False) -> int:
         """Write the teacher's location when it differs from the stored one (or always, with
@@ -46,20 +75,21 @@ class FollowData:
 
         def body(db) -> int:
             row = db.execute(
-                "SELECT page, params, seq FROM class_follow WHERE class_id=?", (class_id,)
+                "SELECT page, params, seq, recall FROM class_follow WHERE class_id=?",
+                (class_id,),
             ).fetchone()
-            if row is not None and (row[0], row[1]) == (page, params) and not recall:
+            counts = (0, 0) if row is None else (_count(row[2]), _count(row[3]))
+            sound = None not in counts
+            if sound and row is not None and (row[0], row[1]) == (page, params) and not recall:
                 return 0
-            bump = 1 if recall else 0
+            # a damaged count starts again from 0: the followers compare for a change only
+            seq, recalls = (c or 0 for c in counts)
             db.execute(
-                "INSERT INTO class_follow (class_id, page, params, seq, recall, updated)"
-                " VALUES (?,?,?,1,?,?) ON CONFLICT(class_id) DO UPDATE SET"
-                " page=excluded.page, params=excluded.params, seq=class_follow.seq+1,"
-                " recall=class_follow.recall+?, updated=excluded.updated",
-                (class_id, page, params, bump, now, bump),
+                "INSERT OR REPLACE INTO class_follow (class_id, page, params, seq, recall,"
+                " updated) VALUES (?,?,?,?,?,?)",
+                (class_id, page, params, seq + 1, recalls + (1 if recall else 0), now),
             )
-            seq = db.execute("SELECT seq FROM class_follow WHERE class_id=?", (class_id,))
-            return int(seq.fetchone()[0])
+            return seq + 1
 
         return self._transaction(body)
 
@@ -73,7 +103,8 @@ class FollowData:
         if not rows:
             return None
         following, seen, page, params = rows[0]
-        return bool(following), int(seen or 0), page, params
+        text = [v if isinstance(v, str) else None for v in (page, params)]
+        return _count(following) == 1, _count(seen) or 0, text[0], text[1]
 
     def set_seat_follow(
         self,
