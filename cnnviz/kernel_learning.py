@@ -19,9 +19,11 @@ directions with σ = 0: those the image does not show.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -149,6 +151,37 @@ def _gram(X: torch.Tensor, kernel_shape: Sequence[int]) -> torch.Tensor:
     return A.T @ A
 
 
+SPECTRA_KEPT = 16  # (image, kernel size) pairs whose AᵀA eigen-decomposition is remembered
+_spectra: OrderedDict[tuple, tuple[torch.Tensor, torch.Tensor]] = OrderedDict()
+_spectra_lock = threading.Lock()
+
+
+def gram_spectrum(X, kernel_shape: Sequence[int]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Eigenvalues (ascending) and eigenvectors of AᵀA, A the image's patch matrix for an
+    h×w kernel, in float64; shared, so read them without changing them in place.
+
+    A page asks for it twice per change of the target (the learner's stable lr, the image's
+    identifiability), and a student flips between a few kernel sizes on one image: the last
+    :data:`SPECTRA_KEPT` are remembered, by the image's bytes and the kernel's size. Building
+    AᵀA costs little arithmetic, but in a server's fresh script thread torch's unfold and
+    float64 matmul took 5-20 ms."""
+    X = as_image(X).detach().contiguous()
+    h, w = int(kernel_shape[0]), int(kernel_shape[1])
+    key = (tuple(X.shape), h, w, hashlib.sha1(X.numpy()).digest())
+    with _spectra_lock:
+        found = _spectra.get(key)
+        if found is not None:
+            _spectra.move_to_end(key)
+            return found
+    found = torch.linalg.eigh(_gram(X, (h, w)))
+    found = (found.eigenvalues, found.eigenvectors)
+    with _spectra_lock:
+        _spectra[key] = found
+        while len(_spectra) > SPECTRA_KEPT:
+            _spectra.popitem(last=False)
+    return found
+
+
 @dataclass(frozen=True)
 class Identifiability:
     """What an image can teach about an h×w kernel (d2l 7.2 exercise; cnnviz goes further).
@@ -186,8 +219,7 @@ def identifiability(X, kernel_shape: Sequence[int], K_target=None) -> Identifiab
     X = as_image(X)
     h, w = (int(kernel_shape[0]), int(kernel_shape[1]))
     n = h * w
-    G = _gram(X, (h, w))
-    evals, evecs = torch.linalg.eigh(G)  # ascending
+    evals, evecs = gram_spectrum(X, (h, w))  # ascending
     evals = evals.clamp_min(0).flip(0)
     evecs = evecs.flip(1)
     sv = evals.sqrt()
@@ -341,8 +373,7 @@ class KernelLearner:
         self.X = self.X2.reshape((1, 1, H, W))
         self.Y = corr2d(self.X2, self.K).reshape((1, 1, H - kh + 1, W - kw + 1))
         self.conv2d = _seeded_conv(kh, kw, seed, init)
-        G = _gram(self.X2, (kh, kw))
-        smax2 = float(torch.linalg.eigvalsh(G)[-1])
+        smax2 = float(gram_spectrum(self.X2, (kh, kw))[0][-1])
         scale = self.Y.numel() if reduction == "mean" else 1
         self.lr_limit = scale / smax2 if smax2 > 0 else math.inf
         self.step_count = 0

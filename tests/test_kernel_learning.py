@@ -120,6 +120,31 @@ def test_lr_limit_matches_the_seed():
     assert kl.SEED_LR < info.lr_limit
 
 
+def test_the_patch_spectrum_is_computed_once_per_image_and_kernel_size(monkeypatch):
+    """A change of target builds a learner (its stable lr) and asks for the image's
+    identifiability: both read one AᵀA per image and kernel size, remembered across changes."""
+    calls = []
+    real = kl._gram
+    monkeypatch.setattr(kl, "_gram", lambda X, shape: calls.append(tuple(shape)) or real(X, shape))
+    X = torch.rand(9, 11, generator=torch.Generator().manual_seed(7))
+    for name in ("Sobel x", "Edge [1, -1] (d2l)", "Sobel x", "Laplacian", "Edge [1, -1] (d2l)"):
+        K = kernel_tensor(name)
+        learner = kl.KernelLearner(X, K)
+        info = kl.identifiability(X, K.shape, K)
+        A = kl.patch_matrix(X, K.shape).double()
+        smax2 = float(torch.linalg.svdvals(A)[0]) ** 2  # computed here without the cache
+        assert learner.lr_limit == pytest.approx(1 / smax2, rel=1e-9)
+        assert info.lr_limit == pytest.approx(1 / smax2, rel=1e-9)
+    assert calls == [(3, 3), (1, 2)]
+    X2 = X.clone()
+    X2[4, 5] += 0.5  # another image, even one pixel apart, is its own entry
+    kl.KernelLearner(X2, kernel_tensor("Sobel x"))
+    assert calls == [(3, 3), (1, 2), (3, 3)]
+    for k in range(kl.SPECTRA_KEPT + 5):  # bounded: the oldest entries are dropped
+        kl.gram_spectrum(X + k, (2, 2))
+    assert len(kl._spectra) == kl.SPECTRA_KEPT
+
+
 @pytest.mark.parametrize("lr", [0.04, 1.0, 1e6])
 def test_divergence_is_caught_and_explained(lr):
     records = list(kl.learn_kernel(images.seed_stripes(), kl.SEED_KERNEL, lr=lr, num_epochs=500))

@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from cnnviz import lessons, ops
+from cnnviz.kernel_learning import identifiability
 from cnnviz.kernels import kernel_tensor
 from cnnviz.models import PRESETS, layer_summary
 from cnnviz.plots import conv, kernel_learning, models
@@ -40,6 +41,9 @@ def _figures():
                                            colorscales=["Reds", "Greens", "Blues", "gray", "Reds"]),
         "winners": lplots.winners_figure(torch.arange(16.0).reshape(4, 4), res.wins, "w"),
         "kernel": kernel_learning.kernel_figure([[1.0, -1.0]], 1.0, 220),
+        "kernel 3x3": kernel_learning.kernel_figure(K.tolist(), None, 240),
+        "spectrum": kernel_learning.singular_values_figure(
+            identifiability(X, (3, 3), K), 260, kernel_learning.LABELS),
         "diagram": models.network_diagram(summary, (1, 1, 28, 28)),
     }  # fmt: skip
 

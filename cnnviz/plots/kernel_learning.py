@@ -8,7 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from cnnviz.plots.base import DASHES, PALETTE, base_layout, heatmap
+from cnnviz.plots.base import DASHES, FONT, PALETTE, base_layout, fast_figure, heatmap_parts
 
 MAX_POINTS = 2000  # a longer history is thinned for the chart (every step is kept in the data)
 # The charts' words; a page passes its language's (ui/locales: "learn_kernel" "charts").
@@ -76,15 +76,18 @@ def loss_figure(records: Sequence, height: int = 340, labels: dict = LABELS) -> 
 
 
 def kernel_figure(kernel, scale: float | None = None, height: int = 300) -> go.Figure:
-    """A kernel as a red/blue heatmap with its numbers; ``scale`` fixes the colour range."""
+    """A kernel as a red/blue heatmap with its numbers; ``scale`` fixes the colour range.
+
+    Built without Plotly's validation (:func:`cnnviz.plots.base.fast_figure`): the page
+    draws two or three on every change of its target."""
     Z = np.asarray(kernel, dtype=float)
     Z = np.where(np.abs(Z) < 5e-4, 0.0, Z)  # no "-0.000"
-    fig = heatmap(Z, annotate=True, symmetric=True, height=height, fmt=".3f")
+    trace, layout = heatmap_parts(Z, annotate=True, symmetric=True, height=height, fmt=".3f")
     m = scale if scale else float(np.abs(Z[np.isfinite(Z)]).max(initial=0)) or 1.0
-    fig.update_traces(zmin=-m, zmax=m, zmid=0, showscale=False, textfont=dict(size=18))
-    fig.update_xaxes(showticklabels=False)
-    fig.update_yaxes(showticklabels=False)
-    return fig
+    trace.update(zmin=-m, zmax=m, zmid=0, showscale=False, textfont=dict(size=18))
+    for axis in ("xaxis", "yaxis"):
+        layout[axis] = {**layout[axis], "showticklabels": False}
+    return fast_figure([trace], layout)
 
 
 def compare_figure(learned, target, height: int = 300, labels: dict = LABELS) -> go.Figure:
@@ -147,13 +150,17 @@ def singular_values_figure(info, height: int = 300, labels: dict = LABELS) -> go
     shown = np.maximum(sv, smax * 1e-6)
     colors = [PALETTE[0] if i < info.rank else "#bbbbbb" for i in range(len(sv))]
     names = [f"σ{i + 1}" for i in range(len(sv))]
-    fig = go.Figure(
-        go.Bar(
-            x=names, y=shown, marker_color=colors,
-            customdata=[[float(v), labels["visible" if i < info.rank else "invisible"]]
-                        for i, v in enumerate(sv)],
-            hovertemplate="%{x} = %{customdata[0]:.3g} (%{customdata[1]})<extra></extra>",
-        )
+    bar = dict(
+        type="bar", x=names, y=shown, marker=dict(color=colors),
+        customdata=[[float(v), labels["visible" if i < info.rank else "invisible"]]
+                    for i, v in enumerate(sv)],
+        hovertemplate="%{x} = %{customdata[0]:.3g} (%{customdata[1]})<extra></extra>",
     )  # fmt: skip
-    fig.update_yaxes(type="log", title=labels["singular_value"], exponentformat="power")
-    return base_layout(fig, None, height)
+    grid = dict(gridcolor="#e5e5e5", zerolinecolor="#cccccc")
+    layout = dict(
+        font=FONT, margin=dict(l=10, r=10, t=10, b=10), paper_bgcolor="white",
+        plot_bgcolor="white", height=height, template={}, xaxis=grid,
+        yaxis=dict(grid, type="log", title=dict(text=labels["singular_value"]),
+                   exponentformat="power"),
+    )  # fmt: skip
+    return fast_figure([bar], layout)  # base_layout's look, for a chart redrawn per change
