@@ -135,25 +135,49 @@ class TestPositions:
 class TestStartWait:
     """The wait before a queued run starts, with hand-made numbers (seconds)."""
 
+    @staticmethod
+    def runs(*items) -> list[tuple[float, tuple]]:
+        """``1200`` (a run of nobody capped) or ``(300, "s1 @a")``: its student s1, its
+        address a."""
+        out = []
+        for item in items:
+            t, who = item if isinstance(item, tuple) else (item, "")
+            out.append((t, tuple(("address", w[1:]) if w.startswith("@") else ("user", w)
+                                 for w in who.split())))  # fmt: skip
+        return out
+
     @pytest.mark.parametrize(
-        "running, ahead, slots, not_before, wait",
+        "running, ahead, slots, mine, wait",
         [
-            ([1200], [], 1, 0, 1200),  # the run ahead of me trains: all of it is left
-            ([1200], [300], 1, 0, 1500),  # and one more waits before me
-            ([1200], [300, 300], 1, 0, 1800),
-            ([1200, 100], [300, 50], 2, 0, 450),  # the short slot serves both
-            ([1200], [], 2, 0, 0),  # a slot is idle
-            ([1200], [300], 2, 0, 300),  # the idle slot takes the run ahead
-            ([], [], 3, 500, 500),  # my own running run must end first
-            ([100], [], 1, 800, 800),
-            ([], [60, 60, 60], 1, 0, 180),
-            ([math.nan, -5, math.inf], [math.nan], 1, math.nan, 0),  # nonsense counts as 0
-            ([1200], [300], 0, 0, 1500),  # no slots is one slot
-            ([10, 20, 30], [], 1, 0, 10),  # more running than slots: each frees one
+            ([1200], [], 1, "", 1200),  # the run ahead of me trains: all of it is left
+            ([1200], [300], 1, "", 1500),  # and one more waits before me
+            ([1200], [300, 300], 1, "", 1800),
+            ([1200, 100], [300, 50], 2, "", 450),  # the short slot serves both
+            ([1200], [], 2, "", 0),  # a slot is idle
+            ([1200], [300], 2, "", 300),  # the idle slot takes the run ahead
+            ([(500, "me")], [], 3, "me", 500),  # my own running run must end first (cap 1)
+            ([100, (800, "me")], [], 1, "me", 800),
+            ([], [60, 60, 60], 1, "", 180),
+            ([math.nan, -5, math.inf], [math.nan], 1, "", 0),  # nonsense counts as 0
+            ([1200], [300], 0, "", 1500),  # no slots is one slot
+            ([10, 20, 30], [], 1, "", 10),  # more running than slots: each frees one
+            # my address is at its cap (2): one of its runs must end, though a slot is free
+            ([(900, "x @a"), (700, "y @a")], [], 3, "me @a", 700),
+            ([(900, "x @a"), (700, "y @a")], [], 3, "me @b", 0),  # another address: now
+            # a run ahead waits for its address: the free slot goes to me, behind it
+            ([(900, "x @a"), (700, "y @a")], [(60, "z @a")], 3, "me @b", 0),
+            ([(900, "x @a"), (700, "y @a")], [(60, "z @a")], 3, "me @a", 760),
+            # my seat (cap 1) trains one and has one ahead: both before me
+            ([(900, "me")], [(300, "me")], 3, "me", 1200),
+            ([(900, "me")], [(300, "you")], 1, "me", 1200),  # slot and cap, whichever is later
+            ([(900, "me @a")], [], 1, "me @a", 900),  # both caps at once
         ],
     )
-    def test_table(self, running, ahead, slots, not_before, wait):
-        assert Q.start_wait(running, ahead, slots, not_before) == pytest.approx(wait)
+    def test_table(self, running, ahead, slots, mine, wait):
+        caps = {"user": 1, "address": 2}
+        me = self.runs((0, mine))[0][1]
+        got = Q.start_wait(self.runs(*running), self.runs(*ahead), slots, me, caps)
+        assert got == pytest.approx(wait)
 
     def test_second_in_line_behind_twenty_minutes(self, tmp_path, monkeypatch):
         """The run training has 20 min left and the run ahead takes 5: the wait is 25 min,
@@ -199,6 +223,57 @@ class TestStartWait:
         wait = parked.time_left(last)
         assert time.perf_counter() - t0 < 2.0
         assert (wait.seconds, wait.low, wait.high) == (30_000, 15_000, 60_000)
+
+    def _at(self, store, token, user, address, status="queued"):
+        rid = store.create_many([(tiny(), None, None, None)], token, user, address=address)[0]
+        if status == "running":
+            store._x("UPDATE runs SET status='running', started=?, owner_token=? WHERE run_id=?",
+                     (time.time(), "trains-elsewhere", rid))  # fmt: skip
+        return rid
+
+    def test_the_address_cap_is_the_wait_the_dispatcher_keeps(self, tmp_path, monkeypatch):
+        """Two slots, one busy with a run from the student's address, whose cap is one
+        training run: the student is told the wait for that run to end, not 'starts now';
+        a student at another address starts now; the dispatcher agrees with both."""
+        LIVE_TOKENS.add("trains-elsewhere")
+        store = RunStore(tmp_path / "s")
+        training = self._at(store, None, "s9", "10.0.0.9", "running")
+        m = RunManager(store, executor=Parked(2, {training}),
+                       limits=Limits(max_running_per_address=1))  # fmt: skip
+        try:
+            monkeypatch.setattr(m, "_left", lambda rec: Estimate(900, 800, 1000, "live"))
+            monkeypatch.setattr(m, "estimate", lambda c: Estimate(60, 50, 70, "history"))
+            mine = self._at(store, m.token, "s1", "10.0.0.9")
+            wait = m.time_left(mine)
+            assert (wait.seconds, wait.low, wait.high) == (900, 800, 1000)
+            running, served = store.user_load()
+            addresses, at_address = store.address_load()
+            assert Q.next_run(store.queued(), running, served, 1, addresses, at_address, 1) is None
+            other = self._at(store, m.token, "s2", "10.0.0.7")
+            assert m.time_left(other).seconds == 0
+            assert Q.next_run(store.queued(), running, served, 1, addresses | {other: "10.0.0.7"},
+                              at_address, 1) == other  # fmt: skip
+            later = self._at(store, m.token, "s3", "10.0.0.9")  # behind mine at the address
+            assert m.time_left(later).seconds == 960  # mine trains first, for its 60 s
+        finally:
+            m.shutdown()
+
+    def test_a_seat_at_its_cap_waits_for_its_runs_ahead_too(self, tmp_path, monkeypatch):
+        """One training run and two queued of one seat (cap one): the second queued starts
+        when the first queued has trained after the training one, not when the training one
+        ends, though slots are free."""
+        store = RunStore(tmp_path / "s")
+        training = trained_elsewhere(store, "s1")
+        m = RunManager(store, executor=Parked(3, {training}))
+        try:
+            monkeypatch.setattr(m, "_left", lambda rec: Estimate(900, 800, 1000, "live"))
+            monkeypatch.setattr(m, "estimate", lambda c: Estimate(300, 200, 400, "history"))
+            first, second = store.create_many([(tiny(), None, None, None)] * 2, m.token, "s1")
+            assert m.time_left(first).seconds == 900
+            wait = m.time_left(second)
+            assert (wait.seconds, wait.low, wait.high) == (1200, 1000, 1400)
+        finally:
+            m.shutdown()
 
     def test_ended_or_unknown_runs_have_no_wait(self, parked):
         rid = parked.store.create(tiny(), status="finished")

@@ -171,6 +171,17 @@ class Liveness:
                 running[address] = running.get(address, 0) + 1
         return queued, running
 
+    def live_addresses(self) -> dict[str, str]:
+        """Queued or training run → the client address it was queued from (runs of no known
+        address are absent): whose runs share an address's cap of training runs."""
+        return {
+            str(run_id): str(address)
+            for run_id, address in self._q(
+                "SELECT r.run_id, a.address FROM runs r JOIN run_addresses a"
+                " ON a.run_id = r.run_id WHERE r.status IN ('queued', 'running')"
+            )
+        }
+
     def queued_at_address(self, address: str, user: str) -> int:
         """Runs waiting of every student at ``address``: those whose latest run was queued
         from there, and ``user`` (queueing from there now), whichever server process queued

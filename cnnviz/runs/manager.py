@@ -229,50 +229,61 @@ class RunManager(Dispatcher):
         """What is left of a live run: measured by the run itself once it trains. For a queued
         run, the wait until it starts: what is left of the runs training now (each frees its
         slot when it ends), then the runs ahead of it in line, each for its estimate, on the
-        slots as they free (:func:`cnnviz.runs.queue.start_wait`). None for an ended run."""
+        slots as they free (:func:`cnnviz.runs.queue.start_wait`), and not before its owner
+        (a seat, in a class) and its address are under their caps of training runs, as the
+        dispatcher starts them. None for an ended run."""
         from cnnviz.estimates import RANGES, Estimate
 
         rec = self.store.get(run_id)
         if rec.status == "running":
             return self._left(rec)
-        order = self.queue_positions()
+        queued = self.store.queued()
+        running, served = self.store.user_load()
+        order = Q.positions(queued, running, served)
         if rec.status != "queued" or run_id not in order:
             return None
+        owners = {rid: user for rid, user, _ in queued}
         ahead = sorted((pos, rid) for rid, pos in order.items() if pos < order[run_id])
         training = []  # the dispatcher knows its runs; another process reads them from the store
-        alive = self.executor.alive() if self.dispatching else self.store.running()
-        for rid in sorted(alive):
+        for rid in sorted(self.executor.alive() if self.dispatching else self.store.running()):
             try:
-                r = self.store.get(rid)
+                if (r := self.store.get(rid)).status == "running":
+                    training.append(r)
             except (KeyError, StoreError):  # deleted or damaged meanwhile: holds no slot
                 continue
-            if r.status == "running":
-                training.append(r)
         parts = [self._left(r) for r in training]
-        own = [p for r, p in zip(training, parts, strict=True) if r.user == rec.user]
-        capped = rec.user is not None and len(own) >= self.limits.max_running_per_user
         estimates: dict[str, Estimate] = {}
         configs = self.store.queued_configs()  # one query, however long the queue
+        waiting = []  # (run, its estimate) of the runs ahead, in line
         for _, rid in ahead:
             if (config := configs.get(rid)) is None:
                 continue  # started, stopped or damaged meanwhile
             key = repr(config)
             if key not in estimates:
                 estimates[key] = self.estimate(config)
-            parts.append(estimates[key])
-        ahead_parts = parts[len(training) :]
-        if not parts:
+            waiting.append((rid, estimates[key]))
+        if not parts and not waiting:
             return None
+        where = self.store.live_addresses()
+
+        def groups(rid: str, user: str | None) -> tuple:
+            found = (("user", user),) if user is not None else ()
+            return found + ((("address", where[rid]),) if rid in where else ())
+
+        caps = {"user": self.limits.max_running_per_user,
+                "address": self.limits.max_running_per_address}  # fmt: skip
+        in_groups = [groups(r.run_id, r.user) for r in training]
+        ahead_groups = [groups(rid, owners.get(rid)) for rid, _ in waiting]
 
         def wait(field: str) -> float:
             return Q.start_wait(
-                [getattr(p, field) for p in parts[: len(training)]],
-                [getattr(p, field) for p in ahead_parts],
-                self.executor.slots,
-                min(getattr(p, field) for p in own) if capped else 0.0,
-            )
+                [(getattr(p, field), g) for p, g in zip(parts, in_groups, strict=True)],
+                [(getattr(e, field), g) for (_, e), g in zip(waiting, ahead_groups, strict=True)],
+                self.executor.slots, groups(run_id, rec.user), caps,
+            )  # fmt: skip
 
-        basis = max((p.basis for p in parts), key=list(RANGES).index)
+        basis = max((p.basis for p in [*parts, *(e for _, e in waiting)]),
+                    key=list(RANGES).index)  # fmt: skip
         return Estimate(wait("seconds"), wait("low"), wait("high"), basis)
 
     def _left(self, rec) -> Estimate:

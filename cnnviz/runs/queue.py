@@ -8,6 +8,7 @@ oldest goes first.
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import math
 from collections.abc import Iterable, Mapping, Sequence
@@ -90,30 +91,58 @@ def positions(
     return order
 
 
-def start_wait(
-    running_left: Sequence[float],
-    ahead: Sequence[float],
-    slots: int,
-    not_before: float = 0.0,
-) -> float:
-    """Seconds until a queued run starts.
+Groups = tuple  # the capped groups a run counts in: ("user", id), ("address", address)
 
-    Each slot frees when its run ends (``running_left``: what is left of the runs training
-    now; a slot without a run is free now); the runs ahead in line (``ahead``: their
-    estimates, in order) take the slots as they free; the run starts on the next free slot,
-    and not before ``not_before`` (when its owner, at their cap of running runs, has one
-    finished). Negative or non-finite times count as 0.
-    """
+
+def start_wait(
+    running: Sequence[tuple[float, Groups]],
+    ahead: Sequence[tuple[float, Groups]],
+    slots: int,
+    mine: Groups = (),
+    caps: Mapping[str, int] | None = None,
+) -> float:
+    """Seconds until a queued run starts, as the dispatcher will start it.
+
+    Each slot frees when its run ends (``running``: what is left of each run training now,
+    and the groups it counts in; a slot without a run is free now). The runs ahead in line
+    (``ahead``: their estimates and groups, in order) and then this run (in the groups
+    ``mine``) each start on a slot as it frees, and not before their groups are under their
+    caps of training runs (``caps``: a kind of group → its cap, e.g. ``{"user": 1,
+    "address": 30}``; a student at their cap, or their address at its cap, waits for one of
+    theirs to end), as :func:`next_run` passes a capped run over for the next in line: a
+    run ahead that must wait for its cap leaves the slot to the runs behind it. Negative or
+    non-finite times count as 0."""
+    caps = caps or {}
 
     def seconds(x: float) -> float:
         return x if is_seconds(x) else 0.0
 
-    n = max(1, int(slots), len(running_left))
-    free = sorted(seconds(t) for t in running_left) + [0.0] * (n - len(running_left))
-    heapq.heapify(free)
-    for estimate in ahead:
-        heapq.heapreplace(free, free[0] + seconds(estimate))
-    return max(free[0], seconds(not_before))
+    ends: dict = {}  # group → its runs' end times (a heap)
+    for left, groups in running:
+        for g in groups:
+            ends.setdefault(g, []).append(seconds(left))
+    for heap in ends.values():
+        heapq.heapify(heap)
+    n = max(1, int(slots), len(running))
+    free = sorted(seconds(t) for t, _ in running) + [0.0] * (n - len(running))
+    free.sort()
+    for estimate, groups in [*ahead, (None, mine)]:
+        ready = 0.0  # when each of its groups is under its cap
+        for g in groups:
+            cap, heap = caps.get(g[0]), ends.setdefault(g, [])
+            while cap is not None and len(heap) >= max(1, int(cap)):
+                ready = max(ready, heapq.heappop(heap))
+        # the slot that is free by then and freed last (the earlier ones stay for the runs
+        # behind it), else the first to free
+        i = bisect.bisect_right(free, ready)
+        start = max(ready, free.pop(i - 1 if i else 0))
+        if estimate is None:
+            return start
+        end = start + seconds(estimate)
+        bisect.insort(free, end)
+        for g in groups:
+            heapq.heappush(ends.setdefault(g, []), end)
+    return 0.0  # pragma: no cover - the loop returns at its last entry
 
 
 def is_seconds(x) -> bool:
