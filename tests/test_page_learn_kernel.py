@@ -85,6 +85,29 @@ def test_sobel_on_stripes_explains_what_cannot_be_learned_and_faithful_resets():
     assert not _status(at)  # a fresh run
 
 
+def test_flipping_the_target_computes_each_kernel_size_once(monkeypatch):
+    """A change of target builds a fresh learner and explains the image for that kernel: the
+    patch matrix's spectrum both need is computed once per kernel size, not per change."""
+    from collections import OrderedDict
+
+    from cnnviz import kernel_learning as kl
+
+    sizes = []
+    real = kl._gram
+    monkeypatch.setattr(kl, "_spectra", OrderedDict())  # nothing remembered from other tests
+    monkeypatch.setattr(kl, "_gram", lambda X, shape: sizes.append(tuple(shape)) or real(X, shape))
+    at = app_test("learn_kernel.py").run()
+    for target in ("Sobel x", "Edge [1, -1] (d2l)", "Sobel x", "Laplacian", "Edge [1, -1] (d2l)"):
+        at.selectbox(key="learn_target").set_value(target).run()
+        assert_clean(at)
+        runner = at.session_state["learn_runner"]
+        assert runner.learner.K.shape == ((1, 2) if target.startswith("Edge") else (3, 3))
+        text = " ".join(m.value for m in at.markdown)
+        assert ("3 of 9" in text) == (not target.startswith("Edge")), target
+    assert sorted(sizes) == [(1, 2), (3, 3)]
+    assert runner.learner.lr_limit == pytest.approx(1 / 30)  # the seed's: AᵀA = 6·[[3, 2], [2, 3]]
+
+
 def test_custom_and_cross_correlation_kernels():
     at = app_test("learn_kernel.py").run()
     at.selectbox(key="learn_target").set_value("Custom (type it)").run()
