@@ -78,6 +78,37 @@ def _isolated_store(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("CNNVIZ_EXECUTOR", "thread")
 
 
+CLASS_SECRET = "class-pages-secret"  # the teacher's secret of the class pages' tests
+
+
+@pytest.fixture
+def class_store(monkeypatch):
+    """The pages' run store (the manager's), the teacher's secret set to
+    :data:`CLASS_SECRET`: what the class pages' AppTests open pages over."""
+    from cnnviz.runs import get_manager
+
+    monkeypatch.setenv("CNNVIZ_TEACHER_SECRET", CLASS_SECRET)
+    return get_manager().store
+
+
+class Clock:
+    """A clock the test moves: ``clock()`` is the time now, ``advance(s)`` moves it on."""
+
+    def __init__(self, t: float = 1_800_000_000.0):
+        self.t = t
+
+    def __call__(self) -> float:
+        return self.t
+
+    def advance(self, s: float) -> None:
+        self.t += s
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
 @pytest.fixture
 def one_torch_thread():
     """One torch thread: deterministic and fast on a shared 2-core machine."""

@@ -32,22 +32,6 @@ TEACHER = C.User("teacher0", C.TEACHER)
 ADDR, OTHER_ADDR = "10.0.0.7", "10.0.0.8"
 
 
-class Clock:
-    def __init__(self, t: float = 1_800_000_000.0):
-        self.t = t
-
-    def __call__(self) -> float:
-        return self.t
-
-    def advance(self, s: float) -> None:
-        self.t += s
-
-
-@pytest.fixture
-def clock():
-    return Clock()
-
-
 @pytest.fixture
 def store(tmp_path, clock):
     return RunStore(tmp_path / "store", clock=clock)

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import json
 import logging
-import sqlite3
 
 import pytest
+from classpages import FOLLOW_PAGE, write_past_checks
 from streamlit.testing.v1 import AppTest
 
 from cnnviz.classes import Classes
@@ -23,19 +23,15 @@ from ui.identity import store_and_key
 pytestmark = pytest.mark.apptest
 ANN = User("a" * 16)
 TEACH = User("t" * 16, TEACHER)
-# The sidebar (its switch and poll), then lesson widgets of each kind bound to the address.
-PAGE = """
-import streamlit as st
-from ui.common import sidebar_ui
-from ui.follow import lead
-sidebar_ui()
-st.slider("Kernel size", 1, 7, 3, key="pool_kernel_size", bind="query-params")
-st.radio("Mode", ("max", "avg"), key="pool_mode", bind="query-params")
+# The class's lesson page, with a widget of each other kind bound to the address too.
+PAGE = FOLLOW_PAGE.replace(
+    "lead()",
+    """
 st.number_input("Rate", 0.001, 1.0, 0.1, key="pool_rate", bind="query-params")
 st.checkbox("Padding", key="pool_padding", bind="query-params")
 st.multiselect("Show", ("a", "b"), key="pool_show", bind="query-params")
-lead()
-"""
+lead()""",
+)
 DEFAULTS = {"pool_kernel_size": 3, "pool_mode": "max", "pool_rate": 0.1,
             "pool_padding": False, "pool_show": []}  # fmt: skip
 OWN = {"pool_kernel_size": 2, "pool_mode": "avg", "pool_rate": 0.5,
@@ -70,6 +66,7 @@ HOSTILE = {  # (page, params, seq, recall) as written past every check
     "slider an object": ("", '{"pool_kernel_size":{"a":1}}', 7, 0),
     "slider null": ("", '{"pool_kernel_size":null}', 7, 0),
     "slider out of range": ("", '{"pool_kernel_size":99}', 7, 0),
+    "slider below range": ("", '{"pool_kernel_size":-3}', 7, 0),
     "radio a list": ("", '{"pool_mode":["avg","max"]}', 7, 0),
     "radio a number": ("", '{"pool_mode":3}', 7, 0),
     "radio unknown": ("", '{"pool_mode":"median"}', 7, 0),
@@ -92,23 +89,18 @@ HOSTILE = {  # (page, params, seq, recall) as written past every check
 
 @pytest.fixture
 def room():
-    """An open class with Ann seated and following the teacher."""
+    """An open class with Ann seated: (the store, the class, Ann's seat)."""
     store = store_and_key()[0]
     classes = Classes(store)
     session = classes.open_class(TEACH)
     seat = classes.join(ANN.id, session.code, "Ann", "10.0.0.1")
-    store.set_seat_follow(seat.seat_id, session.class_id, True)
-    return store, session.class_id
+    return store, session.class_id, seat.seat_id
 
 
 def damage(store, class_id: str, bad: str) -> None:
-    """The class's teacher location replaced by a hostile row, past every check."""
-    db = sqlite3.connect(store.path)
-    db.execute("PRAGMA ignore_check_constraints=ON")
-    db.execute("INSERT OR REPLACE INTO class_follow VALUES (?,?,?,?,?,?)",
-               (class_id, *HOSTILE[bad], 0.0))  # fmt: skip
-    db.commit()
-    db.close()
+    """The class's teacher location replaced by a hostile row."""
+    write_past_checks(store, "INSERT OR REPLACE INTO class_follow VALUES (?,?,?,?,?,?)",
+                      class_id, *HOSTILE[bad], 0.0)  # fmt: skip
 
 
 def values(at) -> dict:
@@ -158,7 +150,8 @@ def moves_again(at, store, class_id: str) -> None:
 
 @pytest.mark.parametrize("bad", list(HOSTILE))
 def test_a_follower_page_opened_fresh_opens_where_it_is(room, bad, caplog):
-    store, class_id = room
+    store, class_id, seat_id = room
+    store.set_seat_follow(seat_id, class_id, True)  # she switched on before, on another page
     damage(store, class_id, bad)
     with caplog.at_level(logging.WARNING, logger="cnnviz"):
         at = follower().run()
@@ -176,11 +169,13 @@ def test_a_follower_page_opened_fresh_opens_where_it_is(room, bad, caplog):
 
 @pytest.mark.parametrize("bad", list(HOSTILE))
 def test_a_drawn_follower_page_keeps_its_settings(room, bad):
-    store, class_id = room
+    store, class_id, _ = room
     at = follower().run()
     for key, value in OWN.items():
         at.session_state[key] = value  # her own settings, then the damaged move
     at.run()
+    at.toggle(key="follow_switch").set_value(True).run()  # (the teacher has not published)
+    assert_clean(at)
     assert values(at) == OWN
     damage(store, class_id, bad)
     for _ in range(2):  # the poll's move, then the run after it
@@ -195,7 +190,7 @@ def test_the_watcher_passes_over_damaged_rows(room, caplog):
     sound move after it reruns the follower again."""
     from ui.follow import Watcher
 
-    store, class_id = room
+    store, class_id, _ = room
     rerun: list[str] = []
     watcher = Watcher(store)
     watcher._rerun = lambda sid, fragment=None: rerun.append(sid) or 1

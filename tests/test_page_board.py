@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from classpages import page_as, shown, widget_keys
 
 from cnnviz import class_experiment as X
 from cnnviz.classes import Classes
@@ -15,31 +16,9 @@ from cnnviz.classroom import User
 from cnnviz.runs import get_manager
 from cnnviz.runs.service import RunService
 from cnnviz_testing.classboard import TEACH, class_with_runs
-from conftest import app_test, assert_clean
-from ui.identity import TOKEN
+from conftest import assert_clean
 
 pytestmark = pytest.mark.apptest
-SECRET = "board-page-secret"
-
-
-@pytest.fixture
-def store(monkeypatch):
-    monkeypatch.setenv("CNNVIZ_TEACHER_SECRET", SECRET)
-    return get_manager().store
-
-
-def page_as(store, user: User, page: str = "board.py"):
-    at = app_test(page)
-    at.session_state["cnnviz_user"] = user
-    if user.is_teacher:
-        at.session_state[TOKEN] = store.issue_teacher_token(user.id, SECRET, 3600)
-    return at.run()
-
-
-def shown(at) -> str:
-    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
-    parts += [e.value for e in (*at.info, *at.warning, *at.error, *at.success)]
-    return "\n".join(parts)
 
 
 def traces(at, key: str) -> list[dict]:
@@ -49,24 +28,19 @@ def traces(at, key: str) -> list[dict]:
     return []
 
 
-def keys(at) -> set[str]:
-    return {w.key for kind in ("button", "selectbox", "radio", "download_button")
-            for w in at.get(kind) if getattr(w, "key", None)}  # fmt: skip
-
-
-def test_without_a_class_the_board_says_how_to_start_one(store):
-    at = page_as(store, User("s" * 16))
+def test_without_a_class_the_board_says_how_to_start_one(class_store):
+    at = page_as(class_store, User("s" * 16))
     assert_clean(at)
     assert at.title[0].value == "Class board"
     assert "No class is open" in shown(at)
 
 
-def test_the_teacher_sets_up_an_experiment_and_hands_the_values_out(store):
-    classes = Classes(store)
+def test_the_teacher_sets_up_an_experiment_and_hands_the_values_out(class_store):
+    classes = Classes(class_store)
     session = classes.open_class(TEACH)
     for i in range(4):
         classes.join(f"student{i:010d}", session.code, f"Name {i}", "10.0.0.1")
-    at = page_as(store, TEACH)
+    at = page_as(class_store, TEACH)
     assert_clean(at)
     assert "No class experiment yet" in shown(at)
     assert at.text_input(key="brd_new_values_lr").value == "0.01, 0.1, 0.9"
@@ -83,9 +57,9 @@ def test_the_teacher_sets_up_an_experiment_and_hands_the_values_out(store):
     assert list(table["seat"]) == ["Student 1", "Student 2", "Student 3", "Student 4"]  # pseudonyms
 
 
-def test_a_bad_setup_is_said_and_nothing_is_made(store):
-    Classes(store).open_class(TEACH)
-    at = page_as(store, TEACH)
+def test_a_bad_setup_is_said_and_nothing_is_made(class_store):
+    Classes(class_store).open_class(TEACH)
+    at = page_as(class_store, TEACH)
     at.text_input(key="brd_new_values_lr").set_value("0.1, fast").run()
     at.button(key="brd_new_create").click().run()
     assert_clean(at)
@@ -93,9 +67,9 @@ def test_a_bad_setup_is_said_and_nothing_is_made(store):
     assert "No class experiment yet" in shown(at)
 
 
-def test_the_board_from_stored_runs_for_the_projector_and_a_student(store):
-    room = class_with_runs(store, 9, values="0.1, 0.9, 1.5", epochs=3, diverge_last=True)
-    at = page_as(store, TEACH)
+def test_the_board_from_stored_runs_for_the_projector_and_a_student(class_store):
+    room = class_with_runs(class_store, 9, values="0.1, 0.9, 1.5", epochs=3, diverge_last=True)
+    at = page_as(class_store, TEACH)
     assert_clean(at)
     text = shown(at)
     assert "9 of 9 seats started · 0 training · 9 finished" in text
@@ -108,43 +82,43 @@ def test_the_board_from_stored_runs_for_the_projector_and_a_student(store):
     assert [len(t["y"]) for t in scatter] == [3, 3, 3]
     table = at.dataframe[0].value
     assert len(table) == 9 and set(table["status"]) == {"finished"}
-    assert {"brd_spotlight", "brd_csv"} <= keys(at)  # the experiment has ended: no hand-out
+    assert {"brd_spotlight", "brd_csv"} <= widget_keys(at)  # the experiment has ended: no hand-out
 
-    student = page_as(store, User(room.seats[1].user_id))
+    student = page_as(class_store, User(room.seats[1].user_id))
     assert_clean(student)
     assert "**Your value:** lr 0\\.9" in shown(student)
     assert "lr 0\\.9 trained best" in shown(student)
-    assert not {"brd_hand_out", "brd_end", "brd_spotlight", "brd_csv"} & keys(student)
-    assert "brd_start" not in keys(student)  # their run finished: one Start, spent
+    assert not {"brd_hand_out", "brd_end", "brd_spotlight", "brd_csv"} & widget_keys(student)
+    assert "brd_start" not in widget_keys(student)  # their run finished: one Start, spent
 
 
-def test_the_spotlight_puts_a_seats_run_on_the_teachers_projector(store):
-    room = class_with_runs(store, 3, epochs=2)
-    at = page_as(store, TEACH)
+def test_the_spotlight_puts_a_seats_run_on_the_teachers_projector(class_store):
+    room = class_with_runs(class_store, 3, epochs=2)
+    at = page_as(class_store, TEACH)
     seat = room.seats[2].seat_id
     at.selectbox(key="brd_spotlight").set_value(seat).run()
     assert_clean(at)
     assert "**On the projector: Student 3's run** (lr 0\\.9, finished)" in shown(at)
     assert traces(at, "brd_spot_curves") and not traces(at, "brd_bands")
-    cx = X.ClassExperiments(RunService(None, store=store))
+    cx = X.ClassExperiments(RunService(None, store=class_store))
     assert cx.spotlight(TEACH, room.session.class_id)["run_id"] == room.run_ids[2]
     # a student never gets another seat's spotlight: their board stays the board
-    student = page_as(store, User(room.seats[0].user_id))
+    student = page_as(class_store, User(room.seats[0].user_id))
     assert "On the projector" not in shown(student) and traces(student, "brd_bands")
     at.selectbox(key="brd_spotlight").set_value("board").run()
     assert traces(at, "brd_bands")
 
 
-def test_a_student_starts_their_run_once(store):
-    classes = Classes(store)
+def test_a_student_starts_their_run_once(class_store):
+    classes = Classes(class_store)
     session = classes.open_class(TEACH)
     seat = classes.join("student0000000001", session.code, "Ann", "10.0.0.2")
-    cx = X.ClassExperiments(RunService(None, store=store))
+    cx = X.ClassExperiments(RunService(None, store=class_store))
     cx.create(TEACH, session.class_id, "LeNet", "lr", "0.1, 0.9", handout=X.PICK)
     ann = User(seat.user_id)
-    at = page_as(store, ann)
+    at = page_as(class_store, ann)
     assert_clean(at)
-    assert "brd_start" not in keys(at)  # pick first
+    assert "brd_start" not in widget_keys(at)  # pick first
     at.radio(key="brd_pick").set_value(1).run()
     at.button(key="brd_start").click().run()
     assert_clean(at)
@@ -152,29 +126,29 @@ def test_a_student_starts_their_run_once(store):
     run_id = cx.assignment(exp, seat)["run_id"]
     mgr = get_manager()
     try:
-        rec = store.get(run_id)
+        rec = class_store.get(run_id)
         assert rec.user == ann.id and rec.config.lr == 0.9
-        assert "Your run is queued" in shown(at) and "brd_start" not in keys(at)
+        assert "Your run is queued" in shown(at) and "brd_start" not in widget_keys(at)
     finally:
         mgr.stop(run_id)
         mgr.wait(run_id, 60)
 
 
-def test_the_lab_offers_the_teacher_a_class_experiment_and_no_one_else(store):
-    Classes(store).open_class(TEACH)
-    at = page_as(store, TEACH, "ablation.py")
+def test_the_lab_offers_the_teacher_a_class_experiment_and_no_one_else(class_store):
+    Classes(class_store).open_class(TEACH)
+    at = page_as(class_store, TEACH, "ablation.py")
     assert_clean(at)
     assert "Class experiment" in [e.label for e in at.expander]
     at.button(key="abl_class_create").click().run()
     assert_clean(at)
     assert "The class experiment is set up" in shown(at)
-    student = page_as(store, User("s" * 16), "ablation.py")
+    student = page_as(class_store, User("s" * 16), "ablation.py")
     assert "Class experiment" not in [e.label for e in student.expander]
 
 
-def test_every_seats_curve_until_the_teacher_ends_then_means_and_bands(store):
-    class_with_runs(store, 3, epochs=2, end=False)
-    at = page_as(store, TEACH)
+def test_every_seats_curve_until_the_teacher_ends_then_means_and_bands(class_store):
+    class_with_runs(class_store, 3, epochs=2, end=False)
+    at = page_as(class_store, TEACH)
     assert_clean(at)
     live = traces(at, "brd_live")
     assert [t["name"] for t in live] == ["lr 0.01", "lr 0.1", "lr 0.9"] and not traces(
@@ -186,33 +160,28 @@ def test_every_seats_curve_until_the_teacher_ends_then_means_and_bands(store):
     assert traces(at, "brd_bands") and not traces(at, "brd_live")
 
 
-def test_the_training_form_offers_the_teacher_a_class_experiment_on_its_preset(store):
-    Classes(store).open_class(TEACH)
-    at = page_as(store, TEACH, "training.py")
+def test_the_training_form_offers_the_teacher_a_class_experiment_on_its_preset(class_store):
+    Classes(class_store).open_class(TEACH)
+    at = page_as(class_store, TEACH, "training.py")
     assert_clean(at)
     assert "Class experiment" in [e.label for e in at.expander]
     at.selectbox(key="train_class_field").set_value("activation").run()
     at.button(key="train_class_create").click().run()
     assert_clean(at)
-    exp = X.ClassExperiments(RunService(None, store=store)).current(
-        Classes(store).current().class_id
+    exp = X.ClassExperiments(RunService(None, store=class_store)).current(
+        Classes(class_store).current().class_id
     )
     assert exp.field == "activation" and exp.plan[0]["preset"] == "LeNet"
-    student = page_as(store, User("s" * 16), "training.py")
+    student = page_as(class_store, User("s" * 16), "training.py")
     assert "Class experiment" not in [e.label for e in student.expander]
 
 
-def test_the_projector_view_shows_what_the_teacher_put_on_it(store):
-    room = class_with_runs(store, 3, epochs=2)
-    cx = X.ClassExperiments(RunService(None, store=store))
+def test_the_projector_view_shows_what_the_teacher_put_on_it(class_store):
+    room = class_with_runs(class_store, 3, epochs=2)
+    cx = X.ClassExperiments(RunService(None, store=class_store))
 
     def projector(user: User):
-        at = app_test("classroom.py")
-        at.query_params["view"] = "projector"
-        at.session_state["cnnviz_user"] = user
-        if user.is_teacher:
-            at.session_state[TOKEN] = store.issue_teacher_token(user.id, SECRET, 3600)
-        return at.run()
+        return page_as(class_store, user, "classroom.py", view="projector")
 
     at = projector(TEACH)  # nothing set: the view's own (the code to join)
     assert_clean(at)
@@ -220,7 +189,7 @@ def test_the_projector_view_shows_what_the_teacher_put_on_it(store):
     cx.set_spotlight(TEACH, room.session.class_id, "board")
     at = projector(TEACH)
     assert_clean(at)
-    assert traces(at, "brd_bands") and "brd_spotlight" not in keys(at)  # no controls on it
+    assert traces(at, "brd_bands") and "brd_spotlight" not in widget_keys(at)  # no controls on it
     cx.set_spotlight(TEACH, room.session.class_id, "run", room.seats[1])
     at = projector(TEACH)
     assert "**On the projector: Student 2's run**" in shown(at) and traces(at, "brd_spot_curves")

@@ -7,120 +7,95 @@ from __future__ import annotations
 import json
 
 import pytest
+from classpages import page_as, shown, widget_keys
 
 from cnnviz import class_experiment as X
 from cnnviz.classes import Classes
 from cnnviz.classroom import User
-from cnnviz.runs import get_manager
 from cnnviz.runs.service import RunService
 from cnnviz_testing.classboard import TEACH, class_with_runs
-from conftest import app_test, assert_clean, tiny_config
-from ui.identity import TOKEN
+from conftest import assert_clean, tiny_config
 
 pytestmark = pytest.mark.apptest
-SECRET = "class-isolation-secret"
-
-
-@pytest.fixture
-def store(monkeypatch):
-    monkeypatch.setenv("CNNVIZ_TEACHER_SECRET", SECRET)
-    return get_manager().store
-
-
-def page_as(store, user: User, page: str = "board.py", **params):
-    at = app_test(page)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.session_state["cnnviz_user"] = user
-    if user.is_teacher:
-        at.session_state[TOKEN] = store.issue_teacher_token(user.id, SECRET, 3600)
-    return at.run()
 
 
 def everything(at) -> str:
     """What the page sent: its text, its tables and its charts."""
-    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
-    parts += [e.value for e in (*at.info, *at.warning, *at.error, *at.success)]
-    parts += [t.value for t in at.title] + [d.value.to_json() for d in at.dataframe]
+    parts = [shown(at)] + [t.value for t in at.title] + [d.value.to_json() for d in at.dataframe]
     parts += [chart.proto.spec for chart in at.get("plotly_chart")]
     parts += [json.dumps(at.query_params.to_dict() if hasattr(at.query_params, "to_dict")
                          else dict(at.query_params))]  # fmt: skip
     return "\n".join(parts)
 
 
-def controls(at) -> set[str]:
-    return {w.key for kind in ("button", "selectbox", "download_button", "toggle")
-            for w in at.get(kind) if getattr(w, "key", None)}  # fmt: skip
-
-
-def test_a_students_board_and_projector_name_no_other_seats_run(store):
-    room = class_with_runs(store, 3, epochs=2)
-    teacher = page_as(store, TEACH)
+def test_a_students_board_and_projector_name_no_other_seats_run(class_store):
+    room = class_with_runs(class_store, 3, epochs=2)
+    teacher = page_as(class_store, TEACH)
     assert_clean(teacher)
     assert all(run_id in everything(teacher) for run_id in room.run_ids)  # the teacher's
     ann = User(room.seats[0].user_id)
-    student = page_as(store, ann)
+    student = page_as(class_store, ann)
     assert_clean(student)
     seen = everything(student)
     assert room.run_ids[0] in seen  # their own
     assert not [run_id for run_id in room.run_ids[1:] if run_id in seen]
     assert "Student name" not in seen  # pseudonyms: the teacher has not turned names on
     assert list(student.dataframe[0].value["seat"]) == ["Student 1", "Student 2", "Student 3"]
-    assert not {"brd_hand_out", "brd_end", "brd_spotlight", "brd_csv"} & controls(student)
+    assert not {"brd_hand_out", "brd_end", "brd_spotlight", "brd_csv"} & widget_keys(student)
     # the board on the projector, opened by a student: the same public board, no controls
-    cx = X.ClassExperiments(RunService(None, store=store))
+    cx = X.ClassExperiments(RunService(None, store=class_store))
     cx.set_spotlight(TEACH, room.session.class_id, "board")
     bob = User(room.seats[1].user_id)
-    projector = page_as(store, bob, "classroom.py", view="projector")
+    projector = page_as(class_store, bob, "classroom.py", view="projector")
     assert_clean(projector)
     seen = everything(projector)
     assert room.run_ids[1] in seen
     assert not [r for r in (room.run_ids[0], room.run_ids[2]) if r in seen]
     assert "Student name" not in seen
-    assert not {"brd_hand_out", "brd_end", "brd_spotlight", "brd_csv"} & controls(projector)
+    assert not {"brd_hand_out", "brd_end", "brd_spotlight", "brd_csv"} & widget_keys(projector)
     # names on: the projector shows them, still without another's run id
-    Classes(store).set_show_names(TEACH, True)
-    seen = everything(page_as(store, bob, "classroom.py", view="projector"))
+    Classes(class_store).set_show_names(TEACH, True)
+    seen = everything(page_as(class_store, bob, "classroom.py", view="projector"))
     assert "Student name 0" in seen and room.run_ids[0] not in seen
 
 
-def test_without_an_open_class_a_student_sees_nothing_of_it(store):
-    room = class_with_runs(store, 2, epochs=2)
-    Classes(store).close_class(TEACH)
+def test_without_an_open_class_a_student_sees_nothing_of_it(class_store):
+    room = class_with_runs(class_store, 2, epochs=2)
+    Classes(class_store).close_class(TEACH)
     for page, params in (("board.py", {}), ("classroom.py", {"view": "projector"}),
                          ("classroom.py", {})):  # fmt: skip
-        student = page_as(store, User(room.seats[0].user_id), page, **params)
+        student = page_as(class_store, User(room.seats[0].user_id), page, **params)
         assert_clean(student)
         seen = everything(student)
         assert not [r for r in room.run_ids if r in seen], page
         assert room.session.code not in seen and "Student 1" not in seen, page
         assert not student.dataframe, page
-    board = page_as(store, User(room.seats[0].user_id))
+    board = page_as(class_store, User(room.seats[0].user_id))
     assert "No class is open" in everything(board)
-    teacher = page_as(store, TEACH)  # the closed class's board stays the teacher's
+    teacher = page_as(class_store, TEACH)  # the closed class's board stays the teacher's
     assert_clean(teacher)
     assert all(r in everything(teacher) for r in room.run_ids)
 
 
-def test_a_student_gets_no_roster_and_no_class_controls(store):
-    room = class_with_runs(store, 2, epochs=2)
+def test_a_student_gets_no_roster_and_no_class_controls(class_store):
+    room = class_with_runs(class_store, 2, epochs=2)
     ann = User(room.seats[0].user_id)
-    at = page_as(store, ann, "classroom.py")
+    at = page_as(class_store, ann, "classroom.py")
     assert_clean(at)
     seen = everything(at)
     assert "Student name 1" not in seen and not at.dataframe  # no roster
-    assert not {"class_open", "class_close", "class_open_new", "class_show_names"} & controls(at)
+    assert not {"class_open", "class_close", "class_open_new", "class_show_names"} & widget_keys(at)
     assert not [r for r in room.run_ids if r in seen]
 
 
-def test_a_classmate_typing_a_name_gets_no_seat_without_its_key(store, monkeypatch):
+def test_a_classmate_typing_a_name_gets_no_seat_without_its_key(class_store, monkeypatch):
     monkeypatch.setattr("cnnviz.classes.REJOIN_IDLE_S", 0.0)  # Ann's browser is away
-    classes = Classes(store)
+    classes = Classes(class_store)
     session = classes.open_class(TEACH)
     ann, eve = User("a" * 16), User("e" * 16)
 
     def join(user: User, name: str, key: str | None = None):
-        at = page_as(store, user, "classroom.py", join=session.code)
+        at = page_as(class_store, user, "classroom.py", join=session.code)
         at.text_input(key="class_join_name").input(name)
         if key is not None:
             at.text_input(key="class_join_key").input(key)
@@ -128,14 +103,14 @@ def test_a_classmate_typing_a_name_gets_no_seat_without_its_key(store, monkeypat
 
     mine = join(ann, "Ann")
     assert_clean(mine)
-    run_id = store.create(tiny_config(), user=ann.id, status="finished")
+    run_id = class_store.create(tiny_config(), user=ann.id, status="finished")
     key = classes.seat_key(ann)
-    assert key and f"**{key}**" in everything(page_as(store, ann, "classroom.py"))
+    assert key and f"**{key}**" in everything(page_as(class_store, ann, "classroom.py"))
     for typed in (None, "WRONG1"):
         other = join(eve, "Ann", typed)
         assert_clean(other)
         assert "type its seat key" in everything(other)
-        assert classes.seat_of(eve.id) is None and store.get(run_id).user == ann.id
+        assert classes.seat_of(eve.id) is None and class_store.get(run_id).user == ann.id
     back = join(eve, "ann", key)  # the key's holder (a cleared cookie): the seat, runs and all
     assert_clean(back)
-    assert classes.seat_of(eve.id).number == 1 and store.get(run_id).user == eve.id
+    assert classes.seat_of(eve.id).number == 1 and class_store.get(run_id).user == eve.id

@@ -10,15 +10,13 @@ import base64
 
 import pytest
 import segno
+from classpages import page_as, shown
 
 from cnnviz.classes import Classes
 from cnnviz.classroom import TEACHER, User
-from cnnviz.runs import RunStore, default_home
-from conftest import app_test, assert_clean, tiny_config
-from ui.identity import TOKEN
+from conftest import assert_clean, tiny_config
 
 pytestmark = pytest.mark.apptest
-SECRET = "open sesame, class"
 TEACHER_USER = User("t" * 16, TEACHER)
 ANN = User("a" * 16)
 WORDS = {
@@ -29,51 +27,27 @@ WORDS = {
 }  # fmt: skip
 
 
-@pytest.fixture
-def store(monkeypatch):
-    monkeypatch.setenv("CNNVIZ_TEACHER_SECRET", SECRET)
-    return RunStore(default_home())
-
-
-def page(user: User | None, lang: str, token: str | None = None, **params):
-    at = app_test("classroom.py")
-    if user is not None:
-        at.session_state["cnnviz_user"] = user
-    if token:
-        at.session_state[TOKEN] = token
-    at.query_params["lang"] = lang
-    for k, v in params.items():
-        at.query_params[k] = v
-    return at.run()
-
-
-def shown(at) -> str:
-    parts = [m.value for m in (*at.markdown, *at.caption, *at.success, *at.info, *at.error)]
-    return "\n".join(parts)
-
-
 @pytest.mark.parametrize("lang", ["en", "ko"])
-def test_teacher_opens_student_joins_roster_shows_the_seat(store, lang):
+def test_teacher_opens_student_joins_roster_shows_the_seat(class_store, lang):
     words = WORDS[lang]
-    token = store.issue_teacher_token(TEACHER_USER.id, SECRET, 3600)
-    teacher = page(TEACHER_USER, lang, token)
+    teacher = page_as(class_store, TEACHER_USER, "classroom.py", lang)
     assert_clean(teacher)
     assert teacher.button(key="class_open").label == words["open"]
     teacher.button(key="class_open").click().run()
     assert_clean(teacher)
-    session = Classes(store).current()
+    session = Classes(class_store).current()
     assert session is not None
     assert teacher.metric[0].value == session.code
     assert [c.value for c in teacher.code] == [f"/classroom?join={session.code}"]
     # a student opens the join link: the code is filled in; they type a name and join
-    student = page(ANN, lang, join=session.code)
+    student = page_as(class_store, ANN, "classroom.py", lang, join=session.code)
     assert_clean(student)
     assert student.text_input(key="class_join_code").value == session.code
     assert "class_open" not in {b.key for b in student.button}
     student.text_input(key="class_join_name").input("Ann Lee")
     student.button[0].click().run()
     assert_clean(student)
-    seat = Classes(store).seat_of(ANN.id)
+    seat = Classes(class_store).seat_of(ANN.id)
     assert seat is not None and seat.name == "Ann Lee"
     assert "Ann Lee" in "\n".join(s.value for s in student.success)
     assert "join" not in student.query_params
@@ -81,7 +55,7 @@ def test_teacher_opens_student_joins_roster_shows_the_seat(store, lang):
     assert not student.dataframe
     assert words["teacher_only"] in "\n".join(i.value for i in student.info)
     # the teacher's roster: the seat, its pseudonym and its live run
-    store.create(tiny_config(), name="ann's run", user=ANN.id, status="running")
+    class_store.create(tiny_config(), name="ann's run", user=ANN.id, status="running")
     teacher.run()
     assert_clean(teacher)
     table = teacher.dataframe[0].value
@@ -91,57 +65,54 @@ def test_teacher_opens_student_joins_roster_shows_the_seat(store, lang):
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
-def test_a_wrong_code_is_refused_with_a_message(store, lang):
-    token = store.issue_teacher_token(TEACHER_USER.id, SECRET, 3600)
-    page(TEACHER_USER, lang, token).button(key="class_open").click().run()
-    student = page(ANN, lang, join="NOPE42")
+def test_a_wrong_code_is_refused_with_a_message(class_store, lang):
+    page_as(class_store, TEACHER_USER, "classroom.py", lang).button(key="class_open").click().run()
+    student = page_as(class_store, ANN, "classroom.py", lang, join="NOPE42")
     student.text_input(key="class_join_name").input("Ann")
     student.button[0].click().run()
     assert_clean(student)
-    assert student.error and Classes(store).seat_of(ANN.id) is None
+    assert student.error and Classes(class_store).seat_of(ANN.id) is None
     if lang == "ko":
         assert "코드" in student.error[0].value
 
 
-def test_a_student_cannot_open_or_close_a_class(store):
-    student = page(ANN, "en")
+def test_a_student_cannot_open_or_close_a_class(class_store):
+    student = page_as(class_store, ANN, "classroom.py", "en")
     assert_clean(student)
     assert {"class_open", "class_close", "class_open_new"}.isdisjoint(b.key for b in student.button)
     assert "No class is open" in shown(student)
     # a teacher whose role was locked elsewhere meanwhile: the click is refused by the library
-    token = store.issue_teacher_token(TEACHER_USER.id, SECRET, 3600)
-    teacher = page(TEACHER_USER, "en", token)
-    store.revoke_teacher_tokens(TEACHER_USER.id)
+    teacher = page_as(class_store, TEACHER_USER, "classroom.py", "en")
+    class_store.revoke_teacher_tokens(TEACHER_USER.id)
     teacher.button(key="class_open").click().run()
     assert_clean(teacher)
-    assert Classes(store).current() is None
+    assert Classes(class_store).current() is None
     assert "Only the teacher" in "\n".join(e.value for e in teacher.error)
 
 
-def test_hostile_names_show_as_typed(store):
+def test_hostile_names_show_as_typed(class_store):
     hostile = "**b** <img src=x> [l](y)"
-    classes = Classes(store)
+    classes = Classes(class_store)
     session = classes.open_class(TEACHER_USER)
     classes.join(ANN.id, session.code, hostile, "10.0.0.1")
     classes.set_show_names(TEACHER_USER, True)
-    student = page(ANN, "en")
+    student = page_as(class_store, ANN, "classroom.py", "en")
     assert_clean(student)
     seated = student.success[0].value
     assert "\\*\\*b\\*\\*" in seated and "<img" not in seated and "&lt;img" in seated
-    token = store.issue_teacher_token(TEACHER_USER.id, SECRET, 3600)
-    teacher = page(TEACHER_USER, "en", token)
+    teacher = page_as(class_store, TEACHER_USER, "classroom.py", "en")
     assert list(teacher.dataframe[0].value["name"]) == [hostile]  # a plain cell
-    projector = page(None, "en", view="projector")
+    projector = page_as(class_store, None, "classroom.py", "en", view="projector")
     names = "\n".join(m.value for m in projector.markdown)
     assert "<img" not in names and "\\*\\*b\\*\\*" in names
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
-def test_projector_shows_code_qr_and_pseudonyms_until_names_are_on(store, lang):
-    classes = Classes(store)
+def test_projector_shows_code_qr_and_pseudonyms_until_names_are_on(class_store, lang):
+    classes = Classes(class_store)
     session = classes.open_class(TEACHER_USER)
     classes.join(ANN.id, session.code, "Ann Lee", "10.0.0.1")
-    projector = page(None, lang, view="projector")
+    projector = page_as(class_store, None, "classroom.py", lang, view="projector")
     assert_clean(projector)
     html = "\n".join(h.value for h in projector.get("html"))
     assert f">{session.code}</div>" in html
@@ -155,8 +126,7 @@ def test_projector_shows_code_qr_and_pseudonyms_until_names_are_on(store, lang):
     assert modules in shown_svg and "<title>" in shown_svg
     names = "\n".join(m.value for m in projector.markdown)
     assert WORDS[lang]["pseudonym"] in names and "Ann Lee" not in names
-    token = store.issue_teacher_token(TEACHER_USER.id, SECRET, 3600)
-    teacher = page(TEACHER_USER, lang, token)
+    teacher = page_as(class_store, TEACHER_USER, "classroom.py", lang)
     teacher.toggle(key="class_show_names").set_value(True).run()
     assert_clean(teacher)
     assert classes.current().show_names
@@ -165,27 +135,26 @@ def test_projector_shows_code_qr_and_pseudonyms_until_names_are_on(store, lang):
     assert "Ann Lee" in names and WORDS[lang]["pseudonym"] not in names
 
 
-def test_closing_the_class_keeps_the_seat_and_the_run(store):
-    token = store.issue_teacher_token(TEACHER_USER.id, SECRET, 3600)
-    classes = Classes(store)
+def test_closing_the_class_keeps_the_seat_and_the_run(class_store):
+    classes = Classes(class_store)
     session = classes.open_class(TEACHER_USER)
     classes.join(ANN.id, session.code, "Ann", "10.0.0.1")
-    run_id = store.create(tiny_config(), user=ANN.id, status="finished")
-    teacher = page(TEACHER_USER, "en", token)
+    run_id = class_store.create(tiny_config(), user=ANN.id, status="finished")
+    teacher = page_as(class_store, TEACHER_USER, "classroom.py", "en")
     teacher.button(key="class_close").click().run()
     assert_clean(teacher)
     assert classes.current() is None
     assert [s.name for s in classes.seats(session.class_id)] == ["Ann"]
-    assert store.get(run_id).user == ANN.id
+    assert class_store.get(run_id).user == ANN.id
     assert "class_open" in {b.key for b in teacher.button}
 
 
-def test_the_router_notes_a_seated_browsers_page(store):
+def test_the_router_notes_a_seated_browsers_page(class_store):
     from streamlit.testing.v1 import AppTest
 
     from conftest import REPO
 
-    classes = Classes(store)
+    classes = Classes(class_store)
     session = classes.open_class(TEACHER_USER)
     classes.join(ANN.id, session.code, "Ann", "10.0.0.1")
     at = AppTest.from_file(str(REPO / "app.py"), default_timeout=120)

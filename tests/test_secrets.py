@@ -22,20 +22,13 @@ from cnnviz.models import PRESETS, build_model
 from cnnviz.runs import RunStore
 from cnnviz.runs.schema import SCHEMA_VERSION
 from cnnviz.train import RunConfig
+from conftest import Clock
 
 pytestmark = pytest.mark.unit
 
 FIXTURE = Path(__file__).parent / "fixtures" / "schema2_store"
 CFG = RunConfig(PRESETS["LeNet"], num_epochs=1, limit=256, val_limit=128)
 SECRET = "open sesame"
-
-
-class Clock:
-    def __init__(self, t: float = 1_000_000.0):
-        self.t = t
-
-    def __call__(self) -> float:
-        return self.t
 
 
 def mode(path: Path) -> int:
@@ -116,7 +109,7 @@ def _is_hex(v: str) -> bool:
 
 
 def test_teacher_tokens_are_short_lived_and_lock_ends_them(tmp_path):
-    clock = Clock()
+    clock = Clock(1_000_000.0)
     store = RunStore(tmp_path / "s", clock=clock)
     t1 = store.issue_teacher_token("t" * 16, SECRET, 3600)
     t2 = store.issue_teacher_token("t" * 16, SECRET, 3600)  # another browser
@@ -141,7 +134,7 @@ def test_a_short_secret_is_refused_at_start():
 
 
 def test_parallel_guesses_are_limited_per_address_and_logged(caplog):
-    clock = Clock()
+    clock = Clock(1_000_000.0)
     guesses = C.SecretGuesses(per_address=5, overall=20, window_s=600, clock=clock)
     results: list = []
 
@@ -169,7 +162,7 @@ def test_parallel_guesses_are_limited_per_address_and_logged(caplog):
 
 
 def test_parallel_guesses_from_many_addresses_meet_the_overall_limit():
-    guesses = C.SecretGuesses(per_address=5, overall=20, window_s=600, clock=Clock())
+    guesses = C.SecretGuesses(per_address=5, overall=20, window_s=600, clock=Clock(1_000_000.0))
     refused = []
 
     def guess(i):
@@ -187,7 +180,7 @@ def test_parallel_guesses_from_many_addresses_meet_the_overall_limit():
 
 
 def test_new_identities_are_limited_per_address():
-    clock = Clock()
+    clock = Clock(1_000_000.0)
     ids = C.NewIdentities(per_hour=3, clock=clock)
     made = [ids.identity("10.0.0.7") for _ in range(5)]
     assert len(set(made)) == 5  # past the limit too: never another browser's identity
@@ -197,7 +190,7 @@ def test_new_identities_are_limited_per_address():
 
 
 def test_a_visit_writes_no_row_and_a_new_identity_counts_as_served(tmp_path):
-    clock = Clock()
+    clock = Clock(1_000_000.0)
     store = RunStore(tmp_path / "s", clock=clock)
     for i in range(50):  # cookieless visits
         assert store.user_role(f"{i:016x}", SECRET) == C.STUDENT

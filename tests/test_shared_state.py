@@ -25,19 +25,6 @@ pytestmark = pytest.mark.unit
 SECRET = "open sesame"
 
 
-class Clock:
-    def __init__(self, t: float = 1_800_000_000.0):
-        self.t = t
-
-    def __call__(self) -> float:
-        return self.t
-
-
-@pytest.fixture
-def clock():
-    return Clock()
-
-
 @pytest.fixture
 def store(tmp_path, clock):
     return RunStore(tmp_path / "s", clock=clock)

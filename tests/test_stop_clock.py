@@ -10,17 +10,9 @@ import time
 import pytest
 
 from cnnviz.runs.executors import ProcessExecutor, Worker
-from conftest import wait_for
+from conftest import Clock, wait_for
 
 pytestmark = pytest.mark.unit
-
-
-class Clock:
-    def __init__(self):
-        self.t = 1000.0
-
-    def __call__(self) -> float:
-        return self.t
 
 
 class FakeProc:
@@ -64,7 +56,7 @@ class FakeConn:
 
 @pytest.fixture
 def executor(tmp_path):
-    clock = Clock()
+    clock = Clock(1000.0)
     ex = ProcessExecutor(tmp_path, 1, threads=1, grace_s=3.0, clock=clock)
     ex._closed = True  # no real worker is spawned: the test's worker is the only one
     w = Worker(FakeProc(), FakeConn(), run_id="run0000001", ready=True)

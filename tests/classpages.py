@@ -1,0 +1,68 @@
+"""What the class pages' AppTests share: a page opened as a user (a teacher unlocked with a
+token of :data:`conftest.CLASS_SECRET`), in a language, with values in its address; the text
+it shows and its controls; the follower's lesson page; a row written past the store's
+checks."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from cnnviz.classroom import User
+from conftest import CLASS_SECRET, app_test
+from ui.identity import TOKEN
+
+# The sidebar (the teacher's "Bring everyone here", a seated student's switch and poll), a
+# lesson's widgets bound to the address (as Pooling's), then what app.py does after a page.
+FOLLOW_PAGE = """
+import streamlit as st
+from ui.common import sidebar_ui
+from ui.follow import lead
+sidebar_ui()
+st.slider("Kernel size", 1, 7, 3, key="pool_kernel_size", bind="query-params")
+st.radio("Mode", ("max", "avg"), key="pool_mode", bind="query-params")
+lead()
+"""
+
+
+def page_at(store, user: User | None, page: str = "board.py", lang: str | None = None,
+            **params):  # fmt: skip
+    """An AppTest of ``page`` (a file of app_pages/) as ``user`` (None: a browser nobody has
+    identified yet), not run yet."""
+    at = app_test(page)
+    if user is not None:
+        at.session_state["cnnviz_user"] = user
+        if user.is_teacher:
+            at.session_state[TOKEN] = store.issue_teacher_token(user.id, CLASS_SECRET, 3600)
+    if lang is not None:
+        at.query_params["lang"] = lang
+    for key, value in params.items():
+        at.query_params[key] = value
+    return at
+
+
+def page_as(store, user: User | None, page: str = "board.py", lang: str | None = None,
+            **params):  # fmt: skip
+    """:func:`page_at`, run."""
+    return page_at(store, user, page, lang, **params).run()
+
+
+def shown(at) -> str:
+    """The page's text: its markdown, captions and messages."""
+    parts = [m.value for m in (*at.markdown, *at.caption)]
+    parts += [e.value for e in (*at.info, *at.warning, *at.error, *at.success)]
+    return "\n".join(parts)
+
+
+def widget_keys(at, kinds=("button", "selectbox", "radio", "download_button", "toggle")) -> set:
+    """The keys of the page's widgets of ``kinds``."""
+    return {w.key for kind in kinds for w in at.get(kind) if getattr(w, "key", None)}
+
+
+def write_past_checks(store, statement: str, *args) -> None:
+    """A row written past every check of the store, as another program or a damaged file
+    might."""
+    db = sqlite3.connect(store.path)
+    db.execute("PRAGMA ignore_check_constraints=ON")
+    db.execute(statement, args)
+    db.commit()
+    db.close()
