@@ -7,7 +7,11 @@ from __future__ import annotations
 
 import sqlite3
 
+from cnnviz import class_experiment as X
+from cnnviz.classes import Classes, Seat
 from cnnviz.classroom import User
+from cnnviz.runs.service import RunService
+from cnnviz_testing.classboard import TEACH
 from conftest import CLASS_SECRET, app_test
 from ui.identity import TOKEN
 
@@ -56,6 +60,24 @@ def shown(at) -> str:
 def widget_keys(at, kinds=("button", "selectbox", "radio", "download_button", "toggle")) -> set:
     """The keys of the page's widgets of ``kinds``."""
     return {w.key for kind in kinds for w in at.get(kind) if getattr(w, "key", None)}
+
+
+def experiments(store) -> X.ClassExperiments:
+    """The class experiments over ``store`` as a page reaches them, without a run manager (a
+    run started through it is queued for the pages' manager)."""
+    return X.ClassExperiments(RunService(None, store=store))
+
+
+def seated_experiment(store, **setup) -> tuple[Seat, X.ClassExperiments]:
+    """A class open with one student seated (Ann, from 10.0.0.2) and an experiment over the
+    learning rates 0.1 and 0.9 (``setup``: more of it, e.g. ``handout``): (her seat, the
+    class experiments)."""
+    classes = Classes(store)
+    session = classes.open_class(TEACH)
+    seat = classes.join("student0000000001", session.code, "Ann", "10.0.0.2")
+    cx = experiments(store)
+    cx.create(TEACH, session.class_id, "LeNet", "lr", "0.1, 0.9", **setup)
+    return seat, cx
 
 
 def write_past_checks(store, statement: str, *args) -> None:

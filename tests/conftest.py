@@ -59,6 +59,16 @@ def assert_clean(at) -> None:
     assert not errors, errors
 
 
+def plotly_traces(at, key: str) -> list[dict]:
+    """The traces of the page's Plotly chart whose widget key holds ``key`` ([] if none)."""
+    import json
+
+    for chart in at.get("plotly_chart"):
+        if chart.proto.id and key in chart.proto.id:
+            return json.loads(chart.proto.spec)["data"]
+    return []
+
+
 def metrics(at) -> dict[str, str]:
     """The page's metrics, label → value, in page order."""
     return {m.label: m.value for m in at.metric}

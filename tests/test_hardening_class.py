@@ -6,14 +6,12 @@ message, never a traceback or the error boundary, and keeps what the user made."
 from __future__ import annotations
 
 import pytest
-from classpages import page_as, page_at, write_past_checks
+from classpages import experiments, page_as, page_at, seated_experiment, write_past_checks
 
-from cnnviz import class_experiment as X
 from cnnviz.classes import Classes
 from cnnviz.classroom import User
 from cnnviz.runs import RunStore, get_manager
 from cnnviz.runs.db import StoreBusyError
-from cnnviz.runs.service import RunService
 from cnnviz_testing.classboard import TEACH, class_with_runs
 from conftest import assert_clean
 
@@ -188,16 +186,12 @@ def test_bad_experiment_values_are_said_and_nothing_is_made(class_store, values,
     assert_clean(at)
     assert at.error
     assert at.text_input(key="brd_new_values_lr").value == values  # kept to correct
-    cx = X.ClassExperiments(RunService(None, store=class_store))
+    cx = experiments(class_store)
     assert cx.current(session.class_id) is None
 
 
 def test_start_pressed_twice_from_two_tabs_starts_one_run(class_store):
-    classes = Classes(class_store)
-    session = classes.open_class(TEACH)
-    seat = classes.join("student0000000001", session.code, "Ann", "10.0.0.2")
-    cx = X.ClassExperiments(RunService(None, store=class_store))
-    cx.create(TEACH, session.class_id, "LeNet", "lr", "0.1, 0.9")
+    seat, _ = seated_experiment(class_store)
     ann = User(seat.user_id)
     first, second = page_as(class_store, ann, "board.py"), page_as(class_store, ann, "board.py")
     first.button(key="brd_start").click().run()

@@ -3,26 +3,18 @@ and restore the comparison from the URL's query params."""
 
 from __future__ import annotations
 
-import json
 import time
 
 import pytest
 
 from cnnviz.runs import LIVE, get_manager
-from conftest import app_test, assert_clean, plotly_array
+from conftest import app_test, assert_clean, plotly_array, plotly_traces
 
 pytestmark = pytest.mark.apptest
 
 
-def _traces(at, key: str) -> list[dict]:
-    for chart in at.get("plotly_chart"):
-        if chart.proto.id and key in chart.proto.id:
-            return json.loads(chart.proto.spec)["data"]
-    return []
-
-
 def _chart_names(at, key: str) -> set[str]:
-    return {t.get("name") for t in _traces(at, key)}
+    return {t.get("name") for t in plotly_traces(at, key)}
 
 
 def _poll(at, run_ids, timeout=150):
@@ -81,24 +73,24 @@ def test_launch_a_group_and_see_every_variant(monkeypatch):
     table = at.dataframe[0].value
     assert list(table["variant"]) == ["LeNet", "LeNet-ReLU"]
     assert (table["epochs"] == 2).all()
-    assert len(_traces(at, "abl_kernels")) == 2 and len(_traces(at, "abl_maps")) == 2
+    assert len(plotly_traces(at, "abl_kernels")) == 2 and len(plotly_traces(at, "abl_maps")) == 2
     # Scrub back to epoch 0: paired variants start from the very same kernels.
     scrub = at.select_slider(key="abl_scrub")
     assert list(scrub.options) == ["0", "1", "2"] and scrub.value == 2
-    last = [t["z"] for t in _traces(at, "abl_kernels")]
+    last = [t["z"] for t in plotly_traces(at, "abl_kernels")]
     assert last[0] != last[1]  # sigmoid and ReLU learned differently
     scrub.set_value(0).run()
     assert_clean(at)
-    init = [t["z"] for t in _traces(at, "abl_kernels")]
+    init = [t["z"] for t in plotly_traces(at, "abl_kernels")]
     assert init[0] == init[1] and init[0] != last[0]
     scrub.set_value(2).run()
     # one confusion matrix per variant (kept by the worker), and the difference view
-    assert len(_traces(at, "abl_cm_0")) == 1 and len(_traces(at, "abl_cm_1")) == 1
+    assert len(plotly_traces(at, "abl_cm_0")) == 1 and len(plotly_traces(at, "abl_cm_1")) == 1
     for i, rid in enumerate(run_ids):
         stored = get_manager().store.load_analysis(rid)
-        shown = plotly_array(_traces(at, f"abl_cm_{i}")[0]["text"])
+        shown = plotly_array(plotly_traces(at, f"abl_cm_{i}")[0]["text"])
         assert shown.tolist() == stored["confusion"]
-    assert len(_traces(at, "abl_difference")) == 1
+    assert len(plotly_traces(at, "abl_difference")) == 1
     words = " ".join(m.value for m in at.markdown if "test images right" in m.value)
     assert "ReLU fixes" in words.replace("\\", "") or "ReLU confuses" in words.replace("\\", "")
     assert at.query_params["runs"] == ",".join(run_ids)
@@ -159,10 +151,10 @@ def test_three_seeds_give_bands_a_table_with_spread_and_a_verdict():
     assert at.query_params["seeds"] == "3"
     at = _poll(at, run_ids, timeout=300)
     assert_clean(at)
-    names = [t.get("name") for t in _traces(at, "abl_overlay")]
+    names = [t.get("name") for t in plotly_traces(at, "abl_overlay")]
     assert names == ["LeNet ±1 sd", "LeNet ±1 sd", "LeNet", "LeNet-ReLU ±1 sd",
                      "LeNet-ReLU ±1 sd", "LeNet-ReLU"]  # fmt: skip
-    assert _traces(at, "abl_overlay")[1]["fill"] == "tonexty"
+    assert plotly_traces(at, "abl_overlay")[1]["fill"] == "tonexty"
     table = at.dataframe[0].value
     assert list(table["seeds"]) == ["3", "3"]
     assert all(" ± " in v and v.endswith("%") for v in table["final val acc"])
@@ -176,7 +168,7 @@ def test_three_seeds_give_bands_a_table_with_spread_and_a_verdict():
     at.segmented_control(key="abl_band").set_value("range").run()
     at.toggle(key="abl_show_runs").set_value(True).run()
     assert_clean(at)
-    names = [t.get("name") for t in _traces(at, "abl_overlay")]
+    names = [t.get("name") for t in plotly_traces(at, "abl_overlay")]
     assert names.count("LeNet min–max") == 2 and sum("seed" in n for n in names) == 6
     # the exports carry the seeds: every run's epochs, and the mean and spread
     assert at.session_state["abl_band"] == "range"
@@ -188,7 +180,7 @@ def test_three_seeds_give_bands_a_table_with_spread_and_a_verdict():
     assert_clean(ko)
     words = _texts(ko)
     assert "시드 잡음" in words and "짝지은 t 구간" in words
-    assert [t.get("name") for t in _traces(ko, "abl_overlay")][0] == "LeNet ±1 표준편차"
+    assert [t.get("name") for t in plotly_traces(ko, "abl_overlay")][0] == "LeNet ±1 표준편차"
 
 
 def test_one_seed_says_why_there_is_no_interval():
@@ -209,4 +201,4 @@ def test_one_seed_says_why_there_is_no_interval():
     assert list(at.dataframe[0].value["seeds"]) == ["1", "1"]
     assert "One seed per variant, so no interval" in _texts(at)
     assert not any(" ± " in v for v in at.dataframe[0].value["final val acc"])
-    assert [t.get("name") for t in _traces(at, "abl_overlay")] == ["LeNet", "LeNet-ReLU"]
+    assert [t.get("name") for t in plotly_traces(at, "abl_overlay")] == ["LeNet", "LeNet-ReLU"]

@@ -5,27 +5,17 @@ sentence), and none of the teacher's controls for a student."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
-from classpages import page_as, shown, widget_keys
+from classpages import experiments, page_as, seated_experiment, shown, widget_keys
 
 from cnnviz import class_experiment as X
 from cnnviz.classes import Classes
 from cnnviz.classroom import User
 from cnnviz.runs import get_manager
-from cnnviz.runs.service import RunService
 from cnnviz_testing.classboard import TEACH, class_with_runs
-from conftest import assert_clean
+from conftest import assert_clean, plotly_traces
 
 pytestmark = pytest.mark.apptest
-
-
-def traces(at, key: str) -> list[dict]:
-    for chart in at.get("plotly_chart"):
-        if chart.proto.id and key in chart.proto.id:
-            return json.loads(chart.proto.spec)["data"]
-    return []
 
 
 def test_without_a_class_the_board_says_how_to_start_one(class_store):
@@ -74,11 +64,11 @@ def test_the_board_from_stored_runs_for_the_projector_and_a_student(class_store)
     text = shown(at)
     assert "9 of 9 seats started · 0 training · 9 finished" in text
     assert "lr 0\\.9 trained best" in text and "at lr 1\\.5\\, 2 of 3 runs diverged" in text
-    bands = traces(at, "brd_bands")
+    bands = plotly_traces(at, "brd_bands")
     means = [t for t in bands if t.get("showlegend") is not False]
     assert [t["name"] for t in means] == ["lr 0.1", "lr 0.9", "lr 1.5"]
     assert len([t for t in bands if t.get("opacity")]) == 9  # every seat's run, faintly
-    scatter = traces(at, "brd_scatter")
+    scatter = plotly_traces(at, "brd_scatter")
     assert [len(t["y"]) for t in scatter] == [3, 3, 3]
     table = at.dataframe[0].value
     assert len(table) == 9 and set(table["status"]) == {"finished"}
@@ -99,22 +89,18 @@ def test_the_spotlight_puts_a_seats_run_on_the_teachers_projector(class_store):
     at.selectbox(key="brd_spotlight").set_value(seat).run()
     assert_clean(at)
     assert "**On the projector: Student 3's run** (lr 0\\.9, finished)" in shown(at)
-    assert traces(at, "brd_spot_curves") and not traces(at, "brd_bands")
-    cx = X.ClassExperiments(RunService(None, store=class_store))
+    assert plotly_traces(at, "brd_spot_curves") and not plotly_traces(at, "brd_bands")
+    cx = experiments(class_store)
     assert cx.spotlight(TEACH, room.session.class_id)["run_id"] == room.run_ids[2]
     # a student never gets another seat's spotlight: their board stays the board
     student = page_as(class_store, User(room.seats[0].user_id))
-    assert "On the projector" not in shown(student) and traces(student, "brd_bands")
+    assert "On the projector" not in shown(student) and plotly_traces(student, "brd_bands")
     at.selectbox(key="brd_spotlight").set_value("board").run()
-    assert traces(at, "brd_bands")
+    assert plotly_traces(at, "brd_bands")
 
 
 def test_a_student_starts_their_run_once(class_store):
-    classes = Classes(class_store)
-    session = classes.open_class(TEACH)
-    seat = classes.join("student0000000001", session.code, "Ann", "10.0.0.2")
-    cx = X.ClassExperiments(RunService(None, store=class_store))
-    cx.create(TEACH, session.class_id, "LeNet", "lr", "0.1, 0.9", handout=X.PICK)
+    seat, cx = seated_experiment(class_store, handout=X.PICK)
     ann = User(seat.user_id)
     at = page_as(class_store, ann)
     assert_clean(at)
@@ -122,7 +108,7 @@ def test_a_student_starts_their_run_once(class_store):
     at.radio(key="brd_pick").set_value(1).run()
     at.button(key="brd_start").click().run()
     assert_clean(at)
-    exp = cx.current(session.class_id)
+    exp = cx.current(seat.class_id)
     run_id = cx.assignment(exp, seat)["run_id"]
     mgr = get_manager()
     try:
@@ -150,14 +136,13 @@ def test_every_seats_curve_until_the_teacher_ends_then_means_and_bands(class_sto
     class_with_runs(class_store, 3, epochs=2, end=False)
     at = page_as(class_store, TEACH)
     assert_clean(at)
-    live = traces(at, "brd_live")
-    assert [t["name"] for t in live] == ["lr 0.01", "lr 0.1", "lr 0.9"] and not traces(
-        at, "brd_bands"
-    )
+    live = plotly_traces(at, "brd_live")
+    assert [t["name"] for t in live] == ["lr 0.01", "lr 0.1", "lr 0.9"]
+    assert not plotly_traces(at, "brd_bands")
     at.button(key="brd_end").click().run()
     assert_clean(at)
     assert "The teacher has ended the experiment" in shown(at)
-    assert traces(at, "brd_bands") and not traces(at, "brd_live")
+    assert plotly_traces(at, "brd_bands") and not plotly_traces(at, "brd_live")
 
 
 def test_the_training_form_offers_the_teacher_a_class_experiment_on_its_preset(class_store):
@@ -168,9 +153,7 @@ def test_the_training_form_offers_the_teacher_a_class_experiment_on_its_preset(c
     at.selectbox(key="train_class_field").set_value("activation").run()
     at.button(key="train_class_create").click().run()
     assert_clean(at)
-    exp = X.ClassExperiments(RunService(None, store=class_store)).current(
-        Classes(class_store).current().class_id
-    )
+    exp = experiments(class_store).current(Classes(class_store).current().class_id)
     assert exp.field == "activation" and exp.plan[0]["preset"] == "LeNet"
     student = page_as(class_store, User("s" * 16), "training.py")
     assert "Class experiment" not in [e.label for e in student.expander]
@@ -178,23 +161,25 @@ def test_the_training_form_offers_the_teacher_a_class_experiment_on_its_preset(c
 
 def test_the_projector_view_shows_what_the_teacher_put_on_it(class_store):
     room = class_with_runs(class_store, 3, epochs=2)
-    cx = X.ClassExperiments(RunService(None, store=class_store))
+    cx = experiments(class_store)
 
     def projector(user: User):
         return page_as(class_store, user, "classroom.py", view="projector")
 
     at = projector(TEACH)  # nothing set: the view's own (the code to join)
     assert_clean(at)
-    assert not traces(at, "brd_bands")
+    assert not plotly_traces(at, "brd_bands")
     cx.set_spotlight(TEACH, room.session.class_id, "board")
     at = projector(TEACH)
     assert_clean(at)
-    assert traces(at, "brd_bands") and "brd_spotlight" not in widget_keys(at)  # no controls on it
+    assert plotly_traces(at, "brd_bands")
+    assert "brd_spotlight" not in widget_keys(at)  # no controls on it
     cx.set_spotlight(TEACH, room.session.class_id, "run", room.seats[1])
     at = projector(TEACH)
-    assert "**On the projector: Student 2's run**" in shown(at) and traces(at, "brd_spot_curves")
+    assert "**On the projector: Student 2's run**" in shown(at)
+    assert plotly_traces(at, "brd_spot_curves")
     own = projector(User(room.seats[1].user_id))  # the seat's own student may see it
-    assert traces(own, "brd_spot_curves")
+    assert plotly_traces(own, "brd_spot_curves")
     other = projector(User(room.seats[0].user_id))  # another seat's: refused, the join view
     assert_clean(other)
-    assert not traces(other, "brd_spot_curves") and "Student 2's run" not in shown(other)
+    assert not plotly_traces(other, "brd_spot_curves") and "Student 2's run" not in shown(other)

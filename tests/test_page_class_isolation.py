@@ -7,12 +7,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from classpages import page_as, shown, widget_keys
+from classpages import experiments, page_as, shown, widget_keys
 
-from cnnviz import class_experiment as X
 from cnnviz.classes import Classes
 from cnnviz.classroom import User
-from cnnviz.runs.service import RunService
 from cnnviz_testing.classboard import TEACH, class_with_runs
 from conftest import assert_clean, tiny_config
 
@@ -43,7 +41,7 @@ def test_a_students_board_and_projector_name_no_other_seats_run(class_store):
     assert list(student.dataframe[0].value["seat"]) == ["Student 1", "Student 2", "Student 3"]
     assert not {"brd_hand_out", "brd_end", "brd_spotlight", "brd_csv"} & widget_keys(student)
     # the board on the projector, opened by a student: the same public board, no controls
-    cx = X.ClassExperiments(RunService(None, store=class_store))
+    cx = experiments(class_store)
     cx.set_spotlight(TEACH, room.session.class_id, "board")
     bob = User(room.seats[1].user_id)
     projector = page_as(class_store, bob, "classroom.py", view="projector")
