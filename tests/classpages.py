@@ -1,7 +1,8 @@
-"""What the class pages' AppTests share: a page opened as a user (a teacher unlocked with a
-token of :data:`conftest.CLASS_SECRET`), in a language, with values in its address; the text
-it shows and its controls; the follower's lesson page; a row written past the store's
-checks."""
+"""What the class pages' tests share. AppTest: a page opened as a user (a teacher unlocked
+with a token of :data:`conftest.CLASS_SECRET`), in a language, with values in its address; the
+text it shows and its controls; the follower's lesson page; the class experiments, and a class
+with one student seated and an experiment; a row written past the store's checks. Chromium:
+the teacher unlocking and opening a class, a student joining it."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from cnnviz.classes import Classes, Seat
 from cnnviz.classroom import User
 from cnnviz.runs.service import RunService
 from cnnviz_testing.classboard import TEACH
-from conftest import CLASS_SECRET, app_test
+from conftest import CLASS_SECRET, PageWatch, app_test
 from ui.identity import TOKEN
 
 # The sidebar (the teacher's "Bring everyone here", a seated student's switch and poll), a
@@ -88,3 +89,29 @@ def write_past_checks(store, statement: str, *args) -> None:
     db.execute(statement, args)
     db.commit()
     db.close()
+
+
+def unlock_and_open(teacher: PageWatch, url: str) -> str:
+    """In Chromium: the teacher unlocks with the server's secret on the Class page and opens a
+    class; returns its code, as the page shows it."""
+    teacher.goto(f"{url}/classroom")
+    t = teacher.page
+    t.get_by_text("Teacher", exact=True).click()
+    t.get_by_label("Teacher secret").fill(CLASS_SECRET)
+    t.get_by_role("button", name="Unlock").click()
+    t.get_by_role("button", name="Open a class").click()
+    code = t.get_by_test_id("stMetricValue")
+    code.wait_for(timeout=30_000)
+    return code.inner_text().strip()
+
+
+def join(student: PageWatch, url: str, code: str, name: str, by_link: bool = True) -> None:
+    """In Chromium: a student joins the class under ``name``, from the join link (the code
+    filled in) or (``by_link`` False) by typing the code on the Class page."""
+    student.goto(f"{url}/classroom?join={code}" if by_link else f"{url}/classroom")
+    s = student.page
+    if not by_link:
+        s.get_by_role("textbox", name="Class code").fill(code)
+    s.get_by_role("textbox", name="Your name (the teacher sees it)").fill(name)
+    s.get_by_role("button", name="Join").click()
+    s.get_by_text("You are in the class as").wait_for(timeout=30_000)

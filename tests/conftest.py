@@ -176,6 +176,19 @@ def stop_server(proc, server: StreamlitServer) -> None:
     server.stop()
 
 
+@pytest.fixture
+def class_server(tmp_path):
+    """A server of its own for a class in Chromium (its store under ``tmp_path/home``, the
+    teacher's secret :data:`CLASS_SECRET`, three run workers for the class's runs):
+    (base URL, the store's home)."""
+    home = tmp_path / "home"
+    env = {"CNNVIZ_HOME": str(home), "CNNVIZ_THREADS": "1", "CNNVIZ_WORKERS": "3",
+           "CNNVIZ_TEACHER_SECRET": CLASS_SECRET}  # fmt: skip
+    _, url, server = start_server(env, tmp_path / "server.log")
+    yield url, home
+    server.stop()
+
+
 @pytest.fixture(scope="session")
 def server(tmp_path_factory):
     """The app served on a free loopback port with its own run store; yields the base URL."""

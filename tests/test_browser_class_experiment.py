@@ -10,13 +10,13 @@ import csv
 import io
 
 import pytest
+from classpages import join, unlock_and_open
 from playwright.sync_api import expect
 
 from cnnviz.runs import RunStore
-from conftest import PageWatch, start_server
+from conftest import PageWatch
 
 pytestmark = pytest.mark.browser
-SECRET = "class-experiment-secret"
 VIEW = {"width": 1400, "height": 1000}
 # the traces of the chart in the board's curves container (0 while none is drawn)
 TRACES = (
@@ -27,36 +27,6 @@ NAMES = (
     "() => { const g = document.querySelector('.st-key-brd_curves .js-plotly-plot');"
     " return g && g.data ? g.data.filter(t => t.showlegend !== false).map(t => t.name) : []; }"
 )
-
-
-@pytest.fixture
-def class_server(tmp_path):
-    home = tmp_path / "home"
-    env = {"CNNVIZ_HOME": str(home), "CNNVIZ_THREADS": "1", "CNNVIZ_TEACHER_SECRET": SECRET,
-           "CNNVIZ_WORKERS": "3"}  # fmt: skip
-    _, url, server = start_server(env, tmp_path / "server.log")
-    yield url, home
-    server.stop()
-
-
-def unlock_and_open(teacher: PageWatch, url: str) -> str:
-    teacher.goto(f"{url}/classroom")
-    t = teacher.page
-    t.get_by_text("Teacher", exact=True).click()
-    t.get_by_label("Teacher secret").fill(SECRET)
-    t.get_by_role("button", name="Unlock").click()
-    t.get_by_role("button", name="Open a class").click()
-    code = t.get_by_test_id("stMetricValue")
-    code.wait_for(timeout=30_000)
-    return code.inner_text().strip()
-
-
-def join(student: PageWatch, url: str, code: str, name: str) -> None:
-    student.goto(f"{url}/classroom?join={code}")
-    s = student.page
-    s.get_by_role("textbox", name="Your name (the teacher sees it)").fill(name)
-    s.get_by_role("button", name="Join").click()
-    s.get_by_text("You are in the class as").wait_for(timeout=30_000)
 
 
 def controls(teacher: PageWatch) -> None:

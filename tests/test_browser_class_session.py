@@ -9,24 +9,15 @@ from __future__ import annotations
 import re
 
 import pytest
+from classpages import unlock_and_open
 from test_browser_a11y import axe_findings
 
 from cnnviz.classes import Classes
 from cnnviz.runs import RunStore
-from conftest import PageWatch, start_server
+from conftest import PageWatch
 
 pytestmark = pytest.mark.browser
-SECRET = "class-session-secret"
 NAME = "Ann <b>x</b> **y**"
-
-
-@pytest.fixture
-def class_server(tmp_path):
-    home = tmp_path / "home"
-    env = {"CNNVIZ_HOME": str(home), "CNNVIZ_THREADS": "1", "CNNVIZ_TEACHER_SECRET": SECRET}
-    _, url, server = start_server(env, tmp_path / "server.log")
-    yield url, home
-    server.stop()
 
 
 def test_a_student_joins_by_the_link_and_the_roster_shows_them(class_server, browser):
@@ -34,15 +25,8 @@ def test_a_student_joins_by_the_link_and_the_roster_shows_them(class_server, bro
     contexts = [browser.new_context(viewport={"width": 1400, "height": 1000}) for _ in range(3)]
     teacher, student, projector = (PageWatch(ctx.new_page()) for ctx in contexts)
     try:
-        teacher.goto(f"{url}/classroom")
+        code = unlock_and_open(teacher, url)
         t = teacher.page
-        t.get_by_text("Teacher", exact=True).click()
-        t.get_by_label("Teacher secret").fill(SECRET)
-        t.get_by_role("button", name="Unlock").click()
-        t.get_by_role("button", name="Open a class").click()
-        code_box = t.get_by_test_id("stMetricValue")
-        code_box.wait_for(timeout=30_000)
-        code = code_box.inner_text().strip()
         assert re.fullmatch(r"[A-Z2-9]{6}", code), code
         assert Classes(RunStore(home)).current().code == code
         link = t.get_by_test_id("stCode").first.inner_text().strip()

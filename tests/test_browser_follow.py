@@ -9,23 +9,14 @@ from __future__ import annotations
 import re
 
 import pytest
+from classpages import join, unlock_and_open
 
 from cnnviz.classes import Classes
 from cnnviz.runs import RunStore
-from conftest import PageWatch, start_server
+from conftest import PageWatch
 
 pytestmark = pytest.mark.browser
-SECRET = "follow-the-teacher-secret"
 KERNEL = re.compile(r"Y = nn\.(Max|Avg)Pool2d\((\d)")  # the lesson's code line
-
-
-@pytest.fixture
-def class_server(tmp_path):
-    home = tmp_path / "home"
-    env = {"CNNVIZ_HOME": str(home), "CNNVIZ_THREADS": "1", "CNNVIZ_TEACHER_SECRET": SECRET}
-    _, url, server = start_server(env, tmp_path / "server.log")
-    yield url, home
-    server.stop()
 
 
 def sidebar_toggle(web: PageWatch, key: str):
@@ -64,20 +55,12 @@ def test_followers_track_the_teachers_kernel_size(class_server, browser):
     teacher, ann, bob, cy = pages
     try:
         # the teacher unlocks with the server's secret (sidebar) and opens a class
-        teacher.goto(f"{url}/classroom")
-        teacher.page.get_by_text("Teacher", exact=True).click()
-        teacher.page.get_by_label("Teacher secret").fill(SECRET)
-        teacher.page.get_by_role("button", name="Unlock").click()
-        teacher.page.get_by_role("button", name="Open a class").click()
+        code = unlock_and_open(teacher, url)
         teacher.page.get_by_text("Class opened").wait_for(timeout=30_000)
-        code = Classes(RunStore(home)).current().code  # what the projector shows
-        # the students join by the code; the switch is then in their sidebar
+        assert code == Classes(RunStore(home)).current().code  # what the projector shows
+        # the students join by typing the code; the switch is then in their sidebar
         for name, web in zip(("Ann", "Bob", "Cy"), pages[1:], strict=True):
-            web.goto(f"{url}/classroom")
-            web.page.get_by_role("textbox", name="Class code").fill(code)
-            web.page.get_by_role("textbox", name="Your name").fill(name)
-            web.page.get_by_role("button", name="Join").click()
-            web.page.get_by_text("You are in the class as").wait_for(timeout=30_000)
+            join(web, url, code, name, by_link=False)
             web.goto(f"{url}/pooling")
             sidebar_toggle(web, "follow_switch").wait_for(state="attached", timeout=30_000)
             assert not sidebar_toggle(web, "follow_switch").is_checked()
