@@ -140,7 +140,7 @@ def test_the_watcher_reruns_only_the_pages_that_must_move(lesson):
     store, class_id, _ = lesson
     rerun: list[str] = []
     watcher = Watcher(store)
-    watcher._rerun = lambda sid: rerun.append(sid) or 1  # what a rerun would be
+    watcher._rerun = lambda sid, fragment=None: rerun.append(sid) or 1  # what a rerun does
     watcher.sessions = {"ann": (class_id, True), "bob": (class_id, False),
                         "elsewhere": ("another-class", True)}  # fmt: skip
     follow = Follow(store)
@@ -156,3 +156,43 @@ def test_the_watcher_reruns_only_the_pages_that_must_move(lesson):
     watcher.tick()
     assert sorted(rerun) == ["ann", "bob"]  # a recall: every seated page of the class
     assert watcher.reruns == 3
+
+
+def test_a_move_inside_one_fragment_reruns_only_that_fragment(lesson):
+    """The watcher knows each follower's fragments (from its last full run): a move whose
+    changed settings all live in one of them reruns only it, and hands it the location once;
+    a move across fragments, to another page, or to a page it does not know yet reruns the
+    whole page."""
+    from ui.follow import Watcher
+
+    store, class_id, _ = lesson
+    calls: list[tuple[str, str | None]] = []
+    watcher = Watcher(store)
+    watcher._rerun = lambda sid, fragment=None: calls.append((sid, fragment)) or 1
+    watcher.sessions = {"ann": (class_id, True), "cy": (class_id, True),
+                        "bob": (class_id, False)}  # fmt: skip
+    pool = {"pool_kernel_size": "f-try", "pool_mode": "f-try", "pool_shift": "f-shift"}
+    for sid in ("ann", "bob"):
+        watcher.note_page(sid, "pooling", pool)
+    watcher.note_page("cy", "padding_stride", {"pad_kernel_h": "f-pad"})
+    watcher.note_page("someone gone", "pooling", pool)  # not registered: not kept
+    assert "someone gone" not in watcher.pages
+    follow = Follow(store)
+
+    def move(page: str, **values) -> list[tuple[str, str | None]]:
+        calls.clear()
+        follow.publish(TEACHER_USER, class_id, Location(page, values))
+        watcher.tick()
+        return sorted(calls)
+
+    assert move("pooling", pool_kernel_size=3, pool_shift=1) == []  # the first look
+    assert move("pooling", pool_kernel_size=4, pool_shift=1) == [("ann", "f-try"), ("cy", None)]
+    signal, target = watcher.take_move("ann")
+    assert target.values == {"pool_kernel_size": 4, "pool_shift": 1}
+    assert signal == follow.signal(class_id)
+    assert watcher.take_move("ann") is None and watcher.take_move("cy") is None  # once
+    assert move("pooling", pool_kernel_size=5, pool_shift=2) == [("ann", None), ("cy", None)]
+    assert move("pooling", pool_kernel_size=5, pool_shift=2, pool_mode="avg") == [
+        ("ann", "f-try"), ("cy", None)]  # fmt: skip
+    assert move("padding_stride", pad_kernel_h=2) == [("ann", None), ("cy", None)]
+    assert move("padding_stride", pad_kernel_h=3) == [("ann", None), ("cy", "f-pad")]

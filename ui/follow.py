@@ -13,8 +13,12 @@
   the pages that must move (as Streamlit reruns a page when its source is saved). The page's
   run then moves it: another page by ``st.switch_page`` with the lesson's address, which seeds
   the bound widgets as a link would; on the same page, the settings that differ are set before
-  any widget is drawn. A page run without a server runtime (AppTest) polls in a fragment
-  instead. Drawings, uploads, edited kernel grids and runs are never part of a location: they
+  any widget is drawn. When every setting the teacher changed lives in one fragment of the
+  follower's page (a lesson's slider), only that fragment reruns: the watcher knows each
+  page's fragments from its last full run, and the fragment's run sets the teacher's values
+  before its widgets are drawn (:func:`run_fragment`); anything else that differs moves the
+  whole page. A page run without a server runtime (AppTest) polls in a fragment instead.
+  Drawings, uploads, edited kernel grids and runs are never part of a location: they
   stay the student's.
 - **Switching off** brings back the location the student had when they switched on (kept in
   the store with their seat). **Bring everyone here** (the teacher's sidebar) turns following
@@ -51,6 +55,7 @@ NOT_LED = frozenset({"classroom"})  # the teacher's roster: checking it moves no
 RECHECK_S = 5.0  # an unmoved teacher's page looks for a newly opened class this often
 NOTE = "follow_note"  # why the last switch or recall failed (shown once)
 PAGE_KEYS = "follow_page_keys"  # (page hash, keys): the unbound settings of its last full run
+FRAGMENTS = "follow_fragments"  # (page hash, {setting: fragment id}) of its last full run
 TEXT = texts("follow")
 
 
@@ -65,6 +70,71 @@ def _remember_page_keys(ctx) -> None:
     keys = frozenset(k for k in ran if k in choices or k in st.query_params)
     if st.session_state.get(PAGE_KEYS) != (ctx.page_script_hash, keys):
         st.session_state[PAGE_KEYS] = (ctx.page_script_hash, keys)
+
+
+def _fragment_id() -> str | None:
+    from streamlit.runtime.scriptrunner_utils.script_run_context import ThreadState
+
+    return ThreadState.get().fragment_id
+
+
+def run_fragment(body, args, kwargs):
+    """A fragment's body (``ui.common.fragment``): in its own run, first the teacher's move the
+    watcher sent to it; in a full run, note which settings it draws (the watcher then moves
+    only this fragment when only those changed); after it, :func:`lead`."""
+    ctx, fragment_id = get_script_run_ctx(), _fragment_id()
+    own_run = ctx is not None and bool(ctx.fragment_ids_this_run)
+    if own_run and fragment_id:
+        _take_move(ctx, fragment_id)
+    before = ctx.shared.widget_user_keys_this_run.snapshot() if ctx is not None else None
+    out = body(*args, **kwargs)
+    if ctx is not None and fragment_id and not own_run:
+        drawn = ctx.shared.widget_user_keys_this_run.snapshot() - before
+        page, known = st.session_state.get(FRAGMENTS) or (None, {})
+        known = dict(known) if page == ctx.page_script_hash else {}
+        known.update((key, fragment_id) for key in drawn if lesson_key(key))
+        st.session_state[FRAGMENTS] = (ctx.page_script_hash, known)
+    lead(after_fragment=True)  # a lesson's setting changed: the class follows
+    if own_run:
+        from ui.common import collect_young
+
+        collect_young()
+    return out
+
+
+def _take_move(ctx, fragment_id: str) -> None:
+    """Set the teacher's location the watcher sent to this fragment's run: its settings, before
+    its widgets; when a setting outside it differs too, the whole page moves instead."""
+    got = None
+    for watcher in _watchers().values():
+        got = watcher.take_move(ctx.session_id) or got
+    if got is None:
+        return
+    signal, target = got
+    ss = st.session_state
+    if (seen := ss.get(SEEN)) is not None and seen.seq >= signal.seq:
+        return  # moved there already (or further) by a full run
+    page, known = ss.get(FRAGMENTS) or (None, {})
+    now = here()
+    if now is None or page != ctx.page_script_hash or now.page != target.page:
+        return  # moved elsewhere meanwhile: the sidebar's poll moves it at its next full run
+    ss[SEEN] = signal
+    differ = {k: v for k, v in target.values.items() if lesson_key(k) and ss.get(k) != v}
+    if all(known.get(k) == fragment_id for k in differ):
+        _set(differ)
+    else:
+        ss[PENDING] = (ctx.page_script_hash, dict(target.values))
+        st.rerun(scope="app")
+
+
+def _tell_watcher(ctx) -> None:
+    """At the end of a full run: the page and its fragments' settings, for the watcher of a
+    seated page (nothing for a page no watcher holds)."""
+    info = ctx.pages_manager.get_pages().get(ctx.page_script_hash) or {}
+    page, known = st.session_state.get(FRAGMENTS) or (None, {})
+    fragments = dict(known) if page == ctx.page_script_hash else {}
+    for watcher in _watchers().values():
+        watcher.note_page(ctx.session_id, info.get("url_pathname", "") or "", fragments)
 
 
 def _store():
@@ -224,6 +294,7 @@ def lead(after_fragment: bool = False) -> None:
         return
     if not ctx.fragment_ids_this_run:
         _remember_page_keys(ctx)
+        _tell_watcher(ctx)
     user = state.USER.get()
     if user is None or not user.is_teacher:
         return
@@ -379,7 +450,12 @@ class Watcher:
         self.store = store
         self.sessions: dict[str, tuple[str, bool]] = {}  # session id → (class, following)
         self.seen: dict[str, Signal | None] = {}  # class → the signal last read
-        self.due: set[str] = set()  # pages to move that were running: asked at the next tick
+        self.where: dict[str, Location] = {}  # class → the teacher's location last read
+        self.pages: dict[str, tuple[str, dict]] = {}  # session → (page, {setting: fragment})
+        self.moves: dict[str, tuple[Signal, Location]] = {}  # sent to a fragment's run
+        # pages to move that were running, asked at the next tick: → a fragment id, or None
+        # for the whole page
+        self.due: dict[str, str | None] = {}
         self.lock = threading.Lock()
         self.thread: threading.Thread | None = None
         self.reruns = 0  # pages rerun so far (the tests and the benchmark read it)
@@ -396,6 +472,22 @@ class Watcher:
                                                daemon=True)  # fmt: skip
                 self.thread.start()
         return True
+
+    def note_page(self, session_id: str, page: str, fragments: dict) -> None:
+        """A registered page's last full run: its page and which fragment draws each setting."""
+        with self.lock:
+            if session_id in self.sessions:
+                self.pages[session_id] = (page, fragments)
+
+    def take_move(self, session_id: str) -> tuple[Signal, Location] | None:
+        """The teacher's location sent to this session's fragment run, once."""
+        with self.lock:
+            return self.moves.pop(session_id, None)
+
+    def _forget(self, session_id: str) -> None:
+        with self.lock:
+            for known in (self.sessions, self.pages, self.moves, self.due):
+                known.pop(session_id, None)
 
     @staticmethod
     def _session(session_id: str):
@@ -428,41 +520,92 @@ class Watcher:
                 by_class.setdefault(class_id, []).append((sid, following))
             for class_id in set(self.seen) - set(by_class):
                 del self.seen[class_id]
-            due, self.due = self.due, set()
+                self.where.pop(class_id, None)
+            due, self.due = self.due, {}
         follow = Follow(self.store)
         for class_id, pages in by_class.items():
+            first = class_id not in self.seen
             signal = follow.signal(class_id)
             last = self.seen.get(class_id, signal)
             self.seen[class_id] = signal
+            if first and signal is not None:  # where the teacher is, to compare the next move
+                self._moved(follow, class_id, [])
             if signal is None or signal == last:
                 continue
             recall = last is None or signal.recall != last.recall
-            due |= {sid for sid, following in pages if following or recall}
-        rerun = sum(self._rerun(sid) for sid in due)
+            followers = [sid for sid, following in pages if following]
+            fragments = {} if recall else self._moved(follow, class_id, followers)
+            for sid, following in pages:
+                if following or recall:
+                    _merge(due, sid, fragments.get(sid))
+        rerun = sum(self._rerun(sid, fragment) for sid, fragment in due.items())
         self.reruns += rerun
         return rerun
 
-    def _rerun(self, session_id: str) -> int:
-        """Rerun a page, on its own event loop, as Streamlit does when a source is saved. A
-        page running now (a student's own change in flight) is asked at the next tick, so
-        the change it runs with is never replaced by an older state."""
+    def _moved(self, follow: Follow, class_id: str, followers: list[str]) -> dict[str, str]:
+        """Read where the teacher is now; for each follower whose page is the teacher's and
+        whose one fragment draws every setting the teacher changed: that fragment's id (the
+        location is kept for its run). The others move as a whole page."""
+        got = follow.teacher_location(class_id)
+        before = self.where.pop(class_id, None)
+        if got is None:
+            return {}
+        target, signal = got
+        self.where[class_id] = target
+        if before is None or before.page != target.page:
+            return {}
+        keys = set(before.values) | set(target.values)
+        changed = {k for k in keys if before.values.get(k) != target.values.get(k)}
+        out = {}
+        with self.lock:
+            for sid in followers:
+                page, fragments = self.pages.get(sid, ("", {}))
+                found = {fragments.get(k) for k in changed}
+                if changed and page == target.page and len(found) == 1 and None not in found:
+                    out[sid] = found.pop()
+                    self.moves[sid] = (signal, target)
+                else:  # the whole page moves (an earlier fragment move is void)
+                    self.moves.pop(sid, None)
+        return out
+
+    def _rerun(self, session_id: str, fragment_id: str | None = None) -> int:
+        """Rerun a page (or only ``fragment_id``, the fragment that holds what changed), on
+        its own event loop, as Streamlit does when a source is saved. A page running now (a
+        student's own change in flight) is asked at the next tick, so the change it runs with
+        is never replaced by an older state."""
         from streamlit.proto.ClientState_pb2 import ClientState
         from streamlit.runtime.app_session import AppSessionState
 
         session = self._session(session_id)
         if session is None:  # closed: forgotten
-            with self.lock:
-                self.sessions.pop(session_id, None)
+            self._forget(session_id)
             return 0
         if session._state == AppSessionState.APP_IS_RUNNING:
             with self.lock:
-                self.due.add(session_id)
+                _merge(self.due, session_id, fragment_id)
             return 0
         state = ClientState()
         state.CopyFrom(session._client_state)
-        state.fragment_id, state.is_auto_rerun = "", False  # the whole page
-        session._event_loop.call_soon_threadsafe(session.request_rerun, state)
+        state.fragment_id, state.is_auto_rerun = "", False
+
+        def request() -> None:  # on the session's loop: is the fragment still there?
+            if fragment_id and session.has_fragment(fragment_id):
+                state.fragment_id = fragment_id
+            else:  # the whole page: its sidebar's poll moves it
+                with self.lock:
+                    self.moves.pop(session_id, None)
+            session.request_rerun(state)
+
+        session._event_loop.call_soon_threadsafe(request)
         return 1
+
+
+def _merge(due: dict[str, str | None], session_id: str, fragment_id: str | None) -> None:
+    """Ask ``session_id`` to rerun ``fragment_id``; two different asks make a whole page."""
+    if session_id in due and due[session_id] != fragment_id:
+        due[session_id] = None
+    else:
+        due[session_id] = fragment_id
 
 
 @st.cache_resource(show_spinner=False)
