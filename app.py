@@ -7,7 +7,7 @@ import streamlit as st
 from cnnviz.config import check_environment
 from ui import error_boundary, settings, sidebar_ui
 from ui.classroom import note_page
-from ui.common import freeze_heap
+from ui.common import collect_young, freeze_heap
 from ui.follow import lead
 from ui.i18n import texts
 
@@ -58,3 +58,4 @@ note_page(page.url_path)  # a seated student's page and time, for the teacher's 
 with error_boundary(page.title):
     page.run()
     lead()  # the teacher's page, when it moved, is where a class that follows goes
+collect_young()  # the run's cyclic garbage (Streamlit's full collection after it is off)

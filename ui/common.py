@@ -176,14 +176,14 @@ def _frozen_at() -> dict:
 
 
 def freeze_heap() -> None:
-    """Keep the collection Streamlit runs after every script run cheap: ``gc.freeze()``.
+    """Keep full garbage collections cheap: ``gc.freeze()``.
 
-    Streamlit runs a full ``gc.collect(2)`` after every script run (``runner.postScriptGC``).
-    With torch, pandas and plotly loaded that walks ~270k long-lived objects (module code,
-    classes, torch's operator tables): 190–300 ms on this 2-core machine, most of a rerun.
-    Frozen objects are skipped by the collector, and still freed by reference counting when
-    dropped, so the collection after each run walks only what was made since and still frees
-    each rerun's cyclic garbage.
+    Python runs a full collection now and then (and Streamlit after every script run unless
+    ``runner.postScriptGC`` is off, as in .streamlit/config.toml: :func:`collect_young`
+    instead). With torch, pandas and plotly loaded that walks ~270k long-lived objects (module
+    code, classes, torch's operator tables): 190–300 ms on this 2-core machine, most of a
+    rerun. Frozen objects are skipped by the collector, and still freed by reference counting
+    when dropped, so a full collection walks only what was made since.
 
     Called at the start of every run; it acts only when modules were imported since the last
     freeze (the first run, a page's first visit: the builder's meta-device forward pulls in
@@ -209,6 +209,15 @@ def freeze_heap() -> None:
         state["modules"] = len(sys.modules)
         log.info("gc.freeze: %d objects frozen (%d modules) in %.0f ms", gc.get_freeze_count(),
                  state["modules"], (time.perf_counter() - t) * 1000)  # fmt: skip
+
+
+def collect_young() -> None:
+    """At the end of every run (a page's, a fragment's): the run's cyclic garbage, with
+    ``gc.collect(1)`` (the young generations only, well under a millisecond). Streamlit's own
+    full collection after each run is off (``runner.postScriptGC`` in .streamlit/config.toml):
+    even with the heap frozen it walked every object made since, every open session's
+    state, ~18 ms a run with 30 students on a page and growing with the class."""
+    gc.collect(1)
 
 
 @st.cache_resource(show_spinner=False)
@@ -426,11 +435,10 @@ def fragment(func=None, *, run_every=None):
         @functools.wraps(body)
         def safe(*args, **kwargs):
             with error_boundary():
-                out = body(*args, **kwargs)
-                from ui.follow import lead
+                from ui.follow import run_fragment
 
-                lead(after_fragment=True)  # a lesson's setting changed: the class follows
-                return out
+                # a follower's move to this fragment first; a teacher's change published after
+                return run_fragment(body, args, kwargs)
 
         return st.fragment(safe, run_every=run_every)
 
@@ -551,10 +559,19 @@ def chart(where, fig, alt: str | None = None, *, table: bool = True, **kwargs):
     frontend draws every changed chart twice."""
     from cnnviz.plots.look import with_look
 
-    kwargs.setdefault("theme", None)
-    shown = with_look(fig) if kwargs["theme"] is None else fig
-    out = where.plotly_chart(shown, alt=alt or chart_name(fig), **kwargs)
-    if table and (text := chart_table(fig)):
+    theme = kwargs.setdefault("theme", None)
+    # what is made of a figure is kept on it: one drawn again (shared by a cache, as when a
+    # class follows the teacher) is not prepared again
+    made = fig.__dict__.setdefault("_cnnviz_chart", {})
+    if theme is None and "shown" not in made:
+        made["shown"] = with_look(fig)
+    if "name" not in made:
+        made["name"] = chart_name(fig)
+    out = where.plotly_chart(made["shown"] if theme is None else fig, alt=alt or made["name"],
+                             **kwargs)  # fmt: skip
+    if table and "table" not in made:
+        made["table"] = chart_table(fig)
+    if table and (text := made["table"]):
         with where.expander(TEXT["data_table"], icon=":material/table:"):
             st.markdown(text)
     return out
