@@ -53,6 +53,19 @@ def hand_over(X, label: str) -> None:
         st.rerun()
 
 
+@st.cache_resource(max_entries=256, show_spinner=False)
+def pooled(fingerprint: tuple, _X, s: lessons.PoolSettings, winners: bool, titles: tuple):
+    """The pooling of one input (``fingerprint``: its name, shape and digest) and its two
+    charts, computed once per server for everyone at the same settings: a class that follows
+    the teacher asks for the same ones at once. The figures are shared: never changed."""
+    res = lessons.pool(_X, s)
+    if winners:
+        left = plots.winners_figure(_X, res.wins, titles[0])
+    else:
+        left = plots.heatmap_row([_X], [titles[1]], 420)
+    return res, left, plots.heatmap_row([res.Y], [titles[2]], 420)
+
+
 @fragment
 def interactive_pooling() -> None:
     st.header(TEXT["try"])
@@ -91,7 +104,9 @@ def interactive_pooling() -> None:
         for problem in problems:
             st.error(message(problem), icon=":material/block:")
         if not problems:
-            res = lessons.pool(X, s)
+            winners = mode == "max" and want_idx
+            titles = (TEXT["winners"], TEXT["input_title"], TEXT["output_title"].format(mode=mode))
+            res, left, right = pooled(st.session_state[SHIFT_FINGERPRINT], X, s, winners, titles)
             lines = ops.shape_formula(X.shape, k, padding, s.step, dilation, ceil_mode)
             st.code(f"h: {lines[0]}\nw: {lines[1]}", None)
             m = st.columns(3)
@@ -100,15 +115,13 @@ def interactive_pooling() -> None:
             loop = "–" if res.loop_diff is None else f"{res.loop_diff:.2g}"
             m[2].metric("max |loop − torch|", loop, help=TEXT["loop_help"])
             c1, c2 = st.columns(2)
-            if mode == "max" and want_idx:
-                chart(c1, plots.winners_figure(X, res.wins, TEXT["winners"]), key="pool_winners")
+            if winners:
+                chart(c1, left, key="pool_winners")
             else:
-                chart(c1, plots.heatmap_row([X], [TEXT["input_title"]], 420),
-                                key="pool_input_chart")  # fmt: skip
+                chart(c1, left, key="pool_input_chart")
                 if mode == "max":
                     c1.info(TEXT["no_indices"], icon=":material/info:")
-            out = plots.heatmap_row([res.Y], [TEXT["output_title"].format(mode=mode)], 420)
-            chart(c2, out, key="pool_output")
+            chart(c2, right, key="pool_output")
             if mode == "max" and want_idx and res.indices.numel() <= 64:
                 st.code(f"{TEXT['indices'].format(w=X.shape[1])}\n{res.indices!r}")
 

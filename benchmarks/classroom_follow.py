@@ -214,6 +214,7 @@ async def measure(n: int, args) -> dict:
             await asyncio.sleep(0.2)
         await asyncio.sleep(3)
         polls0 = sum(len(s.polls) for s in followers)
+        server.reset_profile()  # --profile: the window only
         cpu0, t0 = cpu_ms(server.pid), time.perf_counter()
         m["load_avg_start"] = [round(x, 2) for x in os.getloadavg()]
         level.in_window = True
@@ -234,6 +235,14 @@ async def measure(n: int, args) -> dict:
         if mon is not None:
             await asyncio.gather(mon, return_exceptions=True)
         await asyncio.to_thread(server.stop)
+        if args.profile and server.profile_dir:
+            merged = cl.merge_profiles(server.profile_dir)
+            level.meta["profile"] = cl.read_profile(merged)
+            if args.profile_out:  # kept for pstats: script.prof, main.prof, threads.prof
+                keep = Path(args.profile_out) / f"follow_n{n}"
+                keep.mkdir(parents=True, exist_ok=True)
+                for bucket, stats in merged.items():
+                    stats.dump_stats(str(keep / f"{bucket}.prof"))
         try:  # the server's log outlives its store: read it when a number looks wrong
             keep = Path(tempfile.gettempdir()) / f"classroom_follow_n{n}.log"
             keep.write_text(server.log(tail=200_000))
@@ -273,7 +282,7 @@ def summarise(level: FollowLevel, args) -> dict:
         "client_lag_p95_ms": round(cl.p95(level.lag_ms), 1) if level.lag_ms else None,
         **{
             k: m[k]
-            for k in ("window_s", "open_s", "load_avg_start", "load_avg_end", "server_log")
+            for k in ("window_s", "open_s", "load_avg_start", "load_avg_end", "server_log", "profile")
             if k in m
         },
     }
