@@ -1,9 +1,13 @@
-"""The Learn-a-kernel page in Chromium: Start streams points into the loss chart."""
+"""The Learn-a-kernel page in Chromium: Start streams points into the loss chart; a change of
+target draws each changed chart once."""
 
 import re
 
 import pytest
 from playwright.sync_api import expect
+from test_browser_charts import DRAWS_JS
+
+from cnnviz_testing.browser import VIEWPORT, PageWatch
 
 pytestmark = pytest.mark.browser
 
@@ -93,3 +97,34 @@ def test_stop_halts_a_long_run_and_divergence_shows(server, web):
     page.get_by_text("not identifiable").wait_for(timeout=60_000)
     web.screenshot("learn_kernel_sobel_on_stripes")
     web.assert_clean()
+
+
+def test_a_target_change_draws_each_kernel_chart_once(server, browser):
+    """The kernels carry fixed margins (no automatic ones to push out and draw again), and the
+    spectrum's leave room for its labels: Plotly draws each changed chart once per change."""
+    context = browser.new_context(viewport=VIEWPORT)
+    context.add_init_script(DRAWS_JS)
+    web = PageWatch(context.new_page())
+    try:
+        web.page.set_default_timeout(90_000)
+        web.goto(f"{server}/learn_kernel")
+        web.page.wait_for_selector(".st-key-learn_target_fig .js-plotly-plot")
+        web.wait_charts()
+        for target in ("Sobel x", "Edge [1, -1] (d2l)", "Laplacian"):
+            web.page.evaluate("() => { window.__draws = []; }")
+            web.pick("learn_target", target)
+            web.page.wait_for_function("() => window.__draws.includes('learn_target_fig')")
+            web.wait_charts()
+            draws = web.page.evaluate("() => window.__draws")
+            counts = {key: draws.count(key) for key in draws}
+            kernels = {"learn_kernel_now", "learn_target_fig"} | (
+                set() if target.startswith("Edge") else {"learn_reach"}
+            )
+            assert {k: counts.get(k) for k in kernels} == dict.fromkeys(kernels, 1), counts
+            # the spectrum changes with the kernel's size: one draw, after one empty pass that
+            # Plotly makes for the chart in the expander (it was four with automatic margins)
+            assert 1 <= counts.get("learn_spectrum", 0) <= 2, counts
+            assert set(counts) <= kernels | {"learn_spectrum"}, counts  # the image: not redrawn
+        web.assert_clean()
+    finally:
+        context.close()

@@ -28,6 +28,12 @@ LABELS = {
 }
 
 
+KERNEL_MARGIN = dict(l=15, b=15, autoexpand=False)  # what automargin made room for: ticks
+# Room for the spectrum's tick labels (10⁻⁴ …), σ names and axis title: the theme's automargin
+# then finds nothing to push and Plotly draws the chart once; wider labels still get room.
+SPECTRUM_MARGIN = dict(l=85, r=10, t=12, b=40)
+
+
 def _thin(n: int) -> np.ndarray:
     if n <= MAX_POINTS:
         return np.arange(n)
@@ -79,14 +85,18 @@ def kernel_figure(kernel, scale: float | None = None, height: int = 300) -> go.F
     """A kernel as a red/blue heatmap with its numbers; ``scale`` fixes the colour range.
 
     Built without Plotly's validation (:func:`cnnviz.plots.base.fast_figure`): the page
-    draws two or three on every change of its target."""
+    draws two or three on every change of its target. Fixed margins, no automatic ones
+    (see :mod:`cnnviz.plots.conv`): with the theme's ``automargin`` Plotly drew each kernel
+    twice, the second time after pushing a margin out by 5 px for the tick marks, which
+    these margins leave room for."""
     Z = np.asarray(kernel, dtype=float)
     Z = np.where(np.abs(Z) < 5e-4, 0.0, Z)  # no "-0.000"
     trace, layout = heatmap_parts(Z, annotate=True, symmetric=True, height=height, fmt=".3f")
     m = scale if scale else float(np.abs(Z[np.isfinite(Z)]).max(initial=0)) or 1.0
     trace.update(zmin=-m, zmax=m, zmid=0, showscale=False, textfont=dict(size=18))
     for axis in ("xaxis", "yaxis"):
-        layout[axis] = {**layout[axis], "showticklabels": False}
+        layout[axis] = {**layout[axis], "showticklabels": False, "automargin": False}
+    layout["margin"] = {**layout["margin"], **KERNEL_MARGIN}
     return fast_figure([trace], layout)
 
 
@@ -158,7 +168,7 @@ def singular_values_figure(info, height: int = 300, labels: dict = LABELS) -> go
     )  # fmt: skip
     grid = dict(gridcolor="#e5e5e5", zerolinecolor="#cccccc")
     layout = dict(
-        font=FONT, margin=dict(l=10, r=10, t=10, b=10), paper_bgcolor="white",
+        font=FONT, margin=SPECTRUM_MARGIN, paper_bgcolor="white",
         plot_bgcolor="white", height=height, template={}, xaxis=grid,
         yaxis=dict(grid, type="log", title=dict(text=labels["singular_value"]),
                    exponentformat="power"),
