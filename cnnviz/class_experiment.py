@@ -210,16 +210,28 @@ class Experiment:
 
     @classmethod
     def from_row(cls, row: dict) -> Experiment:
-        """Raises StoreError: a damaged row (its plan unreadable, a size or a hand-out this
-        version does not know)."""
+        """Raises StoreError: a damaged row (its plan unreadable, a size, a hand-out or a
+        field this version does not know, a value's run settings unreadable)."""
         row = dict(row)
         if damaged := row.pop("damaged", None):
             raise StoreError(damaged)
-        if row["mode"] not in A.MODES or row["handout"] not in HANDOUTS:
+        known = (*CONFIG_FIELDS, VARIANT, *A.GRID_FIELDS)
+        if (
+            row["mode"] not in A.MODES
+            or row["handout"] not in HANDOUTS
+            or row["field"] not in known
+        ):
             raise StoreError(
-                f"class experiment {row['experiment_id']} is damaged: "
-                f"size {row['mode'][:20]!r}, hand-out {row['handout'][:20]!r}"
+                f"class experiment {row['experiment_id']} is damaged: size {row['mode'][:20]!r},"
+                f" hand-out {row['handout'][:20]!r}, field {row['field'][:20]!r}"
             )
+        try:  # every value's run settings readable: the board and Start build each one
+            for step in row["plan"]:
+                RunConfig.from_dict(step["config"])
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            raise StoreError(
+                f"class experiment {row['experiment_id']} is damaged: {str(exc)[:200]}"
+            ) from exc
         return cls(**{**row, "plan": tuple(row["plan"])})
 
     @property

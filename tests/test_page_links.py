@@ -14,7 +14,7 @@ pytestmark = [pytest.mark.apptest, pytest.mark.usefixtures("one_torch_thread")]
 PAGES = [
     "why_conv.py", "cross_correlation.py", "learn_kernel.py", "padding_stride.py",
     "channels.py", "pooling.py", "builder.py", "batch_norm.py", "data.py", "training.py",
-    "insight.py", "ablation.py",
+    "insight.py", "ablation.py", "classroom.py", "board.py",
 ]  # fmt: skip
 WIDGETS = [
     "number_input", "slider", "select_slider", "selectbox", "radio", "checkbox", "toggle",
@@ -22,7 +22,8 @@ WIDGETS = [
 ]  # fmt: skip
 # Parameters a page reads itself, not through a widget.
 OWN = {"ablation.py": ["group", "mode", "runs", "seed", "seeds"], "training.py": ["run"],
-       "insight.py": ["run"]}  # fmt: skip
+       "insight.py": ["run"], "classroom.py": ["join", "view"],
+       "board.py": ["experiment"]}  # fmt: skip
 HOSTILE = [
     "inf", "-inf", "Infinity", "nan", "1e999", "-1e999", "9" * 400, "9" * 5_000,
     "-" + "9" * 30, "1e308", "-1", "99999999", "1.5", "²", "0x10", "", "abc",

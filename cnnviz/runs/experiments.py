@@ -18,6 +18,24 @@ if TYPE_CHECKING:
 PENDING = "pending:"  # a run_id being started: the claim that makes one Start one run
 
 
+def _whole(value, damaged: int) -> int:
+    """A whole number read back from the store; ``damaged`` for text, a fraction or a number
+    past any index (a row another program wrote: the board says so, never stops)."""
+    number = finite_lenient(value) if not isinstance(value, bytes | bool) else None
+    if number is None or number != int(number) or abs(number) > 2**62:
+        return damaged
+    return int(number)
+
+
+def _step(step) -> bool:
+    """One value of a plan as the store keeps it: its label and its run's settings."""
+    return (
+        isinstance(step, dict)
+        and {"label", "config"} <= step.keys()
+        and isinstance(step["config"], dict)
+    )
+
+
 class ExperimentData:
     """Experiments, assignments, the board's rows and the spotlight, over one run store's
     connection (its retries, its write transactions, its clock)."""
@@ -52,14 +70,10 @@ class ExperimentData:
         for eid, cid, title, field, handout, mode, plan, created, ended in rows:
             damaged = None
             try:
-                steps = json.loads(plan)
-            except ValueError as exc:
-                steps, damaged = [], f"class experiment {eid} is damaged: {exc}"
-            if not (
-                isinstance(steps, list)
-                and steps
-                and all(isinstance(s, dict) and {"label", "config"} <= s.keys() for s in steps)
-            ):
+                steps = json.loads(plan) if isinstance(plan, str) else None
+            except (ValueError, RecursionError) as exc:  # nested past the parser, too
+                steps, damaged = [], f"class experiment {eid} is damaged: {str(exc)[:200]}"
+            if not (isinstance(steps, list) and steps and all(_step(s) for s in steps)):
                 steps = []
                 damaged = damaged or f"class experiment {eid} is damaged: its plan has no values"
             out.append({"experiment_id": eid, "class_id": cid, "title": str(title),
@@ -84,7 +98,8 @@ class ExperimentData:
             (experiment_id,),
         )
         return [
-            {"seat_id": s, "user_id": u, "value": int(v), "run_id": r, "repeat": rep,
+            {"seat_id": s, "user_id": u, "value": _whole(v, -1), "run_id": r,
+             "repeat": _whole(rep, 0) if rep is not None else None,
              "assigned": finite_lenient(a) or 0.0}
             for s, u, v, r, rep, a in rows
         ]  # fmt: skip
@@ -175,9 +190,9 @@ class ExperimentData:
             (experiment_id,),
         )
         seats = [
-            {"seat_id": s, "user_id": u, "value": int(v),
+            {"seat_id": s, "user_id": u, "value": _whole(v, -1),
              "run_id": rid if rid and not str(rid).startswith(PENDING) else None,
-             "repeat": int(rep or 0), "status": status, "num_epochs": int(n or 0),
+             "repeat": _whole(rep or 0, 0), "status": status, "num_epochs": _whole(n or 0, 0),
              "owner": owner, "error": error}
             for s, u, v, rid, rep, status, n, owner, error in rows
         ]  # fmt: skip
@@ -189,7 +204,11 @@ class ExperimentData:
                 f"SELECT run_id, {', '.join(METRIC_COLUMNS)} FROM metrics"
                 f" WHERE run_id IN ({marks}) ORDER BY run_id, epoch", ids,
             ):  # fmt: skip
-                metrics[r[0]].append(dict(zip(METRIC_COLUMNS, r[1:], strict=True)))
+                # a value that is no number reads as missing (as a diverged run's NaN)
+                row = zip(METRIC_COLUMNS, r[1:], strict=True)
+                metrics[r[0]].append(
+                    {c: finite_lenient(v) if c != "epoch" else _whole(v, 0) for c, v in row}
+                )
         return seats, metrics
 
     def live_points(self, run_ids: list[str], most: int = 200) -> dict[str, list[tuple]]:
@@ -203,7 +222,8 @@ class ExperimentData:
             f"SELECT run_id, x, loss FROM points WHERE run_id IN ({marks}) ORDER BY run_id, seq",
             run_ids,
         ):
-            out[rid].append((float(x), float(loss)))
+            if (x := finite_lenient(x)) is not None and (loss := finite_lenient(loss)) is not None:
+                out[rid].append((x, loss))  # a damaged point is left out
         for rid, pts in out.items():
             if len(pts) > most:
                 step = (len(pts) - 1) / (most - 1)
