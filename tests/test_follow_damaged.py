@@ -3,7 +3,8 @@ a page that is no page, settings that are no JSON, no object, huge, nested past 
 values the follower's widgets cannot hold, counts that are no numbers) never breaks a
 follower's page: a page opened fresh, a page already drawn (whose poll fragment runs in every
 full run) and the server's watcher each leave the follower where they are, with a warning in
-the log, and follow again once the teacher moves."""
+the log, and follow again once the teacher moves. A damaged row of the seat itself (its switch,
+the recall it obeyed, its own location) breaks nothing either."""
 
 from __future__ import annotations
 
@@ -208,3 +209,37 @@ def test_the_watcher_passes_over_damaged_rows(room, caplog):
     rerun.clear()
     Follow(store).publish(TEACH, class_id, Location("", {"pool_kernel_size": 5}))
     assert watcher.tick() >= 1 and "ann" in rerun  # (Bob's page too: a first publication)
+
+
+SEAT_DAMAGE = {  # the seat's own row: its switch, the recall it obeyed, its own location
+    "switch a text": "following='yes', recall_seen='once'",
+    "recall a blob": "following=1, recall_seen=x'01'",
+    "recall past any count": "following=1, recall_seen=1e300",
+    "own location not json": "following=1, own_page='', own_params='{bad'",
+    "own location nested": "following=1, own_page='', own_params='" + NESTED + "'",
+    "own page a blob": "following=1, own_page=x'ff', own_params='{}'",
+    "own settings misfit": "following=1, own_page='', own_params='{\"pool_kernel_size\":\"big\"}'",
+}
+
+
+@pytest.mark.parametrize("bad", list(SEAT_DAMAGE))
+def test_a_damaged_seat_row_never_breaks_its_page(room, bad):
+    """The page opens and switching off (which gives the seat's own location back) leaves it
+    where it is; switching on again follows the teacher."""
+    store, class_id, seat_id = room
+    Follow(store).publish(TEACH, class_id, Location("", {"pool_kernel_size": 5}))
+    store.set_seat_follow(seat_id, class_id, True, own=("", "{}"))
+    write_past_checks(store, f"UPDATE seat_follow SET {SEAT_DAMAGE[bad]} WHERE seat_id=?",
+                      seat_id)  # fmt: skip
+    at = follower().run()
+    assert_clean(at)
+    at.run()
+    assert_clean(at)
+    before = values(at)
+    if at.toggle(key="follow_switch").value:
+        at.toggle(key="follow_switch").set_value(False).run()
+        assert_clean(at)
+        assert values(at) == before  # no own location it can take: it stays
+    at.toggle(key="follow_switch").set_value(True).run()
+    assert_clean(at)
+    assert at.slider(key="pool_kernel_size").value == 5  # the teacher's, followed again
