@@ -282,7 +282,14 @@ def summarise(level: FollowLevel, args) -> dict:
         "client_lag_p95_ms": round(cl.p95(level.lag_ms), 1) if level.lag_ms else None,
         **{
             k: m[k]
-            for k in ("window_s", "open_s", "load_avg_start", "load_avg_end", "server_log", "profile")
+            for k in (
+                "window_s",
+                "open_s",
+                "load_avg_start",
+                "load_avg_end",
+                "server_log",
+                "profile",
+            )
             if k in m
         },
     }
