@@ -7,6 +7,7 @@ on who had not switched."""
 from __future__ import annotations
 
 import pytest
+from classpages import FOLLOW_PAGE
 from streamlit.testing.v1 import AppTest
 
 from cnnviz.classes import Classes
@@ -20,15 +21,7 @@ ANN, BOB = User("a" * 16), User("b" * 16)
 TEACHER_USER = User("t" * 16, TEACHER)
 # The sidebar, then a lesson widget bound to the address (as Pooling's), then what app.py
 # does after the page: a page of its own, without the router.
-PAGE = """
-import streamlit as st
-from ui.common import sidebar_ui
-from ui.follow import lead
-sidebar_ui()
-st.slider("Kernel size", 1, 7, 3, key="pool_kernel_size", bind="query-params")
-st.radio("Mode", ("max", "avg"), key="pool_mode", bind="query-params")
-lead()
-"""
+PAGE = FOLLOW_PAGE
 
 
 def page_as(user: User, token: str | None = None) -> AppTest:
