@@ -53,6 +53,7 @@ GO = "follow_go"  # a location a callback asks the next full run to move to
 LED = "follow_led"  # (class id, Location, when) this teacher session published last
 NOT_LED = frozenset({"classroom"})  # the teacher's roster: checking it moves nobody
 RECHECK_S = 5.0  # an unmoved teacher's page looks for a newly opened class this often
+UNKNOWN = object()  # the signal a page acted on, when it did not say
 NOTE = "follow_note"  # why the last switch or recall failed (shown once)
 PAGE_KEYS = "follow_page_keys"  # (page hash, keys): the unbound settings of its last full run
 FRAGMENTS = "follow_fragments"  # (page hash, {setting: fragment id}) of its last full run
@@ -418,11 +419,14 @@ def _student_ui(store, user) -> None:
         st.caption(TEXT["following"])
     ctx = get_script_run_ctx()
     watcher = _watcher(store) if ctx is not None else None
-    if watcher is not None and watcher.register(ctx.session_id, seat.class_id, mine.switched_on):
+    if watcher is not None and watcher.can_rerun(ctx.session_id):
         try:  # the watcher reruns this page when the teacher moves: now, one row read
             _poll(seat.seat_id, seat.class_id)
         except StoreError as exc:
             log.warning("follow: %s", exc)
+        # (after the poll: a move made meanwhile is one the watcher sends)
+        watcher.register(ctx.session_id, seat.class_id, mine.switched_on,
+                         st.session_state.get(SEEN))  # fmt: skip
     else:  # no server runtime to rerun a session from (a script run on its own): poll
         _poll_fragment(seat.seat_id, seat.class_id)
 
@@ -448,8 +452,8 @@ class Watcher:
     def __init__(self, store) -> None:
         self.store = store
         self.sessions: dict[str, tuple[str, bool]] = {}  # session id → (class, following)
-        self.seen: dict[str, Signal | None] = {}  # class → the signal last read
-        self.where: dict[str, Location] = {}  # class → the teacher's location last read
+        self.saw: dict[str, Signal | None] = {}  # session → the signal its page is at
+        self.where: dict[str, tuple[Signal, Location]] = {}  # class → the last location read
         self.pages: dict[str, tuple[str, dict]] = {}  # session → (page, {setting: fragment})
         self.moves: dict[str, tuple[Signal, Location]] = {}  # sent to a fragment's run
         # pages to move that were running, asked at the next tick: → a fragment id, or None
@@ -459,13 +463,21 @@ class Watcher:
         self.thread: threading.Thread | None = None
         self.reruns = 0  # pages rerun so far (the tests and the benchmark read it)
 
-    def register(self, session_id: str, class_id: str, following: bool) -> bool:
-        """Note a seated page of this process; False when this process has no server
-        runtime to rerun it from (the page then polls)."""
-        if not session_id or not self._session(session_id):
+    def can_rerun(self, session_id: str) -> bool:
+        """Whether this process has a server runtime to rerun the page from (else it polls)."""
+        return bool(session_id) and self._session(session_id) is not None
+
+    def register(self, session_id: str, class_id: str, following: bool,
+                 seen: Signal | None | object = UNKNOWN) -> bool:  # fmt: skip
+        """Note a seated page of this process and the teacher's signal it acted on last
+        (``seen``: a move after it reruns the page, even one made before this process's
+        first look at the class); False when there is no server runtime to rerun it from."""
+        if not self.can_rerun(session_id):
             return False
         with self.lock:
             self.sessions[session_id] = (class_id, following)
+            if seen is not UNKNOWN:
+                self.saw[session_id] = seen
             if self.thread is None:
                 self.thread = threading.Thread(target=self._loop, name="cnnviz-follow",
                                                daemon=True)  # fmt: skip
@@ -485,7 +497,7 @@ class Watcher:
 
     def _forget(self, session_id: str) -> None:
         with self.lock:
-            for known in (self.sessions, self.pages, self.moves, self.due):
+            for known in (self.sessions, self.saw, self.pages, self.moves, self.due):
                 known.pop(session_id, None)
 
     @staticmethod
@@ -512,47 +524,58 @@ class Watcher:
                 log.warning("follow watcher:", exc_info=True)
 
     def tick(self) -> int:
-        """One look at the store; returns how many pages it asked to rerun."""
+        """One look at the store (one row per class); returns how many pages it asked to
+        rerun. A page whose signal differs from the teacher's moves: a follower on a move,
+        every seated page on a recall. A page first seen here is taken to be where the
+        teacher is (it polled on its run) unless it said which signal it acted on."""
         with self.lock:
-            by_class: dict[str, list[tuple[str, bool]]] = {}
-            for sid, (class_id, following) in self.sessions.items():
-                by_class.setdefault(class_id, []).append((sid, following))
-            for class_id in set(self.seen) - set(by_class):
-                del self.seen[class_id]
-                self.where.pop(class_id, None)
+            sessions = dict(self.sessions)
+            for class_id in set(self.where) - {c for c, _ in sessions.values()}:
+                del self.where[class_id]
             due, self.due = self.due, {}
         follow = Follow(self.store)
-        for class_id, pages in by_class.items():
-            first = class_id not in self.seen
+        for class_id in {c for c, _ in sessions.values()}:
             signal = follow.signal(class_id)
-            last = self.seen.get(class_id, signal)
-            self.seen[class_id] = signal
-            if first and signal is not None:  # where the teacher is, to compare the next move
-                self._moved(follow, class_id, [])
-            if signal is None or signal == last:
+            if signal is None:
                 continue
-            recall = last is None or signal.recall != last.recall
-            followers = [sid for sid, following in pages if following]
-            fragments = {} if recall else self._moved(follow, class_id, followers)
-            for sid, following in pages:
+            with self.lock:
+                pages = [(sid, following, self.saw.setdefault(sid, signal))
+                         for sid, (c, following) in sessions.items() if c == class_id]  # fmt: skip
+            behind = [(sid, following, seen) for sid, following, seen in pages if seen != signal]
+            if not behind and class_id in self.where:
+                continue
+            followers = [
+                sid
+                for sid, following, seen in behind  # moves, not recalls
+                if following and seen is not None and seen.recall == signal.recall
+            ]
+            fragments = self._moved(follow, class_id, followers)
+            for sid, following, seen in behind:
+                recall = seen is None or seen.recall != signal.recall
                 if following or recall:
-                    _merge(due, sid, fragments.get(sid))
+                    _merge(due, sid, None if recall else fragments.get(sid))
+            with self.lock:
+                for sid, _, _ in behind:
+                    if sid in self.sessions:
+                        self.saw[sid] = signal
         rerun = sum(self._rerun(sid, fragment) for sid, fragment in due.items())
         self.reruns += rerun
         return rerun
 
     def _moved(self, follow: Follow, class_id: str, followers: list[str]) -> dict[str, str]:
-        """Read where the teacher is now; for each follower whose page is the teacher's and
-        whose one fragment draws every setting the teacher changed: that fragment's id (the
-        location is kept for its run). The others move as a whole page."""
+        """Read where the teacher is now; for each follower (each at the signal of the
+        location read before) whose page is the teacher's and whose one fragment draws every
+        setting the teacher changed since: that fragment's id (the location is kept for its
+        run). The others move as a whole page."""
         got = follow.teacher_location(class_id)
         before = self.where.pop(class_id, None)
         if got is None:
             return {}
         target, signal = got
-        self.where[class_id] = target
-        if before is None or before.page != target.page:
+        self.where[class_id] = (signal, target)
+        if before is None or before[1].page != target.page:
             return {}
+        seen, before = before
         keys = set(before.values) | set(target.values)
         changed = {k for k in keys if before.values.get(k) != target.values.get(k)}
         out = {}
@@ -560,7 +583,8 @@ class Watcher:
             for sid in followers:
                 page, fragments = self.pages.get(sid, ("", {}))
                 found = {fragments.get(k) for k in changed}
-                if changed and page == target.page and len(found) == 1 and None not in found:
+                if (changed and self.saw.get(sid) == seen and page == target.page
+                        and len(found) == 1 and None not in found):  # fmt: skip
                     out[sid] = found.pop()
                     self.moves[sid] = (signal, target)
                 else:  # the whole page moves (an earlier fragment move is void)
