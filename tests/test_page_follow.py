@@ -93,6 +93,29 @@ def test_following_takes_the_teachers_settings_and_gives_back_ones_own(lesson):
     assert kernel(ann) == 2  # switched off: she explores on her own
 
 
+def test_a_change_sent_before_a_move_arrived_does_not_undo_it(lesson):
+    """A browser that sends a change before the teacher's move reached it sends the settings
+    from before the move too: the moved ones are put back (once); the student's own change to
+    another setting stays, and a second change to the old value is the student's."""
+    store, class_id, token = lesson
+    teacher = page_as(TEACHER_USER, token)
+    teacher.slider(key="pool_kernel_size").set_value(4).run()
+    ann = page_as(ANN)
+    ann.toggle(key="follow_switch").set_value(True).run()
+    assert kernel(ann) == 4
+    teacher.slider(key="pool_kernel_size").set_value(6).run()
+    ann.run()  # the move
+    assert kernel(ann) == 6
+    ann.slider(key="pool_kernel_size").set_value(4)  # what the browser still held…
+    ann.radio(key="pool_mode").set_value("avg").run()  # …sent with the student's own change
+    assert_clean(ann)
+    assert kernel(ann) == 6 and ann.radio(key="pool_mode").value == "avg"
+    ann.slider(key="pool_kernel_size").set_value(4).run()  # now the student's own choice
+    assert kernel(ann) == 4
+    ann.slider(key="pool_kernel_size").set_value(5).run()
+    assert kernel(ann) == 5
+
+
 def test_bring_everyone_here_turns_every_seat_on(lesson):
     store, class_id, token = lesson
     teacher = page_as(TEACHER_USER, token)

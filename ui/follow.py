@@ -56,6 +56,7 @@ RECHECK_S = 5.0  # an unmoved teacher's page looks for a newly opened class this
 UNKNOWN = object()  # the signal a page acted on, when it did not say
 NOTE = "follow_note"  # why the last switch or recall failed (shown once)
 PAGE_KEYS = "follow_page_keys"  # (page hash, keys): the unbound settings of its last full run
+MOVED = "follow_moved"  # {setting: (moved to, held before)} of the last move, until confirmed
 FRAGMENTS = "follow_fragments"  # (page hash, {setting: fragment id}) of its last full run
 TEXT = texts("follow")
 
@@ -86,6 +87,9 @@ def run_fragment(body, args, kwargs):
     ctx, fragment_id = get_script_run_ctx(), _fragment_id()
     own_run = ctx is not None and bool(ctx.fragment_ids_this_run)
     if own_run and fragment_id:
+        page, known = st.session_state.get(FRAGMENTS) or (None, {})
+        if page == ctx.page_script_hash:
+            _keep_moves(frozenset(k for k, f in known.items() if f == fragment_id))
         _take_move(ctx, fragment_id)
     before = ctx.shared.widget_user_keys_this_run.snapshot() if ctx is not None else None
     out = body(*args, **kwargs)
@@ -256,7 +260,7 @@ def _seed(values: dict) -> None:
 
 def _set(values: dict) -> None:
     ss = st.session_state
-    fresh = {}
+    fresh, moved = {}, {}
     for key, value in values.items():
         if not lesson_key(key) or ss.get(key) == value:
             continue
@@ -265,10 +269,35 @@ def _set(values: dict) -> None:
             continue
         ok, taken = _as_widget_takes(key, value)
         if ok:
+            moved[key] = (taken, ss[key])
             ss[key] = taken
         else:
             log.warning("follow: the teacher's %s=%.80r does not fit this page", key, value)
+    if moved:
+        ss[MOVED] = moved
     _seed(fresh)
+
+
+def _keep_moves(keys: frozenset | None = None) -> None:
+    """Before a run's widgets (of the fragment's ``keys`` in a fragment's run): a change the
+    browser sent before the last move reached it carries the settings from before the move
+    and would take the page back. A setting the move changed that holds its old value again
+    gets the moved one back, once; one the browser confirmed, or the student set to another
+    value, is left alone from then on."""
+    ss = st.session_state
+    moved = ss.get(MOVED)
+    if not moved:
+        return
+    left = {}
+    for key, (value, old) in moved.items():
+        if keys is not None and key not in keys:
+            left[key] = (value, old)
+        elif key in ss and ss[key] == old and ss[key] != value:
+            ss[key] = value
+    if left:
+        ss[MOVED] = left
+    else:
+        del ss[MOVED]
 
 
 # -- the teacher ---------------------------------------------------------------------------------
@@ -366,6 +395,7 @@ def _switched(seat_id: str, class_id: str) -> None:
                 st.session_state[GO] = got[0]
                 st.session_state[SEEN] = got[1]
         elif (own := follow.stop(seat_id, class_id)) is not None:
+            st.session_state.pop(MOVED, None)
             st.session_state[GO] = own
     except StoreError as exc:
         st.session_state[NOTE] = ("error", message(exc))
@@ -649,6 +679,7 @@ def follow_ui() -> None:
     the teacher's "Bring everyone here" or a seated student's switch and poll."""
     ss = st.session_state
     ctx = get_script_run_ctx()
+    _keep_moves()
     pending = ss.pop(PENDING, None)
     if pending and ctx is not None and pending[0] == ctx.page_script_hash:
         _set(pending[1])
