@@ -530,3 +530,13 @@ def another_value(w: Widget, rng: random.Random, avoid: tuple[str, ...] = ()) ->
         )
         return type(v)(v + step if up else v - step)
     raise ValueError(f"{w.key}: a {w.kind} widget is not one a student changes here")
+
+
+def run_apart(coro):
+    """Run ``coro`` to its end with ``asyncio.run`` on a thread of its own and return what it
+    returns: in a test process, Playwright's sync API keeps an event loop running in the main
+    thread once a browser is open, where ``asyncio.run`` refuses to start."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()

@@ -48,16 +48,6 @@ def get(url: str, route: str | None = None, data: bytes | None = None, headers=N
         return e.code, e.headers, e.read()
 
 
-def run_async(coro):
-    """Run ``coro`` to its end in a thread of its own (Playwright's sync API keeps an event
-    loop running in this one once a browser is open)."""
-    import asyncio
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, coro).result()
-
-
 def process(hall: LectureHall, route: str | None = None) -> int:
     _, headers, _ = get(hall.url + "/_stcore/health", route)
     return hall.process_of(headers["X-Cnnviz-Process"])
@@ -95,7 +85,7 @@ def test_an_upload_reaches_the_sessions_process_or_is_refused_with_words(hall):
     goes where its routing cookie sends it."""
     import asyncio
 
-    from cnnviz_testing.protocol import Session
+    from cnnviz_testing.protocol import Session, run_apart
 
     mb = upload_limit_mb()
     s = Session(hall.url.removeprefix("http://"), 120, cookies={"cnnviz_route": hall.route_to(0)})
@@ -120,7 +110,7 @@ def test_an_upload_reaches_the_sessions_process_or_is_refused_with_words(hall):
         finally:
             await s.close()
 
-    at_limit, over, elsewhere = run_async(open_and_upload())
+    at_limit, over, elsewhere = run_apart(open_and_upload())
     assert at_limit[0] == 204, at_limit
     # nginx's words, in plain text (Streamlit refuses a body over its limit too: nginx says it
     # first, and the app process is not cut off mid-body)
@@ -201,7 +191,7 @@ def store_rows(home, sql: str, args=()) -> list[tuple]:
 def visit(hall: LectureHall, i: int, page: str) -> None:
     """Open ``page`` on app process ``i`` at the protocol level (its run manager starts)."""
 
-    from cnnviz_testing.protocol import Session
+    from cnnviz_testing.protocol import Session, run_apart
 
     async def run():
         s = Session(
@@ -212,7 +202,7 @@ def visit(hall: LectureHall, i: int, page: str) -> None:
         finally:
             await s.close()
 
-    run_async(run())
+    run_apart(run())
 
 
 def dispatcher(hall: LectureHall, home) -> tuple[int, str]:

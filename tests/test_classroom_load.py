@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from streamlit.proto.BackMsg_pb2 import BackMsg
@@ -58,13 +57,6 @@ def selectbox(key: str, options, default: int, fragment_id: str = "", raw=None) 
     if raw is not None:
         el.raw_value, el.set_value = raw, True
     return m
-
-
-def run(coro) -> None:
-    """``asyncio.run`` on a thread of its own: the browser tests' Playwright (sync API) keeps
-    an event loop running in the main thread of the same pytest process."""
-    with ThreadPoolExecutor(1) as pool:
-        pool.submit(asyncio.run, coro).result()
 
 
 def feed(s: cl.Session, *msgs: ForwardMsg) -> None:
@@ -143,7 +135,7 @@ def test_a_change_sends_every_widget_and_is_answered_by_the_next_fragment_run():
         )
         assert (await task).ok
 
-    run(go())
+    cl.run_apart(go())
 
 
 def test_an_exception_in_the_rerun_is_an_error():
@@ -159,7 +151,7 @@ def test_an_exception_in_the_rerun_is_an_error():
         res = await change
         assert not res.ok and res.error == "exception: ValueError: boom"
 
-    run(go())
+    cl.run_apart(go())
 
 
 def test_message_cache_resolves_references_and_ages_like_the_frontend():

@@ -15,7 +15,7 @@ from cnnviz.classes import Classes
 from cnnviz.classroom import TEACHER, User, new_user_id, sign
 from cnnviz.follow import Follow
 from cnnviz.runs import RunStore
-from cnnviz_testing.protocol import Session
+from cnnviz_testing.protocol import Session, run_apart
 from conftest import CLASS_SECRET
 
 pytestmark = pytest.mark.slow
@@ -97,4 +97,4 @@ def test_a_move_inside_a_fragment_reruns_only_that_fragment(class_server):
             for s in (*students, teacher):
                 await s.close()
 
-    asyncio.run(lesson())
+    run_apart(lesson())  # (not asyncio.run: a browser test's loop may run in this thread)
