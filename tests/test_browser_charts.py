@@ -1,6 +1,7 @@
 """Charts in real Chromium: a widget change draws each changed chart once, and a chart that
 carries its look (``cnnviz.plots.look``, ``theme=None``) looks as Streamlit's theme makes it."""
 
+import contextlib
 import json
 import shutil
 import sys
@@ -66,22 +67,39 @@ LOOK_JS = r"""(key) => {
 }"""
 
 
-def test_a_kernel_change_draws_each_changed_chart_once(server, browser):
+@contextlib.contextmanager
+def counting_draws(browser, url: str, first_chart: str):
+    """The page at ``url`` with Plotly's full draws counted per chart (:data:`DRAWS_JS`), once
+    ``first_chart`` and the others are drawn; it must end clean; closed after."""
     context = browser.new_context(viewport=VIEWPORT)
     context.add_init_script(DRAWS_JS)
     web = PageWatch(context.new_page())
     try:
         web.page.set_default_timeout(90_000)
-        web.goto(f"{server}/cross_correlation")
-        web.page.wait_for_selector(".st-key-xcorr_out_chart .js-plotly-plot")
+        web.goto(url)
+        web.page.wait_for_selector(f".st-key-{first_chart} .js-plotly-plot")
         web.wait_charts()
+        yield web
+        web.assert_clean()
+    finally:
+        context.close()
+
+
+def draws_after_pick(web: PageWatch, key: str, value: str, chart: str) -> dict[str, int]:
+    """Pick ``value`` in the widget ``key``; once ``chart`` has been drawn again and every chart
+    is drawn: how many times each chart was drawn."""
+    web.page.evaluate("() => { window.__draws = []; }")
+    web.pick(key, value)
+    web.page.wait_for_function(f"() => window.__draws.includes('{chart}')")
+    web.wait_charts()
+    draws = web.page.evaluate("() => window.__draws")
+    return {k: draws.count(k) for k in draws}
+
+
+def test_a_kernel_change_draws_each_changed_chart_once(server, browser):
+    with counting_draws(browser, f"{server}/cross_correlation", "xcorr_out_chart") as web:
         for preset in ("Sobel x", "Laplacian"):
-            web.page.evaluate("() => { window.__draws = []; }")
-            web.pick("xcorr_kernel_preset", preset)
-            web.page.wait_for_function("() => window.__draws.includes('xcorr_out_chart')")
-            web.wait_charts()
-            draws = web.page.evaluate("() => window.__draws")
-            counts = {key: draws.count(key) for key in draws}
+            counts = draws_after_pick(web, "xcorr_kernel_preset", preset, "xcorr_out_chart")
             assert counts.get("xcorr_out_chart") == 1, counts  # the output follows the kernel
             assert set(counts.values()) == {1}, counts  # no chart drawn twice
             template = web.page.evaluate(
@@ -89,9 +107,6 @@ def test_a_kernel_change_draws_each_changed_chart_once(server, browser):
                 ".layout.template"
             )
             assert template is None  # the look is in the figure, not left to the browser
-        web.assert_clean()
-    finally:
-        context.close()
 
 
 LOOK_APP = """

@@ -5,9 +5,7 @@ import re
 
 import pytest
 from playwright.sync_api import expect
-from test_browser_charts import DRAWS_JS
-
-from cnnviz_testing.browser import VIEWPORT, PageWatch
+from test_browser_charts import counting_draws, draws_after_pick
 
 pytestmark = pytest.mark.browser
 
@@ -102,21 +100,9 @@ def test_stop_halts_a_long_run_and_divergence_shows(server, web):
 def test_a_target_change_draws_each_kernel_chart_once(server, browser):
     """The kernels carry fixed margins (no automatic ones to push out and draw again), and the
     spectrum's leave room for its labels: Plotly draws each changed chart once per change."""
-    context = browser.new_context(viewport=VIEWPORT)
-    context.add_init_script(DRAWS_JS)
-    web = PageWatch(context.new_page())
-    try:
-        web.page.set_default_timeout(90_000)
-        web.goto(f"{server}/learn_kernel")
-        web.page.wait_for_selector(".st-key-learn_target_fig .js-plotly-plot")
-        web.wait_charts()
+    with counting_draws(browser, f"{server}/learn_kernel", "learn_target_fig") as web:
         for target in ("Sobel x", "Edge [1, -1] (d2l)", "Laplacian"):
-            web.page.evaluate("() => { window.__draws = []; }")
-            web.pick("learn_target", target)
-            web.page.wait_for_function("() => window.__draws.includes('learn_target_fig')")
-            web.wait_charts()
-            draws = web.page.evaluate("() => window.__draws")
-            counts = {key: draws.count(key) for key in draws}
+            counts = draws_after_pick(web, "learn_target", target, "learn_target_fig")
             kernels = {"learn_kernel_now", "learn_target_fig"} | (
                 set() if target.startswith("Edge") else {"learn_reach"}
             )
@@ -126,6 +112,3 @@ def test_a_target_change_draws_each_kernel_chart_once(server, browser):
             # viewport); it was three or four times with automatic margins
             assert 1 <= counts.get("learn_spectrum", 0) <= 2, counts
             assert set(counts) <= kernels | {"learn_spectrum"}, counts  # the image: not redrawn
-        web.assert_clean()
-    finally:
-        context.close()
