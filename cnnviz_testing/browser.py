@@ -110,19 +110,28 @@ class PageWatch:
 
     def pick(self, key: str, option, tries: int = 5) -> None:
         """Choose ``option`` (its text, or a part of it) in the selectbox with widget ``key``.
-        A rerun arriving just then (a live run's refresh) can close the list that was
-        opened: open it again."""
+        A rerun arriving just then (a live run's refresh) can close the list that was opened,
+        or take the click: open it again until the box shows the choice."""
         from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+        box = self.page.locator(f".st-key-{key} [data-testid=stSelectbox]")
+        shown = ""
         choice = self.page.get_by_role("option").filter(has_text=option)
         for _ in range(tries):
-            self.page.locator(f".st-key-{key} [data-testid=stSelectbox]").click()
+            box.click()
             try:
                 choice.first.wait_for(timeout=5_000)
-                break
+                choice.first.click(timeout=5_000)
             except PlaywrightTimeout:  # closed by a rerun: wait, then open it again
                 self.wait_idle()
-        choice.first.click()
+                continue
+            self.wait_idle()
+            if not isinstance(option, str) or box.count() == 0:  # gone: the choice moved the page
+                return
+            shown = box.get_by_role("combobox").input_value()
+            if option.lower() in shown.lower():
+                return
+        raise AssertionError(f"{key}: {option!r} could not be chosen (it shows {shown!r})")
 
     def wait_idle(self, timeout: float = 60_000) -> None:
         wait_idle(self.page, timeout)
