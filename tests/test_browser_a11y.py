@@ -248,6 +248,10 @@ def test_every_chart_and_image_has_a_name(a11y_server, web, name):
     interact(web, name, url, tuple(runs))
     names = web.page.evaluate(NAMES % CHARTS)
     assert all(n.strip() for n in names), names
+    frames = web.page.evaluate(  # a live chart's frame (ui.live_chart) is named by its title
+        "() => [...document.querySelectorAll('[data-testid=stMain] iframe')].map(f => f.title)"
+    )
+    assert all(t and t.strip() for t in frames), frames
     alts = web.page.evaluate(
         "() => [...document.querySelectorAll('[data-testid=stMain] img')].map(i => i.alt)"
     )

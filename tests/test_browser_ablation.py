@@ -68,9 +68,16 @@ def test_launch_group_shows_every_variant(server, web):
     other.close()
 
 
-# Plotly draws a trace's fill as a path.js-fill (a band: the filled lower edge of a mean's band)
-BAND_JS = """() => [...document.querySelectorAll('.st-key-abl_overlay g.trace path.js-fill')]
-    .filter(p => (p.getAttribute('d') || '').length > 10).length"""
+# Plotly draws a trace's fill as a path.js-fill (a band: the filled lower edge of a mean's band);
+# the chart is in the page, or while runs train in its live chart's frame (ui.live_chart)
+BAND_JS = """() => {
+    const box = document.querySelector('.st-key-abl_overlay');
+    const frame = box && box.querySelector('iframe');
+    const root = frame && frame.contentDocument ? frame.contentDocument : box;
+    if (!root) return 0;
+    return [...root.querySelectorAll('g.trace path.js-fill')]
+        .filter(p => (p.getAttribute('d') || '').length > 10).length;
+}"""
 
 
 def test_three_seeds_bands_and_verdict_in_both_languages(server, web):
@@ -89,7 +96,7 @@ def test_three_seeds_bands_and_verdict_in_both_languages(server, web):
     assert "its 6 runs one after another" in page.inner_text("body")
     launch.click()
     # A band needs two seeds of a variant: it is drawn while the later seeds still train.
-    page.wait_for_function(BAND_JS + " > 0", timeout=600_000)
+    page.wait_for_function(f"() => ({BAND_JS})() > 0", timeout=600_000)
     finished = page.inner_text("body").count("3/3 seeds finished")
     assert finished < 2, "the bands came only after every seed had finished"
     web.screenshot("ablation_seeds_live")
@@ -116,7 +123,7 @@ def test_three_seeds_bands_and_verdict_in_both_languages(server, web):
     verdict.wait_for(timeout=120_000)
     text = verdict.inner_text()
     assert "시드 잡음" in text and "시드 3개" in text, text
-    page.wait_for_function(BAND_JS + " === 2", timeout=60_000)
+    page.wait_for_function(f"() => ({BAND_JS})() === 2", timeout=60_000)
     assert "짝지은 t 구간" in page.inner_text("body")
     web.wait_charts(timeout=120_000)
     web.screenshot("ablation_seeds_ko")

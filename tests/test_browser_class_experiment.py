@@ -18,14 +18,21 @@ from conftest import PageWatch
 
 pytestmark = pytest.mark.browser
 VIEW = {"width": 1400, "height": 1000}
-# the traces of the chart in the board's curves container (0 while none is drawn)
-TRACES = (
-    "() => { const g = document.querySelector('.st-key-brd_curves .js-plotly-plot');"
-    " return g && g.data ? g.data.length : 0; }"
+# the Plotly chart in the board's curves container: in the page, or while seats train in the
+# frame of a live chart (ui.live_chart)
+PLOT = (
+    "const box = document.querySelector('.st-key-brd_curves');"
+    " const frame = box && box.querySelector('iframe');"
+    " const g = frame && frame.contentDocument"
+    " ? frame.contentDocument.querySelector('.js-plotly-plot')"
+    " : box && box.querySelector('.js-plotly-plot');"
 )
+# the traces of that chart (0 while none is drawn), and the names in its legend
+TRACES = "() => { " + PLOT + " return g && g.data ? g.data.length : 0; }"
 NAMES = (
-    "() => { const g = document.querySelector('.st-key-brd_curves .js-plotly-plot');"
-    " return g && g.data ? g.data.filter(t => t.showlegend !== false).map(t => t.name) : []; }"
+    "() => { "
+    + PLOT
+    + " return g && g.data ? g.data.filter(t => t.showlegend !== false).map(t => t.name) : []; }"
 )
 
 

@@ -28,7 +28,10 @@ STATE_JS = r"""() => {
   const done = text.match(/Epochs done: (\d+) of \d+/);
   const run = text.match(/· ([0-9a-f]{10}) ·/);
   if (!done || !run) return null;
-  const points = main.querySelectorAll('[data-testid=stPlotlyChart] .scatterlayer path.point');
+  // a live run's curves are drawn in a frame (ui.live_chart), a finished run's in the page
+  const frame = main.querySelector('[data-testid=stCustomComponentV1]');
+  const where = frame && frame.contentDocument ? frame.contentDocument : main;
+  const points = where.querySelectorAll('.scatterlayer path.point');
   return [Number(done[1]), run[1], points.length];
 }"""
 

@@ -403,9 +403,10 @@ def _stop_all(mgr: RunManager, run_ids: list[str]) -> None:
     service(mgr).stop_live(current_user(), run_ids)
 
 
-def _curves_ui(long, colors: dict, num_epochs: int, several: bool) -> None:
+def _curves_ui(long, colors: dict, num_epochs: int, several: bool, live: bool) -> None:
     """The headline chart and the small multiples; with several seeds per variant, a band
-    around each mean (±1 sd or min–max) and, on demand, every seed's own run."""
+    around each mean (±1 sd or min–max) and, on demand, every seed's own run. ``live``: a
+    variant trains and the charts are redrawn every second (in place: ui.live_chart)."""
     band, runs = "sd", False
     if several:
         c1, c2 = st.columns([2, 1], vertical_alignment="bottom")
@@ -419,13 +420,13 @@ def _curves_ui(long, colors: dict, num_epochs: int, several: bool) -> None:
     chart(st,
         P.overlay_figure(long, colors, "val_acc", num_epochs, font_size=fs + 2, labels=words,
                          band=band, runs=runs),
-        key="abl_overlay", config=P.png_config("ablation_val_acc"), width="stretch",
+        key="abl_overlay", config=P.png_config("ablation_val_acc"), width="stretch", live=live,
     )  # fmt: skip
     st.markdown(f"**{TEXT['multiples']}**")
     chart(st,
         P.small_multiples(long, colors, num_epochs, font_size=fs, labels=words, band=band,
                           runs=runs),
-        key="abl_multiples", config=P.png_config("ablation_curves"), width="stretch",
+        key="abl_multiples", config=P.png_config("ablation_curves"), width="stretch", live=live,
     )  # fmt: skip
 
 
@@ -476,7 +477,7 @@ def _comparison_body(mgr: RunManager, run_ids: list[str]) -> None:
     }  # fmt: skip
     several = any(len(r) > 1 for r in runs.values())
     num_epochs = max(r.config.num_epochs for r in every)
-    _curves_ui(A.seeds_long(runs), colors, num_epochs, several)
+    _curves_ui(A.seeds_long(runs), colors, num_epochs, several, live)
     params = A.params_by_variant({name: recs[0].config.spec for name, recs in variants.items()})
     table = A.seed_comparison(runs, params)
     st.markdown(f"**{TEXT['table_seeds' if several else 'table']}**")

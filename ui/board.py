@@ -421,7 +421,8 @@ def _board_body(mgr: RunManager, experiment_id: str, teacher: bool) -> None:
                 st.info(TEXT["waiting"], icon=":material/hourglass_empty:")
             else:
                 chart(st, PB.seat_curves(board, font_size=fs, labels=words), key="brd_live",
-                      config=png_config("class_board_live"), width="stretch")  # fmt: skip
+                      config=png_config("class_board_live"), width="stretch",
+                      live=any(s.status in LIVE for s in started))  # fmt: skip
     if lines := conclusion(board):
         with st.container(key="brd_conclusion", border=True):
             st.subheader(TEXT["conclusion"])

@@ -548,11 +548,14 @@ def chart_table(fig) -> str | None:
     return "\n\n".join(blocks) or None
 
 
-def chart(where, fig, alt: str | None = None, *, table: bool = True, **kwargs):
+def chart(where, fig, alt: str | None = None, *, table: bool = True, live: bool = False,
+          **kwargs):  # fmt: skip
     """``where.plotly_chart(fig, **kwargs)`` with an accessible name (``alt``, else what
     :func:`chart_name` reads from the figure) and its data one click away: an expander
     "Data as a table" under it (``table=False`` leaves it out: a chart whose numbers the
-    page shows already).
+    page shows already). ``live``: a chart redrawn every second or so (a training run's
+    curves) is drawn by :func:`ui.live_chart.live_chart` under ``kwargs["key"]``, changed in
+    place on each rerun instead of mounted anew.
 
     The figure goes out carrying Streamlit's chart look itself, with ``theme=None``
     (:func:`cnnviz.plots.look.with_look`): with the theme left to the browser, Streamlit's
@@ -567,8 +570,15 @@ def chart(where, fig, alt: str | None = None, *, table: bool = True, **kwargs):
         made["shown"] = with_look(fig)
     if "name" not in made:
         made["name"] = chart_name(fig)
-    out = where.plotly_chart(made["shown"] if theme is None else fig, alt=alt or made["name"],
-                             **kwargs)  # fmt: skip
+    if live and theme is None:
+        from ui.live_chart import live_chart
+
+        with contextlib.nullcontext() if where is st else where:
+            out = live_chart(made["shown"], key=kwargs["key"], name=alt or made["name"],
+                             config=kwargs.get("config"))  # fmt: skip
+    else:
+        out = where.plotly_chart(made["shown"] if theme is None else fig,
+                                 alt=alt or made["name"], **kwargs)  # fmt: skip
     if table and "table" not in made:
         made["table"] = chart_table(fig)
     if table and (text := made["table"]):

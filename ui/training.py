@@ -314,7 +314,8 @@ def run_view_ui(mgr: RunManager, run_id: str) -> None:
             titles=(TEXT["chart_loss"], TEXT["chart_acc"]), epoch_title=TEXT["chart_epoch"],
             names=TEXT["curves"],
         )  # fmt: skip
-        chart(st, fig, key="train_curves", config={"displaylogo": False})
+        chart(st, fig, key="train_curves", config={"displaylogo": False},
+              live=rec.status in LIVE)  # fmt: skip
         if rec.status in LIVE and controls:
             st.button(TEXT["stop"], icon=":material/stop:", key="train_stop",
                       on_click=_stop, args=(mgr, run_id))  # fmt: skip

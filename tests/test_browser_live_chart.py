@@ -1,0 +1,103 @@
+"""A live chart (ui.live_chart) in Chromium: its frame changes the drawn chart in place when
+a new figure comes (the SVG stays, a curve gains points, the height and name follow), and on
+the Training page a running run's curves stay in one frame while they grow, then the finished
+run's chart is Streamlit's own with every epoch."""
+
+from __future__ import annotations
+
+import json
+
+import plotly.graph_objects as go
+import pytest
+
+from cnnviz.plots.look import with_look
+from cnnviz_testing.browser import VIEWPORT, PageWatch
+from conftest import start_server
+from ui.live_chart import folder
+
+pytestmark = pytest.mark.browser
+
+# the plot in the page's live-chart frame: (its SVG marked, its markers, its name)
+FRAME_JS = """() => {
+  const f = document.querySelector('[data-testid=stCustomComponentV1]');
+  if (!f || !f.contentDocument) return null;
+  const svg = f.contentDocument.querySelector('.main-svg');
+  if (!svg) return null;
+  if (window.__svg === undefined) { window.__svg = svg; window.__frame = f; }
+  return [window.__svg === svg && window.__frame === f,
+          f.contentDocument.querySelectorAll('.scatterlayer path.point').length, f.title];
+}"""
+
+
+def figure(n: int, height: int = 300) -> str:
+    fig = go.Figure(go.Scatter(x=list(range(n)), y=[i * i for i in range(n)], name="loss",
+                               mode="lines+markers"))  # fmt: skip
+    fig.update_layout(height=height, title="curves")
+    return json.loads(with_look(fig).to_json())
+
+
+def test_a_new_figure_is_drawn_into_the_same_chart(browser):
+    page = browser.new_context(viewport=VIEWPORT).new_page()
+    errors = []
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    page.goto((folder() / "index.html").as_uri())
+    page.wait_for_function("() => window.Plotly !== undefined")
+    page.evaluate("""() => { window.__heights = [];
+        window.addEventListener('message', e => {
+            if (e.data.type === 'streamlit:setFrameHeight') window.__heights.push(e.data.height);
+        }); }""")  # fmt: skip
+    render = (
+        "([spec, name, h]) => window.postMessage({type: 'streamlit:render', "
+        "args: {spec: JSON.stringify(spec), name: name, height: h, config: {}}}, '*')"
+    )
+    points = "() => document.querySelectorAll('.scatterlayer path.point').length"
+    page.evaluate(render, [figure(3), "loss by epoch", 300])
+    page.wait_for_function(f"() => ({points})() === 3")
+    page.evaluate("() => { window.__svg = document.querySelector('.main-svg'); }")
+    page.evaluate(render, [figure(7), "loss by epoch", 300])
+    page.wait_for_function(f"() => ({points})() === 7")
+    assert page.evaluate("() => window.__svg === document.querySelector('.main-svg')")
+    assert page.get_by_role("img", name="loss by epoch").count() == 1
+    page.evaluate(render, [figure(7), "loss by epoch", 500])
+    page.wait_for_function("() => window.__heights.includes(500)")
+    assert page.evaluate("() => window.__heights") == [300, 500]  # once per height
+    assert page.evaluate("() => document.getElementById('chart').offsetHeight") == 500
+    assert not errors, errors
+    page.context.close()
+
+
+def test_a_running_run_is_redrawn_in_one_frame(tmp_path, browser):
+    home = tmp_path / "home"
+    _, url, server = start_server({"CNNVIZ_HOME": str(home), "CNNVIZ_THREADS": "1"},
+                                  tmp_path / "server.log")  # fmt: skip
+    context = browser.new_context(viewport=VIEWPORT)
+    try:
+        web = PageWatch(context.new_page())
+        p = web.page
+        web.goto(f"{url}/training")
+        field = p.get_by_label("Epochs (num_epochs)")
+        field.fill("3")
+        field.press("Enter")
+        web.wait_idle()
+        web.pick("train_subset", "10,000")
+        p.get_by_role("button", name="Start training").click()
+        first = p.wait_for_function(f"() => {{ const s = ({FRAME_JS})(); return s && s; }}",
+                                    timeout=120_000, polling=100).json_value()  # fmt: skip
+        assert first[0] and "loss" in first[2]
+        # the curves grow in the same frame and SVG, or the run ended (its own chart then)
+        grown = p.wait_for_function(
+            f"(n) => {{ const s = ({FRAME_JS})(); "
+            "return (s === null || s[1] > n) && (s === null ? 'over' : s); }",
+            arg=first[1], timeout=240_000, polling=100,
+        ).json_value()  # fmt: skip
+        assert grown == "over" or grown[0], grown
+        p.get_by_text("finished").first.wait_for(timeout=240_000)
+        web.wait_idle()
+        assert p.get_by_test_id("stCustomComponentV1").count() == 0
+        markers = p.locator("[data-testid=stPlotlyChart] .scatterlayer path.point")
+        markers.first.wait_for(timeout=60_000)
+        assert markers.count() == 4 * 3  # train loss, val loss, train acc, val acc per epoch
+        web.assert_clean()
+    finally:
+        context.close()
+        server.stop()

@@ -1,0 +1,90 @@
+"""A Plotly chart redrawn in place, for a chart that a page refreshes every second.
+
+``st.plotly_chart`` puts the figure in its element's identity (Streamlit 1.67), so a changed
+figure is a new element: the browser unmounts the chart and draws it from scratch, once a
+second while a run trains, which costs the watching browser a fifth of a core on a 2-core
+machine, taken from the run. This chart is a custom component (the protocol of
+``streamlit.components.v1``, spoken by ``ui/assets/live_chart/live_chart.js`` without a build
+step): its identity is its key, so the frame stays and each rerun sends it the new figure,
+which ``Plotly.react`` applies as a change (a curve gains its new points; a zoom stays).
+
+The frame's files are the two in ``ui/assets/live_chart`` plus Plotly's own bundle and
+Streamlit's Source Sans font, copied from the installed packages into a folder of their own
+once per process (Streamlit serves a component only from inside its folder, links resolved).
+Nothing is fetched from another host.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+ASSETS = Path(__file__).parent / "assets" / "live_chart"
+NAME = "live_chart"
+HEIGHT = 450  # Plotly's default height, when a figure sets none
+
+
+def _sources() -> dict[str, Path]:
+    """The frame's files: name in the folder → the file it is copied from."""
+    import plotly
+    import streamlit
+
+    media = Path(streamlit.__file__).parent / "static" / "static" / "media"
+    fonts = sorted(media.glob("SourceSansVF-Upright*.woff2"))
+    files = {p.name: p for p in ASSETS.iterdir() if p.is_file()}
+    files["plotly.min.js"] = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+    if fonts:
+        files["SourceSansVF-Upright.woff2"] = fonts[0]
+    return files
+
+
+@functools.cache
+def folder() -> Path:
+    """The component's folder, made once per set of files (a new Plotly or a changed script
+    gets a folder of its own; two server processes may make the same one at once)."""
+    files = _sources()
+    digest = hashlib.sha256()
+    for name, path in sorted(files.items()):
+        digest.update(name.encode())
+        digest.update(str(path.stat().st_size).encode())
+        digest.update(str(path.stat().st_mtime_ns).encode())
+    home = Path(tempfile.gettempdir()) / f"cnnviz-live-chart-{digest.hexdigest()[:16]}"
+    if not (home / "index.html").exists():
+        part = Path(tempfile.mkdtemp(prefix="cnnviz-live-chart-"))
+        for name, path in files.items():
+            shutil.copyfile(path, part / name)
+        try:
+            os.rename(part, home)
+        except OSError:  # another process made it first
+            shutil.rmtree(part, ignore_errors=True)
+    return home
+
+
+@functools.cache
+def _component():
+    import streamlit.components.v1 as components
+
+    return components.declare_component(NAME, path=str(folder()))
+
+
+def live_chart(fig, *, key: str, name: str, config: dict | None = None) -> None:
+    """Draw ``fig`` (already carrying its look: :func:`cnnviz.plots.look.with_look`) under
+    widget ``key``, redrawn in place when a rerun sends another figure; ``name`` is the
+    chart's accessible name (the frame's ``role="img"`` label)."""
+    import plotly.io as pio
+
+    from ui import i18n
+
+    height = fig.layout.height or HEIGHT
+    _component()(
+        spec=pio.to_json(fig, validate=False), name=name, height=height,
+        config=config or {}, lang=i18n.current(), key=key, default=None,
+        tab_index=-1,  # like Streamlit's own chart: no stop of its own when tabbing
+    )  # fmt: skip
+
+
+__all__ = ["live_chart"]
