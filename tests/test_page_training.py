@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 
@@ -131,6 +132,39 @@ def test_stop_button_stops_a_long_run():
     at.run()
     at.button(key="train_stop").click().run()
     assert mgr.wait(run_id, 30) == "stopped"
+
+
+def test_a_live_run_is_drawn_in_place_and_its_table_lists_its_epochs():
+    """While the run trains its curves go to the live chart (ui.live_chart: changed in place,
+    not mounted anew), and the chart's table lists whole epochs only: it changes once an epoch,
+    not with the running loss every second."""
+    at = app_test("training.py").run()
+    at.number_input(key="train_epochs").set_value(200)
+    at.selectbox(key="train_subset").set_value(2000)
+    at.button(key="train_start").click().run()
+    run_id = at.session_state["train_run_id"]
+    mgr = get_manager()
+    deadline = time.time() + 120
+    while mgr.store.get(run_id).epochs_done < 2 and time.time() < deadline:
+        time.sleep(0.1)
+    at.run()
+    assert_clean(at)
+    live = [e for e in at.get("component_instance") if "live_chart" in e.proto.component_name]
+    assert len(live) == 1
+    assert not [c for c in at.get("plotly_chart") if "train_curves" in c.proto.id]
+    spec = json.loads(json.loads(live[0].proto.json_args)["spec"])
+    names = {t.get("name") for t in spec["data"]}
+    assert {"train loss (running)", "train loss", "val acc"} <= names
+    table = next(m.value for m in at.markdown if m.value.startswith("| x |"))
+    xs = [row.split("|")[1].strip() for row in table.splitlines()[2:]]
+    assert len(xs) >= 2 and xs == [str(e) for e in range(1, len(xs) + 1)], xs
+    assert "train loss (running)" not in table.splitlines()[0]
+    mgr.stop(run_id)
+    assert mgr.wait(run_id, 30) == "stopped"
+    at.run()
+    assert_clean(at)
+    assert not at.get("component_instance")  # a run that ended: Streamlit's own chart
+    assert [c for c in at.get("plotly_chart") if "train_curves" in c.proto.id]
 
 
 def test_old_store_is_a_message():

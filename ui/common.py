@@ -549,13 +549,15 @@ def chart_table(fig) -> str | None:
 
 
 def chart(where, fig, alt: str | None = None, *, table: bool = True, live: bool = False,
-          **kwargs):  # fmt: skip
+          table_of=None, **kwargs):  # fmt: skip
     """``where.plotly_chart(fig, **kwargs)`` with an accessible name (``alt``, else what
     :func:`chart_name` reads from the figure) and its data one click away: an expander
     "Data as a table" under it (``table=False`` leaves it out: a chart whose numbers the
     page shows already). ``live``: a chart redrawn every second or so (a training run's
     curves) is drawn by :func:`ui.live_chart.live_chart` under ``kwargs["key"]``, changed in
-    place on each rerun instead of mounted anew.
+    place on each rerun instead of mounted anew. ``table_of``: the figure whose numbers the
+    table lists, when not all of the chart's (a live run's: its epochs, which change once an
+    epoch, not its running loss, which changes every second).
 
     The figure goes out carrying Streamlit's chart look itself, with ``theme=None``
     (:func:`cnnviz.plots.look.with_look`): with the theme left to the browser, Streamlit's
@@ -580,7 +582,7 @@ def chart(where, fig, alt: str | None = None, *, table: bool = True, live: bool 
         out = where.plotly_chart(made["shown"] if theme is None else fig,
                                  alt=alt or made["name"], **kwargs)  # fmt: skip
     if table and "table" not in made:
-        made["table"] = chart_table(fig)
+        made["table"] = chart_table(fig if table_of is None else table_of)
     if table and (text := made["table"]):
         with where.expander(TEXT["data_table"], icon=":material/table:"):
             st.markdown(text)

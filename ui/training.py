@@ -309,13 +309,12 @@ def run_view_ui(mgr: RunManager, run_id: str) -> None:
             m2.metric(TEXT["m_train_acc"], shown(last.train_acc, ".3f"))
             m3.metric(TEXT["m_train_loss"], shown(last.train_loss, ".3f"))
             m4.metric(TEXT["m_examples"], shown(last.examples_per_s, ",.0f"))
-        fig = training_curves(
-            metrics, n, svc.points(user, run_id), font_size=font_size(),
-            titles=(TEXT["chart_loss"], TEXT["chart_acc"]), epoch_title=TEXT["chart_epoch"],
-            names=TEXT["curves"],
-        )  # fmt: skip
-        chart(st, fig, key="train_curves", config={"displaylogo": False},
-              live=rec.status in LIVE)  # fmt: skip
+        look = dict(font_size=font_size(), titles=(TEXT["chart_loss"], TEXT["chart_acc"]),
+                    epoch_title=TEXT["chart_epoch"], names=TEXT["curves"])  # fmt: skip
+        fig = training_curves(metrics, n, svc.points(user, run_id), **look)
+        live = rec.status in LIVE
+        chart(st, fig, key="train_curves", config={"displaylogo": False}, live=live,
+              table_of=training_curves(metrics, n, **look) if live else None)  # fmt: skip
         if rec.status in LIVE and controls:
             st.button(TEXT["stop"], icon=":material/stop:", key="train_stop",
                       on_click=_stop, args=(mgr, run_id))  # fmt: skip
