@@ -212,3 +212,31 @@ def test_a_move_inside_one_fragment_reruns_only_that_fragment(lesson):
         ("ann", "f-try"), ("cy", None)]  # fmt: skip
     assert move("padding_stride", pad_kernel_h=2) == [("ann", None), ("cy", None)]
     assert move("padding_stride", pad_kernel_h=3) == [("ann", None), ("cy", "f-pad")]
+
+
+def test_a_teachers_move_wakes_the_watcher_of_its_process(lesson, monkeypatch):
+    """The teacher's page, having published a move, wakes this process's watcher: it looks at
+    the store at once instead of at its next tick (here a minute away)."""
+    import threading
+
+    import ui.follow as F
+
+    store, _, token = lesson
+    monkeypatch.setattr(F, "WATCH_S", 60.0)
+    watcher = F.Watcher(store)
+    monkeypatch.setattr(F, "_watcher", lambda _store: watcher)  # this process's watcher
+    looked = threading.Event()
+    watcher.tick = lambda: looked.set() or 0
+    teacher = page_as(TEACHER_USER, token)  # its first location: published, a wake
+    assert watcher.woken.is_set()
+    watcher.woken.clear()
+    loop = threading.Thread(target=watcher._loop, daemon=True)
+    loop.start()
+    assert not looked.wait(0.5)  # no move since: the watcher waits its tick
+    teacher.run()  # nothing new published: still no look
+    assert not looked.wait(0.5)
+    teacher.slider(key="pool_kernel_size").set_value(6).run()  # a move: published
+    assert looked.wait(10)
+    watcher.close()
+    loop.join(10)
+    assert not loop.is_alive()

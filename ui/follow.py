@@ -349,6 +349,7 @@ def lead(after_fragment: bool = False) -> None:
         log.info("follow: not published (%s)", exc)
         return
     st.session_state[LED] = (class_id, location, now)
+    _watcher(store).wake()  # this process's followers move now, not at the next tick
 
 
 def _bring_everyone(class_id: str) -> None:
@@ -490,6 +491,8 @@ class Watcher:
         # for the whole page
         self.due: dict[str, str | None] = {}
         self.lock = threading.Lock()
+        self.woken = threading.Event()  # the teacher moved in this process: look now
+        self.closed = False
         self.thread: threading.Thread | None = None
         self.reruns = 0  # pages rerun so far (the tests and the benchmark read it)
 
@@ -545,9 +548,22 @@ class Watcher:
         session = getattr(info, "session", None)
         return session if isinstance(session, AppSession) else None
 
+    def wake(self) -> None:
+        """Look at the store now (the teacher published from this process), not at the next
+        tick: a move reaches this process's followers without waiting up to :data:`WATCH_S`."""
+        self.woken.set()
+
+    def close(self) -> None:
+        """Stop the loop (its thread ends after the tick in progress)."""
+        self.closed = True
+        self.woken.set()
+
     def _loop(self) -> None:
-        while True:
-            time.sleep(WATCH_S)
+        while not self.closed:
+            self.woken.wait(WATCH_S)
+            self.woken.clear()
+            if self.closed:
+                return
             try:
                 self.tick()
             except Exception:  # noqa: BLE001 - a busy store or a closing session: next tick
