@@ -240,3 +240,42 @@ def test_a_teachers_move_wakes_the_watcher_of_its_process(lesson, monkeypatch):
     watcher.close()
     loop.join(10)
     assert not loop.is_alive()
+
+
+def test_a_moves_reruns_go_out_a_few_at_a_time_in_turn(lesson, monkeypatch):
+    """The pages a move reruns are asked in turn, at most RERUNS_AT_ONCE running at once: a
+    rerun frees its place when its session holds no script runner any more."""
+    import threading
+    import types
+
+    import ui.follow as F
+
+    monkeypatch.setattr(F, "RERUNS_AT_ONCE", 2)
+    watcher = F.Watcher(lesson[0])
+    asked, running, most = [], [], []
+    lock = threading.Lock()
+
+    def rerun(sid, fragment_id=None):
+        with lock:
+            asked.append(sid)
+            running.append(sid)
+            most.append(len(running))
+            watcher.started[sid] = types.SimpleNamespace(_scriptrunner=object())
+        return 1
+
+    def end_runs(stop: threading.Event) -> None:  # each run ends a little later, in turn
+        while not stop.is_set():
+            with lock:
+                if running:
+                    watcher.started[running.pop(0)]._scriptrunner = None
+            stop.wait(0.01)
+
+    watcher._rerun = rerun
+    stop = threading.Event()
+    ender = threading.Thread(target=end_runs, args=(stop,), daemon=True)
+    ender.start()
+    due = {f"s{i}": None for i in range(7)}
+    assert watcher._rerun_all(due) == 7
+    stop.set()
+    ender.join(5)
+    assert asked == list(due) and max(most) <= 2

@@ -45,6 +45,12 @@ from ui.i18n import message, texts
 
 log = logging.getLogger("cnnviz")
 WATCH_S = 0.25  # each server process reads the teacher's seq this often, for all its pages
+# A move's reruns in one process go out a few at a time, in turn (the first pages move first),
+# not all at once: a hundred script threads started together share the core and the GIL and
+# all end together, at the end. A rerun not seen to end within RERUN_WAIT_S no longer counts.
+RERUNS_AT_ONCE = 3
+RERUN_WAIT_S = 2.0
+FLIGHT_CHECK_S = 0.002
 POLL_S = 0.5  # a page run without a server runtime (AppTest) polls this often instead
 SWITCH = "follow_switch"  # the sidebar's switch
 SEEN = "follow_seen"  # the Signal this session last acted on
@@ -492,6 +498,7 @@ class Watcher:
         self.due: dict[str, str | None] = {}
         self.lock = threading.Lock()
         self.woken = threading.Event()  # the teacher moved in this process: look now
+        self.started: dict[str, object] = {}  # session → its AppSession, once its rerun began
         self.closed = False
         self.thread: threading.Thread | None = None
         self.reruns = 0  # pages rerun so far (the tests and the benchmark read it)
@@ -530,7 +537,7 @@ class Watcher:
 
     def _forget(self, session_id: str) -> None:
         with self.lock:
-            for known in (self.sessions, self.saw, self.pages, self.moves, self.due):
+            for known in (self.sessions, self.saw, self.pages, self.moves, self.due, self.started):
                 known.pop(session_id, None)
 
     @staticmethod
@@ -604,9 +611,32 @@ class Watcher:
                 for sid, _, _ in behind:
                     if sid in self.sessions:
                         self.saw[sid] = signal
-        rerun = sum(self._rerun(sid, fragment) for sid, fragment in due.items())
+        rerun = self._rerun_all(due)
         self.reruns += rerun
         return rerun
+
+    def _rerun_all(self, due: dict[str, str | None]) -> int:
+        """Rerun the pages in ``due`` in turn, at most :data:`RERUNS_AT_ONCE` running at once;
+        returns how many were asked."""
+        count, flight = 0, {}
+        for sid, fragment_id in due.items():
+            self._settle(flight, RERUNS_AT_ONCE - 1)
+            if self._rerun(sid, fragment_id):
+                count += 1
+                flight[sid] = time.monotonic()
+        return count
+
+    def _settle(self, flight: dict[str, float], most: int) -> None:
+        """Wait until at most ``most`` of the reruns in ``flight`` are still running (a rerun
+        has ended once its session holds no script runner)."""
+        while len(flight) > most:
+            time.sleep(FLIGHT_CHECK_S)
+            now = time.monotonic()
+            for sid, since in list(flight.items()):
+                session = self.started.get(sid)
+                ended = session is not None and session._scriptrunner is None
+                if ended or now - since > RERUN_WAIT_S:
+                    del flight[sid]
 
     def _moved(self, follow: Follow, class_id: str, followers: list[str]) -> dict[str, str]:
         """Read where the teacher is now; for each follower (each at the signal of the
@@ -664,7 +694,9 @@ class Watcher:
                 with self.lock:
                     self.moves.pop(session_id, None)
             session.request_rerun(state)
+            self.started[session_id] = session  # running now (see _settle)
 
+        self.started.pop(session_id, None)
         session._event_loop.call_soon_threadsafe(request)
         return 1
 
