@@ -5,7 +5,10 @@ run's chart is Streamlit's own with every epoch."""
 
 from __future__ import annotations
 
+import functools
+import http.server
 import json
+import threading
 
 import plotly.graph_objects as go
 import pytest
@@ -36,11 +39,26 @@ def figure(n: int, height: int = 300) -> str:
     return json.loads(with_look(fig).to_json())
 
 
-def test_a_new_figure_is_drawn_into_the_same_chart(browser):
-    page = browser.new_context(viewport=VIEWPORT).new_page()
-    errors = []
-    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
-    page.goto((folder() / "index.html").as_uri())
+@pytest.fixture
+def frame_url():
+    """The component's folder served over HTTP (as Streamlit serves it): its page's URL."""
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder()))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/index.html"
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_new_figure_is_drawn_into_the_same_chart(browser, frame_url):
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    errors, fetched = [], []
+    context.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    context.on("weberror", lambda e: errors.append(str(e.error)))
+    context.route("**/favicon.ico", lambda route: route.fulfill(status=204))  # a page's own ask
+    context.on("request", lambda r: r.url.endswith("plotly.min.js") and fetched.append(r.url))
+    page.goto(frame_url)
     page.wait_for_function("() => window.Plotly !== undefined")
     page.evaluate("""() => { window.__heights = [];
         window.addEventListener('message', e => {
@@ -62,8 +80,17 @@ def test_a_new_figure_is_drawn_into_the_same_chart(browser):
     page.wait_for_function("() => window.__heights.includes(500)")
     assert page.evaluate("() => window.__heights") == [300, 500]  # once per height
     assert page.evaluate("() => document.getElementById('chart').offsetHeight") == 500
+    # Plotly's bundle was fetched once, and is kept by the browser: the next frame (another
+    # page of the same browser) takes it from there
+    assert len(fetched) == 1
+    again = context.new_page()
+    again.goto(frame_url)
+    again.wait_for_function("() => window.Plotly !== undefined")
+    again.evaluate(render, [figure(2), "loss by epoch", 300])
+    again.wait_for_function(f"() => ({points})() === 2")
+    assert len(fetched) == 1
     assert not errors, errors
-    page.context.close()
+    context.close()
 
 
 def test_a_running_run_is_redrawn_in_one_frame(tmp_path, browser):

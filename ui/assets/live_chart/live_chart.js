@@ -2,10 +2,84 @@
 // whole figure, and Plotly.react changes only what changed (Streamlit's own chart mounts a
 // new chart whenever its figure changes). The page speaks the custom-component protocol of
 // streamlit.components.v1 directly: componentReady, then render messages; setFrameHeight.
+//
+// Plotly's bundle (4.8 MB) is kept in the browser's IndexedDB, keyed by its version: Streamlit
+// serves a component's files without a validator or a lifetime, so the browser would fetch
+// it (and the server gzip it) again every time a live chart appears.
 (function () {
   "use strict";
   var div = document.getElementById("chart");
   var height = -1;
+  var pending = null; // the last render message that came before Plotly was ready
+  var ready = false;
+
+  function run(text, done, fail) {
+    var url = URL.createObjectURL(new Blob([text], { type: "text/javascript" }));
+    var script = document.createElement("script");
+    script.src = url;
+    script.onload = function () {
+      URL.revokeObjectURL(url);
+      done();
+    };
+    script.onerror = fail;
+    document.head.appendChild(script);
+  }
+
+  function loadPlotly(version, done, fail) {
+    function fetchIt(keep) {
+      fetch("plotly.min.js")
+        .then(function (r) {
+          if (!r.ok) throw new Error("plotly.min.js: HTTP " + r.status);
+          return r.text();
+        })
+        .then(function (text) {
+          run(text, done, fail);
+          if (keep) keep(text);
+        })
+        .catch(fail);
+    }
+    var open;
+    try {
+      open = indexedDB.open("cnnviz-live-chart", 1);
+    } catch (err) {
+      fetchIt(null); // no IndexedDB here: fetch it each time
+      return;
+    }
+    open.onupgradeneeded = function () {
+      open.result.createObjectStore("files");
+    };
+    open.onerror = function () {
+      fetchIt(null);
+    };
+    open.onsuccess = function () {
+      var db = open.result;
+      var get;
+      try {
+        get = db.transaction("files").objectStore("files").get("plotly");
+      } catch (err) {
+        fetchIt(null);
+        return;
+      }
+      get.onerror = function () {
+        fetchIt(null);
+      };
+      get.onsuccess = function () {
+        var kept = get.result;
+        if (kept && kept.version === version) {
+          run(kept.text, done, fail);
+          return;
+        }
+        fetchIt(function (text) {
+          try {
+            var put = db.transaction("files", "readwrite").objectStore("files");
+            put.put({ version: version, text: text }, "plotly");
+          } catch (err) {
+            /* not kept (the browser's storage is full): fetched again next time */
+          }
+        });
+      };
+    };
+  }
 
   function send(type, data) {
     var msg = { isStreamlitMessage: true, type: type };
@@ -36,15 +110,31 @@
     }
   }
 
+  function render(args) {
+    try {
+      draw(args);
+    } catch (err) {
+      console.error("cnnviz live chart:", err);
+    }
+  }
+
   window.addEventListener("message", function (event) {
     var msg = event.data;
     if (msg && msg.type === "streamlit:render") {
-      try {
-        draw(msg.args || {});
-      } catch (err) {
-        console.error("cnnviz live chart:", err);
-      }
+      if (ready) render(msg.args || {});
+      else pending = msg.args || {};
     }
   });
+  loadPlotly(
+    div.getAttribute("data-plotly"),
+    function () {
+      ready = true;
+      if (pending !== null) render(pending);
+      pending = null;
+    },
+    function (err) {
+      console.error("cnnviz live chart: Plotly did not load:", err);
+    }
+  );
   send("streamlit:componentReady", { apiVersion: 1 });
 })();
