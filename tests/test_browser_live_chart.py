@@ -57,7 +57,7 @@ def test_a_new_figure_is_drawn_into_the_same_chart(browser, frame_url):
     context.on("console", lambda m: m.type == "error" and errors.append(m.text))
     context.on("weberror", lambda e: errors.append(str(e.error)))
     context.route("**/favicon.ico", lambda route: route.fulfill(status=204))  # a page's own ask
-    context.on("request", lambda r: r.url.endswith("plotly.min.js") and fetched.append(r.url))
+    context.on("request", lambda r: "plotly.min.js" in r.url and fetched.append(r.url))
     page.goto(frame_url)
     page.wait_for_function("() => window.Plotly !== undefined")
     page.evaluate("""() => { window.__heights = [];
