@@ -128,3 +128,26 @@ def test_a_running_run_is_redrawn_in_one_frame(tmp_path, browser):
     finally:
         context.close()
         server.stop()
+
+
+def test_the_folder_comes_back_when_a_cleaner_took_it(tmp_path, monkeypatch):
+    """A long-running server whose temporary folder was emptied by a cleaner makes it again
+    at the next live chart: every file, Plotly's bundle packed, its version in the page (in a
+    folder of the test's own: the servers of other tests use the real one)."""
+    import gzip
+
+    from ui import live_chart
+
+    home = tmp_path / "live-chart"
+    monkeypatch.setattr(live_chart, "_place", lambda: (home, live_chart._sources()))
+    home.mkdir()
+    (home / "index.html").write_text("left by a cleaner")
+    assert folder() == home
+    names = {p.name for p in home.iterdir()}
+    assert {"index.html", "live_chart.js", "plotly.min.js", "plotly.min.js.gz"} <= names
+    assert (
+        gzip.decompress((home / "plotly.min.js.gz").read_bytes())
+        == (home / "plotly.min.js").read_bytes()
+    )
+    page = (home / "index.html").read_text()
+    assert "@@PLOTLY@@" not in page and 'data-plotly="' in page

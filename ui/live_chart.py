@@ -49,17 +49,24 @@ def _sources() -> dict[str, Path]:
 
 
 @functools.cache
-def folder() -> Path:
-    """The component's folder, made once per set of files (a new Plotly or a changed script
-    gets a folder of its own; two server processes may make the same one at once)."""
+def _place() -> tuple[Path, dict[str, Path]]:
+    """Where the component's folder goes (one per set of files: a new Plotly or a changed
+    script gets a folder of its own), and the files it holds."""
     files = _sources()
     digest = hashlib.sha256(LAYOUT.encode())
     for name, path in sorted(files.items()):
         digest.update(name.encode())
         digest.update(str(path.stat().st_size).encode())
         digest.update(str(path.stat().st_mtime_ns).encode())
-    home = Path(tempfile.gettempdir()) / f"cnnviz-live-chart-{digest.hexdigest()[:16]}"
-    if not (home / "index.html").exists():
+    return Path(tempfile.gettempdir()) / f"cnnviz-live-chart-{digest.hexdigest()[:16]}", files
+
+
+def folder() -> Path:
+    """The component's folder, made when it is not there (the first live chart of this set
+    of files, or a temporary folder cleaned away under a long-running server); two server
+    processes may make it at once."""
+    home, files = _place()
+    if not (home / "plotly.min.js.gz").exists():
         part = Path(tempfile.mkdtemp(prefix="cnnviz-live-chart-"))
         for name, path in files.items():
             shutil.copyfile(path, part / name)
@@ -70,6 +77,8 @@ def folder() -> Path:
         packed = part / "plotly.min.js.gz"
         with open(part / "plotly.min.js", "rb") as src, gzip.open(packed, "wb", 6) as out:
             shutil.copyfileobj(src, out)
+        if home.exists() and not (home / "plotly.min.js.gz").exists():  # a cleaner's leftover
+            shutil.rmtree(home, ignore_errors=True)  # (a whole folder always holds the .gz)
         try:
             os.rename(part, home)
         except OSError:  # another process made it first
@@ -93,6 +102,7 @@ def live_chart(fig, *, key: str, name: str, config: dict | None = None) -> None:
     from ui import i18n
 
     height = fig.layout.height or HEIGHT
+    folder()  # still there (one stat when it is)
     _component()(
         spec=pio.to_json(fig, validate=False), name=name, height=height,
         config=config or {}, lang=i18n.current(), key=key, default=None,
