@@ -10,6 +10,7 @@ from ui.classroom import note_page
 from ui.common import collect_young, freeze_heap
 from ui.follow import lead
 from ui.i18n import texts
+from ui.live_chart import declare as declare_live_chart
 
 # The tab icon is a file served by this server: a :material/…: icon would be fetched from
 # Google's font server on every page load, and fail in an offline classroom.
@@ -18,6 +19,7 @@ NAV = texts("nav")  # titles in the session's language (the sidebar's switch, or
 st.set_page_config(page_title=NAV["app_title"], page_icon=str(ICON), layout="wide")
 settings()
 check_environment()  # a refused CNNVIZ_ value or unknown CNNVIZ_ name: one log line, once
+declare_live_chart()  # this process serves the live charts' frame before it draws any page
 freeze_heap()  # keeps the collection Streamlit runs after each rerun cheap
 
 PAGES = {

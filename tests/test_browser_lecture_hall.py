@@ -241,6 +241,10 @@ def wait_store(home, sql: str, want, args=(), timeout_s: float = 120):
     raise AssertionError(f"{sql}: not reached, last {got}; leases {leases}")
 
 
+LIVE_CHART_DRAWN = """() => { const f = document.querySelector('[data-testid=stCustomComponentV1]');
+    return !!(f && f.contentDocument && f.contentDocument.querySelector('.main-svg')); }"""
+
+
 def start_long_run(web) -> str:
     """A LeNet run of 150 epochs on 2,000 examples (minutes), started from the Training page;
     returns its id."""
@@ -298,6 +302,10 @@ def test_a_student_finds_their_run_after_their_process_dies(tmp_path, browser, k
         wait_store(home, "SELECT COUNT(*) FROM metrics WHERE run_id=?", lambda r: r[0][0] >= 1,
                    (run_id,))  # fmt: skip
         p.locator(".st-key-train_stop button").wait_for(timeout=60_000)
+        # the page shows the run: its live chart is drawn (Plotly's bundle, which a browser
+        # fetches once, is in; one caught in flight by the kill is fetched again, a 404 first
+        # from a process that has not run a page yet)
+        p.wait_for_function(LIVE_CHART_DRAWN, timeout=60_000)
         owner = store_rows(home, sql, (run_id,))
         runs_before = store_rows(
             home, "SELECT run_id, created, name, user_id FROM runs ORDER BY run_id"

@@ -57,6 +57,8 @@ def test_a_new_figure_is_drawn_into_the_same_chart(browser, frame_url):
     context.on("console", lambda m: m.type == "error" and errors.append(m.text))
     context.on("weberror", lambda e: errors.append(str(e.error)))
     context.route("**/favicon.ico", lambda route: route.fulfill(status=204))  # a page's own ask
+    # the font is Streamlit's, on its static route: not served by this test's server
+    context.route("**/static/media/**", lambda route: route.fulfill(status=204))
     context.on("request", lambda r: "plotly.min.js" in r.url and fetched.append(r.url))
     page.goto(frame_url)
     page.wait_for_function("() => window.Plotly !== undefined")
@@ -151,3 +153,4 @@ def test_the_folder_comes_back_when_a_cleaner_took_it(tmp_path, monkeypatch):
     )
     page = (home / "index.html").read_text()
     assert "@@PLOTLY@@" not in page and 'data-plotly="' in page
+    assert "url(../../static/media/SourceSansVF-Upright" in page  # Streamlit's own font

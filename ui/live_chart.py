@@ -8,9 +8,9 @@ machine, taken from the run. This chart is a custom component (the protocol of
 step): its identity is its key, so the frame stays and each rerun sends it the new figure,
 which ``Plotly.react`` applies as a change (a curve gains its new points; a zoom stays).
 
-The frame's files are the two in ``ui/assets/live_chart`` plus Plotly's own bundle and
-Streamlit's Source Sans font, copied from the installed packages into a folder of their own
-once per process (Streamlit serves a component only from inside its folder, links resolved).
+The frame's files are the two in ``ui/assets/live_chart`` plus Plotly's own bundle, copied
+from the installed package into a folder of their own (the font is Streamlit's own, from its
+static route) (Streamlit serves a component only from inside its folder, links resolved).
 Nothing is fetched from another host. Streamlit serves a component's files with neither a
 validator nor a lifetime, so the browser would fetch Plotly's 4.8 MB again (and the server
 gzip it, ~0.1 s of a core) each time a live chart appears: the frame keeps the bundle in the
@@ -31,21 +31,28 @@ from pathlib import Path
 ASSETS = Path(__file__).parent / "assets" / "live_chart"
 NAME = "live_chart"
 HEIGHT = 450  # Plotly's default height, when a figure sets none
-LAYOUT = "2"  # what folder() makes of the files: a change here makes a new folder
+LAYOUT = "3"  # what folder() makes of the files: a change here makes a new folder
 
 
 def _sources() -> dict[str, Path]:
     """The frame's files: name in the folder → the file it is copied from."""
     import plotly
+
+    files = {p.name: p for p in ASSETS.iterdir() if p.is_file()}
+    files["plotly.min.js"] = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+    return files
+
+
+def _font() -> str:
+    """Streamlit's own Source Sans, as the frame's page finds it: on Streamlit's static route,
+    which every server process serves from its start (a component's files only once a script
+    run in that process has declared it), for as long as the browser likes."""
     import streamlit
 
     media = Path(streamlit.__file__).parent / "static" / "static" / "media"
     fonts = sorted(media.glob("SourceSansVF-Upright*.woff2"))
-    files = {p.name: p for p in ASSETS.iterdir() if p.is_file()}
-    files["plotly.min.js"] = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
-    if fonts:
-        files["SourceSansVF-Upright.woff2"] = fonts[0]
-    return files
+    # the frame's page is <base>/component/<name>/index.html
+    return f"../../static/media/{fonts[0].name}" if fonts else ""
 
 
 @functools.cache
@@ -73,7 +80,8 @@ def folder() -> Path:
         page = (part / "index.html").read_text(encoding="utf-8")  # the bundle's version:
         plotly = files["plotly.min.js"].stat()  # what the browser's kept copy is checked by
         version = f"{plotly.st_size}-{plotly.st_mtime_ns}"
-        (part / "index.html").write_text(page.replace("@@PLOTLY@@", version), encoding="utf-8")
+        page = page.replace("@@PLOTLY@@", version).replace("@@FONT@@", _font())
+        (part / "index.html").write_text(page, encoding="utf-8")
         packed = part / "plotly.min.js.gz"
         with open(part / "plotly.min.js", "rb") as src, gzip.open(packed, "wb", 6) as out:
             shutil.copyfileobj(src, out)
@@ -91,6 +99,13 @@ def _component():
     import streamlit.components.v1 as components
 
     return components.declare_component(NAME, path=str(folder()))
+
+
+def declare() -> None:
+    """Declare the component in this server process, once: app.py does it at the top of
+    every run, so a process serves the frame's files from its first run on (a page that
+    moved to it when its own process died asks it for them before anything else)."""
+    _component()
 
 
 def live_chart(fig, *, key: str, name: str, config: dict | None = None) -> None:

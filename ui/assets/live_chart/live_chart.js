@@ -26,10 +26,11 @@
   }
 
   function loadPlotly(version, done, fail) {
-    function fetchIt(keep) {
+    function fetchIt(keep, tries) {
       // gzipped once by the server process that made the folder, unpacked here (served as it
       // is: no server compresses 4.8 MB for each browser); as it is where the browser cannot
       var packed = typeof DecompressionStream === "function";
+      tries = tries === undefined ? 5 : tries;
       fetch(packed ? "plotly.min.js.gz" : "plotly.min.js")
         .then(function (r) {
           if (!r.ok) throw new Error("Plotly's bundle: HTTP " + r.status);
@@ -40,7 +41,11 @@
           run(text, done, fail);
           if (keep) keep(text);
         })
-        .catch(fail);
+        .catch(function (err) {
+          // a server process that went away mid-transfer: the page reconnects to another
+          if (tries > 1) setTimeout(function () { fetchIt(keep, tries - 1); }, 1000);
+          else fail(err);
+        });
     }
     var open;
     try {
