@@ -167,6 +167,32 @@ def test_a_live_run_is_drawn_in_place_and_its_table_lists_its_epochs():
     assert [c for c in at.get("plotly_chart") if "train_curves" in c.proto.id]
 
 
+def test_a_stale_address_does_not_switch_back_after_start():
+    """After Start the page shows the new run; a rerun already in flight still carries the old
+    ?run= (the browser had not yet taken the new address): it does not switch the page back.
+    Once the address has caught up, a ?run= naming the first run opens it again."""
+    at = app_test("training.py").run()
+    at.number_input(key="train_epochs").set_value(1)
+    at.selectbox(key="train_subset").set_value(1000)
+    at.button(key="train_start").click().run()
+    first = at.session_state["train_run_id"]
+    at.button(key="train_start").click().run()
+    second = at.session_state["train_run_id"]
+    assert second != first
+    at.query_params["run"] = first  # the old address, sent once more
+    at.run()
+    assert_clean(at)
+    assert at.session_state["train_run_id"] == second
+    at.query_params["run"] = second  # the browser's address has caught up
+    at.run()
+    at.query_params["run"] = first  # now a link to the first run: it opens
+    at.run()
+    assert at.session_state["train_run_id"] == first
+    mgr = get_manager()
+    for run_id in (first, second):
+        assert mgr.wait(run_id, 120) in ("finished", "stopped")
+
+
 def test_old_store_is_a_message():
     RunStore(default_home()).close()
     with sqlite3.connect(default_home() / "runs.sqlite") as db:

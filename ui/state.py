@@ -100,6 +100,13 @@ TEACHER_MESSAGE: Key[str | None] = Key(
 TRAIN_RUN_ID: Key[str | None] = Key(
     "train_run_id", None, "The run the Training page shows; mirrors ?run= in the address."
 )
+TRAIN_RUN_LEFT: Key[tuple[str, bool] | None] = Key(
+    "train_run_left",
+    None,
+    "(the run the page showed before its last switch, whether that switch is this run's "
+    "own) until the browser's address has caught up: a rerun already in flight sends the "
+    "old ?run= once more, which must not switch the page back.",
+)
 TRAIN_START_ERROR: Key[str | None] = Key(
     "train_start_error",
     None,

@@ -145,6 +145,8 @@ def _show_changed(key: str, run_ids: list[str]) -> None:
 
 
 def select_run(run_id: str) -> None:
+    if (shown := state.TRAIN_RUN_ID.get()) and shown != run_id:
+        state.TRAIN_RUN_LEFT.set((shown, True))
     state.TRAIN_RUN_ID.set(run_id)
     st.query_params["run"] = run_id
 
@@ -213,6 +215,13 @@ def current_run_id(mgr: RunManager) -> str | None:
     live run, else their newest run. Never someone else's run unless a link names it."""
     svc, user = service(mgr), current_user()
     qp = st.query_params.get("run")
+    left, switched_now = state.TRAIN_RUN_LEFT.get() or (None, False)
+    if switched_now:  # this run's own callback switched: the address is the server's
+        state.TRAIN_RUN_LEFT.set((left, False))
+    elif qp == state.TRAIN_RUN_ID.get():
+        state.TRAIN_RUN_LEFT.set(None)  # the browser's address has caught up with the switch
+    elif qp is not None and qp == left:
+        qp = None  # the address from before the last switch, sent by a rerun in flight
     if qp and qp != state.TRAIN_RUN_ID.get():
         try:
             svc.check_view(user, qp)  # a damaged run is shown, with what is wrong with it
