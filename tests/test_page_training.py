@@ -119,12 +119,17 @@ def test_reconnects_through_the_url_and_uses_the_builder_model():
     assert "No runs yet" in texts(newcomer)
 
 
-def test_stop_button_stops_a_long_run():
+def start_long_run():
+    """The Training page with a 200-epoch run of 2,000 examples started: (page, run id)."""
     at = app_test("training.py").run()
     at.number_input(key="train_epochs").set_value(200)
     at.selectbox(key="train_subset").set_value(2000)
     at.button(key="train_start").click().run()
-    run_id = at.session_state["train_run_id"]
+    return at, at.session_state["train_run_id"]
+
+
+def test_stop_button_stops_a_long_run():
+    at, run_id = start_long_run()
     mgr = get_manager()
     deadline = time.time() + 60
     while mgr.status(run_id) != "running" and time.time() < deadline:
@@ -138,11 +143,7 @@ def test_a_live_run_is_drawn_in_place_and_its_table_lists_its_epochs():
     """While the run trains its curves go to the live chart (ui.live_chart: changed in place,
     not mounted anew), and the chart's table lists whole epochs only: it changes once an epoch,
     not with the running loss every second."""
-    at = app_test("training.py").run()
-    at.number_input(key="train_epochs").set_value(200)
-    at.selectbox(key="train_subset").set_value(2000)
-    at.button(key="train_start").click().run()
-    run_id = at.session_state["train_run_id"]
+    at, run_id = start_long_run()
     mgr = get_manager()
     deadline = time.time() + 120
     while mgr.store.get(run_id).epochs_done < 2 and time.time() < deadline:
