@@ -7,7 +7,7 @@ import streamlit as st
 from cnnviz.config import check_environment
 from ui import error_boundary, settings, sidebar_ui
 from ui.classroom import note_page
-from ui.common import collect_young, freeze_heap
+from ui.common import collect_young, freeze_heap, keep_theme_message
 from ui.follow import lead
 from ui.i18n import texts
 from ui.live_chart import declare as declare_live_chart
@@ -21,6 +21,7 @@ settings()
 check_environment()  # a refused CNNVIZ_ value or unknown CNNVIZ_ name: one log line, once
 declare_live_chart()  # this process serves the live charts' frame before it draws any page
 freeze_heap()  # keeps the collection Streamlit runs after each rerun cheap
+keep_theme_message()  # Streamlit's start-of-run message: its theme is made once
 
 PAGES = {
     "": [

@@ -55,15 +55,17 @@ def hand_over(X, label: str) -> None:
 
 @st.cache_resource(max_entries=256, show_spinner=False)
 def pooled(fingerprint: tuple, _X, s: lessons.PoolSettings, winners: bool, titles: tuple):
-    """The pooling of one input (``fingerprint``: its name, shape and digest) and its two
-    charts, computed once per server for everyone at the same settings: a class that follows
-    the teacher asks for the same ones at once. The figures are shared: never changed."""
+    """The pooling of one input (``fingerprint``: its name, shape and digest), its two charts
+    and its index tensor as printed (when small), computed once per server for everyone at
+    the same settings: a class that follows the teacher asks for the same ones at once. The
+    figures are shared: never changed."""
     res = lessons.pool(_X, s)
     if winners:
         left = plots.winners_figure(_X, res.wins, titles[0])
     else:
         left = plots.heatmap_row([_X], [titles[1]], 420)
-    return res, left, plots.heatmap_row([res.Y], [titles[2]], 420)
+    indices = repr(res.indices) if res.indices is not None and res.indices.numel() <= 64 else None
+    return res, left, plots.heatmap_row([res.Y], [titles[2]], 420), indices
 
 
 @fragment
@@ -106,7 +108,8 @@ def interactive_pooling() -> None:
         if not problems:
             winners = mode == "max" and want_idx
             titles = (TEXT["winners"], TEXT["input_title"], TEXT["output_title"].format(mode=mode))
-            res, left, right = pooled(st.session_state[SHIFT_FINGERPRINT], X, s, winners, titles)
+            res, left, right, indices = pooled(st.session_state[SHIFT_FINGERPRINT], X, s, winners,
+                                               titles)  # fmt: skip
             lines = ops.shape_formula(X.shape, k, padding, s.step, dilation, ceil_mode)
             st.code(f"h: {lines[0]}\nw: {lines[1]}", None)
             m = st.columns(3)
@@ -122,8 +125,8 @@ def interactive_pooling() -> None:
                 if mode == "max":
                     c1.info(TEXT["no_indices"], icon=":material/info:")
             chart(c2, right, key="pool_output")
-            if mode == "max" and want_idx and res.indices.numel() <= 64:
-                st.code(f"{TEXT['indices'].format(w=X.shape[1])}\n{res.indices!r}")
+            if mode == "max" and want_idx and indices is not None:
+                st.code(f"{TEXT['indices'].format(w=X.shape[1])}\n{indices}")
 
 
 interactive_pooling()

@@ -6,6 +6,7 @@ import contextlib
 import functools
 import gc
 import importlib
+import json
 import logging
 import sys
 import threading
@@ -209,6 +210,38 @@ def freeze_heap() -> None:
         state["modules"] = len(sys.modules)
         log.info("gc.freeze: %d objects frozen (%d modules) in %.0f ms", gc.get_freeze_count(),
                  state["modules"], (time.perf_counter() - t) * 1000)  # fmt: skip
+
+
+def keep_theme_message() -> None:
+    """Make the theme part of Streamlit's "new session" message once per process, not at
+    the start of every run.
+
+    Streamlit sends that message at the start of every run, a fragment's too. Each time it
+    fills in six theme sections (theme, light, dark and their sidebars), reading every
+    config option once per section: ~8% of the server's time while a class of 100 follows
+    the teacher (py-spy, GIL held). The sections change only when the config is read again,
+    so each is now made once, kept as bytes, and merged into later messages; a new reading
+    of the config starts over. Idempotent: the first run of each process installs it."""
+    from streamlit import config
+    from streamlit.runtime import app_session
+
+    if getattr(app_session._populate_theme_msg, "kept", None) is not None:
+        return
+    made = app_session._populate_theme_msg
+    kept: dict[str, bytes] = {}
+
+    def populate(msg, section: str = "theme") -> None:
+        blob = kept.get(section)
+        if blob is None:
+            fresh = type(msg)()
+            made(fresh, section)
+            kept[section] = blob = fresh.SerializeToString()
+        if blob:  # (merging nothing would still mark an unset section as set)
+            msg.MergeFromString(blob)
+
+    populate.kept = kept
+    app_session._populate_theme_msg = populate
+    config.on_config_parsed(kept.clear, force_connect=True)
 
 
 def collect_young() -> None:
@@ -562,6 +595,8 @@ def chart(where, fig, alt: str | None = None, *, table: bool = True, live: bool 
     The figure goes out carrying Streamlit's chart look itself, with ``theme=None``
     (:func:`cnnviz.plots.look.with_look`): with the theme left to the browser, Streamlit's
     frontend draws every changed chart twice."""
+    import plotly.io as pio
+
     from cnnviz.plots.look import with_look
 
     theme = kwargs.setdefault("theme", None)
@@ -569,7 +604,11 @@ def chart(where, fig, alt: str | None = None, *, table: bool = True, live: bool 
     # class follows the teacher) is not prepared again
     made = fig.__dict__.setdefault("_cnnviz_chart", {})
     if theme is None and "shown" not in made:
-        made["shown"] = with_look(fig)
+        made["shown"] = shown = with_look(fig)
+        # What Streamlit sends of it, made once and read on every rerun: plain JSON values
+        # (no NumPy scalar left for Plotly's encoder to try its fallbacks on, per value).
+        sent = json.loads(pio.to_json(shown, validate=False))
+        shown.__dict__["to_dict"] = lambda: sent
     if "name" not in made:
         made["name"] = chart_name(fig)
     if live and theme is None:
