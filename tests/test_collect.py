@@ -46,3 +46,20 @@ def test_a_runs_cyclic_garbage_is_freed_at_its_end():
     finally:
         if was:
             gc.enable()
+
+
+def test_the_first_run_spaces_pythons_full_collections_out():
+    from ui import common
+
+    was, frozen = gc.get_threshold(), gc.get_freeze_count()
+    common._frozen_at.clear()
+    try:
+        common.freeze_heap()
+        young, middle, old = gc.get_threshold()
+        assert (young, middle) == was[:2]
+        assert old == common.FULL_COLLECTION_AFTER
+    finally:
+        gc.set_threshold(*was)
+        if not frozen:
+            gc.unfreeze()
+        common._frozen_at.clear()

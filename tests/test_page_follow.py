@@ -279,3 +279,32 @@ def test_a_moves_reruns_go_out_a_few_at_a_time_in_turn(lesson, monkeypatch):
     stop.set()
     ender.join(5)
     assert asked == list(due) and max(most) <= 2
+
+
+def test_a_full_collection_runs_once_a_moves_reruns_have_ended(lesson, monkeypatch):
+    """Python's full collection runs after a move's reruns have all ended (not during them),
+    at most once per COLLECT_AFTER_MOVE_S; a tick that reran nobody collects nothing."""
+    import types
+
+    import ui.follow as F
+
+    watcher = F.Watcher(lesson[0])
+    events = []
+
+    def rerun(sid, fragment_id=None):
+        events.append(("rerun", sid))
+        watcher.started[sid] = types.SimpleNamespace(_scriptrunner=None)  # ended at once
+        return 1
+
+    def collect(*args):
+        events.append(("collect", args))
+        return 0
+
+    watcher._rerun = rerun
+    monkeypatch.setattr(F.gc, "collect", collect)
+    watcher.collected -= F.COLLECT_AFTER_MOVE_S + 1
+    assert watcher._rerun_all({"s0": None, "s1": "f"}) == 2
+    assert events == [("rerun", "s0"), ("rerun", "s1"), ("collect", ())]
+    assert watcher._rerun_all({"s2": None}) == 1  # collected just now: not again
+    assert watcher._rerun_all({}) == 0
+    assert [e for e in events if e[0] == "collect"] == [("collect", ())]

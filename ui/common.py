@@ -170,6 +170,16 @@ HEAVY_MODULES = (
 )  # fmt: skip
 
 
+# Python's full collection waits for this many collections of the middle generation (its
+# default: 10). Each run ends with one (collect_young), and each run of a session promotes what
+# that session keeps (its state, its last run's elements) to the old generation; with a class
+# on a page that met Python's other condition (a quarter more old objects) every ten runs: 57
+# full collections in 90 s with 100 students following the teacher, 30-45 ms each, ~4 in
+# every move of the class (py-spy and gc.callbacks, 2026-12-07). At 1,000: one every ~100 s
+# (~130 ms; it frees 60-100k objects of cyclic garbage, which waits that long).
+FULL_COLLECTION_AFTER = 1000
+
+
 @st.cache_resource(show_spinner=False)
 def _frozen_at() -> dict:
     """Process-wide: how many modules were loaded when the heap was last frozen."""
@@ -188,7 +198,8 @@ def freeze_heap() -> None:
 
     Called at the start of every run; it acts only when modules were imported since the last
     freeze (the first run, a page's first visit: the builder's meta-device forward pulls in
-    torch._dynamo, another ~135k objects). It collects first, so no garbage is frozen.
+    torch._dynamo, another ~135k objects). It collects first, so no garbage is frozen. The
+    first run also spaces Python's own full collections out (:data:`FULL_COLLECTION_AFTER`).
     ``CNNVIZ_GC_FREEZE=0`` turns it off.
     """
     from cnnviz.config import setting
@@ -202,6 +213,8 @@ def freeze_heap() -> None:
         if state["modules"] == 0:  # the first run: load what most pages need at once
             for name in HEAVY_MODULES:
                 importlib.import_module(name)
+            young, middle, _ = gc.get_threshold()
+            gc.set_threshold(young, middle, FULL_COLLECTION_AFTER)
         if len(sys.modules) == state["modules"]:
             return
         t = time.perf_counter()

@@ -27,6 +27,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 import time
@@ -51,6 +52,11 @@ WATCH_S = 0.25  # each server process reads the teacher's seq this often, for al
 RERUNS_AT_ONCE = 3
 RERUN_WAIT_S = 2.0
 FLIGHT_CHECK_S = 0.002
+# Once a move's reruns have ended, the watcher runs Python's full collection if none ran for
+# this long: a class then waits ~10 s for the teacher's next move, and the collection (~0.1 s
+# with a class open) does not stall a move's reruns, as Python's own would (see
+# ui.common.FULL_COLLECTION_AFTER, which spaces those out).
+COLLECT_AFTER_MOVE_S = 30.0
 POLL_S = 0.5  # a page run without a server runtime (AppTest) polls this often instead
 SWITCH = "follow_switch"  # the sidebar's switch
 SEEN = "follow_seen"  # the Signal this session last acted on
@@ -502,6 +508,7 @@ class Watcher:
         self.closed = False
         self.thread: threading.Thread | None = None
         self.reruns = 0  # pages rerun so far (the tests and the benchmark read it)
+        self.collected = time.monotonic()  # the watcher's last full collection
 
     def can_rerun(self, session_id: str) -> bool:
         """Whether this process has a server runtime to rerun the page from (else it polls)."""
@@ -624,6 +631,10 @@ class Watcher:
             if self._rerun(sid, fragment_id):
                 count += 1
                 flight[sid] = time.monotonic()
+        if count and time.monotonic() - self.collected > COLLECT_AFTER_MOVE_S:
+            self._settle(flight, 0)
+            gc.collect()
+            self.collected = time.monotonic()
         return count
 
     def _settle(self, flight: dict[str, float], most: int) -> None:
