@@ -28,8 +28,9 @@ def _theme(populate) -> bytes:
 
 @pytest.fixture
 def kept_theme(monkeypatch):
-    """keep_theme_message installed on Streamlit's own function (put back after the test)."""
-    made = app_session._populate_theme_msg
+    """keep_theme_message installed on Streamlit's own function (put back after the test),
+    also where a page run by an earlier test in this process installed it already."""
+    made = getattr(app_session._populate_theme_msg, "made", app_session._populate_theme_msg)
     monkeypatch.setattr(app_session, "_populate_theme_msg", made)
     keep_theme_message()
     return made, app_session._populate_theme_msg

@@ -252,7 +252,7 @@ def keep_theme_message() -> None:
         if blob:  # (merging nothing would still mark an unset section as set)
             msg.MergeFromString(blob)
 
-    populate.kept = kept
+    populate.kept, populate.made = kept, made
     app_session._populate_theme_msg = populate
     config.on_config_parsed(kept.clear, force_connect=True)
 
