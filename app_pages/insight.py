@@ -18,7 +18,7 @@ data = data_or_message() if mgr is not None else None
 runs = pick_runs_ui(mgr) if data is not None else []
 if runs:
     st.subheader(TEXT["classify"])
-    classifier_ui(data, runs)
+    classifier_ui(mgr, data, runs)
     st.subheader(TEXT["confusion"])
     evaluations = evaluation_ui(mgr, data, runs)
     st.subheader(TEXT["mistakes"])

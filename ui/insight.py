@@ -127,19 +127,23 @@ def _load(mgr: RunManager, run_id: str) -> I.LoadedRun | None:
     svc, user = service(mgr), current_user()
     try:
         rec = svc.get(user, run_id)  # the id comes from the browser: checked
-        run = I.load_run(mgr.store, run_id)
+        run = svc.network(user, run_id)
     except (RunAccessError, StoreError) as exc:
         st.warning(md_escape(message(exc)), icon=":material/lock:")
         return None
     except I.InsightError as exc:
-        live = mgr.status(run_id) in LIVE
+        live = rec.status in LIVE
         (st.info if live else st.warning)(md_escape(message(exc)), icon=":material/info:")
         if live:
             st.caption(TEXT["wait_live"])
 
             @fragment(run_every=2.0)
             def wait():
-                if mgr.status(run_id) not in LIVE:
+                try:
+                    live = service(mgr).status(current_user(), run_id) in LIVE
+                except (RunAccessError, StoreError):  # closed or deleted meanwhile
+                    live = False
+                if not live:
                     st.rerun(scope="app")
 
             wait()
@@ -256,11 +260,11 @@ def _source_ui() -> str:
     """Test image, drawing or upload (across the page: it fits on a projector)."""
     ss = st.session_state
     ss.setdefault("insight_source", SOURCES[0])
-    source = st.segmented_control(TEXT["source"], SOURCES, key="insight_source",
+    # required: a second click on the chosen segment keeps it (the state of a drawn widget
+    # cannot be written back, so an unselected one could not be restored here)
+    source = st.segmented_control(TEXT["source"], SOURCES, key="insight_source", required=True,
                                   format_func=labels("insight", "sources"))  # fmt: skip
-    if source is None:  # a second click on the chosen segment unselects it
-        ss["insight_source"] = source = SOURCES[0]
-    return source
+    return source if source in SOURCES else SOURCES[0]
 
 
 def _input_ui(data, source: str):
@@ -271,7 +275,22 @@ def _input_ui(data, source: str):
     return X, None
 
 
-def _classifier_body(data, runs: list[I.LoadedRun]) -> None:
+def networks(mgr: RunManager, run_ids: list[str]) -> list[I.LoadedRun] | None:
+    """The runs' networks, asked of the run service again; None after saying why one is not
+    this user's to question now. A fragment's own rerun keeps the run ids of the page's last
+    full run, and the teacher may have closed opening runs by link since."""
+    svc, user = service(mgr), current_user()
+    try:
+        return [svc.network(user, run_id) for run_id in run_ids]
+    except (RunAccessError, StoreError, I.InsightError) as exc:
+        st.warning(md_escape(message(exc)), icon=":material/lock:")
+        return None
+
+
+def _classifier_body(mgr: RunManager, data, run_ids: list[str]) -> None:
+    runs = networks(mgr, run_ids)
+    if runs is None:
+        return
     fs = font_size()
     source = _source_ui()
     left, mid, right = st.columns([1.1, 1, 1.5], gap="medium")
@@ -359,10 +378,11 @@ def _gradcam_layer(spec):
     return I.gradcam_layer(spec)
 
 
-def classifier_ui(data, runs: list[I.LoadedRun]) -> None:
+def classifier_ui(mgr: RunManager, data, runs: list[I.LoadedRun]) -> None:
     """Test image, drawing or upload → the prepared input → every run's probabilities → where
-    each looked. A fragment: a stroke on the canvas reruns only this."""
-    fragment(_classifier_body)(data, runs)
+    each looked. A fragment: a stroke on the canvas reruns only this (and asks for the runs'
+    networks again)."""
+    fragment(_classifier_body)(mgr, data, [r.run_id for r in runs])
 
 
 # -- confusion matrices --------------------------------------------------------------------------
@@ -404,9 +424,24 @@ def _start(mgr: RunManager, data, run: I.LoadedRun) -> None:
     _evaluations().submit(_eval_key(mgr, run, n), run, data.test_images[:n], data.test_labels[:n])
 
 
-def _status_body(mgr: RunManager, data, runs) -> None:
+def _evaluate(mgr: RunManager, data, run_id: str) -> None:
+    """The Evaluate button: the run's network asked for again (a button drawn earlier may be
+    pressed after the teacher closed opening runs by link: then nothing is computed)."""
+    try:
+        run = service(mgr).network(current_user(), run_id)
+    except (RunAccessError, StoreError, I.InsightError):  # the page's next run says why
+        return
+    _start(mgr, data, run)
+
+
+def _status_body(mgr: RunManager, data, run_ids: list[str]) -> None:
     """Shows evaluations in progress and reruns the whole page once they are all done (the
     matrices and the gallery are drawn outside this fragment)."""
+    runs = networks(mgr, run_ids)
+    if runs is None:  # closed meanwhile: the page's full run says so, and polls no more
+        if st.session_state.pop("insight_eval_pending", False):
+            st.rerun(scope="app")
+        return
     jobs, pending = _evaluations(), False
     for name, r in zip(names(runs), runs, strict=True):
         n = _val_count(r, data)
@@ -447,7 +482,7 @@ def evaluation_ui(mgr: RunManager, data, runs: list[I.LoadedRun]) -> list[I.Eval
             st.button(
                 TEXT["evaluate"].format(name=md_escape(name), n=n,
                                         t=duration(_estimate(mgr, r, n))),
-                key=f"insight_eval_{r.run_id}", on_click=_start, args=(mgr, data, r),
+                key=f"insight_eval_{r.run_id}", on_click=_evaluate, args=(mgr, data, r.run_id),
                 icon=":material/play_arrow:",
             )  # fmt: skip
             results.append(None)
@@ -468,7 +503,7 @@ def evaluation_ui(mgr: RunManager, data, runs: list[I.LoadedRun]) -> list[I.Eval
                 svc.save_analysis(user, r.run_id, {**ev.to_stored(), "epochs_done": r.epochs_done})
             results.append(ev)
     st.session_state["insight_eval_pending"] = pending
-    fragment(_status_body, run_every=0.5 if pending else None)(mgr, data, runs)
+    fragment(_status_body, run_every=0.5 if pending else None)(mgr, data, [r.run_id for r in runs])
     if any(ev is None for ev in results):
         return None
     _matrices_ui(mgr, runs, results)

@@ -28,6 +28,7 @@ from cnnviz.runs.submitting import Submitting
 if TYPE_CHECKING:
     import torch
 
+    from cnnviz.insight import LoadedRun
     from cnnviz.runs.manager import RunManager
     from cnnviz.runs.store import RunStore
 
@@ -203,6 +204,20 @@ class RunService(Submitting):
             return None
 
     export = checkpoint_bytes  # the checkpoint is the portable run file
+
+    def network(self, user: C.User, run_id: str) -> LoadedRun:
+        """The run's trained network, to question (:func:`cnnviz.insight.load_run`: built once
+        per weights, shared). Checked like every read, so a page asks again each time it
+        uses it, a fragment's own rerun included: a network kept from an earlier run of the
+        page would still answer after the teacher closed opening runs by link.
+
+        Raises:
+            InsightError: the run has no trained network to question (yet).
+        """
+        from cnnviz.insight import load_run
+
+        self.check_view(user, run_id)
+        return load_run(self.store, run_id)
 
     def state_dict(self, user: C.User, run_id: str) -> dict[str, torch.Tensor] | None:
         self.check_view(user, run_id)
