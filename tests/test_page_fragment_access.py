@@ -1,8 +1,10 @@
-"""AppTest: a second student whose page opened the first one's run by link while the teacher
-allowed it. A fragment reruns on its own (a stroke on the insight page's canvas, a live run's
-refresh) with the arguments of the page's last full run; once the teacher has closed opening
-runs by link, such a rerun shows nothing more of the other student's run than a full rerun
-would: no curve, no prediction, no name."""
+"""AppTest: pages kept open after what they may show changed. A fragment reruns on its own (a
+stroke on the insight page's canvas, a live run's refresh) with the arguments of the page's
+last full run, and a download button's file is made when it is clicked, outside any page run,
+by a function the page made when it drew the button. Neither shows more than a full rerun
+would: a second student whose page opened the first one's run by link while the teacher
+allowed it gets nothing more of it once the teacher has closed links; a teacher's page kept
+open after a Lock in another browser is a student's at its next fragment rerun or click."""
 
 from __future__ import annotations
 
@@ -14,26 +16,35 @@ from streamlit.testing.v1 import AppTest
 
 from cnnviz.classroom import User
 from cnnviz.runs import get_manager
-from cnnviz.runs.service import RunService
-from conftest import APPTEST_TIMEOUT, assert_clean
+from cnnviz.runs.service import RunAccessError, RunService
+from cnnviz_testing.classboard import TEACH, class_with_runs
+from conftest import APPTEST_TIMEOUT, CLASS_SECRET, assert_clean
+from ui.identity import TOKEN
 
 pytestmark = [pytest.mark.apptest, pytest.mark.usefixtures("one_torch_thread")]
 ANN, BOB = User("a" * 16), User("b" * 16)
 PAGES = Path(__file__).resolve().parent.parent / "app_pages"
 
 # The page, with every fragment it draws noted (its body and arguments, as Streamlit keeps
-# them); with "replay" set, only those bodies run again, as a fragment's own rerun does.
+# them) and every download made when clicked (its function); with "replay" set, only those
+# bodies run again, as a fragment's own rerun does.
 SCRIPT = """
 import runpy
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 ss = st.session_state
 if ss.get("replay"):
     for body, args, kwargs in ss["fragments"]:
         body(*args, **kwargs)
 else:
-    ss["fragments"] = []
-    made = st.fragment
+    ss["fragments"], ss["downloads"] = [], []
+    made, download, main = st.fragment, DeltaGenerator.download_button, st.download_button
+
+    def noted(self, label, data, *args, **kwargs):
+        if callable(data):
+            ss["downloads"].append(data)
+        return download(self, label, data, *args, **kwargs)
 
     def noting(func=None, *, run_every=None, **kw):
         def wrap(body):
@@ -47,12 +58,23 @@ else:
 
         return wrap if func is None else wrap(func)
 
-    st.fragment = noting
+    st.fragment, DeltaGenerator.download_button = noting, noted
+    st.download_button = lambda *args, **kwargs: noted(st._main, *args, **kwargs)
     try:
         runpy.run_path(PAGE, run_name="__main__")
     finally:
-        st.fragment = made
+        st.fragment, DeltaGenerator.download_button = made, download
+        st.download_button = main
 """
+
+
+def page(name: str, user: User, **params) -> AppTest:
+    at = AppTest.from_string(SCRIPT.replace("PAGE", repr(str(PAGES / name))),
+                             default_timeout=APPTEST_TIMEOUT)  # fmt: skip
+    at.session_state["cnnviz_user"] = user
+    for key, value in params.items():
+        at.query_params[key] = value
+    return at
 
 
 def everything(at) -> str:
@@ -66,17 +88,14 @@ def everything(at) -> str:
 
 
 @pytest.mark.parametrize(
-    ("page", "params"),
+    ("name", "param"),
     [("insight.py", "run"), ("training.py", "run"), ("ablation.py", "runs")],
 )
-def test_a_fragment_rerun_after_links_close_shows_nothing_of_the_run(trained_run, page, params):
+def test_a_fragment_rerun_after_links_close_shows_nothing_of_the_run(trained_run, name, param):
     _, bobs, data = trained_run
     store = get_manager().store
     assert RunService(None, store=store).import_run(BOB, data, "bob.safetensors") == (bobs, True)
-    at = AppTest.from_string(SCRIPT.replace("PAGE", repr(str(PAGES / page))),
-                             default_timeout=APPTEST_TIMEOUT)  # fmt: skip
-    at.session_state["cnnviz_user"] = ANN
-    at.query_params[params] = bobs
+    at = page(name, ANN, **{param: bobs})
     at.run()
     assert_clean(at)
     assert "class demo" in everything(at)  # open by link: Bob's run, by name
@@ -87,3 +106,38 @@ def test_a_fragment_rerun_after_links_close_shows_nothing_of_the_run(trained_run
     assert_clean(at)
     seen = everything(at)
     assert "class demo" not in seen and bobs not in seen.replace(f"Run {bobs} belongs", "")
+
+
+def test_a_teacher_page_kept_open_after_a_lock_elsewhere_is_a_students(class_store, trained_run):
+    _, bobs, data = trained_run
+    assert RunService(None, store=class_store).import_run(BOB, data, "bob.safetensors")[1]
+    class_store.set_setting("share_links", "0")
+    at = page("training.py", TEACH, run=bobs)
+    at.session_state[TOKEN] = class_store.issue_teacher_token(TEACH.id, CLASS_SECRET, 3600)
+    at.run()
+    assert_clean(at)
+    assert "class demo" in everything(at)  # the teacher sees every run
+    downloads = at.session_state["downloads"]
+    assert len(downloads) == 2 and all(made() for made in downloads)  # the teacher's, when clicked
+    class_store.revoke_teacher_tokens(TEACH.id)  # Lock, in another browser
+    for made in downloads:  # a click on the page kept open
+        with pytest.raises(RunAccessError):
+            made()
+    at.session_state["replay"] = True
+    at.run()
+    assert_clean(at)
+    seen = everything(at)
+    assert "class demo" not in seen and bobs not in seen.replace(f"Run {bobs} belongs", "")
+
+
+def test_the_class_csv_kept_open_after_a_lock_elsewhere_is_refused(class_store):
+    room = class_with_runs(class_store, 2, epochs=1)
+    at = page("board.py", TEACH)
+    at.session_state[TOKEN] = class_store.issue_teacher_token(TEACH.id, CLASS_SECRET, 3600)
+    at.run()
+    assert_clean(at)
+    (csv,) = at.session_state["downloads"]
+    assert room.run_ids[1] in csv()  # the teacher's board: every seat's run
+    class_store.revoke_teacher_tokens(TEACH.id)
+    with pytest.raises(RunAccessError):
+        csv()

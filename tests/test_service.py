@@ -198,6 +198,19 @@ def test_an_import_colliding_with_anothers_run_never_reveals_it(world):
     assert svc.import_run(TEACH, data, "bobs.safetensors") == (bobs, False)
 
 
+def test_an_import_racing_anothers_of_the_same_run_never_hands_it_over(world, monkeypatch):
+    svc, bobs, _, _ = world
+    data = svc.checkpoint_bytes(TEACH, bobs)
+    # Bob's run lands between Ann's look and her import's own write (another server process)
+    monkeypatch.setattr(svc.store, "exists", lambda run_id: False)
+    run_id, added = svc.import_run(ANN, data, "bobs.safetensors")
+    monkeypatch.undo()
+    assert run_id != bobs and added
+    assert svc.store.owner(run_id) == (ANN.id, False)
+    assert svc.store.owner(bobs) == (BOB.id, False)
+    assert bobs not in {r.run_id for r in svc.list_runs(ANN)}
+
+
 def test_the_operator_imports_for_the_class(tmp_path):
     store = RunStore(tmp_path / "a")
     src = store.create(CFG, name="x", user=BOB.id, status="running")

@@ -18,7 +18,7 @@ from cnnviz.runs import LIVE, RunManager, StoreError
 from cnnviz.runs.service import RunAccessError, RunService
 from ui.common import chart, font_size, fragment, md_escape
 from ui.i18n import labels, message, texts
-from ui.identity import current_user, still_teacher
+from ui.identity import current_user, still_teacher, teacher_check
 from ui.runs import service
 
 TEXT = texts("board")
@@ -286,9 +286,11 @@ def teacher_ui(mgr: RunManager, exp: X.Experiment, board: X.Board, names: dict) 
                      key="brd_spotlight", on_change=_spotlight,
                      args=(mgr, exp.class_id))  # fmt: skip
         # made when clicked: the board changes with every poll
-        # The file is made outside this session's run (no session state there to re-read the
-        # role from): the role the library confirmed when it drew this board is the one used.
-        drawn_for = X.ClassExperiments(RunService(None, store=mgr.store))
+        # The file is made outside this session's run: the role is re-read from the store
+        # through the token this session held when it drew the board (a Lock since holds).
+        drawn_for = X.ClassExperiments(
+            RunService(None, role_check=teacher_check(), store=mgr.store)
+        )
         st.download_button(
             TEXT["csv"], lambda: drawn_for.export_csv(user, exp, names),
             file_name=f"class_experiment_{exp.experiment_id}.csv", mime="text/csv",

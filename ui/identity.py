@@ -177,6 +177,22 @@ def still_teacher(user: C.User) -> bool:
     return _teacher_valid(got[0], user.id, st.session_state.get(TOKEN))
 
 
+def teacher_check():
+    """``role_check`` for a library object made in this page run (:mod:`cnnviz.runs.service`):
+    whether the teacher token this session holds now still holds for a user, read from the
+    store at each call. Bound to the token rather than to the session, so it also answers
+    outside any page run (a download made when clicked has no session state to read), where
+    a Lock in another browser then holds as well."""
+    token = st.session_state.get(TOKEN)
+    got = store_and_key() if token else None
+    secret = configured_secret() if got is not None else None
+
+    def check(user: C.User) -> bool:
+        return got is not None and got[0].teacher_token_valid(token, user.id, secret)
+
+    return check
+
+
 def _unlock() -> None:
     secret = configured_secret()
     given = st.session_state.get("teacher_secret_input", "")

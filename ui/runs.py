@@ -11,7 +11,7 @@ import streamlit as st
 from cnnviz import data as cdata
 from cnnviz.runs import RunManager, StoreError, default_home, get_manager
 from cnnviz.runs.service import RunService
-from ui.identity import still_teacher, store_and_key
+from ui.identity import store_and_key, teacher_check
 
 log = logging.getLogger("cnnviz")
 
@@ -74,12 +74,13 @@ def manager_or_message() -> RunManager | None:
 
 def service(mgr: RunManager) -> RunService:
     """The runs through the classroom's rules (:mod:`cnnviz.runs.service`), with a teacher's
-    role re-read from the store before each privileged action."""
-    return RunService(mgr, role_check=still_teacher)
+    role re-read from the store before each privileged action and each read only the role
+    allows (in a fragment's own rerun, or a download made when clicked, too)."""
+    return RunService(mgr, role_check=teacher_check())
 
 
 def reader() -> RunService | None:
     """The runs for reading only, through the server's one store connection (no manager, so no
     workers: the builder's weights picker); None when the store cannot be opened."""
     got = store_and_key()
-    return None if got is None else RunService(None, role_check=still_teacher, store=got[0])
+    return None if got is None else RunService(None, role_check=teacher_check(), store=got[0])

@@ -46,8 +46,11 @@ class RunService(Submitting):
         manager: the server's (or the CLI's) run manager (None: reading and the class
             settings only, on ``store``).
         role_check: ``role_check(user)`` re-reads a user's role from where it is kept (the
-            store) before a teacher's privileged action: a role revoked in another browser
-            holds at once. Default: the role the caller passes is trusted (the CLI).
+            store) before a teacher's privileged action and before every read that only the
+            teacher's role allows: a role revoked in another browser holds at once, in a
+            page's fragment or download made with the role it had when drawn too. It may be
+            called outside any page run (a download is made when clicked). Default: the role
+            the caller passes is trusted (the CLI).
     """
 
     def __init__(self, manager: RunManager | None, role_check=None, store: RunStore | None = None):
@@ -78,12 +81,14 @@ class RunService(Submitting):
             owner, pinned = self._owner(run_id)
         except RunNotFoundError:
             return False
-        return C.can_view(user, owner, pinned, self.share_links())
+        if owner in (None, user.id) or pinned:
+            return True
+        return C.can_view(self._role(user), owner, pinned, self.share_links())
 
     def _listed(self, user: C.User, run_id: str) -> bool:
         """Whether the run is in ``user``'s own list (not merely open to them by link)."""
         owner, pinned = self._owner(run_id)
-        return user.is_teacher or owner in (None, user.id) or pinned
+        return owner in (None, user.id) or pinned or self._role(user).is_teacher
 
     def may_control(self, user: C.User, run_id: str) -> bool:
         """Stop or delete: its owner, or the teacher (re-read from the store)."""
@@ -142,7 +147,7 @@ class RunService(Submitting):
         """The runs ``user`` may list, newest first: every run for the teacher; for a student
         their own runs first, then those pinned for the class and the class's own."""
         runs = self.store.list_runs()
-        if user.is_teacher:
+        if self._role(user).is_teacher:
             return runs
         mine = [r for r in runs if r.user == user.id]
         shared = [r for r in runs if r.user != user.id and (r.pinned or r.user is None)]
@@ -318,7 +323,11 @@ class RunService(Submitting):
                     "limit.imports", most=most,
                 )  # fmt: skip
             self.store.note_user(owner)
-        if self.store.exists(run.run_id) and not self._listed(user, run.run_id):
-            copy = hashlib.sha256(f"{run.run_id}:{user.id}".encode()).hexdigest()[:10]
-            return self.store.import_run(data, name, owner, run_id=copy, run=run)
-        return self.store.import_run(data, name, owner, run=run)
+        if not (self.store.exists(run.run_id) and not self._listed(user, run.run_id)):
+            run_id, added = self.store.import_run(data, name, owner, run=run)
+            if added or self._listed(user, run_id):
+                return run_id, added
+            # another import of this run (another browser, another process) landed first,
+            # under an owner this user may not see: this user's own copy after all
+        copy = hashlib.sha256(f"{run.run_id}:{user.id}".encode()).hexdigest()[:10]
+        return self.store.import_run(data, name, owner, run_id=copy, run=run)
