@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 import pytest
+from classpages import widget_keys
 from streamlit.testing.v1 import AppTest
 
 from cnnviz.classroom import User
@@ -130,7 +131,7 @@ def test_a_teacher_page_kept_open_after_a_lock_elsewhere_is_a_students(class_sto
     assert "class demo" not in seen and bobs not in seen.replace(f"Run {bobs} belongs", "")
 
 
-def test_the_class_csv_kept_open_after_a_lock_elsewhere_is_refused(class_store):
+def test_a_class_board_kept_open_after_a_lock_elsewhere_is_a_students(class_store):
     room = class_with_runs(class_store, 2, epochs=1)
     at = page("board.py", TEACH)
     at.session_state[TOKEN] = class_store.issue_teacher_token(TEACH.id, CLASS_SECRET, 3600)
@@ -141,3 +142,9 @@ def test_the_class_csv_kept_open_after_a_lock_elsewhere_is_refused(class_store):
     class_store.revoke_teacher_tokens(TEACH.id)
     with pytest.raises(RunAccessError):
         csv()
+    at.session_state["replay"] = True  # the board's own refresh
+    at.run()
+    assert_clean(at)
+    assert not {"brd_hand_out", "brd_end", "brd_spotlight", "brd_csv"} & widget_keys(at)
+    seen = everything(at)
+    assert not [run_id for run_id in room.run_ids if run_id in seen]

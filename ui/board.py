@@ -393,10 +393,13 @@ def board_body(mgr: RunManager, experiment_id: str, teacher: bool) -> None:
 
 def _board_body(mgr: RunManager, experiment_id: str, teacher: bool) -> None:
     cx, cls = experiments(mgr), classes(mgr)
+    user = current_user()
+    # asked again: the board's own refresh keeps the role of the page's last full run
+    teacher = teacher and cx.is_teacher(user)
     exp = cx.get(experiment_id)
     session = cls.get(exp.class_id)
     names = seat_names(cls, session) if session is not None else {}
-    board = cx.board(exp, names, viewer=current_user())
+    board = cx.board(exp, names, viewer=user)
     if teacher:
         teacher_ui(mgr, exp, board, names)
         if spotlight_ui(mgr, exp, names):
