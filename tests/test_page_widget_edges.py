@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from cnnviz.models import PRESETS
 from cnnviz.runs import RunStore
 from conftest import app_test, assert_clean
 
@@ -31,3 +32,29 @@ def test_unselecting_the_insight_source_keeps_the_test_image(imported, chosen):
     at.segmented_control(key="insight_source").set_value(None).run()  # the chosen one clicked
     assert_clean(at)
     assert at.number_input(key="insight_test_index").value == 0  # the test image is shown
+
+
+@pytest.mark.parametrize("cell", [float("inf"), float("-inf"), 1e300, 2.5])
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_a_table_cell_no_whole_number_is_said_in_the_builder(cell, lang):
+    """A layer table's cell holding an infinity, a number too large for any layer or a
+    fraction: the builder says which cell must be a whole number."""
+    at = app_test("builder.py")
+    if lang == "ko":
+        at.query_params["lang"] = "ko"
+    at.run()
+    at.radio(key="builder_family").set_value("vgg").run()
+    assert_clean(at)
+    good = [list(row) for row in PRESETS[at.selectbox(key="builder_preset").value].arch]
+    at.session_state["builder_arch_rows"] = [[cell, good[0][1]], *good[1:]]
+    at.session_state["builder_form_version"] += 1
+    at.run()
+    assert_clean(at)
+    (error,) = at.error
+    assert "num_convs" in error.value
+    assert ("must be a whole number" if lang == "en" else "정수") in error.value
+    at.session_state["builder_arch_rows"] = good  # the table mended: the network is drawn
+    at.session_state["builder_form_version"] += 1
+    at.run()
+    assert_clean(at)
+    assert not at.error, [e.value for e in at.error]

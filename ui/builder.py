@@ -137,8 +137,9 @@ def _rows_ui(family: Family, f: Field) -> object:
     help_text = words(family, "help").get(f.name)
     caption = words(family, "fields").get(f.name, f.name)
     st.caption(caption + (". " + help_text if help_text else ""))
+    # cells as typed: the spec's checks say what is wrong with one (empty, 2.5, an infinity)
     rows = tuple(
-        tuple(None if pd.isna(v) else int(v) for v in row) for row in edited.itertuples(index=False)
+        tuple(None if pd.isna(v) else v for v in row) for row in edited.itertuples(index=False)
     )
     return f.spec_value(rows)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import math
+import numbers
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -76,9 +77,27 @@ class Field:
         return value
 
     def spec_value(self, rows) -> object:
-        """A "rows" widget's table (tuples of whole numbers, None where empty) as the spec
-        stores it."""
-        return self.to_spec(rows) if self.to_spec else tuple(rows)
+        """A "rows" widget's table as the spec stores it: each cell as :func:`table_cell`
+        reads it (a whole number, None where empty, else the value the checks refuse)."""
+        rows = tuple(tuple(table_cell(v) for v in row) for row in rows)
+        return self.to_spec(rows) if self.to_spec else rows
+
+
+def table_cell(value):
+    """A table cell as typed: None where it is empty (None, NaN), an int where it holds a
+    whole number, else the value itself (an infinity, 2.5, 1e300), which the spec's checks
+    refuse with a message ("must be a whole number"), never an error converting it."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        value = float(value)
+        if math.isnan(value):
+            return None
+        if math.isfinite(value) and value.is_integer() and abs(value) <= 2**53:
+            return int(value)
+    return value
 
 
 @dataclass(frozen=True, eq=False)
