@@ -37,7 +37,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from cnnviz.classroom import User
+from cnnviz.classroom import User, same_text
 from cnnviz.config import setting
 from cnnviz.errors import KeyedText
 from cnnviz.runs.seating import ClassError, ClassRow, JoinFacts, SeatRow, join_first
@@ -335,7 +335,7 @@ class Classes:
         named_now = next((r for r in self.store.seat_rows(session.class_id) if r.name_key == key),
                          None)  # fmt: skip
         stored = self.store.seat_key(named_now.seat_id) if named_now is not None else None
-        key_ok = bool(given and stored) and secrets.compare_digest(given, str(stored))
+        key_ok = bool(given and stored) and same_text(given, str(stored))
 
         def decide(facts: JoinFacts) -> str:
             if facts.mine is not None:

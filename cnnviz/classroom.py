@@ -132,7 +132,19 @@ def verify(cookie: str | None, key: bytes) -> str | None:
     user_id, mac = cookie.split(".")
     if not (0 < len(user_id) <= 32 and user_id.isalnum() and user_id.isascii()):
         return None
-    return user_id if hmac.compare_digest(sign(user_id, key), cookie) else None
+    return user_id if same_text(sign(user_id, key), cookie) else None
+
+
+def same_text(given, kept) -> bool:
+    """Whether two secrets (a cookie's signature, a typed key, a kept hash) are equal, in
+    constant time. Any text compares: a browser may send letters outside ASCII (which
+    ``hmac.compare_digest`` refuses on ``str``) or a lone surrogate, and a damaged store row
+    may hold a number; those are simply not equal."""
+    if not isinstance(given, str) or not isinstance(kept, str):
+        return False
+    return hmac.compare_digest(
+        given.encode("utf-8", "surrogatepass"), kept.encode("utf-8", "surrogatepass")
+    )
 
 
 def teacher_secret(secrets_section: dict | None = None) -> str | None:
@@ -155,7 +167,7 @@ def secret_problem(secret: str | None) -> KeyedError | None:
 
 
 def check_secret(given: str, secret: str | None) -> bool:
-    return bool(secret) and hmac.compare_digest(given.encode(), secret.encode())
+    return bool(secret) and same_text(given, secret)
 
 
 class Attempts:

@@ -10,6 +10,7 @@ import os
 import secrets
 import uuid
 
+from cnnviz.classroom import same_text
 from cnnviz.runfile import (
     finite_lenient,
 )
@@ -20,7 +21,7 @@ log = logging.getLogger("cnnviz.runs")
 
 
 def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 class ClassroomData:
@@ -92,10 +93,10 @@ class ClassroomData:
         if not rows or rows[0][0] != "teacher" or not secret:
             return "student"
         kept = rows[0][1]
-        if kept and hmac.compare_digest(kept, self.role_key(secret)):
+        if kept and same_text(kept, self.role_key(secret)):
             return "teacher"
         legacy = hashlib.sha256(b"cnnviz-teacher:" + secret.encode()).hexdigest()
-        if kept and hmac.compare_digest(kept, legacy):
+        if kept and same_text(kept, legacy):
             self.set_user_role(user_id, "teacher", secret)
             return "teacher"
         return "student"
@@ -152,7 +153,7 @@ class ClassroomData:
             return False
         owner, key, expires = rows[0]
         fresh = (finite_lenient(expires) or 0.0) > self.clock()
-        return owner == user_id and fresh and hmac.compare_digest(key, self.role_key(secret))
+        return owner == user_id and fresh and same_text(key, self.role_key(secret))
 
     def revoke_teacher_tokens(self, user_id: str) -> int:
         """Lock: every token of ``user_id`` ends (every browser and session holding one is a
