@@ -58,3 +58,51 @@ def test_a_table_cell_no_whole_number_is_said_in_the_builder(cell, lang):
     at.run()
     assert_clean(at)
     assert not at.error, [e.value for e in at.error]
+
+
+def _evaluation_shown(at, timeout: float = 90) -> str:
+    """Rerun until the background evaluation ended: "matrix" when its confusion matrix is
+    drawn, "failed" when the page says it failed."""
+    import time
+
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        at.run()
+        assert_clean(at)
+        if any(c.proto.id and c.proto.id.endswith("insight_cm_0") for c in at.get("plotly_chart")):
+            return "matrix"
+        if any("failed" in e.value or "실패" in e.value for e in at.error):
+            return "failed"
+        time.sleep(0.2)
+    raise AssertionError("the evaluation never ended")
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_a_failed_evaluation_can_be_tried_again_by_every_session(imported, monkeypatch, lang):
+    """An evaluation that failed in the background (out of memory while another session
+    trained) is kept in the server's shared list of evaluations: it must not stay failed for
+    everyone until the server restarts. Each session sees the failure and may try again."""
+    from classpages import write_past_checks
+
+    from cnnviz import insight
+
+    store = RunStore()
+    write_past_checks(store, "DELETE FROM analysis")  # the page evaluates it in the background
+    real = insight.evaluate
+    monkeypatch.setattr(insight, "evaluate", lambda *a, **k: (_ for _ in ()).throw(MemoryError()))
+
+    def session():
+        at = app_test("insight.py")
+        at.query_params["run"] = imported
+        at.query_params["lang"] = lang
+        return at
+
+    first = session()
+    assert _evaluation_shown(first) == "failed"
+    monkeypatch.setattr(insight, "evaluate", real)  # the memory is back
+    second = session()  # another student, later
+    assert _evaluation_shown(second) == "failed"  # said, with a way to try again
+    (again,) = [b for b in second.button if b.key == f"insight_eval_again_{imported}"]
+    again.click()
+    assert _evaluation_shown(second) == "matrix"
+    assert _evaluation_shown(first) == "matrix"  # the first session's page follows

@@ -65,9 +65,15 @@ class Evaluations:
             return self._futures.get(key)
 
     def submit(self, key: tuple, run: I.LoadedRun, images_u8, labels) -> None:
+        """Start the evaluation ``key`` names, unless it is running or done; one that failed
+        (out of memory while another session trained, say) is started again: a failure is
+        kept for every session to see, never for good."""
         with self._lock:
-            if key in self._futures:
-                return
+            if (got := self._futures.get(key)) is not None:
+                fut = got[0]
+                if not (fut.done() and fut.exception() is not None):
+                    return
+                del self._futures[key]
             fut = self._pool.submit(I.evaluate, run, images_u8, labels)
             self._futures[key] = (fut, time.time())
             done = [k for k, (f, _) in self._futures.items() if f.done()]
@@ -495,6 +501,9 @@ def evaluation_ui(mgr: RunManager, data, runs: list[I.LoadedRun]) -> list[I.Eval
             exc = fut.exception()
             error = md_escape(error_words(exc))  # out of memory: our words
             st.error(TEXT["eval_failed"].format(name=md_escape(name), error=error))
+            st.button(TEXT["eval_again"].format(name=md_escape(name)),
+                      key=f"insight_eval_again_{r.run_id}", on_click=_evaluate,
+                      args=(mgr, data, r.run_id), icon=":material/refresh:")  # fmt: skip
             results.append(None)
         else:
             ev = fut.result()

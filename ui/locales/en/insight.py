@@ -88,6 +88,7 @@ TEXT = {
     "eval_damaged": "The stored evaluation of {name} was damaged and is not used ({error}); "
     "it is computed again from the weights.",
     "eval_failed": "Evaluating {name} failed: {error}",
+    "eval_again": "Evaluate {name} again",
     "eval_caption": "**{name}**: {n:,} test images (those it was validated on), accuracy "
     "**{acc:.1%}** — its final validation accuracy was {stored:.1%}.",
     "eval_caption_alone": "**{name}**: {n:,} test images (those it was validated on), "

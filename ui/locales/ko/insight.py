@@ -85,6 +85,7 @@ TEXT = {
     "eval_damaged": "저장된 {name}의 평가가 손상되어 쓰지 않습니다 ({error}); "
     "가중치로 다시 계산합니다.",
     "eval_failed": "{name} 평가에 실패했습니다: {error}",
+    "eval_again": "{name} 다시 평가",
     "eval_caption": "**{name}**: 테스트 이미지 {n:,}장 (검증에 쓴 이미지), 정확도 **{acc:.1%}** — "
     "마지막 검증 정확도는 {stored:.1%}였습니다.",
     "eval_caption_alone": "**{name}**: 테스트 이미지 {n:,}장 (검증에 쓴 이미지), 정확도 "
