@@ -106,3 +106,53 @@ def test_a_failed_evaluation_can_be_tried_again_by_every_session(imported, monke
     again.click()
     assert _evaluation_shown(second) == "matrix"
     assert _evaluation_shown(first) == "matrix"  # the first session's page follows
+
+
+def _png_url(side: int = 280) -> str:
+    """A canvas picture as the browser sends it: a white stroke on black, as a data URL."""
+    import base64
+    import io
+
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGBA", (side, side), (0, 0, 0, 255))
+    ImageDraw.Draw(img).line((40, 40, 240, 240), fill=(255, 255, 255, 255), width=20)
+    buf = io.BytesIO()
+    img.save(buf, "PNG")
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+
+
+FORGED_CANVAS = [
+    {"drawing": "x"}, {"drawing": {"raw": {}, "data": "garbage"}},
+    {"drawing": {"raw": {}, "data": 5}}, {"drawing": {"raw": {}, "data": ["a"]}},
+    {"drawing": {"raw": {}, "data": "data:image/png;base64,@@@"}},
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("forged", FORGED_CANVAS, ids=range(len(FORGED_CANVAS)))
+def test_a_forged_canvas_value_keeps_the_drawing(forged):
+    """A canvas value no browser's canvas sends (a crafted message): the lesson goes on with
+    the drawing it had."""
+    at = app_test("cross_correlation.py")
+    at.query_params["xcorr_source"] = "draw"
+    at.session_state["xcorr_canvas"] = {"drawing": {"raw": {}, "data": _png_url()}}
+    at.run()
+    assert_clean(at)
+    drawn = at.session_state["xcorr_drawn"]
+    assert float(drawn.max()) > 0
+    at.session_state["xcorr_canvas"] = forged
+    at.run()
+    assert_clean(at)
+    assert at.session_state["xcorr_drawn"].equal(drawn)  # the drawing is kept
+
+
+@pytest.mark.parametrize("forged", FORGED_CANVAS[:3], ids=range(3))
+def test_a_forged_canvas_value_on_the_insight_page(imported, forged):
+    at = app_test("insight.py")
+    at.query_params["run"] = imported
+    at.run()
+    at.segmented_control(key="insight_source").set_value("Draw").run()
+    at.session_state["insight_canvas"] = forged
+    at.run()
+    assert_clean(at)
+    assert any("Draw" in i.value for i in at.info)  # the hint to draw: nothing drawn yet

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import streamlit as st
 
 from cnnviz import images
@@ -10,6 +12,7 @@ from ui.common import SHARE, class_names, data_or_message, keyed_choice, md_esca
 from ui.i18n import message, texts
 
 TEXT = texts("images")
+log = logging.getLogger("cnnviz")
 
 SOURCES = ("stripes", "matrix", "fashion", "draw", "upload")  # keys; the catalog labels them
 OLD_SOURCES = {  # what links made before the keys hold instead
@@ -31,24 +34,36 @@ def _decode(data: bytes, name: str, max_side: int, color: bool):
     return images.load_upload(data, name, max_side=max_side, color=color)
 
 
-def _canvas_ui(key: str) -> images.LoadedImage | None:
+def drawn_png(**canvas) -> bytes | None:
+    """A drawing canvas (``st_canvas(**canvas)``, its picture returned) and the PNG bytes the
+    browser sent of it; None when it sent none, or a value no canvas sends (a forged message:
+    the component reads it without checks, and would raise). The bytes are the caller's to
+    check before decoding (:func:`cnnviz.images.canvas_image`)."""
     from streamlit_drawable_canvas import st_canvas  # only importable inside a running app
 
+    try:
+        result = st_canvas(return_image_data=True, **canvas)
+        return None if result is None else result.image_bytes
+    except (AttributeError, TypeError, KeyError, ValueError) as exc:  # binascii.Error too
+        log.warning("canvas value ignored (%s: %s)", type(exc).__name__, exc)
+        return None
+
+
+def _canvas_ui(key: str) -> images.LoadedImage | None:
     size = st.slider(TEXT["draw_size"], 8, 64, 28, key=f"{key}_draw_size")
     stroke = st.slider(TEXT["brush"], 4, 40, 18, key=f"{key}_brush")
-    result = st_canvas(
+    png = drawn_png(
         stroke_width=stroke,
         stroke_color="#ffffff",
         background_color="#000000",
         height=280,
         width=280,
         drawing_mode="freedraw",
-        return_image_data=True,
         key=f"{key}_canvas",
     )
     # The picture's PNG bytes, checked before decoding (``image_data`` would decode whatever
     # size a forged message claims).
-    X = images.canvas_image(result.image_bytes if result is not None else None, size)
+    X = images.canvas_image(png, size)
     drawn_key = f"{key}_drawn"
     if X is not None:
         st.session_state[drawn_key] = X  # keep the drawing across reruns and source switches

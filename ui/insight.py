@@ -39,6 +39,7 @@ from ui.common import (
 )
 from ui.i18n import labels, message, texts
 from ui.identity import current_user
+from ui.images import drawn_png
 from ui.runs import service
 
 TEXT = texts("insight")
@@ -226,16 +227,13 @@ def _test_image_ui(data):
 
 
 def _canvas_ui():
-    from streamlit_drawable_canvas import st_canvas  # only importable inside a running app
-
     stroke = st.slider(TEXT["brush"], 6, 40, 20, key="insight_brush")
-    result = st_canvas(
+    png = drawn_png(
         stroke_width=stroke, stroke_color="#ffffff", background_color="#000000",
-        height=CANVAS, width=CANVAS, drawing_mode="freedraw", return_image_data=True,
-        key="insight_canvas",
+        height=CANVAS, width=CANVAS, drawing_mode="freedraw", key="insight_canvas",
     )  # fmt: skip
     # The picture's PNG bytes, its size checked before decoding (as ui/images.py does).
-    X = images.canvas_image(result.image_bytes if result is not None else None, CANVAS)
+    X = images.canvas_image(png, CANVAS)
     if X is None or float(X.max()) == 0:
         st.info(TEXT["draw_hint"], icon=":material/draw:")
         return None
