@@ -156,3 +156,41 @@ def test_a_forged_canvas_value_on_the_insight_page(imported, forged):
     at.run()
     assert_clean(at)
     assert any("Draw" in i.value for i in at.info)  # the hint to draw: nothing drawn yet
+
+
+CLICKS = [
+    [{"x": float("nan"), "y": 1}], [{"x": "a", "y": 1}], [{}], ["x"], "x", None,
+    [{"x": 1e300, "y": 1e300}], [{"x": -5, "y": -3}], [{"x": float("inf"), "y": 0}], [],
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("points", CLICKS, ids=range(len(CLICKS)))
+def test_a_click_on_no_cell_names_none(points):
+    from cnnviz.plots.conv import clicked_cell
+
+    assert clicked_cell({"selection": {"points": points}}, (6, 7)) is None
+    assert clicked_cell({"selection": {"points": [{"x": 6.2, "y": 0.9}]}}, (6, 7)) == (1, 6)
+
+
+@pytest.mark.parametrize("points", CLICKS[:6], ids=range(6))
+def test_a_forged_click_on_the_output_chart_leaves_the_cell(points):
+    """The output chart's selection as a crafted message may send it (AppTest cannot click a
+    chart: the event goes in with the page's widget states, as the browser sends it)."""
+    import json
+
+    at = app_test("cross_correlation.py").run()
+    at.number_input(key="xcorr_row").set_value(2).run()
+    (chart,) = [c for c in at.get("plotly_chart") if c.proto.id.endswith("xcorr_out_chart")]
+    sent = at._tree.get_widget_states
+
+    def with_event():
+        states = sent()
+        event = states.widgets.add()
+        event.id = chart.proto.id
+        event.string_value = json.dumps({"selection": {"points": points}})
+        return states
+
+    at._tree.get_widget_states = with_event
+    at.run()
+    assert_clean(at)
+    assert at.number_input(key="xcorr_row").value == 2  # the cell explained before

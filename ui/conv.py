@@ -52,20 +52,20 @@ def grid_input(h: int, w: int, seed: int = 0) -> torch.Tensor:
     return torch.rand((h, w), generator=torch.Generator().manual_seed(seed))
 
 
-def _on_output_click(key: str) -> None:
-    """Move the explained cell to where the output chart was clicked."""
-    event = st.session_state.get(f"{key}_out_chart")
-    points = event["selection"]["points"] if event else []
-    if points:
-        st.session_state[f"{key}_row"] = int(round(points[0]["y"]))
-        st.session_state[f"{key}_col"] = int(round(points[0]["x"]))
+def _on_output_click(key: str, shape: tuple[int, int]) -> None:
+    """Move the explained cell to where the output chart was clicked (a click on no cell of
+    it, as a crafted message may name, leaves it where it is)."""
+    cell = cplots.clicked_cell(st.session_state.get(f"{key}_out_chart"), shape)
+    if cell is not None:
+        st.session_state[f"{key}_row"], st.session_state[f"{key}_col"] = cell
 
 
 def _clamp_cell(key: str, out_h: int, out_w: int) -> None:
     """Keep the explained cell inside the output when the output shrinks."""
     for name, size in (("row", out_h), ("col", out_w)):
-        st.session_state[f"{key}_{name}"] = min(int(st.session_state.get(f"{key}_{name}", 0)),
-                                                size - 1)  # fmt: skip
+        st.session_state[f"{key}_{name}"] = min(
+            max(int(st.session_state.get(f"{key}_{name}", 0)), 0), size - 1
+        )
 
 
 def _advance(key: str, out_h: int, out_w: int) -> None:
@@ -141,7 +141,7 @@ def step_through_ui(
                 fig,
                 key=f"{key}_out_chart",
                 config=cplots.CHART_CONFIG,
-                on_select=lambda: _on_output_click(key),
+                on_select=lambda: _on_output_click(key, (out_h, out_w)),
                 selection_mode="points",
             )
         # The products with one number of decimals, and their sum as printed: a student adds

@@ -180,6 +180,22 @@ def grid_figure(
     return fast_figure(traces, layout)
 
 
+def clicked_cell(event, shape: tuple[int, int]) -> tuple[int, int] | None:
+    """The (row, col) of a grid figure's cell a chart selection event names (its first
+    point), inside ``shape``; None when it names none. The event is what the browser sent:
+    anything that is not a point with finite numbers on the grid (a crafted message) is
+    None, never an error."""
+    try:
+        point = event["selection"]["points"][0]
+        y, x = float(point["y"]), float(point["x"])
+    except (TypeError, KeyError, IndexError, ValueError, OverflowError):
+        return None
+    if not (math.isfinite(x) and math.isfinite(y)):
+        return None
+    i, j = round(y), round(x)
+    return (i, j) if 0 <= i < shape[0] and 0 <= j < shape[1] else None
+
+
 def _heatmap_traces(Z, ph, pw, symmetric, fmt) -> list:
     h, w = Z.shape
     annotate = (h + 2 * ph) * (w + 2 * pw) <= ANNOTATE_MAX_CELLS
