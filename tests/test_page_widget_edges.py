@@ -194,3 +194,60 @@ def test_a_forged_click_on_the_output_chart_leaves_the_cell(points):
     at.run()
     assert_clean(at)
     assert at.number_input(key="xcorr_row").value == 2  # the cell explained before
+
+
+def _gif() -> bytes:
+    import io
+
+    from PIL import Image
+
+    frames = [Image.new("P", (20, 20), i) for i in range(3)]
+    buf = io.BytesIO()
+    frames[0].save(buf, "GIF", save_all=True, append_images=frames[1:])
+    return buf.getvalue()
+
+
+NOT_PICTURES = [
+    ("anim.gif", _gif, "image/gif", "GIF"),
+    ("drawing.svg", lambda: b'<svg xmlns="http://www.w3.org/2000/svg"/>', "image/svg+xml",
+     "PNG or JPEG"),
+    ("notes.txt", lambda: b"not a picture\n", "text/plain", "PNG or JPEG"),
+    ("photo.heic", lambda: b"\x00\x00\x00\x18ftypheic", "image/heic", "PNG or JPEG"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "data", "mime", "said"), NOT_PICTURES, ids=lambda v: str(v)[:9])
+def test_a_file_of_another_kind_in_a_picture_uploader_is_said(name, data, mime, said):
+    """Streamlit refuses a file whose name has another extension than the uploader's types
+    with an exception before the page runs (the page stops, a traceback): the uploaders leave
+    the kind to cnnviz's check of the content, which says what the file is."""
+    at = app_test("cross_correlation.py")
+    at.query_params["xcorr_source"] = "upload"
+    at.run()
+    at.file_uploader(key="xcorr_upload").upload(name, data(), mime).run()
+    assert_clean(at)
+    (error,) = at.error
+    assert name.split(".")[0] in error.value and said in error.value
+    assert at.title  # the page is drawn
+
+
+def test_a_file_of_another_kind_in_the_insight_uploader_is_said(imported):
+    at = app_test("insight.py")
+    at.query_params["run"] = imported
+    at.run()
+    at.segmented_control(key="insight_source").set_value("Upload").run()
+    at.file_uploader(key="insight_upload").upload("anim.gif", _gif(), "image/gif").run()
+    assert_clean(at)
+    assert any("GIF" in e.value for e in at.error)
+
+
+@pytest.mark.parametrize("name", ["weights.png", "run.bin", "run.safetensors.zip", "run"])
+def test_a_file_of_another_kind_in_the_import_box_is_said(name, trained_run):
+    at = app_test("training.py").run()
+    data = trained_run[2] if name != "weights.png" else b"\x89PNG\r\n\x1a\n"
+    at.file_uploader(key="train_import").upload(name, data).run()
+    assert_clean(at)
+    said = [e.value for e in at.error] + [s.value for s in at.success]
+    assert said, "the import box says nothing"
+    if name == "weights.png":
+        assert "not a safetensors file" in said[0]

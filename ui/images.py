@@ -13,6 +13,11 @@ from ui.i18n import message, texts
 
 TEXT = texts("images")
 log = logging.getLogger("cnnviz")
+# What a picture uploader offers. Its MIME types make Streamlit leave the file's name alone:
+# with extensions only, it refuses any other name (anim.gif, a drawing.svg) with an exception
+# before the page runs. The browser's picker still offers PNG and JPEG files; what a file is
+# comes from its content (cnnviz.images.load_upload), which says so of any other.
+PICTURE_TYPES = ["png", "jpg", "jpeg", "image/png", "image/jpeg"]
 
 SOURCES = ("stripes", "matrix", "fashion", "draw", "upload")  # keys; the catalog labels them
 OLD_SOURCES = {  # what links made before the keys hold instead
@@ -77,7 +82,7 @@ def _canvas_ui(key: str) -> images.LoadedImage | None:
 
 def _upload_ui(key: str, max_side: int, color: bool) -> images.LoadedImage | None:
     file = st.file_uploader(
-        TEXT["upload"], type=["png", "jpg", "jpeg"], key=f"{key}_upload",
+        TEXT["upload"], type=PICTURE_TYPES, key=f"{key}_upload",
         max_upload_size=images.MAX_UPLOAD_BYTES // 2**20,
     )  # fmt: skip
     if file is None:

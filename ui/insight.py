@@ -39,7 +39,7 @@ from ui.common import (
 )
 from ui.i18n import labels, message, texts
 from ui.identity import current_user
-from ui.images import drawn_png
+from ui.images import PICTURE_TYPES, drawn_png
 from ui.runs import service
 
 TEXT = texts("insight")
@@ -242,7 +242,7 @@ def _canvas_ui():
 
 def _upload_ui():
     file = st.file_uploader(
-        TEXT["upload"], type=["png", "jpg", "jpeg"], key="insight_upload",
+        TEXT["upload"], type=PICTURE_TYPES, key="insight_upload",
         max_upload_size=images.MAX_UPLOAD_BYTES // 2**20,
     )  # fmt: skip
     if file is None:

@@ -58,6 +58,10 @@ def val_limit_for(limit: int | None) -> int | None:
     return None if limit is None else min(10000, max(1000, limit // 4))
 
 
+# The import box's types: a MIME type too, so that Streamlit leaves the file's name alone (with
+# an extension only, it refuses weights.png or run.bin with an exception before the page
+# runs); the file's content says whether it is a run (cnnviz.runfile).
+RUN_FILE_TYPES = ["safetensors", "application/octet-stream"]
 SLOW_START_BATCHES = 1_000  # sigmoid LeNet at lr 0.1 starts to learn after a few hundred
 
 
@@ -497,7 +501,7 @@ def import_ui(mgr: RunManager) -> None:
     with box:
         st.caption(TEXT["import_body"].format(mb=IMPORT_MB))
         file = st.file_uploader(
-            TEXT["import_file"], type=["safetensors"], key="train_import",
+            TEXT["import_file"], type=RUN_FILE_TYPES, key="train_import",
             max_upload_size=IMPORT_MB,
         )  # fmt: skip
         if file is None:
