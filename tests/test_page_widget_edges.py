@@ -251,3 +251,48 @@ def test_a_file_of_another_kind_in_the_import_box_is_said(name, trained_run):
     assert said, "the import box says nothing"
     if name == "weights.png":
         assert "not a safetensors file" in said[0]
+
+
+class _FullDisk:
+    """The store's database connection on a full disk: reads work, every write is refused as
+    SQLite refuses it."""
+
+    def __init__(self, db):
+        self._real = db
+
+    def __getattr__(self, name):
+        return getattr(self._real, name)
+
+    def execute(self, sql, *args):
+        import sqlite3
+
+        if sql.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE", "BEGIN")):
+            raise sqlite3.OperationalError("database or disk is full")
+        return self._real.execute(sql, *args)
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_start_on_a_full_disk_says_so_and_keeps_the_form(monkeypatch, lang):
+    """The disk under the run store fills (another program's files): Start says the store could
+    not be written, in the page's language, with the form as it was; once there is space, the
+    same press starts the run."""
+    from cnnviz.runs import get_manager
+
+    at = app_test("training.py")
+    at.query_params["lang"] = lang
+    at.run()
+    at.number_input(key="train_epochs").set_value(1).run()
+    store = get_manager().store
+    monkeypatch.setattr(store, "_db", _FullDisk(store._db))
+    at.button(key="train_start").click().run()
+    assert_clean(at)
+    (error,) = at.error
+    assert "database or disk is full" in error.value
+    assert ("disk space" if lang == "en" else "디스크 공간") in error.value
+    assert at.number_input(key="train_epochs").value == 1  # the form is kept
+    assert not store.list_runs()
+    monkeypatch.setattr(store, "_db", store._db._real)  # space again
+    at.button(key="train_start").click().run()
+    assert_clean(at)
+    assert len(store.list_runs()) == 1
+    get_manager().stop(store.list_runs()[0].run_id)

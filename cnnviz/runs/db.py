@@ -33,6 +33,12 @@ class StoreBusyError(KeyedError, StoreError):
     pages say it in the reader's language)."""
 
 
+class StoreFailedError(KeyedError, StoreError):
+    """The database refused a statement for a reason other than another writer's lock: its
+    disk is full, a disk I/O error, a folder made read-only (keyed: the pages say it in the
+    reader's language)."""
+
+
 class RunActiveError(StoreError):
     """The run is queued or training: it must be stopped before this (e.g. deleting it)."""
 
@@ -139,7 +145,11 @@ class Connection:
                 return fn()
             except sqlite3.OperationalError as exc:
                 if not _is_busy(exc):
-                    raise
+                    raise StoreFailedError(
+                        f"The run store {self.path} could not be used ({exc}). Nothing was "
+                        "changed; free some disk space or check its folder, then try again.",
+                        "store.failed", detail=str(exc),
+                    ) from exc  # fmt: skip
                 if time.monotonic() > deadline:
                     raise StoreBusyError(
                         f"The run store {self.path} is busy: another program has held its "

@@ -39,6 +39,8 @@ TEXT = {
     "smaller input; the teacher can launch full-size runs.",
     "store.busy": "The run store is busy: another program has held it for over {s} s. Nothing "
     "was changed; try again in a moment.",
+    "store.failed": "The run store could not be used ({detail}). Nothing was changed; free "
+    "some disk space or check its folder, then try again.",
     "kernel.too_big": "Kernels up to {side}×{side} can be learned here.",
     "kernel.not_finite": "The kernel contains a NaN or an infinite value.",
     "kernel.too_long": "That is {n:,} characters; a kernel of up to {side}×{side} numbers fits in "
