@@ -296,3 +296,31 @@ def test_start_on_a_full_disk_says_so_and_keeps_the_form(monkeypatch, lang):
     assert_clean(at)
     assert len(store.list_runs()) == 1
     get_manager().stop(store.list_runs()[0].run_id)
+
+
+def test_stop_and_delete_on_a_full_disk_say_so(monkeypatch):
+    from cnnviz.runs import get_manager
+
+    at = app_test("training.py")
+    at.query_params["train_epochs"] = "200"
+    at.query_params["train_subset"] = "1000"
+    at.run()
+    at.button(key="train_start").click().run()
+    assert_clean(at)
+    mgr = get_manager()
+    (run,) = mgr.store.list_runs()
+    monkeypatch.setattr(mgr.store, "_db", _FullDisk(mgr.store._db))
+    at.button(key="train_stop").click().run()
+    assert_clean(at)
+    assert any("database or disk is full" in e.value for e in at.error)
+    monkeypatch.setattr(mgr.store, "_db", mgr.store._db._real)
+    at.button(key="train_stop").click().run()
+    assert_clean(at)
+    # stopped, or interrupted when its own epoch write met the full disk first
+    assert mgr.wait(run.run_id, 60) in ("stopped", "interrupted")
+    at.run()
+    monkeypatch.setattr(mgr.store, "_db", _FullDisk(mgr.store._db))
+    at.button(key="train_delete").click().run()
+    assert_clean(at)
+    assert any("database or disk is full" in e.value for e in at.error)
+    assert mgr.store.exists(run.run_id)  # nothing lost

@@ -342,7 +342,7 @@ def run_view_ui(mgr: RunManager, run_id: str) -> None:
 def _stop(mgr: RunManager, run_id: str) -> None:
     try:  # the service checks again: a crafted request, or a role revoked meanwhile
         service(mgr).stop(current_user(), run_id)
-    except (RunAccessError, RunNotFoundError) as exc:
+    except (RunAccessError, StoreError) as exc:  # not found, a full disk
         state.TRAIN_START_ERROR.set(message(exc))
 
 
@@ -362,7 +362,7 @@ def _delete(mgr: RunManager, run_id: str) -> None:
     try:
         name = svc.get(user, run_id).name
         svc.delete(user, run_id)  # a live run is stopped first
-    except (RunAccessError, RunNotFoundError) as exc:
+    except (RunAccessError, StoreError) as exc:
         state.TRAIN_START_ERROR.set(message(exc))
         return
     state.TRAIN_RUN_ID.set(None)
@@ -373,7 +373,7 @@ def _delete(mgr: RunManager, run_id: str) -> None:
 def _pin(mgr: RunManager, run_id: str) -> None:
     try:
         service(mgr).pin(current_user(), run_id, st.session_state[f"train_pin_{run_id}"])
-    except (RunAccessError, RunNotFoundError) as exc:
+    except (RunAccessError, StoreError) as exc:
         state.TRAIN_START_ERROR.set(message(exc))
 
 
