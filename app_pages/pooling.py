@@ -96,7 +96,8 @@ def interactive_pooling() -> None:
         ceil_mode = st.toggle(TEXT["ceil_mode"], False, key="pool_ceil_mode", bind=SHARE)
         want_idx = st.toggle(TEXT["return_indices"], True, key="pool_return_indices", bind=SHARE)
     if X is None:  # a bad upload: its message is shown; section 3 waits for a good input
-        st.session_state.pop(SHIFT_INPUT, None)
+        if st.session_state.pop(SHIFT_INPUT, None) is not None:
+            st.rerun()  # section 3 on screen worked on the input that is gone: it goes too
         return
     hand_over(X, label)
     s = lessons.PoolSettings(k, None if same else stride, padding, dilation, ceil_mode, mode)
@@ -137,7 +138,10 @@ interactive_pooling()
 def shift_tolerance() -> None:
     st.header(TEXT["shift"])
     st.caption(TEXT["shift_help"])
-    X, label = st.session_state[SHIFT_INPUT]
+    handed = st.session_state.get(SHIFT_INPUT)
+    if handed is None:  # rerun on its own after section 2 lost its input: the page follows
+        return
+    X, label = handed
     if min(X.shape) < 8:
         X, label = images.seed_stripes(), TEXT["too_small_input"]
     c = st.columns(3)
