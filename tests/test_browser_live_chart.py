@@ -77,7 +77,7 @@ def test_a_new_figure_is_drawn_into_the_same_chart(browser, frame_url):
     page.evaluate(render, [figure(7), "loss by epoch", 300])
     page.wait_for_function(f"() => ({points})() === 7")
     assert page.evaluate("() => window.__svg === document.querySelector('.main-svg')")
-    assert page.get_by_role("img", name="loss by epoch").count() == 1
+    assert page.get_by_role("figure", name="loss by epoch").count() == 1
     page.evaluate(render, [figure(7), "loss by epoch", 500])
     page.wait_for_function("() => window.__heights.includes(500)")
     assert page.evaluate("() => window.__heights") == [300, 500]  # once per height

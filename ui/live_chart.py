@@ -111,17 +111,18 @@ def declare() -> None:
 def live_chart(fig, *, key: str, name: str, config: dict | None = None) -> None:
     """Draw ``fig`` (already carrying its look: :func:`cnnviz.plots.look.with_look`) under
     widget ``key``, redrawn in place when a rerun sends another figure; ``name`` is the
-    chart's accessible name (the frame's ``role="img"`` label)."""
+    chart's accessible name (the frame's title and its ``role="figure"`` label, as Streamlit's
+    own chart: a figure may hold Plotly's tool buttons, which an image may not)."""
     import plotly.io as pio
 
     from ui import i18n
 
     height = fig.layout.height or HEIGHT
     folder()  # still there (one stat when it is)
+    # no tabindex of -1 on the frame: the keyboard reaches Plotly's tool buttons inside it
     _component()(
         spec=pio.to_json(fig, validate=False), name=name, height=height,
         config=config or {}, lang=i18n.current(), key=key, default=None,
-        tab_index=-1,  # like Streamlit's own chart: no stop of its own when tabbing
     )  # fmt: skip
 
 
