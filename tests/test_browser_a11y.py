@@ -64,7 +64,15 @@ def axe_findings(page) -> list[str]:
     page.evaluate("() => window.cnnvizA11y.fixAll()")  # one round now, not a timer's wait
 
     options = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]}
-    results = Axe().run(page, options=options).response
+    axe = Axe()
+    # axe-core reaches into a frame only where its script is: put it in every frame first (a
+    # live chart's, ui.live_chart), so the page's run checks the frames' content too
+    for frame in page.frames[1:]:
+        try:
+            frame.evaluate(axe.axe_script)
+        except Exception:  # noqa: BLE001 - a frame that went away as the page redrew
+            continue
+    results = axe.run(page, options=options).response
     return [
         f"{v['impact']} {v['id']} ({len(v['nodes'])}): "
         + "; ".join(f"{n['target']} {n['html'][:120]}" for n in v["nodes"][:3])
