@@ -63,9 +63,14 @@ a.cnnviz-skip:focus { transform: none; }
 [data-testid="stCode"] .token.url { color: #6a1b9a; }
 [data-testid="stCode"] .token.important, [data-testid="stCode"] .token.deleted { color: #a4161a; }
 /* Streamlit draws a caption in the text colour at 60% opacity, which takes the inline code
-   in it (a path, a command) to 2.7:1: a caption is an opaque grey instead (7:1 on white,
-   6:1 on the secondary grey), so its code keeps the theme's 5.8:1. */
-[data-testid="stCaptionContainer"] { opacity: 1 !important; color: #595959 !important; }
+   in it (a path, a command) to 2.7:1: a caption is opaque, its text the theme's text colour
+   at 72% (7:1 on white, 6:1 on the secondary grey; light on a dark theme), so its code keeps
+   the theme's 5.8:1. A browser without relative colours takes the grey of the light theme. */
+[data-testid="stCaptionContainer"] {
+  opacity: 1 !important;
+  color: #595959 !important;
+  color: rgb(from currentColor r g b / 0.72) !important;
+}
 /* The sidebar's script elements draw nothing: no gap for them. */
 [data-testid="stSidebar"] [data-testid="stElementContainer"]:has([data-testid="stHtml"] script) {
   display: none;
