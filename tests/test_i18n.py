@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import string
+import unicodedata
 
 import pytest
 
@@ -131,6 +132,46 @@ def test_korean_strings_are_korean():
         english = at_path(EN, path)
         if english_words(english) and korean == english and path not in SAME_IN_BOTH:
             pytest.fail(f"{path}: untranslated: {korean!r}")
+
+
+def unbolded(text: str) -> list[str]:
+    """The ``**`` of ``text`` that Markdown would show as asterisks: CommonMark opens bold
+    only where the ``**`` is left-flanking and closes it only where it is right-flanking, so
+    ``**f(x)**를`` (punctuation, then a letter straight after) stays literal. Placeholders are
+    filled as a page fills them (a percentage ends in ``%``, anything else in a letter)."""
+    text = re.sub(r"\{[^{}]*%\}", "45%", re.sub(r"`[^`]*`", "x", text))
+    text = re.sub(r"\{[^{}]*\}", "x1", text)
+
+    def punct(c: str) -> bool:
+        return c == "" or unicodedata.category(c)[0] in "PS"
+
+    def space(c: str) -> bool:
+        return c == "" or c.isspace()
+
+    runs = list(re.finditer(r"(?<!\*)\*\*(?!\*)", text))
+    bad = []
+    for i, m in enumerate(runs):
+        before = text[m.start() - 1] if m.start() else ""
+        after = text[m.end()] if m.end() < len(text) else ""
+        opens = not space(after) and (not punct(after) or space(before) or punct(before))
+        closes = not space(before) and (not punct(before) or space(after) or punct(after))
+        if len(runs) % 2 or not (closes if i % 2 else opens):
+            bad.append(text[max(0, m.start() - 15) : m.end() + 15])
+    return bad
+
+
+def test_bold_text_is_bold_in_both_languages():
+    """No catalog string shows literal asterisks where it meant bold (a Korean particle right
+    after a bold formula or percentage keeps Markdown from closing it)."""
+    broken = {
+        (lang, path): bad
+        for lang, catalog in CATALOGS.items()
+        for path, text in leaves(catalog)
+        if (bad := unbolded(text))
+    }
+    assert not broken, broken
+    assert unbolded("경계 **Y = corr2d(X, K)**를") and unbolded("**{share:.0%}**가")
+    assert not unbolded("경계 **Y**(= corr2d(X, K))를") and not unbolded("**{n}**개")
 
 
 def terms_in(text: str) -> set[str]:
