@@ -321,6 +321,29 @@ def test_phone_sidebar_closes_after_navigation(server, browser):
         context.close()
 
 
+TOOLBAR_OVERLAPS = """() => {
+  const boxes = (sel) => [...document.querySelectorAll(sel)].map(e => e.getBoundingClientRect());
+  const over = (a, b) => a.top < b.bottom && b.top < a.bottom && a.left < b.right
+    && b.left < a.right;
+  return boxes('[data-testid=stElementToolbar]').filter(t => t.height > 0).flatMap(t =>
+    boxes('[data-testid=stSelectbox]').filter(s => over(t, s)).map(s => [t.top, s.bottom]));
+}"""
+
+
+def test_a_tables_toolbar_on_a_phone_covers_no_control(server, browser):
+    """A touch screen shows a table's toolbar all the time: it must not lie over the
+    selectbox above the table (the kernel's name on the cross-correlation lesson)."""
+    context = browser.new_context(**PHONE)
+    web = PageWatch(context.new_page())
+    try:
+        web.goto(f"{server}/cross_correlation?lang=ko")
+        web.page.locator("[data-testid=stElementToolbar]").first.wait_for(state="attached")
+        assert web.page.evaluate(TOOLBAR_OVERLAPS) == []
+        web.assert_clean()
+    finally:
+        context.close()
+
+
 def _touch_stroke(page, canvas, points) -> None:
     """One finger pressed, moved through ``points`` (fractions of the canvas), lifted."""
     box = canvas.bounding_box()

@@ -71,6 +71,14 @@ a.cnnviz-skip:focus { transform: none; }
   color: #595959 !important;
   color: rgb(from currentColor r g b / 0.72) !important;
 }
+/* A touch screen cannot hover, so Streamlit shows a table's or chart's toolbar all the time,
+   above the element and over whatever is drawn above it (a kernel's name in its selectbox):
+   there, the element keeps the toolbar's height free above it. */
+@media (hover: none) {
+  [data-testid="stElementContainer"]:has([data-testid="stElementToolbar"]) {
+    margin-top: 2.5rem;
+  }
+}
 /* The sidebar's script elements draw nothing: no gap for them. */
 [data-testid="stSidebar"] [data-testid="stElementContainer"]:has([data-testid="stHtml"] script) {
   display: none;
