@@ -47,6 +47,20 @@ def test_the_teacher_sets_up_an_experiment_and_hands_the_values_out(class_store)
     assert list(table["seat"]) == ["Student 1", "Student 2", "Student 3", "Student 4"]  # pseudonyms
 
 
+def test_before_any_seat_has_a_value_the_table_is_a_sentence_in_the_pages_language(
+    class_store,
+):
+    """An empty grid would say "empty" in English on a Korean page: a caption says why the
+    table has no rows instead."""
+    Classes(class_store).open_class(TEACH)
+    at = page_as(class_store, TEACH, lang="ko")
+    at.button(key="brd_new_create").click().run()
+    assert_clean(at)
+    assert "자리 0곳 중 0곳 시작" in shown(at)
+    assert not at.dataframe
+    assert "아직 값을 받은 자리가 없습니다" in shown(at)
+
+
 def test_a_bad_setup_is_said_and_nothing_is_made(class_store):
     Classes(class_store).open_class(TEACH)
     at = page_as(class_store, TEACH)

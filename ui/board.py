@@ -437,8 +437,20 @@ def _board_body(mgr: RunManager, experiment_id: str, teacher: bool) -> None:
         chart(st, PB.value_scatter(board, font_size=fs, labels=words), key="brd_scatter",
               config=png_config("class_board_scatter"), width="stretch", table=False)  # fmt: skip
     st.subheader(TEXT["table"])
+    table = _table(board)
+    if table.empty:  # Streamlit would draw an empty grid saying "empty", in English
+        st.caption(TEXT["table_empty"])
+    else:
+        _results_table(table)
+    was = st.session_state.get("brd_was_final")
+    st.session_state["brd_was_final"] = board.final
+    if was is False and board.final:
+        st.rerun(scope="app")  # the teacher ended it while this board polled: stop polling
+
+
+def _results_table(table) -> None:
     st.dataframe(
-        _table(board), hide_index=True, key="brd_table", width="stretch",
+        table, hide_index=True, key="brd_table", width="stretch",
         column_config={
             **TEXT["columns"],
             "final val acc": st.column_config.NumberColumn(TEXT["columns"]["final val acc"],
@@ -447,10 +459,6 @@ def _board_body(mgr: RunManager, experiment_id: str, teacher: bool) -> None:
                                                           format="percent"),
         },
     )  # fmt: skip
-    was = st.session_state.get("brd_was_final")
-    st.session_state["brd_was_final"] = board.final
-    if was is False and board.final:
-        st.rerun(scope="app")  # the teacher ended it while this board polled: stop polling
 
 
 def board_ui(mgr: RunManager) -> None:

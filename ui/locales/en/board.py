@@ -74,6 +74,8 @@ TEXT = {
     "curves_final": "Each value's mean and band over its runs",
     "scatter": "Value against final validation accuracy",
     "table": "Seats, values and results",
+    "table_empty": "No seat has a value yet: once the values are handed out, each seat's value "
+    "and result appear here.",
     "conclusion": "What the class found",
     "unreadable": "The class experiment cannot be read right now ({error}). Reload the page in a "
     "moment; if it stays, the teacher sets up a new one.",
