@@ -43,4 +43,5 @@ if mgr is not None:
         confusion_ui(mgr, run_ids)
         learned_ui(mgr, run_ids)
     else:
-        st.info(TEXT["empty"], icon=":material/compare:")
+        store = st.session_state.get("abl_source") == "store"  # its button is Compare
+        st.info(TEXT["empty_store" if store else "empty"], icon=":material/compare:")

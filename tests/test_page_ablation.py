@@ -58,6 +58,18 @@ def test_page_opens_with_the_builtin_groups():
 
 
 @pytest.mark.slow  # trains the group
+def test_the_stored_runs_hint_names_the_button_that_is_there():
+    """Comparing stored runs has no Run button: the hint names Compare, in either language."""
+    at = app_test("ablation.py")
+    at.query_params["lang"] = "ko"
+    at.run()
+    at.segmented_control(key="abl_source").set_value("store").run()
+    assert_clean(at)
+    hints = [i.value for i in at.info]
+    assert any("**고른 실행 비교**" in h for h in hints), hints
+    assert not any("**실행**을" in h for h in hints), hints
+
+
 def test_launch_a_group_and_see_every_variant(monkeypatch):
     at = app_test("ablation.py").run()
     at.selectbox(key="abl_group").set_value("lenet")

@@ -57,6 +57,8 @@ TEXT = {
     "compare": "Compare the selected runs",
     "empty": "Choose an experiment above and press **Run**: the curves appear here while the "
     "variants train, one after another.",
+    "empty_store": "Choose runs above and press **Compare the selected runs**: their curves "
+    "appear here side by side.",
     "missing": "Runs from the link that are not in this run store: {ids}.",
     "stop": "Stop the live runs",
     "status_line": "{name}: {status}",
