@@ -310,6 +310,8 @@ def test_the_boards_figures_pass_plotlys_validation(classx):
     assert [s.endswith("-open") for s in scatter[2]["marker"]["symbol"]] == [True, True, False]
     curves = PB.seat_curves(live).to_dict()["data"]
     assert len(curves) == 9 and sum(t["showlegend"] for t in curves) == 3
+    axis = PB.seat_curves(live).to_dict()["layout"]["xaxis"]
+    assert (axis["tick0"], axis["dtick"]) == (0, 1)  # whole epochs: no "0.5" under the curves
 
 
 def test_values_that_end_level_have_no_best(classx):

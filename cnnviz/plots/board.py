@@ -7,6 +7,8 @@ A value keeps one colour, dash and marker everywhere (``PALETTE[i]``, ``DASHES[i
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import plotly.graph_objects as go
 
@@ -67,11 +69,15 @@ def seat_curves(board, height: int = 460, font_size: int = 16,
             "%{y:.3f}<extra></extra>",
         ))  # fmt: skip
         shown.add(name)
+    # Whole epochs only on the axis (no "epoch 0.5" under in-epoch points), ten ticks at most.
+    top = max((float(np.max(t["x"])) for t in traces if len(t["x"])), default=1.0)
+    top = top if math.isfinite(top) else 1.0
     layout = dict(
         font=dict(size=font_size), height=height, paper_bgcolor="white", plot_bgcolor="white",
         margin=dict(l=10, r=10, t=60, b=10),
         legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0, font=dict(size=font_size)),
-        xaxis=_axis(labels["epoch"], font_size, rangemode="tozero"),
+        xaxis=_axis(labels["epoch"], font_size, rangemode="tozero", tick0=0,
+                    dtick=max(1, math.ceil(top / 10))),  # fmt: skip
         yaxis=_axis(labels["train_loss"], font_size, rangemode="tozero"),
     )  # fmt: skip
     return fast_figure(traces, layout)
