@@ -110,7 +110,7 @@ def test_a_second_student_never_sees_the_first_ones_run(own_server, browser, tmp
     assert rewritten, "no message carried Ann's run id: nothing was rewritten"
     # The server got Bob's id as the picker's value: not one it offered, so it is dropped,
     # and the comparison is empty.
-    p2.get_by_text("Choose an experiment above").wait_for(timeout=60_000)
+    p2.get_by_text("Choose runs above and press").wait_for(timeout=60_000)
     web2.screenshot("isolation_compare")
     assert p2.get_by_test_id("stPlotlyChart").count() == 0  # no comparison: nothing of Bob's
     assert p2.get_by_text("class demo").count() == 0

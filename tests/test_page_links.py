@@ -141,7 +141,8 @@ def test_a_run_whose_id_reads_as_a_number_opens_by_link(float_id_run, page, key)
     shown = "\n".join(m.value for m in (*at.markdown, *at.caption, *at.info, *at.warning))
     assert FLOAT_ID in shown or "class demo" in shown, shown[:2_000]
     if page == "ablation.py":
-        assert "Choose an experiment above" not in shown
+        assert "Choose an experiment above" not in shown  # the lab's hints: no comparison
+        assert "Choose runs above" not in shown
 
 
 @pytest.mark.parametrize(
