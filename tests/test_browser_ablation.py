@@ -80,8 +80,25 @@ BAND_JS = """() => {
 }"""
 
 
-def test_three_seeds_bands_and_verdict_in_both_languages(server, web):
-    """A 3-seed quick LeNet group launched from the lab: the bands around the means appear
+# Samples the page every 100 ms from the launch on: the number of variants whose seeds had all
+# finished at the first moment a band was drawn (no gap between seeing the band and reading
+# the status), or -1 until a band appears.
+RECORD_JS = """() => {
+    window.__firstBand = -1;
+    const look = () => {
+        if (window.__firstBand >= 0) return;
+        if ((%s)() > 0) {
+            window.__firstBand = document.body.innerText.split('%s').length - 1;
+            return;
+        }
+        setTimeout(look, 100);
+    };
+    look();
+}"""
+
+
+def test_seeds_bands_and_verdict_in_both_languages(server, web):
+    """A 4-seed quick LeNet group launched from the lab: the bands around the means appear
     while the seeds are still training, then the verdict sentence; the same page in Korean."""
     page = web.page
     page.goto(f"{server}/ablation?lang=en")
@@ -89,30 +106,32 @@ def test_three_seeds_bands_and_verdict_in_both_languages(server, web):
     page.get_by_text("Quick look (seconds)").click()
     web.wait_idle(timeout=120_000)
     seeds = page.locator(".st-key-abl_seeds input")
-    seeds.fill("3")
+    seeds.fill("4")
     seeds.press("Tab")
-    launch = page.get_by_role("button", name="Run all 2 variants × 3 seeds (6 runs)")
+    launch = page.get_by_role("button", name="Run all 2 variants × 4 seeds (8 runs)")
     launch.wait_for(timeout=60_000)
-    assert "its 6 runs one after another" in page.inner_text("body")
+    assert "its 8 runs one after another" in page.inner_text("body")
     launch.click()
-    # A band needs two seeds of a variant: it is drawn while the later seeds still train.
-    page.wait_for_function(f"() => ({BAND_JS})() > 0", timeout=600_000)
-    finished = page.inner_text("body").count("3/3 seeds finished")
+    # A band needs two seeds of a variant: it is drawn from the second seed's first epoch on,
+    # while the later seeds still train (seed by seed: the last five of the eight runs).
+    page.evaluate(RECORD_JS % (BAND_JS, "4/4 seeds finished"))
+    page.wait_for_function("() => window.__firstBand >= 0", timeout=600_000)
+    finished = page.evaluate("() => window.__firstBand")
     assert finished < 2, "the bands came only after every seed had finished"
     web.screenshot("ablation_seeds_live")
     verdict = page.locator(".st-key-abl_verdict")
     verdict.wait_for(timeout=900_000)
     page.wait_for_function(
-        "() => document.body.innerText.split('3/3 seeds finished').length - 1 >= 2",
+        "() => document.body.innerText.split('4/4 seeds finished').length - 1 >= 2",
         timeout=300_000,
     )
     web.wait_charts(timeout=120_000)
     text = verdict.inner_text()
-    assert "beyond seed noise" in text and "3 seeds)" in text, text
+    assert "beyond seed noise" in text and "4 seeds)" in text, text
     assert page.evaluate(BAND_JS) == 2  # one band per variant in the headline chart
     body = page.inner_text("body")
     assert "paired t interval" in body and "What it does not claim" in body
-    assert "seeds=3" in page.url and "runs=" in page.url
+    assert "seeds=4" in page.url and "runs=" in page.url
     web.screenshot("ablation_seeds_en")
     web.assert_clean()
 
@@ -122,7 +141,7 @@ def test_three_seeds_bands_and_verdict_in_both_languages(server, web):
     verdict = page.locator(".st-key-abl_verdict")
     verdict.wait_for(timeout=120_000)
     text = verdict.inner_text()
-    assert "시드 잡음" in text and "시드 3개" in text, text
+    assert "시드 잡음" in text and "시드 4개" in text, text
     page.wait_for_function(f"() => ({BAND_JS})() === 2", timeout=60_000)
     assert "짝지은 t 구간" in page.inner_text("body")
     web.wait_charts(timeout=120_000)
