@@ -59,6 +59,7 @@ SECONDS_WORDS = {
     "min": "{n} min",
     "h": "{n:.1f} h",
     "about": "about {t} ({span})",
+    "about_one": "about {t}",  # the range reads as the estimate itself: no parenthesis
 }
 
 
@@ -83,8 +84,11 @@ class Estimate:
         )
 
     def text(self, words: dict = SECONDS_WORDS) -> str:
-        """'about 40 s (30 s – 1 min)'."""
+        """'about 40 s (30 s – 1 min)', or 'about 2 min' when the range reads the same as the
+        estimate."""
         t, s = format_seconds(self.seconds, words), span(self.low, self.high, words)
+        if s == t:
+            return words["about_one"].format(t=t)
         return words["about"].format(t=t, span=s)
 
 

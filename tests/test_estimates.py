@@ -152,6 +152,21 @@ def test_the_live_estimate_follows_the_run():
 def test_estimates_read_as_ranges():
     est = E.Estimate.of(50.0, "probe")
     assert est.text() == "about 50 s (34 s – 75 s)"
+    assert E.Estimate.of(40.0, "probe").text() == "about 40 s (27 s – 60 s)"
     assert E.format_seconds(0.4) == "under 1 s" and E.format_seconds(7200) == "2.0 h"
     both = est + E.Estimate.of(30.0, "history")
     assert both.seconds == 80.0 and both.basis == "probe"  # the less certain basis wins
+
+
+def test_an_estimate_whose_range_reads_as_itself_says_it_once():
+    """A range that rounds to one value is not repeated in a parenthesis, in either language."""
+    from ui.locales import CATALOGS
+
+    one = E.Estimate(120.0, 115.0, 125.0, "live")  # 2 min, 2 min – 2 min
+    assert E.span(one.low, one.high) == "2 min"
+    assert one.text() == "about 2 min"
+    assert one.text(CATALOGS["en"]["time"]) == "about 2 min"
+    assert one.text(CATALOGS["ko"]["time"]) == "약 2분"
+    wide = E.Estimate(40.0, 30.0, 60.0, "probe")
+    assert wide.text(CATALOGS["en"]["time"]) == "about 40 s (30 s – 60 s)"
+    assert wide.text(CATALOGS["ko"]["time"]) == "약 40초 (30초 – 60초)"

@@ -226,3 +226,42 @@ def test_queued_run_says_its_first_layer_comes_soon():
         mgr.store.set_status(busy, "stopped")
         mgr.store.delete(busy)
         S.LIVE_TOKENS.discard(other)
+
+
+@pytest.mark.parametrize(
+    ("lang", "said", "repeated"),
+    [
+        ("en", "should take **2 min** on this CPU:", "(2 min)"),
+        ("ko", "**2분** 걸릴 것입니다:", "(2분)"),
+    ],
+)
+def test_an_estimate_whose_range_is_one_value_is_not_repeated(monkeypatch, lang, said, repeated):
+    """Before Start and while a run trains: a range that reads as the estimate itself is left
+    out, not shown as "2 min (2 min)"."""
+    from cnnviz.estimates import Estimate
+    from cnnviz.runs import store as S
+    from ui import training as T
+
+    two = Estimate(120.0, 115.0, 125.0, "live")
+    monkeypatch.setattr(T, "run_estimate", lambda mgr, config: two)
+    monkeypatch.setattr(T, "time_left", lambda mgr, rec: two)
+    mgr = get_manager()
+    cfg = RunConfig(PRESETS["LeNet"], num_epochs=1, limit=256, val_limit=128)
+    other = "another-server-in-this-process"  # a live owner: nothing here is reaped
+    S.LIVE_TOKENS.add(other)
+    run_id = mgr.store.create(cfg, name="training", owner_token=other, status="running")
+    try:
+        at = app_test("training.py")
+        at.query_params["lang"] = lang
+        at.query_params["run"] = run_id
+        at.run()
+        assert_clean(at)
+        shown = texts(at)
+        assert said in shown
+        left = "About **2 min** left, " if lang == "en" else "약 **2분** 남았습니다, "
+        assert left in shown
+        assert repeated not in shown
+    finally:
+        mgr.store.set_status(run_id, "stopped")
+        mgr.store.delete(run_id)
+        S.LIVE_TOKENS.discard(other)

@@ -190,8 +190,9 @@ def run_form_ui(mgr: RunManager, device_choice: str) -> None:
     config = _config(mgr, spec)
     est = run_estimate(mgr, config)
     n, v = sizes(config)
-    st.markdown(TEXT["estimate"].format(
-        total=duration(est.seconds), span=duration_span(est.low, est.high),
+    total, rng = duration(est.seconds), duration_span(est.low, est.high)
+    st.markdown(TEXT["estimate_one" if rng == total else "estimate"].format(
+        total=total, span=rng,
         dev=pick_device(device)[0].type.upper(), n=n, v=v, e=config.num_epochs,
         basis=estimate_basis(est),
     ))  # fmt: skip
@@ -300,9 +301,9 @@ def run_view_ui(mgr: RunManager, run_id: str) -> None:
                 text += " " + TEXT["starts_in"].format(t=estimate_text(wait))
             st.info(text, icon=":material/schedule:")
         elif rec.status == "running" and (left := time_left(mgr, rec)) is not None:
-            st.caption(TEXT["left"].format(
-                left=duration(left.seconds), span=duration_span(left.low, left.high),
-                basis=estimate_basis(left),
+            t, rng = duration(left.seconds), duration_span(left.low, left.high)
+            st.caption(TEXT["left_one" if rng == t else "left"].format(
+                left=t, span=rng, basis=estimate_basis(left),
             ))  # fmt: skip
         if not controls:
             st.caption(TEXT["not_yours"].format(owner=owner_label))

@@ -29,7 +29,10 @@ TEXT = {
     "stop": "Stop",
     "estimate": "This run should take **{total}** on this {dev} ({span}): {e} epoch(s) of {n:,} "
     "training and {v:,} validation examples, {basis}.",
+    "estimate_one": "This run should take **{total}** on this {dev}: {e} epoch(s) of {n:,} "
+    "training and {v:,} validation examples, {basis}.",
     "left": "About **{left}** left ({span}), {basis}.",
+    "left_one": "About **{left}** left, {basis}.",
     "starts_in": "It should start in {t}.",
     "slow_start": "The book's LeNet uses sigmoid activations: with d2l's lr 0.1 its loss stays "
     "near 2.30 and its accuracy near chance (10%) for its first few hundred "
