@@ -7,6 +7,7 @@ teacher turns names on."""
 from __future__ import annotations
 
 import base64
+from urllib.parse import parse_qsl
 
 import pytest
 import segno
@@ -21,9 +22,11 @@ TEACHER_USER = User("t" * 16, TEACHER)
 ANN = User("a" * 16)
 WORDS = {
     "en": {"open": "Open a class", "name": "name", "teacher_only": "teacher's",
-           "pseudonym": "Student 1", "running": "1 running"},
+           "pseudonym": "Student 1", "running": "1 running", "join": "Join",
+           "rename": "Change my name"},
     "ko": {"open": "수업 열기", "name": "이름", "teacher_only": "교사만",
-           "pseudonym": "학생 1", "running": "1 실행 중"},
+           "pseudonym": "학생 1", "running": "1 실행 중", "join": "참여",
+           "rename": "이름 바꾸기"},
 }  # fmt: skip
 
 
@@ -38,10 +41,19 @@ def test_teacher_opens_student_joins_roster_shows_the_seat(class_store, lang):
     session = Classes(class_store).current()
     assert session is not None
     assert teacher.metric[0].value == session.code
-    assert [c.value for c in teacher.code] == [f"/classroom?join={session.code}"]
-    # a student opens the join link: the code is filled in; they type a name and join
-    student = page_as(class_store, ANN, "classroom.py", lang, join=session.code)
+    # the link carries the teacher's language when it is not English, and so does the
+    # projector's (each is opened in another browser or tab)
+    in_lang = "" if lang == "en" else f"&lang={lang}"
+    link = f"/classroom?join={session.code}{in_lang}"
+    assert [c.value for c in teacher.code] == [link]
+    (projector,) = teacher.get("link_button")
+    assert projector.proto.url == f"classroom?view=projector{in_lang}"
+    # a student opens the join link (the address it names, nothing else): the page is in the
+    # teacher's language, the code is filled in; they type a name and join
+    address = dict(parse_qsl(link.partition("?")[2]))
+    student = page_as(class_store, ANN, "classroom.py", address.pop("lang", None), **address)
     assert_clean(student)
+    assert student.button[0].label == words["join"]
     assert student.text_input(key="class_join_code").value == session.code
     assert "class_open" not in {b.key for b in student.button}
     student.text_input(key="class_join_name").input("Ann Lee")
@@ -51,6 +63,9 @@ def test_teacher_opens_student_joins_roster_shows_the_seat(class_store, lang):
     assert seat is not None and seat.name == "Ann Lee"
     assert "Ann Lee" in "\n".join(s.value for s in student.success)
     assert "join" not in student.query_params
+    if lang != "en":  # the page stays in the teacher's language
+        assert student.query_params["lang"] in (lang, [lang])
+    assert student.button[0].label == WORDS[lang]["rename"]
     # the student is refused the roster (the library says no) and sees no table
     assert not student.dataframe
     assert words["teacher_only"] in "\n".join(i.value for i in student.info)
@@ -116,7 +131,7 @@ def test_projector_shows_code_qr_and_pseudonyms_until_names_are_on(class_store, 
     assert_clean(projector)
     html = "\n".join(h.value for h in projector.get("html"))
     assert f">{session.code}</div>" in html
-    link = f"/classroom?join={session.code}"
+    link = f"/classroom?join={session.code}" + ("" if lang == "en" else f"&lang={lang}")
     (image,) = projector.get("image")
     url = image.proto.imgs[0].url
     assert url.startswith("data:image/svg+xml;base64,")

@@ -22,6 +22,7 @@ import io
 import logging
 import time
 from collections import Counter
+from urllib.parse import urlencode
 
 import segno
 import streamlit as st
@@ -29,6 +30,7 @@ import streamlit as st
 from cnnviz.classes import HEARTBEAT_S, MAX_NAME, ClassError, Classes, ClassSession
 from cnnviz.runs import StoreError, default_home
 from cnnviz.runs.service import RunAccessError, RunService
+from ui import i18n
 from ui.common import duration, fragment, md_escape, page_header
 from ui.i18n import message, texts
 from ui.identity import client_address, current_user, still_teacher, store_and_key
@@ -98,8 +100,19 @@ def _heartbeat(user_id: str, page: str) -> None:
         log.warning("class: seat not noted (%s)", exc)
 
 
+def with_language(query: dict[str, str]) -> str:
+    """``query`` as a query string, with ``lang=`` when the page is not in the default
+    language: a link opened elsewhere (a student's phone, the projector's tab) then shows the
+    page in the teacher's language, not the other browser's."""
+    lang = i18n.current()
+    if lang != i18n.DEFAULT:
+        query = {**query, i18n.KEY: lang}
+    return urlencode(query)
+
+
 def join_link(code: str) -> str:
-    """The join link for this server as the browser reaches it (behind a proxy too)."""
+    """The join link for this server as the browser reaches it (behind a proxy too), in the
+    teacher's language (``&lang=`` when it is not the default)."""
     try:
         url = st.context.url or ""
     except Exception:  # noqa: BLE001 - no browser behind this run (AppTest)
@@ -107,7 +120,7 @@ def join_link(code: str) -> str:
     base = url.split("?")[0].split("#")[0].rstrip("/")
     if base.endswith("/" + PAGE):
         base = base[: -len(PAGE) - 1]
-    return f"{base}/{PAGE}?join={code}"
+    return f"{base}/{PAGE}?{with_language({'join': code})}"
 
 
 def qr_svg(link: str) -> str:
@@ -239,7 +252,9 @@ def teacher_panel(cl: Classes, session: ClassSession | None) -> None:
     left.metric(TEXT["code"], session.code)
     right.markdown(f"**{TEXT['link']}**")
     right.code(link, language=None)
-    right.link_button(TEXT["projector"], f"{PAGE}?view=projector", icon=":material/cast:")
+    right.link_button(
+        TEXT["projector"], f"{PAGE}?{with_language({'view': 'projector'})}", icon=":material/cast:"
+    )
     st.session_state["class_show_names"] = session.show_names
     st.toggle(
         TEXT["show_names"], key="class_show_names", on_change=_show_names,
