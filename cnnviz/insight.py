@@ -20,6 +20,7 @@ Everything here returns plain data (numpy arrays, tuples, dicts) and never impor
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 from collections import OrderedDict
@@ -34,6 +35,8 @@ from torch.nn import functional as F
 from cnnviz.data import TEXT_LABELS
 from cnnviz.errors import KeyedError, KeyedText
 from cnnviz.train import EVAL_BATCH_28, to_input
+
+log = logging.getLogger("cnnviz")
 
 BLANK_RANGE = 2 / 255  # darkest and brightest pixel closer than two grey levels: a blank image
 LIGHT = 0.5  # a border pixel brighter than this is "light"
@@ -289,8 +292,20 @@ def _refuse(rec) -> None:
                                      "why.interrupted"),
         }.get(status, KeyedText("has no finished epoch", "why.none"))  # fmt: skip
         detail = f" ({rec.error})" if status == "failed" and rec.error else ""
-        raise InsightError(f"“{name}” {why}{detail}: it has no trained weights to classify with.",
-                           "insight.no_epoch", name=name, why=why, detail=detail)  # fmt: skip
+        raise InsightError(
+            f"“{name}” {why}{detail}: it has no stored weights yet. Train it for at least one "
+            "epoch, or pick another run.", "insight.no_epoch", name=name, why=why, detail=detail,
+        )  # fmt: skip
+
+
+def _unreadable_weights(name: str, file: str) -> InsightError:
+    """A run whose weights file cannot be read, or holds another network's weights (the
+    details go to the log)."""
+    return InsightError(
+        f"“{name}” has no readable stored weights ({file} is damaged or not this run's): train "
+        "it again for at least one epoch, or pick another run.", "insight.damaged", name=name,
+        file=file,
+    )  # fmt: skip
 
 
 def load_run(store, run_id: str) -> LoadedRun:
@@ -303,7 +318,8 @@ def load_run(store, run_id: str) -> LoadedRun:
 
     Raises:
         InsightError: no such run; a run still training or queued; one that stopped, failed or
-            was interrupted before its first epoch ended; one without (readable) weights.
+            was interrupted before its first epoch ended; one without (readable) weights, or
+            whose weights file holds another network's.
     """
     from cnnviz.runs.artifacts import CheckpointError
 
@@ -317,9 +333,9 @@ def load_run(store, run_id: str) -> LoadedRun:
         st = path.stat()
     except OSError:
         raise InsightError(
-            f"“{rec.name}” has no weights file ({path.name} is missing): train it again or "
-            "import its .safetensors file on the Training runs page.", "insight.no_file",
-            name=rec.name, file=path.name,
+            f"“{rec.name}” has no stored weights ({path.name} is missing): train it again for "
+            "at least one epoch, import its .safetensors file on the Training runs page, or pick "
+            "another run.", "insight.no_file", name=rec.name, file=path.name,
         ) from None  # fmt: skip
     key = (str(store.root), run_id, rec.epochs_done, st.st_ino, st.st_mtime_ns, st.st_size)
     with _runs_lock:
@@ -329,14 +345,25 @@ def load_run(store, run_id: str) -> LoadedRun:
     try:
         state = store.load_state_dict(run_id)
     except CheckpointError as exc:
-        raise InsightError(str(exc)) from None
+        log.warning("run %s: %s", run_id, exc)
+        raise _unreadable_weights(rec.name, path.name) from None
     if state is None:
-        raise InsightError(f"“{rec.name}” has no weights file: train it again or import it.",
-                           "insight.no_weights", name=rec.name)  # fmt: skip
+        raise InsightError(
+            f"“{rec.name}” has no stored weights yet: train it for at least one epoch, import "
+            "its .safetensors file on the Training runs page, or pick another run.",
+            "insight.no_weights", name=rec.name,
+        )  # fmt: skip
     spec = rec.config.spec
+    try:
+        net = network_from_state(spec, state)
+    except InsightError as exc:
+        if exc.key != "insight.mismatch":
+            raise
+        log.warning("run %s: %s", run_id, exc)  # weights of another network: a damaged file
+        raise _unreadable_weights(rec.name, path.name) from None
     loaded = LoadedRun(
         run_id, rec.name, rec.status, rec.epochs_done, rec.config.num_epochs,
-        rec.config.val_limit, spec, network_from_state(spec, state),
+        rec.config.val_limit, spec, net,
     )  # fmt: skip
     with _runs_lock:
         for old in [k for k in _runs if k[:2] == key[:2]]:  # an older checkpoint of this run

@@ -231,14 +231,16 @@ def test_runs_without_a_trained_network_explain_why(tmp_path, trained_run):
     config = RunConfig(PRESETS["LeNet"], num_epochs=2)
 
     store.checkpoint_path(run_id).unlink()
-    with pytest.raises(I.InsightError, match="has no weights file"):
+    with pytest.raises(I.InsightError, match="has no stored weights .*train it again") as got:
         I.predict((store, run_id), torch.rand(28, 28))
+    assert got.value.key == "insight.no_file"
 
     stopped = store.create(config, name="too soon")
     store.save_state_dict(stopped, build_net(config).state_dict(), "stopped")
     store.set_status(stopped, "stopped")
-    with pytest.raises(I.InsightError, match="stopped before its first epoch ended"):
+    with pytest.raises(I.InsightError, match="stopped before its first epoch ended") as got:
         I.load_run(store, stopped)
+    assert "Train it for at least one epoch, or pick another run" in str(got.value)
 
     failed = store.create(config, name="broken")
     store.set_status(failed, "failed", "CUDA ran out of memory")
@@ -260,8 +262,9 @@ def test_runs_without_a_trained_network_explain_why(tmp_path, trained_run):
     other = RunStore(tmp_path / "other")
     other.checkpoint_path(damaged).write_bytes(b"not a safetensors file")
     I.clear_cache()
-    with pytest.raises(I.InsightError, match="cannot be read"):
+    with pytest.raises(I.InsightError, match="no readable stored weights") as got:
         I.load_run(other, damaged)
+    assert got.value.key == "insight.damaged" and "pick another run" in str(got.value)
 
 
 def test_weights_of_another_network_are_refused(trained_run):

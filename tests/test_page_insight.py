@@ -224,3 +224,81 @@ def test_another_students_run_is_not_offered(tmp_path, monkeypatch, trained_run)
     at = app_test("insight.py").run()
     assert_clean(at)
     assert "No runs yet" in texts(at)
+
+
+NO_WEIGHTS = {  # what the page says of a run without (readable) stored weights, what to do
+    "deleted": {"en": " has no stored weights (", "ko": "에는 저장된 가중치가 없습니다 ("},
+    "truncated": {"en": " has no readable stored weights (", "ko": "의 저장된 가중치를 읽을 수"},
+    "zero bytes": {"en": " has no readable stored weights (", "ko": "의 저장된 가중치를 읽을 수"},
+    "another network": {
+        "en": " has no readable stored weights (",
+        "ko": "의 저장된 가중치를 읽을 수",
+    },
+    "no tensors": {
+        "en": " has no stored weights yet:",
+        "ko": "에는 아직 저장된 가중치가 없습니다:",
+    },
+    "stopped early": {
+        "en": " was stopped before its first epoch ended: it has no stored weights yet. Train it "
+        "for at least one epoch",
+        "ko": "은(는) 첫 에포크가 끝나기 전에 중지되었습니다: 아직 저장된 가중치가 없습니다. "
+        "적어도 한 에포크 학습시키거나",
+    },
+    "imported early": {
+        "en": " was stopped before its first epoch ended: it has no stored weights yet.",
+        "ko": "은(는) 첫 에포크가 끝나기 전에 중지되었습니다: 아직 저장된 가중치가 없습니다.",
+    },
+}
+WHAT_TO_DO = {"en": "or pick another run.", "ko": "다른 실행을 고르세요."}
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+@pytest.mark.parametrize("case", list(NO_WEIGHTS))
+def test_a_run_without_stored_weights_says_so_and_what_to_do(
+    tmp_path, monkeypatch, trained_run, case, lang
+):
+    """A run stopped before its first epoch (trained here, or imported from its file), and one
+    whose weights file was deleted, cut short, emptied, or replaced: a message in the page's
+    language saying it has no stored weights yet and what to do; no traceback, no chart, and
+    the run picker stays to choose another run."""
+    import torch
+    from safetensors.torch import save_file
+
+    from cnnviz.train import build_net
+
+    root = tmp_path / "home"
+    monkeypatch.setenv("CNNVIZ_HOME", str(root))
+    store = RunStore(root)
+    early = RunConfig(PRESETS["LeNet"], num_epochs=2, limit=256, val_limit=128)
+    if case in ("stopped early", "imported early"):
+        where = store if case == "stopped early" else RunStore(tmp_path / "elsewhere")
+        run_id = where.create(early, name="class demo")
+        where.save_state_dict(run_id, build_net(early).state_dict(), "stopped")
+        where.set_status(run_id, "stopped")
+        if case == "imported early":
+            run_id, added = store.import_run(where.checkpoint_path(run_id).read_bytes(), "x")
+            assert added and store.get(run_id).epochs_done == 0
+    else:
+        run_id, _ = store.import_run(trained_run[2], "run.safetensors")
+        path = store.checkpoint_path(run_id)
+        if case == "deleted":
+            path.unlink()
+        elif case == "truncated":
+            path.write_bytes(path.read_bytes()[:500])
+        elif case == "zero bytes":
+            path.write_bytes(b"")
+        elif case == "no tensors":
+            save_file({}, str(path))
+        elif case == "another network":
+            save_file({"weight": torch.zeros(3)}, str(path))
+    I.clear_cache()
+    at = app_test("insight.py")
+    at.query_params["lang"] = lang
+    at.run()
+    assert_clean(at)
+    said = "\n".join(w.value for w in at.warning)
+    assert md_escape(f"“class demo”{NO_WEIGHTS[case][lang]}") in said, said
+    assert md_escape(WHAT_TO_DO[lang]) in said
+    assert "Error" not in said and "safetensors file)" not in said  # no library internals
+    assert at.selectbox(key="insight_run").value == run_id
+    assert not at.get("plotly_chart")

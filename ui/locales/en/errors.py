@@ -87,10 +87,15 @@ TEXT = {
     "insight.queued": "“{name}” is waiting to train: come back when it has finished.",
     "insight.running": "“{name}” is still training ({done} of {n} epochs done): its network can "
     "be questioned once it has finished or been stopped.",
-    "insight.no_epoch": "“{name}” {why}{detail}: it has no trained weights to classify with.",
-    "insight.no_file": "“{name}” has no weights file ({file} is missing): train it again or "
-    "import its .safetensors file on the Training runs page.",
-    "insight.no_weights": "“{name}” has no weights file: train it again or import it.",
+    "insight.no_epoch": "“{name}” {why}{detail}: it has no stored weights yet. Train it for at "
+    "least one epoch, or pick another run.",
+    "insight.no_file": "“{name}” has no stored weights ({file} is missing): train it again for at "
+    "least one epoch, import its .safetensors file on the Training runs page, or pick another "
+    "run.",
+    "insight.no_weights": "“{name}” has no stored weights yet: train it for at least one epoch, "
+    "import its .safetensors file on the Training runs page, or pick another run.",
+    "insight.damaged": "“{name}” has no readable stored weights ({file} is damaged or not this "
+    "run's): train it again for at least one epoch, or pick another run.",
     "insight.damaged_evaluation": "The stored evaluation is damaged ({detail}).",
     "insight.eval_version": "Unknown evaluation version {version}.",
     "insight.counts": "The matrices count different test images ({a:,} and {b:,}): compare runs "

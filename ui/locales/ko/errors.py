@@ -84,10 +84,16 @@ TEXT = {
     "insight.queued": "“{name}”은(는) 학습을 기다리고 있습니다: 끝난 뒤에 다시 오세요.",
     "insight.running": "“{name}”은(는) 아직 학습 중입니다 ({n} 에포크 중 {done} 완료): 끝나거나 "
     "중지된 뒤에 네트워크에게 물어볼 수 있습니다.",
-    "insight.no_epoch": "“{name}”은(는) {why}{detail}: 분류에 쓸 학습된 가중치가 없습니다.",
-    "insight.no_file": "“{name}”에는 가중치 파일이 없습니다 ({file}이(가) 없음): 다시 "
-    "학습시키거나, 학습 실행 페이지에서 그 .safetensors 파일을 가져오세요.",
-    "insight.no_weights": "“{name}”에는 가중치 파일이 없습니다: 다시 학습시키거나 가져오세요.",
+    "insight.no_epoch": "“{name}”은(는) {why}{detail}: 아직 저장된 가중치가 없습니다. 적어도 "
+    "한 에포크 학습시키거나, 다른 실행을 고르세요.",
+    "insight.no_file": "“{name}”에는 저장된 가중치가 없습니다 ({file}이(가) 없음): 적어도 한 "
+    "에포크 다시 학습시키거나, 학습 실행 페이지에서 그 .safetensors 파일을 가져오거나, 다른 "
+    "실행을 고르세요.",
+    "insight.no_weights": "“{name}”에는 아직 저장된 가중치가 없습니다: 적어도 한 에포크 "
+    "학습시키거나, 학습 실행 페이지에서 그 .safetensors 파일을 가져오거나, 다른 실행을 "
+    "고르세요.",
+    "insight.damaged": "“{name}”의 저장된 가중치를 읽을 수 없습니다 ({file}이(가) 손상되었거나 "
+    "이 실행의 것이 아님): 적어도 한 에포크 다시 학습시키거나, 다른 실행을 고르세요.",
     "insight.damaged_evaluation": "저장된 평가가 손상되었습니다 ({detail}).",
     "insight.eval_version": "알 수 없는 평가 버전 {version}입니다.",
     "insight.counts": "두 행렬이 센 테스트 이미지 수가 다릅니다 ({a:,}장과 {b:,}장): 같은 "
