@@ -7,6 +7,22 @@ back to the English text for a key they do not know.
 
 from __future__ import annotations
 
+import unicodedata
+
+
+def plain_name(name: object, most: int = 80) -> str:
+    """A name someone else chose (an uploaded file's, a run file's) as messages and pages show
+    it: one line, without control or formatting characters (NUL, line breaks, bidi overrides,
+    zero-width ones; a whitespace one becomes a space), cut to ``most`` characters; "?" when
+    nothing is left. Never raises."""
+    text = "".join(
+        " " if ch.isspace() else ch
+        for ch in str(name)
+        if ch.isspace() or not unicodedata.category(ch).startswith("C")
+    )
+    text = " ".join(text.split()) or "?"
+    return text if len(text) <= most else text[: most - 1] + "…"
+
 
 class KeyedError(Exception):
     """An error with a stable message key and the values its message quotes."""

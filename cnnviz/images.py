@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from cnnviz.errors import KeyedError, KeyedText
+from cnnviz.errors import KeyedError, KeyedText, plain_name
 
 MAX_UPLOAD_BYTES = 25 * 1024 * 1024
 # Decoding is bounded before any pixel is decoded (the header gives the size): a 250 KB PNG
@@ -77,9 +77,8 @@ def fit_side(X: torch.Tensor, max_side: int) -> torch.Tensor:
 
 
 def _label(name: str) -> str:
-    """A file name for messages: one line, cut."""
-    text = " ".join(str(name).split())
-    return text if len(text) <= 80 else text[:79] + "…"
+    """A file name for messages: one line, cut, no control or bidi characters."""
+    return plain_name(name)
 
 
 def fit_size(w: int, h: int, max_side: int) -> tuple[int, int]:

@@ -30,7 +30,7 @@ import torch
 
 from cnnviz import config as run_config
 from cnnviz.config import RunConfig
-from cnnviz.errors import KeyedError
+from cnnviz.errors import KeyedError, plain_name
 
 RUN_KEY = "cnnviz_run"
 EPOCHS_KEY = "cnnviz_epochs"  # the run's snapshots file (safetensors), base64
@@ -175,9 +175,8 @@ def _quote(value) -> str:
 
 
 def _label(name) -> str:
-    """The file's name for messages (one line, cut)."""
-    text = " ".join(str(name).split())
-    return text if len(text) <= MAX_QUOTE_CHARS else text[: MAX_QUOTE_CHARS - 1] + "…"
+    """The file's name for messages (one line, cut, no control or bidi characters)."""
+    return plain_name(name, MAX_QUOTE_CHARS)
 
 
 def _unique_keys(pairs):

@@ -12,6 +12,7 @@ import sys
 import threading
 import time
 import traceback
+import unicodedata
 
 import streamlit as st
 
@@ -381,6 +382,12 @@ def sidebar_ui() -> None:
 _MD_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}
 _MD_PUNCTUATION = frozenset("!#$%()*+,-./:;=?@[\\]^_`{|}~")
 ZERO_WIDTH_SPACE = "\u200b"
+# Bidi controls (embeddings, overrides, isolates, marks): in a name they would reorder what
+# follows ("\u202egnp.exe" reads "exe.png"); dropped, with control characters and surrogates.
+_BIDI_CONTROLS = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
+_CONTROL = ("Cc", "Cs")
 
 
 def md_escape(text: object) -> str:
@@ -388,11 +395,14 @@ def md_escape(text: object) -> str:
     for any sink that renders Markdown: ``st.markdown`` (with or without
     ``unsafe_allow_html``), ``st.caption``, ``st.info``/``warning``/``error``/``success``,
     ``st.subheader``, ``st.spinner``, ``st.metric`` and widget labels and tooltips, radio and
-    select-slider options. It shows as typed, on one line, and never as markup. Not for
-    ``st.selectbox``/``st.multiselect`` options or ``st.dataframe`` cells: those show plain
-    text (the backslashes would show)."""
+    select-slider options. It shows as typed, on one line, and never as markup, without control
+    characters (a NUL) or bidi controls. Not for ``st.selectbox``/``st.multiselect`` options or
+    ``st.dataframe`` cells: those show plain text (the backslashes would show)."""
     out = []
     text = " ".join(str(text).split())
+    text = "".join(
+        ch for ch in text if ch not in _BIDI_CONTROLS and unicodedata.category(ch) not in _CONTROL
+    )
     for i, ch in enumerate(text):
         if ch == "." and text[max(0, i - 3) : i].lower() == "www":
             out.append(ZERO_WIDTH_SPACE)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 
 import streamlit as st
 
 from cnnviz import images
 from cnnviz.data import TEXT_LABELS
+from cnnviz.errors import plain_name
 from ui.common import SHARE, class_names, data_or_message, keyed_choice, md_escape
 from ui.i18n import message, texts
 
@@ -30,8 +32,35 @@ OLD_SOURCES = {  # what links made before the keys hold instead
 
 
 def display_name(name: str) -> str:
-    """A picked image's name as captions show it, in the page's language."""
-    return TEXT["names"].get(name, name)
+    """A picked image's name as captions show it, in the page's language; an uploaded file's
+    on one line, without control or bidi characters (cnnviz.errors.plain_name)."""
+    return TEXT["names"].get(name) or plain_name(name)
+
+
+def _keep_upload_names_readable() -> None:
+    """Streamlit refuses an uploaded file whose name holds a NUL (a forged upload: no file
+    system allows one) with an exception while it reads the uploader's value, before the page
+    runs: the page would show a traceback. The NUL is dropped as the file arrives instead, for
+    every uploader; the pages show the rest through :func:`display_name` or ``plain_name``."""
+    try:
+        from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileManager
+    except ImportError:  # another Streamlit: its own checks stand
+        return
+    add = MemoryUploadedFileManager.add_file
+    if getattr(add, "drops_nul", False):
+        return
+
+    @functools.wraps(add)
+    def add_file(self, session_id, file):
+        if "\0" in getattr(file, "name", ""):
+            file = file._replace(name=file.name.replace("\0", ""))
+        return add(self, session_id, file)
+
+    add_file.drops_nul = True
+    MemoryUploadedFileManager.add_file = add_file
+
+
+_keep_upload_names_readable()
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -95,7 +124,7 @@ def _upload_ui(key: str, max_side: int, color: bool) -> images.LoadedImage | Non
         st.error(md_escape(message(exc)), icon=":material/broken_image:")
         return None
     for note in loaded.notes:
-        text = TEXT["note"].format(name=file.name, note=message(note))
+        text = TEXT["note"].format(name=display_name(file.name), note=message(note))
         st.info(md_escape(text), icon=":material/info:")
     return loaded
 

@@ -20,6 +20,7 @@ import streamlit as st
 
 from cnnviz import images
 from cnnviz import insight as I
+from cnnviz.errors import plain_name
 from cnnviz.plots import insight as P
 from cnnviz.plots.ablation import png_config
 from cnnviz.plots.base import PALETTE
@@ -254,9 +255,10 @@ def _upload_ui():
     except images.ImageError as exc:
         st.error(md_escape(message(exc)), icon=":material/broken_image:")
         return None
+    name = plain_name(file.name)
     for note in loaded.notes:
-        st.caption(md_escape(TEXT["note"].format(name=file.name, note=message(note))))
-    st.image(P.upscale(loaded.X, 1), width=224, alt=TEXT["upload_alt"].format(name=file.name))
+        st.caption(md_escape(TEXT["note"].format(name=name, note=message(note))))
+    st.image(P.upscale(loaded.X, 1), width=224, alt=TEXT["upload_alt"].format(name=name))
     return loaded.X
 
 

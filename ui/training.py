@@ -16,6 +16,7 @@ from cnnviz import classroom as C
 from cnnviz import data as cdata
 from cnnviz import frames as F
 from cnnviz.device import pick_device
+from cnnviz.errors import plain_name
 from cnnviz.estimates import sizes
 from cnnviz.models import PRESETS
 from cnnviz.plots.base import PALETTE
@@ -510,7 +511,7 @@ def import_ui(mgr: RunManager) -> None:
             return
         file_id, text, run_id = state.TRAIN_IMPORT_RESULT.get()
         if file_id != file.file_id:  # each upload is imported once
-            with st.spinner(TEXT["importing"].format(name=md_escape(file.name))):
+            with st.spinner(TEXT["importing"].format(name=md_escape(plain_name(file.name)))):
                 text, run_id = _import(mgr, file)
             state.TRAIN_IMPORT_RESULT.set((file.file_id, text, run_id))
             if run_id is not None:
@@ -532,7 +533,8 @@ def _import(mgr: RunManager, file) -> tuple[str, str | None]:
         return md_escape(message(exc)), None
     except Exception as exc:  # noqa: BLE001 - a disk or store error: say it, keep the page
         error = error_words(exc)  # out of memory: our words
-        return md_escape(TEXT["import_failed"].format(name=file.name, error=error)), None
+        name = plain_name(file.name)
+        return md_escape(TEXT["import_failed"].format(name=name, error=error)), None
     rec = svc.get(user, run_id)
     if not added:
         return TEXT["import_known"].format(name=md_escape(rec.name)), run_id

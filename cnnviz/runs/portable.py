@@ -10,6 +10,7 @@ from pathlib import Path
 import torch
 
 from cnnviz.config import RunConfig
+from cnnviz.errors import plain_name
 from cnnviz.runfile import (
     ANALYSIS_KEY,
     EPOCHS_KEY,
@@ -144,8 +145,9 @@ class Portable:
                 f"Imported from a file saved after epoch {len(run.metrics)} while the run was "
                 f"{run.status}; its finished epochs are kept."
             )
-        group = run.group
-        notice = f"Imported from {label(name)}."
+        # as create() keeps them: a file may carry formatting characters (a bidi override)
+        group, run_name = label(run.group), label(run.name) or run.preset or config.spec.family
+        notice = f"Imported from {plain_name(name)}."
         if run.snapshots_dropped:
             notice += f" Its epoch snapshots were not kept ({run.snapshots_dropped})."
         if run.analysis_dropped:
@@ -178,7 +180,7 @@ class Portable:
                 " num_epochs, created, finished, error, notice, device, user_id, imported)"
                 " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
-                    rid, run.name, group, run.preset, config.spec.family, status,
+                    rid, run_name, group, run.preset, config.spec.family, status,
                     json.dumps(config.to_dict()), config.num_epochs, run.created,
                     self.clock(), error, notice, run.device, user, self.clock(),
                 ),
