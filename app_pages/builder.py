@@ -82,7 +82,10 @@ with st.spinner(TEXT["running_image"]):
     fmaps, batch, note = ui.feature_maps_cached(
         spec, loaded.X.numpy(), run_id, max_channels, detailed
     )
-note = TEXT[note].format(run_id=run_id)
+damaged, note = note == "note_damaged", TEXT[note].format(run_id=run_id)
+if damaged:  # the chosen run's weights file cannot be read: said, not only noted
+    with left:
+        st.warning(note[:1].upper() + note[1:], icon=":material/error:")
 with right:
     shape = shape_label(tuple(batch.unsqueeze(0).shape))
     st.caption(TEXT["input"].format(shape=shape))

@@ -267,6 +267,21 @@ def keyed_errors():
         with pytest.raises(C.LimitError) as got:
             C.check_submit(student, 1, queued, total, seconds, limits)
         out.append(got.value)
+    import tempfile
+    from pathlib import Path
+
+    from cnnviz.runs import CheckpointError, RunStore
+
+    with tempfile.TemporaryDirectory() as folder:  # a run's weights and snapshots, damaged
+        store = RunStore(Path(folder))
+        store.checkpoint_path("r").write_bytes(b"not safetensors")
+        store.snapshots_path("r").write_bytes(b"not safetensors")
+        with pytest.raises(CheckpointError) as got:
+            store.load_state_dict("r")
+        out.append(got.value)
+        with pytest.raises(CheckpointError) as got:
+            store.load_snapshot("r", 1)
+        out.append(got.value)
     return out
 
 
@@ -276,7 +291,8 @@ def test_library_messages_have_keys_in_both_catalogs():
     found = keyed_errors()
     assert {e.key for e in found} >= {
         "image.empty", "image.aspect", "note.alpha", "spec.shrink", "runfile.short",
-        "runfile.header_length", "ops.too_big", "limit.too_long",
+        "runfile.header_length", "ops.too_big", "limit.too_long", "checkpoint.unreadable",
+        "snapshots.unreadable",
     }  # fmt: skip
     for exc in found:
         assert exc.key in EN["errors"], exc.key

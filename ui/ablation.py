@@ -28,7 +28,7 @@ from ui.common import (
 )
 from ui.i18n import labels, message, texts
 from ui.identity import current_user
-from ui.learned import follow_newest, learned_arrays, learned_charts_ui
+from ui.learned import follow_newest, learned_charts_ui, learned_or_said
 from ui.links import int_param
 from ui.runs import service
 
@@ -549,12 +549,14 @@ def learned_ui(mgr: RunManager, run_ids: list[str]) -> None:
     st.caption(TEXT["sample_caption"].format(i=sample, label=label))
     epoch = scrub_ui(mgr, [r.run_id for r in done.values()])
     got = {
-        name: learned_arrays(
-            mgr, rec.run_id, int(sample), epoch, mgr.store.get(rec.run_id).epochs_done
+        name: learned_or_said(
+            mgr, rec.run_id, int(sample), epoch, mgr.store.get(rec.run_id).epochs_done, name
         )
         for name, rec in done.items()
     }
     got = {name: g for name, g in got.items() if g is not None}
+    if not got:  # every variant's file is damaged: each said so above
+        return
     learned_charts_ui(
         got, P.variant_colors(variants), "abl", TEXT["kernels"], TEXT["maps"],
         png=("ablation_kernels", "ablation_feature_maps"),

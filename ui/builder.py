@@ -305,9 +305,15 @@ def feature_maps_cached(
     The untrained net draws its weights from its own generator seeded 0, never the global
     RNG: another session's training or lesson cannot change what this page shows.
     """
+    from cnnviz.runs import CheckpointError
+
     note = "note_untrained"  # a key of the page's TEXT: cached once for every language
-    state_dict = _load_checkpoint(run_id) if run_id is not None else None
-    if run_id is not None:
+    try:
+        state_dict = _load_checkpoint(run_id) if run_id is not None else None
+    except CheckpointError as exc:  # damaged on disk: said, and the untrained network shown
+        log.warning("run %s: %s", run_id, exc)
+        state_dict, note = None, "note_damaged"
+    if run_id is not None and note != "note_damaged":
         note = "note_missing" if state_dict is None else "note_trained"
     if state_dict is not None:
         net = network_from_weights(spec, state_dict)

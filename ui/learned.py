@@ -6,8 +6,9 @@ from __future__ import annotations
 import streamlit as st
 
 from cnnviz.plots import ablation as P
-from cnnviz.runs import RunManager
-from ui.common import chart, font_size, load_data
+from cnnviz.runs import CheckpointError, RunManager
+from ui.common import chart, font_size, load_data, md_escape
+from ui.i18n import message
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
@@ -33,6 +34,21 @@ def learned_arrays(
         return None
     net = A.load_network(spec, state)
     return A.first_layer_kernels(net).numpy(), A.first_layer_maps(net, X).numpy()
+
+
+def learned_or_said(
+    mgr: RunManager, run_id: str, sample: int, epoch: int | None, epochs_done: int = 0,
+    name: str | None = None,
+):  # fmt: skip
+    """:func:`learned_arrays`, or None with a warning, in the page's language, when the run's
+    weights or snapshots file cannot be read (damaged on disk): the rest of the page goes
+    on. ``name``: the variant the warning is about, when the page shows several."""
+    try:
+        return learned_arrays(mgr, run_id, sample, epoch, epochs_done)
+    except CheckpointError as exc:
+        said = md_escape(message(exc))
+        st.warning(f"**{md_escape(name)}**: {said}" if name else said, icon=":material/error:")
+        return None
 
 
 def follow_newest(key: str, epochs: list[int]) -> None:

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import torch
 
+from cnnviz.errors import KeyedError
+
 log = logging.getLogger("cnnviz.runs")
 
 SNAPSHOT_KEY = re.compile(r"epoch(\d{1,6})/(.+)")  # epoch numbers are small: no 5,000 digits
@@ -25,8 +27,12 @@ TMP_NAME = re.compile(r".+\.(\d+)-[0-9a-f]{8}\.tmp")  # <file>.<pid>-<random>.tm
 OLD_TMP_AGE_S = 600.0  # temporaries without a pid (older cnnviz): removed once this old
 
 
-class CheckpointError(RuntimeError):
-    """A checkpoint file is missing or unreadable; the message names it."""
+UNREADABLE = {"checkpoint": "checkpoint.unreadable", "epoch snapshots": "snapshots.unreadable"}
+
+
+class CheckpointError(KeyedError, RuntimeError):
+    """A checkpoint file is missing or unreadable; the message names it (``key`` and
+    ``params``: a page says it in its language)."""
 
 
 def pid_alive(pid: int) -> bool:
@@ -93,7 +99,9 @@ class Artifacts:
 
     # -- reading ----------------------------------------------------------------------------
     def read_tensors(self, path: Path, what: str, hint: str = "") -> dict[str, torch.Tensor]:
-        """Tensors only (no pickle is ever executed); {} when the file does not exist.
+        """Tensors only (no pickle is ever executed); {} when the file does not exist. A damaged
+        file's error has the key :data:`UNREADABLE` gives ``what`` (its English text with
+        ``hint`` is that key's in ui/locales/en/errors.py).
 
         Raises:
             CheckpointError: the file exists but cannot be read as safetensors.
@@ -105,9 +113,11 @@ class Artifacts:
         try:
             return load_file(str(path), device="cpu")
         except Exception as exc:  # SafetensorError, OSError, ValueError …: said to the user
+            detail = f"{type(exc).__name__}: {exc}"
             raise CheckpointError(
-                f"The {what} {path.name} cannot be read ({type(exc).__name__}: {exc}).{hint}"
-            ) from exc
+                f"The {what} {path.name} cannot be read ({detail}).{hint}",
+                UNREADABLE.get(what), file=path.name, detail=detail,
+            ) from exc  # fmt: skip
 
     # -- the first layer after every epoch ----------------------------------------------------
     def save_snapshot(self, run_id: str, epoch: int, tensors: dict[str, torch.Tensor]) -> None:

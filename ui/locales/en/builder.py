@@ -43,6 +43,8 @@ TEXT = {
     "running_image": "Running the image through the network…",
     "note_untrained": "untrained (d2l's Xavier init, seed 0)",
     "note_missing": "the run's checkpoint is missing: showing the untrained network",
+    "note_damaged": "the run's checkpoint cannot be read (damaged on disk, or not a safetensors "
+    "file): showing the untrained network; retrain the run to get its weights back",
     "note_trained": "trained weights of run {run_id}",
     "run_label": "{name} ({n} epochs{acc})",
     "run_acc": ", val acc {acc:.1%}",

@@ -41,6 +41,9 @@ TEXT = {
     "was changed; try again in a moment.",
     "store.failed": "The run store could not be used ({detail}). Nothing was changed; free "
     "some disk space or check its folder, then try again.",
+    "checkpoint.unreadable": "The checkpoint {file} cannot be read ({detail}). It may be "
+    "damaged or not a safetensors file; retrain the run to get it back.",
+    "snapshots.unreadable": "The epoch snapshots {file} cannot be read ({detail}).",
     "kernel.too_big": "Kernels up to {side}×{side} can be learned here.",
     "kernel.not_finite": "The kernel contains a NaN or an infinite value.",
     "kernel.too_long": "That is {n:,} characters; a kernel of up to {side}×{side} numbers fits in "

@@ -42,6 +42,9 @@ TEXT = {
     "running_image": "이미지를 네트워크에 통과시키는 중…",
     "note_untrained": "학습 전 (d2l의 Xavier 초기화, 시드 0)",
     "note_missing": "실행의 체크포인트가 없습니다: 학습 전 네트워크를 보여 줍니다",
+    "note_damaged": "실행의 체크포인트를 읽을 수 없습니다 (디스크에서 손상되었거나 safetensors "
+    "파일이 아님): 학습 전 네트워크를 보여 줍니다. 실행을 다시 학습시키면 가중치를 되살릴 수 "
+    "있습니다",
     "note_trained": "실행 {run_id}의 학습된 가중치",
     "run_label": "{name} ({n} 에포크{acc})",
     "run_acc": ", 검증 정확도 {acc:.1%}",

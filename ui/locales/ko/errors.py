@@ -39,6 +39,9 @@ TEXT = {
     "아무것도 바뀌지 않았습니다; 잠시 후 다시 시도하세요.",
     "store.failed": "실행 저장소를 쓸 수 없었습니다 ({detail}). 아무것도 바뀌지 않았습니다; "
     "디스크 공간을 비우거나 폴더를 확인한 뒤 다시 시도하세요.",
+    "checkpoint.unreadable": "가중치 파일 {file}을(를) 읽을 수 없습니다 ({detail}). 손상되었거나 "
+    "safetensors 파일이 아닐 수 있습니다; 실행을 다시 학습시키면 되살릴 수 있습니다.",
+    "snapshots.unreadable": "에포크별 스냅숏 파일 {file}을(를) 읽을 수 없습니다 ({detail}).",
     "kernel.too_big": "여기서는 {side}×{side}까지의 커널만 학습할 수 있습니다.",
     "kernel.not_finite": "커널에 NaN이나 무한대 값이 있습니다.",
     "kernel.too_long": "{n:,}자입니다. {side}×{side}까지의 커널은 {most:,}자 안에 들어갑니다.",
