@@ -41,6 +41,15 @@ ENV_SECRET = "CNNVIZ_TEACHER_SECRET"
 COOKIE = "cnnviz_id"
 MIN_SECRET_CHARS = 10
 MB = 2**20
+# Why a run's weights are trimmed (runs_to_trim): the reason its notice quotes.
+TRIM_OLD = "older than {days} days"
+TRIM_USER_QUOTA = "its owner is over their {mb:,} MB quota"
+TRIM_STORE_QUOTA = "the store is over its {mb:,} MB quota"
+TRIM_REASONS = {
+    "reason.trim_old": TRIM_OLD,
+    "reason.trim_user_quota": TRIM_USER_QUOTA,
+    "reason.trim_store_quota": TRIM_STORE_QUOTA,
+}
 
 
 def _default(name: str) -> int:
@@ -390,7 +399,7 @@ def runs_to_trim(
     horizon = now - limits.retention_days * 86_400
     for r in trimmable:
         if r["created"] < horizon:
-            out[r["run_id"]] = f"older than {limits.retention_days} days"
+            out[r["run_id"]] = TRIM_OLD.format(days=limits.retention_days)
     per_user: dict[str | None, int] = {}
     for r in runs:
         if r["run_id"] not in out:
@@ -400,7 +409,7 @@ def runs_to_trim(
         if r["run_id"] in out or user is None:
             continue
         if per_user[user] > limits.user_quota_mb * MB:
-            out[r["run_id"]] = f"its owner is over their {limits.user_quota_mb:,} MB quota"
+            out[r["run_id"]] = TRIM_USER_QUOTA.format(mb=limits.user_quota_mb)
             per_user[user] -= r["size"]
     total = sum(r["size"] for r in runs if r["run_id"] not in out)
     left = [r for r in trimmable if r["run_id"] not in out]  # oldest first
@@ -409,7 +418,7 @@ def runs_to_trim(
         heaviest = max(owners, key=lambda u: per_user.get(u, 0))
         r = next(r for r in left if r.get("user") == heaviest)
         left.remove(r)
-        out[r["run_id"]] = f"the store is over its {limits.store_quota_mb:,} MB quota"
+        out[r["run_id"]] = TRIM_STORE_QUOTA.format(mb=limits.store_quota_mb)
         total -= r["size"]
         per_user[heaviest] = per_user.get(heaviest, 0) - r["size"]
     return list(out.items())

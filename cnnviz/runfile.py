@@ -70,6 +70,45 @@ EARLIEST_CREATED = 946_684_800.0
 CREATED_SLACK_S = 86_400.0
 MAX_QUOTE_CHARS = 80  # a value quoted in a message is cut to this
 
+# What is wrong with a safetensors header (in brackets after "is not a safetensors file").
+HEADER_SHORT = "it is {n} bytes long"
+HEADER_LENGTH = "its header length does not fit the file"
+HEADER_VALUES = "its header holds over {most:,} values"  # after "… file cnnviz can read"
+HEADER_NESTED = "its header is nested too deeply"
+HEADER_NOT_JSON = "its header is not valid JSON: {detail}"
+HEADER_NOT_OBJECT = "its header is not a JSON object"
+HEADER_NOT_TEXT = "its metadata is not text: safetensors keeps strings"
+HEADER_DAMAGED = "its header is damaged: {detail}"
+HEADER_PROBLEMS = {
+    "reason.header_short": HEADER_SHORT,
+    "reason.header_length": HEADER_LENGTH,
+    "reason.header_values": HEADER_VALUES,
+    "reason.header_nested": HEADER_NESTED,
+    "reason.header_not_json": HEADER_NOT_JSON,
+    "reason.header_not_object": HEADER_NOT_OBJECT,
+    "reason.header_not_text": HEADER_NOT_TEXT,
+    "reason.header_damaged": HEADER_DAMAGED,
+}
+# Why a file's epoch snapshots, or its evaluation, were not kept (RunFile.snapshots_dropped,
+# .analysis_dropped): the reason an import's notice quotes.
+SNAPSHOT_DROPS = {
+    "reason.snapshots_size": "they take {n:,} characters (at most {most:,})",
+    "reason.snapshots_base64": "they are not base64",
+    "reason.snapshots_header": "is not a safetensors file ({reason})",  # a HEADER_PROBLEMS one
+    "reason.snapshots_header_values": "is not a safetensors file cnnviz can read ({reason})",
+    "reason.snapshots_name": "a tensor is named {name}, not epoch<n>/<layer>",
+    "reason.snapshots_empty": "they hold no tensors",
+    "reason.snapshots_epoch": "they hold epoch {epoch} of a run of {n}",
+    "reason.snapshots_fit": "epoch {epoch} does not fit the described network (first: {first})",
+    "reason.snapshots_unreadable": "they cannot be read ({error})",
+}
+ANALYSIS_DROPS = {
+    "reason.analysis_size": "its evaluation is larger than {most:,} characters",
+    "reason.analysis_damaged": "its evaluation is damaged: {detail}",
+    "reason.analysis_images": "its evaluation counts {n:,} images, the run validates on {want:,}",
+    "reason.analysis_epoch": "its evaluation is of epoch {epoch}, the run has {n}",
+}
+
 DTYPES = {
     torch.float32: "F32", torch.float16: "F16", torch.bfloat16: "BF16", torch.float64: "F64",
     torch.int64: "I64", torch.int32: "I32", torch.int16: "I16", torch.int8: "I8",
@@ -224,37 +263,39 @@ def _header(data: bytes, name: str) -> tuple[dict, dict[str, str]]:
         raise RunFileError(f"{not_st} (got {type(data).__name__}, not bytes).")
     data = bytes(data) if not isinstance(data, bytes) else data
     if len(data) < 8:
-        raise RunFileError(f"{not_st} (it is {len(data)} bytes long).", "runfile.short",
+        short = HEADER_SHORT.format(n=len(data))
+        raise RunFileError(f"{not_st} ({short}).", "runfile.short",
                            name=_label(name), n=len(data))  # fmt: skip
     (n,) = struct.unpack("<Q", data[:8])
     if n > min(MAX_HEADER_BYTES, len(data) - 8):
-        raise RunFileError(f"{not_st} (its header length does not fit the file).",
+        raise RunFileError(f"{not_st} ({HEADER_LENGTH}).",
                            "runfile.header_length", name=_label(name))  # fmt: skip
     raw = data[8 : 8 + n]
     values = raw.count(b",") + raw.count(b"[") + raw.count(b"{")
     if values > MAX_HEADER_VALUES:
         raise RunFileError(
-            f"{not_st} cnnviz can read (its header holds over {MAX_HEADER_VALUES:,} values)."
+            f"{not_st} cnnviz can read ({HEADER_VALUES.format(most=MAX_HEADER_VALUES)})."
         )
     try:
         header = json.loads(raw, object_pairs_hook=_unique_keys)
     except RecursionError:
-        raise RunFileError(f"{not_st} (its header is nested too deeply).") from None
+        raise RunFileError(f"{not_st} ({HEADER_NESTED}).") from None
     except (UnicodeDecodeError, ValueError) as exc:
-        raise RunFileError(f"{not_st} (its header is not valid JSON: {exc}).", "runfile.not_json",
+        bad = HEADER_NOT_JSON.format(detail=exc)
+        raise RunFileError(f"{not_st} ({bad}).", "runfile.not_json",
                            name=_label(name), detail=str(exc)) from None  # fmt: skip
     if not isinstance(header, dict):
-        raise RunFileError(f"{not_st} (its header is not a JSON object).")
+        raise RunFileError(f"{not_st} ({HEADER_NOT_OBJECT}).")
     meta = header.pop("__metadata__", None)
     if meta is None:
         meta = {}
     if not isinstance(meta, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in meta.items()
     ):
-        raise RunFileError(f"{not_st} (its metadata is not text: safetensors keeps strings).")
+        raise RunFileError(f"{not_st} ({HEADER_NOT_TEXT}).")
     for key, entry in header.items():
         if problem := _tensor_entry(key, entry):
-            raise RunFileError(f"{not_st} (its header is damaged: {problem}).")
+            raise RunFileError(f"{not_st} ({HEADER_DAMAGED.format(detail=problem)}).")
     return header, meta
 
 
@@ -483,6 +524,11 @@ def _fit(entries: dict, expected: dict[str, tuple]) -> tuple[list, list, list]:
     return missing, extra, wrong
 
 
+def _drop(key: str, **params) -> str:
+    """Why part of a file was not kept: a SNAPSHOT_DROPS or ANALYSIS_DROPS reason."""
+    return (SNAPSHOT_DROPS.get(key) or ANALYSIS_DROPS[key]).format(**params)
+
+
 def _snapshots(
     meta: dict[str, str], expected: dict[str, tuple], stage: set[str], num_epochs: int
 ) -> tuple[bytes | None, str | None]:
@@ -495,35 +541,35 @@ def _snapshots(
     if raw is None:
         return None, None
     if len(raw) > MAX_SNAPSHOTS_CHARS:
-        return None, f"they take {len(raw):,} characters (at most {MAX_SNAPSHOTS_CHARS:,})"
+        return None, _drop("reason.snapshots_size", n=len(raw), most=MAX_SNAPSHOTS_CHARS)
     try:
         data = base64.b64decode(raw, validate=True)
     except (binascii.Error, ValueError):
-        return None, "they are not base64"
+        return None, _drop("reason.snapshots_base64")
     try:
         entries, _ = _header(data, "snapshots")
     except RunFileError as exc:
-        return None, str(exc).removeprefix("“snapshots” ").rstrip(".")
+        return None, str(exc).removeprefix("“snapshots” ").rstrip(".")  # reason.snapshots_header
     by_epoch: dict[int, dict] = {}
     for key, entry in entries.items():
         m = SNAPSHOT_KEY.fullmatch(key)
         if m is None:
-            return None, f"a tensor is named {_quote(key)}, not epoch<n>/<layer>"
+            return None, _drop("reason.snapshots_name", name=_quote(key))
         by_epoch.setdefault(int(m.group(1)), {})[m.group(2)] = entry
     if not by_epoch:
-        return None, "they hold no tensors"
+        return None, _drop("reason.snapshots_empty")
     if max(by_epoch) > num_epochs:
-        return None, f"they hold epoch {max(by_epoch)} of a run of {num_epochs}"
+        return None, _drop("reason.snapshots_epoch", epoch=max(by_epoch), n=num_epochs)
     want = {k: expected[k] for k in stage}
     for epoch, got in sorted(by_epoch.items()):
         missing, extra, wrong = _fit(got, want)
         if missing or extra or wrong:
             first = (missing or extra or wrong)[0]
-            return None, f"epoch {epoch} does not fit the described network (first: {first})"
+            return None, _drop("reason.snapshots_fit", epoch=epoch, first=first)
     try:
         load(data)
     except Exception as exc:  # noqa: BLE001 - SafetensorError and kin: the data is damaged
-        return None, f"they cannot be read ({type(exc).__name__})"
+        return None, _drop("reason.snapshots_unreadable", error=type(exc).__name__)
     return data, None
 
 
@@ -620,7 +666,7 @@ def _analysis(meta: dict[str, str], config, epochs: int) -> tuple[dict | None, s
     if raw is None:
         return None, None
     if not isinstance(raw, str) or len(raw) > MAX_ANALYSIS_CHARS:
-        return None, f"its evaluation is larger than {MAX_ANALYSIS_CHARS:,} characters"
+        return None, _drop("reason.analysis_size", most=MAX_ANALYSIS_CHARS)
     from cnnviz.insight import InsightError, stored_evaluation
 
     try:
@@ -629,11 +675,10 @@ def _analysis(meta: dict[str, str], config, epochs: int) -> tuple[dict | None, s
     except (ValueError, RecursionError) as exc:  # bad or too deep JSON, or an InsightError
         detail = str(exc.params.get("detail", exc)) if isinstance(exc, InsightError) else None
         detail = (detail or "not JSON")[:MAX_QUOTE_CHARS]
-        return None, f"its evaluation is damaged: {detail}"
+        return None, _drop("reason.analysis_damaged", detail=detail)
     want = min(TEST_IMAGES, config.val_limit or TEST_IMAGES)
     if stored["num_images"] != want:
-        return None, (f"its evaluation counts {stored['num_images']:,} images, the run "
-                      f"validates on {want:,}")  # fmt: skip
+        return None, _drop("reason.analysis_images", n=stored["num_images"], want=want)
     if stored.get("epochs_done", epochs) > epochs:
-        return None, f"its evaluation is of epoch {stored['epochs_done']}, the run has {epochs}"
+        return None, _drop("reason.analysis_epoch", epoch=stored["epochs_done"], n=epochs)
     return stored, None

@@ -31,6 +31,8 @@ from cnnviz.models import ModelSpec, build_model
 
 PROGRESS_EVERY_S = 0.25
 ENV_CUDA_GRAPHS = "CNNVIZ_CUDA_GRAPHS"
+# the notice of a run whose CUDA-graph capture failed ({error}: the exception's type)
+GRAPHS_OFF = "CUDA graphs could not be used here ({error}); training goes on without them."
 EVAL_BATCH_28 = 1024  # evaluation batch for 28×28 inputs (no effect on results, only speed)
 # RunConfig: cnnviz.config
 __all__ = ["RunConfig", "TrainingError", "build_net", "failure_message", "train"]
@@ -268,10 +270,7 @@ class _Step:
                     raise
                 self.graphs = False  # a failed capture recorded kernels, it ran none
                 self.eager(idx)
-                return (
-                    f"CUDA graphs could not be used here ({type(exc).__name__}); "
-                    "training goes on without them."
-                )
+                return GRAPHS_OFF.format(error=type(exc).__name__)
         return None
 
     def eager(self, idx: torch.Tensor) -> None:

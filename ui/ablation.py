@@ -25,6 +25,7 @@ from ui.common import (
     fragment,
     load_data,
     md_escape,
+    run_error,
 )
 from ui.i18n import labels, message, texts
 from ui.identity import current_user
@@ -372,8 +373,8 @@ def _run_status(mgr: RunManager, col, name: str, rec) -> None:
         done = mgr.store.get(rec.run_id).epochs_done
         col.caption(TEXT["epochs_caption"].format(line=line, done=done, n=n))
     if status == "failed":
-        error = mgr.store.get(rec.run_id).error
-        col.error(TEXT["failed"].format(name=md_escape(name), error=md_escape(error)))
+        error = run_error(mgr.store.get(rec.run_id))  # cnnviz's own: in the page's language
+        col.error(TEXT["failed"].format(name=md_escape(name), error=error))
 
 
 def _seeds_status(mgr: RunManager, col, name: str, recs: list) -> None:
@@ -393,9 +394,9 @@ def _seeds_status(mgr: RunManager, col, name: str, recs: list) -> None:
                                                 b=p["batch"], nb=p["num_batches"])  # fmt: skip
             col.progress(min(1.0, frac), text=text)
         elif status == "failed":
-            error = mgr.store.get(r.run_id).error
+            error = run_error(mgr.store.get(r.run_id))
             label = f"{name} · {TEXT['charts']['seed']} {r.config.seed}"
-            col.error(TEXT["failed"].format(name=md_escape(label), error=md_escape(error)))
+            col.error(TEXT["failed"].format(name=md_escape(label), error=error))
 
 
 def _stop_all(mgr: RunManager, run_ids: list[str]) -> None:

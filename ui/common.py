@@ -455,8 +455,9 @@ def error_words(exc: BaseException) -> str:
 
 
 def run_error(rec) -> str:
-    """A failed run's stored error for the page, in its language when it is cnnviz's own
-    out-of-memory message (``cnnviz.train.OOM_PREFIXES``); Markdown-escaped."""
+    """A failed or interrupted run's stored error for the page, in its language when it is
+    cnnviz's own: its out-of-memory message (``cnnviz.train.OOM_PREFIXES``), or a sentence of
+    :mod:`cnnviz.runs.notices` (an interrupted run's, an import's); Markdown-escaped."""
     from cnnviz.train import OOM_PREFIXES
 
     error = rec.error or ""
@@ -466,7 +467,47 @@ def run_error(rec) -> str:
         error = TEXT["oom_run"].format(
             device=device, family=spec.family, size=spec.input_size, batch=rec.config.batch_size
         )
+    else:
+        error = stored_text(error)
     return md_escape(error)
+
+
+def run_notice(rec) -> str:
+    """A run's stored notice (no GPU, stopped, imported, its weights removed) in the page's
+    language (:func:`stored_text`); Markdown-escaped."""
+    return md_escape(stored_text(rec.notice or ""))
+
+
+def stored_text(text: str, lang: str | None = None) -> str:
+    """A run's notice or error as the store keeps it (English) in the page's language (or
+    ``lang``): each of its sentences (:func:`cnnviz.runs.notices.parse`) rebuilt from the
+    ``notices`` catalog with the values it quotes, as they were written; a text that is not
+    cnnviz's own, as stored."""
+    lang = lang or i18n.current()
+    if lang == i18n.DEFAULT or not text:
+        return text
+    from cnnviz.runs.notices import parse
+
+    parts = parse(text)
+    if parts is None:
+        return text
+    english = i18n.CATALOGS[i18n.DEFAULT]["notices"]
+    catalog = {**english, **i18n.CATALOGS[lang].get("notices", {})}
+
+    def shown(name: str, value) -> str:
+        if isinstance(value, tuple):  # a recognised reason: a sentence of its own
+            return sentence(*value)
+        if name == "status":  # a run's status word
+            return catalog["status_plain"].get(value, value)
+        return value  # a name, a number, an exception's type: as written
+
+    def sentence(key: str, values: dict) -> str:
+        return catalog[key].format(**{name: shown(name, v) for name, v in values.items()})
+
+    try:
+        return " ".join(sentence(key, values) for key, values in parts)
+    except (KeyError, IndexError, ValueError):  # a catalog slip must not hide the text
+        return text
 
 
 def page_header(title: str, lesson: str, intro: str) -> None:

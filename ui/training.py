@@ -42,6 +42,7 @@ from ui.common import (
     keyed_choice,
     md_escape,
     run_error,
+    run_notice,
 )
 from ui.i18n import message, texts
 from ui.identity import current_user
@@ -309,10 +310,10 @@ def run_view_ui(mgr: RunManager, run_id: str) -> None:
         if not controls:
             st.caption(TEXT["not_yours"].format(owner=owner_label))
         if rec.notice:
-            st.info(md_escape(rec.notice), icon=":material/memory:")
+            st.info(run_notice(rec), icon=":material/memory:")
         if rec.error and rec.status in ("failed", "interrupted"):
             show = st.error if rec.status == "failed" else st.warning
-            show(run_error(rec))  # a run out of memory: cnnviz's words, in the page's language
+            show(run_error(rec))  # cnnviz's own (out of memory, cut off): the page's language
         if done:
             last = F.records(metrics.tail(1))[0]  # a diverged run's metric is None, not NaN
 

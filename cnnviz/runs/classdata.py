@@ -19,6 +19,9 @@ from cnnviz.runs.schema import NOTE_USER
 
 log = logging.getLogger("cnnviz.runs")
 
+# the notice of a run whose weights were trimmed ({reason}: cnnviz.classroom.TRIM_REASONS)
+WEIGHTS_REMOVED = "Its weights were removed ({reason}); its metrics and curves are kept."
+
 
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
@@ -189,7 +192,7 @@ class ClassroomData:
         path.unlink(missing_ok=True)
         self._x(
             "UPDATE runs SET notice=? WHERE run_id=?",
-            (f"Its weights were removed ({reason}); its metrics and curves are kept.", run_id),
+            (WEIGHTS_REMOVED.format(reason=reason), run_id),
         )
         log.info("run %s: weights removed (%s)", run_id, reason)
         return size

@@ -49,12 +49,15 @@ class Ended:
     stopped_after_s: float | None = None  # Stop's grace ran out: its worker was ended
 
 
+STOPPED = (
+    "Stopped: the batch in progress did not end within {grace_s:g} s of Stop, so the "
+    "process training it was ended. The finished epochs are kept."
+)
+
+
 def stopped_text(grace_s: float) -> str:
     """What a run stopped by ending its worker says."""
-    return (
-        f"Stopped: the batch in progress did not end within {grace_s:g} s of Stop, so the "
-        "process training it was ended. The finished epochs are kept."
-    )
+    return STOPPED.format(grace_s=grace_s)
 
 
 class Executor(Protocol):

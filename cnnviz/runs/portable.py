@@ -24,6 +24,16 @@ from cnnviz.runs.records import label
 
 log = logging.getLogger("cnnviz.runs")
 
+# What an import writes: the notice's sentences (a reason: cnnviz.runfile.SNAPSHOT_DROPS or
+# ANALYSIS_DROPS), and the error of a run saved while it trained.
+IMPORTED = "Imported from {name}."
+SNAPSHOTS_NOT_KEPT = "Its epoch snapshots were not kept ({reason})."
+EVALUATION_NOT_KEPT = "Its evaluation was not kept ({reason})."
+IMPORTED_CUT_OFF = (
+    "Imported from a file saved after epoch {epochs} while the run was {status}; its finished "
+    "epochs are kept."
+)
+
 
 class Portable:
     """Checkpoints, snapshots, and run files in and out."""
@@ -141,17 +151,14 @@ class Portable:
         status = run.status if run.status in FINAL else "interrupted"
         error = None
         if status not in FINAL:
-            error = (
-                f"Imported from a file saved after epoch {len(run.metrics)} while the run was "
-                f"{run.status}; its finished epochs are kept."
-            )
+            error = IMPORTED_CUT_OFF.format(epochs=len(run.metrics), status=run.status)
         # as create() keeps them: a file may carry formatting characters (a bidi override)
         group, run_name = label(run.group), label(run.name) or run.preset or config.spec.family
-        notice = f"Imported from {plain_name(name)}."
+        notice = IMPORTED.format(name=plain_name(name))
         if run.snapshots_dropped:
-            notice += f" Its epoch snapshots were not kept ({run.snapshots_dropped})."
+            notice += " " + SNAPSHOTS_NOT_KEPT.format(reason=run.snapshots_dropped)
         if run.analysis_dropped:
-            notice += f" Its evaluation was not kept ({run.analysis_dropped})."
+            notice += " " + EVALUATION_NOT_KEPT.format(reason=run.analysis_dropped)
         rebuilt = {}  # without snapshots in the file: the seeded init and the last epoch
         if run.snapshots is None:
             net = build_net(config)  # seconds for VGG-11: only when needed

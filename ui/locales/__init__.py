@@ -19,6 +19,7 @@ SECTIONS = (
     "time",
     "training",
     "errors",
+    "notices",
     "images",
     "kernels",
     "why_conv",

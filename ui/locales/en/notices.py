@@ -1,0 +1,46 @@
+"""A run's stored notice and error (cnnviz.runs.notices), sentence by sentence, and the reasons
+they quote. The values come as the store wrote them (numbers already formatted)."""
+
+from ui.locales.en.common import STATUS_PLAIN
+
+TEXT = {
+    "notice.no_gpu": "No GPU (CUDA) is available here: training on the CPU instead.",
+    "notice.graphs_off": "CUDA graphs could not be used here ({error}); training goes on without "
+    "them.",
+    "notice.stopped": "Stopped: the batch in progress did not end within {grace_s} s of Stop, so "
+    "the process training it was ended. The finished epochs are kept.",
+    "notice.imported": "Imported from {name}.",
+    "notice.snapshots_not_kept": "Its epoch snapshots were not kept ({reason}).",
+    "notice.evaluation_not_kept": "Its evaluation was not kept ({reason}).",
+    "notice.weights_removed": "Its weights were removed ({reason}); its metrics and curves are "
+    "kept.",
+    "error.reaped": "The process running it ended (server restart or crash); the finished epochs "
+    "are kept.",
+    "error.imported_cut_off": "Imported from a file saved after epoch {epochs} while the run was "
+    "{status}; its finished epochs are kept.",
+    "reason.trim_old": "older than {days} days",
+    "reason.trim_user_quota": "its owner is over their {mb} MB quota",
+    "reason.trim_store_quota": "the store is over its {mb} MB quota",
+    "reason.snapshots_size": "they take {n} characters (at most {most})",
+    "reason.snapshots_base64": "they are not base64",
+    "reason.snapshots_header": "is not a safetensors file ({reason})",
+    "reason.snapshots_header_values": "is not a safetensors file cnnviz can read ({reason})",
+    "reason.snapshots_name": "a tensor is named {name}, not epoch<n>/<layer>",
+    "reason.snapshots_empty": "they hold no tensors",
+    "reason.snapshots_epoch": "they hold epoch {epoch} of a run of {n}",
+    "reason.snapshots_fit": "epoch {epoch} does not fit the described network (first: {first})",
+    "reason.snapshots_unreadable": "they cannot be read ({error})",
+    "reason.analysis_size": "its evaluation is larger than {most} characters",
+    "reason.analysis_damaged": "its evaluation is damaged: {detail}",
+    "reason.analysis_images": "its evaluation counts {n} images, the run validates on {want}",
+    "reason.analysis_epoch": "its evaluation is of epoch {epoch}, the run has {n}",
+    "reason.header_short": "it is {n} bytes long",
+    "reason.header_length": "its header length does not fit the file",
+    "reason.header_values": "its header holds over {most} values",
+    "reason.header_nested": "its header is nested too deeply",
+    "reason.header_not_json": "its header is not valid JSON: {detail}",
+    "reason.header_not_object": "its header is not a JSON object",
+    "reason.header_not_text": "its metadata is not text: safetensors keeps strings",
+    "reason.header_damaged": "its header is damaged: {detail}",
+    "status_plain": STATUS_PLAIN,
+}
