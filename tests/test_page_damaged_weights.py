@@ -1,6 +1,6 @@
 """A finished run whose weights and snapshots files were damaged on disk afterwards (cut short,
 or replaced by other bytes): every page that reads them says so in its language and goes on,
-never an error box or a traceback."""
+never an error box or a traceback, and the damaged file is never exported as a run file."""
 
 from __future__ import annotations
 
@@ -63,8 +63,36 @@ def test_the_pages_say_a_damaged_weights_file(damaged, lang):
     assert any(untrained in w.value for w in builder.warning), _said(builder)
     assert builder.get("plotly_chart"), "the untrained network's maps are still drawn"
 
-    for page in ("training.py", "insight.py"):
-        at = app_test(page)
-        at.query_params.update(run=run_id, lang=lang)
-        at.run()
-        assert_clean(at)
+    training = app_test("training.py")  # the run file is not handed out: it says why
+    training.query_params.update(run=run_id, lang=lang)
+    training.run()
+    assert_clean(training)
+    assert any(unreadable in w.value and run_id in w.value for w in training.warning)
+    (weights,) = [b for b in training.get("download_button") if b.proto.id.endswith("ckpt")]
+    assert weights.proto.disabled
+
+    insight = app_test("insight.py")
+    insight.query_params.update(run=run_id, lang=lang)
+    insight.run()
+    assert_clean(insight)
+
+
+def test_a_damaged_weights_file_is_never_exported(trained_run, tmp_path):
+    from cnnviz import classroom as C
+    from cnnviz.runs.service import RunService
+
+    store = RunStore(tmp_path / "home")
+    run_id, _ = store.import_run(trained_run[2], "demo.safetensors")
+    svc, teacher = RunService(None, store=store), C.User("t", C.TEACHER)
+    assert svc.checkpoint_problem(teacher, run_id) is None
+    assert svc.export(teacher, run_id) == trained_run[2]
+    path = store.checkpoint_path(run_id)
+    for damage in DAMAGE.values():
+        path.write_bytes(damage(trained_run[2]))
+        problem = svc.checkpoint_problem(teacher, run_id)
+        assert problem is not None and problem.key == "checkpoint.unreadable"
+        assert svc.export(teacher, run_id) is None
+    path.write_bytes(trained_run[2] + b"\0" * 16)  # grown: no longer the file its header says
+    assert svc.checkpoint_problem(teacher, run_id) is not None
+    path.unlink()
+    assert svc.checkpoint_problem(teacher, run_id) is None and svc.export(teacher, run_id) is None

@@ -407,12 +407,15 @@ def downloads_ui(mgr: RunManager, run_id: str) -> None:
         key="train_dl_csv", icon=":material/download:", on_click="ignore",
         disabled=svc.get(user, run_id).epochs_done == 0,
     )  # fmt: skip
+    damaged = svc.checkpoint_problem(user, run_id)  # never handed out as a run file
     row.download_button(
         TEXT["ckpt"], lambda: svc.checkpoint_bytes(user, run_id) or b"",
         f"cnnviz-{run_id}.safetensors", "application/octet-stream", key="train_dl_ckpt",
         icon=":material/download:", on_click="ignore",
-        disabled=not svc.has_checkpoint(user, run_id),
+        disabled=damaged is not None or not svc.has_checkpoint(user, run_id),
     )  # fmt: skip
+    if damaged is not None:
+        row.warning(md_escape(message(damaged)), icon=":material/error:")
 
 
 def runs_table_ui(mgr: RunManager, run_id: str | None) -> None:

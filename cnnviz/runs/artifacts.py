@@ -35,6 +35,14 @@ class CheckpointError(KeyedError, RuntimeError):
     ``params``: a page says it in its language)."""
 
 
+def _unreadable(path: Path, what: str, hint: str, exc: BaseException) -> CheckpointError:
+    detail = f"{type(exc).__name__}: {exc}"
+    return CheckpointError(
+        f"The {what} {path.name} cannot be read ({detail}).{hint}",
+        UNREADABLE.get(what), file=path.name, detail=detail,
+    )  # fmt: skip
+
+
 def pid_alive(pid: int) -> bool:
     """Whether a process with this id exists on this host (zombies count as alive)."""
     try:
@@ -113,11 +121,25 @@ class Artifacts:
         try:
             return load_file(str(path), device="cpu")
         except Exception as exc:  # SafetensorError, OSError, ValueError …: said to the user
-            detail = f"{type(exc).__name__}: {exc}"
-            raise CheckpointError(
-                f"The {what} {path.name} cannot be read ({detail}).{hint}",
-                UNREADABLE.get(what), file=path.name, detail=detail,
-            ) from exc  # fmt: skip
+            raise _unreadable(path, what, hint, exc) from exc
+
+    def check_tensors(self, path: Path, what: str, hint: str = "") -> bool:
+        """Whether the file exists, having read only its header: a file cut short, grown, or
+        not safetensors at all raises as :meth:`read_tensors` would, without loading a tensor.
+
+        Raises:
+            CheckpointError: the file exists but cannot be read as safetensors.
+        """
+        from safetensors import safe_open
+
+        if not path.exists():
+            return False
+        try:
+            with safe_open(str(path), framework="pt") as f:
+                f.keys()
+        except Exception as exc:  # noqa: BLE001 - as read_tensors: said to the user
+            raise _unreadable(path, what, hint, exc) from exc
+        return True
 
     # -- the first layer after every epoch ----------------------------------------------------
     def save_snapshot(self, run_id: str, epoch: int, tensors: dict[str, torch.Tensor]) -> None:

@@ -26,6 +26,8 @@ log = logging.getLogger("cnnviz.runs")
 
 # What an import writes: the notice's sentences (a reason: cnnviz.runfile.SNAPSHOT_DROPS or
 # ANALYSIS_DROPS), and the error of a run saved while it trained.
+# What a weights file that cannot be read adds to its error (checkpoint.unreadable's end).
+CHECKPOINT_HINT = " It may be damaged or not a safetensors file; retrain the run to get it back."
 IMPORTED = "Imported from {name}."
 SNAPSHOTS_NOT_KEPT = "Its epoch snapshots were not kept ({reason})."
 EVALUATION_NOT_KEPT = "Its evaluation was not kept ({reason})."
@@ -96,9 +98,16 @@ class Portable:
         Raises:
             CheckpointError: the file exists but cannot be read as safetensors.
         """
-        hint = " It may be damaged or not a safetensors file; retrain the run to get it back."
         path = self.checkpoint_path(run_id)
-        return self.files.read_tensors(path, "checkpoint", hint) or None
+        return self.files.read_tensors(path, "checkpoint", CHECKPOINT_HINT) or None
+
+    def check_checkpoint(self, run_id: str) -> bool:
+        """Whether the run has a weights file, its header read (not its tensors).
+
+        Raises:
+            CheckpointError: the file exists but cannot be read as safetensors (damaged).
+        """
+        return self.files.check_tensors(self.checkpoint_path(run_id), "checkpoint", CHECKPOINT_HINT)
 
     def save_snapshot(self, run_id: str, epoch: int, tensors: dict[str, torch.Tensor]) -> None:
         self.files.save_snapshot(run_id, epoch, tensors)

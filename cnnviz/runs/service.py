@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from cnnviz import classroom as C
 from cnnviz.errors import KeyedError
+from cnnviz.runs.artifacts import CheckpointError
 from cnnviz.runs.metrics import RunSummary
 from cnnviz.runs.seating import join_first
 from cnnviz.runs.store import LIVE, RunNotFoundError, RunRecord
@@ -200,9 +201,22 @@ class RunService(Submitting):
         self.check_view(user, run_id)
         return self.store.checkpoint_path(run_id).exists()
 
-    def checkpoint_bytes(self, user: C.User, run_id: str) -> bytes | None:
-        """The run file (its weights with the run described in it), or None without one."""
+    def checkpoint_problem(self, user: C.User, run_id: str) -> CheckpointError | None:
+        """Why the run's weights file cannot be exported or read (damaged on disk: cut short,
+        or other bytes), from its header; None when it is sound or there is none."""
         self.check_view(user, run_id)
+        try:
+            self.store.check_checkpoint(run_id)
+        except CheckpointError as exc:
+            return exc
+        return None
+
+    def checkpoint_bytes(self, user: C.User, run_id: str) -> bytes | None:
+        """The run file (its weights with the run described in it), or None without one or
+        with a damaged one (:meth:`checkpoint_problem` says why): a damaged file is never
+        handed out as a run file."""
+        if self.checkpoint_problem(user, run_id) is not None:
+            return None
         try:
             return self.store.checkpoint_path(run_id).read_bytes()
         except FileNotFoundError:
