@@ -21,6 +21,7 @@ from cnnviz.runs.executors import ProcessExecutor, ThreadExecutor, exit_reason
 from cnnviz.train import RunConfig
 from conftest import tiny_config as tiny
 from conftest import wait_for
+from ui.common import stored_text
 
 REPO = Path(__file__).resolve().parents[1]
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("one_torch_thread")]
@@ -107,6 +108,9 @@ def test_a_dead_worker_interrupts_only_its_run(workers, sig):
     assert rec.status == "interrupted" and detected < 5
     word = "killed (signal 9" if sig == signal.SIGKILL else "segmentation fault"
     assert word in rec.error and "finished epochs are kept" in rec.error
+    korean = stored_text(rec.error, "ko")  # the page's words for it, sentence by sentence
+    said = "강제로 끝남 (시그널 9" if sig == signal.SIGKILL else "세그멘테이션 오류"
+    assert said in korean and "끝난 에포크는 보관됩니다" in korean and "Interrupted" not in korean
     assert rec.epochs_done >= 1
     assert store.load_state_dict(long) is not None  # the last finished epoch's weights
     assert workers.wait(queued, 180) == "finished"  # a new worker took the queue on

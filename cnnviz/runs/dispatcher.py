@@ -25,7 +25,7 @@ import time
 
 from cnnviz.classroom import runs_to_trim
 from cnnviz.runs import queue as Q
-from cnnviz.runs.executors import Ended, stopped_text
+from cnnviz.runs.executors import INTERRUPTED, Ended, stopped_text
 from cnnviz.runs.shared import RENEW_S
 from cnnviz.runs.store import StoreBusyError, StoreError
 
@@ -150,7 +150,7 @@ class Dispatcher:
                     self.store.set_notice(e.run_id, stopped_text(e.stopped_after_s))
                     log.warning("run %s: stopped by ending its worker", e.run_id)
             else:
-                text = f"Interrupted: {e.reason}. The finished epochs are kept."
+                text = INTERRUPTED.format(reason=e.reason)
                 if self.store.set_status(e.run_id, "interrupted", text, only_live=True):
                     log.warning("run %s: %s", e.run_id, text)
             self._ended.pop(0)

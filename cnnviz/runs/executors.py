@@ -55,6 +55,11 @@ STOPPED = (
 )
 
 
+# The error of a run whose executor lost it ({reason}: an EXIT_REASONS one, or THREAD_FAILED).
+INTERRUPTED = "Interrupted: {reason}. The finished epochs are kept."
+THREAD_FAILED = "its thread failed ({error})"
+
+
 def stopped_text(grace_s: float) -> str:
     """What a run stopped by ending its worker says."""
     return STOPPED.format(grace_s=grace_s)
@@ -147,7 +152,7 @@ class ThreadExecutor(Books):
                 pass
         except BaseException as exc:  # execute never raises; if it did, say so on the run
             log.exception("run %s: the executor thread failed", run_id)
-            reason = f"its thread failed ({type(exc).__name__}: {exc})"
+            reason = THREAD_FAILED.format(error=f"{type(exc).__name__}: {exc}")
         finally:
             with self._lock:
                 self._runs.pop(run_id, None)

@@ -17,7 +17,7 @@ from cnnviz.classroom import TRIM_REASONS
 from cnnviz.device import NO_GPU
 from cnnviz.runfile import ANALYSIS_DROPS, HEADER_PROBLEMS, SNAPSHOT_DROPS
 from cnnviz.runs.classdata import WEIGHTS_REMOVED
-from cnnviz.runs.executors import STOPPED
+from cnnviz.runs.executors import INTERRUPTED, STOPPED, THREAD_FAILED
 from cnnviz.runs.portable import (
     EVALUATION_NOT_KEPT,
     IMPORTED,
@@ -25,6 +25,7 @@ from cnnviz.runs.portable import (
     SNAPSHOTS_NOT_KEPT,
 )
 from cnnviz.runs.records import REAPED
+from cnnviz.runs.supervision import EXIT_REASONS
 from cnnviz.train import GRAPHS_OFF
 
 # key -> template (str.format): the sentences a notice or an error is made of
@@ -37,10 +38,14 @@ SENTENCES = {
     "notice.evaluation_not_kept": EVALUATION_NOT_KEPT,
     "notice.weights_removed": WEIGHTS_REMOVED,
     "error.reaped": REAPED,
+    "error.interrupted": INTERRUPTED,
     "error.imported_cut_off": IMPORTED_CUT_OFF,
 }
 # key -> template: what a sentence's {reason} may be
-REASONS = {**SNAPSHOT_DROPS, **ANALYSIS_DROPS, **HEADER_PROBLEMS, **TRIM_REASONS}
+REASONS = {
+    **SNAPSHOT_DROPS, **ANALYSIS_DROPS, **HEADER_PROBLEMS, **TRIM_REASONS, **EXIT_REASONS,
+    "reason.thread_failed": THREAD_FAILED,
+}  # fmt: skip
 NESTED = "reason"  # the one value that is itself a template's text
 MAX_CHARS = 4000  # a longer text is shown as stored
 

@@ -57,10 +57,27 @@ def spawn_worker(root: Path, threads: int | None) -> Worker:
     return Worker(proc, conn)
 
 
+# Why a worker process ended (exit_reason): the reason an interrupted run's error quotes
+# (cnnviz.runs.executors.INTERRUPTED).
+EXIT_SILENT = "the worker process stopped answering"
+EXIT_KILLED = (
+    "the worker process was killed (signal {sig}, {name}: the system ran out of memory, or "
+    "someone killed it)"
+)
+EXIT_CRASHED = "the worker process crashed (signal {sig}, {name}: a segmentation fault)"
+EXIT_SIGNAL = "the worker process was ended by signal {sig} ({name})"
+EXIT_CODE = "the worker process exited with code {code}"
+EXIT_REASONS = {
+    "reason.exit_silent": EXIT_SILENT, "reason.exit_killed": EXIT_KILLED,
+    "reason.exit_crashed": EXIT_CRASHED, "reason.exit_signal": EXIT_SIGNAL,
+    "reason.exit_code": EXIT_CODE,
+}  # fmt: skip
+
+
 def exit_reason(code: int | None) -> str:
     """Why a worker process ended, in words ("the worker process was killed (signal 9)")."""
     if code is None:
-        return "the worker process stopped answering"
+        return EXIT_SILENT
     if code < 0:
         sig = -code
         try:
@@ -68,11 +85,8 @@ def exit_reason(code: int | None) -> str:
         except ValueError:
             name = "unknown signal"
         if sig == signal.SIGKILL:
-            return (
-                f"the worker process was killed (signal {sig}, {name}: the system ran out of "
-                "memory, or someone killed it)"
-            )
+            return EXIT_KILLED.format(sig=sig, name=name)
         if sig == signal.SIGSEGV:
-            return f"the worker process crashed (signal {sig}, {name}: a segmentation fault)"
-        return f"the worker process was ended by signal {sig} ({name})"
-    return f"the worker process exited with code {code}"
+            return EXIT_CRASHED.format(sig=sig, name=name)
+        return EXIT_SIGNAL.format(sig=sig, name=name)
+    return EXIT_CODE.format(code=code)

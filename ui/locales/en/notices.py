@@ -16,6 +16,7 @@ TEXT = {
     "kept.",
     "error.reaped": "The process running it ended (server restart or crash); the finished epochs "
     "are kept.",
+    "error.interrupted": "Interrupted: {reason}. The finished epochs are kept.",
     "error.imported_cut_off": "Imported from a file saved after epoch {epochs} while the run was "
     "{status}; its finished epochs are kept.",
     "reason.trim_old": "older than {days} days",
@@ -42,5 +43,13 @@ TEXT = {
     "reason.header_not_object": "its header is not a JSON object",
     "reason.header_not_text": "its metadata is not text: safetensors keeps strings",
     "reason.header_damaged": "its header is damaged: {detail}",
+    "reason.exit_silent": "the worker process stopped answering",
+    "reason.exit_killed": "the worker process was killed (signal {sig}, {name}: the system ran "
+    "out of memory, or someone killed it)",
+    "reason.exit_crashed": "the worker process crashed (signal {sig}, {name}: a segmentation "
+    "fault)",
+    "reason.exit_signal": "the worker process was ended by signal {sig} ({name})",
+    "reason.exit_code": "the worker process exited with code {code}",
+    "reason.thread_failed": "its thread failed ({error})",
     "status_plain": STATUS_PLAIN,
 }

@@ -14,6 +14,7 @@ TEXT = {
     "notice.weights_removed": "가중치를 지웠습니다 ({reason}). 지표와 곡선은 보관됩니다.",
     "error.reaped": "이 실행을 돌리던 프로세스가 끝났습니다 (서버 재시작이나 충돌). 끝난 "
     "에포크는 보관됩니다.",
+    "error.interrupted": "중단됨: {reason}. 끝난 에포크는 보관됩니다.",
     "error.imported_cut_off": "실행이 ‘{status}’ 상태일 때 에포크 {epochs} 뒤에 저장된 파일에서 "
     "가져왔습니다. 끝난 에포크는 보관됩니다.",
     "reason.trim_old": "{days}일보다 오래됨",
@@ -41,5 +42,13 @@ TEXT = {
     "reason.header_not_object": "헤더가 JSON 객체가 아님",
     "reason.header_not_text": "메타데이터가 텍스트가 아님: safetensors는 문자열만 담음",
     "reason.header_damaged": "헤더가 손상됨: {detail}",
+    "reason.exit_silent": "작업 프로세스가 응답하지 않음",
+    "reason.exit_killed": "작업 프로세스가 강제로 끝남 (시그널 {sig}, {name}: 시스템의 메모리가 "
+    "바닥났거나 누군가 프로세스를 끝냄)",
+    "reason.exit_crashed": "작업 프로세스가 비정상 종료됨 (시그널 {sig}, {name}: 세그멘테이션 "
+    "오류)",
+    "reason.exit_signal": "작업 프로세스가 시그널 {sig} ({name})로 끝남",
+    "reason.exit_code": "작업 프로세스가 코드 {code}로 끝남",
+    "reason.thread_failed": "학습 스레드가 실패함 ({error})",
     "status_plain": STATUS_PLAIN,
 }
