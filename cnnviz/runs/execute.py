@@ -34,6 +34,12 @@ ENV_THREADS = "CNNVIZ_THREADS"  # torch CPU threads for training (e.g. 1 on a bu
 POINTS_EVERY_S = 0.5  # in-epoch loss points reach the store at most this often (the first at once)
 FINAL_FLUSH_S = 600.0  # at the end, how long a busy store is waited for
 STOP_POLL_S = 0.1
+# The error of a run whose files or rows the store refused while it trained ({error}: the
+# exception's type and text); cnnviz.runs.notices reads it.
+NOT_SAVED = (
+    "The run could not be saved ({error}): free some disk space or check the run store's "
+    "folder, then train it again. The finished epochs are kept."
+)
 
 
 class RunGone(Exception):
@@ -274,7 +280,9 @@ def execute(
     The run beats its own heartbeat and polls its stop flag (and ``should_stop()``) from a
     thread of its own, so Stop takes effect within a second and a dead process stops beating.
     Torch trains on ``threads`` (else ``$CNNVIZ_THREADS``, else as the process was set up).
-    Errors end the run as "failed" with a message; nothing is raised.
+    Errors end the run as "failed" with a message, a store that refuses its files or rows (a
+    full disk, a read-only folder) included; only when the store refuses that mark too is the
+    store's error raised, for the executor to mark the run.
     """
     torch_threads(threads)
     stop_event, done = threading.Event(), threading.Event()
@@ -284,17 +292,46 @@ def execute(
         name=f"cnnviz-beat-{run_id}", daemon=True,
     )  # fmt: skip
     beat.start()
+    failed = None
     try:
-        for ev in run_events(config, stop_event, data):
-            writer.apply(ev)
-            if ev["kind"] in ("progress", "notice", "epoch", "done", "failed"):
-                yield ev
-            if writer.gone:
-                stop_event.set()
+        try:
+            for ev in run_events(config, stop_event, data):
+                writer.apply(ev)
+                if ev["kind"] in ("progress", "notice", "epoch", "done", "failed"):
+                    yield ev
+                if writer.gone:
+                    stop_event.set()
+        finally:
+            writer.flush(final=True)
+    except (StoreError, OSError) as exc:  # not busy (that waits): a full disk, a read-only folder
+        failed = {"kind": "failed", "message": _not_saved(store, run_id, writer, exc)}
     finally:
-        writer.flush(final=True)
         done.set()
         beat.join(timeout=5)
+    if failed is not None:
+        yield failed
+
+
+def _not_saved(store: RunStore, run_id: str, writer: StoreWriter, exc: BaseException) -> str:
+    """End a run whose events the store refused (not busy: a full disk, a read-only folder):
+    training stops (its generator was left), nothing more is written but the run's status,
+    which says why; the epochs stored before are kept. Returns the message.
+
+    Raises:
+        StoreError, OSError: ``exc`` again when the database refuses the status too: the
+            executor then marks the run, retrying until the store takes the mark.
+    """
+    error = f"{type(exc).__name__}: {exc}"
+    writer.pending.clear()
+    writer.gone = True  # nothing more is written for it
+    message = NOT_SAVED.format(error=error)
+    try:
+        store.set_status(run_id, "failed", message)
+    except StoreError as again:
+        log.warning("run %s could not be saved (%s), nor marked (%s)", run_id, error, again)
+        raise exc from None
+    log.warning("run %s could not be saved (%s); it ended as failed", run_id, error)
+    return message
 
 
 def run_here(

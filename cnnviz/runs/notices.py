@@ -17,6 +17,7 @@ from cnnviz.classroom import TRIM_REASONS
 from cnnviz.device import NO_GPU
 from cnnviz.runfile import ANALYSIS_DROPS, HEADER_PROBLEMS, SNAPSHOT_DROPS
 from cnnviz.runs.classdata import WEIGHTS_REMOVED
+from cnnviz.runs.execute import NOT_SAVED
 from cnnviz.runs.executors import INTERRUPTED, STOPPED, THREAD_FAILED
 from cnnviz.runs.portable import (
     EVALUATION_NOT_KEPT,
@@ -39,6 +40,7 @@ SENTENCES = {
     "notice.weights_removed": WEIGHTS_REMOVED,
     "error.reaped": REAPED,
     "error.interrupted": INTERRUPTED,
+    "error.not_saved": NOT_SAVED,
     "error.imported_cut_off": IMPORTED_CUT_OFF,
 }
 # key -> template: what a sentence's {reason} may be

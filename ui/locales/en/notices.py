@@ -17,6 +17,8 @@ TEXT = {
     "error.reaped": "The process running it ended (server restart or crash); the finished epochs "
     "are kept.",
     "error.interrupted": "Interrupted: {reason}. The finished epochs are kept.",
+    "error.not_saved": "The run could not be saved ({error}): free some disk space or check the "
+    "run store's folder, then train it again. The finished epochs are kept.",
     "error.imported_cut_off": "Imported from a file saved after epoch {epochs} while the run was "
     "{status}; its finished epochs are kept.",
     "reason.trim_old": "older than {days} days",

@@ -15,6 +15,8 @@ TEXT = {
     "error.reaped": "이 실행을 돌리던 프로세스가 끝났습니다 (서버 재시작이나 충돌). 끝난 "
     "에포크는 보관됩니다.",
     "error.interrupted": "중단됨: {reason}. 끝난 에포크는 보관됩니다.",
+    "error.not_saved": "실행을 저장할 수 없었습니다 ({error}): 디스크 공간을 비우거나 실행 "
+    "저장소 폴더를 확인한 뒤 다시 학습시키세요. 끝난 에포크는 보관됩니다.",
     "error.imported_cut_off": "실행이 ‘{status}’ 상태일 때 에포크 {epochs} 뒤에 저장된 파일에서 "
     "가져왔습니다. 끝난 에포크는 보관됩니다.",
     "reason.trim_old": "{days}일보다 오래됨",
