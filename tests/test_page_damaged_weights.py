@@ -8,6 +8,7 @@ import pytest
 
 from cnnviz.runs import CheckpointError, RunStore
 from conftest import app_test, assert_clean
+from ui.common import md_escape
 
 pytestmark = [pytest.mark.apptest, pytest.mark.usefixtures("one_torch_thread")]
 
@@ -70,6 +71,9 @@ def test_the_pages_say_a_damaged_weights_file(damaged, lang):
     assert any(unreadable in w.value and run_id in w.value for w in training.warning)
     (weights,) = [b for b in training.get("download_button") if b.proto.id.endswith("ckpt")]
     assert weights.proto.disabled
+    snapshots = md_escape(store.snapshots_path(run_id).name)  # what it learned: damaged, said
+    assert any(unreadable in w.value and snapshots in w.value for w in training.warning)
+    assert not any("epoch snapshots (it was trained before" in i.value for i in training.info)
 
     insight = app_test("insight.py")
     insight.query_params.update(run=run_id, lang=lang)

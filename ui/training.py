@@ -460,10 +460,14 @@ def learned_ui(mgr: RunManager, run_id: str) -> None:
     """Scrub the first layer's kernels and feature maps through training (epoch 0 = init)."""
     st.subheader(TEXT["learned"])
     st.caption(TEXT["learned_intro"])
-    epochs = service(mgr).snapshot_epochs(current_user(), run_id)
+    svc, user = service(mgr), current_user()
+    epochs = svc.snapshot_epochs(user, run_id)
     if not epochs:
         live = mgr.status(run_id) in LIVE
-        st.info(TEXT["learned_soon" if live else "learned_none"], icon=":material/history:")
+        if not live and (damaged := svc.snapshots_problem(user, run_id)) is not None:
+            st.warning(md_escape(message(damaged)), icon=":material/error:")  # not "none kept"
+        else:
+            st.info(TEXT["learned_soon" if live else "learned_none"], icon=":material/history:")
         return
     data = data_or_message()
     if data is None:

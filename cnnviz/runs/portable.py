@@ -112,6 +112,14 @@ class Portable:
     def save_snapshot(self, run_id: str, epoch: int, tensors: dict[str, torch.Tensor]) -> None:
         self.files.save_snapshot(run_id, epoch, tensors)
 
+    def check_snapshots(self, run_id: str) -> bool:
+        """Whether the run has an epoch snapshots file, its header read (not its tensors).
+
+        Raises:
+            CheckpointError: the file exists but cannot be read as safetensors (damaged).
+        """
+        return self.files.check_tensors(self.snapshots_path(run_id), "epoch snapshots")
+
     def snapshot_epochs(self, run_id: str) -> list[int]:
         return self.files.snapshot_epochs(run_id)
 

@@ -246,6 +246,16 @@ class RunService(Submitting):
         self.check_view(user, run_id)
         return self.store.snapshot_epochs(run_id)
 
+    def snapshots_problem(self, user: C.User, run_id: str) -> CheckpointError | None:
+        """Why the run's epoch snapshots cannot be read (their file damaged on disk), from its
+        header; None when it is sound or there is none (:meth:`snapshot_epochs` is then [])."""
+        self.check_view(user, run_id)
+        try:
+            self.store.check_snapshots(run_id)
+        except CheckpointError as exc:
+            return exc
+        return None
+
     def load_snapshot(self, user: C.User, run_id: str, epoch: int):
         self.check_view(user, run_id)
         return self.store.load_snapshot(run_id, epoch)
