@@ -101,3 +101,62 @@ def test_the_training_page_says_it_in_korean():
     said = [e.value for e in at.error]
     assert any(md_escape("디스크 공간을 비우거나") in e for e in said), said
     assert not any("could not be saved" in e for e in said), said
+
+
+REFUSE = """\
+import errno, os
+
+_flag = os.environ.get("REFUSE_FLAG")
+if _flag:  # while the flag is there, the disk under this worker's store is full
+    from cnnviz.runs import store as S
+    from cnnviz.runs.db import StoreFailedError
+
+    _save, _status = S.RunStore.save_state_dict, S.RunStore.set_status
+
+    def _full_save(self, *args, **kwargs):
+        if os.path.exists(_flag):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return _save(self, *args, **kwargs)
+
+    def _full_status(self, *args, **kwargs):
+        if os.path.exists(_flag):
+            raise StoreFailedError("database or disk is full", "store.failed", detail="full")
+        return _status(self, *args, **kwargs)
+
+    S.RunStore.save_state_dict, S.RunStore.set_status = _full_save, _full_status
+"""
+
+
+def test_a_worker_that_cannot_mark_its_run_has_the_server_mark_it(tmp_path, monkeypatch):
+    """The worker process's store refuses the weights and then the run's failed mark: the
+    server marks it interrupted and says why, and the same worker trains the next run."""
+    from cnnviz.runs import RunManager
+    from cnnviz.runs.executors import ProcessExecutor
+    from conftest import wait_for
+
+    hooks = tmp_path / "hooks"
+    hooks.mkdir()
+    (hooks / "sitecustomize.py").write_text(REFUSE)
+    flag = tmp_path / "full"
+    monkeypatch.setenv("PYTHONPATH", str(hooks))
+    monkeypatch.setenv("REFUSE_FLAG", str(flag))
+    store = RunStore(tmp_path / "store")
+    m = RunManager(store, executor=ProcessExecutor(store.root, 1, threads=1))
+    try:
+        run_id = m.submit(tiny(num_epochs=200, limit=1024))
+        wait_for(lambda: store.get(run_id).epochs_done >= 1, timeout=180)
+        flag.touch()
+        wait_for(lambda: store.status(run_id) != "running", timeout=60)
+        rec = store.get(run_id)
+        assert rec.status == "interrupted", (rec.status, rec.error)
+        assert "the run store refused its writes (OSError: [Errno 28]" in rec.error
+        assert "finished epochs are kept" in rec.error
+        assert "실행 저장소가 쓰기를 거부함" in stored_text(rec.error, "ko")
+        assert rec.epochs_done >= 1 and store.load_state_dict(run_id) is not None
+        flag.unlink()  # space again
+        after = m.submit(tiny(num_epochs=1))
+        assert m.wait(after, 180) == "finished"
+        assert m.executor.started_workers == 1  # the worker lived on
+    finally:
+        flag.unlink(missing_ok=True)
+        m.shutdown()

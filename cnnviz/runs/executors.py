@@ -275,8 +275,8 @@ class ProcessExecutor:
                         w.ready = True
                         if w.stop_at is not None:  # stopped before it could start: the grace
                             w.stop_at = max(w.stop_at, self.clock() + self.grace_s)  # from now
-                    elif msg[0] == "ended":
-                        ended.append(Ended(msg[1]))
+                    elif msg[0] == "ended":  # with a reason when the worker could not mark it
+                        ended.append(Ended(msg[1], msg[2] if len(msg) > 2 else None))
                         with self._lock:
                             if w.run_id == msg[1]:
                                 w.run_id, w.stop_at = None, None

@@ -11,6 +11,7 @@ failed run's exception) gives None and is shown as stored.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from cnnviz.classroom import TRIM_REASONS
@@ -27,6 +28,7 @@ from cnnviz.runs.portable import (
 )
 from cnnviz.runs.records import REAPED
 from cnnviz.runs.supervision import EXIT_REASONS
+from cnnviz.runs.worker import STORE_REFUSED
 from cnnviz.train import GRAPHS_OFF
 
 # key -> template (str.format): the sentences a notice or an error is made of
@@ -47,6 +49,7 @@ SENTENCES = {
 REASONS = {
     **SNAPSHOT_DROPS, **ANALYSIS_DROPS, **HEADER_PROBLEMS, **TRIM_REASONS, **EXIT_REASONS,
     "reason.thread_failed": THREAD_FAILED,
+    "reason.store_refused": STORE_REFUSED,
 }  # fmt: skip
 NESTED = "reason"  # the one value that is itself a template's text
 MAX_CHARS = 4000  # a longer text is shown as stored
@@ -104,6 +107,7 @@ def parse(text: str | None) -> list[Part] | None:
     # where a sentence may end: after a full stop, before a space or the end
     ends = [i + 1 for i, ch in enumerate(text) if ch == "." and text[i + 1 : i + 2] in ("", " ")]
 
+    @functools.cache  # each start parsed once: a name full of full stops tries no path twice
     def rest(start: int) -> list[Part] | None:
         if start == len(text):
             return []

@@ -17,6 +17,10 @@ import time
 import uuid
 from pathlib import Path
 
+# Why a run's worker could not mark it (cnnviz.runs.executors.INTERRUPTED's reason; the
+# server marks it instead, retrying until the store takes the mark).
+STORE_REFUSED = "the run store refused its writes ({error})"
+
 
 def speed_test(store) -> None:
     """Time LeNet batches here and leave the result in the store: the estimates the pages
@@ -105,10 +109,9 @@ def worker_main(conn, root: str, threads: int | None) -> None:
         stop = threading.Event()
         with lock:
             current["run_id"], current["stop"] = run_id, stop
+        reason = None  # why the server must mark the run: it could not be marked here
         try:
-            for _rec in execute(store, run_id, RunConfig.from_dict(config), stop.is_set, data,
-                                token):  # fmt: skip
-                pass
+            run_config = RunConfig.from_dict(config)
         except Exception as exc:  # a config this version cannot read: the run says so
             log.exception("run %s could not start", run_id)
             try:
@@ -117,10 +120,19 @@ def worker_main(conn, root: str, threads: int | None) -> None:
                 )
             except S.StoreError as busy:  # the server marks it when the worker says "ended"
                 log.warning("run %s: %s", run_id, busy)
+                reason = STORE_REFUSED.format(error=f"{type(busy).__name__}: {busy}")
+            run_config = None
+        try:
+            if run_config is not None:
+                for _rec in execute(store, run_id, run_config, stop.is_set, data, token):
+                    pass
+        except Exception as exc:  # noqa: BLE001 - the store refused its writes, then its mark
+            log.exception("run %s: the store refused it", run_id)
+            reason = STORE_REFUSED.format(error=f"{type(exc).__name__}: {exc}")
         finally:
             with lock:
                 current["run_id"] = None
-            conn.send(("ended", run_id))
+            conn.send(("ended", run_id, reason))  # a reason: the server marks it, retrying
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -53,5 +53,6 @@ TEXT = {
     "reason.exit_signal": "the worker process was ended by signal {sig} ({name})",
     "reason.exit_code": "the worker process exited with code {code}",
     "reason.thread_failed": "its thread failed ({error})",
+    "reason.store_refused": "the run store refused its writes ({error})",
     "status_plain": STATUS_PLAIN,
 }

@@ -52,5 +52,6 @@ TEXT = {
     "reason.exit_signal": "작업 프로세스가 시그널 {sig} ({name})로 끝남",
     "reason.exit_code": "작업 프로세스가 코드 {code}로 끝남",
     "reason.thread_failed": "학습 스레드가 실패함 ({error})",
+    "reason.store_refused": "실행 저장소가 쓰기를 거부함 ({error})",
     "status_plain": STATUS_PLAIN,
 }
