@@ -285,13 +285,23 @@ class NewIdentities:
         self._lock = threading.Lock()
 
     def identity(self, address: str) -> str:
-        """A new identity for a browser at ``address`` (logged past the hour's count)."""
+        """A new identity for a browser at ``address`` (logged past the hour's count). While
+        the store cannot be written (another program holding it past its wait, a full disk, a
+        read-only folder) it is counted in this process: the count only feeds the log line, so
+        the browser still gets its pages, and each says what it cannot do meanwhile."""
+        from cnnviz.runs.db import StoreError
+
+        counted = False
         if self.store is not None:
             made = self.made
-            uid, over = self.store.count_new(
-                IDENTITIES, str(address), made.most, made.window_s, new_user_id
-            )
-        else:
+            try:
+                uid, over = self.store.count_new(
+                    IDENTITIES, str(address), made.most, made.window_s, new_user_id
+                )
+                counted = True
+            except StoreError as exc:
+                log.warning("a new identity is counted in this process only: %s", exc)
+        if not counted:
             with self._lock:
                 over = self.made.full(address)
                 self.made.add(address)

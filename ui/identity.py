@@ -69,24 +69,6 @@ def _new_identities() -> C.NewIdentities:
 
 
 @st.cache_resource(show_spinner=False)
-def _identities_here() -> C.NewIdentities:
-    """New identities counted in this process's memory: while the store cannot record them."""
-    return C.NewIdentities()
-
-
-def _new_identity(address: str) -> str:
-    """A new identity for a browser at ``address``, counted in the store; while the store
-    cannot be written (another program holding it past its wait, a full disk, a read-only
-    folder) counted in this process instead. The count only feeds a log line, so the visitor
-    still gets the pages, and each says what it cannot do until the store is writable."""
-    try:
-        return _new_identities().identity(address)
-    except StoreError as exc:
-        log.warning("identity: the store cannot count a new one, this process does: %s", exc)
-        return _identities_here().identity(address)
-
-
-@st.cache_resource(show_spinner=False)
 def _said_at_start(problem: str) -> bool:
     log.error("%s", problem)  # once per server and secret, in the server's log
     return True
@@ -157,7 +139,7 @@ def current_user() -> C.User:
         cookies = _cookies()
         uid = C.verify(cookies.get(id_cookie), key)
         if uid is None:
-            uid = _new_identity(client_address())
+            uid = _new_identities().identity(client_address())
             _set_cookie(id_cookie, C.sign(uid, key), COOKIE_MAX_AGE_S)
         token = cookies.get(teacher_cookie)
         role = C.STUDENT
