@@ -9,7 +9,7 @@ Xavier init, d2l's lr per model, 10 epochs.
 
 import streamlit as st
 
-from cnnviz.runs.execute import thread_plan
+from cnnviz.runs.threads import thread_plan
 from ui import page_header, settings
 from ui.board import training_setup_ui
 from ui.runs import manager_or_message

@@ -117,7 +117,7 @@ def cmd_ablation(args) -> int:
     import torch
 
     from cnnviz import ablation as A
-    from cnnviz.runs.execute import own_process_threads
+    from cnnviz.runs.threads import own_process_threads
     from cnnviz.train import TrainingError, train
 
     if args.group not in A.GROUPS:
@@ -202,7 +202,7 @@ def cmd_train(args) -> int:
     import torch
 
     from cnnviz.models import PRESETS
-    from cnnviz.runs.execute import own_process_threads
+    from cnnviz.runs.threads import own_process_threads
     from cnnviz.train import RunConfig, TrainingError, train
 
     if args.threads is not None and args.threads < 1:

@@ -17,6 +17,7 @@ from cnnviz.train import train
 from conftest import tiny_config
 
 E = importlib.import_module("cnnviz.runs.execute")  # the package exports a function by the name
+T = importlib.import_module("cnnviz.runs.threads")
 
 pytestmark = [pytest.mark.unit, pytest.mark.usefixtures("one_torch_thread")]
 
@@ -73,17 +74,17 @@ def test_a_stored_cli_run_starts_no_manager_and_no_worker(monkeypatch, capsys):
 
 def test_the_cli_trains_on_every_core_it_is_given(monkeypatch, capsys):
     monkeypatch.delenv("CNNVIZ_THREADS", raising=False)
-    assert E.own_process_threads() == E.cores_given() == len(os.sched_getaffinity(0))
-    assert E.own_process_threads(3) == 3  # --threads wins
+    assert T.own_process_threads() == T.cores_given() == len(os.sched_getaffinity(0))
+    assert T.own_process_threads(3) == 3  # --threads wins
     monkeypatch.setenv("CNNVIZ_THREADS", "1")
-    assert E.own_process_threads() == 1 and E.own_process_threads(2) == 2
+    assert T.own_process_threads() == 1 and T.own_process_threads(2) == 2
 
     monkeypatch.delenv("CNNVIZ_THREADS")
     seen = []
     real = E.torch_threads
     monkeypatch.setattr(E, "torch_threads", lambda t=None: (seen.append(t), real(t))[1])
     assert cli.main(ARGS) == 0
-    assert seen == [E.cores_given()] and torch.get_num_threads() == E.cores_given()
+    assert seen == [T.cores_given()] and torch.get_num_threads() == T.cores_given()
     capsys.readouterr()
 
 
@@ -109,11 +110,11 @@ def test_a_worker_gets_the_cores_the_server_does_not_need(
     from cnnviz.runs import executors
 
     monkeypatch.delenv("CNNVIZ_THREADS", raising=False)
-    monkeypatch.setattr(E, "cores_given", lambda: cores)
+    monkeypatch.setattr(T, "cores_given", lambda: cores)
     monkeypatch.setattr(executors, "cores_given", lambda: cores)
     ex = executors.ProcessExecutor(tmp_path, slots)  # starts no worker until it is polled
     assert ex.threads == executors.default_threads(slots) == threads
-    plan = E.thread_plan(ex)
+    plan = T.thread_plan(ex)
     assert plan == {"threads": threads, "cores": cores, "workers": slots, "why": why}
 
 
@@ -121,11 +122,11 @@ def test_the_plan_names_what_set_the_threads(monkeypatch):
     from types import SimpleNamespace
 
     monkeypatch.setenv("CNNVIZ_THREADS", "3")
-    assert E.thread_plan(SimpleNamespace(kind="process", threads=3, slots=1))["why"] == "set"
-    assert E.thread_plan(SimpleNamespace(kind="ray", threads=4, slots=2)) == {
-        "threads": 4, "cores": E.cores_given(), "workers": 2, "why": "cluster"}  # fmt: skip
+    assert T.thread_plan(SimpleNamespace(kind="process", threads=3, slots=1))["why"] == "set"
+    assert T.thread_plan(SimpleNamespace(kind="ray", threads=4, slots=2)) == {
+        "threads": 4, "cores": T.cores_given(), "workers": 2, "why": "cluster"}  # fmt: skip
     monkeypatch.delenv("CNNVIZ_THREADS")
-    here = E.thread_plan(SimpleNamespace(kind="thread", slots=1))
+    here = T.thread_plan(SimpleNamespace(kind="thread", slots=1))
     assert here["why"] == "here" and here["threads"] == torch.get_num_threads() == 1
 
 

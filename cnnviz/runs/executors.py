@@ -31,9 +31,10 @@ from pathlib import Path
 from typing import Protocol
 
 from cnnviz.config import RunConfig, setting
-from cnnviz.runs.execute import cores_given, execute
+from cnnviz.runs.execute import execute
 from cnnviz.runs.store import RunStore
 from cnnviz.runs.supervision import Worker, exit_reason, spawn_worker
+from cnnviz.runs.threads import cores_given
 
 log = logging.getLogger("cnnviz.runs")
 SHUTDOWN_S = 5.0
@@ -110,7 +111,7 @@ def default_threads(slots: int) -> int:
     one thread and on two, alternating): on both cores a LeNet run trained 60–75% faster, but
     the pages answered about a third more slowly while it trained, and a watched run kept less
     of its unwatched speed (66% against 72%, on a busy machine). The CLI, with no server to
-    leave a core for, trains on every core (:func:`cnnviz.runs.execute.own_process_threads`)."""
+    leave a core for, trains on every core (:func:`cnnviz.runs.threads.own_process_threads`)."""
     if threads := setting("CNNVIZ_THREADS"):
         return threads
     return max(1, (cores_given() - 1) // max(1, slots))

@@ -29,10 +29,10 @@ from cnnviz.runs.execute import (
     decode_event,
     encode_event,
     run_events,
-    torch_threads,
 )
 from cnnviz.runs.executors import SHUTDOWN_S, Books, Ended
 from cnnviz.runs.store import RunStore
+from cnnviz.runs.threads import torch_threads
 
 log = logging.getLogger("cnnviz.runs")
 ENV_ADDRESS = "CNNVIZ_RAY_ADDRESS"

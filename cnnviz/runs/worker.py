@@ -60,7 +60,8 @@ def open_store(root: Path, log: logging.Logger, wait_s: float = 5.0):
 def worker_main(conn, root: str, threads: int | None) -> None:
     from cnnviz.config import RunConfig
     from cnnviz.runs import store as S
-    from cnnviz.runs.execute import execute, torch_threads
+    from cnnviz.runs.execute import execute
+    from cnnviz.runs.threads import torch_threads
 
     logging.basicConfig(level=logging.WARNING, format="cnnviz worker %(process)d: %(message)s")
     log = logging.getLogger("cnnviz.runs")
