@@ -127,6 +127,51 @@ def test_trimmed_weights_say_why(tmp_path):
     assert "할당량 3 MB" in stored_text(store.get(rid).notice, "ko")  # the last: the store's
 
 
+@pytest.mark.unit
+def test_a_run_that_could_not_start(tmp_path):
+    from cnnviz.config import RunConfig
+    from cnnviz.runs.worker import NOT_STARTED
+
+    # a stored config this version cannot read, as the worker process says it
+    config = {**tiny_config().to_dict(), "from_a_later_version": 1}
+    with pytest.raises(ValueError) as info:
+        RunConfig.from_dict(config)
+    error = NOT_STARTED.format(error=f"{type(info.value).__name__}: {info.value}")
+    assert error.startswith("It could not start: ValueError: ")
+    assert_korean(error, ["error.not_started"])
+    assert stored_text(error, "ko").startswith("시작할 수 없었습니다: ValueError: ")
+    # a run the dispatcher cannot read (deleted meanwhile)
+    with pytest.raises(KeyError) as info:
+        RunStore(tmp_path / "store").get("gone")
+    assert_korean(NOT_STARTED.format(error=info.value), ["error.not_started"])
+    # an error with full stops of its own, the last without one
+    error = NOT_STARTED.format(error="OSError: no space left. Free some. then retry")
+    assert_korean(error, ["error.not_started"])
+
+
+@pytest.mark.unit
+def test_a_run_lost_on_ray():
+    import ray.exceptions
+
+    from cnnviz.runs.executors import INTERRUPTED
+    from cnnviz.runs.ray_executor import RAY_FAILED, RAY_LOST
+
+    lost = RAY_LOST.format(error=ray.exceptions.RayActorError.__name__)
+    assert lost == "the Ray worker training it was lost (RayActorError: its node or process died)"
+    text = INTERRUPTED.format(reason=lost)
+    assert_korean(text, ["error.interrupted", "reason.ray_lost"])
+    assert stored_text(text, "ko") == (
+        "중단됨: 이 실행을 학습하던 Ray 작업자를 잃음 (RayActorError: 그 노드나 프로세스가 "
+        "죽음). 끝난 에포크는 보관됩니다."
+    )
+    exc = ConnectionError("the cluster at 10.0.0.1:6379 is gone")
+    failed = RAY_FAILED.format(error=f"{type(exc).__name__}: {exc}")
+    assert (
+        failed == "the Ray executor failed (ConnectionError: the cluster at 10.0.0.1:6379 is gone)"
+    )
+    assert_korean(INTERRUPTED.format(reason=failed), ["error.interrupted", "reason.ray_failed"])
+
+
 SNAPSHOTS = {  # the file's snapshots -> why they are not kept
     "not base64!": ["reason.snapshots_base64"],
     base64.b64encode(b"abc").decode(): ["reason.snapshots_header", "reason.header_short"],

@@ -28,6 +28,7 @@ from cnnviz.runs import queue as Q
 from cnnviz.runs.executors import INTERRUPTED, Ended, stopped_text
 from cnnviz.runs.shared import RENEW_S
 from cnnviz.runs.store import StoreBusyError, StoreError
+from cnnviz.runs.worker import NOT_STARTED
 
 log = logging.getLogger("cnnviz.runs")
 DISPATCH_S = 0.2  # how often the dispatcher looks at the executor (dead workers within 5 s)
@@ -182,7 +183,7 @@ class Dispatcher:
                 raise
             except (KeyError, StoreError) as exc:  # deleted, or a row that cannot be read
                 log.warning("run %s cannot start: %s", run_id, exc)
-                self.store.set_status(run_id, "failed", f"It could not start: {exc}")
+                self.store.set_status(run_id, "failed", NOT_STARTED.format(error=exc))
                 continue
             if not self.store.claim(run_id, self.token, (LEASE, self.holder)):
                 if self.store.lease_holder(LEASE) != self.holder:  # taken over meanwhile
@@ -194,4 +195,4 @@ class Dispatcher:
                 self.executor.start(run_id, config)
             except Exception as exc:  # the run says why; the queue goes on
                 log.exception("run %s could not start", run_id)
-                self.store.set_status(run_id, "failed", f"It could not start: {exc}")
+                self.store.set_status(run_id, "failed", NOT_STARTED.format(error=exc))

@@ -26,9 +26,10 @@ from cnnviz.runs.portable import (
     IMPORTED_CUT_OFF,
     SNAPSHOTS_NOT_KEPT,
 )
+from cnnviz.runs.ray_executor import RAY_FAILED, RAY_LOST
 from cnnviz.runs.records import REAPED
 from cnnviz.runs.supervision import EXIT_REASONS
-from cnnviz.runs.worker import STORE_REFUSED
+from cnnviz.runs.worker import NOT_STARTED, STORE_REFUSED
 from cnnviz.train import GRAPHS_OFF
 
 # key -> template (str.format): the sentences a notice or an error is made of
@@ -44,12 +45,15 @@ SENTENCES = {
     "error.interrupted": INTERRUPTED,
     "error.not_saved": NOT_SAVED,
     "error.imported_cut_off": IMPORTED_CUT_OFF,
+    "error.not_started": NOT_STARTED,
 }
 # key -> template: what a sentence's {reason} may be
 REASONS = {
     **SNAPSHOT_DROPS, **ANALYSIS_DROPS, **HEADER_PROBLEMS, **TRIM_REASONS, **EXIT_REASONS,
     "reason.thread_failed": THREAD_FAILED,
     "reason.store_refused": STORE_REFUSED,
+    "reason.ray_lost": RAY_LOST,
+    "reason.ray_failed": RAY_FAILED,
 }  # fmt: skip
 NESTED = "reason"  # the one value that is itself a template's text
 MAX_CHARS = 4000  # a longer text is shown as stored
@@ -104,8 +108,10 @@ def parse(text: str | None) -> list[Part] | None:
     not one of them (it is then shown as stored)."""
     if not text or len(text) > MAX_CHARS:
         return None
-    # where a sentence may end: after a full stop, before a space or the end
-    ends = [i + 1 for i, ch in enumerate(text) if ch == "." and text[i + 1 : i + 2] in ("", " ")]
+    # where a sentence may end: after a full stop, before a space; and the end (the last may
+    # end without one: "It could not start: {error}" ends with its error, as it was written)
+    ends = [i + 1 for i, ch in enumerate(text) if ch == "." and text[i + 1 : i + 2] == " "]
+    ends.append(len(text))
 
     @functools.cache  # each start parsed once: a name full of full stops tries no path twice
     def rest(start: int) -> list[Part] | None:

@@ -37,6 +37,10 @@ from cnnviz.runs.threads import torch_threads
 log = logging.getLogger("cnnviz.runs")
 ENV_ADDRESS = "CNNVIZ_RAY_ADDRESS"
 ENV_GPUS = "CNNVIZ_RAY_GPUS"
+# Why a run on Ray was interrupted (cnnviz.runs.executors.INTERRUPTED's reason): its actor was
+# lost (its node or process died), or anything else went wrong on the app's side of it.
+RAY_LOST = "the Ray worker training it was lost ({error}: its node or process died)"
+RAY_FAILED = "the Ray executor failed ({error})"
 
 
 class RayRun:
@@ -223,11 +227,10 @@ class RayExecutor(Books):
             ray.exceptions.WorkerCrashedError,
             ray.exceptions.ObjectLostError,
         ) as exc:
-            reason = f"the Ray worker training it was lost ({type(exc).__name__}: its node or "
-            reason += "process died)"
+            reason = RAY_LOST.format(error=type(exc).__name__)
         except Exception as exc:  # the run says why; the queue goes on
             log.exception("run %s on Ray", run_id)
-            reason = f"the Ray executor failed ({type(exc).__name__}: {exc})"
+            reason = RAY_FAILED.format(error=f"{type(exc).__name__}: {exc}")
         finally:
             writer.flush(final=True)
             done.set()

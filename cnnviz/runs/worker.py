@@ -20,6 +20,9 @@ from pathlib import Path
 # Why a run's worker could not mark it (cnnviz.runs.executors.INTERRUPTED's reason; the
 # server marks it instead, retrying until the store takes the mark).
 STORE_REFUSED = "the run store refused its writes ({error})"
+# The error of a run that could not start: its stored config is one this version cannot read
+# (here), or it could not be read or handed to the executor (cnnviz.runs.dispatcher).
+NOT_STARTED = "It could not start: {error}"
 
 
 def speed_test(store) -> None:
@@ -117,7 +120,7 @@ def worker_main(conn, root: str, threads: int | None) -> None:
             log.exception("run %s could not start", run_id)
             try:
                 store.set_status(
-                    run_id, "failed", f"It could not start: {type(exc).__name__}: {exc}"
+                    run_id, "failed", NOT_STARTED.format(error=f"{type(exc).__name__}: {exc}")
                 )
             except S.StoreError as busy:  # the server marks it when the worker says "ended"
                 log.warning("run %s: %s", run_id, busy)

@@ -21,6 +21,7 @@ TEXT = {
     "run store's folder, then train it again. The finished epochs are kept.",
     "error.imported_cut_off": "Imported from a file saved after epoch {epochs} while the run was "
     "{status}; its finished epochs are kept.",
+    "error.not_started": "It could not start: {error}",
     "reason.trim_old": "older than {days} days",
     "reason.trim_user_quota": "its owner is over their {mb} MB quota",
     "reason.trim_store_quota": "the store is over its {mb} MB quota",
@@ -54,5 +55,7 @@ TEXT = {
     "reason.exit_code": "the worker process exited with code {code}",
     "reason.thread_failed": "its thread failed ({error})",
     "reason.store_refused": "the run store refused its writes ({error})",
+    "reason.ray_lost": "the Ray worker training it was lost ({error}: its node or process died)",
+    "reason.ray_failed": "the Ray executor failed ({error})",
     "status_plain": STATUS_PLAIN,
 }

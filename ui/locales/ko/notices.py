@@ -19,6 +19,7 @@ TEXT = {
     "저장소 폴더를 확인한 뒤 다시 학습시키세요. 끝난 에포크는 보관됩니다.",
     "error.imported_cut_off": "실행이 ‘{status}’ 상태일 때 에포크 {epochs} 뒤에 저장된 파일에서 "
     "가져왔습니다. 끝난 에포크는 보관됩니다.",
+    "error.not_started": "시작할 수 없었습니다: {error}",
     "reason.trim_old": "{days}일보다 오래됨",
     "reason.trim_user_quota": "주인이 할당량 {mb} MB를 넘음",
     "reason.trim_store_quota": "실행 저장소가 할당량 {mb} MB를 넘음",
@@ -53,5 +54,7 @@ TEXT = {
     "reason.exit_code": "작업 프로세스가 코드 {code}로 끝남",
     "reason.thread_failed": "학습 스레드가 실패함 ({error})",
     "reason.store_refused": "실행 저장소가 쓰기를 거부함 ({error})",
+    "reason.ray_lost": "이 실행을 학습하던 Ray 작업자를 잃음 ({error}: 그 노드나 프로세스가 죽음)",
+    "reason.ray_failed": "Ray 실행기가 실패함 ({error})",
     "status_plain": STATUS_PLAIN,
 }
