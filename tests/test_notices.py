@@ -130,7 +130,7 @@ def test_trimmed_weights_say_why(tmp_path):
 @pytest.mark.unit
 def test_a_run_that_could_not_start(tmp_path):
     from cnnviz.config import RunConfig
-    from cnnviz.runs.worker import NOT_STARTED
+    from cnnviz.runs.supervision import NOT_STARTED
 
     # a stored config this version cannot read, as the worker process says it
     config = {**tiny_config().to_dict(), "from_a_later_version": 1}

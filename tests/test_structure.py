@@ -284,3 +284,14 @@ def test_the_store_facade_has_every_part():
 
     bases = {b.__module__.rpartition(".")[2] for b in store.RunStore.__mro__[1:-1]}
     assert bases == set(STORE_PARTS) - {"store"}
+
+
+def test_the_runs_package_does_not_import_its_worker_module():
+    """A worker process runs ``python -m cnnviz.runs.worker``: the package, imported first, must
+    not import that module too (it would run as a second copy of itself, with a warning)."""
+    import subprocess
+    import sys
+
+    code = "import sys, cnnviz.runs; print('cnnviz.runs.worker' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False", out.stderr

@@ -28,7 +28,7 @@ from cnnviz.runs import queue as Q
 from cnnviz.runs.executors import INTERRUPTED, Ended, stopped_text
 from cnnviz.runs.shared import RENEW_S
 from cnnviz.runs.store import StoreBusyError, StoreError
-from cnnviz.runs.worker import NOT_STARTED
+from cnnviz.runs.supervision import NOT_STARTED
 
 log = logging.getLogger("cnnviz.runs")
 DISPATCH_S = 0.2  # how often the dispatcher looks at the executor (dead workers within 5 s)

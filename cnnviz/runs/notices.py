@@ -28,8 +28,7 @@ from cnnviz.runs.portable import (
 )
 from cnnviz.runs.ray_executor import RAY_FAILED, RAY_LOST
 from cnnviz.runs.records import REAPED
-from cnnviz.runs.supervision import EXIT_REASONS
-from cnnviz.runs.worker import NOT_STARTED, STORE_REFUSED
+from cnnviz.runs.supervision import EXIT_REASONS, NOT_STARTED, STORE_REFUSED
 from cnnviz.train import GRAPHS_OFF
 
 # key -> template (str.format): the sentences a notice or an error is made of

@@ -17,12 +17,7 @@ import time
 import uuid
 from pathlib import Path
 
-# Why a run's worker could not mark it (cnnviz.runs.executors.INTERRUPTED's reason; the
-# server marks it instead, retrying until the store takes the mark).
-STORE_REFUSED = "the run store refused its writes ({error})"
-# The error of a run that could not start: its stored config is one this version cannot read
-# (here), or it could not be read or handed to the executor (cnnviz.runs.dispatcher).
-NOT_STARTED = "It could not start: {error}"
+from cnnviz.runs.supervision import NOT_STARTED, STORE_REFUSED
 
 
 def speed_test(store) -> None:
