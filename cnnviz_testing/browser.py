@@ -22,14 +22,57 @@ VIEWPORT = {"width": 1400, "height": 1000}
 WENT_WRONG = ("Something went wrong", "문제가 생겼습니다")  # the error boundary, both languages
 SETTLE_MS = 400  # idle this long in a row: the run's own st.rerun would have started by then
 
-# Streamlit has run the script (the app's state reads notRunning) and drawn the main area; it
-# counts once it has held for SETTLE_MS, measured on the page's clock, so the moment between
-# a run and the rerun it asks for is not taken for the end.
-IDLE_JS = """(settle) => {
-  const idle = document.querySelector('[data-testid=stApp][data-test-script-state=notRunning]')
+# What the user asked of the server and when a run last ended: installed in the page by each
+# wait (and again after a navigation), it notes the time of every message the page sends that
+# is larger than a heartbeat within INPUT_MS of an input (a click, a key, a changed field: a
+# widget's rerun request; a fragment's own timer sends them too, unasked) and of each end of
+# a script run. Until a run has ended after the first such request since the last end (the
+# server may fold a later one into the run it has started), the page is not idle,
+# however long the server takes to start that run; a request no run follows (none is known)
+# stops counting after REQUEST_WAIT_MS.
+WATCH_JS = """(inputMs) => {
+  if (window.__cnnvizWatch) return;
+  const w = window.__cnnvizWatch = {sent: -1, ended: -1, last: null, input: -1e9};
+  for (const type of ['pointerdown', 'pointerup', 'click', 'keydown', 'keyup', 'input',
+                      'change']) {
+    window.addEventListener(type, () => { w.input = performance.now(); }, true);
+  }
+  const send = WebSocket.prototype.send;
+  WebSocket.prototype.send = function (data) {
+    const now = performance.now();
+    const asked = (data && (data.byteLength ?? data.length)) > 24 && now - w.input < inputMs;
+    if (asked && w.sent <= w.ended) w.sent = now;  // the first request no run has answered
+    return send.call(this, data);
+  };
+  // a run has ended when the state reads notRunning after reading anything else, also when
+  // both changes came in one task (its records still hold the value it had between)
+  w.note = (records) => {
+    const app = document.querySelector('[data-testid=stApp]');
+    const state = app === null ? null : app.getAttribute('data-test-script-state');
+    const passed = (records || []).some(r => r.oldValue !== null && r.oldValue !== 'notRunning');
+    if (state === 'notRunning' && (w.last !== 'notRunning' || passed)) w.ended = performance.now();
+    w.last = state;
+  };
+  new MutationObserver(w.note).observe(document, {attributes: true, subtree: true,
+    attributeOldValue: true, attributeFilter: ['data-test-script-state']});
+  w.note();
+}"""
+REQUEST_WAIT_MS = 8_000
+INPUT_MS = 1_000
+
+# Streamlit has run the script (the app's state reads notRunning), drawn the main area, and
+# has no rerun request of the page pending (WATCH_JS); it counts once it has held for
+# SETTLE_MS, measured on the page's clock, so the moment between a run and the rerun it asks
+# for is not taken for the end.
+IDLE_JS = """([settle, wait]) => {
+  const w = window.__cnnvizWatch;
+  if (w) w.note();
+  const now = performance.now();
+  const pending = w !== undefined && w.sent > w.ended && now - w.sent < wait;
+  const idle = !pending
+    && document.querySelector('[data-testid=stApp][data-test-script-state=notRunning]')
     !== null && document.querySelector('[data-testid=stMain] [data-testid=stElementContainer]')
     !== null;
-  const now = performance.now();
   if (!idle) { window.__cnnvizIdleSince = null; return false; }
   if (window.__cnnvizIdleSince == null) window.__cnnvizIdleSince = now;
   return now - window.__cnnvizIdleSince >= settle;
@@ -67,10 +110,14 @@ def launch_chromium(playwright):
 
 
 def wait_idle(page, timeout_ms: float = 60_000) -> None:
-    """Wait until Streamlit has run the script, drawn the page and stayed idle for SETTLE_MS."""
+    """Wait until Streamlit has run the script (also the rerun the last input asked for, however
+    late the server starts it), drawn the page and stayed idle for SETTLE_MS."""
     page.wait_for_selector('[data-testid="stApp"]', timeout=timeout_ms)
     page.evaluate("() => { window.__cnnvizIdleSince = null; }")
-    page.wait_for_function(IDLE_JS, arg=SETTLE_MS, timeout=timeout_ms, polling=50)
+    page.evaluate(WATCH_JS, INPUT_MS)  # a page just loaded: from now on its requests are seen
+    page.wait_for_function(
+        IDLE_JS, arg=[SETTLE_MS, REQUEST_WAIT_MS], timeout=timeout_ms, polling=50
+    )
 
 
 def wait_charts(page, timeout_ms: float = 60_000) -> None:
@@ -90,6 +137,8 @@ class PageWatch:
 
     def __init__(self, page):
         self.page = page
+        # every document it loads notes its rerun requests from its start (wait_idle's)
+        page.add_init_script(f"({WATCH_JS})({INPUT_MS})")
         self.console_errors: list[str] = []
         self.bad_responses: list[str] = []
         page.on("console", self._on_console)
