@@ -16,7 +16,7 @@ from cnnviz import classroom as C
 from cnnviz.models import build_model
 from cnnviz.runfile import ANALYSIS_KEY, EPOCHS_KEY, MAX_ANALYSIS_CHARS, read_metadata
 from cnnviz.runs import RunStore, get_manager
-from cnnviz.runs.notices import REASONS, SENTENCES, parse
+from cnnviz.runs.notices import REASONS, SENTENCES, as_written, parse
 from conftest import app_test, assert_clean, tiny_config
 from ui.common import md_escape, stored_text
 from ui.locales import CATALOGS
@@ -80,6 +80,18 @@ def assert_korean(text: str, keys: list[str]) -> None:
 
 
 # -- unit: what the library writes --------------------------------------------------------
+
+
+@pytest.mark.unit
+def test_the_english_catalog_is_the_library_templates_as_written():
+    """Every template the library writes is in the English catalog, word for word, its fields
+    without format specs: a parsed value is already text ("1,024", not 1024)."""
+    assert set(EN) == {*SENTENCES, *REASONS, "status_plain"}
+    for key, template in {**SENTENCES, **REASONS}.items():
+        assert EN[key] == as_written(template)
+        assert not any(spec for _, _, spec, _ in string.Formatter().parse(EN[key]))
+    written = as_written("over {mb:,} MB, {grace_s:g} s, {name}")
+    assert written == "over {mb} MB, {grace_s} s, {name}"
 
 
 @pytest.mark.unit

@@ -60,6 +60,12 @@ MAX_CHARS = 4000  # a longer text is shown as stored
 _FIELD = re.compile(r"\{(\w+)(?::[^{}]*)?\}")
 
 
+def as_written(template: str) -> str:
+    """``template`` for the values :func:`parse` gives, already text as they were written:
+    its fields without their format specs ("{mb:,}" is "{mb}")."""
+    return _FIELD.sub(lambda m: "{" + m.group(1) + "}", template)
+
+
 def pattern(template: str) -> re.Pattern:
     """What ``template.format(...)`` writes: its text, each field a named group (any text)."""
     parts, pos, seen = [], 0, set()

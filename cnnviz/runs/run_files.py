@@ -25,12 +25,7 @@ class RunFiles:
     def checkpoint_problem(self, user: C.User, run_id: str) -> CheckpointError | None:
         """Why the run's weights file cannot be exported or read (damaged on disk: cut short,
         or other bytes), from its header; None when it is sound or there is none."""
-        self.check_view(user, run_id)
-        try:
-            self.store.check_checkpoint(run_id)
-        except CheckpointError as exc:
-            return exc
-        return None
+        return self._file_problem(user, run_id, self.store.check_checkpoint)
 
     def checkpoint_bytes(self, user: C.User, run_id: str) -> bytes | None:
         """The run file (its weights with the run described in it), or None without one or
@@ -70,9 +65,14 @@ class RunFiles:
     def snapshots_problem(self, user: C.User, run_id: str) -> CheckpointError | None:
         """Why the run's epoch snapshots cannot be read (their file damaged on disk), from its
         header; None when it is sound or there is none (:meth:`snapshot_epochs` is then [])."""
+        return self._file_problem(user, run_id, self.store.check_snapshots)
+
+    def _file_problem(self, user: C.User, run_id: str, check) -> CheckpointError | None:
+        """What the store's ``check`` of one of the run's files raised, after the user's right
+        to see the run is checked."""
         self.check_view(user, run_id)
         try:
-            self.store.check_snapshots(run_id)
+            check(run_id)
         except CheckpointError as exc:
             return exc
         return None
