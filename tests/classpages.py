@@ -91,6 +91,14 @@ def write_past_checks(store, statement: str, *args) -> None:
     db.close()
 
 
+def wait_teacher_cookie(page) -> None:
+    """Wait until the browser holds the teacher cookie an unlock writes (in its rerun, which a
+    loaded server may start seconds after the click): the next page opened reads it."""
+    page.wait_for_function(
+        "() => /cnnviz_id_[0-9a-f]+_t=[^;]/.test(document.cookie)", timeout=90_000
+    )
+
+
 def unlock_and_open(teacher: PageWatch, url: str) -> str:
     """In Chromium: the teacher unlocks with the server's secret on the Class page and opens a
     class; returns its code, as the page shows it."""
@@ -99,7 +107,8 @@ def unlock_and_open(teacher: PageWatch, url: str) -> str:
     t.get_by_text("Teacher", exact=True).click()
     t.get_by_label("Teacher secret").fill(CLASS_SECRET)
     t.get_by_role("button", name="Unlock").click()
-    t.get_by_role("button", name="Open a class").click()
+    wait_teacher_cookie(t)
+    t.get_by_role("button", name="Open a class").click(timeout=60_000)
     code = t.get_by_test_id("stMetricValue")
     code.wait_for(timeout=30_000)
     return code.inner_text().strip()

@@ -12,6 +12,7 @@ class of three students with an ended experiment; one run worker, so a second ru
 from __future__ import annotations
 
 import pytest
+from classpages import wait_teacher_cookie
 from test_browser_a11y import ON_SCREEN, PHONE, axe_findings
 
 from conftest import CLASS_SECRET, VIEWPORT, PageWatch, start_server, stop_server
@@ -60,9 +61,7 @@ def _teacher(browser, url: str, lang: str) -> PageWatch:
     p.get_by_text(_text(lang, "identity", "teacher"), exact=True).first.click()
     p.locator("input[type=password]:visible").fill(CLASS_SECRET)
     p.get_by_role("button", name=_text(lang, "identity", "unlock")).click()
-    # the unlock's run writes the teacher cookie the next page reads; under load its rerun
-    # can start later than wait_idle's settle, so wait for the cookie itself
-    p.wait_for_function("() => /cnnviz_id_[0-9a-f]+_t=[^;]/.test(document.cookie)", timeout=60_000)
+    wait_teacher_cookie(p)
     web.wait_idle()
     return web
 

@@ -10,6 +10,7 @@ import re
 
 import pytest
 from classpages import unlock_and_open
+from playwright.sync_api import expect
 from test_browser_a11y import axe_findings
 
 from cnnviz.classes import Classes
@@ -37,7 +38,7 @@ def test_a_student_joins_by_the_link_and_the_roster_shows_them(class_server, bro
         s = student.page
         assert axe_findings(s) == []
         code_input = s.get_by_role("textbox", name="Class code")
-        assert code_input.input_value() == code
+        expect(code_input).to_have_value(code, timeout=30_000)  # filled in from the link
         s.get_by_role("textbox", name="Your name (the teacher sees it)").fill(NAME)
         s.get_by_role("button", name="Join").click()
         s.get_by_text("You are in the class as").wait_for(timeout=30_000)
