@@ -10,7 +10,7 @@ import sqlite3
 
 from cnnviz import class_experiment as X
 from cnnviz.classes import Classes, Seat
-from cnnviz.classroom import User
+from cnnviz.classroom import COOKIE, User
 from cnnviz.runs.service import RunService
 from cnnviz_testing.classboard import TEACH
 from conftest import CLASS_SECRET, PageWatch, app_test
@@ -95,8 +95,8 @@ def wait_teacher_cookie(page) -> None:
     """Wait until the browser holds the teacher cookie an unlock writes (in its rerun, which a
     loaded server may start seconds after the click): the next page opened reads it."""
     page.wait_for_function(
-        "() => /cnnviz_id_[0-9a-f]+_t=[^;]/.test(document.cookie)", timeout=90_000
-    )
+        f"() => /{COOKIE}_[0-9a-f]+_t=[^;]/.test(document.cookie)", timeout=90_000
+    )  # its name: ui.identity.cookie_names
 
 
 def unlock_and_open(teacher: PageWatch, url: str) -> str:

@@ -57,14 +57,14 @@ def spawn_worker(root: Path, threads: int | None) -> Worker:
     return Worker(proc, conn)
 
 
-# Why a worker process ended (exit_reason): the reason an interrupted run's error quotes
-# (cnnviz.runs.executors.INTERRUPTED).
 # Why a run's worker could not mark it (cnnviz.runs.executors.INTERRUPTED's reason; the
 # server marks it instead, retrying until the store takes the mark).
 STORE_REFUSED = "the run store refused its writes ({error})"
 # The error of a run that could not start: its stored config is one this version cannot read
 # (the worker), or it could not be read or handed to the executor (the dispatcher).
 NOT_STARTED = "It could not start: {error}"
+# Why a worker process ended (exit_reason): the reason an interrupted run's error quotes
+# (cnnviz.runs.executors.INTERRUPTED).
 EXIT_SILENT = "the worker process stopped answering"
 EXIT_KILLED = (
     "the worker process was killed (signal {sig}, {name}: the system ran out of memory, or "
