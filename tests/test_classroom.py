@@ -4,6 +4,7 @@ students, quotas and retention, signed identities."""
 from __future__ import annotations
 
 import itertools
+import threading
 import time
 
 import pytest
@@ -168,6 +169,47 @@ def test_quota_and_retention_remove_weights_but_keep_metrics(tmp_path):
     runs = {r.run_id: r for r in store.list_runs()}
     assert runs[old].size_mb < 0.1 and runs[ann_new2].size_mb > 1
     m.shutdown()
+
+
+def test_housekeeping_at_once_from_many_threads_trims_each_run_once(tmp_path):
+    """The dispatcher's round and a direct call can meet: each run is trimmed by one of them,
+    once, and says so by the time that call returns."""
+    store = RunStore(tmp_path / "s")
+    limits = Limits(user_quota_mb=1000, retention_days=14, store_quota_mb=1000)
+    old = []
+    for _ in range(6):
+        rid = store.create(CFG, user=ANN.id, status="finished")
+        store.save_state_dict(rid, {"w": torch.zeros(1000)})
+        store._x("UPDATE runs SET created=? WHERE run_id=?", (time.time() - 30 * 86400, rid))
+        old.append(rid)
+    read = store.disk_usage
+
+    def slow_read():  # every caller reads before any trims, unless they take turns
+        usage = read()
+        time.sleep(0.05)
+        return usage
+
+    store.disk_usage = slow_read
+    m = RunManager(store, executor=NoSlot(store), limits=limits)  # its dispatcher trims too
+    gate, results = threading.Barrier(4), []
+
+    def call():
+        gate.wait()
+        trimmed = m.housekeeping()
+        results.append([(rid, store.get(rid).notice) for rid, _ in trimmed])
+
+    threads = [threading.Thread(target=call) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    m.shutdown()
+    got = [rid for trimmed in results for rid, _ in trimmed]
+    assert len(got) == len(set(got)) and set(got) <= set(old)  # none trimmed twice
+    assert all("weights were removed" in notice for trimmed in results for _, notice in trimmed)
+    for rid in old:
+        assert store.load_state_dict(rid) is None
+        assert "weights were removed" in store.get(rid).notice
 
 
 def test_identities_are_signed_and_roles_follow_the_secret(tmp_path):

@@ -189,10 +189,13 @@ class ClassroomData:
             size = path.stat().st_size
         except FileNotFoundError:
             return 0
-        path.unlink(missing_ok=True)
+        # The notice first: a process that ends between the two leaves a run that says its
+        # weights went while the file is still there (trimmed again next time), never weights
+        # gone without a word.
         self._x(
             "UPDATE runs SET notice=? WHERE run_id=?",
             (WEIGHTS_REMOVED.format(reason=reason), run_id),
         )
+        path.unlink(missing_ok=True)
         log.info("run %s: weights removed (%s)", run_id, reason)
         return size

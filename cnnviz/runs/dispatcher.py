@@ -43,8 +43,8 @@ class Dispatcher:
     """The dispatcher half of :class:`cnnviz.runs.manager.RunManager` (a mixin). It uses the
     manager's ``store``, ``executor``, ``limits``, ``token``, ``holder`` and ``lease_s``, and
     the state the manager's constructor sets up: ``_wake`` (a Condition), ``_closed`` (an
-    Event), ``_dispatcher``, ``_start_lock``, ``_ended``, ``_stopping``, ``dispatching`` and
-    ``busy_since``."""
+    Event), ``_dispatcher``, ``_start_lock``, ``_housekeeping_lock``, ``_ended``,
+    ``_stopping``, ``dispatching`` and ``busy_since``."""
 
     def _ensure_dispatcher(self) -> None:
         with self._start_lock:
@@ -58,10 +58,13 @@ class Dispatcher:
 
     def housekeeping(self) -> list[tuple[str, str]]:
         """Retention and quotas (:func:`cnnviz.classroom.runs_to_trim`): old student runs and
-        students over their quota lose their weights (the metrics stay); returns what went."""
-        trimmed = runs_to_trim(self.store.disk_usage(), self.limits)
-        for run_id, reason in trimmed:
-            self.store.trim_weights(run_id, reason)
+        students over their quota lose their weights (the metrics stay); returns what went.
+        One at a time: a second caller (the dispatcher's own round and a direct call) waits,
+        then trims from what the first left, so no run is trimmed twice or for a stale size."""
+        with self._housekeeping_lock:
+            trimmed = runs_to_trim(self.store.disk_usage(), self.limits)
+            for run_id, reason in trimmed:
+                self.store.trim_weights(run_id, reason)
         return trimmed
 
     def _dispatch_loop(self) -> None:

@@ -75,6 +75,7 @@ class RunManager(Dispatcher):
         self._closed = threading.Event()
         self._dispatcher: threading.Thread | None = None
         self._start_lock = threading.Lock()
+        self._housekeeping_lock = threading.Lock()  # one housekeeping at a time
         self._ended: list[Ended] = []  # ended runs not yet marked (the store was busy)
         self._stopping: set[str] = set()  # runs the executor was asked to stop
         self.busy_since: float | None = None  # the store is locked by another program
