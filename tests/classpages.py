@@ -91,12 +91,37 @@ def write_past_checks(store, statement: str, *args) -> None:
     db.close()
 
 
+TEACHER_COOKIE_JS = f"/{COOKIE}_[0-9a-f]+_t=[^;]/.test(document.cookie)"  # ui.identity.cookie_names
+
+
 def wait_teacher_cookie(page) -> None:
     """Wait until the browser holds the teacher cookie an unlock writes (in its rerun, which a
     loaded server may start seconds after the click): the next page opened reads it."""
-    page.wait_for_function(
-        f"() => /{COOKIE}_[0-9a-f]+_t=[^;]/.test(document.cookie)", timeout=90_000
-    )  # its name: ui.identity.cookie_names
+    page.wait_for_function(f"() => {TEACHER_COOKIE_JS}", timeout=90_000)
+
+
+def unlock_teacher(page, field, button, tries: int = 3) -> None:
+    """Type the server's secret into ``field``, press ``button`` (Unlock) and wait for the
+    teacher cookie. A rerun arriving just then (the one the role's choice asked for, late on a
+    loaded server) can draw the field anew, empty, or take the press: the secret is typed
+    again where it is missing and Unlock pressed again (unlocking twice is harmless)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for _ in range(tries - 1):
+        if field.count() and field.input_value() != CLASS_SECRET:
+            field.fill(CLASS_SECRET)
+        if button.count():
+            button.click(timeout=60_000)
+        try:
+            page.wait_for_function(f"() => {TEACHER_COOKIE_JS}", timeout=30_000)
+            return
+        except PlaywrightTimeout:
+            continue
+    if field.count() and field.input_value() != CLASS_SECRET:
+        field.fill(CLASS_SECRET)
+    if button.count():
+        button.click(timeout=60_000)
+    wait_teacher_cookie(page)
 
 
 def unlock_and_open(teacher: PageWatch, url: str) -> str:
@@ -105,9 +130,9 @@ def unlock_and_open(teacher: PageWatch, url: str) -> str:
     teacher.goto(f"{url}/classroom")
     t = teacher.page
     t.get_by_text("Teacher", exact=True).click()
-    t.get_by_label("Teacher secret").fill(CLASS_SECRET)
-    t.get_by_role("button", name="Unlock").click()
-    wait_teacher_cookie(t)
+    field = t.get_by_label("Teacher secret")
+    field.wait_for(timeout=60_000)
+    unlock_teacher(t, field, t.get_by_role("button", name="Unlock"))
     t.get_by_role("button", name="Open a class").click(timeout=60_000)
     code = t.get_by_test_id("stMetricValue")
     code.wait_for(timeout=30_000)

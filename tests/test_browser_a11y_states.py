@@ -12,7 +12,7 @@ class of three students with an ended experiment; one run worker, so a second ru
 from __future__ import annotations
 
 import pytest
-from classpages import wait_teacher_cookie
+from classpages import unlock_teacher
 from test_browser_a11y import ON_SCREEN, PHONE, axe_findings
 
 from conftest import CLASS_SECRET, VIEWPORT, PageWatch, start_server, stop_server
@@ -59,9 +59,9 @@ def _teacher(browser, url: str, lang: str) -> PageWatch:
     web.goto(_address(url, "/classroom", lang))
     p = web.page
     p.get_by_text(_text(lang, "identity", "teacher"), exact=True).first.click()
-    p.locator("input[type=password]:visible").fill(CLASS_SECRET)
-    p.get_by_role("button", name=_text(lang, "identity", "unlock")).click()
-    wait_teacher_cookie(p)
+    field = p.locator("input[type=password]:visible")
+    field.wait_for(timeout=60_000)
+    unlock_teacher(p, field, p.get_by_role("button", name=_text(lang, "identity", "unlock")))
     web.wait_idle()
     return web
 

@@ -89,7 +89,7 @@ def test_three_students_run_one_experiment_and_the_board_shows_it(class_server, 
             assert s.get_by_text("Teacher's controls").count() == 0  # the teacher's only
 
         # the teacher's board: three curves, one per seat, while the class trains
-        t.get_by_text("3 of 3 seats started").wait_for(timeout=60_000)
+        t.get_by_text("3 of 3 seats started").wait_for(timeout=120_000)
         t.get_by_role("heading", name="Every seat's training loss, live").wait_for()
         t.wait_for_function(f"() => ({TRACES})() === 3", timeout=120_000)
         assert t.evaluate(NAMES) == ["lr 0.01", "lr 0.1", "lr 0.9"]

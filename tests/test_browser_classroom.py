@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from conftest import PageWatch
 
@@ -42,11 +43,11 @@ def test_form_identity_and_ownership_survive_reloads(own_server, browser):
     cookie = [c for c in ctx.cookies() if c["name"].startswith("cnnviz_id_")]  # the store's
     assert cookie, "the identity cookie was not written"
 
-    p.reload()  # the form comes back as it was set
+    p.reload()  # the form comes back as it was set (read once the page shows the form)
     web.wait_idle()
-    assert p.get_by_label("Epochs (num_epochs)").input_value() == "150"
-    assert p.locator(".st-key-train_subset input").input_value() == "2,000"
-    assert p.locator(".st-key-train_preset input").input_value() == "LeNet-ReLU"
+    expect(p.get_by_label("Epochs (num_epochs)")).to_have_value("150", timeout=30_000)
+    expect(p.locator(".st-key-train_subset input")).to_have_value("2,000")
+    expect(p.locator(".st-key-train_preset input")).to_have_value("LeNet-ReLU")
 
     p.get_by_role("button", name="Start training").click()
     run_id = shown_run(web)
