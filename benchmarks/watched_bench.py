@@ -109,7 +109,7 @@ class Store:
         return {r[0] for r in self._q("SELECT run_id FROM runs")}
 
     def status(self, run_id: str) -> str | None:
-        rows = self._q("SELECT status, error FROM runs WHERE run_id=?", (run_id,))
+        rows = self._q("SELECT status FROM runs WHERE run_id=?", (run_id,))
         return rows[0][0] if rows else None
 
     def error(self, run_id: str) -> str | None:

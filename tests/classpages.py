@@ -107,21 +107,20 @@ def unlock_teacher(page, field, button, tries: int = 3) -> None:
     again where it is missing and Unlock pressed again (unlocking twice is harmless)."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-    for _ in range(tries - 1):
+    field.wait_for(timeout=60_000)
+    for attempt in range(1, tries + 1):
         if field.count() and field.input_value() != CLASS_SECRET:
             field.fill(CLASS_SECRET)
         if button.count():
             button.click(timeout=60_000)
+        if attempt == tries:
+            wait_teacher_cookie(page)
+            return
         try:
             page.wait_for_function(f"() => {TEACHER_COOKIE_JS}", timeout=30_000)
             return
         except PlaywrightTimeout:
             continue
-    if field.count() and field.input_value() != CLASS_SECRET:
-        field.fill(CLASS_SECRET)
-    if button.count():
-        button.click(timeout=60_000)
-    wait_teacher_cookie(page)
 
 
 def unlock_and_open(teacher: PageWatch, url: str) -> str:
@@ -130,9 +129,7 @@ def unlock_and_open(teacher: PageWatch, url: str) -> str:
     teacher.goto(f"{url}/classroom")
     t = teacher.page
     t.get_by_text("Teacher", exact=True).click()
-    field = t.get_by_label("Teacher secret")
-    field.wait_for(timeout=60_000)
-    unlock_teacher(t, field, t.get_by_role("button", name="Unlock"))
+    unlock_teacher(t, t.get_by_label("Teacher secret"), t.get_by_role("button", name="Unlock"))
     t.get_by_role("button", name="Open a class").click(timeout=60_000)
     code = t.get_by_test_id("stMetricValue")
     code.wait_for(timeout=30_000)

@@ -59,9 +59,8 @@ def _teacher(browser, url: str, lang: str) -> PageWatch:
     web.goto(_address(url, "/classroom", lang))
     p = web.page
     p.get_by_text(_text(lang, "identity", "teacher"), exact=True).first.click()
-    field = p.locator("input[type=password]:visible")
-    field.wait_for(timeout=60_000)
-    unlock_teacher(p, field, p.get_by_role("button", name=_text(lang, "identity", "unlock")))
+    unlock = p.get_by_role("button", name=_text(lang, "identity", "unlock"))
+    unlock_teacher(p, p.locator("input[type=password]:visible"), unlock)
     web.wait_idle()
     return web
 
