@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from classpages import join, unlock_and_open
@@ -34,6 +35,17 @@ NAMES = (
     + PLOT
     + " return g && g.data ? g.data.filter(t => t.showlegend !== false).map(t => t.name) : []; }"
 )
+
+
+def assert_no_run_failed(home) -> None:
+    """No run of the class failed or was cut off; else each one's stored reason, and the end of
+    the server's log."""
+    bad = [r for r in RunStore(home).list_runs() if r.status in ("failed", "interrupted")]
+    if bad:
+        reasons = "; ".join(f"{r.run_id} {r.status}: {RunStore(home).get(r.run_id).error}"
+                            for r in bad)  # fmt: skip
+        log = (home.parent / "server.log").read_text(errors="replace")[-4000:]
+        raise AssertionError(f"runs that did not train: {reasons}\nserver log (end):\n{log}")
 
 
 def controls(teacher: PageWatch) -> None:
@@ -70,21 +82,25 @@ def test_three_students_run_one_experiment_and_the_board_shows_it(class_server, 
             student.goto(f"{url}/board")
             s = student.page
             s.get_by_text(f"Your value: {value}").wait_for(timeout=30_000)
-            # one Start: the button goes when the rerun that queued the run has ended (the
-            # server's first start estimates the run, torch's first imports: minutes on a busy
-            # machine). Its "queued" note shows once, until the board's next rerun: not waited
-            # for, a refresh right after the start can take it away first. A press that a
-            # board refresh in flight took is pressed again (a seat that started already is
-            # refused, so a second press never starts a second run).
+            # one Start: the seat's box says its run is queued, training or finished once the
+            # rerun that queued it has ended (the server's first start estimates the run,
+            # torch's first imports: minutes on a busy machine). A press that a board refresh
+            # in flight took, or that a limit refused for now, is pressed again, as a student
+            # would (a seat that started already is refused, so a second press never starts a
+            # second run; a run that failed is caught below, with its reason).
             start = s.get_by_role("button", name="Start my run")
+            mine = s.locator(".st-key-brd_mine")
+            started = re.compile(rf"Your run \({re.escape(value)}\): (queued|running|finished)")
             for _ in range(4):
                 if start.count():
                     start.click()
                 try:
-                    expect(start).to_have_count(0, timeout=60_000)
+                    expect(mine).to_contain_text(started, timeout=60_000)
                     break
                 except AssertionError:
                     continue
+            assert_no_run_failed(home)
+            expect(mine).to_contain_text(started)
             expect(start).to_have_count(0)
             assert s.get_by_text("Teacher's controls").count() == 0  # the teacher's only
 
@@ -95,7 +111,9 @@ def test_three_students_run_one_experiment_and_the_board_shows_it(class_server, 
         assert t.evaluate(NAMES) == ["lr 0.01", "lr 0.1", "lr 0.9"]
         teacher.screenshot("class_board_live")
         t.get_by_text("0 training · 3 finished").wait_for(timeout=240_000)
-        assert t.evaluate(TRACES) == 3  # still every seat's curve until the teacher ends
+        # still every seat's curve until the teacher ends (the live chart's frame gives way to
+        # the page's chart when the last run ends: waited for, not read mid-swap)
+        t.wait_for_function(f"() => ({TRACES})() === 3", timeout=30_000)
 
         # ended: each value's mean and band, the scatter, the table and the sentence
         controls(teacher)
@@ -118,6 +136,7 @@ def test_three_students_run_one_experiment_and_the_board_shows_it(class_server, 
         assert len(got) == 3
         assert [r["value"] for r in got] == ["lr 0.01", "lr 0.1", "lr 0.9"]
         assert {r["status"] for r in got} == {"finished"}
+        assert_no_run_failed(home)
         store = RunStore(home)
         owners = {store.get(r["run_id"]).user for r in got}
         assert len(owners) == 3  # each run is its student's

@@ -134,6 +134,32 @@ def test_a_student_starts_their_run_once(class_store):
         mgr.wait(run_id, 60)
 
 
+def test_a_seat_whose_run_failed_says_why_and_may_start_again(class_store):
+    seat, cx = seated_experiment(class_store, handout=X.PICK)
+    ann = User(seat.user_id)
+    at = page_as(class_store, ann)
+    at.radio(key="brd_pick").set_value(1).run()
+    at.button(key="brd_start").click().run()
+    run_id = cx.assignment(cx.current(seat.class_id), seat)["run_id"]
+    mgr = get_manager()
+    mgr.stop(run_id)
+    mgr.wait(run_id, 60)
+    class_store.set_status(run_id, "failed", "It could not start: no free worker")
+    at.run()
+    assert_clean(at)
+    assert "failed, epoch 0 of" in shown(at)
+    assert len(at.error) == 1 and at.error[0].value.endswith("no free worker")
+    assert "brd_start" in widget_keys(at)  # the same seat starts again, as a new run
+    at.button(key="brd_start").click().run()
+    again = cx.assignment(cx.current(seat.class_id), seat)["run_id"]
+    try:
+        assert again != run_id and class_store.get(again).user == ann.id
+        assert "brd_start" not in widget_keys(at) and not at.error
+    finally:
+        mgr.stop(again)
+        mgr.wait(again, 60)
+
+
 def test_the_lab_offers_the_teacher_a_class_experiment_and_no_one_else(class_store):
     Classes(class_store).open_class(TEACH)
     at = page_as(class_store, TEACH, "ablation.py")
