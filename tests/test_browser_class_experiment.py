@@ -40,10 +40,10 @@ NAMES = (
 def assert_no_run_failed(home) -> None:
     """No run of the class failed or was cut off; else each one's stored reason, and the end of
     the server's log."""
-    bad = [r for r in RunStore(home).list_runs() if r.status in ("failed", "interrupted")]
+    store = RunStore(home)
+    bad = [r for r in store.list_runs() if r.status in ("failed", "interrupted")]
     if bad:
-        reasons = "; ".join(f"{r.run_id} {r.status}: {RunStore(home).get(r.run_id).error}"
-                            for r in bad)  # fmt: skip
+        reasons = "; ".join(f"{r.run_id} {r.status}: {store.get(r.run_id).error}" for r in bad)
         log = (home.parent / "server.log").read_text(errors="replace")[-4000:]
         raise AssertionError(f"runs that did not train: {reasons}\nserver log (end):\n{log}")
 

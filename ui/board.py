@@ -16,7 +16,7 @@ from cnnviz.plots.ablation import png_config
 from cnnviz.plots.training import training_curves
 from cnnviz.runs import LIVE, RunManager, StoreError
 from cnnviz.runs.service import RunAccessError, RunService
-from ui.common import chart, font_size, fragment, md_escape, run_error
+from ui.common import chart, font_size, fragment, md_escape, run_error_alert
 from ui.i18n import labels, message, texts
 from ui.identity import current_user, still_teacher, teacher_check
 from ui.runs import service
@@ -222,9 +222,7 @@ def _student_ui(mgr: RunManager, exp: X.Experiment, session) -> None:
                 status=TEXT["status_plain"].get(status, status), done=rec.epochs_done,
                 n=rec.config.num_epochs,
             ))  # fmt: skip
-            if rec.error and status in ("failed", "interrupted"):  # why, before Start again
-                show = st.error if status == "failed" else st.warning
-                show(run_error(rec), icon=":material/error:")
+            run_error_alert(rec, icon=":material/error:")  # why, before Start again
         can_start = (
             a is not None and exp.ended is None and (status is None or status in X.ENDED_UNFINISHED)
         )

@@ -472,6 +472,13 @@ def run_error(rec) -> str:
     return md_escape(error)
 
 
+def run_error_alert(rec, **kwargs) -> None:
+    """A failed run's stored error as an error, an interrupted run's as a warning (in the page's
+    language, :func:`run_error`); nothing for any other run. ``kwargs``: to the alert."""
+    if rec.error and rec.status in ("failed", "interrupted"):
+        (st.error if rec.status == "failed" else st.warning)(run_error(rec), **kwargs)
+
+
 def run_notice(rec) -> str:
     """A run's stored notice (no GPU, stopped, imported, its weights removed) in the page's
     language (:func:`stored_text`); Markdown-escaped."""

@@ -41,7 +41,7 @@ from ui.common import (
     fragment,
     keyed_choice,
     md_escape,
-    run_error,
+    run_error_alert,
     run_notice,
 )
 from ui.i18n import message, texts
@@ -311,9 +311,7 @@ def run_view_ui(mgr: RunManager, run_id: str) -> None:
             st.caption(TEXT["not_yours"].format(owner=owner_label))
         if rec.notice:
             st.info(run_notice(rec), icon=":material/memory:")
-        if rec.error and rec.status in ("failed", "interrupted"):
-            show = st.error if rec.status == "failed" else st.warning
-            show(run_error(rec))  # cnnviz's own (out of memory, cut off): the page's language
+        run_error_alert(rec)  # cnnviz's own (out of memory, cut off): the page's language
         if done:
             last = F.records(metrics.tail(1))[0]  # a diverged run's metric is None, not NaN
 
